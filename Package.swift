@@ -1,0 +1,31 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "funnel",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "funnel", targets: ["funnel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "FunnelEngine"),
+        .target(name: "FunnelAnalytics", dependencies: ["FunnelEngine"]),
+        .target(name: "FunnelLanguage", dependencies: ["FunnelEngine", "FunnelAnalytics"]),
+        .target(name: "FunnelRender", dependencies: ["FunnelEngine"]),
+        .executableTarget(
+            name: "funnel",
+            dependencies: [
+                "FunnelLanguage", "FunnelRender",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "FunnelEngineTests", dependencies: ["FunnelEngine"]),
+        .testTarget(name: "FunnelLanguageTests", dependencies: ["FunnelLanguage"]),
+        .testTarget(name: "FunnelRenderTests", dependencies: ["FunnelRender"]),
+        .testTarget(name: "GoldenTests", dependencies: ["FunnelLanguage", "FunnelRender"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,28 @@
+/// How a number should read to an analyst; a hint for renderers, carried with results.
+public enum DisplayFormat: String, Sendable, CaseIterable {
+    /// Integers as integers, decimals with up to 2 places.
+    case number
+    /// A ratio shown ×100 with a % sign (0.123 → 12.3%).
+    case percent
+    /// An amount with two decimals and thousands separators.
+    case money
+    /// A duration in days, one decimal.
+    case days
+}
+
+/// A small computed table ready to show: the columns, a display format per column, and notes.
+public struct ResultTable: Sendable {
+    public var title: String?
+    public var table: Table
+    /// One entry per column; `nil` entries fall back to the column type's natural format.
+    public var formats: [DisplayFormat?]
+    /// Lines printed under the table (for example "3 rows with an empty source").
+    public var footnotes: [String]
+
+    public init(title: String? = nil, table: Table, formats: [DisplayFormat?]? = nil, footnotes: [String] = []) {
+        self.title = title
+        self.table = table
+        self.formats = formats ?? Array(repeating: nil, count: table.columns.count)
+        self.footnotes = footnotes
+    }
+}
