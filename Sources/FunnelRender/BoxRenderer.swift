@@ -1,0 +1,151 @@
+import FunnelEngine
+
+/// The terminal table, drawn like duckdb's box renderer: numbers right-aligned, everything else
+/// left; columns that do not fit the width are replaced by a "…" column, rows past `maxRows` by a
+/// line saying how many more there are.
+enum BoxRenderer {
+    /// No column grows wider than this; longer values end in "…".
+    static let maxColumnWidth = 40
+
+    struct Cell {
+        var text: String
+        var width: Int
+        var isNull = false
+    }
+
+    struct LaidColumn {
+        var header: Cell
+        var cells: [Cell]
+        var rightAligned: Bool
+        var width: Int
+    }
+
+    private struct Glyphs {
+        let horizontal, vertical: String
+        let topLeft, topMiddle, topRight: String
+        let middleLeft, middle, middleRight: String
+        let bottomLeft, bottomMiddle, bottomRight: String
+        let ellipsis: String
+
+        static let unicode = Glyphs(horizontal: "─", vertical: "│", topLeft: "┌", topMiddle: "┬", topRight: "┐",
+                                    middleLeft: "├", middle: "┼", middleRight: "┤",
+                                    bottomLeft: "└", bottomMiddle: "┴", bottomRight: "┘", ellipsis: "…")
+        static let ascii = Glyphs(horizontal: "-", vertical: "|", topLeft: "+", topMiddle: "+", topRight: "+",
+                                  middleLeft: "+", middle: "+", middleRight: "+",
+                                  bottomLeft: "+", bottomMiddle: "+", bottomRight: "+", ellipsis: "...")
+    }
+
+    /// The lines of a result; `countLine: false` leaves out "3 rows" when every row is shown.
+    static func lines(_ result: ResultTable, style: TerminalStyle, countLine: Bool = true) -> [String] {
+        var lines: [String] = []
+        if let title = result.title { lines += visibleLines(title) }
+        let table = result.table
+        let rowCount = table.safeRowCount
+        let shownRows = min(rowCount, max(0, style.maxRows))
+        let glyphs = style.unicode ? Glyphs.unicode : Glyphs.ascii
+        var hidden: [String] = []
+
+        if table.columns.isEmpty {
+            lines.append("(no columns)")
+        } else {
+            var columns = table.columns.indices.map { layOut(result, column: $0, rows: shownRows, style: style) }
+            let shown = fittingColumns(columns.map(\.width), width: style.width, ellipsisWidth: glyphs.ellipsis.count)
+            hidden = table.columns[shown...].map { ValueFormatter.visible($0.name) }
+            columns.removeSubrange(shown...)
+            // One column can still be too wide for the terminal: narrow it.
+            let reserved = 1 + (hidden.isEmpty ? 0 : glyphs.ellipsis.count + 3)
+            if columns.count == 1 && reserved + columns[0].width + 3 > style.width {
+                narrow(&columns[0], to: max(1, style.width - reserved - 3), unicode: style.unicode)
+            }
+            if !hidden.isEmpty {
+                let mark = Cell(text: glyphs.ellipsis, width: glyphs.ellipsis.count)
+                columns.append(LaidColumn(header: mark, cells: Array(repeating: mark, count: shownRows),
+                                          rightAligned: false, width: mark.width))
+            }
+            lines += box(columns, rows: shownRows, glyphs: glyphs, color: style.color)
+        }
+
+        if shownRows < rowCount {
+            lines.append(glyphs.ellipsis + " " + counted(rowCount - shownRows, "more row", "more rows")
+                         + " (" + NumberText.count(rowCount) + " in all)")
+        } else if countLine {
+            lines.append(counted(rowCount, "row", "rows"))
+        }
+        if !hidden.isEmpty {
+            let line = counted(hidden.count, "more column", "more columns") + ": " + hidden.joined(separator: ", ")
+            lines.append(DisplayWidth.fit(line, width: max(style.width, 20), unicode: style.unicode).text)
+        }
+        for footnote in result.footnotes { lines += visibleLines(footnote) }
+        return lines
+    }
+
+    private static func layOut(_ result: ResultTable, column index: Int, rows: Int, style: TerminalStyle) -> LaidColumn {
+        let column = result.table.columns[index]
+        let format = result.format(ofColumn: index)
+        let name = DisplayWidth.fit(ValueFormatter.visible(column.name), width: maxColumnWidth, unicode: style.unicode)
+        var width = max(1, name.width)
+        var cells: [Cell] = []
+        cells.reserveCapacity(rows)
+        for row in 0..<rows {
+            let value = column.safeValue(at: row)
+            let text = ValueFormatter.format(value, as: format, unicode: style.unicode)
+            let fitted = DisplayWidth.fit(text, width: maxColumnWidth, unicode: style.unicode)
+            cells.append(Cell(text: fitted.text, width: fitted.width, isNull: value.isNull))
+            width = max(width, fitted.width)
+        }
+        return LaidColumn(header: Cell(text: name.text, width: name.width), cells: cells,
+                          rightAligned: column.type.isNumeric, width: width)
+    }
+
+    /// How many leading columns to show: all when they fit, else as many as fit beside a "…"
+    /// column, and at least one.
+    static func fittingColumns(_ widths: [Int], width: Int, ellipsisWidth: Int) -> Int {
+        var used = 1
+        for w in widths { used += w + 3 }
+        if used <= width || widths.count <= 1 { return widths.count }
+        used = 1 + ellipsisWidth + 3
+        var shown = 0
+        while shown < widths.count && used + widths[shown] + 3 <= width {
+            used += widths[shown] + 3
+            shown += 1
+        }
+        return max(1, shown)
+    }
+
+    private static func narrow(_ column: inout LaidColumn, to width: Int, unicode: Bool) {
+        func cut(_ cell: Cell) -> Cell {
+            let fitted = DisplayWidth.fit(cell.text, width: width, unicode: unicode)
+            return Cell(text: fitted.text, width: fitted.width, isNull: cell.isNull)
+        }
+        column.header = cut(column.header)
+        column.cells = column.cells.map(cut)
+        column.width = width
+    }
+
+    private static func box(_ columns: [LaidColumn], rows: Int, glyphs: Glyphs, color: Bool) -> [String] {
+        func border(_ left: String, _ middle: String, _ right: String) -> String {
+            let runs = columns.map { String(repeating: glyphs.horizontal, count: $0.width + 2) }
+            return ANSI.dim(left + runs.joined(separator: middle) + right, color)
+        }
+        let bar = ANSI.dim(glyphs.vertical, color)
+        func line(_ cell: (LaidColumn) -> Cell, header: Bool) -> String {
+            var text = bar
+            for column in columns {
+                let c = cell(column)
+                // Bold the header name and dim the null dash, never the padding around them.
+                let styled = header ? ANSI.bold(c.text, color) : c.isNull ? ANSI.dim(c.text, color) : c.text
+                let spaces = String(repeating: " ", count: max(0, column.width - c.width))
+                let shown = column.rightAligned ? spaces + styled : styled + spaces
+                text += " " + shown + " " + bar
+            }
+            return text
+        }
+        var lines = [border(glyphs.topLeft, glyphs.topMiddle, glyphs.topRight), line({ $0.header }, header: true)]
+        if rows > 0 {
+            lines.append(border(glyphs.middleLeft, glyphs.middle, glyphs.middleRight))
+            for row in 0..<rows { lines.append(line({ $0.cells[row] }, header: false)) }
+        }
+        lines.append(border(glyphs.bottomLeft, glyphs.bottomMiddle, glyphs.bottomRight))
+        return lines
+    }
+}

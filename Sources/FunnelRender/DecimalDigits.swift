@@ -1,0 +1,169 @@
+/// Decimal digits of a finite number, so that rounding and thousands separators can be done by hand
+/// on the shortest decimal form (what an analyst typed, what a spreadsheet shows), without Foundation.
+struct DecimalDigits {
+    var negative: Bool
+    /// Significant digits as ASCII bytes, no leading or trailing zeros; empty for zero.
+    var digits: [UInt8]
+    /// Position of the decimal point: the value is 0.d₁d₂d₃… × 10^exponent.
+    var exponent: Int
+
+    var isZero: Bool { digits.isEmpty }
+
+    init(_ value: Int64) {
+        negative = value < 0
+        digits = Array(String(value.magnitude).utf8)
+        exponent = digits.count
+        normalize()
+    }
+
+    /// `value` must be finite; the digits are those of Swift's shortest round-tripping description,
+    /// so 2.675 rounds to 2.68 as it would on paper.
+    init(_ value: Double) {
+        var bytes = Array(value.description.utf8)[...]
+        negative = bytes.first == UInt8(ascii: "-")
+        if negative { bytes = bytes.dropFirst() }
+        var mantissa = bytes
+        var power = 0
+        if let e = bytes.firstIndex(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
+            mantissa = bytes[..<e]
+            var sign = 1
+            for byte in bytes[(e + 1)...] {
+                switch byte {
+                case UInt8(ascii: "-"): sign = -1
+                case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    power = min(power * 10 + Int(byte - UInt8(ascii: "0")), 100_000)
+                default: break
+                }
+            }
+            power *= sign
+        }
+        digits = []
+        digits.reserveCapacity(mantissa.count)
+        var point: Int?
+        for byte in mantissa {
+            if byte == UInt8(ascii: ".") {
+                point = digits.count
+            } else if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                digits.append(byte)
+            }
+        }
+        exponent = (point ?? digits.count) + power
+        normalize()
+    }
+
+    private mutating func normalize() {
+        let zero = UInt8(ascii: "0")
+        guard let lead = digits.firstIndex(where: { $0 != zero }),
+              let last = digits.lastIndex(where: { $0 != zero }) else {
+            digits = []
+            exponent = 0
+            return
+        }
+        digits = Array(digits[lead...last])
+        exponent -= lead
+    }
+
+    /// The value × 10^power (exact: only the decimal point moves).
+    func shifted(by power: Int) -> DecimalDigits {
+        var copy = self
+        if !copy.isZero { copy.exponent += power }
+        return copy
+    }
+
+    /// The magnitude rounded half away from zero to `decimals` places: integer digits (at least "0")
+    /// and exactly `decimals` fraction digits.
+    func rounded(decimals: Int) -> (integer: [UInt8], fraction: [UInt8]) {
+        let zero = UInt8(ascii: "0")
+        let places = max(0, decimals)
+        // Digits kept, counted from the first significant one; the one after them decides rounding.
+        let keep = exponent + places
+        var kept: [UInt8] = []
+        var roundUp = false
+        if keep >= 0 && !isZero {
+            kept = Array(digits.prefix(keep))
+            if kept.count < keep { kept += [UInt8](repeating: zero, count: keep - kept.count) }
+            roundUp = keep < digits.count && digits[keep] >= UInt8(ascii: "5")
+        }
+        if roundUp {
+            var i = kept.count - 1
+            while i >= 0 && kept[i] == UInt8(ascii: "9") {
+                kept[i] = zero
+                i -= 1
+            }
+            if i >= 0 { kept[i] += 1 } else { kept.insert(UInt8(ascii: "1"), at: 0) }
+        }
+        if kept.count < places + 1 {
+            kept = [UInt8](repeating: zero, count: places + 1 - kept.count) + kept
+        }
+        var integer = Array(kept[..<(kept.count - places)])
+        let fraction = Array(kept[(kept.count - places)...])
+        let lead = integer.firstIndex { $0 != zero } ?? (integer.count - 1)
+        integer.removeFirst(lead)
+        return (integer, fraction)
+    }
+}
+
+/// Text for numbers as people read them.
+enum NumberText {
+    /// Fixed-point text: rounded to `decimals` places, trailing fraction zeros dropped when `trim`,
+    /// "," between thousands when `group`. A result that rounds to zero carries no minus sign.
+    static func fixed(_ number: DecimalDigits, decimals: Int, trim: Bool, group: Bool) -> String {
+        var (integer, fraction) = number.rounded(decimals: decimals)
+        if trim {
+            while fraction.last == UInt8(ascii: "0") { fraction.removeLast() }
+        }
+        let zero = UInt8(ascii: "0")
+        let isZero = integer.allSatisfy { $0 == zero } && fraction.allSatisfy { $0 == zero }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(integer.count + integer.count / 3 + fraction.count + 2)
+        if number.negative && !isZero { bytes.append(UInt8(ascii: "-")) }
+        if group {
+            appendGrouped(integer[...], to: &bytes)
+        } else {
+            bytes += integer
+        }
+        if !fraction.isEmpty {
+            bytes.append(UInt8(ascii: "."))
+            bytes += fraction
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Scientific text with up to `decimals` mantissa decimals, trailing zeros dropped: "1.2346e+15".
+    static func scientific(_ number: DecimalDigits, decimals: Int) -> String {
+        guard !number.isZero else { return "0" }
+        var mantissa = number
+        mantissa.exponent = 1
+        var power = number.exponent - 1
+        var text = fixed(mantissa, decimals: decimals, trim: true, group: false)
+        // 9.99999 rounds up to 10: that is 1 at the next power.
+        if text == "10" || text == "-10" {
+            text = number.negative ? "-1" : "1"
+            power += 1
+        }
+        return text + (power < 0 ? "e-" : "e+") + String(power.magnitude)
+    }
+
+    /// Digits (with an optional leading "-") with "," every three from the right.
+    static func grouped(_ digits: String) -> String {
+        let utf8 = Array(digits.utf8)
+        let sign = utf8.first == UInt8(ascii: "-") ? 1 : 0
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count + utf8.count / 3)
+        if sign == 1 { bytes.append(UInt8(ascii: "-")) }
+        appendGrouped(utf8[sign...], to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A count as the analyst reads it: 1,234.
+    static func count(_ n: Int) -> String { grouped(String(n)) }
+
+    private static func appendGrouped(_ digits: ArraySlice<UInt8>, to bytes: inout [UInt8]) {
+        var left = digits.count
+        for digit in digits {
+            bytes.append(digit)
+            left -= 1
+            if left > 0 && left % 3 == 0 { bytes.append(UInt8(ascii: ",")) }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import FunnelEngine
+
+/// How one value reads to an analyst in the terminal and in Markdown.
+///
+/// - null: "—" ("-" in ASCII).
+/// - integers: plain digits with no format (ids, years: "2025"); `.number` groups thousands ("12,345").
+/// - decimals: no format → up to 4 decimals, trailing zeros dropped ("0.25", "1234.5"), 4 significant
+///   digits below 1 ("0.0001235"), scientific beyond 1e15 or below 1e-9; `.number` → up to 2 decimals
+///   with separators ("1,234.57"); `.percent` → ×100, one decimal, "%" ("12.3%"); `.money` → two
+///   decimals with separators, no currency sign ("1,234.50"); `.days` → one decimal and " days"
+///   ("12.5 days"). Rounding is half away from zero on the shortest decimal form (2.675 → "2.68").
+///   NaN reads "NaN", infinities "∞" and "-∞" ("inf", "-inf" in ASCII), whatever the format.
+/// - formats apply to integers too (1 as `.percent` → "100.0%"); on non-numbers they are ignored.
+/// - booleans "true" / "false"; dates "2025-07-01"; timestamps "2025-07-01 13:05:00".
+/// - text as is, with control characters made visible (see `visible(_:)`).
+public enum ValueFormatter {
+    public static func format(_ value: Value, as format: DisplayFormat?, unicode: Bool = true) -> String {
+        switch value {
+        case .null:
+            return nullText(unicode: unicode)
+        case .integer(let v):
+            guard let format else { return String(v) }
+            return formatted(DecimalDigits(v), as: format)
+        case .decimal(let v):
+            guard v.isFinite else { return nonFinite(v, unicode: unicode) }
+            let digits = DecimalDigits(v)
+            guard let format else { return natural(digits) }
+            return formatted(digits, as: format)
+        case .boolean(let b):
+            return b ? "true" : "false"
+        case .date(let d):
+            return dateText(d)
+        case .timestamp(let s):
+            return timestampText(s)
+        case .text(let s):
+            return visible(s)
+        }
+    }
+
+    /// What a null cell shows.
+    public static func nullText(unicode: Bool) -> String { unicode ? "—" : "-" }
+
+    /// "2025-07-01" for days since 1970-01-01.
+    public static func dateText(_ days: Int32) -> String {
+        CivilDate.format(days: Int(days))
+    }
+
+    /// "2025-07-01 13:05:00" for seconds since 1970-01-01; safe for every Int64.
+    public static func timestampText(_ seconds: Int64) -> String {
+        // Floor division without the overflow `CivilDate.days(fromSeconds:)` has near Int64.min.
+        var days = seconds / CivilDate.secondsPerDay
+        var rest = seconds % CivilDate.secondsPerDay
+        if rest < 0 {
+            days -= 1
+            rest += CivilDate.secondsPerDay
+        }
+        let r = Int(rest)
+        return CivilDate.format(days: Int(days)) + " " + two(r / 3600) + ":" + two(r / 60 % 60) + ":" + two(r % 60)
+    }
+
+    /// Text with the characters that would break a terminal line or table made visible:
+    /// newline, return and tab as `\n` `\r` `\t`; other C0/C1 controls and DEL as `\x1B`; line and
+    /// paragraph separators and bidirectional overrides as `\u{202E}`. Backslashes stay as they are.
+    public static func visible(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 }) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            if let escape = escape(scalar) {
+                out += escape
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    static func escape(_ scalar: Unicode.Scalar) -> String? {
+        switch scalar.value {
+        case 0x0A: return "\\n"
+        case 0x0D: return "\\r"
+        case 0x09: return "\\t"
+        case 0x00..<0x20, 0x7F..<0xA0: return "\\x" + hex(scalar.value, digits: 2)
+        case 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: return "\\u{" + hex(scalar.value, digits: 4) + "}"
+        default: return nil
+        }
+    }
+
+    static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return text.count >= digits ? text : String(repeating: "0", count: digits - text.count) + text
+    }
+
+    private static func two(_ v: Int) -> String { v < 10 ? "0" + String(v) : String(v) }
+
+    private static func nonFinite(_ v: Double, unicode: Bool) -> String {
+        if v.isNaN { return "NaN" }
+        if v > 0 { return unicode ? "∞" : "inf" }
+        return unicode ? "-∞" : "-inf"
+    }
+
+    /// A decimal with no display format.
+    private static func natural(_ digits: DecimalDigits) -> String {
+        if digits.isZero { return "0" }
+        if digits.exponent > 15 || digits.exponent <= -9 {
+            return NumberText.scientific(digits, decimals: 4)
+        }
+        // Below 1, keep four significant digits after the leading zeros.
+        let decimals = digits.exponent >= 1 ? 4 : 4 - digits.exponent
+        return NumberText.fixed(digits, decimals: decimals, trim: true, group: false)
+    }
+
+    private static func formatted(_ digits: DecimalDigits, as format: DisplayFormat) -> String {
+        switch format {
+        case .number:
+            return NumberText.fixed(digits, decimals: 2, trim: true, group: true)
+        case .percent:
+            return NumberText.fixed(digits.shifted(by: 2), decimals: 1, trim: false, group: true) + "%"
+        case .money:
+            return NumberText.fixed(digits, decimals: 2, trim: false, group: true)
+        case .days:
+            return NumberText.fixed(digits, decimals: 1, trim: false, group: true) + " days"
+        }
+    }
+}
