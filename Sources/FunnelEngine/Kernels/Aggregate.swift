@@ -1,0 +1,479 @@
+public enum AggregateFunction: Sendable, Hashable {
+    /// count() / count(table): rows.
+    case countRows
+    /// count(x): non-null values.
+    case count
+    /// Distinct non-null values (text by string value).
+    case countDistinct
+    case sum, avg, min, max
+    /// = percentile(0.5).
+    case median
+    /// Continuous, with linear interpolation, like DuckDB's quantile_cont. q in 0...1 (clamped).
+    case percentile(Double)
+}
+
+/// Aggregates over rows, optionally per group. SQL null rules:
+///
+/// | function      | input                       | result                                     |
+/// |---------------|-----------------------------|--------------------------------------------|
+/// | countRows     | any / nil                   | .integer (0 for no rows)                   |
+/// | count         | any                         | .integer non-null count                    |
+/// | countDistinct | any                         | .integer distinct non-null values          |
+/// | sum           | integer, boolean (true = 1) | .integer, or .decimal when it leaves Int64 |
+/// | sum           | decimal                     | .decimal                                   |
+/// | avg           | integer, decimal, boolean   | .decimal                                   |
+/// | min, max      | any                         | the column's own type (text by string)     |
+/// | median, pct   | integer, decimal, boolean   | .decimal                                   |
+/// | avg, median, pct | date / timestamp         | .date / .timestamp, rounded down to a whole day / second |
+///
+/// sum/avg/min/max/median/percentile over no non-null value are .null; so are combinations the
+/// table does not list (sum of dates, avg or median of text). Integer sums are exact (128-bit
+/// accumulators); NaN decimals order above +infinity.
+public enum Aggregate {
+    /// One value per group (or exactly one when grouping is nil). `column` is nil only for countRows.
+    /// Only rows in `selection` (nil = all) count; with a grouping, rows whose group is -1 are skipped.
+    public static func compute(_ function: AggregateFunction, column: Column?, selection: Selection?,
+                               rowCount: Int, grouping: Grouping?) -> [Value] {
+        let n = clampedRowCount(rowCount)
+        let groups = GroupMap(grouping)
+        guard let column else {
+            switch function {
+            case .countRows, .count: return countRows(selection: selection, rowCount: n, groups: groups)
+            case .countDistinct: return Array(repeating: .integer(0), count: groups.count)
+            default: return Array(repeating: .null, count: groups.count)
+            }
+        }
+        switch function {
+        case .countRows:
+            return countRows(selection: selection, rowCount: n, groups: groups)
+        case .count:
+            let counts: [Int]
+            switch column.storage {
+            case .text(let codes, let dictionary):
+                counts = countValues(TextCodeKeys(codes, dictionary.count, column.validity), selection, n, groups)
+            default:
+                counts = visitKeys(of: column, selection: selection, rowCount: n,
+                                   CountVisitor(selection: selection, rowCount: n, groups: groups))
+            }
+            return counts.map { .integer(Int64($0)) }
+        case .countDistinct:
+            return countDistinct(column, selection: selection, rowCount: n, groups: groups)
+        case .sum, .avg:
+            return sumOrAverage(column, average: function == .avg, selection: selection, rowCount: n, groups: groups)
+        case .min, .max:
+            return minMax(column, max: function == .max, selection: selection, rowCount: n, groups: groups)
+        case .median:
+            return percentile(column, q: 0.5, selection: selection, rowCount: n, groups: groups)
+        case .percentile(let q):
+            return percentile(column, q: q, selection: selection, rowCount: n, groups: groups)
+        }
+    }
+}
+
+// MARK: - Groups
+
+/// The grouping as the loops need it: a group count and (optionally) a table-length group map.
+struct GroupMap {
+    let count: Int
+    let groupOfRow: [Int32]?
+
+    init(_ grouping: Grouping?) {
+        if let grouping {
+            count = max(0, grouping.groupCount)
+            groupOfRow = grouping.groupOfRow
+        } else {
+            count = 1
+            groupOfRow = nil
+        }
+    }
+}
+
+/// Calls `body(row, group)` for every selected row below `limit` that belongs to a group.
+@inline(__always)
+func forEachGroupedRow(_ selection: Selection?, below limit: Int, _ groups: GroupMap, _ body: (Int, Int) -> Void) {
+    if let groupOfRow = groups.groupOfRow {
+        let groupCount = groups.count
+        groupOfRow.withUnsafeBufferPointer { gp in
+            forEachRow(selection, below: min(limit, gp.count)) { r in
+                let g = Int(gp[r])
+                if g >= 0 && g < groupCount { body(r, g) }
+            }
+        }
+    } else {
+        forEachRow(selection, below: limit) { body($0, 0) }
+    }
+}
+
+// MARK: - Counting
+
+private func countRows(selection: Selection?, rowCount: Int, groups: GroupMap) -> [Value] {
+    var counts = [Int](repeating: 0, count: groups.count)
+    counts.withUnsafeMutableBufferPointer { cp in
+        forEachGroupedRow(selection, below: rowCount, groups) { _, g in cp[g] += 1 }
+    }
+    return counts.map { .integer(Int64($0)) }
+}
+
+private func countValues<K: OrderedKeys>(_ keys: K, _ selection: Selection?, _ rowCount: Int, _ groups: GroupMap) -> [Int] {
+    var counts = [Int](repeating: 0, count: groups.count)
+    counts.withUnsafeMutableBufferPointer { cp in
+        forEachGroupedRow(selection, below: min(rowCount, keys.limit), groups) { r, g in
+            if !keys.isNull(r) { cp[g] += 1 }
+        }
+    }
+    return counts
+}
+
+private struct CountVisitor: KeysVisitor {
+    let selection: Selection?
+    let rowCount: Int
+    let groups: GroupMap
+    func visit<K: OrderedKeys>(_ keys: K) -> [Int] { countValues(keys, selection, rowCount, groups) }
+}
+
+private func countDistinct(_ column: Column, selection: Selection?, rowCount: Int, groups: GroupMap) -> [Value] {
+    let ranks = GroupBy.ranks(of: column, selection: selection, rowCount: rowCount)
+    let nullRank = ranks.nullRank
+    guard groups.groupOfRow != nil else {
+        return [.integer(Int64(ranks.count - (nullRank >= 0 ? 1 : 0)))]
+    }
+    var counts = [Int](repeating: 0, count: groups.count)
+    let width = ranks.count
+    if width == 0 || groups.count == 0 { return counts.map { .integer(Int64($0)) } }
+    // Both factors are at most rowCount + 1 <= 2^31, so the product fits.
+    let span = groups.count &* width
+    let limit = min(rowCount, ranks.ids.count)
+    if span <= max(1 << 16, min(4 * limit, 1 << 26)) {
+        var seen = [Bool](repeating: false, count: span)
+        ranks.ids.withUnsafeBufferPointer { ip in
+            seen.withUnsafeMutableBufferPointer { sp in
+                counts.withUnsafeMutableBufferPointer { cp in
+                    forEachGroupedRow(selection, below: limit, groups) { r, g in
+                        let v = ip[r]
+                        if v < 0 || v == nullRank { return }
+                        let pair = g &* width &+ Int(v)
+                        if pair < span && !sp[pair] {
+                            sp[pair] = true
+                            cp[g] += 1
+                        }
+                    }
+                }
+            }
+        }
+    } else {
+        var pairs: [UInt64] = []
+        var rows: [Int32] = []
+        ranks.ids.withUnsafeBufferPointer { ip in
+            forEachGroupedRow(selection, below: limit, groups) { r, g in
+                let v = ip[r]
+                if v < 0 || v == nullRank { return }
+                pairs.append(UInt64(g &* width &+ Int(v)))
+                rows.append(Int32(truncatingIfNeeded: r))
+            }
+        }
+        radixSort(keys: &pairs, payload: &rows)
+        var previous: UInt64 = 0
+        for (i, p) in pairs.enumerated() where i == 0 || p != previous {
+            previous = p
+            let g = Int(p / UInt64(width))
+            if g < counts.count { counts[g] += 1 }
+        }
+    }
+    return counts.map { .integer(Int64($0)) }
+}
+
+// MARK: - Sum and average
+
+private func sumIntegers<K: OrderedKeys>(_ keys: K, _ selection: Selection?, _ rowCount: Int, _ groups: GroupMap) -> (sums: [Int128], counts: [Int]) {
+    var sums = [Int128](repeating: 0, count: groups.count)
+    var counts = [Int](repeating: 0, count: groups.count)
+    sums.withUnsafeMutableBufferPointer { sp in
+        counts.withUnsafeMutableBufferPointer { cp in
+            forEachGroupedRow(selection, below: min(rowCount, keys.limit), groups) { r, g in
+                if keys.isNull(r) { return }
+                // 2^64 rows of Int64 cannot overflow 128 bits.
+                sp[g] &+= Int128(keys.key(r))
+                cp[g] += 1
+            }
+        }
+    }
+    return (sums, counts)
+}
+
+private func sumDecimals(_ values: [Double], _ validity: Validity?, _ selection: Selection?, _ rowCount: Int, _ groups: GroupMap) -> (sums: [Double], counts: [Int]) {
+    var sums = [Double](repeating: 0, count: groups.count)
+    var counts = [Int](repeating: 0, count: groups.count)
+    let limit = min(rowCount, values.count, validity?.count ?? Int.max)
+    values.withUnsafeBufferPointer { vp in
+        sums.withUnsafeMutableBufferPointer { sp in
+            counts.withUnsafeMutableBufferPointer { cp in
+                if let validity {
+                    forEachGroupedRow(selection, below: limit, groups) { r, g in
+                        if !validity.isValid(r) { return }
+                        sp[g] += vp[r]
+                        cp[g] += 1
+                    }
+                } else {
+                    forEachGroupedRow(selection, below: limit, groups) { r, g in
+                        sp[g] += vp[r]
+                        cp[g] += 1
+                    }
+                }
+            }
+        }
+    }
+    return (sums, counts)
+}
+
+private func integerValue(_ s: Int128) -> Value {
+    if let v = Int64(exactly: s) { return .integer(v) }
+    return .decimal(Double(s))
+}
+
+/// The mean rounded down to a whole unit (for dates and timestamps).
+private func floorMean(_ s: Int128, _ count: Int) -> Int64? {
+    let c = Int128(count)
+    var q = s / c
+    if s % c != 0 && s < 0 { q -= 1 }
+    return Int64(exactly: q)
+}
+
+private func sumOrAverage(_ column: Column, average: Bool, selection: Selection?, rowCount: Int, groups: GroupMap) -> [Value] {
+    let nulls = [Value](repeating: .null, count: groups.count)
+    func integers(_ result: (sums: [Int128], counts: [Int]), _ make: (Int128, Int) -> Value) -> [Value] {
+        zip(result.sums, result.counts).map { $0.1 == 0 ? .null : make($0.0, $0.1) }
+    }
+    switch column.storage {
+    case .integer(let v):
+        let r = sumIntegers(Int64Keys(v, column.validity), selection, rowCount, groups)
+        return average ? integers(r) { .decimal(Double($0) / Double($1)) } : integers(r) { s, _ in integerValue(s) }
+    case .boolean(let v):
+        let r = sumIntegers(BoolKeys(v, column.validity), selection, rowCount, groups)
+        return average ? integers(r) { .decimal(Double($0) / Double($1)) } : integers(r) { s, _ in integerValue(s) }
+    case .decimal(let v):
+        let r = sumDecimals(v, column.validity, selection, rowCount, groups)
+        return zip(r.sums, r.counts).map { s, c in c == 0 ? .null : .decimal(average ? s / Double(c) : s) }
+    case .date(let v):
+        guard average else { return nulls }
+        let r = sumIntegers(Int32Keys(v, column.validity), selection, rowCount, groups)
+        return integers(r) { s, c in floorMean(s, c).flatMap { Int32(exactly: $0) }.map { .date($0) } ?? .null }
+    case .timestamp(let v):
+        guard average else { return nulls }
+        let r = sumIntegers(Int64Keys(v, column.validity), selection, rowCount, groups)
+        return integers(r) { s, c in floorMean(s, c).map { .timestamp($0) } ?? .null }
+    case .text:
+        return nulls
+    }
+}
+
+// MARK: - Min and max
+
+private func extremes<K: OrderedKeys>(_ keys: K, max: Bool, _ selection: Selection?, _ rowCount: Int, _ groups: GroupMap) -> [Int64?] {
+    var best = [Int64](repeating: max ? Int64.min : Int64.max, count: groups.count)
+    var found = [Bool](repeating: false, count: groups.count)
+    best.withUnsafeMutableBufferPointer { bp in
+        found.withUnsafeMutableBufferPointer { fp in
+            forEachGroupedRow(selection, below: min(rowCount, keys.limit), groups) { r, g in
+                if keys.isNull(r) { return }
+                let k = keys.key(r)
+                if max ? k > bp[g] : k < bp[g] { bp[g] = k }
+                fp[g] = true
+            }
+        }
+    }
+    return zip(best, found).map { $0.1 ? $0.0 : nil }
+}
+
+private struct ExtremesVisitor: KeysVisitor {
+    let max: Bool
+    let selection: Selection?
+    let rowCount: Int
+    let groups: GroupMap
+    func visit<K: OrderedKeys>(_ keys: K) -> [Int64?] { extremes(keys, max: max, selection, rowCount, groups) }
+}
+
+private func minMax(_ column: Column, max: Bool, selection: Selection?, rowCount: Int, groups: GroupMap) -> [Value] {
+    let visitor = ExtremesVisitor(max: max, selection: selection, rowCount: rowCount, groups: groups)
+    if case .text(let codes, let dictionary) = column.storage {
+        let ranking = TextRanking(codes: codes, dictionary: dictionary, validity: column.validity,
+                                  selection: selection, rowCount: rowCount)
+        let best = visitor.visit(TextRankKeys(codes, ranking, column.validity))
+        return best.map { k in
+            guard let k, k >= 0, Int(k) < ranking.codeOfRank.count else { return .null }
+            let code = Int(ranking.codeOfRank[Int(k)])
+            return code >= 0 && code < dictionary.count ? .text(dictionary[code]) : .null
+        }
+    }
+    let best = visitKeys(of: column, selection: selection, rowCount: rowCount, visitor)
+    return best.map { k in
+        guard let k else { return .null }
+        return value(fromKey: k, type: column.type)
+    }
+}
+
+/// Turns an orderable key back into a value of a non-text column type.
+private func value(fromKey k: Int64, type: ColumnType) -> Value {
+    switch type {
+    case .integer: return .integer(k)
+    case .decimal: return .decimal(doubleFromOrderKey(k))
+    case .boolean: return .boolean(k != 0)
+    case .date: return Int32(exactly: k).map { .date($0) } ?? .null
+    case .timestamp: return .timestamp(k)
+    case .text: return .null
+    }
+}
+
+// MARK: - Median and percentiles
+
+private struct QuantileVisitor: KeysVisitor {
+    let q: Double
+    let selection: Selection?
+    let rowCount: Int
+    let groups: GroupMap
+    func visit<K: OrderedKeys>(_ keys: K) -> [(lo: Int64, hi: Int64, fraction: Double)?] {
+        quantiles(keys, q: q, selection, rowCount, groups)
+    }
+}
+
+/// Per group: the two order statistics around position q*(n-1) and the fraction between them.
+private func quantiles<K: OrderedKeys>(_ keys: K, q: Double, _ selection: Selection?, _ rowCount: Int, _ groups: GroupMap) -> [(lo: Int64, hi: Int64, fraction: Double)?] {
+    let limit = min(rowCount, keys.limit)
+    // Bucket the keys by group: count, prefix offsets, scatter.
+    var starts = [Int](repeating: 0, count: groups.count + 1)
+    starts.withUnsafeMutableBufferPointer { sp in
+        forEachGroupedRow(selection, below: limit, groups) { r, g in
+            if !keys.isNull(r) { sp[g + 1] += 1 }
+        }
+    }
+    for g in 0..<groups.count { starts[g + 1] += starts[g] }
+    let total = starts[groups.count]
+    var flat = [Int64](repeating: 0, count: total)
+    var next = Array(starts.dropLast())
+    flat.withUnsafeMutableBufferPointer { fp in
+        next.withUnsafeMutableBufferPointer { np in
+            forEachGroupedRow(selection, below: limit, groups) { r, g in
+                if keys.isNull(r) { return }
+                let p = np[g]
+                if p < total {
+                    fp[p] = keys.key(r)
+                    np[g] = p + 1
+                }
+            }
+        }
+    }
+    let clampedQ = Swift.min(1, Swift.max(0, q))
+    var result: [(lo: Int64, hi: Int64, fraction: Double)?] = []
+    result.reserveCapacity(groups.count)
+    flat.withUnsafeMutableBufferPointer { fp in
+        for g in 0..<groups.count {
+            let start = starts[g]
+            let end = next[g]
+            let m = end - start
+            if m <= 0 { result.append(nil); continue }
+            let position = clampedQ * Double(m - 1)
+            let floor = position.rounded(.down)
+            let k = Swift.min(m - 1, Swift.max(0, Int(floor)))
+            let fraction = position - floor
+            let lo = selectKth(fp, from: start, to: end, k: start + k)
+            var hi = lo
+            if fraction > 0 && k + 1 < m {
+                // After selection everything right of k is >= lo; the next order statistic is their minimum.
+                hi = fp[start + k + 1]
+                for i in (start + k + 2)..<end where fp[i] < hi { hi = fp[i] }
+            }
+            result.append((lo, hi, fraction))
+        }
+    }
+    return result
+}
+
+/// Quickselect with three-way partitioning (fast on repeated values) and a sort fallback that
+/// bounds the worst case. Afterwards a[k] is the k-th smallest of a[from..<to], everything left
+/// of it is <= and everything right of it is >=.
+func selectKth(_ a: UnsafeMutableBufferPointer<Int64>, from: Int, to: Int, k: Int) -> Int64 {
+    var lo = from
+    var hi = to
+    var budget = 2 * (Int.bitWidth - (to - from).leadingZeroBitCount) + 8
+    while hi - lo > 16 {
+        if budget == 0 {
+            var part = UnsafeMutableBufferPointer(rebasing: a[lo..<hi])
+            part.sort()
+            return a[k]
+        }
+        budget -= 1
+        let x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1]
+        let pivot = Swift.max(Swift.min(x, y), Swift.min(Swift.max(x, y), z))
+        var lt = lo
+        var i = lo
+        var gt = hi - 1
+        while i <= gt {
+            let v = a[i]
+            if v < pivot {
+                a.swapAt(lt, i)
+                lt += 1
+                i += 1
+            } else if v > pivot {
+                a.swapAt(i, gt)
+                gt -= 1
+            } else {
+                i += 1
+            }
+        }
+        if k < lt {
+            hi = lt
+        } else if k > gt {
+            lo = gt + 1
+        } else {
+            return pivot
+        }
+    }
+    // Insertion sort of the small remainder.
+    if lo < hi {
+        for i in (lo + 1)..<hi {
+            let v = a[i]
+            var j = i
+            while j > lo && a[j - 1] > v {
+                a[j] = a[j - 1]
+                j -= 1
+            }
+            a[j] = v
+        }
+    }
+    return a[k]
+}
+
+private func percentile(_ column: Column, q: Double, selection: Selection?, rowCount: Int, groups: GroupMap) -> [Value] {
+    let nulls = [Value](repeating: .null, count: groups.count)
+    if column.type == .text || q.isNaN { return nulls }
+    let visitor = QuantileVisitor(q: q, selection: selection, rowCount: rowCount, groups: groups)
+    let stats = visitKeys(of: column, selection: selection, rowCount: rowCount, visitor)
+    let type = column.type
+    return stats.map { stat in
+        guard let (lo, hi, fraction) = stat else { return .null }
+        switch type {
+        case .integer, .boolean:
+            if fraction == 0 || lo == hi { return .decimal(Double(lo)) }
+            return .decimal(Double(lo) + (Double(hi) - Double(lo)) * fraction)
+        case .decimal:
+            let a = doubleFromOrderKey(lo), b = doubleFromOrderKey(hi)
+            if fraction == 0 || lo == hi { return .decimal(a) }
+            return .decimal(a + (b - a) * fraction)
+        case .date:
+            return interpolateWhole(lo, hi, fraction).flatMap { Int32(exactly: $0) }.map { .date($0) } ?? .null
+        case .timestamp:
+            return interpolateWhole(lo, hi, fraction).map { .timestamp($0) } ?? .null
+        case .text:
+            return .null
+        }
+    }
+}
+
+/// lo + (hi - lo) * fraction rounded down, for lo <= hi; nil if it cannot be represented.
+private func interpolateWhole(_ lo: Int64, _ hi: Int64, _ fraction: Double) -> Int64? {
+    if fraction <= 0 || lo == hi { return lo }
+    let (span, overflow) = hi.subtractingReportingOverflow(lo)
+    let step = ((overflow ? Double(hi) - Double(lo) : Double(span)) * fraction).rounded(.down)
+    guard let offset = Int64(exactly: step) else { return nil }
+    let (value, o) = lo.addingReportingOverflow(offset)
+    return o ? nil : Swift.min(hi, value)
+}

@@ -1,0 +1,326 @@
+// Shared plumbing for the vectorised kernels: row iteration over a selection, orderable
+// 64-bit keys for every column type, and a stable radix sort.
+//
+// Safety rules every kernel follows: a row index is only used after checking it against the
+// number of rows the data really holds (`limit`), so a selection or grouping that does not fit
+// the column never traps; rows past the end of a shorter column read as null.
+
+/// Calls `body` with every row of `selection` (nil = all rows) that lies in `0..<limit`.
+@inline(__always)
+func forEachRow(_ selection: Selection?, below limit: Int, _ body: (Int) -> Void) {
+    if let selection {
+        selection.withUnsafeBufferPointer { rows in
+            for s in rows {
+                let r = Int(s)
+                if r >= 0 && r < limit { body(r) }
+            }
+        }
+    } else {
+        var r = 0
+        while r < limit {
+            body(r)
+            r += 1
+        }
+    }
+}
+
+/// Number of rows a selection visits at most (for sizing buffers).
+@inline(__always)
+func selectedCountBound(_ selection: Selection?, rowCount: Int) -> Int {
+    max(0, selection?.count ?? rowCount)
+}
+
+/// A total order on doubles as signed integers: -0.0 equals 0.0, every NaN is one value above +inf.
+@inline(__always)
+func doubleOrderKey(_ d: Double) -> Int64 {
+    let canonical: Double = d.isNaN ? .nan : (d == 0 ? 0 : d)
+    let b = Int64(bitPattern: canonical.bitPattern)
+    return b ^ ((b >> 63) & Int64.max)
+}
+
+/// The inverse of `doubleOrderKey`.
+@inline(__always)
+func doubleFromOrderKey(_ k: Int64) -> Double {
+    Double(bitPattern: UInt64(bitPattern: k ^ ((k >> 63) & Int64.max)))
+}
+
+/// Days since 1970-01-01 of a timestamp, rounding towards the past; never overflows.
+@inline(__always)
+func floorDays(seconds s: Int64) -> Int64 {
+    let q = s / CivilDate.secondsPerDay
+    return s % CivilDate.secondsPerDay < 0 ? q - 1 : q
+}
+
+/// Floor division for a positive divisor; never overflows.
+@inline(__always)
+func floorDivide(_ a: Int64, by b: Int64) -> Int64 {
+    let q = a / b
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+}
+
+// MARK: - Orderable keys
+
+/// A column viewed as one signed 64-bit key per row whose integer order is the values' order.
+/// Rows below `limit` may be read; rows at or past it are null.
+protocol OrderedKeys {
+    var limit: Int { get }
+    /// Only called for `r < limit`.
+    func isNull(_ r: Int) -> Bool
+    /// Only called for non-null `r < limit`.
+    func key(_ r: Int) -> Int64
+}
+
+@inline(__always)
+private func validityLimit(_ count: Int, _ validity: Validity?) -> Int {
+    if let validity { return min(count, validity.count) }
+    return count
+}
+
+struct Int64Keys: OrderedKeys {
+    let values: [Int64]
+    let validity: Validity?
+    let limit: Int
+    init(_ values: [Int64], _ validity: Validity?) {
+        self.values = values
+        self.validity = validity
+        limit = validityLimit(values.count, validity)
+    }
+    @inline(__always) func isNull(_ r: Int) -> Bool {
+        if let validity { return !validity.isValid(r) }
+        return false
+    }
+    @inline(__always) func key(_ r: Int) -> Int64 { values[r] }
+}
+
+struct Int32Keys: OrderedKeys {
+    let values: [Int32]
+    let validity: Validity?
+    let limit: Int
+    init(_ values: [Int32], _ validity: Validity?) {
+        self.values = values
+        self.validity = validity
+        limit = validityLimit(values.count, validity)
+    }
+    @inline(__always) func isNull(_ r: Int) -> Bool {
+        if let validity { return !validity.isValid(r) }
+        return false
+    }
+    @inline(__always) func key(_ r: Int) -> Int64 { Int64(values[r]) }
+}
+
+struct BoolKeys: OrderedKeys {
+    let values: [Bool]
+    let validity: Validity?
+    let limit: Int
+    init(_ values: [Bool], _ validity: Validity?) {
+        self.values = values
+        self.validity = validity
+        limit = validityLimit(values.count, validity)
+    }
+    @inline(__always) func isNull(_ r: Int) -> Bool {
+        if let validity { return !validity.isValid(r) }
+        return false
+    }
+    @inline(__always) func key(_ r: Int) -> Int64 { values[r] ? 1 : 0 }
+}
+
+struct DoubleKeys: OrderedKeys {
+    let values: [Double]
+    let validity: Validity?
+    let limit: Int
+    init(_ values: [Double], _ validity: Validity?) {
+        self.values = values
+        self.validity = validity
+        limit = validityLimit(values.count, validity)
+    }
+    @inline(__always) func isNull(_ r: Int) -> Bool {
+        if let validity { return !validity.isValid(r) }
+        return false
+    }
+    @inline(__always) func key(_ r: Int) -> Int64 { doubleOrderKey(values[r]) }
+}
+
+/// Text as the string-order rank of each row's code. Codes outside the dictionary read as null.
+struct TextRankKeys: OrderedKeys {
+    let codes: [Int32]
+    let rankOfCode: [Int32]
+    let validity: Validity?
+    let limit: Int
+    init(_ codes: [Int32], _ ranking: TextRanking, _ validity: Validity?) {
+        self.codes = codes
+        rankOfCode = ranking.rankOfCode
+        self.validity = validity
+        limit = validityLimit(codes.count, validity)
+    }
+    @inline(__always) func isNull(_ r: Int) -> Bool {
+        if let validity, !validity.isValid(r) { return true }
+        let c = Int(codes[r])
+        return c < 0 || c >= rankOfCode.count || rankOfCode[c] < 0
+    }
+    @inline(__always) func key(_ r: Int) -> Int64 { Int64(rankOfCode[Int(codes[r])]) }
+}
+
+/// Text by raw dictionary code (no order meaning): for null checks and counting.
+struct TextCodeKeys: OrderedKeys {
+    let codes: [Int32]
+    let dictionaryCount: Int
+    let validity: Validity?
+    let limit: Int
+    init(_ codes: [Int32], _ dictionaryCount: Int, _ validity: Validity?) {
+        self.codes = codes
+        self.dictionaryCount = dictionaryCount
+        self.validity = validity
+        limit = validityLimit(codes.count, validity)
+    }
+    @inline(__always) func isNull(_ r: Int) -> Bool {
+        if let validity, !validity.isValid(r) { return true }
+        let c = Int(codes[r])
+        return c < 0 || c >= dictionaryCount
+    }
+    @inline(__always) func key(_ r: Int) -> Int64 { Int64(codes[r]) }
+}
+
+/// Plain table-length keys with no nulls (combined group ids).
+struct PlainKeys: OrderedKeys {
+    let values: [Int64]
+    var limit: Int { values.count }
+    @inline(__always) func isNull(_ r: Int) -> Bool { false }
+    @inline(__always) func key(_ r: Int) -> Int64 { values[r] }
+}
+
+/// Something to run on a column's keys, whatever their concrete type (keeps the hot loops generic
+/// and specialised rather than dynamically dispatched).
+protocol KeysVisitor {
+    associatedtype Result
+    func visit<K: OrderedKeys>(_ keys: K) -> Result
+}
+
+/// Runs `visitor` on the column's orderable keys. Text is ranked by string value over the rows of
+/// `selection` below `rowCount` (the returned ranking lets callers turn ranks back into codes).
+func visitKeys<V: KeysVisitor>(of column: Column, selection: Selection?, rowCount: Int, _ visitor: V) -> V.Result {
+    switch column.storage {
+    case .integer(let v): return visitor.visit(Int64Keys(v, column.validity))
+    case .timestamp(let v): return visitor.visit(Int64Keys(v, column.validity))
+    case .date(let v): return visitor.visit(Int32Keys(v, column.validity))
+    case .boolean(let v): return visitor.visit(BoolKeys(v, column.validity))
+    case .decimal(let v): return visitor.visit(DoubleKeys(v, column.validity))
+    case .text(let codes, let dictionary):
+        let ranking = TextRanking(codes: codes, dictionary: dictionary, validity: column.validity,
+                                  selection: selection, rowCount: rowCount)
+        return visitor.visit(TextRankKeys(codes, ranking, column.validity))
+    }
+}
+
+// MARK: - Text ranking
+
+/// The string order of the dictionary codes that occur in some rows: equal strings share a rank.
+struct TextRanking {
+    /// Per dictionary code: its rank among the occurring strings, or -1 when it does not occur.
+    var rankOfCode: [Int32]
+    /// Per rank: one code holding that string.
+    var codeOfRank: [Int32]
+    /// Whether some visited row was null (or held a code outside the dictionary).
+    var sawNull: Bool
+
+    var distinctCount: Int { codeOfRank.count }
+
+    init(codes: [Int32], dictionary: [String], validity: Validity?, selection: Selection?, rowCount: Int) {
+        let d = dictionary.count
+        var seen = [Bool](repeating: false, count: d)
+        let rows = max(0, rowCount)
+        let limit = min(rows, validityLimit(codes.count, validity))
+        var sawNull = false
+        codes.withUnsafeBufferPointer { cp in
+            seen.withUnsafeMutableBufferPointer { sp in
+                forEachRow(selection, below: rows) { r in
+                    if r >= limit { sawNull = true; return }
+                    if let validity, !validity.isValid(r) { sawNull = true; return }
+                    let c = Int(cp[r])
+                    if c >= 0 && c < d { sp[c] = true } else { sawNull = true }
+                }
+            }
+        }
+        self.sawNull = sawNull
+        var present: [Int32] = []
+        for c in 0..<d where seen[c] { present.append(Int32(c)) }
+        present.sort { dictionary[Int($0)] < dictionary[Int($1)] }
+        var rankOfCode = [Int32](repeating: -1, count: d)
+        var codeOfRank: [Int32] = []
+        codeOfRank.reserveCapacity(present.count)
+        var previous: String? = nil
+        for c in present {
+            let s = dictionary[Int(c)]
+            if s != previous {
+                codeOfRank.append(c)
+                previous = s
+            }
+            rankOfCode[Int(c)] = Int32(codeOfRank.count - 1)
+        }
+        self.rankOfCode = rankOfCode
+        self.codeOfRank = codeOfRank
+    }
+}
+
+// MARK: - Radix sort
+
+/// Sorts `keys` ascending, carrying `payload` along; stable (equal keys keep their order).
+/// LSD radix on bytes, skipping bytes that are equal in every key. `payload` must be as long as `keys`.
+func radixSort(keys: inout [UInt64], payload: inout [Int32]) {
+    let n = keys.count
+    guard n > 1, payload.count == n else { return }
+    var highest: UInt64 = 0
+    for k in keys { highest |= k }
+    let bytes = (64 - highest.leadingZeroBitCount + 7) / 8
+    if bytes == 0 { return }
+    var histogram = [Int](repeating: 0, count: bytes * 256)
+    keys.withUnsafeBufferPointer { kp in
+        histogram.withUnsafeMutableBufferPointer { hp in
+            for k in kp {
+                var x = k
+                var base = 0
+                for _ in 0..<bytes {
+                    hp[base + Int(x & 0xFF)] += 1
+                    x >>= 8
+                    base += 256
+                }
+            }
+        }
+    }
+    var tmpKeys = [UInt64](repeating: 0, count: n)
+    var tmpPayload = [Int32](repeating: 0, count: n)
+    var offsets = [Int](repeating: 0, count: 256)
+    for b in 0..<bytes {
+        let base = b * 256
+        // A byte on which every key agrees does not reorder anything.
+        var trivial = false
+        var sum = 0
+        for d in 0..<256 {
+            let c = histogram[base + d]
+            if c == n { trivial = true }
+            offsets[d] = sum
+            sum += c
+        }
+        if trivial { continue }
+        let shift = UInt64(8 * b)
+        keys.withUnsafeBufferPointer { src in
+            payload.withUnsafeBufferPointer { srcP in
+                tmpKeys.withUnsafeMutableBufferPointer { dst in
+                    tmpPayload.withUnsafeMutableBufferPointer { dstP in
+                        offsets.withUnsafeMutableBufferPointer { off in
+                            for i in 0..<n {
+                                let k = src[i]
+                                let d = Int((k >> shift) & 0xFF)
+                                let p = off[d]
+                                dst[p] = k
+                                dstP[p] = srcP[i]
+                                off[d] = p + 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        swap(&keys, &tmpKeys)
+        swap(&payload, &tmpPayload)
+    }
+}

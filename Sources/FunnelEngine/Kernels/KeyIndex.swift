@@ -1,0 +1,364 @@
+/// Maps key values of one column to the first row holding them, for `link a.x -> b.y`.
+///
+/// Keys match by value within a family: numbers (integer, and decimal that are whole numbers
+/// match integers; other decimals match equal decimals), text (by string), dates, timestamps,
+/// booleans. Across families only number ↔ text matches, by reading the text as a number
+/// (`"42"` and `"042"` match 42); any other pairing matches nothing. Nulls never match.
+public struct KeyIndex: Sendable {
+    /// Number of distinct keys that appear more than once.
+    public private(set) var duplicateKeys: Int = 0
+    /// Number of rows whose key is null.
+    public private(set) var nullKeys: Int = 0
+    /// Number of distinct non-null keys.
+    public private(set) var distinctKeys: Int = 0
+
+    private var family: Family
+    /// Whole-number keys (numbers, booleans, dates, timestamps) → first row.
+    private var whole = IntRowMap.empty
+    /// Decimal keys that are not whole numbers, by bit pattern → first row.
+    private var fractional: [UInt64: Int32] = [:]
+    /// Text keys → first row.
+    private var strings: [String: Int32] = [:]
+
+    private enum Family: Sendable { case number, text, date, timestamp, boolean }
+
+    /// Indexes every row of `column` (integer, decimal, text, date, timestamp or boolean keys).
+    public init(column: Column) {
+        let validity = column.validity
+        let limit = min(column.count, validity?.count ?? Int.max, Int(Int32.max) - 1)
+        @inline(__always) func valid(_ r: Int) -> Bool { validity?.isValid(r) ?? true }
+        switch column.storage {
+        case .integer(let v):
+            family = .number
+            buildWhole(Int64Keys(v, validity), limit: limit, totalRows: column.count)
+        case .date(let v):
+            family = .date
+            buildWhole(Int32Keys(v, validity), limit: limit, totalRows: column.count)
+        case .timestamp(let v):
+            family = .timestamp
+            buildWhole(Int64Keys(v, validity), limit: limit, totalRows: column.count)
+        case .boolean(let v):
+            family = .boolean
+            buildWhole(BoolKeys(v, validity), limit: limit, totalRows: column.count)
+        case .decimal(let v):
+            family = .number
+            // Whole numbers go to the integer map, the rest to a hash of their bit patterns.
+            var wholeValues = [Int64](repeating: 0, count: limit)
+            var isWhole = Validity(count: limit, allValid: false)
+            var fractionalCounts: [UInt64: Int] = [:]
+            for r in 0..<limit where valid(r) {
+                if let w = Int64(exactly: v[r]) {
+                    wholeValues[r] = w
+                    isWhole.set(r)
+                } else {
+                    let bits = canonicalBits(v[r])
+                    if fractional[bits] == nil { fractional[bits] = Int32(r) }
+                    fractionalCounts[bits, default: 0] += 1
+                }
+            }
+            buildWhole(Int64Keys(wholeValues, isWhole), limit: limit)
+            duplicateKeys += fractionalCounts.values.filter { $0 > 1 }.count
+            distinctKeys += fractionalCounts.count
+            nullKeys = column.count - limit + (0..<limit).filter { !valid($0) }.count
+        case .text(let codes, let dictionary):
+            family = .text
+            var firstRowOfCode = [Int32](repeating: -1, count: dictionary.count)
+            var rowsOfCode = [Int](repeating: 0, count: dictionary.count)
+            var nulls = column.count - limit
+            for r in 0..<limit {
+                let c = Int(codes[r])
+                if !valid(r) || c < 0 || c >= dictionary.count {
+                    nulls += 1
+                    continue
+                }
+                if firstRowOfCode[c] < 0 { firstRowOfCode[c] = Int32(r) }
+                rowsOfCode[c] += 1
+            }
+            nullKeys = nulls
+            // Codes holding equal strings are one key (the dictionary should not have any).
+            var occurrences: [String: Int] = [:]
+            for c in 0..<dictionary.count where firstRowOfCode[c] >= 0 {
+                let s = dictionary[c]
+                if let existing = strings[s] {
+                    strings[s] = min(existing, firstRowOfCode[c])
+                } else {
+                    strings[s] = firstRowOfCode[c]
+                }
+                occurrences[s, default: 0] += rowsOfCode[c]
+            }
+            distinctKeys = strings.count
+            duplicateKeys = occurrences.values.filter { $0 > 1 }.count
+        }
+    }
+
+    /// Indexes the whole-number keys below `limit`; every other row of a `totalRows`-row column
+    /// counts as a null key.
+    private mutating func buildWhole<K: OrderedKeys>(_ keys: K, limit: Int, totalRows: Int? = nil) {
+        let built = IntRowMap.build(keys, limit: limit)
+        whole = built.map
+        duplicateKeys += built.duplicates
+        distinctKeys += built.distinct
+        if let totalRows { nullKeys = max(0, totalRows - (limit - built.nulls)) }
+    }
+
+    /// Table-length (of `column`'s table) array: the row in the indexed table matching each row's
+    /// key, or -1 (no match / null / unselected).
+    public func lookup(_ column: Column, selection: Selection?) -> [Int32] {
+        let n = clampedRowCount(column.count)
+        var result = [Int32](repeating: -1, count: n)
+        let validity = column.validity
+        let limit = min(n, validity?.count ?? Int.max)
+        switch (family, column.storage) {
+        case (.number, .integer(let v)), (.timestamp, .timestamp(let v)):
+            probeWhole(Int64Keys(v, validity), selection: selection, into: &result)
+        case (.date, .date(let v)):
+            probeWhole(Int32Keys(v, validity), selection: selection, into: &result)
+        case (.boolean, .boolean(let v)):
+            probeWhole(BoolKeys(v, validity), selection: selection, into: &result)
+        case (.number, .decimal(let v)):
+            let l = min(limit, v.count)
+            result.withUnsafeMutableBufferPointer { out in
+                forEachRow(selection, below: l) { r in
+                    if let validity, !validity.isValid(r) { return }
+                    out[r] = numberRow(v[r])
+                }
+            }
+        case (.number, .text(let codes, let dictionary)):
+            // Read each distinct string once as a number.
+            let rowOfCode = dictionary.map { s -> Int32 in
+                if let w = Int64(s) { return whole.find(w) }
+                if let d = Double(s) { return numberRow(d) }
+                return -1
+            }
+            probeCodes(codes, rowOfCode, validity, selection: selection, into: &result)
+        case (.text, .text(let codes, let dictionary)):
+            let rowOfCode = dictionary.map { strings[$0] ?? -1 }
+            probeCodes(codes, rowOfCode, validity, selection: selection, into: &result)
+        case (.text, .integer(let v)):
+            let numbers = textAsNumbers()
+            let l = min(limit, v.count)
+            result.withUnsafeMutableBufferPointer { out in
+                forEachRow(selection, below: l) { r in
+                    if let validity, !validity.isValid(r) { return }
+                    out[r] = numbers.whole.find(v[r])
+                }
+            }
+        case (.text, .decimal(let v)):
+            let numbers = textAsNumbers()
+            let l = min(limit, v.count)
+            result.withUnsafeMutableBufferPointer { out in
+                forEachRow(selection, below: l) { r in
+                    if let validity, !validity.isValid(r) { return }
+                    if let w = Int64(exactly: v[r]) {
+                        out[r] = numbers.whole.find(w)
+                    } else {
+                        out[r] = numbers.fractional[canonicalBits(v[r])] ?? -1
+                    }
+                }
+            }
+        default:
+            break
+        }
+        return result
+    }
+
+    private func numberRow(_ d: Double) -> Int32 {
+        if let w = Int64(exactly: d) { return whole.find(w) }
+        return fractional[canonicalBits(d)] ?? -1
+    }
+
+    private func probeWhole<K: OrderedKeys>(_ keys: K, selection: Selection?, into result: inout [Int32]) {
+        let map = whole
+        result.withUnsafeMutableBufferPointer { out in
+            forEachRow(selection, below: min(out.count, keys.limit)) { r in
+                if !keys.isNull(r) { out[r] = map.find(keys.key(r)) }
+            }
+        }
+    }
+
+    private func probeCodes(_ codes: [Int32], _ rowOfCode: [Int32], _ validity: Validity?, selection: Selection?, into result: inout [Int32]) {
+        let keys = TextCodeKeys(codes, rowOfCode.count, validity)
+        rowOfCode.withUnsafeBufferPointer { rp in
+            result.withUnsafeMutableBufferPointer { out in
+                forEachRow(selection, below: min(out.count, keys.limit)) { r in
+                    if !keys.isNull(r) { out[r] = rp[Int(keys.codes[r])] }
+                }
+            }
+        }
+    }
+
+    /// For a text index probed with numbers: the strings that read as numbers, by value.
+    private func textAsNumbers() -> (whole: IntRowMap, fractional: [UInt64: Int32]) {
+        var wholeKeys: [Int64] = []
+        var wholeRows: [Int32] = []
+        var fractional: [UInt64: Int32] = [:]
+        for (s, row) in strings {
+            if let w = Int64(s) {
+                wholeKeys.append(w)
+                wholeRows.append(row)
+            } else if let d = Double(s) {
+                if let w = Int64(exactly: d) {
+                    wholeKeys.append(w)
+                    wholeRows.append(row)
+                } else {
+                    let bits = canonicalBits(d)
+                    fractional[bits] = min(fractional[bits] ?? Int32.max, row)
+                }
+            }
+        }
+        return (IntRowMap.build(keys: wholeKeys, rows: wholeRows), fractional)
+    }
+}
+
+@inline(__always)
+private func canonicalBits(_ d: Double) -> UInt64 {
+    (d.isNaN ? Double.nan : d == 0 ? 0 : d).bitPattern
+}
+
+/// Int64 key → smallest row, as a direct-address table when the keys span a small range and
+/// an open-addressing hash table otherwise.
+struct IntRowMap: Sendable {
+    private enum Storage: Sendable {
+        case empty
+        case dense(low: Int64, rows: [Int32])
+        case hashed(keys: [Int64], rows: [Int32], shift: UInt64)
+    }
+    private var storage: Storage
+
+    static let empty = IntRowMap(storage: .empty)
+
+    /// Builds the map of the non-null keys in `0..<limit`, counting distinct, duplicated and null keys.
+    static func build<K: OrderedKeys>(_ keys: K, limit: Int) -> (map: IntRowMap, distinct: Int, duplicates: Int, nulls: Int) {
+        let l = min(limit, keys.limit)
+        var lo = Int64.max
+        var hi = Int64.min
+        var valid = 0
+        for r in 0..<max(0, l) where !keys.isNull(r) {
+            let k = keys.key(r)
+            if k < lo { lo = k }
+            if k > hi { hi = k }
+            valid += 1
+        }
+        let nulls = max(0, limit) - valid
+        if valid == 0 { return (.empty, 0, 0, nulls) }
+        var distinct = 0
+        var duplicates = 0
+        let range = UInt64(bitPattern: hi &- lo)
+        if range < UInt64(max(1024, min(4 * valid, 1 << 26))) {
+            let size = Int(range) + 1
+            var rows = [Int32](repeating: -1, count: size)
+            var seenTwice = [Bool](repeating: false, count: size)
+            for r in 0..<l where !keys.isNull(r) {
+                let i = Int(truncatingIfNeeded: keys.key(r) &- lo)
+                guard i >= 0 && i < size else { continue }
+                if rows[i] < 0 {
+                    rows[i] = Int32(r)
+                    distinct += 1
+                } else if !seenTwice[i] {
+                    seenTwice[i] = true
+                    duplicates += 1
+                }
+            }
+            return (IntRowMap(storage: .dense(low: lo, rows: rows)), distinct, duplicates, nulls)
+        }
+        var table = HashBuilder(capacity: valid)
+        for r in 0..<l where !keys.isNull(r) {
+            switch table.insert(keys.key(r), row: Int32(r)) {
+            case .inserted: distinct += 1
+            case .firstDuplicate: duplicates += 1
+            case .duplicate: break
+            }
+        }
+        return (IntRowMap(storage: .hashed(keys: table.keys, rows: table.rows, shift: table.shift)), distinct, duplicates, nulls)
+    }
+
+    /// A map of explicit (key, row) pairs; the smallest row wins for a repeated key.
+    static func build(keys: [Int64], rows: [Int32]) -> IntRowMap {
+        let count = min(keys.count, rows.count)
+        if count == 0 { return .empty }
+        var table = HashBuilder(capacity: count)
+        for i in 0..<count { table.insertKeepingSmallest(keys[i], row: rows[i]) }
+        return IntRowMap(storage: .hashed(keys: table.keys, rows: table.rows, shift: table.shift))
+    }
+
+    /// The row for `key`, or -1.
+    @inline(__always)
+    func find(_ key: Int64) -> Int32 {
+        switch storage {
+        case .empty:
+            return -1
+        case .dense(let low, let rows):
+            let (offset, overflow) = key.subtractingReportingOverflow(low)
+            if overflow || offset < 0 || offset >= Int64(rows.count) { return -1 }
+            return rows[Int(offset)]
+        case .hashed(let keys, let rows, let shift):
+            let mask = keys.count - 1
+            var slot = hashSlot(key, shift)
+            // The table is at most half full, so an empty slot ends every probe.
+            for _ in 0..<keys.count {
+                let row = rows[slot]
+                if row < 0 { return -1 }
+                if keys[slot] == key { return row }
+                slot = (slot + 1) & mask
+            }
+            return -1
+        }
+    }
+}
+
+@inline(__always)
+private func hashSlot(_ key: Int64, _ shift: UInt64) -> Int {
+    Int(truncatingIfNeeded: (UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+}
+
+/// Linear-probing hash table under construction (at most half full).
+private struct HashBuilder {
+    var keys: [Int64]
+    var rows: [Int32]
+    var seenTwice: [Bool]
+    let shift: UInt64
+
+    enum Outcome { case inserted, firstDuplicate, duplicate }
+
+    init(capacity: Int) {
+        var bits = 4
+        while (1 << bits) < 2 * capacity && bits < 40 { bits += 1 }
+        keys = [Int64](repeating: 0, count: 1 << bits)
+        rows = [Int32](repeating: -1, count: 1 << bits)
+        seenTwice = [Bool](repeating: false, count: 1 << bits)
+        shift = UInt64(64 - bits)
+    }
+
+    private func slot(of key: Int64) -> Int {
+        let mask = keys.count - 1
+        var slot = hashSlot(key, shift)
+        for _ in 0..<keys.count {
+            if rows[slot] < 0 || keys[slot] == key { return slot }
+            slot = (slot + 1) & mask
+        }
+        return slot
+    }
+
+    mutating func insert(_ key: Int64, row: Int32) -> Outcome {
+        let s = slot(of: key)
+        if rows[s] < 0 {
+            keys[s] = key
+            rows[s] = row
+            return .inserted
+        }
+        if keys[s] != key { return .duplicate }  // table full: cannot happen at half load
+        if seenTwice[s] { return .duplicate }
+        seenTwice[s] = true
+        return .firstDuplicate
+    }
+
+    mutating func insertKeepingSmallest(_ key: Int64, row: Int32) {
+        let s = slot(of: key)
+        if rows[s] < 0 {
+            keys[s] = key
+            rows[s] = row
+        } else if keys[s] == key && row < rows[s] {
+            rows[s] = row
+        }
+    }
+}

@@ -1,0 +1,76 @@
+public enum Sort {
+    /// Row indices of `selection` (nil = all rows) ordered by the keys; stable; nulls last in both
+    /// directions. Text orders by string value, booleans false before true, decimals with NaN
+    /// above +infinity. Selected rows outside `0..<rowCount` are dropped; rows past the end of a
+    /// shorter key column read as null.
+    ///
+    /// Least-significant-key-first radix sort: for each key from the last to the first, a stable
+    /// byte-wise radix sort of the rows by that key, then a stable move of its nulls to the end.
+    public static func order(keys: [(column: Column, descending: Bool)], selection: Selection?, rowCount: Int) -> Selection {
+        let n = clampedRowCount(rowCount)
+        var rows: [Int32]
+        if let selection {
+            rows = selection.filter { $0 >= 0 && Int($0) < n }
+        } else {
+            rows = (0..<Int32(n)).map { $0 }
+        }
+        if rows.count < 2 { return rows }
+        for key in keys.reversed() {
+            let rowsForRanking = selection == nil ? nil : rows
+            rows = visitKeys(of: key.column, selection: rowsForRanking, rowCount: n,
+                             SortPass(rows: rows, descending: key.descending))
+        }
+        return rows
+    }
+}
+
+/// One key's stable pass over the current order.
+private struct SortPass: KeysVisitor {
+    let rows: [Int32]
+    let descending: Bool
+
+    func visit<K: OrderedKeys>(_ keys: K) -> [Int32] {
+        let limit = keys.limit
+        var lo = Int64.max
+        var hi = Int64.min
+        var nulls = 0
+        for r32 in rows {
+            let r = Int(r32)
+            if r >= limit || keys.isNull(r) {
+                nulls += 1
+                continue
+            }
+            let k = keys.key(r)
+            if k < lo { lo = k }
+            if k > hi { hi = k }
+        }
+        var order = rows
+        if nulls < rows.count && lo != hi {
+            var codes = [UInt64](repeating: 0, count: rows.count)
+            let descending = self.descending
+            rows.withUnsafeBufferPointer { rp in
+                codes.withUnsafeMutableBufferPointer { cp in
+                    for i in 0..<rp.count {
+                        let r = Int(rp[i])
+                        if r >= limit || keys.isNull(r) { continue }
+                        let k = keys.key(r)
+                        cp[i] = UInt64(bitPattern: descending ? hi &- k : k &- lo)
+                    }
+                }
+            }
+            radixSort(keys: &codes, payload: &order)
+        }
+        if nulls == 0 { return order }
+        // Stable partition: values first, then nulls, each in their current order.
+        var result: [Int32] = []
+        result.reserveCapacity(order.count)
+        var nullRows: [Int32] = []
+        nullRows.reserveCapacity(nulls)
+        for r32 in order {
+            let r = Int(r32)
+            if r >= limit || keys.isNull(r) { nullRows.append(r32) } else { result.append(r32) }
+        }
+        result.append(contentsOf: nullRows)
+        return result
+    }
+}
