@@ -13,7 +13,7 @@ let package = Package(
     targets: [
         .target(name: "FunnelEngine"),
         .target(name: "FunnelAnalytics", dependencies: ["FunnelEngine"]),
-        .target(name: "FunnelLanguage", dependencies: ["FunnelEngine", "FunnelAnalytics"]),
+        .target(name: "FunnelLanguage", dependencies: ["FunnelEngine", "FunnelAnalytics", "FunnelRender"]),
         .target(name: "FunnelRender", dependencies: ["FunnelEngine"]),
         .executableTarget(
             name: "funnel",

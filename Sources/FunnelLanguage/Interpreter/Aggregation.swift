@@ -1,0 +1,528 @@
+import FunnelEngine
+
+/// Evaluates formulas over aggregates (KPIs, select items), optionally sliced by dimensions.
+/// Each aggregate is computed over its own table, grouped by the same dimension names, and the
+/// formula is then combined per key: this is what lets `romi by source` mix deals and spend.
+struct Aggregation {
+    let session: Session
+    let context: EvaluationContext
+
+    /// A formula with its aggregates replaced by slots.
+    indirect enum Node {
+        case constant(Value)
+        case aggregate(Int)
+        case key(Int)
+        case unary(UnaryOperator, Node)
+        case binary(BinaryOperator, Node, Node, SourceRange)
+        case isNull(Node, negated: Bool)
+        case call(String, [Node], SourceRange)
+    }
+
+    struct AggregateSpec {
+        var function: AggregateFunction
+        var groupingKey: String
+        var view: TableValue
+        var selection: Selection?
+        var column: Column?
+        var range: SourceRange
+    }
+
+    struct Dimension {
+        var expr: Expr
+        var name: String
+        /// Set when the key is a period of the table's time column (`by month`).
+        var period: DateUnit?
+    }
+
+    struct Sliced {
+        var keyColumns: [Column]
+        var values: [[Value]]
+        /// Said under the result, e.g. rows left out of a period breakdown for want of a date.
+        var notes: [String] = []
+    }
+
+    private final class Plan {
+        var aggregates: [AggregateSpec] = []
+        var kpiStack: [String] = []
+    }
+
+    static let periodNames: [String: DateUnit] = ["day": .day, "week": .week, "month": .month, "quarter": .quarter, "year": .year]
+
+    // MARK: Entry points
+
+    func scalarAggregate(name: String, args: [Expr], distinct: Bool, defaultTable: TableValue?, range: SourceRange) throws(Diagnostic) -> Value {
+        let plan = Plan()
+        let node = try planCall(name: name, args: args, distinct: distinct, range: range, plan: plan, defaultTable: defaultTable, dimensions: [])
+        let sliced = try compute(nodes: [node], plan: plan, dimensions: [])
+        return sliced.values.first?.first ?? .null
+    }
+
+    func evaluate(_ formulas: [Expr], by dimensionExprs: [Expr], defaultTable: TableValue?) throws(Diagnostic) -> Sliced {
+        let dimensions = dimensionExprs.map { expr -> Dimension in
+            if case .name(let n) = expr.kind { return Dimension(expr: expr, name: n, period: nil) }
+            if case .member(_, let c) = expr.kind { return Dimension(expr: expr, name: c, period: nil) }
+            return Dimension(expr: expr, name: expr.range.file.slice(expr.range), period: nil)
+        }
+        let plan = Plan()
+        var nodes: [Node] = []
+        for formula in formulas {
+            nodes.append(try planNode(formula, plan: plan, defaultTable: defaultTable, dimensions: dimensions))
+        }
+        return try compute(nodes: nodes, plan: plan, dimensions: dimensions)
+    }
+
+    /// Whether an expression contains an aggregate call (or a KPI, which always does).
+    func containsAggregate(_ expr: Expr) -> Bool {
+        switch expr.kind {
+        case .call(let name, let args, _):
+            return Functions.aggregates.contains(name.lowercased()) || args.contains { containsAggregate($0) }
+        case .name(let n): return session.kpis[n] != nil
+        case .unary(_, let a), .isNull(let a, _): return containsAggregate(a)
+        case .binary(_, let a, let b): return containsAggregate(a) || containsAggregate(b)
+        case .between(let a, let b, let c, _): return containsAggregate(a) || containsAggregate(b) || containsAggregate(c)
+        case .inList(let a, let items, _): return containsAggregate(a) || items.contains { containsAggregate($0) }
+        default: return false
+        }
+    }
+
+    // MARK: Planning
+
+    private func planNode(_ expr: Expr, plan: Plan, defaultTable: TableValue?, dimensions: [Dimension]) throws(Diagnostic) -> Node {
+        switch expr.kind {
+        case .number(let n): return .constant(Literals.value(of: n))
+        case .duration(let d): return .constant(.decimal(d))
+        case .string(let s): return .constant(.text(s))
+        case .date(let d): return .constant(.date(d))
+        case .boolean(let b): return .constant(.boolean(b))
+        case .null: return .constant(.null)
+        case .name(let name):
+            if let i = dimensions.firstIndex(where: { $0.name == name }) { return .key(i) }
+            if let kpi = session.kpis[name] {
+                if plan.kpiStack.contains(name) {
+                    throw Diagnostic.error("KPI '\(name)' refers to itself: \((plan.kpiStack + [name]).joined(separator: " → "))", at: expr.range)
+                }
+                plan.kpiStack.append(name)
+                defer { plan.kpiStack.removeLast() }
+                return try planNode(kpi.definition.formula, plan: plan, defaultTable: defaultTable, dimensions: dimensions)
+            }
+            if let value = session.scalars[name] { return .constant(value) }
+            if name == "today" { return .constant(.date(context.today)) }
+            if session.tables[name] != nil {
+                throw Diagnostic.error("'\(name)' is a table; a formula needs a number from it, such as count(\(name))", at: expr.range)
+            }
+            if let table = defaultTable, table.table.column(named: name) != nil {
+                throw Diagnostic.error("'\(name)' is a column of \(table.sourceName); use an aggregate such as sum(\(name)) or add it to `by`", at: expr.range)
+            }
+            throw Diagnostic.error("unknown name '\(name)'", at: expr.range,
+                                   suggestion: Suggestion.nearest(to: name, in: session.kpiOrder + session.scalars.keys.sorted() + session.tableOrder + (defaultTable?.table.columns.map(\.name) ?? [])))
+        case .unary(let op, let a):
+            return .unary(op, try planNode(a, plan: plan, defaultTable: defaultTable, dimensions: dimensions))
+        case .binary(let op, let a, let b):
+            return .binary(op, try planNode(a, plan: plan, defaultTable: defaultTable, dimensions: dimensions),
+                           try planNode(b, plan: plan, defaultTable: defaultTable, dimensions: dimensions), expr.range)
+        case .isNull(let a, let negated):
+            return .isNull(try planNode(a, plan: plan, defaultTable: defaultTable, dimensions: dimensions), negated: negated)
+        case .between(let a, let lo, let hi, let negated):
+            let x = try planNode(a, plan: plan, defaultTable: defaultTable, dimensions: dimensions)
+            let inside = Node.binary(.and, .binary(.greaterEqual, x, try planNode(lo, plan: plan, defaultTable: defaultTable, dimensions: dimensions), expr.range),
+                                     .binary(.lessEqual, x, try planNode(hi, plan: plan, defaultTable: defaultTable, dimensions: dimensions), expr.range), expr.range)
+            return negated ? .unary(.not, inside) : inside
+        case .inList(let a, let items, let negated):
+            let x = try planNode(a, plan: plan, defaultTable: defaultTable, dimensions: dimensions)
+            var any = Node.constant(.boolean(false))
+            for item in items {
+                any = .binary(.or, any, .binary(.equal, x, try planNode(item, plan: plan, defaultTable: defaultTable, dimensions: dimensions), expr.range), expr.range)
+            }
+            return negated ? .unary(.not, any) : any
+        case .call(let name, let args, let distinct):
+            if Functions.aggregates.contains(name.lowercased()) {
+                return try planCall(name: name, args: args, distinct: distinct, range: expr.range, plan: plan, defaultTable: defaultTable, dimensions: dimensions)
+            }
+            let lowered = name.lowercased()
+            guard ["round", "abs", "coalesce"].contains(lowered) else {
+                if Functions.rowFunctions.contains(lowered) {
+                    throw Diagnostic.error("\(name)() works on each row of a table; here it needs a value for each group — put it inside an aggregate", at: expr.range)
+                }
+                throw Diagnostic.error("unknown function '\(name)'", at: expr.range, suggestion: Suggestion.nearest(to: name, in: Functions.allNames))
+            }
+            var nodes: [Node] = []
+            for arg in args { nodes.append(try planNode(arg, plan: plan, defaultTable: defaultTable, dimensions: dimensions)) }
+            return .call(lowered, nodes, expr.range)
+        case .member(let base, let column):
+            if case .name(let t) = base.kind, session.tables[t] != nil {
+                throw Diagnostic.error("\(t).\(column) is a column; a formula needs an aggregate of it, such as sum(\(t).\(column))", at: expr.range)
+            }
+            throw Diagnostic.error("unknown name '\(expr.range.file.slice(expr.range))'", at: expr.range)
+        case .has, .load, .filter, .groupBy, .select, .sort, .top:
+            throw Diagnostic.error("expected a number or a formula here, found a table", at: expr.range)
+        }
+    }
+
+    private func planCall(name: String, args: [Expr], distinct: Bool, range: SourceRange, plan: Plan, defaultTable: TableValue?, dimensions: [Dimension]) throws(Diagnostic) -> Node {
+        let lowered = name.lowercased()
+        var function: AggregateFunction
+        var valueArgs = args
+        switch lowered {
+        case "count": function = .countRows
+        case "sum": function = .sum
+        case "avg": function = .avg
+        case "min": function = .min
+        case "max": function = .max
+        case "median": function = .median
+        case "p90": function = .percentile(0.9)
+        default:
+            guard args.count == 2 else {
+                throw Diagnostic.error("percentile() takes a column and a fraction: percentile(x, 0.9) or percentile(x, 90%)", at: range)
+            }
+            guard case .number(let q) = args[1].kind, q.value >= 0, q.value <= 1 else {
+                throw Diagnostic.error("the fraction must be a number from 0 to 1 (0.9 or 90%)", at: args[1].range)
+            }
+            function = .percentile(q.value)
+            valueArgs = [args[0]]
+        }
+        if valueArgs.count > 1 {
+            throw Diagnostic.error("\(lowered)() takes one argument, found \(valueArgs.count)", at: range)
+        }
+        let target = try aggregateTarget(valueArgs.first, function: lowered, defaultTable: defaultTable, range: range)
+        if lowered == "count" {
+            if target.column != nil { function = distinct ? .countDistinct : .count } else if distinct {
+                throw Diagnostic.error("count(distinct …) needs a column: count(distinct leads.email)", at: range)
+            }
+        } else if distinct {
+            throw Diagnostic.error("distinct only goes with count", at: range)
+        } else if target.column == nil {
+            throw Diagnostic.error("\(lowered)() needs a column, for example \(lowered)(deals.amount)", at: range)
+        }
+        if let column = target.column {
+            switch function {
+            case .sum, .avg, .median, .percentile:
+                if !(column.type.isNumeric || column.type == .boolean || (column.type.isTemporal && function != .sum && function != .avg)) {
+                    throw Diagnostic.error("\(lowered)() needs numbers, but \(valueArgs.first.map { $0.range.file.slice($0.range) } ?? "the column") is \(VectorOps.describe(column.type))", at: range)
+                }
+            default: break
+            }
+        }
+        plan.aggregates.append(AggregateSpec(function: function, groupingKey: target.key, view: target.view, selection: target.selection, column: target.column, range: range))
+        return .aggregate(plan.aggregates.count - 1)
+    }
+
+    private struct Target {
+        var key: String
+        var view: TableValue
+        var selection: Selection?
+        var column: Column?
+    }
+
+    /// Works out which table an aggregate runs over, its rows, and the column it reads.
+    private func aggregateTarget(_ arg: Expr?, function: String, defaultTable: TableValue?, range: SourceRange) throws(Diagnostic) -> Target {
+        func requireDefault(_ at: SourceRange) throws(Diagnostic) -> TableValue {
+            guard let defaultTable else {
+                throw Diagnostic.error("\(function)() needs a table here, for example \(function)(leads)", at: at)
+            }
+            return defaultTable
+        }
+        guard let arg else {
+            let table = try requireDefault(range)
+            return Target(key: "", view: table, selection: table.selection, column: nil)
+        }
+        switch arg.kind {
+        case .filter(let base, let condition):
+            var target: Target
+            if let base {
+                target = try aggregateTarget(base, function: function, defaultTable: defaultTable, range: range)
+            } else {
+                let table = try requireDefault(arg.range)
+                target = Target(key: "", view: table, selection: table.selection, column: nil)
+            }
+            let evaluator = RowEvaluator(session: session, view: target.view, context: context)
+            target.selection = try evaluator.filter(condition, selection: target.selection)
+            return target
+        case .name(let name):
+            if let table = session.tables[name], defaultTable?.table.column(named: name) == nil {
+                return Target(key: name, view: table, selection: table.selection, column: nil)
+            }
+            let table = try requireDefault(arg.range)
+            let column = try RowEvaluator(session: session, view: table, context: context).evaluate(arg, selection: table.selection)
+            return Target(key: "", view: table, selection: table.selection, column: VectorOps.materialize(column, rowCount: table.table.rowCount))
+        case .member(let base, let columnName):
+            if case .name(let tableName) = base.kind, let table = session.tables[tableName] {
+                let evaluator = RowEvaluator(session: session, view: table, context: context)
+                let column = try evaluator.evaluate(Expr(.name(columnName), arg.range), selection: table.selection)
+                return Target(key: tableName, view: table, selection: table.selection, column: VectorOps.materialize(column, rowCount: table.table.rowCount))
+            }
+            throw Diagnostic.error("unknown table in '\(arg.range.file.slice(arg.range))'", at: base.range,
+                                   suggestion: { if case .name(let n) = base.kind { return Suggestion.nearest(to: n, in: session.tableOrder) }; return nil }())
+        default:
+            // A computed value: over the one table it names (deals.amount * 0.9), else the table in scope.
+            let tables = referencedTables(arg)
+            let key = tables.count == 1 ? tables[0] : ""
+            let table: TableValue
+            if tables.count == 1, let named = session.tables[tables[0]] { table = named } else { table = try requireDefault(arg.range) }
+            let column = try RowEvaluator(session: session, view: table, context: context).evaluate(arg, selection: table.selection)
+            return Target(key: key, view: table, selection: table.selection, column: VectorOps.materialize(column, rowCount: table.table.rowCount))
+        }
+    }
+
+    private func referencedTables(_ expr: Expr) -> [String] {
+        var found: [String] = []
+        func walk(_ e: Expr) {
+            switch e.kind {
+            case .member(let base, _):
+                if case .name(let t) = base.kind, session.tables[t] != nil, !found.contains(t) { found.append(t) }
+            case .unary(_, let a), .isNull(let a, _): walk(a)
+            case .binary(_, let a, let b): walk(a); walk(b)
+            case .between(let a, let b, let c, _): walk(a); walk(b); walk(c)
+            case .inList(let a, let items, _): walk(a); items.forEach(walk)
+            case .call(_, let args, _): args.forEach(walk)
+            default: break
+            }
+        }
+        walk(expr)
+        return found
+    }
+
+    // MARK: Computing
+
+    private func compute(nodes: [Node], plan: Plan, dimensions: [Dimension]) throws(Diagnostic) -> Sliced {
+        try context.checkCancelled()
+        if dimensions.isEmpty {
+            var values: [Value] = []
+            for spec in plan.aggregates {
+                values.append(Aggregate.compute(spec.function, column: spec.column, selection: spec.selection, rowCount: spec.view.table.rowCount, grouping: nil).first ?? .null)
+            }
+            var row: [Value] = []
+            for node in nodes { row.append(try evaluateNode(node, aggregates: values, key: [])) }
+            return Sliced(keyColumns: [], values: [row])
+        }
+        // One grouping per table the aggregates read, shared by aggregates over subsets of it.
+        var groupings: [String: (Grouping, [[Value]])] = [:]
+        var resolvedDimensions = dimensions
+        var perAggregate: [[[Value]: Value]] = []
+        var allKeys = Set<[Value]>()
+        var notes: [String] = []
+        for spec in plan.aggregates {
+            let cacheKey = spec.groupingKey + "\u{1}" + spec.view.sourceName
+            if groupings[cacheKey] == nil {
+                let (grouping, dims, undated) = try group(view: spec.view, dimensions: dimensions, range: spec.range)
+                resolvedDimensions = dims
+                if undated > 0, let timeName = spec.view.table.timeColumn {
+                    notes.append("\(Format.count(undated)) \(spec.view.sourceName) rows with no \(timeName) are in no period")
+                }
+                var keyTuples: [[Value]] = []
+                keyTuples.reserveCapacity(grouping.groupCount)
+                for g in 0..<grouping.groupCount { keyTuples.append(grouping.keys.map { $0.value(at: g) }) }
+                groupings[cacheKey] = (grouping, keyTuples)
+                allKeys.formUnion(keyTuples)
+            }
+            guard let (grouping, keyTuples) = groupings[cacheKey] else { continue }
+            let values = Aggregate.compute(spec.function, column: spec.column, selection: spec.selection, rowCount: spec.view.table.rowCount, grouping: grouping)
+            var byKey: [[Value]: Value] = [:]
+            for (g, v) in values.enumerated() where g < keyTuples.count { byKey[keyTuples[g]] = v }
+            perAggregate.append(byKey)
+        }
+        var keys = Array(allKeys)
+        // Rows with no date belong to no period: they are counted in the note, not shown as a row.
+        let periodIndices = resolvedDimensions.indices.filter { resolvedDimensions[$0].period != nil }
+        if !periodIndices.isEmpty {
+            keys.removeAll { key in periodIndices.contains { key[$0].isNull } }
+        }
+        if resolvedDimensions.count == 1, let unit = resolvedDimensions[0].period {
+            keys = PeriodLabels.fillGaps(keys, unit: unit)
+        }
+        keys.sort(by: KeyOrder.less)
+        var rows: [[Value]] = []
+        rows.reserveCapacity(keys.count)
+        for key in keys {
+            var aggregateValues: [Value] = []
+            for (i, spec) in plan.aggregates.enumerated() {
+                aggregateValues.append(perAggregate[i][key] ?? Aggregation.emptyValue(spec.function))
+            }
+            var row: [Value] = []
+            for node in nodes { row.append(try evaluateNode(node, aggregates: aggregateValues, key: key)) }
+            rows.append(row)
+        }
+        var keyColumns: [Column] = []
+        for (d, dimension) in resolvedDimensions.enumerated() {
+            let values = keys.map { $0[d] }
+            if let unit = dimension.period {
+                keyColumns.append(ColumnBuilder.column(from: values.map { PeriodLabels.label($0, unit: unit) }, name: dimension.name))
+            } else {
+                keyColumns.append(ColumnBuilder.column(from: values, name: dimension.name))
+            }
+        }
+        return Sliced(keyColumns: keyColumns, values: rows, notes: notes)
+    }
+
+    /// What an aggregate is over a group with no rows at all.
+    static func emptyValue(_ function: AggregateFunction) -> Value {
+        switch function {
+        case .countRows, .count, .countDistinct: return .integer(0)
+        default: return .null
+        }
+    }
+
+    /// Groups a table's view by the dimensions, resolving `month` & co. to its time column.
+    func group(view: TableValue, dimensions: [Dimension], range: SourceRange) throws(Diagnostic) -> (Grouping, [Dimension], undated: Int) {
+        var undated = 0
+        let evaluator = RowEvaluator(session: session, view: view, context: context)
+        var keyColumns: [Column] = []
+        var resolved = dimensions
+        for (i, dimension) in dimensions.enumerated() {
+            if case .name(let n) = dimension.expr.kind, view.table.column(named: n) == nil, (try? evaluator.linkedColumn(n)) == nil,
+                let unit = Aggregation.periodNames[n]
+            {
+                guard let timeName = view.table.timeColumn, let timeColumn = view.table.column(named: timeName) else {
+                    throw Diagnostic.error("\(view.sourceName) has no time column for `by \(n)`", at: dimension.expr.range,
+                                           notes: ["name one when loading: \(view.sourceName) = load \"…\" time created_at"])
+                }
+                var truncated = DateKernels.truncate(timeColumn, to: unit, selection: view.selection)
+                truncated.name = n
+                if timeColumn.validity != nil {
+                    forEachRow(view.selection, view.table.rowCount) { r in if timeColumn.isNull(r) { undated += 1 } }
+                }
+                keyColumns.append(truncated)
+                resolved[i].period = unit
+                continue
+            }
+            let operand: Operand
+            do { operand = try evaluator.evaluate(dimension.expr, selection: view.selection) } catch {
+                if case .name(let n) = dimension.expr.kind, error.message.hasPrefix("unknown column") {
+                    throw Diagnostic.error("\(view.sourceName) has no column '\(n)' to break down by", at: dimension.expr.range,
+                                           suggestion: error.suggestion, notes: ["a formula sliced by a dimension needs it in every table it reads (directly or through a link)"])
+                }
+                throw error
+            }
+            var column = VectorOps.materialize(operand, rowCount: view.table.rowCount)
+            column.name = dimension.name
+            keyColumns.append(column)
+        }
+        return (GroupBy.group(keys: keyColumns, selection: view.selection, rowCount: view.table.rowCount), resolved, undated)
+    }
+
+    private func evaluateNode(_ node: Node, aggregates: [Value], key: [Value]) throws(Diagnostic) -> Value {
+        switch node {
+        case .constant(let v): return v
+        case .aggregate(let i): return i < aggregates.count ? aggregates[i] : .null
+        case .key(let i): return i < key.count ? key[i] : .null
+        case .unary(let op, let a):
+            let v = try evaluateNode(a, aggregates: aggregates, key: key)
+            do {
+                return op == .negate ? try VectorOps.arithmeticScalars(.subtract, .integer(0), v) : try VectorOps.logicalScalars(.and, .boolean(true), v).negated
+            } catch { throw Diagnostic.error(error.message, at: nil) }
+        case .binary(let op, let a, let b, let range):
+            let x = try evaluateNode(a, aggregates: aggregates, key: key), y = try evaluateNode(b, aggregates: aggregates, key: key)
+            do {
+                if op.isComparison { return try VectorOps.compareScalars(op, x, y) }
+                if op == .and || op == .or { return try VectorOps.logicalScalars(op, x, y) }
+                if op == .match || op == .notMatch {
+                    guard case .text(let s) = x, case .text(let p) = y else { return .null }
+                    return .boolean(((try? TextMatcher(pattern: p))?.matches(s) ?? false) != (op == .notMatch))
+                }
+                return try VectorOps.arithmeticScalars(op, x, y)
+            } catch { throw Diagnostic.error(error.message, at: range) }
+        case .isNull(let a, let negated):
+            return .boolean(try evaluateNode(a, aggregates: aggregates, key: key).isNull != negated)
+        case .call(let name, let args, let range):
+            var values: [Value] = []
+            for arg in args { values.append(try evaluateNode(arg, aggregates: aggregates, key: key)) }
+            switch name {
+            case "coalesce": return values.first { !$0.isNull } ?? .null
+            case "abs":
+                guard values.count == 1 else { throw Diagnostic.error("abs() takes one argument", at: range) }
+                if case .integer(let i) = values[0] { return i == Int64.min ? .decimal(-Double(i)) : .integer(abs(i)) }
+                return values[0].number.map { .decimal(abs($0)) } ?? .null
+            default:
+                guard (1...2).contains(values.count) else { throw Diagnostic.error("round() takes a number and optionally the decimals", at: range) }
+                guard let x = values[0].number else { return .null }
+                let places = values.count == 2 ? Int(values[1].number ?? 0) : 0
+                var scale = 1.0
+                for _ in 0..<max(0, min(places, 10)) { scale *= 10 }
+                return .decimal((x * scale).rounded() / scale)
+            }
+        }
+    }
+}
+
+extension VectorOps.TypeMismatch {
+    var message: String { if case .mismatch(let m) = self { return m }; return "type error" }
+}
+
+extension Value {
+    fileprivate var negated: Value {
+        if case .boolean(let b) = self { return .boolean(!b) }
+        return self
+    }
+}
+
+/// Orders key tuples: per component, nulls last, numbers and dates by value, text by string.
+enum KeyOrder {
+    static func less(_ a: [Value], _ b: [Value]) -> Bool {
+        for (x, y) in zip(a, b) {
+            let c = compare(x, y)
+            if c != 0 { return c < 0 }
+        }
+        return a.count < b.count
+    }
+
+    static func compare(_ x: Value, _ y: Value) -> Int {
+        switch (x.isNull, y.isNull) {
+        case (true, true): return 0
+        case (true, false): return 1
+        case (false, true): return -1
+        default: break
+        }
+        if let a = x.number, let b = y.number { return a < b ? -1 : a > b ? 1 : 0 }
+        if let a = VectorOps.scalarSeconds(x), let b = VectorOps.scalarSeconds(y) { return a < b ? -1 : a > b ? 1 : 0 }
+        let a = TextForm.of(x), b = TextForm.of(y)
+        return a < b ? -1 : a > b ? 1 : 0
+    }
+}
+
+/// Period keys: labels analysts read (2025-07, 2025-Q3, 2025-W27) and the empty periods between.
+enum PeriodLabels {
+    static func label(_ value: Value, unit: DateUnit) -> Value {
+        guard case .date(let d) = value else { return value }
+        let (y, m, day) = CivilDate.civil(fromDays: Int(d))
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        switch unit {
+        case .day: return .text(CivilDate.format(days: Int(d)))
+        case .month: return .text("\(y)-\(two(m))")
+        case .quarter: return .text("\(y)-Q\((m - 1) / 3 + 1)")
+        case .year: return .text("\(y)")
+        case .week:
+            // ISO week of the Monday that starts it: the Thursday of that week decides the year.
+            let thursday = Int(d) + 3
+            let (ty, _, _) = CivilDate.civil(fromDays: thursday)
+            let week = (thursday - CivilDate.days(year: ty, month: 1, day: 1)) / 7 + 1
+            _ = day
+            return .text("\(ty)-W\(two(week))")
+        }
+    }
+
+    /// Adds the missing periods between the first and the last, so empty months show as rows.
+    static func fillGaps(_ keys: [[Value]], unit: DateUnit) -> [[Value]] {
+        let days = keys.compactMap { key -> Int? in if case .date(let d)? = key.first { return Int(d) } else { return nil } }
+        guard let first = days.min(), let last = days.max(), last - first < 366 * 200 else { return keys }
+        var present = Set(keys)
+        var d = first
+        var guardCount = 0
+        while d <= last, guardCount < 100_000 {
+            present.insert([.date(Int32(d))])
+            d = next(d, unit)
+            guardCount += 1
+        }
+        return Array(present)
+    }
+
+    static func next(_ d: Int, _ unit: DateUnit) -> Int {
+        switch unit {
+        case .day: return d + 1
+        case .week: return d + 7
+        case .month, .quarter, .year:
+            let (y, m, _) = CivilDate.civil(fromDays: d)
+            let step = unit == .month ? 1 : unit == .quarter ? 3 : 12
+            let total = y * 12 + (m - 1) + step
+            return CivilDate.days(year: total / 12, month: total % 12 + 1, day: 1)
+        }
+    }
+}

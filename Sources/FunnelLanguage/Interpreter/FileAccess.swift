@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The only way the language touches files: reading what a script names, writing where export
+/// says. Writes are atomic (a temporary file in the same folder, then rename).
+struct FileAccess: Sendable {
+    struct Failure: Error {
+        var reason: String
+    }
+
+    static func resolve(_ path: String, relativeTo base: String) -> String {
+        if path.hasPrefix("/") || base.isEmpty || base == "." { return path }
+        if path.hasPrefix("~/"), let home = getenv("HOME") { return String(cString: home) + String(path.dropFirst(1)) }
+        return base + "/" + path
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let dir = String(path[..<slash])
+        return dir.isEmpty ? "/" : dir
+    }
+
+    static func displayName(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    /// The absolute path with links resolved, or the path itself when it does not exist.
+    func canonical(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    static func errnoReason(_ code: Int32) -> String {
+        switch code {
+        case ENOENT: return "no such file"
+        case EACCES: return "permission denied"
+        case EISDIR: return "it is a folder"
+        case ENOSPC: return "no space left on the device"
+        case EROFS: return "read-only file system"
+        default: return String(cString: strerror(code))
+        }
+    }
+
+    func readText(_ path: String) throws(Failure) -> String {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw Failure(reason: FileAccess.errnoReason(errno)) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure(reason: FileAccess.errnoReason(errno))
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
+            if bytes.count > 64 << 20 { throw Failure(reason: "the file is larger than 64 MB; is it really a script?") }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    /// Creates the folders of `path` that are missing.
+    func makeParentDirectories(_ path: String) throws(Failure) {
+        let dir = FileAccess.directory(of: path)
+        guard dir != ".", dir != "/", !exists(dir) else { return }
+        try makeParentDirectories(dir)
+        if mkdir(dir, 0o755) != 0, errno != EEXIST { throw Failure(reason: "cannot create folder \(dir): \(FileAccess.errnoReason(errno))") }
+    }
+
+    /// Writes `contents` to `path` through a temporary file and a rename, so readers never see half a file.
+    func writeAtomically(_ contents: String, to path: String) throws(Failure) {
+        try makeParentDirectories(path)
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw Failure(reason: FileAccess.errnoReason(errno)) }
+        var bytes = Array(contents.utf8)
+        var offset = 0
+        var failure: Int32 = 0
+        bytes.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            while offset < raw.count {
+                let n = write(fd, base + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == 0, fsync(fd) != 0 { failure = errno }
+        close(fd)
+        if failure != 0 {
+            unlink(temporary)
+            throw Failure(reason: FileAccess.errnoReason(failure))
+        }
+        if rename(temporary, path) != 0 {
+            let code = errno
+            unlink(temporary)
+            throw Failure(reason: FileAccess.errnoReason(code))
+        }
+    }
+}

@@ -1,0 +1,543 @@
+import FunnelEngine
+import FunnelRender
+
+/// Runs statements against a session. Each statement runs on a copy of the session that replaces
+/// it only on success, so a failing statement changes nothing defined before it.
+public struct Interpreter: Sendable {
+    public var session = Session()
+    public var context: EvaluationContext
+    /// Rows shown when a table expression is printed.
+    public var previewRows = 20
+    /// Where outputs go as they are produced.
+    public var emit: @Sendable (Output) -> Void
+    /// Files being included, outermost first, to report include cycles.
+    var includeStack: [String] = []
+    /// Assertions that did not hold so far (the script's exit code is 1 when any did).
+    public private(set) var failedAssertions = 0
+    let fileSystem = FileAccess()
+
+    public init(context: EvaluationContext, emit: @escaping @Sendable (Output) -> Void) {
+        self.context = context
+        self.emit = emit
+    }
+
+    /// Values given with --set, usable as names in the script.
+    public mutating func setParameter(_ name: String, text: String) {
+        let value = Parameters.parse(text)
+        session.scalars[name] = value
+        session.parameters.append((name, value))
+        if name == "today", case .date(let d) = value { context.today = d }
+    }
+
+    /// Runs one statement; on error the session is unchanged.
+    public mutating func execute(_ statement: Statement, baseDirectory: String) throws(Diagnostic) {
+        var copy = session
+        try run(statement, in: &copy, baseDirectory: baseDirectory)
+        session = copy
+    }
+
+    enum Evaluated {
+        case table(TableValue)
+        case result(ResultTable)
+        case scalar(Value, format: DisplayFormat?, kpi: KPI?)
+    }
+
+    // MARK: Statements
+
+    private mutating func run(_ statement: Statement, in session: inout Session, baseDirectory: String) throws(Diagnostic) {
+        try context.checkCancelled()
+        switch statement.kind {
+        case .assign(let name, let expr):
+            if session.rules[name] != nil || session.kpis[name] != nil {
+                throw Diagnostic.error("'\(name)' is already a \(session.rules[name] != nil ? "rule" : "KPI")", at: statement.range)
+            }
+            let value = try evaluate(expr, session: session, baseDirectory: baseDirectory, assigningTo: name)
+            switch value {
+            case .table(var view):
+                if case .load(let path, _) = expr.kind {
+                    view.table.name = name
+                    view.sourceName = name
+                    session.loadedPaths.insert(fileSystem.canonical(FileAccess.resolve(path, relativeTo: baseDirectory)))
+                    session.loadSources[name] = path
+                }
+                if session.tables[name] != nil, view.sourceName != name, session.links.contains(where: { $0.fromTable == name || $0.toTable == name }) {
+                    throw Diagnostic.error("'\(name)' is linked; it can be loaded again but not replaced by a view of another table", at: statement.range)
+                }
+                session.tables[name] = view
+                if !session.tableOrder.contains(name) { session.tableOrder.append(name) }
+                session.scalars[name] = nil
+                try relink(name, in: &session, range: statement.range)
+            case .result(let result):
+                var table = result.table
+                table.name = name
+                session.tables[name] = TableValue(table: table, selection: nil, sourceName: name)
+                if !session.tableOrder.contains(name) { session.tableOrder.append(name) }
+            case .scalar(let v, _, _):
+                if session.tables[name] != nil {
+                    throw Diagnostic.error("'\(name)' is a table; give the value another name", at: statement.range)
+                }
+                session.scalars[name] = v
+            }
+            session.definitions.append(statement)
+        case .param(let name, let expr):
+            if session.parameters.contains(where: { $0.0 == name }) { break }
+            guard case .scalar(let value, _, _) = try evaluate(expr, session: session, baseDirectory: baseDirectory) else {
+                throw Diagnostic.error("a parameter's default must be a single value", at: expr.range)
+            }
+            session.scalars[name] = value
+            session.parameters.append((name, value))
+            session.definitions.append(statement)
+        case .link(let fromTable, let fromColumn, let toTable, let toColumn):
+            let link = try makeLink(fromTable, fromColumn, toTable, toColumn, session: session, range: statement.range)
+            session.links.removeAll { $0.fromTable == fromTable && $0.toTable == toTable }
+            session.links.append(link)
+            session.definitions.append(statement)
+            if link.unmatched > 0 || link.duplicateKeys > 0 {
+                var parts: [String] = []
+                if link.unmatched > 0 { parts.append("\(Format.count(link.unmatched)) \(fromTable) rows match no \(toTable).\(toColumn)") }
+                if link.duplicateKeys > 0 { parts.append("\(Format.count(link.duplicateKeys)) \(toTable).\(toColumn) values appear more than once (the first row is used)") }
+                emit(.warning(Diagnostic(.warning, .data, parts.joined(separator: "; "), at: statement.range, notes: ["`check link \(fromTable)` lists the details"])))
+            }
+        case .checkLink(let table):
+            guard session.tables[table] != nil else {
+                throw Diagnostic.error("unknown table '\(table)'", at: statement.range, suggestion: Suggestion.nearest(to: table, in: session.tableOrder))
+            }
+            let links = session.linksFrom(table)
+            guard !links.isEmpty else {
+                throw Diagnostic.error("\(table) has no links", at: statement.range, notes: ["define one first: link \(table).key -> other.id"])
+            }
+            emit(.table(LinkReport.make(links: links, session: session)))
+        case .rule(let name, let condition):
+            if session.tables[name] != nil || session.kpis[name] != nil {
+                throw Diagnostic.error("'\(name)' is already a \(session.tables[name] != nil ? "table" : "KPI")", at: statement.range)
+            }
+            var trial = session
+            trial.rules[name] = RuleDefinition(name: name, condition: condition, source: statement)
+            if let cycle = Cycles.find(start: name, edges: { r in trial.rules[r].map { Cycles.names(in: $0.condition).filter { trial.rules[$0] != nil } } ?? [] }) {
+                throw Diagnostic.error("rules refer to each other in a cycle: \(cycle.joined(separator: " → "))", at: statement.range)
+            }
+            session = trial
+            if !session.ruleOrder.contains(name) { session.ruleOrder.append(name) }
+            session.definitions.append(statement)
+        case .kpi(let definition):
+            let name = definition.name
+            if session.tables[name] != nil || session.rules[name] != nil {
+                throw Diagnostic.error("'\(name)' is already a \(session.tables[name] != nil ? "table" : "rule")", at: statement.range)
+            }
+            var trial = session
+            trial.kpis[name] = KPI(definition: definition, source: statement)
+            if let cycle = Cycles.find(start: name, edges: { k in trial.kpis[k].map { Cycles.names(in: $0.definition.formula).filter { trial.kpis[$0] != nil } } ?? [] }) {
+                throw Diagnostic.error("KPIs refer to each other in a cycle: \(cycle.joined(separator: " → "))", at: statement.range)
+            }
+            session = trial
+            if !session.kpiOrder.contains(name) { session.kpiOrder.append(name) }
+            session.definitions.append(statement)
+        case .assert(let condition, let message):
+            let value = try evaluate(condition, session: session, baseDirectory: baseDirectory)
+            guard case .scalar(let v, _, _) = value else {
+                throw Diagnostic.error("assert needs a condition that is true or false, found a table", at: condition.range)
+            }
+            switch v {
+            case .boolean(true): break
+            case .boolean(false), .null:
+                var notes: [String] = []
+                if case .binary(let op, let lhs, _) = condition.kind, op.isComparison,
+                    case .scalar(let actual, let format, _) = try evaluate(lhs, session: session, baseDirectory: baseDirectory)
+                {
+                    notes.append("\(lhs.range.file.slice(lhs.range)) is \(ValueFormatter.format(actual, as: format))")
+                }
+                if v.isNull { notes.append("the condition is null (a value in it is missing)") }
+                failedAssertions += 1
+                emit(.assertionFailed(Diagnostic(.error, .data, "assertion failed: \(message ?? condition.range.file.slice(condition.range))", at: condition.range, notes: notes)))
+            default:
+                throw Diagnostic.error("assert needs a condition that is true or false, found \(VectorOps.describe(v.type))", at: condition.range)
+            }
+        case .export(let expr, let path):
+            let result = try resultTable(expr, session: session, baseDirectory: baseDirectory, complete: true)
+            let written = try Exporter.write(result, to: path, baseDirectory: baseDirectory, session: session, range: statement.range, fileSystem: fileSystem)
+            emit(.message("wrote \(written) (\(Format.count(result.table.rowCount)) rows)"))
+        case .include(let path):
+            try include(path, session: &session, baseDirectory: baseDirectory, range: statement.range)
+        case .expression(let expr):
+            try show(expr, session: session, baseDirectory: baseDirectory)
+        }
+    }
+
+    private func show(_ expr: Expr, session: Session, baseDirectory: String) throws(Diagnostic) {
+        let value = try evaluate(expr, session: session, baseDirectory: baseDirectory)
+        switch value {
+        case .table(let view):
+            if case .name = expr.kind, view.selection == nil {
+                emit(.summary(view.table, rowCount: view.rowCount))
+            } else {
+                emit(.table(preview(view, title: nil)))
+            }
+        case .result(let result):
+            emit(.table(result))
+        case .scalar(let v, let format, let kpi):
+            var targetText: String? = nil
+            var met: Bool? = nil
+            if let kpi, let target = kpi.definition.target {
+                let t = try targetValue(target, session: session, baseDirectory: baseDirectory)
+                targetText = "\(target.comparison.rawValue) \(ValueFormatter.format(t, as: format))"
+                if case .boolean(let b) = (try? VectorOps.compareScalars(target.comparison, v, t)) ?? .null { met = b }
+            }
+            let label: String? = kpi?.definition.name ?? expr.range.file.slice(expr.range)
+            emit(.scalar(label: label, value: v, format: format, target: targetText, met: met))
+        }
+    }
+
+    func targetValue(_ target: Target, session: Session, baseDirectory: String) throws(Diagnostic) -> Value {
+        guard case .scalar(let t, _, _) = try evaluate(target.value, session: session, baseDirectory: baseDirectory) else {
+            throw Diagnostic.error("a target must be a single value", at: target.value.range)
+        }
+        return t
+    }
+
+    /// The first rows of a view, with the row count underneath.
+    func preview(_ view: TableValue, title: String?) -> ResultTable {
+        let total = view.rowCount
+        let rows: Selection = view.selection.map { Array($0.prefix(previewRows)) } ?? (0..<Int32(min(previewRows, view.table.rowCount))).map { $0 }
+        let table = Gather.take(view.table, rows: rows)
+        let note = total > rows.count ? "showing \(Format.count(rows.count)) of \(Format.count(total)) rows" : "\(Format.count(total)) row\(total == 1 ? "" : "s")"
+        return ResultTable(title: title, table: table, footnotes: [note])
+    }
+
+    // MARK: Values
+
+    func evaluate(_ expr: Expr, session: Session, baseDirectory: String, assigningTo: String? = nil) throws(Diagnostic) -> Evaluated {
+        try context.checkCancelled()
+        let aggregation = Aggregation(session: session, context: context)
+        switch expr.kind {
+        case .name(let name):
+            if let table = session.tables[name] { return .table(table) }
+            if let kpi = session.kpis[name] {
+                let sliced = try aggregation.evaluate([kpi.definition.formula], by: [], defaultTable: nil)
+                return .scalar(sliced.values.first?.first ?? .null, format: kpi.definition.format, kpi: kpi)
+            }
+            if let value = session.scalars[name] { return .scalar(value, format: nil, kpi: nil) }
+            if session.rules[name] != nil {
+                throw Diagnostic.error("'\(name)' is a rule; use it as a condition, for example: leads where \(name)", at: expr.range)
+            }
+            if name == "today" { return .scalar(.date(context.today), format: nil, kpi: nil) }
+            throw Diagnostic.error("unknown name '\(name)'", at: expr.range,
+                                   suggestion: Suggestion.nearest(to: name, in: session.tableOrder + session.kpiOrder + session.ruleOrder + session.scalars.keys.sorted() + Keyword.allCases.map(\.rawValue)))
+        case .load(let path, let options):
+            let view = try Loader.load(path: path, options: options, name: assigningTo ?? "table", baseDirectory: baseDirectory, context: context, range: expr.range, fileSystem: fileSystem, emit: emit)
+            return .table(view)
+        case .filter(let base, let condition):
+            guard let base else {
+                throw Diagnostic.error("'where' needs a table before it here, for example: leads where \(condition.range.file.slice(condition.range))", at: expr.range)
+            }
+            switch try evaluate(base, session: session, baseDirectory: baseDirectory) {
+            case .table(var view):
+                view.selection = try RowEvaluator(session: session, view: view, context: context).filter(condition, selection: view.selection)
+                return .table(view)
+            case .result(let result):
+                var view = TableValue(table: result.table, selection: nil, sourceName: result.table.name)
+                view.selection = try RowEvaluator(session: session, view: view, context: context).filter(condition, selection: nil)
+                return .result(ResultTable(title: result.title, table: Gather.take(view.table, rows: view.selection ?? []), formats: result.formats, footnotes: []))
+            case .scalar:
+                throw Diagnostic.error("'where' filters a table, but this is a single value", at: base.range)
+            }
+        case .groupBy(let base, let keys):
+            if isTable(base, session: session) {
+                guard case .table(let view) = try evaluate(base, session: session, baseDirectory: baseDirectory) else { break }
+                let count = Expr(.call("count", [], distinct: false), expr.range)
+                let sliced = try aggregation.evaluate([count], by: keys, defaultTable: view)
+                return .result(Results.table(sliced, names: ["count"], formats: [.number], title: nil))
+            }
+            // A formula (usually a KPI) sliced by dimensions.
+            let kpi: KPI? = { if case .name(let n) = base.kind { return session.kpis[n] } else { return nil } }()
+            let sliced = try aggregation.evaluate([base], by: keys, defaultTable: nil)
+            var names = [kpi?.definition.name ?? base.range.file.slice(base.range)]
+            var formats: [DisplayFormat?] = [kpi?.definition.format]
+            var result = Results.table(sliced, names: names, formats: formats, title: nil)
+            if let kpi, let target = kpi.definition.target {
+                let t = try targetValue(target, session: session, baseDirectory: baseDirectory)
+                let statuses: [Value] = sliced.values.map { row in
+                    guard case .boolean(let b) = (try? VectorOps.compareScalars(target.comparison, row[0], t)) ?? .null else { return .null }
+                    return .text(b ? "met" : "missed")
+                }
+                names.append("target \(target.comparison.rawValue) \(ValueFormatter.format(t, as: kpi.definition.format))")
+                formats.append(nil)
+                result.table.columns.append(ColumnBuilder.column(from: statuses, name: names[1]))
+                result.formats.append(nil)
+            }
+            return .result(result)
+        case .select(let base, let items):
+            return try select(base, items, session: session, baseDirectory: baseDirectory, range: expr.range)
+        case .sort(let base, let keys):
+            let (view, formats, title) = try viewForOrdering(base, session: session, baseDirectory: baseDirectory)
+            let evaluator = RowEvaluator(session: session, view: view, context: context)
+            var sortKeys: [(column: Column, descending: Bool)] = []
+            for key in keys {
+                sortKeys.append((VectorOps.materialize(try evaluator.evaluate(key.expr, selection: view.selection), rowCount: view.table.rowCount), key.descending))
+            }
+            var sorted = view
+            sorted.selection = Sort.order(keys: sortKeys, selection: view.selection, rowCount: view.table.rowCount)
+            if let formats { return .result(ResultTable(title: title, table: Gather.take(sorted.table, rows: sorted.selection ?? []), formats: formats)) }
+            return .table(sorted)
+        case .top(let base, let n):
+            let (view, formats, title) = try viewForOrdering(base, session: session, baseDirectory: baseDirectory)
+            var limited = view
+            let rows: Selection = view.selection.map { Array($0.prefix(n)) } ?? (0..<Int32(min(n, view.table.rowCount))).map { $0 }
+            limited.selection = rows
+            if let formats { return .result(ResultTable(title: title, table: Gather.take(view.table, rows: rows), formats: formats)) }
+            return .table(limited)
+        default:
+            break
+        }
+        // Anything else is a formula: a constant, or aggregates over tables.
+        let sliced = try aggregation.evaluate([expr], by: [], defaultTable: nil)
+        return .scalar(sliced.values.first?.first ?? .null, format: nil, kpi: nil)
+    }
+
+    func isTable(_ expr: Expr, session: Session) -> Bool {
+        switch expr.kind {
+        case .name(let n): return session.tables[n] != nil
+        case .load: return true
+        case .filter(let base?, _), .sort(let base, _), .top(let base, _): return isTable(base, session: session)
+        default: return false
+        }
+    }
+
+    /// A view to sort or cut: a table as is, or a computed result as a table (keeping its formats).
+    private func viewForOrdering(_ base: Expr, session: Session, baseDirectory: String) throws(Diagnostic) -> (TableValue, [DisplayFormat?]?, String?) {
+        switch try evaluate(base, session: session, baseDirectory: baseDirectory) {
+        case .table(let view): return (view, nil, nil)
+        case .result(let result): return (TableValue(table: result.table, selection: nil, sourceName: result.table.name), result.formats, result.title)
+        case .scalar:
+            throw Diagnostic.error("sort and top order the rows of a table, but this is a single value", at: base.range)
+        }
+    }
+
+    private func select(_ base: Expr, _ items: [SelectItem], session: Session, baseDirectory: String, range: SourceRange) throws(Diagnostic) -> Evaluated {
+        let aggregation = Aggregation(session: session, context: context)
+        var names: [String] = []
+        var formats: [DisplayFormat?] = []
+        for item in items {
+            let (name, format) = selectName(item, session: session)
+            names.append(name)
+            formats.append(format)
+        }
+        if case .groupBy(let tableExpr, let keys) = base.kind, isTable(tableExpr, session: session) {
+            guard case .table(let view) = try evaluate(tableExpr, session: session, baseDirectory: baseDirectory) else {
+                throw Diagnostic.error("expected a table", at: tableExpr.range)
+            }
+            let sliced = try aggregation.evaluate(items.map(\.expr), by: keys, defaultTable: view)
+            return .result(Results.table(sliced, names: names, formats: formats, title: nil))
+        }
+        let evaluated = try evaluate(base, session: session, baseDirectory: baseDirectory)
+        let view: TableValue
+        switch evaluated {
+        case .table(let v): view = v
+        case .result(let r): view = TableValue(table: r.table, selection: nil, sourceName: r.table.name)
+        case .scalar: throw Diagnostic.error("select picks columns of a table, but this is a single value", at: base.range)
+        }
+        if items.contains(where: { aggregation.containsAggregate($0.expr) }) {
+            let sliced = try aggregation.evaluate(items.map(\.expr), by: [], defaultTable: view)
+            return .result(Results.table(sliced, names: names, formats: formats, title: nil))
+        }
+        // Row projection: one output row per row of the view.
+        let evaluator = RowEvaluator(session: session, view: view, context: context)
+        let rows = view.selection ?? (0..<Int32(view.table.rowCount)).map { $0 }
+        var columns: [Column] = []
+        for (i, item) in items.enumerated() {
+            var column = Gather.take(VectorOps.materialize(try evaluator.evaluate(item.expr, selection: view.selection), rowCount: view.table.rowCount), rows: rows)
+            column.name = names[i]
+            columns.append(column)
+        }
+        var table = Table(name: view.sourceName, columns: columns, rowCount: rows.count)
+        table.timeColumn = nil
+        return .table(TableValue(table: table, selection: nil, sourceName: view.sourceName + "_selected"))
+    }
+
+    private func selectName(_ item: SelectItem, session: Session) -> (String, DisplayFormat?) {
+        if case .name(let n) = item.expr.kind, let kpi = session.kpis[n] { return (item.name ?? n, item.format ?? kpi.definition.format) }
+        if let name = item.name { return (name, item.format) }
+        if case .name(let n) = item.expr.kind { return (n, item.format) }
+        if case .member(_, let c) = item.expr.kind { return (c, item.format) }
+        return (item.expr.range.file.slice(item.expr.range), item.format)
+    }
+
+    /// Any value as a complete table, for export.
+    func resultTable(_ expr: Expr, session: Session, baseDirectory: String, complete: Bool) throws(Diagnostic) -> ResultTable {
+        switch try evaluate(expr, session: session, baseDirectory: baseDirectory) {
+        case .table(let view):
+            let rows = view.selection ?? (0..<Int32(view.table.rowCount)).map { $0 }
+            return ResultTable(table: Gather.take(view.table, rows: rows))
+        case .result(let result): return result
+        case .scalar(let v, let format, let kpi):
+            let name = kpi?.definition.name ?? expr.range.file.slice(expr.range)
+            return ResultTable(table: Table(name: name, columns: [ColumnBuilder.column(from: [v], name: name)]), formats: [format])
+        }
+    }
+
+    // MARK: Links
+
+    private func makeLink(_ fromTable: String, _ fromColumn: String, _ toTable: String, _ toColumn: String, session: Session, range: SourceRange) throws(Diagnostic) -> Link {
+        guard let from = session.tables[fromTable] else {
+            throw Diagnostic.error("unknown table '\(fromTable)'", at: range, suggestion: Suggestion.nearest(to: fromTable, in: session.tableOrder))
+        }
+        guard let to = session.tables[toTable] else {
+            throw Diagnostic.error("unknown table '\(toTable)'", at: range, suggestion: Suggestion.nearest(to: toTable, in: session.tableOrder))
+        }
+        guard fromTable != toTable else { throw Diagnostic.error("a table cannot link to itself", at: range) }
+        guard let fromKey = from.table.column(named: fromColumn) else {
+            throw Diagnostic.error("unknown column '\(fromColumn)' in \(fromTable)", at: range, suggestion: Suggestion.nearest(to: fromColumn, in: from.table.columns.map(\.name)))
+        }
+        guard let toKey = to.table.column(named: toColumn) else {
+            throw Diagnostic.error("unknown column '\(toColumn)' in \(toTable)", at: range, suggestion: Suggestion.nearest(to: toColumn, in: to.table.columns.map(\.name)))
+        }
+        for (column, name) in [(fromKey, "\(fromTable).\(fromColumn)"), (toKey, "\(toTable).\(toColumn)")] where !(column.type == .integer || column.type == .text || column.type == .decimal) {
+            throw Diagnostic.error("\(name) is \(VectorOps.describe(column.type)); link keys must be ids (whole numbers or text)", at: range)
+        }
+        if (fromKey.type == .text) != (toKey.type == .text) {
+            throw Diagnostic.error("\(fromTable).\(fromColumn) is \(VectorOps.describe(fromKey.type)) but \(toTable).\(toColumn) is \(VectorOps.describe(toKey.type)); link keys must have the same type", at: range,
+                                   notes: ["load one of them with types (\(fromColumn) text) to compare them as text"])
+        }
+        let index = KeyIndex(column: toKey)
+        let target = index.lookup(fromKey, selection: nil)
+        var unmatched = 0
+        var nullKeys = 0
+        for (r, t) in target.enumerated() where t < 0 {
+            if fromKey.isNull(r) { nullKeys += 1 } else { unmatched += 1 }
+        }
+        return Link(fromTable: fromTable, fromColumn: fromColumn, toTable: toTable, toColumn: toColumn, target: target,
+                    duplicateKeys: index.duplicateKeys, unmatched: unmatched, nullKeys: nullKeys)
+    }
+
+    /// After a table is replaced, its links are rebuilt against the new rows.
+    private func relink(_ name: String, in session: inout Session, range: SourceRange) throws(Diagnostic) {
+        for (i, link) in session.links.enumerated() where link.fromTable == name || link.toTable == name {
+            session.links[i] = try makeLink(link.fromTable, link.fromColumn, link.toTable, link.toColumn, session: session, range: range)
+        }
+    }
+
+    // MARK: Include
+
+    private mutating func include(_ path: String, session: inout Session, baseDirectory: String, range: SourceRange) throws(Diagnostic) {
+        let resolved = FileAccess.resolve(path, relativeTo: baseDirectory)
+        let canonical = fileSystem.canonical(resolved)
+        if includeStack.contains(canonical) || range.file.path == resolved {
+            throw Diagnostic.error("include cycle: \((includeStack + [canonical]).map { FileAccess.displayName($0) }.joined(separator: " → "))", at: range)
+        }
+        let text: String
+        do { text = try fileSystem.readText(resolved) } catch {
+            throw Diagnostic(.error, .missingInput, "cannot read \(path): \(error.reason)", at: range)
+        }
+        let file = SourceFile(path: resolved, text: text)
+        let (statements, diagnostics) = Parser.parse(file)
+        if let first = diagnostics.first {
+            var d = first
+            d.notes.append("included from \(range.file.path):\(range.file.location(of: range.start).line)" + (diagnostics.count > 1 ? " (and \(diagnostics.count - 1) more errors in this file)" : ""))
+            throw d
+        }
+        includeStack.append(canonical)
+        defer { includeStack.removeLast() }
+        let includedBase = FileAccess.directory(of: resolved)
+        for statement in statements {
+            try run(statement, in: &session, baseDirectory: includedBase)
+        }
+    }
+}
+
+/// Finds a cycle among named definitions (rules using rules, KPIs using KPIs).
+enum Cycles {
+    static func find(start: String, edges: (String) -> [String]) -> [String]? {
+        var path: [String] = []
+        func visit(_ node: String) -> [String]? {
+            if let i = path.firstIndex(of: node) { return Array(path[i...]) + [node] }
+            if path.count > 1000 { return nil }
+            path.append(node)
+            defer { path.removeLast() }
+            for next in edges(node) {
+                if let cycle = visit(next) { return cycle }
+            }
+            return nil
+        }
+        return visit(start)
+    }
+
+    static func names(in expr: Expr) -> [String] {
+        var found: [String] = []
+        func walk(_ e: Expr) {
+            switch e.kind {
+            case .name(let n): found.append(n)
+            case .member(let b, _), .unary(_, let b), .isNull(let b, _): walk(b)
+            case .binary(_, let a, let b): walk(a); walk(b)
+            case .between(let a, let b, let c, _): walk(a); walk(b); walk(c)
+            case .inList(let a, let items, _): walk(a); items.forEach(walk)
+            case .call(_, let args, _): args.forEach(walk)
+            case .filter(let b, let c): if let b { walk(b) }; walk(c)
+            default: break
+            }
+        }
+        walk(expr)
+        return found
+    }
+}
+
+/// Builds result tables from sliced formulas.
+enum Results {
+    static func table(_ sliced: Aggregation.Sliced, names: [String], formats: [DisplayFormat?], title: String?) -> ResultTable {
+        var columns = sliced.keyColumns
+        var allFormats: [DisplayFormat?] = Array(repeating: nil, count: columns.count)
+        for (i, name) in names.enumerated() {
+            columns.append(ColumnBuilder.column(from: sliced.values.map { i < $0.count ? $0[i] : .null }, name: name))
+            allFormats.append(i < formats.count ? formats[i] : nil)
+        }
+        return ResultTable(title: title, table: Table(name: "result", columns: columns, rowCount: sliced.values.count), formats: allFormats, footnotes: sliced.notes)
+    }
+}
+
+/// `check link deals`: what matched and what did not.
+enum LinkReport {
+    static func make(links: [Link], session: Session) -> ResultTable {
+        var rows: [[Value]] = []
+        for link in links {
+            let total = link.target.count
+            rows.append([.text("\(link.fromTable).\(link.fromColumn) -> \(link.toTable).\(link.toColumn)"), .integer(Int64(total)),
+                         .integer(Int64(total - link.unmatched - link.nullKeys)), .integer(Int64(link.unmatched)),
+                         .integer(Int64(link.nullKeys)), .integer(Int64(link.duplicateKeys))])
+        }
+        let names = ["link", "rows", "matched", "unmatched", "empty key", "duplicate keys"]
+        let columns = names.enumerated().map { i, name in ColumnBuilder.column(from: rows.map { $0[i] }, name: name) }
+        var footnotes: [String] = []
+        for link in links where link.unmatched > 0 {
+            if let from = session.tables[link.fromTable]?.table, let key = from.column(named: link.fromColumn) {
+                var examples: [String] = []
+                for (r, t) in link.target.enumerated() where t < 0 && !key.isNull(r) {
+                    examples.append(TextForm.of(key.value(at: r)))
+                    if examples.count == 5 { break }
+                }
+                footnotes.append("unmatched \(link.fromColumn) values, first \(examples.count): \(examples.joined(separator: ", "))")
+            }
+        }
+        return ResultTable(title: "links from \(links.first?.fromTable ?? "")", table: Table(name: "links", columns: columns, rowCount: rows.count),
+                           formats: [nil, .number, .number, .number, .number, .number], footnotes: footnotes)
+    }
+}
+
+enum Format {
+    static func count(_ n: Int) -> String { ValueFormatter.format(.integer(Int64(n)), as: .number) }
+}
+
+/// Values given on the command line: numbers, percentages, dates or text.
+public enum Parameters {
+    public static func parse(_ text: String) -> Value {
+        let file = SourceFile(path: "--set", text: text)
+        let tokens = Lexer.tokenize(file)
+        if tokens.count == 2 {
+            switch tokens[0].kind {
+            case .number(let n): return Literals.value(of: n)
+            case .date(let d): return .date(d)
+            case .keyword(.true): return .boolean(true)
+            case .keyword(.false): return .boolean(false)
+            default: break
+            }
+        }
+        return .text(text)
+    }
+}

@@ -1,0 +1,77 @@
+import FunnelEngine
+
+/// `load "file.csv" …`: reads a CSV through the engine and turns its errors into diagnostics.
+enum Loader {
+    static func load(path: String, options: [LoadOption], name: String, baseDirectory: String, context: EvaluationContext,
+                     range: SourceRange, fileSystem: FileAccess, emit: @Sendable (Output) -> Void) throws(Diagnostic) -> TableValue {
+        var csv = CSVOptions()
+        csv.isCancelled = context.isCancelled
+        for option in options {
+            switch option.kind {
+            case .delimiter(let d):
+                let byte: UInt8?
+                switch d {
+                case ",": byte = UInt8(ascii: ",")
+                case ";": byte = UInt8(ascii: ";")
+                case "\t", "tab", "\\t": byte = UInt8(ascii: "\t")
+                case "|": byte = UInt8(ascii: "|")
+                default: byte = nil
+                }
+                guard let byte else {
+                    throw Diagnostic.error("the delimiter must be one of \",\" \";\" \"|\" or \"tab\"", at: option.range)
+                }
+                csv.delimiter = byte
+            case .dates(let format):
+                switch format.lowercased() {
+                case "dd/mm/yyyy", "dd.mm.yyyy", "dd-mm-yyyy": csv.dateOrder = .dayFirst
+                case "mm/dd/yyyy", "mm-dd-yyyy": csv.dateOrder = .monthFirst
+                default:
+                    throw Diagnostic.error("unknown date format \"\(format)\"", at: option.range, notes: ["use \"dd/mm/yyyy\" or \"mm/dd/yyyy\"; ISO dates (2025-07-01) are always read"])
+                }
+            case .time(let column):
+                csv.timeColumn = column
+            case .types(let types):
+                for (column, typeName, typeRange) in types {
+                    guard let type = ColumnType(rawValue: typeName.lowercased()) else {
+                        throw Diagnostic.error("unknown type '\(typeName)'", at: typeRange,
+                                               suggestion: Suggestion.nearest(to: typeName, in: ColumnType.allCases.map(\.rawValue)))
+                    }
+                    csv.columnTypes[column] = type
+                }
+            }
+        }
+        let resolved = FileAccess.resolve(path, relativeTo: baseDirectory)
+        let loaded: LoadedTable
+        do {
+            loaded = try CSVReader.load(path: resolved, name: name, options: csv)
+        } catch {
+            switch error.kind {
+            case .fileNotFound:
+                throw Diagnostic(.error, .missingInput, "cannot open \(path): no such file", at: range,
+                                 notes: baseDirectory == "." ? [] : ["paths are relative to the script's folder (\(baseDirectory))"])
+            case .unreadable:
+                throw Diagnostic(.error, .missingInput, "cannot read \(path): \(error.message)", at: range)
+            case .cancelled:
+                throw Diagnostic(.error, .cancelled, "cancelled", at: range)
+            case .malformed:
+                let location = Diagnostic.ExternalLocation(path: path, row: error.row, column: error.column)
+                var d = Diagnostic(.error, .data, error.message, external: location)
+                let (line, col) = range.file.location(of: range.start)
+                d.notes.append("while loading it at \(range.file.path):\(line):\(col)")
+                throw d
+            }
+        }
+        for warning in loaded.warnings {
+            var d = Diagnostic(.warning, .data, warning.message, external: Diagnostic.ExternalLocation(path: path, row: warning.row))
+            if let column = warning.column { d.notes.append("column \(column)") }
+            emit(.warning(d))
+        }
+        // Columns named in `types` or `time` that do not exist are the script's mistake.
+        for (column, _) in csv.columnTypes where loaded.table.column(named: column) == nil {
+            throw Diagnostic.error("\(path) has no column '\(column)'", at: range, suggestion: Suggestion.nearest(to: column, in: loaded.table.columns.map(\.name)))
+        }
+        var table = loaded.table
+        table.name = name
+        return TableValue(table: table, selection: nil, sourceName: name)
+    }
+}

@@ -1,0 +1,282 @@
+import FunnelEngine
+
+/// Evaluates row expressions (conditions, computed columns, group keys) over one table view.
+struct RowEvaluator {
+    let session: Session
+    let view: TableValue
+    let context: EvaluationContext
+    /// Rules being expanded, to report a cycle instead of recursing forever.
+    var ruleStack: [String] = []
+
+    var table: Table { view.table }
+    var rowCount: Int { view.table.rowCount }
+
+    init(session: Session, view: TableValue, context: EvaluationContext) {
+        self.session = session
+        self.view = view
+        self.context = context
+    }
+
+    // MARK: Filtering
+
+    /// The rows of `selection` for which `condition` is true (null counts as not true).
+    func filter(_ condition: Expr, selection: Selection?) throws(Diagnostic) -> Selection {
+        try context.checkCancelled()
+        if case .binary(.and, let a, let b) = condition.kind {
+            return try filter(b, selection: try filter(a, selection: selection))
+        }
+        if case .name(let name) = condition.kind, table.columnIndex(named: name) == nil, let rule = session.rules[name], !ruleStack.contains(name) {
+            var inner = self
+            inner.ruleStack.append(name)
+            return try inner.filter(rule.condition, selection: selection)
+        }
+        let operand = try evaluate(condition, selection: selection)
+        switch operand {
+        case .scalar(.boolean(true)): return selection ?? (0..<Int32(rowCount)).map { $0 }
+        case .scalar(.boolean(false)), .scalar(.null): return []
+        case .scalar(let v):
+            throw Diagnostic.error("expected a condition (true/false), found \(VectorOps.describe(v.type))", at: condition.range)
+        case .vector(let column):
+            guard case .boolean(let values) = column.storage else {
+                throw Diagnostic.error("expected a condition (true/false), found \(VectorOps.describe(column.type))", at: condition.range)
+            }
+            var kept: Selection = []
+            kept.reserveCapacity(min(rowCount, 1 << 16))
+            values.withUnsafeBufferPointer { v in
+                if let validity = column.validity {
+                    forEachRow(selection, rowCount) { r in if v[r] && validity.isValid(r) { kept.append(Int32(r)) } }
+                } else {
+                    forEachRow(selection, rowCount) { r in if v[r] { kept.append(Int32(r)) } }
+                }
+            }
+            return kept
+        }
+    }
+
+    // MARK: Expressions
+
+    func evaluate(_ expr: Expr, selection: Selection?) throws(Diagnostic) -> Operand {
+        func mismatch<T>(_ body: () throws(VectorOps.TypeMismatch) -> T) throws(Diagnostic) -> T {
+            do { return try body() } catch { if case .mismatch(let m) = error { throw Diagnostic.error(m, at: expr.range) }; throw Diagnostic.error("type error", at: expr.range) }
+        }
+        switch expr.kind {
+        case .number(let n): return .scalar(Literals.value(of: n))
+        case .duration(let days): return .scalar(.decimal(days))
+        case .string(let s): return .scalar(.text(s))
+        case .date(let d): return .scalar(.date(d))
+        case .boolean(let b): return .scalar(.boolean(b))
+        case .null: return .scalar(.null)
+        case .name(let name): return try resolveName(name, expr: expr, selection: selection)
+        case .member(let base, let column): return try resolveMember(base, column, expr: expr)
+        case .unary(.negate, let operand):
+            let value = try evaluate(operand, selection: selection)
+            return try mismatch { () throws(VectorOps.TypeMismatch) in try VectorOps.negate(value, selection: selection, rowCount: rowCount) }
+        case .unary(.not, let operand):
+            let value = try evaluate(operand, selection: selection)
+            return try mismatch { () throws(VectorOps.TypeMismatch) in try VectorOps.not(value, selection: selection, rowCount: rowCount) }
+        case .binary(let op, let a, let b):
+            if op == .match || op == .notMatch { return try regexMatch(a, b, negated: op == .notMatch, expr: expr, selection: selection) }
+            let left = try evaluate(a, selection: selection)
+            let right = try evaluate(b, selection: selection)
+            return try mismatch { () throws(VectorOps.TypeMismatch) in
+                if op.isComparison { return try VectorOps.compare(op, left, right, selection: selection, rowCount: rowCount) }
+                if op == .and || op == .or { return try VectorOps.logical(op, left, right, selection: selection, rowCount: rowCount) }
+                return try VectorOps.arithmetic(op, left, right, selection: selection, rowCount: rowCount)
+            }
+        case .isNull(let operand, let negated):
+            return isNull(try evaluate(operand, selection: selection), negated: negated, selection: selection)
+        case .inList(let operand, let items, let negated):
+            let value = try evaluate(operand, selection: selection)
+            var result: Operand = .scalar(.boolean(false))
+            for item in items {
+                let candidate = try evaluate(item, selection: selection)
+                let equal = try mismatch { () throws(VectorOps.TypeMismatch) in try VectorOps.compare(.equal, value, candidate, selection: selection, rowCount: rowCount) }
+                result = try mismatch { () throws(VectorOps.TypeMismatch) in try VectorOps.logical(.or, result, equal, selection: selection, rowCount: rowCount) }
+            }
+            if negated { result = try mismatch { () throws(VectorOps.TypeMismatch) in try VectorOps.not(result, selection: selection, rowCount: rowCount) } }
+            return result
+        case .between(let operand, let low, let high, let negated):
+            let value = try evaluate(operand, selection: selection)
+            let lo = try evaluate(low, selection: selection), hi = try evaluate(high, selection: selection)
+            return try mismatch { () throws(VectorOps.TypeMismatch) in
+                let above = try VectorOps.compare(.greaterEqual, value, lo, selection: selection, rowCount: rowCount)
+                let below = try VectorOps.compare(.lessEqual, value, hi, selection: selection, rowCount: rowCount)
+                let inside = try VectorOps.logical(.and, above, below, selection: selection, rowCount: rowCount)
+                return negated ? try VectorOps.not(inside, selection: selection, rowCount: rowCount) : inside
+            }
+        case .call(let name, let args, let distinct):
+            if Functions.aggregates.contains(name.lowercased()) {
+                // An aggregate inside a row expression is a constant over the whole view: `score > avg(score)`.
+                let value = try Aggregation(session: session, context: context).scalarAggregate(name: name, args: args, distinct: distinct, defaultTable: view, range: expr.range)
+                return .scalar(value)
+            }
+            return try Functions.call(name, args, expr: expr, evaluator: self, selection: selection)
+        case .has(let other):
+            return try has(other, expr: expr)
+        case .load, .filter, .groupBy, .select, .sort, .top:
+            throw Diagnostic.error("a table is not allowed here; expected a value for each row of \(view.sourceName)", at: expr.range)
+        }
+    }
+
+    private func isNull(_ operand: Operand, negated: Bool, selection: Selection?) -> Operand {
+        switch operand {
+        case .scalar(let v): return .scalar(.boolean(v.isNull != negated))
+        case .vector(let column):
+            var out = [Bool](repeating: false, count: rowCount)
+            if let validity = column.validity {
+                forEachRow(selection, rowCount) { out[$0] = validity.isValid($0) == negated }
+            } else if negated {
+                forEachRow(selection, rowCount) { out[$0] = true }
+            }
+            return .vector(.vector(.boolean(out), nil))
+        }
+    }
+
+    // MARK: Names
+
+    func resolveName(_ name: String, expr: Expr, selection: Selection?) throws(Diagnostic) -> Operand {
+        if let column = table.column(named: name) { return .vector(column) }
+        if let column = try linkedColumn(name) { return .vector(column) }
+        if let rule = session.rules[name] {
+            if ruleStack.contains(name) {
+                throw Diagnostic.error("rule '\(name)' refers to itself: \((ruleStack + [name]).joined(separator: " → "))", at: expr.range)
+            }
+            var inner = self
+            inner.ruleStack.append(name)
+            return try inner.evaluate(rule.condition, selection: selection)
+        }
+        if let value = session.scalars[name] { return .scalar(value) }
+        if name == "today" { return .scalar(.date(context.today)) }
+        throw unknownName(name, range: expr.range)
+    }
+
+    func unknownName(_ name: String, range: SourceRange) -> Diagnostic {
+        var candidates = table.columns.map(\.name)
+        for link in session.linksFrom(view.sourceName) {
+            candidates += session.tables[link.toTable]?.table.columns.map(\.name) ?? []
+        }
+        candidates += session.rules.keys.sorted() + session.scalars.keys.sorted()
+        let isTable = session.tables[name] != nil
+        return Diagnostic.error(
+            isTable ? "'\(name)' is a table, not a column of \(view.sourceName)" : "unknown column '\(name)' in \(view.sourceName)",
+            at: range, suggestion: Suggestion.nearest(to: name, in: candidates),
+            notes: isTable ? ["link the tables (link \(view.sourceName).key -> \(name).id) to use its columns"] : [])
+    }
+
+    /// A column of a table this one links to, brought into this table's rows.
+    func linkedColumn(_ name: String, in tableName: String? = nil) throws(Diagnostic) -> Column? {
+        for link in session.linksFrom(view.sourceName) where tableName == nil || link.toTable == tableName {
+            guard let target = session.tables[link.toTable], let column = target.table.column(named: name) else { continue }
+            var rows = link.target
+            if rows.count != rowCount { continue }
+            // Rows with no match read as null.
+            for i in rows.indices where rows[i] < 0 { rows[i] = 0 }
+            var gathered = target.table.rowCount == 0 ? VectorOps.allNull(rowCount) : Gather.take(column, rows: rows)
+            var validity = gathered.validity ?? Validity(count: rowCount, allValid: true)
+            for i in link.target.indices where link.target[i] < 0 { validity.clear(i) }
+            gathered.validity = validity.nullCount == 0 ? nil : validity
+            gathered.name = name
+            return gathered
+        }
+        return nil
+    }
+
+    private func resolveMember(_ base: Expr, _ column: String, expr: Expr) throws(Diagnostic) -> Operand {
+        guard case .name(let tableName) = base.kind else {
+            throw Diagnostic.error("expected table.column", at: expr.range)
+        }
+        let sourceName = session.tables[tableName]?.sourceName ?? tableName
+        if sourceName == view.sourceName || tableName == view.sourceName {
+            if let c = table.column(named: column) { return .vector(c) }
+            throw Diagnostic.error("unknown column '\(column)' in \(tableName)", at: expr.range,
+                                   suggestion: Suggestion.nearest(to: column, in: table.columns.map(\.name)))
+        }
+        guard let other = session.tables[tableName] else {
+            throw Diagnostic.error("unknown table '\(tableName)'", at: base.range,
+                                   suggestion: Suggestion.nearest(to: tableName, in: session.tableOrder))
+        }
+        if let c = try linkedColumn(column, in: other.sourceName) { return .vector(c) }
+        if other.table.column(named: column) == nil {
+            throw Diagnostic.error("unknown column '\(column)' in \(tableName)", at: expr.range,
+                                   suggestion: Suggestion.nearest(to: column, in: other.table.columns.map(\.name)))
+        }
+        throw Diagnostic.error("\(tableName) is not linked from \(view.sourceName), so its columns cannot be used here", at: expr.range,
+                               notes: ["add a link such as: link \(view.sourceName).\(tableName)_id -> \(tableName).id"])
+    }
+
+    private func has(_ other: String, expr: Expr) throws(Diagnostic) -> Operand {
+        guard let otherView = session.tables[other] else {
+            throw Diagnostic.error("unknown table '\(other)'", at: expr.range, suggestion: Suggestion.nearest(to: other, in: session.tableOrder))
+        }
+        var marks = [Bool](repeating: false, count: rowCount)
+        if let link = session.links.first(where: { $0.fromTable == otherView.sourceName && $0.toTable == view.sourceName }) {
+            forEachRow(otherView.selection, link.target.count) { r in
+                let t = Int(link.target[r])
+                if t >= 0 && t < marks.count { marks[t] = true }
+            }
+        } else if let link = session.links.first(where: { $0.fromTable == view.sourceName && $0.toTable == otherView.sourceName }) {
+            var inView: [Bool]? = nil
+            if let selection = otherView.selection {
+                var flags = [Bool](repeating: false, count: otherView.table.rowCount)
+                for r in selection { flags[Int(r)] = true }
+                inView = flags
+            }
+            for (r, t) in link.target.enumerated() where t >= 0 && r < marks.count {
+                marks[r] = inView?[Int(t)] ?? true
+            }
+        } else {
+            throw Diagnostic.error("\(other) is not linked to \(view.sourceName)", at: expr.range,
+                                   notes: ["link them first, for example: link \(other).\(view.sourceName)_id -> \(view.sourceName).id"])
+        }
+        return .vector(.vector(.boolean(marks), nil))
+    }
+
+    // MARK: Regex
+
+    private func regexMatch(_ subject: Expr, _ patternExpr: Expr, negated: Bool, expr: Expr, selection: Selection?) throws(Diagnostic) -> Operand {
+        guard case .scalar(let patternValue) = try evaluate(patternExpr, selection: selection) else {
+            throw Diagnostic.error("the pattern after '~' must be a constant string", at: patternExpr.range)
+        }
+        guard case .text(let pattern) = patternValue else {
+            if patternValue.isNull { return .scalar(.null) }
+            throw Diagnostic.error("the pattern after '~' must be a string", at: patternExpr.range)
+        }
+        let matcher: TextMatcher
+        do { matcher = try TextMatcher(pattern: pattern) } catch {
+            throw Diagnostic.error("invalid regular expression \"\(pattern)\"", at: patternExpr.range, category: .script)
+        }
+        switch try evaluate(subject, selection: selection) {
+        case .scalar(.null): return .scalar(.null)
+        case .scalar(.text(let s)): return .scalar(.boolean(matcher.matches(s) != negated))
+        case .scalar(let v): throw Diagnostic.error("'~' matches text, found \(VectorOps.describe(v.type))", at: subject.range)
+        case .vector(let column):
+            guard case .text(let codes, let dictionary) = column.storage else {
+                throw Diagnostic.error("'~' matches text, found \(VectorOps.describe(column.type))", at: subject.range)
+            }
+            let byCode = dictionary.map { matcher.matches($0) != negated }
+            var out = [Bool](repeating: false, count: rowCount)
+            codes.withUnsafeBufferPointer { c in forEachRow(selection, rowCount) { out[$0] = byCode[Int(c[$0])] } }
+            return .vector(.vector(.boolean(out), column.validity))
+        }
+    }
+}
+
+/// A case-insensitive regular expression, compiled once and applied per distinct text value.
+struct TextMatcher {
+    private let regex: Regex<AnyRegexOutput>
+
+    init(pattern: String) throws {
+        regex = try Regex(pattern).ignoresCase()
+    }
+
+    func matches(_ text: String) -> Bool {
+        (try? regex.firstMatch(in: text)) != nil
+    }
+}
+
+enum Literals {
+    static func value(of n: NumberLiteral) -> Value {
+        if n.isInteger, !n.isPercent, abs(n.value) < 9.2e18 { return .integer(Int64(n.value)) }
+        return .decimal(n.value)
+    }
+}

@@ -1,0 +1,59 @@
+import FunnelEngine
+
+/// Runs a whole script: reports every parse error first; then runs the statements and stops at
+/// the first runtime error unless asked to keep going. Decides the exit code.
+public struct ScriptRunner {
+    public enum ExitCode: Int32, Sendable {
+        case success = 0
+        case assertionFailed = 1
+        case usage = 64
+        case dataError = 65
+        case missingInput = 66
+        case cannotCreateOutput = 73
+        case `internal` = 70
+        case interrupted = 130
+    }
+
+    public var interpreter: Interpreter
+    public var keepGoing = false
+    /// Where diagnostics go (errors, warnings), rendered by the caller.
+    public var report: @Sendable (Diagnostic) -> Void
+
+    public init(interpreter: Interpreter, report: @escaping @Sendable (Diagnostic) -> Void) {
+        self.interpreter = interpreter
+        self.report = report
+    }
+
+    public static func exitCode(for diagnostic: Diagnostic) -> ExitCode {
+        switch diagnostic.category {
+        case .script, .data: return .dataError
+        case .missingInput: return .missingInput
+        case .output: return .cannotCreateOutput
+        case .cancelled: return .interrupted
+        case .internal: return .internal
+        }
+    }
+
+    /// Runs `file`; returns the exit code the process should end with.
+    public mutating func run(_ file: SourceFile) -> ExitCode {
+        let (statements, diagnostics) = Parser.parse(file)
+        if !diagnostics.isEmpty {
+            diagnostics.forEach(report)
+            return .dataError
+        }
+        var worst: ExitCode = .success
+        let baseDirectory = FileAccess.directory(of: file.path)
+        for statement in statements {
+            do {
+                try interpreter.execute(statement, baseDirectory: file.path.hasPrefix("<") ? "." : baseDirectory)
+            } catch {
+                report(error)
+                let code = ScriptRunner.exitCode(for: error)
+                if worst == .success || worst == .assertionFailed { worst = code }
+                if !keepGoing || code == .interrupted { break }
+            }
+        }
+        if worst == .success && interpreter.failedAssertions > 0 { return .assertionFailed }
+        return worst
+    }
+}

@@ -1,0 +1,74 @@
+import FunnelEngine
+
+/// A table as a script sees it: the loaded data and the rows a filter kept (in order).
+public struct TableValue: Sendable {
+    public var table: Table
+    /// nil = all rows. After `sort`, not ascending.
+    public var selection: Selection?
+    /// The session name of the loaded table this view is over, for links.
+    public var sourceName: String
+
+    public var rowCount: Int { selection?.count ?? table.rowCount }
+}
+
+/// `link deals.contact_id -> leads.id`: each row of `fromTable` reaches at most one row of `toTable`.
+public struct Link: Sendable {
+    public var fromTable: String
+    public var fromColumn: String
+    public var toTable: String
+    public var toColumn: String
+    /// For each row of fromTable, the matching row of toTable, or -1.
+    public var target: [Int32]
+    public var duplicateKeys: Int
+    public var unmatched: Int
+    public var nullKeys: Int
+}
+
+public struct RuleDefinition: Sendable {
+    public var name: String
+    public var condition: Expr
+    public var source: Statement
+}
+
+public struct KPI: Sendable {
+    public var definition: KPIDefinition
+    public var source: Statement
+}
+
+/// Everything a script or shell session has defined. A value type: a statement runs on a copy,
+/// and the copy replaces the session only when the statement succeeded.
+public struct Session: Sendable {
+    public var tables: [String: TableValue] = [:]
+    /// Names of loaded tables and derived ones, in definition order (for :tables and :save).
+    public var tableOrder: [String] = []
+    public var scalars: [String: Value] = [:]
+    public var rules: [String: RuleDefinition] = [:]
+    public var ruleOrder: [String] = []
+    public var kpis: [String: KPI] = [:]
+    public var kpiOrder: [String] = []
+    public var links: [Link] = []
+    /// Absolute paths of every file loaded, so that export never overwrites an input.
+    public var loadedPaths: Set<String> = []
+    /// Where each loaded table came from: path and how (for :reload).
+    public var loadSources: [String: String] = [:]
+    /// Every statement that defined something, in order (for :save).
+    public var definitions: [Statement] = []
+    /// Parameters given with --set: shown in reports, usable as names.
+    public var parameters: [(String, Value)] = []
+
+    public init() {}
+
+    public func linksFrom(_ table: String) -> [Link] { links.filter { $0.fromTable == table } }
+    public func linksTo(_ table: String) -> [Link] { links.filter { $0.toTable == table } }
+}
+
+/// What a statement produced, for the caller to render.
+public enum Output: Sendable {
+    case table(ResultTable)
+    /// A bare table name: shape, types, first rows.
+    case summary(Table, rowCount: Int)
+    case scalar(label: String?, value: Value, format: DisplayFormat?, target: String?, met: Bool?)
+    case message(String)
+    case warning(Diagnostic)
+    case assertionFailed(Diagnostic)
+}

@@ -1,0 +1,553 @@
+import FunnelEngine
+
+/// A Pratt parser over the token stream. On an error it records a diagnostic, skips to the end
+/// of the statement and goes on, so that one run reports every syntax error.
+public struct Parser {
+    private var tokens: [Token]
+    private var index = 0
+    private let file: SourceFile
+    public private(set) var diagnostics: [Diagnostic] = []
+    /// Nesting guard: 10,000 nested parentheses must give an error, not a stack overflow.
+    private var nesting = 0
+    private static let maxNesting = 200
+
+    struct ParseError: Error {}
+
+    public init(file: SourceFile) {
+        self.file = file
+        tokens = Lexer.tokenize(file)
+    }
+
+    /// Parses a whole script; `diagnostics` is empty when it parsed cleanly.
+    public static func parse(_ file: SourceFile) -> (statements: [Statement], diagnostics: [Diagnostic]) {
+        var parser = Parser(file: file)
+        let statements = parser.parseScript()
+        return (statements, parser.diagnostics)
+    }
+
+    public mutating func parseScript() -> [Statement] {
+        var statements: [Statement] = []
+        while true {
+            skipSeparators()
+            if case .end = current.kind { break }
+            do {
+                statements.append(try parseStatement())
+                try expectEndOfStatement()
+            } catch {
+                synchronize()
+            }
+        }
+        return statements
+    }
+
+    // MARK: - Token helpers
+
+    private var current: Token { tokens[min(index, tokens.count - 1)] }
+    private func peekToken(_ offset: Int) -> Token { tokens[min(index + offset, tokens.count - 1)] }
+
+    private mutating func advance() -> Token {
+        let token = current
+        if index < tokens.count - 1 { index += 1 }
+        return token
+    }
+
+    private func check(_ symbol: Symbol) -> Bool {
+        if case .symbol(let s) = current.kind, s == symbol { return true }
+        return false
+    }
+
+    private func check(_ keyword: Keyword) -> Bool {
+        if case .keyword(let k) = current.kind, k == keyword { return true }
+        return false
+    }
+
+    private mutating func match(_ symbol: Symbol) -> Bool {
+        if check(symbol) { _ = advance(); return true }
+        return false
+    }
+
+    private mutating func match(_ keyword: Keyword) -> Bool {
+        if check(keyword) { _ = advance(); return true }
+        return false
+    }
+
+    @discardableResult
+    private mutating func expect(_ symbol: Symbol, _ what: String) throws -> Token {
+        if check(symbol) { return advance() }
+        throw fail("expected '\(symbol.rawValue)' \(what), found \(describe(current))")
+    }
+
+    private mutating func expect(_ keyword: Keyword, _ what: String) throws {
+        if check(keyword) { _ = advance(); return }
+        throw fail("expected '\(keyword.rawValue)' \(what), found \(describe(current))")
+    }
+
+    private mutating func expectName(_ what: String) throws -> (String, SourceRange) {
+        switch current.kind {
+        case .identifier(let name), .quotedIdentifier(let name):
+            let token = advance()
+            return (name, token.range)
+        case .keyword(let k):
+            throw fail("expected \(what), found the keyword '\(k.rawValue)'", notes: ["write `\(k.rawValue)` in backticks to use it as a name"])
+        default:
+            throw fail("expected \(what), found \(describe(current))")
+        }
+    }
+
+    private mutating func expectString(_ what: String) throws -> String {
+        if case .string(let s) = current.kind { _ = advance(); return s }
+        throw fail("expected \(what) (a quoted string), found \(describe(current))")
+    }
+
+    private mutating func fail(_ message: String, at range: SourceRange? = nil, notes: [String] = [], suggestion: String? = nil) -> ParseError {
+        var message = message
+        var where_ = range ?? current.range
+        if case .invalid(let why) = current.kind, range == nil {
+            message = why
+            where_ = current.range
+        }
+        diagnostics.append(.error(message, at: where_, suggestion: suggestion, notes: notes))
+        return ParseError()
+    }
+
+    private func describe(_ token: Token) -> String {
+        switch token.kind {
+        case .identifier(let s): return "'\(s)'"
+        case .quotedIdentifier(let s): return "`\(s)`"
+        case .keyword(let k): return "'\(k.rawValue)'"
+        case .number: return "the number '\(file.slice(token.range))'"
+        case .string: return "a string"
+        case .date: return "the date '\(file.slice(token.range))'"
+        case .symbol(let s): return "'\(s.rawValue)'"
+        case .newline: return "the end of the line"
+        case .end: return "the end of the input"
+        case .invalid: return "'\(file.slice(token.range))'"
+        }
+    }
+
+    private mutating func skipSeparators() {
+        while true {
+            switch current.kind {
+            case .newline, .symbol(.semicolon): _ = advance()
+            default: return
+            }
+        }
+    }
+
+    private mutating func expectEndOfStatement() throws {
+        switch current.kind {
+        case .newline, .end, .symbol(.semicolon): return
+        default: throw fail("unexpected \(describe(current)) after the end of the statement")
+        }
+    }
+
+    /// Skips to the start of the next statement after an error.
+    private mutating func synchronize() {
+        var depth = 0
+        while true {
+            switch current.kind {
+            case .end: return
+            case .newline, .symbol(.semicolon):
+                if depth <= 0 { return }
+            case .symbol(.leftBrace), .symbol(.leftParen), .symbol(.leftBracket): depth += 1
+            case .symbol(.rightBrace), .symbol(.rightParen), .symbol(.rightBracket): depth -= 1
+            default: break
+            }
+            _ = advance()
+        }
+    }
+
+    // MARK: - Statements
+
+    private mutating func parseStatement() throws -> Statement {
+        let start = current.range
+        switch current.kind {
+        case .keyword(.link):
+            _ = advance()
+            let (fromTable, _) = try expectName("the linking table (link deals.contact_id -> leads.id)")
+            try expect(.dot, "between table and column")
+            let (fromColumn, _) = try expectName("the key column")
+            try expect(.arrow, "in a link (link deals.contact_id -> leads.id)")
+            let (toTable, _) = try expectName("the linked table")
+            try expect(.dot, "between table and column")
+            let (toColumn, end) = try expectName("the linked table's key column")
+            return Statement(kind: .link(fromTable: fromTable, fromColumn: fromColumn, toTable: toTable, toColumn: toColumn), range: start.to(end))
+        case .keyword(.check):
+            _ = advance()
+            try expect(.link, "after 'check' (check link deals)")
+            let (table, end) = try expectName("a table name")
+            return Statement(kind: .checkLink(table), range: start.to(end))
+        case .keyword(.rule):
+            _ = advance()
+            let (name, _) = try expectName("the rule's name (rule mql = score >= 60)")
+            try expect(.assign, "after the rule's name")
+            let condition = try parseExpression()
+            return Statement(kind: .rule(name, condition), range: start.to(condition.range))
+        case .keyword(.kpi):
+            return try parseKPI()
+        case .keyword(.param):
+            _ = advance()
+            let (name, _) = try expectName("the parameter's name (param quarter = \"2025-Q3\")")
+            try expect(.assign, "after the parameter's name")
+            let value = try parseExpression()
+            return Statement(kind: .param(name, value), range: start.to(value.range))
+        case .keyword(.assert):
+            _ = advance()
+            let condition = try parseExpression()
+            var message: String? = nil
+            var end = condition.range
+            if match(.comma) {
+                end = current.range
+                message = try expectString("the assertion's message")
+            }
+            return Statement(kind: .assert(condition, message: message), range: start.to(end))
+        case .keyword(.export):
+            _ = advance()
+            let value = try parseExpression()
+            try expect(.to, "after what to export (export leads by source to \"out/x.csv\")")
+            let end = current.range
+            let path = try expectString("the output file")
+            return Statement(kind: .export(value, path: path), range: start.to(end))
+        case .keyword(.include):
+            _ = advance()
+            let end = current.range
+            let path = try expectString("the file to include")
+            return Statement(kind: .include(path), range: start.to(end))
+        case .identifier(let name), .quotedIdentifier(let name):
+            if case .symbol(.assign) = peekToken(1).kind {
+                _ = advance()
+                _ = advance()
+                let value = try parseExpression()
+                return Statement(kind: .assign(name, value), range: start.to(value.range))
+            }
+        default:
+            break
+        }
+        let value = try parseExpression()
+        return Statement(kind: .expression(value), range: value.range)
+    }
+
+    private mutating func parseKPI() throws -> Statement {
+        let start = advance().range
+        let (name, _) = try expectName("the KPI's name (kpi lead_rate = …)")
+        try expect(.assign, "after the KPI's name")
+        let formula = try parseExpression()
+        var end = formula.range
+        var format: DisplayFormat? = nil
+        var target: Target? = nil
+        if match(.as) {
+            end = current.range
+            format = try parseDisplayFormat()
+        }
+        if match(.target) {
+            guard case .symbol(let s) = current.kind, let comparison = Parser.comparison(s) else {
+                throw fail("expected a comparison after 'target' (target >= 2%)")
+            }
+            _ = advance()
+            let value = try parseBinary(minPrecedence: Parser.additivePrecedence)
+            target = Target(comparison: comparison, value: value)
+            end = value.range
+        }
+        return Statement(kind: .kpi(KPIDefinition(name: name, formula: formula, format: format, target: target)), range: start.to(end))
+    }
+
+    private static func comparison(_ s: Symbol) -> BinaryOperator? {
+        switch s {
+        case .equal: return .equal
+        case .notEqual: return .notEqual
+        case .less: return .less
+        case .lessEqual: return .lessEqual
+        case .greater: return .greater
+        case .greaterEqual: return .greaterEqual
+        default: return nil
+        }
+    }
+
+    // MARK: - Expressions
+
+    /// A full expression: a value followed by any table clauses (where, by, select, sort, top).
+    public mutating func parseExpression() throws -> Expr {
+        nesting += 1
+        defer { nesting -= 1 }
+        if nesting > Parser.maxNesting { throw fail("expression nested too deeply (more than \(Parser.maxNesting) levels)") }
+        var base = try parseBinary(minPrecedence: 0)
+        return try parseClauses(base: &base)
+    }
+
+    private mutating func parseClauses(base: inout Expr) throws -> Expr {
+        while true {
+            if match(.where) {
+                let condition = try parseBinary(minPrecedence: 0)
+                base = Expr(.filter(base, condition), base.range.to(condition.range))
+            } else if match(.by) {
+                var keys = [try parseBinary(minPrecedence: 0)]
+                while match(.comma) { keys.append(try parseBinary(minPrecedence: 0)) }
+                base = Expr(.groupBy(base, keys), base.range.to(keys[keys.count - 1].range))
+            } else if match(.select) {
+                var items = [try parseSelectItem()]
+                while match(.comma) { items.append(try parseSelectItem()) }
+                base = Expr(.select(base, items), base.range.to(items[items.count - 1].expr.range))
+            } else if match(.sort) {
+                var keys: [SortKey] = []
+                repeat {
+                    let key = try parseBinary(minPrecedence: 0)
+                    var descending = false
+                    if match(.desc) { descending = true } else { _ = match(.asc) }
+                    keys.append(SortKey(expr: key, descending: descending))
+                } while match(.comma)
+                base = Expr(.sort(base, keys), base.range.to(keys[keys.count - 1].expr.range))
+            } else if check(.top) {
+                let top = advance()
+                guard case .number(let n) = current.kind, n.isInteger, n.value >= 0, n.value <= 1e12 else {
+                    throw fail("expected a whole number after 'top' (top 10)")
+                }
+                let end = advance().range
+                base = Expr(.top(base, Int(n.value)), base.range.to(top.range).to(end))
+            } else {
+                return base
+            }
+        }
+    }
+
+    private mutating func parseSelectItem() throws -> SelectItem {
+        var name: String? = nil
+        if case .symbol(.assign) = peekToken(1).kind {
+            switch current.kind {
+            case .identifier(let n), .quotedIdentifier(let n):
+                _ = advance()
+                _ = advance()
+                name = n
+            default: break
+            }
+        }
+        let expr = try parseBinary(minPrecedence: 0)
+        var format: DisplayFormat? = nil
+        if match(.as) { format = try parseDisplayFormat() }
+        return SelectItem(name: name, expr: expr, format: format)
+    }
+
+    private mutating func parseDisplayFormat() throws -> DisplayFormat {
+        let (formatName, formatRange) = try expectName("a display format (percent, money, number, days)")
+        guard let parsed = DisplayFormat(rawValue: formatName) else {
+            throw fail("unknown display format '\(formatName)'", at: formatRange,
+                       suggestion: Suggestion.nearest(to: formatName, in: DisplayFormat.allCases.map(\.rawValue)))
+        }
+        return parsed
+    }
+
+    // Precedence, lowest first: or, and, not, comparison, additive, multiplicative, unary, postfix.
+    private static let orPrecedence = 1, andPrecedence = 2, notPrecedence = 3, comparisonPrecedence = 4
+    private static let additivePrecedence = 5, multiplicativePrecedence = 6, unaryPrecedence = 7
+
+    private func infixOperator() -> (BinaryOperator, Int)? {
+        switch current.kind {
+        case .keyword(.or): return (.or, Parser.orPrecedence)
+        case .keyword(.and): return (.and, Parser.andPrecedence)
+        case .symbol(let s):
+            if let c = Parser.comparison(s) { return (c, Parser.comparisonPrecedence) }
+            switch s {
+            case .match: return (.match, Parser.comparisonPrecedence)
+            case .notMatch: return (.notMatch, Parser.comparisonPrecedence)
+            case .plus: return (.add, Parser.additivePrecedence)
+            case .minus: return (.subtract, Parser.additivePrecedence)
+            case .star: return (.multiply, Parser.multiplicativePrecedence)
+            case .slash: return (.divide, Parser.multiplicativePrecedence)
+            case .percent: return (.modulo, Parser.multiplicativePrecedence)
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    private mutating func parseBinary(minPrecedence: Int) throws -> Expr {
+        nesting += 1
+        defer { nesting -= 1 }
+        if nesting > Parser.maxNesting { throw fail("expression nested too deeply (more than \(Parser.maxNesting) levels)") }
+        var left = try parseUnary()
+        while true {
+            // Postfix predicates sit at comparison precedence: x is null, x in (…), x between a and b.
+            if Parser.comparisonPrecedence >= minPrecedence, let predicate = try parsePredicate(left) {
+                left = predicate
+                continue
+            }
+            guard let (op, precedence) = infixOperator(), precedence >= minPrecedence else { return left }
+            _ = advance()
+            let right = try parseBinary(minPrecedence: precedence + 1)
+            left = Expr(.binary(op, left, right), left.range.to(right.range))
+        }
+    }
+
+    private mutating func parsePredicate(_ left: Expr) throws -> Expr? {
+        if check(.is) {
+            _ = advance()
+            let negated = match(.not)
+            let end = current.range
+            try expect(.null, "after 'is' (is null, is not null)")
+            return Expr(.isNull(left, negated: negated), left.range.to(end))
+        }
+        var negated = false
+        if check(.not) {
+            switch peekToken(1).kind {
+            case .keyword(.in), .keyword(.between):
+                _ = advance()
+                negated = true
+            default: return nil
+            }
+        }
+        if match(.in) {
+            try expect(.leftParen, "after 'in' (source in (\"email\", \"social\"))")
+            var items: [Expr] = []
+            if !check(.rightParen) {
+                repeat { items.append(try parseBinary(minPrecedence: 0)) } while match(.comma)
+            }
+            let end = try expect(.rightParen, "to close the list")
+            return Expr(.inList(left, items, negated: negated), left.range.to(end.range))
+        }
+        if match(.between) {
+            let low = try parseBinary(minPrecedence: Parser.additivePrecedence)
+            try expect(.and, "in 'between … and …'")
+            let high = try parseBinary(minPrecedence: Parser.additivePrecedence)
+            return Expr(.between(left, low, high, negated: negated), left.range.to(high.range))
+        }
+        return nil
+    }
+
+    private mutating func parseUnary() throws -> Expr {
+        let start = current.range
+        if match(.not) {
+            let operand = try parseBinary(minPrecedence: Parser.notPrecedence)
+            return Expr(.unary(.not, operand), start.to(operand.range))
+        }
+        if match(.minus) {
+            let operand = try parseBinary(minPrecedence: Parser.unaryPrecedence)
+            return Expr(.unary(.negate, operand), start.to(operand.range))
+        }
+        return try parsePostfix()
+    }
+
+    private mutating func parsePostfix() throws -> Expr {
+        var expr = try parsePrimary()
+        while check(.dot) {
+            _ = advance()
+            let (member, range) = try expectName("a column name after '.'")
+            expr = Expr(.member(expr, member), expr.range.to(range))
+        }
+        return expr
+    }
+
+    private mutating func parsePrimary() throws -> Expr {
+        let token = current
+        switch token.kind {
+        case .number(let n):
+            _ = advance()
+            if case .identifier(let unit) = current.kind, let days = Parser.durationUnit(unit) {
+                let end = advance().range
+                return Expr(.duration(n.value * days), token.range.to(end))
+            }
+            return Expr(.number(n), token.range)
+        case .string(let s):
+            _ = advance()
+            return Expr(.string(s), token.range)
+        case .date(let d):
+            _ = advance()
+            return Expr(.date(d), token.range)
+        case .keyword(.true):
+            _ = advance()
+            return Expr(.boolean(true), token.range)
+        case .keyword(.false):
+            _ = advance()
+            return Expr(.boolean(false), token.range)
+        case .keyword(.null):
+            _ = advance()
+            return Expr(.null, token.range)
+        case .keyword(.has):
+            _ = advance()
+            let (table, end) = try expectName("a table name after 'has' (leads where has deals)")
+            return Expr(.has(table), token.range.to(end))
+        case .keyword(.load):
+            return try parseLoad()
+        case .keyword(.where):
+            // `count(where mql)`: a filter on the table in scope.
+            _ = advance()
+            let condition = try parseBinary(minPrecedence: 0)
+            return Expr(.filter(nil, condition), token.range.to(condition.range))
+        case .symbol(.leftParen):
+            _ = advance()
+            let inner = try parseExpression()
+            let end = try expect(.rightParen, "to close '('")
+            var grouped = inner
+            grouped.range = token.range.to(end.range)
+            return grouped
+        case .identifier(let name):
+            _ = advance()
+            if check(.leftParen) { return try parseCall(name, start: token.range) }
+            return Expr(.name(name), token.range)
+        case .quotedIdentifier(let name):
+            _ = advance()
+            return Expr(.name(name), token.range)
+        case .keyword(let k):
+            throw fail("expected a value, found the keyword '\(k.rawValue)'")
+        default:
+            throw fail("expected a value, found \(describe(token))")
+        }
+    }
+
+    private static func durationUnit(_ word: String) -> Double? {
+        switch word {
+        case "day", "days": return 1
+        case "week", "weeks": return 7
+        case "hour", "hours": return 1.0 / 24
+        default: return nil
+        }
+    }
+
+    private mutating func parseCall(_ name: String, start: SourceRange) throws -> Expr {
+        try expect(.leftParen, "")
+        var args: [Expr] = []
+        let distinct = match(.distinct)
+        if !check(.rightParen) {
+            repeat { args.append(try parseExpression()) } while match(.comma)
+        }
+        let end = try expect(.rightParen, "to close the call to \(name)(")
+        return Expr(.call(name, args, distinct: distinct), start.to(end.range))
+    }
+
+    private mutating func parseLoad() throws -> Expr {
+        let start = advance().range
+        var end = current.range
+        let path = try expectString("the file to load (load \"data/leads.csv\")")
+        var options: [LoadOption] = []
+        while case .identifier(let word) = current.kind {
+            let optionStart = current.range
+            switch word {
+            case "delimiter":
+                _ = advance()
+                end = current.range
+                options.append(LoadOption(kind: .delimiter(try expectString("the delimiter")), range: optionStart.to(end)))
+            case "dates":
+                _ = advance()
+                end = current.range
+                options.append(LoadOption(kind: .dates(try expectString("the date order (\"dd/mm/yyyy\" or \"mm/dd/yyyy\")")), range: optionStart.to(end)))
+            case "time":
+                _ = advance()
+                let (column, range) = try expectName("the time column")
+                end = range
+                options.append(LoadOption(kind: .time(column), range: optionStart.to(end)))
+            case "types":
+                _ = advance()
+                try expect(.leftParen, "after 'types' (types (score integer, zip text))")
+                var types: [(column: String, type: String, range: SourceRange)] = []
+                repeat {
+                    let (column, columnRange) = try expectName("a column name")
+                    let (type, typeRange) = try expectName("a type (integer, decimal, boolean, date, timestamp, text)")
+                    types.append((column, type, columnRange.to(typeRange)))
+                } while match(.comma)
+                end = try expect(.rightParen, "to close the list of types").range
+                options.append(LoadOption(kind: .types(types), range: optionStart.to(end)))
+            default:
+                throw fail("unknown load option '\(word)'", suggestion: Suggestion.nearest(to: word, in: ["delimiter", "dates", "time", "types"]))
+            }
+        }
+        return Expr(.load(path: path, options: options), start.to(end))
+    }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import FunnelEngine
+import FunnelLanguage
+import FunnelRender
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension OutputFormat: ExpressibleByArgument {}
+
+@main
+struct FunnelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "funnel",
+        abstract: "Marketing-funnel analysis: load CSV exports, define rules and KPIs, inspect the funnel.",
+        discussion: """
+            Runs SCRIPT, or the statements given with -c, or a script read from standard input.
+
+            Exit codes: 0 success, 1 an assert failed, 64 usage error, 65 script or data error,
+            66 an input file is missing or unreadable, 70 internal error, 73 an output file cannot be written,
+            130 interrupted.
+            """,
+        version: FunnelVersion.string
+    )
+
+    @Argument(help: "A .funnel script to run.")
+    var script: String?
+
+    @Option(name: .customShort("c"), help: ArgumentHelp("Run these statements instead of a script.", valueName: "statements"))
+    var command: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Make NAME a value in the script (repeatable): --set quarter=2025Q3.", valueName: "name=value"))
+    var parameters: [String] = []
+
+    @Option(name: .shortAndLong, help: "How results are printed: table, csv, json or markdown.")
+    var format: OutputFormat = .table
+
+    @Flag(help: "Go on after a runtime error instead of stopping at the first one.")
+    var keepGoing = false
+
+    func validate() throws {
+        if script != nil && command != nil {
+            throw ValidationError("give either a script or -c statements, not both")
+        }
+        for parameter in parameters {
+            guard let eq = parameter.firstIndex(of: "="), eq != parameter.startIndex else {
+                throw ValidationError("--set takes name=value, got '\(parameter)'")
+            }
+            let name = parameter[..<eq]
+            guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !(name.first?.isNumber ?? true) else {
+                throw ValidationError("--set: '\(name)' is not a valid name")
+            }
+        }
+    }
+
+    func run() throws {
+        let terminal = TerminalInfo.current()
+        let printer = OutputPrinter(format: format, terminal: terminal)
+        var interpreter = Interpreter(context: EvaluationContext(today: Clock.today()), emit: { printer.print($0) })
+        for parameter in parameters {
+            guard let eq = parameter.firstIndex(of: "=") else { continue }
+            interpreter.setParameter(String(parameter[..<eq]), text: String(parameter[parameter.index(after: eq)...]))
+        }
+        let file: SourceFile
+        if let command {
+            file = SourceFile(path: "<command line>", text: command)
+        } else if let script {
+            do {
+                file = SourceFile(path: script, text: try ScriptFile.read(script))
+            } catch {
+                printer.report(Diagnostic(.error, .missingInput, "cannot read \(script): \(error.reason)"))
+                throw ExitCode(ScriptRunner.ExitCode.missingInput.rawValue)
+            }
+        } else {
+            file = SourceFile(path: "<stdin>", text: ScriptFile.readStandardInput())
+        }
+        var runner = ScriptRunner(interpreter: interpreter, report: { printer.report($0) })
+        runner.keepGoing = keepGoing
+        let code = runner.run(file)
+        printer.flush()
+        if code != .success { throw ExitCode(code.rawValue) }
+    }
+}
+
+enum FunnelVersion {
+    static let string = "0.1.0"
+}

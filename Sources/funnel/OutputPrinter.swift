@@ -1,0 +1,121 @@
+import FunnelEngine
+import FunnelLanguage
+import FunnelRender
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Prints results to stdout and diagnostics to stderr, in the chosen format.
+final class OutputPrinter: Sendable {
+    let format: OutputFormat
+    let terminal: TerminalInfo
+
+    init(format: OutputFormat, terminal: TerminalInfo) {
+        self.format = format
+        self.terminal = terminal
+    }
+
+    var style: TerminalStyle {
+        TerminalStyle(width: terminal.width, maxRows: terminal.isTerminal ? 40 : 1000, color: terminal.color, unicode: terminal.unicode)
+    }
+
+    var text: OutputText { OutputText(format: format, style: style, errorColor: terminal.errorColor) }
+
+    func print(_ output: Output) {
+        let (stream, rendered) = text.render(output)
+        if stream == .standardError {
+            fflush(stdout)
+            fputs(rendered, stderr)
+        } else {
+            fputs(rendered, stdout)
+        }
+    }
+
+    func report(_ diagnostic: Diagnostic) {
+        fflush(stdout)
+        fputs(text.render(diagnostic), stderr)
+    }
+
+    func flush() { fflush(stdout) }
+}
+
+/// What we know about the terminal: size, colour, UTF-8.
+struct TerminalInfo: Sendable {
+    var isTerminal: Bool
+    var width: Int
+    var color: Bool
+    var errorColor: Bool
+    var unicode: Bool
+
+    static func current() -> TerminalInfo {
+        let tty = isatty(1) == 1
+        var width = 100
+        if tty {
+            var size = winsize()
+            if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { width = Int(size.ws_col) }
+        } else {
+            width = 1 << 20
+        }
+        let noColor = getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
+        let term = getenv("TERM").map { String(cString: $0) } ?? ""
+        let colorAllowed = !noColor && term != "dumb"
+        return TerminalInfo(isTerminal: tty, width: width, color: tty && colorAllowed, errorColor: isatty(2) == 1 && colorAllowed, unicode: Locale.isUTF8 || !tty)
+    }
+}
+
+enum Locale {
+    static var isUTF8: Bool {
+        for name in ["LC_ALL", "LC_CTYPE", "LANG"] {
+            if let value = getenv(name) {
+                let s = String(cString: value)
+                if s.isEmpty { continue }
+                let lower = s.lowercased()
+                return lower.contains("utf-8") || lower.contains("utf8")
+            }
+        }
+        return false
+    }
+}
+
+enum Clock {
+    /// Today's date in local time, as days since 1970.
+    static func today() -> Int32 {
+        var now = time(nil)
+        var parts = tm()
+        localtime_r(&now, &parts)
+        return Int32(CivilDate.days(year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday)))
+    }
+}
+
+enum ScriptFile {
+    struct Failure: Error { var reason: String }
+
+    static func read(_ path: String) throws(Failure) -> String {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw Failure(reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR { throw Failure(reason: "it is a folder") }
+        return try readAll(fd)
+    }
+
+    static func readStandardInput() -> String { (try? readAll(0)) ?? "" }
+
+    private static func readAll(_ fd: Int32) throws(Failure) -> String {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure(reason: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

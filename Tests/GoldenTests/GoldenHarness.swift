@@ -1,0 +1,89 @@
+import FunnelEngine
+import FunnelLanguage
+import FunnelRender
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a script in-process as the command line would, capturing both streams and the exit code.
+enum GoldenHarness {
+    final class Capture: @unchecked Sendable {
+        // Written from the one thread that runs the script.
+        var stdout = ""
+        var stderr = ""
+    }
+
+    static func run(scriptAt path: String, relativeTo root: String) -> String {
+        let text = read(path) ?? ""
+        // Paths in messages are shown relative to the golden folder so the files do not depend on the checkout.
+        let shown = path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
+        let capture = Capture()
+        let renderer = OutputText(format: .table, style: TerminalStyle(width: 100, maxRows: 40, color: false, unicode: true))
+        // A fixed today so that scripts using today() give the same output every day.
+        var interpreter = Interpreter(context: EvaluationContext(today: Int32(CivilDate.days(year: 2025, month: 12, day: 31)))) { output in
+            let (stream, rendered) = renderer.render(output)
+            if stream == .standardOutput { capture.stdout += rendered } else { capture.stderr += rendered }
+        }
+        for line in text.split(separator: "\n") where line.hasPrefix("# set: ") {
+            let assignment = line.dropFirst("# set: ".count)
+            if let eq = assignment.firstIndex(of: "=") {
+                interpreter.setParameter(String(assignment[..<eq]), text: String(assignment[assignment.index(after: eq)...]))
+            }
+        }
+        // Run with the golden folder as the working directory, as a user would from there.
+        let previous = currentDirectory()
+        _ = chdir(root)
+        defer { _ = chdir(previous) }
+        var runner = ScriptRunner(interpreter: interpreter) { diagnostic in capture.stderr += renderer.render(diagnostic) }
+        runner.keepGoing = text.contains("# keep-going")
+        let code = runner.run(SourceFile(path: shown, text: text))
+        var out = capture.stdout
+        if !capture.stderr.isEmpty { out += "-- stderr --\n" + capture.stderr }
+        if code != .success { out += "-- exit \(code.rawValue) --\n" }
+        return out
+    }
+
+    static func currentDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buffer, buffer.count) != nil else { return "." }
+        return String(cString: buffer)
+    }
+
+    static func read(_ path: String) -> String? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, f)
+            if n == 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func write(_ text: String, to path: String) {
+        guard let f = fopen(path, "wb") else { return }
+        fputs(text, f)
+        fclose(f)
+    }
+
+    /// A line diff good enough to read: the first differing lines with context.
+    static func diff(expected: String, actual: String) -> String {
+        let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        var out = ""
+        var shown = 0
+        for i in 0..<max(e.count, a.count) {
+            let x = i < e.count ? String(e[i]) : "<missing>"
+            let y = i < a.count ? String(a[i]) : "<missing>"
+            if x != y {
+                out += "line \(i + 1):\n  expected: \(x)\n  actual:   \(y)\n"
+                shown += 1
+                if shown == 15 { out += "…\n"; break }
+            }
+        }
+        return out
+    }
+}
