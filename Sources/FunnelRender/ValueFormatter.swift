@@ -42,7 +42,17 @@ public enum ValueFormatter {
 
     /// "2025-07-01" for days since 1970-01-01.
     public static func dateText(_ days: Int32) -> String {
-        CivilDate.format(days: Int(days))
+        let (y, m, d) = CivilDate.civil(fromDays: Int(days))
+        guard (0...9999).contains(y) else { return CivilDate.format(days: Int(days)) }
+        // Written byte by byte: exports format a date per row.
+        return String(unsafeUninitializedCapacity: 10) { buffer in
+            digits(y, 4, buffer, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            digits(m, 2, buffer, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            digits(d, 2, buffer, at: 8)
+            return 10
+        }
     }
 
     /// "2025-07-01 13:05:00" for seconds since 1970-01-01; safe for every Int64.
@@ -55,7 +65,33 @@ public enum ValueFormatter {
             rest += CivilDate.secondsPerDay
         }
         let r = Int(rest)
-        return CivilDate.format(days: Int(days)) + " " + two(r / 3600) + ":" + two(r / 60 % 60) + ":" + two(r % 60)
+        let (y, m, d) = CivilDate.civil(fromDays: Int(days))
+        guard (0...9999).contains(y) else {
+            return CivilDate.format(days: Int(days)) + " " + two(r / 3600) + ":" + two(r / 60 % 60) + ":" + two(r % 60)
+        }
+        return String(unsafeUninitializedCapacity: 19) { buffer in
+            digits(y, 4, buffer, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            digits(m, 2, buffer, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            digits(d, 2, buffer, at: 8)
+            buffer[10] = UInt8(ascii: " ")
+            digits(r / 3600, 2, buffer, at: 11)
+            buffer[13] = UInt8(ascii: ":")
+            digits(r / 60 % 60, 2, buffer, at: 14)
+            buffer[16] = UInt8(ascii: ":")
+            digits(r % 60, 2, buffer, at: 17)
+            return 19
+        }
+    }
+
+    /// Writes the non-negative `value` as `count` zero-padded digits.
+    private static func digits(_ value: Int, _ count: Int, _ buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+        var v = value
+        for i in stride(from: start + count - 1, through: start, by: -1) {
+            buffer[i] = UInt8(ascii: "0") + UInt8(v % 10)
+            v /= 10
+        }
     }
 
     /// Text with the characters that would break a terminal line or table made visible:
