@@ -38,6 +38,33 @@ public enum ValueFormatter {
     }
 
     /// What a null cell shows.
+    /// Gives the plain decimals of one column the same number of decimals (at most 4), so that
+    /// 603 and 2301.8 read as 603.00 and 2301.80 beside 5790.71. Other texts are left alone.
+    public static func alignDecimals(_ texts: [String]) -> [String] {
+        func isPlainDecimal(_ t: String) -> Bool {
+            var sawDigit = false, sawPoint = false
+            for (i, c) in t.enumerated() {
+                if c == "-" && i == 0 { continue }
+                if c == "." && !sawPoint { sawPoint = true; continue }
+                guard c.isASCII, c.isNumber else { return false }
+                sawDigit = true
+            }
+            return sawDigit
+        }
+        var places = 0
+        for t in texts where isPlainDecimal(t) {
+            if let dot = t.firstIndex(of: ".") { places = max(places, t.distance(from: dot, to: t.endIndex) - 1) }
+        }
+        places = min(places, 4)
+        guard places > 0 else { return texts }
+        return texts.map { t in
+            guard isPlainDecimal(t) else { return t }
+            let current = t.firstIndex(of: ".").map { t.distance(from: $0, to: t.endIndex) - 1 } ?? -1
+            if current >= places { return t }
+            return t + (current < 0 ? "." : "") + String(repeating: "0", count: places - max(current, 0))
+        }
+    }
+
     public static func nullText(unicode: Bool) -> String { unicode ? "—" : "-" }
 
     /// "2025-07-01" for days since 1970-01-01.

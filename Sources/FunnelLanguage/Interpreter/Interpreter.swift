@@ -199,8 +199,8 @@ public struct Interpreter: Sendable {
         let total = view.rowCount
         let rows: Selection = view.selection.map { Array($0.prefix(previewRows)) } ?? (0..<Int32(min(previewRows, view.table.rowCount))).map { $0 }
         let table = Gather.take(view.table, rows: rows)
-        let note = total > rows.count ? "showing \(Format.count(rows.count)) of \(Format.count(total)) rows" : "\(Format.count(total)) row\(total == 1 ? "" : "s")"
-        return ResultTable(title: title, table: table, footnotes: [note])
+        let notes = total > rows.count ? ["showing the first \(Format.count(rows.count)) of \(Format.count(total)) rows"] : []
+        return ResultTable(title: title, table: table, footnotes: notes)
     }
 
     // MARK: Values

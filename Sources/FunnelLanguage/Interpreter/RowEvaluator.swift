@@ -188,8 +188,8 @@ struct RowEvaluator {
         let sourceName = session.tables[tableName]?.sourceName ?? tableName
         if sourceName == view.sourceName || tableName == view.sourceName {
             if let c = table.column(named: column) { return .vector(c) }
-            throw Diagnostic.error("unknown column '\(column)' in \(tableName)", at: expr.range,
-                                   suggestion: Suggestion.nearest(to: column, in: table.columns.map(\.name)))
+            if let c = try linkedColumn(column) { return .vector(c) }
+            throw unknownName(column, range: expr.range)
         }
         guard let other = session.tables[tableName] else {
             throw Diagnostic.error("unknown table '\(tableName)'", at: base.range,
