@@ -182,9 +182,15 @@ public struct Interpreter: Sendable {
                 targetText = "\(target.comparison.rawValue) \(ValueFormatter.format(t, as: format))"
                 if case .boolean(let b) = (try? VectorOps.compareScalars(target.comparison, v, t)) ?? .null { met = b }
             }
-            let label: String? = kpi?.definition.name ?? expr.range.file.slice(expr.range)
+            let label: String? = kpi?.definition.name ?? Interpreter.shortLabel(expr.range.file.slice(expr.range))
             emit(.scalar(label: label, value: v, format: format, target: targetText, met: met))
         }
+    }
+
+    /// The source text of an expression as a label, cut when it is long.
+    static func shortLabel(_ text: String) -> String {
+        let oneLine = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { $0.trimmingPrefix(while: { $0 == " " }) }.joined(separator: " ")
+        return oneLine.count > 60 ? String(oneLine.prefix(59)) + "…" : oneLine
     }
 
     func targetValue(_ target: Target, session: Session, baseDirectory: String) throws(Diagnostic) -> Value {

@@ -10,6 +10,7 @@ public struct Parser {
     /// Nesting guard: 10,000 nested parentheses must give an error, not a stack overflow.
     private var nesting = 0
     private static let maxNesting = 200
+    private static let maxChain = 2_000
 
     struct ParseError: Error {}
 
@@ -275,7 +276,10 @@ public struct Parser {
     }
 
     private mutating func parseClauses(base: inout Expr) throws -> Expr {
+        var chain = 0
         while true {
+            chain += 1
+            if chain > Parser.maxChain { throw fail("too many clauses in one expression") }
             if match(.where) {
                 let condition = try parseBinary(minPrecedence: 0)
                 base = Expr(.filter(base, condition), base.range.to(condition.range))
@@ -364,7 +368,11 @@ public struct Parser {
         defer { nesting -= 1 }
         if nesting > Parser.maxNesting { throw fail("expression nested too deeply (more than \(Parser.maxNesting) levels)") }
         var left = try parseUnary()
+        var chain = 0
         while true {
+            // A left-deep chain (1 + 1 + … ) becomes a deep tree that evaluation walks recursively.
+            chain += 1
+            if chain > Parser.maxChain { throw fail("expression too long (more than \(Parser.maxChain) operators in a row)") }
             // Postfix predicates sit at comparison precedence: x is null, x in (…), x between a and b.
             if Parser.comparisonPrecedence >= minPrecedence, let predicate = try parsePredicate(left) {
                 left = predicate
@@ -427,7 +435,10 @@ public struct Parser {
 
     private mutating func parsePostfix() throws -> Expr {
         var expr = try parsePrimary()
+        var chain = 0
         while check(.dot) {
+            chain += 1
+            if chain > Parser.maxChain { throw fail("too many '.' in a row") }
             _ = advance()
             let (member, range) = try expectName("a column name after '.'")
             expr = Expr(.member(expr, member), expr.range.to(range))
