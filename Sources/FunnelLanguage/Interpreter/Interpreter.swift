@@ -443,9 +443,13 @@ public struct Interpreter: Sendable {
         includeStack.append(canonical)
         defer { includeStack.removeLast() }
         let includedBase = FileAccess.directory(of: resolved)
+        let definitionsBefore = session.definitions.count
         for statement in statements {
             try run(statement, in: &session, baseDirectory: includedBase)
         }
+        // A saved session repeats the include, not what the file held.
+        session.definitions.removeSubrange(definitionsBefore...)
+        session.definitions.append(Statement(kind: .include(canonical), range: range))
     }
 }
 

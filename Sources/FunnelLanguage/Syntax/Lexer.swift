@@ -32,6 +32,9 @@ public struct Lexer {
         return i < bytes.count ? bytes[i] : 0
     }
 
+    /// Whether a statement whose last token is `kind` goes on at the next line.
+    public static func continuesStatement(after kind: TokenKind) -> Bool { continuesLine(kind) }
+
     /// Whether the statement may continue on the next line after this token.
     private static func continuesLine(_ kind: TokenKind) -> Bool {
         switch kind {
