@@ -20,9 +20,11 @@ public enum ValueFormatter {
             return nullText(unicode: unicode)
         case .integer(let v):
             guard let format else { return String(v) }
+            if format == .bar { return bar(Double(v), unicode: unicode) }
             return formatted(DecimalDigits(v), as: format)
         case .decimal(let v):
             guard v.isFinite else { return nonFinite(v, unicode: unicode) }
+            if format == .bar { return bar(v, unicode: unicode) }
             let digits = DecimalDigits(v)
             guard let format else { return natural(digits) }
             return formatted(digits, as: format)
@@ -183,6 +185,20 @@ public enum ValueFormatter {
             return NumberText.fixed(digits, decimals: 2, trim: false, group: true)
         case .days:
             return NumberText.fixed(digits, decimals: 1, trim: false, group: true) + " days"
+        case .bar:
+            return NumberText.fixed(digits, decimals: 2, trim: true, group: false)
         }
+    }
+
+    /// Width of a full bar (a ratio of 1) in characters.
+    public static let barWidth = 24
+
+    /// A ratio as a bar of eighths: 0.5 → 12 full blocks; ASCII uses '#'. Values outside 0…1 are clamped.
+    public static func bar(_ ratio: Double, unicode: Bool) -> String {
+        let clamped = ratio.isFinite ? min(1, max(0, ratio)) : 0
+        let eighths = Int((clamped * Double(barWidth * 8)).rounded())
+        guard unicode else { return String(repeating: "#", count: (eighths + 4) / 8) }
+        let partials = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
+        return String(repeating: "█", count: eighths / 8) + partials[eighths % 8]
     }
 }

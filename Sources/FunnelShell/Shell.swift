@@ -104,8 +104,7 @@ public final class Shell {
                 if path.hasPrefix("<") || error.category == .cancelled { break }
             }
             recordLoadTimes()
-            if timing { fputs("time: \(Shell.milliseconds(since: started))\n", stdout) }
-            printer.flush()
+            if timing { StandardStreams.out("time: \(Shell.milliseconds(since: started))\n") }
         }
         funnel_sigint_clear()
         return ok
@@ -163,8 +162,7 @@ public final class Shell {
     }
 
     private func say(_ text: String) {
-        fputs(text.hasSuffix("\n") ? text : text + "\n", stdout)
-        fflush(stdout)
+        StandardStreams.out(text.hasSuffix("\n") ? text : text + "\n")
     }
 
     private func problem(_ message: String, suggestion: String? = nil, note: String? = nil) {

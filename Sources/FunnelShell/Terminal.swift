@@ -30,19 +30,16 @@ public final class OutputPrinter: @unchecked Sendable {
     public func print(_ output: Output) {
         let (stream, rendered) = text.render(output)
         if stream == .standardError {
-            fflush(stdout)
-            fputs(rendered, stderr)
+            StandardStreams.err(rendered)
         } else {
-            fputs(rendered, stdout)
+            StandardStreams.out(rendered)
         }
     }
 
     public func report(_ diagnostic: Diagnostic) {
-        fflush(stdout)
-        fputs(text.render(diagnostic), stderr)
+        StandardStreams.err(text.render(diagnostic))
     }
 
-    public func flush() { fflush(stdout) }
 }
 
 /// What we know about the terminal: size, colour, UTF-8.

@@ -90,7 +90,6 @@ struct FunnelCommand: ParsableCommand {
         var runner = ScriptRunner(interpreter: interpreter, report: { printer.report($0) })
         runner.keepGoing = keepGoing || interactive
         let code = runner.run(file)
-        printer.flush()
         if interactive {
             throw ExitCode(startShell(interpreter: runner.interpreter, printer: printer, runInit: false))
         }

@@ -113,7 +113,7 @@ struct RowEvaluator {
             return try Functions.call(name, args, expr: expr, evaluator: self, selection: selection)
         case .has(let other):
             return try has(other, expr: expr)
-        case .load, .filter, .groupBy, .select, .sort, .top:
+        case .load, .filter, .groupBy, .select, .sort, .top, .cohort, .versus:
             throw Diagnostic.error("a table is not allowed here; expected a value for each row of \(view.sourceName)", at: expr.range)
         }
     }
