@@ -183,3 +183,61 @@ struct KernelAggregateTests {
         #expect(one(.percentile(7), v) == .decimal(3))
     }
 }
+
+@Suite("Kernel: percentile selection against sorting")
+struct KernelPercentileSelectionTests {
+    /// quantile_cont computed the obvious way.
+    func reference(_ values: [Int64], _ q: Double) -> Double {
+        let sorted = values.sorted()
+        let position = q * Double(sorted.count - 1)
+        let k = Int(position)
+        let fraction = position - Double(k)
+        let lo = Double(sorted[k])
+        if fraction == 0 { return lo }
+        return lo + (Double(sorted[k + 1]) - lo) * fraction
+    }
+
+    @Test(arguments: [1, 2, 17, 49, 50, 1000, 5000, 70_000])
+    func matchesSorting(size: Int) {
+        var state: UInt64 = UInt64(size) &* 2654435761
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 11
+        }
+        let shapes: [(String, () -> Int64)] = [
+            ("uniform", { Int64(next() % 1_000_000) - 500_000 }),
+            ("few values", { Int64(next() % 4) }),
+            ("wide", { Int64(bitPattern: next() << 11) }),
+            ("extremes", { [Int64.min, Int64.max, 0, -1][Int(next() % 4)] }),
+            ("skewed", { Int64(1) << Int64(next() % 40) }),
+        ]
+        for (name, make) in shapes {
+            let values = (0..<size).map { _ in make() }
+            let column = intColumn("x", values.map { Optional($0) })
+            for q in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+                let got = Aggregate.compute(.percentile(q), column: column, selection: nil, rowCount: size, grouping: nil)
+                let expected = reference(values, q)
+                guard case .decimal(let v) = got.first ?? .null else {
+                    Issue.record("\(name) q=\(q): not a decimal")
+                    continue
+                }
+                let tolerance = max(1e-9, abs(expected) * 1e-12)
+                #expect(abs(v - expected) <= tolerance, "\(name) n=\(size) q=\(q): \(v) vs \(expected)")
+            }
+        }
+    }
+
+    @Test func decimalsWithNegativesAndGroups() {
+        let values: [Double] = (0..<3000).map { Double(($0 * 7919) % 3000) / 8 - 100 }
+        let keys = intColumn("k", (0..<3000).map { Int64($0 % 3) })
+        let g = GroupBy.group(keys: [keys], selection: nil, rowCount: 3000)
+        let got = Aggregate.compute(.percentile(0.9), column: decimalColumn("x", values), selection: nil, rowCount: 3000, grouping: g)
+        for group in 0..<3 {
+            let members = stride(from: group, to: 3000, by: 3).map { values[$0] }.sorted()
+            let position = 0.9 * Double(members.count - 1)
+            let k = Int(position)
+            let expected = members[k] + (members[k + 1] - members[k]) * (position - Double(k))
+            #expect(approximately(got[group], expected))
+        }
+    }
+}
