@@ -10,11 +10,6 @@ enum Functions {
         "coalesce", "abs", "round",
     ]
     static var allNames: [String] { rowFunctions + aggregates.sorted() }
-}
-
-/// Every function name the language knows, for completion and help.
-public enum FunctionNames {
-    public static var all: [String] { Functions.allNames }
 
     static func call(_ rawName: String, _ args: [Expr], expr: Expr, evaluator: RowEvaluator, selection: Selection?) throws(Diagnostic) -> Operand {
         let name = rawName.lowercased()
@@ -345,4 +340,9 @@ enum Period {
         }
         return nil
     }
+}
+
+/// Every function name the language knows, for completion and help.
+public enum FunctionNames {
+    public static var all: [String] { Functions.allNames }
 }
