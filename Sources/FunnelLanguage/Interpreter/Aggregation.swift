@@ -72,16 +72,35 @@ struct Aggregation {
     }
 
     /// Whether an expression contains an aggregate call (or a KPI, which always does).
-    func containsAggregate(_ expr: Expr) -> Bool {
+    func containsAggregate(_ expr: Expr, rowTable: String? = nil) -> Bool {
         switch expr.kind {
         case .call(let name, let args, _):
-            return Functions.aggregates.contains(name.lowercased()) || args.contains { containsAggregate($0) }
+            if Functions.aggregates.contains(name.lowercased()) {
+                // count(orders) on leads, with orders linked to leads, is a value per lead.
+                if let rowTable, let first = args.first, let table = Aggregation.tableNamed(in: first, session: session),
+                   session.links.contains(where: { $0.fromTable == session.tables[table]?.sourceName && $0.toTable == rowTable }) {
+                    return false
+                }
+                return true
+            }
+            return args.contains { containsAggregate($0, rowTable: rowTable) }
         case .name(let n): return session.kpis[n] != nil
-        case .unary(_, let a), .isNull(let a, _): return containsAggregate(a)
-        case .binary(_, let a, let b): return containsAggregate(a) || containsAggregate(b)
-        case .between(let a, let b, let c, _): return containsAggregate(a) || containsAggregate(b) || containsAggregate(c)
-        case .inList(let a, let items, _): return containsAggregate(a) || items.contains { containsAggregate($0) }
+        case .unary(_, let a), .isNull(let a, _): return containsAggregate(a, rowTable: rowTable)
+        case .binary(_, let a, let b): return containsAggregate(a, rowTable: rowTable) || containsAggregate(b, rowTable: rowTable)
+        case .between(let a, let b, let c, _):
+            return containsAggregate(a, rowTable: rowTable) || containsAggregate(b, rowTable: rowTable) || containsAggregate(c, rowTable: rowTable)
+        case .inList(let a, let items, _): return containsAggregate(a, rowTable: rowTable) || items.contains { containsAggregate($0, rowTable: rowTable) }
         default: return false
+        }
+    }
+
+    /// The table an aggregate's argument is about: `orders`, `orders.amount`, `orders where paid`.
+    static func tableNamed(in expr: Expr, session: Session) -> String? {
+        switch expr.kind {
+        case .name(let n): return session.tables[n] != nil ? n : nil
+        case .member(let b, _): if case .name(let n) = b.kind, session.tables[n] != nil { return n }; return nil
+        case .filter(let b?, _): return tableNamed(in: b, session: session)
+        default: return nil
         }
     }
 

@@ -171,6 +171,18 @@ public struct Interpreter: Sendable {
             session.funnels[name] = FunnelDefinition(syntax: syntax, source: statement)
             if !session.funnelOrder.contains(name) { session.funnelOrder.append(name) }
             session.definitions.append(statement)
+        case .alias(let table, let column, let name):
+            guard let t = session.tables[table] else {
+                throw Diagnostic.error("unknown table '\(table)'", at: statement.range, suggestion: Suggestion.nearest(to: table, in: session.tableOrder))
+            }
+            guard t.table.column(named: column) != nil else {
+                throw Diagnostic.error("unknown column '\(column)' in \(table)", at: statement.range, suggestion: Suggestion.nearest(to: column, in: t.table.columns.map(\.name)))
+            }
+            session.aliases[t.sourceName, default: [:]][name] = column
+            session.definitions.append(statement)
+        case .demand(let name, let keys):
+            let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
+            emit(.table(try demandTable(evaluation, keys: keys, session: session, range: statement.range)))
         case .velocity(let name, let keys):
             let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
             emit(.table(try velocityTable(evaluation, keys: keys, session: session)))
@@ -409,7 +421,7 @@ public struct Interpreter: Sendable {
         case .result(let r): view = TableValue(table: r.table, selection: nil, sourceName: r.table.name)
         case .scalar: throw Diagnostic.error("select picks columns of a table, but this is a single value", at: base.range)
         }
-        if items.contains(where: { aggregation.containsAggregate($0.expr) }) {
+        if items.contains(where: { aggregation.containsAggregate($0.expr, rowTable: view.sourceName) }) {
             let sliced = try aggregation.evaluate(items.map(\.expr), by: [], defaultTable: view)
             return .result(Results.table(sliced, names: names, formats: formats, title: nil))
         }

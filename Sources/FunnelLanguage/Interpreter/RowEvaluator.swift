@@ -105,6 +105,9 @@ struct RowEvaluator {
                 return negated ? try VectorOps.not(inside, selection: selection, rowCount: rowCount) : inside
             }
         case .call(let name, let args, let distinct):
+            if Functions.aggregates.contains(name.lowercased()), let perRow = try linkedAggregate(name, args, distinct: distinct, expr: expr) {
+                return perRow
+            }
             if Functions.aggregates.contains(name.lowercased()) {
                 // An aggregate inside a row expression is a constant over the whole view: `score > avg(score)`.
                 let value = try Aggregation(session: session, context: context).scalarAggregate(name: name, args: args, distinct: distinct, defaultTable: view, range: expr.range)
@@ -137,6 +140,7 @@ struct RowEvaluator {
     func resolveName(_ name: String, expr: Expr, selection: Selection?) throws(Diagnostic) -> Operand {
         if let column = table.column(named: name) { return .vector(column) }
         if let column = try linkedColumn(name) { return .vector(column) }
+        if let aliased = session.aliases[view.sourceName]?[name], let column = table.column(named: aliased) { return .vector(column) }
         if let rule = session.rules[name] {
             if ruleStack.contains(name) {
                 throw Diagnostic.error("rule '\(name)' refers to itself: \((ruleStack + [name]).joined(separator: " → "))", at: expr.range)
@@ -229,6 +233,54 @@ struct RowEvaluator {
                                    notes: ["link them first, for example: link \(other).\(view.sourceName)_id -> \(view.sourceName).id"])
         }
         return .vector(.vector(.boolean(marks), nil))
+    }
+
+    /// `count(orders)` or `sum(orders.amount where paid)` on leads, when orders links to leads: one
+    /// value per lead, over its own linked rows. nil when the argument is not about a linking table.
+    private func linkedAggregate(_ name: String, _ args: [Expr], distinct: Bool, expr: Expr) throws(Diagnostic) -> Operand? {
+        guard let first = args.first else { return nil }
+        var tableName: String? = nil
+        var columnName: String? = nil
+        var condition: Expr? = nil
+        func analyse(_ e: Expr) {
+            switch e.kind {
+            case .name(let n) where session.tables[n] != nil && n != view.sourceName: tableName = n
+            case .member(let b, let c): if case .name(let n) = b.kind, session.tables[n] != nil, n != view.sourceName { tableName = n; columnName = c }
+            case .filter(let b?, let c): analyse(b); condition = c
+            default: break
+            }
+        }
+        analyse(first)
+        guard let tableName, let other = session.tables[tableName],
+              let link = session.links.first(where: { $0.fromTable == other.sourceName && $0.toTable == view.sourceName }) else { return nil }
+        var rows = other.selection
+        let otherEvaluator = RowEvaluator(session: session, view: other, context: context)
+        if let condition { rows = try otherEvaluator.filter(condition, selection: rows) }
+        var column: Column? = nil
+        if let columnName {
+            column = VectorOps.materialize(try otherEvaluator.evaluate(Expr(.name(columnName), expr.range), selection: rows), rowCount: other.table.rowCount)
+        }
+        let function: AggregateFunction
+        switch name.lowercased() {
+        case "count": function = column == nil ? .countRows : (distinct ? .countDistinct : .count)
+        case "sum": function = .sum
+        case "avg": function = .avg
+        case "min": function = .min
+        case "max": function = .max
+        case "median": function = .median
+        default: function = .percentile(0.9)
+        }
+        if column == nil && function != .countRows {
+            throw Diagnostic.error("\(name)() of \(tableName) needs a column: \(name)(\(tableName).amount)", at: expr.range)
+        }
+        let grouping = Grouping(groupCount: rowCount, groupOfRow: link.target, keys: [])
+        let values = Aggregate.compute(function, column: column, selection: rows, rowCount: other.table.rowCount, grouping: grouping)
+        let filled = values.count == rowCount ? values : values + Array(repeating: Value.null, count: max(0, rowCount - values.count))
+        let result = filled.map { v -> Value in
+            if v.isNull, function == .countRows || function == .count || function == .countDistinct { return .integer(0) }
+            return v
+        }
+        return .vector(ColumnBuilder.column(from: result, rowCount: rowCount))
     }
 
     // MARK: Regex

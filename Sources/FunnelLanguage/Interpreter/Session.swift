@@ -53,6 +53,8 @@ public struct Session: Sendable {
     public var kpiOrder: [String] = []
     public var links: [Link] = []
     public var funnels: [String: FunnelDefinition] = [:]
+    /// `alias spend.channel as source`: per table, names that stand for one of its columns.
+    public var aliases: [String: [String: String]] = [:]
     public var funnelOrder: [String] = []
     /// Absolute paths of every file loaded, so that export never overwrites an input.
     public var loadedPaths: Set<String> = []

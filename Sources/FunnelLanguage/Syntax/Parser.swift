@@ -241,8 +241,11 @@ public struct Parser {
             }
         }
         switch word {
-        case "funnel", "velocity", "bottleneck", "decay", "stuck", "health", "explain":
+        case "funnel", "velocity", "bottleneck", "decay", "stuck", "health", "explain", "demand":
             return isName(next)
+        case "alias":
+            if isName(next), case .symbol(.dot) = peekToken(2).kind { return true }
+            return false
         case "what":
             if case .identifier("if") = next { return true }
             return false
@@ -282,6 +285,21 @@ public struct Parser {
         case "bottleneck":
             let (name, end) = try expectName("a funnel name")
             return Statement(kind: .bottleneck(name), range: start.to(end))
+        case "demand":
+            let (name, end) = try expectName("a funnel name")
+            var keys: [Expr] = []
+            if match(.by) {
+                keys.append(try parseBinary(minPrecedence: 0))
+                while match(.comma) { keys.append(try parseBinary(minPrecedence: 0)) }
+            }
+            return Statement(kind: .demand(name, by: keys), range: start.to(keys.last?.range ?? end))
+        case "alias":
+            let (table, _) = try expectName("a table (alias spend.channel as source)")
+            try expect(.dot, "between the table and its column")
+            let (column, _) = try expectName("a column")
+            try expect(.as, "after the column (alias spend.channel as source)")
+            let (name, end) = try expectName("the name it stands for")
+            return Statement(kind: .alias(table: table, column: column, name: name), range: start.to(end))
         case "decay", "stuck":
             let (funnel, stage, _) = try parseStageReference("\(word) inbound.sqls after 30 days")
             try expectWord("after", "and a duration (after 30 days)")
@@ -347,7 +365,7 @@ public struct Parser {
         try expectWord("on", "and the table the funnel follows (funnel inbound on leads { … })")
         let (table, _) = try expectName("a table name")
         try expect(.leftBrace, "to open the list of stages")
-        var funnel = FunnelSyntax(name: name, table: table, stages: [], window: nil, targets: [], value: nil)
+        var funnel = FunnelSyntax(name: name, table: table, stages: [], window: nil, targets: [], value: nil, spend: nil, revenue: nil, orders: nil)
         skipBlockSeparators()
         while !check(.rightBrace) {
             if case .end = current.kind { throw fail("the funnel's '{' is never closed") }
@@ -374,6 +392,15 @@ public struct Parser {
             } else if case .identifier("value") = current.kind, !isAssignmentNext() {
                 _ = advance()
                 funnel.value = try parseBinary(minPrecedence: 0)
+            } else if case .identifier("spend") = current.kind, !isAssignmentNext(), !isStageWordNext() {
+                _ = advance()
+                funnel.spend = try parseBinary(minPrecedence: 0)
+            } else if case .identifier("revenue") = current.kind, !isAssignmentNext(), !isStageWordNext() {
+                _ = advance()
+                funnel.revenue = try parseBinary(minPrecedence: 0)
+            } else if case .identifier("orders") = current.kind, !isAssignmentNext(), !isStageWordNext() {
+                _ = advance()
+                funnel.orders = try parseBinary(minPrecedence: 0)
             } else {
                 let (stage, stageRange) = try expectName("a stage name")
                 var syntax = StageSyntax(name: stage, count: nil, at: nil, condition: nil, optional: false, range: stageRange)
@@ -411,6 +438,14 @@ public struct Parser {
         }
         let end = advance().range
         return Statement(kind: .funnel(funnel), range: start.to(end))
+    }
+
+    /// `spend at spent_at` is a stage named spend, not the spend setting.
+    private func isStageWordNext() -> Bool {
+        switch peekToken(1).kind {
+        case .identifier("at"), .identifier("optional"), .keyword(.where), .newline, .symbol(.semicolon), .symbol(.rightBrace): return true
+        default: return false
+        }
     }
 
     private func isAssignmentNext() -> Bool {

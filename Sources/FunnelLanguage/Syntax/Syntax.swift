@@ -104,6 +104,10 @@ public struct Statement: Sendable {
         case include(String)
         case expression(Expr)
         case funnel(FunnelSyntax)
+        /// `alias spend.channel as source`: spend answers to `source` (by source, where source == …).
+        case alias(table: String, column: String, name: String)
+        /// `demand F [by key]`: the demand-marketing table (costs per stage, revenue, ROMI, lift).
+        case demand(String, by: [Expr])
         /// `velocity F [by key, …]`
         case velocity(String, by: [Expr])
         /// `bottleneck F`
@@ -149,6 +153,12 @@ public struct FunnelSyntax: Sendable {
     public var targets: [StepTargetSyntax]
     /// `value avg(revenue)`: what one customer is worth (for decay and planning).
     public var value: Expr?
+    /// `spend sum(spend.amount)`: marketing cost, for cost per stage and ROMI.
+    public var spend: Expr?
+    /// `revenue sum(revenue)`: revenue won, for ROMI and average deal size.
+    public var revenue: Expr?
+    /// `orders orders.amount`: a table linked to the funnel's rows, one row per purchase (promoters, CLV).
+    public var orders: Expr?
 }
 
 public struct StageSyntax: Sendable {
