@@ -15,16 +15,20 @@ let package = Package(
         .target(name: "FunnelAnalytics", dependencies: ["FunnelEngine"]),
         .target(name: "FunnelLanguage", dependencies: ["FunnelEngine", "FunnelAnalytics", "FunnelRender"]),
         .target(name: "FunnelRender", dependencies: ["FunnelEngine"]),
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .target(name: "CEditLineShim", dependencies: ["CEditLine"]),
+        .target(name: "FunnelShell", dependencies: ["FunnelLanguage", "FunnelRender", "CEditLine", "CEditLineShim"]),
         .executableTarget(
             name: "funnel",
             dependencies: [
-                "FunnelLanguage", "FunnelRender",
+                "FunnelLanguage", "FunnelRender", "FunnelShell",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "FunnelEngineTests", dependencies: ["FunnelEngine"]),
         .testTarget(name: "FunnelLanguageTests", dependencies: ["FunnelLanguage"]),
         .testTarget(name: "FunnelRenderTests", dependencies: ["FunnelRender"]),
+        .testTarget(name: "FunnelShellTests", dependencies: ["FunnelShell"]),
         .testTarget(name: "GoldenTests", dependencies: ["FunnelLanguage", "FunnelRender"]),
     ],
     swiftLanguageModes: [.v6]

@@ -53,7 +53,8 @@ public enum CivilDate {
 
     /// Days of a timestamp, rounding towards the past for times before 1970.
     public static func days(fromSeconds s: Int64) -> Int {
-        Int(s >= 0 ? s / secondsPerDay : (s - secondsPerDay + 1) / secondsPerDay)
+        let (quotient, remainder) = s.quotientAndRemainder(dividingBy: secondsPerDay)
+        return Int(remainder < 0 ? quotient - 1 : quotient)
     }
 
     public static func format(days: Int) -> String {

@@ -8,6 +8,8 @@ public enum DisplayFormat: String, Sendable, CaseIterable {
     case money
     /// A duration in days, one decimal.
     case days
+    /// A ratio from 0 to 1 drawn as a horizontal bar in terminal and Markdown tables; raw elsewhere.
+    case bar
 }
 
 /// A small computed table ready to show: the columns, a display format per column, and notes.

@@ -34,3 +34,12 @@ public struct Validity: Sendable, Equatable {
         return count - valid
     }
 }
+
+extension Validity {
+    /// Wraps a ready bitmap: bit `i & 63` of `words[i >> 6]` set means row `i` holds a value.
+    /// `words` must have `(count + 63) / 64` entries and no bits set at or past `count`.
+    public init(words: [UInt64], count: Int) {
+        self.words = words
+        self.count = count
+    }
+}

@@ -86,9 +86,10 @@ enum BoxRenderer {
         var width = max(1, name.width)
         var cells: [Cell] = []
         cells.reserveCapacity(rows)
-        for row in 0..<rows {
-            let value = column.safeValue(at: row)
-            let text = ValueFormatter.format(value, as: format, unicode: style.unicode)
+        let values = (0..<rows).map { column.safeValue(at: $0) }
+        var texts = values.map { ValueFormatter.format($0, as: format, unicode: style.unicode) }
+        if column.type == .decimal && format == nil { texts = ValueFormatter.alignDecimals(texts) }
+        for (value, text) in zip(values, texts) {
             let fitted = DisplayWidth.fit(text, width: maxColumnWidth, unicode: style.unicode)
             cells.append(Cell(text: fitted.text, width: fitted.width, isNull: value.isNull))
             width = max(width, fitted.width)

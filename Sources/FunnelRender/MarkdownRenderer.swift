@@ -33,8 +33,9 @@ enum MarkdownRenderer {
             var width = header.1
             var texts: [(String, Int)] = []
             texts.reserveCapacity(rows)
-            for row in 0..<rows {
-                let text = cell(ValueFormatter.format(column.safeValue(at: row), as: format, unicode: unicode))
+            var formatted = (0..<rows).map { ValueFormatter.format(column.safeValue(at: $0), as: format, unicode: unicode) }
+            if column.type == .decimal && format == nil { formatted = ValueFormatter.alignDecimals(formatted) }
+            for text in formatted.map(cell) {
                 width = max(width, text.1)
                 texts.append(text)
             }

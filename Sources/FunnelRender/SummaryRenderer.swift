@@ -110,17 +110,3 @@ public enum SummaryRenderer {
         ], rowCount: table.columns.count)
     }
 }
-
-/// A dictionary-encoded text column built from plain strings.
-func textColumn(_ name: String, _ values: [String]) -> Column {
-    var dictionary: [String] = []
-    var codeOf: [String: Int32] = [:]
-    let codes = values.map { value -> Int32 in
-        if let code = codeOf[value] { return code }
-        let code = Int32(dictionary.count)
-        codeOf[value] = code
-        dictionary.append(value)
-        return code
-    }
-    return Column(name: name, storage: .text(codes: codes, dictionary: dictionary))
-}

@@ -20,9 +20,11 @@ public enum ValueFormatter {
             return nullText(unicode: unicode)
         case .integer(let v):
             guard let format else { return String(v) }
+            if format == .bar { return bar(Double(v), unicode: unicode) }
             return formatted(DecimalDigits(v), as: format)
         case .decimal(let v):
             guard v.isFinite else { return nonFinite(v, unicode: unicode) }
+            if format == .bar { return bar(v, unicode: unicode) }
             let digits = DecimalDigits(v)
             guard let format else { return natural(digits) }
             return formatted(digits, as: format)
@@ -38,11 +40,48 @@ public enum ValueFormatter {
     }
 
     /// What a null cell shows.
+    /// Gives the plain decimals of one column the same number of decimals (at most 4), so that
+    /// 603 and 2301.8 read as 603.00 and 2301.80 beside 5790.71. Other texts are left alone.
+    public static func alignDecimals(_ texts: [String]) -> [String] {
+        func isPlainDecimal(_ t: String) -> Bool {
+            var sawDigit = false, sawPoint = false
+            for (i, c) in t.enumerated() {
+                if c == "-" && i == 0 { continue }
+                if c == "." && !sawPoint { sawPoint = true; continue }
+                guard c.isASCII, c.isNumber else { return false }
+                sawDigit = true
+            }
+            return sawDigit
+        }
+        var places = 0
+        for t in texts where isPlainDecimal(t) {
+            if let dot = t.firstIndex(of: ".") { places = max(places, t.distance(from: dot, to: t.endIndex) - 1) }
+        }
+        places = min(places, 4)
+        guard places > 0 else { return texts }
+        return texts.map { t in
+            guard isPlainDecimal(t) else { return t }
+            let current = t.firstIndex(of: ".").map { t.distance(from: $0, to: t.endIndex) - 1 } ?? -1
+            if current >= places { return t }
+            return t + (current < 0 ? "." : "") + String(repeating: "0", count: places - max(current, 0))
+        }
+    }
+
     public static func nullText(unicode: Bool) -> String { unicode ? "—" : "-" }
 
     /// "2025-07-01" for days since 1970-01-01.
     public static func dateText(_ days: Int32) -> String {
-        CivilDate.format(days: Int(days))
+        let (y, m, d) = CivilDate.civil(fromDays: Int(days))
+        guard (0...9999).contains(y) else { return CivilDate.format(days: Int(days)) }
+        // Written byte by byte: exports format a date per row.
+        return String(unsafeUninitializedCapacity: 10) { buffer in
+            digits(y, 4, buffer, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            digits(m, 2, buffer, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            digits(d, 2, buffer, at: 8)
+            return 10
+        }
     }
 
     /// "2025-07-01 13:05:00" for seconds since 1970-01-01; safe for every Int64.
@@ -55,7 +94,33 @@ public enum ValueFormatter {
             rest += CivilDate.secondsPerDay
         }
         let r = Int(rest)
-        return CivilDate.format(days: Int(days)) + " " + two(r / 3600) + ":" + two(r / 60 % 60) + ":" + two(r % 60)
+        let (y, m, d) = CivilDate.civil(fromDays: Int(days))
+        guard (0...9999).contains(y) else {
+            return CivilDate.format(days: Int(days)) + " " + two(r / 3600) + ":" + two(r / 60 % 60) + ":" + two(r % 60)
+        }
+        return String(unsafeUninitializedCapacity: 19) { buffer in
+            digits(y, 4, buffer, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            digits(m, 2, buffer, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            digits(d, 2, buffer, at: 8)
+            buffer[10] = UInt8(ascii: " ")
+            digits(r / 3600, 2, buffer, at: 11)
+            buffer[13] = UInt8(ascii: ":")
+            digits(r / 60 % 60, 2, buffer, at: 14)
+            buffer[16] = UInt8(ascii: ":")
+            digits(r % 60, 2, buffer, at: 17)
+            return 19
+        }
+    }
+
+    /// Writes the non-negative `value` as `count` zero-padded digits.
+    private static func digits(_ value: Int, _ count: Int, _ buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+        var v = value
+        for i in stride(from: start + count - 1, through: start, by: -1) {
+            buffer[i] = UInt8(ascii: "0") + UInt8(v % 10)
+            v /= 10
+        }
     }
 
     /// Text with the characters that would break a terminal line or table made visible:
@@ -120,6 +185,20 @@ public enum ValueFormatter {
             return NumberText.fixed(digits, decimals: 2, trim: false, group: true)
         case .days:
             return NumberText.fixed(digits, decimals: 1, trim: false, group: true) + " days"
+        case .bar:
+            return NumberText.fixed(digits, decimals: 2, trim: true, group: false)
         }
+    }
+
+    /// Width of a full bar (a ratio of 1) in characters.
+    public static let barWidth = 24
+
+    /// A ratio as a bar of eighths: 0.5 → 12 full blocks; ASCII uses '#'. Values outside 0…1 are clamped.
+    public static func bar(_ ratio: Double, unicode: Bool) -> String {
+        let clamped = ratio.isFinite ? min(1, max(0, ratio)) : 0
+        let eighths = Int((clamped * Double(barWidth * 8)).rounded())
+        guard unicode else { return String(repeating: "#", count: (eighths + 4) / 8) }
+        let partials = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
+        return String(repeating: "█", count: eighths / 8) + partials[eighths % 8]
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FunnelEngine
 import FunnelLanguage
 import FunnelRender
+import FunnelShell
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -41,6 +42,12 @@ struct FunnelCommand: ParsableCommand {
     @Flag(help: "Go on after a runtime error instead of stopping at the first one.")
     var keepGoing = false
 
+    @Flag(name: .customShort("i"), help: "Stay in the interactive shell after running SCRIPT or -c.")
+    var interactive = false
+
+    @Flag(help: "Do not run ~/.config/funnel/init.funnel when the shell starts.")
+    var noInit = false
+
     func validate() throws {
         if script != nil && command != nil {
             throw ValidationError("give either a script or -c statements, not both")
@@ -59,11 +66,12 @@ struct FunnelCommand: ParsableCommand {
     func run() throws {
         let terminal = TerminalInfo.current()
         let printer = OutputPrinter(format: format, terminal: terminal)
-        var interpreter = Interpreter(context: EvaluationContext(today: Clock.today()), emit: { printer.print($0) })
+        var interpreter = Interpreter(context: EvaluationContext(today: LocalClock.today()), emit: { printer.print($0) })
         for parameter in parameters {
             guard let eq = parameter.firstIndex(of: "=") else { continue }
             interpreter.setParameter(String(parameter[..<eq]), text: String(parameter[parameter.index(after: eq)...]))
         }
+        let onTerminal = isatty(0) == 1 && isatty(1) == 1
         let file: SourceFile
         if let command {
             file = SourceFile(path: "<command line>", text: command)
@@ -74,14 +82,33 @@ struct FunnelCommand: ParsableCommand {
                 printer.report(Diagnostic(.error, .missingInput, "cannot read \(script): \(error.reason)"))
                 throw ExitCode(ScriptRunner.ExitCode.missingInput.rawValue)
             }
+        } else if onTerminal || interactive {
+            throw ExitCode(startShell(interpreter: interpreter, printer: printer, runInit: !noInit))
         } else {
             file = SourceFile(path: "<stdin>", text: ScriptFile.readStandardInput())
         }
         var runner = ScriptRunner(interpreter: interpreter, report: { printer.report($0) })
-        runner.keepGoing = keepGoing
+        runner.keepGoing = keepGoing || interactive
         let code = runner.run(file)
-        printer.flush()
+        if interactive {
+            throw ExitCode(startShell(interpreter: runner.interpreter, printer: printer, runInit: false))
+        }
         if code != .success { throw ExitCode(code.rawValue) }
+    }
+
+    private func startShell(interpreter: Interpreter, printer: OutputPrinter, runInit: Bool) -> Int32 {
+        let reader: LineReader
+        if isatty(0) == 1 && isatty(1) == 1 {
+            reader = EditLineReader(programName: "funnel", historyPath: HistoryFile.path(environment: HistoryFile.environment()))
+        } else {
+            reader = PlainLineReader(descriptor: 0)
+        }
+        let shell = Shell(interpreter: interpreter, reader: reader, printer: printer)
+        if let editor = reader as? EditLineReader { shell.attachCompletion(to: editor) }
+        if runInit, let path = InitFile.path(environment: HistoryFile.environment()), InitFile.exists(path) {
+            _ = shell.runFile(path)
+        }
+        return shell.run()
     }
 }
 

@@ -35,6 +35,15 @@ struct ParserTests {
         case .export(let e, let p): return "(export \(sexp(e)) \"\(p)\")"
         case .include(let p): return "(include \"\(p)\")"
         case .expression(let e): return sexp(e)
+        case .funnel(let f): return "(funnel \(f.name) on \(f.table) [\(f.stages.map(\.name).joined(separator: " "))])"
+        case .velocity(let f, let by): return "(velocity \(f)" + (by.isEmpty ? "" : " by " + by.map { sexp($0) }.joined(separator: " ")) + ")"
+        case .bottleneck(let f): return "(bottleneck \(f))"
+        case .decay(let f, let stage, let after, _): return "(decay \(f).\(stage) \(sexp(after)))"
+        case .stuck(let f, let stage, let after): return "(stuck \(f).\(stage) \(sexp(after)))"
+        case .health(let f, let after): return "(health \(f)" + (after.map { " " + sexp($0) } ?? "") + ")"
+        case .explain(let name, let stage, let table): return "(explain \(name)" + (stage.map { ".\($0)" } ?? "") + (table.map { " on \($0)" } ?? "") + ")"
+        case .whatIf(let rule, let condition, let funnel): return "(what-if \(rule) \(sexp(condition)) \(funnel))"
+        case .plan(let p): return "(plan \(p.name) from \(p.funnel))"
         }
     }
 
@@ -82,6 +91,8 @@ struct ParserTests {
             return "(select \(sexp(b)) \(shown.joined(separator: ", ")))"
         case .sort(let b, let keys): return "(sort \(sexp(b)) \(keys.map { sexp($0.expr) + ($0.descending ? " desc" : "") }.joined(separator: ", ")))"
         case .top(let b, let n): return "(top \(sexp(b)) \(n))"
+        case .cohort(let b, let keys): return "(cohort \(sexp(b)) \(keys.map { sexp($0) }.joined(separator: " ")))"
+        case .versus(let a, let b): return "(vs \(sexp(a)) \(sexp(b)))"
         }
     }
 

@@ -371,65 +371,123 @@ private func quantiles<K: OrderedKeys>(_ keys: K, q: Double, _ selection: Select
             let m = end - start
             if m <= 0 { result.append(nil); continue }
             let position = clampedQ * Double(m - 1)
-            let floor = position.rounded(.down)
-            let k = Swift.min(m - 1, Swift.max(0, Int(floor)))
-            let fraction = position - floor
-            let lo = selectKth(fp, from: start, to: end, k: start + k)
-            var hi = lo
-            if fraction > 0 && k + 1 < m {
-                // After selection everything right of k is >= lo; the next order statistic is their minimum.
-                hi = fp[start + k + 1]
-                for i in (start + k + 2)..<end where fp[i] < hi { hi = fp[i] }
-            }
+            // position is in 0...m-1, so truncation is the floor (and needs no libm).
+            let k = Swift.min(m - 1, Swift.max(0, Int(position)))
+            let fraction = position - Double(k)
+            let (lo, hi) = orderStatistics(fp, from: start, to: end, k: start + k, needNext: fraction > 0)
             result.append((lo, hi, fraction))
         }
     }
     return result
 }
 
-/// Quickselect with three-way partitioning (fast on repeated values) and a sort fallback that
-/// bounds the worst case. Afterwards a[k] is the k-th smallest of a[from..<to], everything left
-/// of it is <= and everything right of it is >=.
+/// The k-th smallest of a[from..<to] and, when `needNext`, the (k+1)-th (else the k-th again);
+/// reorders the segment. Radix selection: one pass counts the values by their top bits (up to
+/// 11), a second keeps only the bucket holding k (and the smallest value above it), then the
+/// bucket is searched the same way; a few dozen values are left to quickselect. Both passes are
+/// branch-free, so random data costs no mispredictions.
+func orderStatistics(_ a: UnsafeMutableBufferPointer<Int64>, from: Int, to: Int, k: Int, needNext: Bool) -> (Int64, Int64) {
+    guard from <= k, k < to, to <= a.count else { return (0, 0) }
+    if to - from <= 48 {
+        let kth = selectKth(a, from: from, to: to, k: k)
+        guard needNext, k + 1 < to else { return (kth, kth) }
+        // Everything right of k is >= the k-th; the next order statistic is their minimum.
+        var next = a[k + 1]
+        for i in (k + 2)..<to where a[i] < next { next = a[i] }
+        return (kth, next)
+    }
+    var lowest = Int64.max
+    var highest = Int64.min
+    for i in from..<to {
+        let v = a[i]
+        if v < lowest { lowest = v }
+        if v > highest { highest = v }
+    }
+    if lowest == highest { return (lowest, lowest) }
+    let range = UInt64(bitPattern: highest &- lowest)
+    let bits = 64 - range.leadingZeroBitCount
+    // Up to 11-bit digits, fewer for small segments so the histogram stays small next to them.
+    let digitBits = min(11, max(4, Int.bitWidth - (to - from).leadingZeroBitCount - 3))
+    let digitMask = (1 << digitBits) - 1
+    let shift = UInt64(max(0, bits - digitBits))
+    var counts = [Int](repeating: 0, count: digitMask + 1)
+    counts.withUnsafeMutableBufferPointer { cp in
+        for i in from..<to { cp[Int((UInt64(bitPattern: a[i] &- lowest) >> shift) & UInt64(digitMask))] += 1 }
+    }
+    var bucket = 0
+    var before = 0
+    while bucket < digitMask && before + counts[bucket] <= k - from {
+        before += counts[bucket]
+        bucket += 1
+    }
+    let rank = k - from - before
+    let size = counts[bucket]
+    // Branch-free: the bucket may hold about half the values, in random order. Every value is
+    // written at the next free slot, which only advances for members (hence one spare slot).
+    var members = [Int64](unsafeUninitializedCapacity: size + 1) { _, initialized in initialized = size + 1 }
+    let (nextAbove, foundAbove) = members.withUnsafeMutableBufferPointer { mp -> (Int64, Bool) in
+        var count = 0
+        var nextAbove = Int64.max
+        var aboveSeen: Int64 = 0
+        for i in from..<to {
+            let v = a[i]
+            let d = Int((UInt64(bitPattern: v &- lowest) >> shift) & UInt64(digitMask))
+            mp[min(count, size)] = v
+            // Masks rather than conditions keep the compiler from emitting branches:
+            // (x - 1) >> 63 is -1 exactly when x == 0, (bucket - d) >> 63 when d > bucket.
+            count &-= ((d ^ bucket) &- 1) >> 63
+            let above = Int64(bucket &- d) >> 63
+            nextAbove = min(nextAbove, (v & above) | (Int64.max & ~above))
+            aboveSeen |= above
+        }
+        let foundAbove = aboveSeen != 0
+        return (nextAbove, foundAbove)
+    }
+    members.removeLast()
+    let within = min(rank, max(0, members.count - 1))
+    let nextInside = needNext && within + 1 < members.count
+    let (kth, next) = members.withUnsafeMutableBufferPointer { mp in
+        orderStatistics(mp, from: 0, to: mp.count, k: within, needNext: nextInside)
+    }
+    if !needNext { return (kth, kth) }
+    return (kth, nextInside ? next : (foundAbove ? nextAbove : kth))
+}
+
+/// Quickselect (Hoare partitioning around a median of three, which also splits runs of equal
+/// values evenly) with a sort fallback that bounds the worst case. Afterwards a[k] is the k-th
+/// smallest of a[from..<to], everything left of it is <= and everything right of it is >=.
 func selectKth(_ a: UnsafeMutableBufferPointer<Int64>, from: Int, to: Int, k: Int) -> Int64 {
+    guard from <= k, k < to, to <= a.count else { return 0 }
     var lo = from
-    var hi = to
+    var hi = to - 1  // inclusive
     var budget = 2 * (Int.bitWidth - (to - from).leadingZeroBitCount) + 8
     while hi - lo > 16 {
         if budget == 0 {
-            var part = UnsafeMutableBufferPointer(rebasing: a[lo..<hi])
+            var part = UnsafeMutableBufferPointer(rebasing: a[lo...hi])
             part.sort()
             return a[k]
         }
         budget -= 1
-        let x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1]
-        let pivot = Swift.max(Swift.min(x, y), Swift.min(Swift.max(x, y), z))
-        var lt = lo
+        let mid = lo + (hi - lo) / 2
+        if a[mid] < a[lo] { a.swapAt(mid, lo) }
+        if a[hi] < a[lo] { a.swapAt(hi, lo) }
+        if a[hi] < a[mid] { a.swapAt(hi, mid) }
+        // a[lo] <= pivot <= a[hi] stop both scans inside the range.
+        let pivot = a[mid]
         var i = lo
-        var gt = hi - 1
-        while i <= gt {
-            let v = a[i]
-            if v < pivot {
-                a.swapAt(lt, i)
-                lt += 1
-                i += 1
-            } else if v > pivot {
-                a.swapAt(i, gt)
-                gt -= 1
-            } else {
-                i += 1
-            }
+        var j = hi
+        while true {
+            repeat { i += 1 } while a[i] < pivot
+            repeat { j -= 1 } while a[j] > pivot
+            if i >= j { break }
+            a.swapAt(i, j)
         }
-        if k < lt {
-            hi = lt
-        } else if k > gt {
-            lo = gt + 1
-        } else {
-            return pivot
-        }
+        // a[lo...j] <= pivot <= a[j+1...hi], both sides non-empty.
+        if k <= j { hi = j } else { lo = j + 1 }
     }
     // Insertion sort of the small remainder.
     if lo < hi {
-        for i in (lo + 1)..<hi {
+        for i in (lo + 1)...hi {
             let v = a[i]
             var j = i
             while j > lo && a[j - 1] > v {
@@ -472,8 +530,10 @@ private func percentile(_ column: Column, q: Double, selection: Selection?, rowC
 private func interpolateWhole(_ lo: Int64, _ hi: Int64, _ fraction: Double) -> Int64? {
     if fraction <= 0 || lo == hi { return lo }
     let (span, overflow) = hi.subtractingReportingOverflow(lo)
-    let step = ((overflow ? Double(hi) - Double(lo) : Double(span)) * fraction).rounded(.down)
-    guard let offset = Int64(exactly: step) else { return nil }
+    // step >= 0, so truncation is the floor (and needs no libm).
+    let step = (overflow ? Double(hi) - Double(lo) : Double(span)) * fraction
+    guard step >= 0 && step < 9.0e18 else { return nil }
+    let offset = Int64(step)
     let (value, o) = lo.addingReportingOverflow(offset)
     return o ? nil : Swift.min(hi, value)
 }

@@ -174,27 +174,54 @@ func rankRows<K: OrderedKeys>(_ keys: K, selection: Selection?, rowCount: Int) -
         }
         return KeyRanks(ids: ids, count: Int(distinct) + (sawNull ? 1 : 0), nullRank: sawNull ? nullRank : -1)
     }
-    var codes: [UInt64] = []
-    var rows: [Int32] = []
-    codes.reserveCapacity(valid)
-    rows.reserveCapacity(valid)
-    forEachRow(selection, below: limit) { r in
-        if keys.isNull(r) { return }
-        codes.append(UInt64(bitPattern: keys.key(r) &- lo))
-        rows.append(Int32(truncatingIfNeeded: r))
-    }
-    radixSort(keys: &codes, payload: &rows)
     var rank: Int32 = -1
-    codes.withUnsafeBufferPointer { cp in
-        rows.withUnsafeBufferPointer { rp in
+    if range <= UInt64(UInt32.max) {
+        // code << 32 | row in one word.
+        var packed = [UInt64](unsafeUninitializedCapacity: valid) { out, initialized in
+            var i = 0
+            forEachRow(selection, below: limit) { r in
+                if i >= valid || keys.isNull(r) { return }
+                out[i] = UInt64(bitPattern: keys.key(r) &- lo) << 32 | UInt64(r)
+                i += 1
+            }
+            initialized = i
+        }
+        radixSortPacked(&packed, keyBits: 64 - range.leadingZeroBitCount)
+        packed.withUnsafeBufferPointer { pp in
             ids.withUnsafeMutableBufferPointer { ip in
                 var previous: UInt64 = 0
-                for i in 0..<cp.count {
-                    if i == 0 || cp[i] != previous {
+                for i in 0..<pp.count {
+                    let code = pp[i] >> 32
+                    if i == 0 || code != previous {
                         rank += 1
-                        previous = cp[i]
+                        previous = code
                     }
-                    ip[Int(rp[i])] = rank
+                    ip[Int(pp[i] & 0xFFFF_FFFF)] = rank
+                }
+            }
+        }
+    } else {
+        var codes: [UInt64] = []
+        var rows: [Int32] = []
+        codes.reserveCapacity(valid)
+        rows.reserveCapacity(valid)
+        forEachRow(selection, below: limit) { r in
+            if keys.isNull(r) { return }
+            codes.append(UInt64(bitPattern: keys.key(r) &- lo))
+            rows.append(Int32(truncatingIfNeeded: r))
+        }
+        radixSort(keys: &codes, payload: &rows)
+        codes.withUnsafeBufferPointer { cp in
+            rows.withUnsafeBufferPointer { rp in
+                ids.withUnsafeMutableBufferPointer { ip in
+                    var previous: UInt64 = 0
+                    for i in 0..<cp.count {
+                        if i == 0 || cp[i] != previous {
+                            rank += 1
+                            previous = cp[i]
+                        }
+                        ip[Int(rp[i])] = rank
+                    }
                 }
             }
         }

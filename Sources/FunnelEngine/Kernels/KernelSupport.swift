@@ -44,6 +44,16 @@ func doubleFromOrderKey(_ k: Int64) -> Double {
     Double(bitPattern: UInt64(bitPattern: k ^ ((k >> 63) & Int64.max)))
 }
 
+/// The Int64 equal to `d`, or nil when `d` is not a whole number in Int64's range (or NaN).
+/// Written without `rounded`/`Int64(exactly:)`: on Linux those call libm's floor/trunc, which a
+/// release build without Foundation does not link.
+@inline(__always)
+func exactInt64(_ d: Double) -> Int64? {
+    guard d >= -9_223_372_036_854_775_808.0 && d < 9_223_372_036_854_775_808.0 else { return nil }
+    let i = Int64(d)
+    return Double(i) == d ? i : nil
+}
+
 /// Days since 1970-01-01 of a timestamp, rounding towards the past; never overflows.
 @inline(__always)
 func floorDays(seconds s: Int64) -> Int64 {
@@ -264,63 +274,118 @@ struct TextRanking {
 // MARK: - Radix sort
 
 /// Sorts `keys` ascending, carrying `payload` along; stable (equal keys keep their order).
-/// LSD radix on bytes, skipping bytes that are equal in every key. `payload` must be as long as `keys`.
+/// `payload` must be as long as `keys` (otherwise nothing happens).
+///
+/// LSD radix sort with digits of up to 11 bits (2048-entry histograms stay in L1), only over the
+/// bits some key uses, skipping digits on which every key agrees. Keys that fit in 32 bits are
+/// packed with their payload into one word, halving the memory each pass moves.
 func radixSort(keys: inout [UInt64], payload: inout [Int32]) {
     let n = keys.count
     guard n > 1, payload.count == n else { return }
     var highest: UInt64 = 0
     for k in keys { highest |= k }
-    let bytes = (64 - highest.leadingZeroBitCount + 7) / 8
-    if bytes == 0 { return }
-    var histogram = [Int](repeating: 0, count: bytes * 256)
+    let bits = 64 - highest.leadingZeroBitCount
+    if bits == 0 { return }
+    if bits <= 32 {
+        var packed = [UInt64](unsafeUninitializedCapacity: n) { out, initialized in
+            keys.withUnsafeBufferPointer { kp in
+                payload.withUnsafeBufferPointer { pp in
+                    for i in 0..<n { out[i] = kp[i] << 32 | UInt64(UInt32(bitPattern: pp[i])) }
+                }
+            }
+            initialized = n
+        }
+        radixSortPacked(&packed, keyBits: bits)
+        packed.withUnsafeBufferPointer { src in
+            keys.withUnsafeMutableBufferPointer { kp in
+                payload.withUnsafeMutableBufferPointer { pp in
+                    for i in 0..<n {
+                        kp[i] = src[i] >> 32
+                        pp[i] = Int32(bitPattern: UInt32(truncatingIfNeeded: src[i]))
+                    }
+                }
+            }
+        }
+        return
+    }
+    radixPasses(&keys, payload: &payload, lowBit: 0, bits: bits)
+}
+
+/// Sorts words of the form `key << 32 | payload` by their key (`keyBits` wide), stably.
+func radixSortPacked(_ packed: inout [UInt64], keyBits: Int) {
+    guard packed.count > 1, keyBits > 0 else { return }
+    var none: [Int32] = []
+    radixPasses(&packed, payload: &none, lowBit: 32, bits: min(32, keyBits))
+}
+
+/// Stable LSD passes over bits `lowBit ..< lowBit + bits` of `keys`; `payload` moves along
+/// when it is as long as `keys` and is ignored when empty.
+private func radixPasses(_ keys: inout [UInt64], payload: inout [Int32], lowBit: Int, bits: Int) {
+    let n = keys.count
+    let carry = payload.count == n
+    let passes = (bits + 10) / 11
+    let digitBits = (bits + passes - 1) / passes
+    let buckets = 1 << digitBits
+    let mask = UInt64(buckets - 1)
+    var histogram = [Int](repeating: 0, count: passes * buckets)
     keys.withUnsafeBufferPointer { kp in
         histogram.withUnsafeMutableBufferPointer { hp in
             for k in kp {
-                var x = k
+                var x = k >> UInt64(lowBit)
                 var base = 0
-                for _ in 0..<bytes {
-                    hp[base + Int(x & 0xFF)] += 1
-                    x >>= 8
-                    base += 256
+                for _ in 0..<passes {
+                    hp[base + Int(x & mask)] += 1
+                    x >>= UInt64(digitBits)
+                    base += buckets
                 }
             }
         }
     }
-    var tmpKeys = [UInt64](repeating: 0, count: n)
-    var tmpPayload = [Int32](repeating: 0, count: n)
-    var offsets = [Int](repeating: 0, count: 256)
-    for b in 0..<bytes {
-        let base = b * 256
-        // A byte on which every key agrees does not reorder anything.
+    var tmpKeys = [UInt64](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
+    var tmpPayload = [Int32](unsafeUninitializedCapacity: carry ? n : 0) { _, initialized in initialized = carry ? n : 0 }
+    var offsets = [Int](repeating: 0, count: buckets)
+    for pass in 0..<passes {
+        let base = pass * buckets
+        // A digit on which every key agrees does not reorder anything.
         var trivial = false
         var sum = 0
-        for d in 0..<256 {
+        for d in 0..<buckets {
             let c = histogram[base + d]
             if c == n { trivial = true }
             offsets[d] = sum
             sum += c
         }
         if trivial { continue }
-        let shift = UInt64(8 * b)
+        let shift = UInt64(lowBit + pass * digitBits)
         keys.withUnsafeBufferPointer { src in
-            payload.withUnsafeBufferPointer { srcP in
-                tmpKeys.withUnsafeMutableBufferPointer { dst in
-                    tmpPayload.withUnsafeMutableBufferPointer { dstP in
-                        offsets.withUnsafeMutableBufferPointer { off in
-                            for i in 0..<n {
-                                let k = src[i]
-                                let d = Int((k >> shift) & 0xFF)
-                                let p = off[d]
-                                dst[p] = k
-                                dstP[p] = srcP[i]
-                                off[d] = p + 1
+            tmpKeys.withUnsafeMutableBufferPointer { dst in
+                offsets.withUnsafeMutableBufferPointer { off in
+                    if carry {
+                        payload.withUnsafeBufferPointer { srcP in
+                            tmpPayload.withUnsafeMutableBufferPointer { dstP in
+                                for i in 0..<n {
+                                    let k = src[i]
+                                    let d = Int((k >> shift) & mask)
+                                    let p = off[d]
+                                    dst[p] = k
+                                    dstP[p] = srcP[i]
+                                    off[d] = p + 1
+                                }
                             }
+                        }
+                    } else {
+                        for i in 0..<n {
+                            let k = src[i]
+                            let d = Int((k >> shift) & mask)
+                            let p = off[d]
+                            dst[p] = k
+                            off[d] = p + 1
                         }
                     }
                 }
             }
         }
         swap(&keys, &tmpKeys)
-        swap(&payload, &tmpPayload)
+        if carry { swap(&payload, &tmpPayload) }
     }
 }

@@ -47,7 +47,7 @@ public struct KeyIndex: Sendable {
             var isWhole = Validity(count: limit, allValid: false)
             var fractionalCounts: [UInt64: Int] = [:]
             for r in 0..<limit where valid(r) {
-                if let w = Int64(exactly: v[r]) {
+                if let w = exactInt64(v[r]) {
                     wholeValues[r] = w
                     isWhole.set(r)
                 } else {
@@ -149,7 +149,7 @@ public struct KeyIndex: Sendable {
             result.withUnsafeMutableBufferPointer { out in
                 forEachRow(selection, below: l) { r in
                     if let validity, !validity.isValid(r) { return }
-                    if let w = Int64(exactly: v[r]) {
+                    if let w = exactInt64(v[r]) {
                         out[r] = numbers.whole.find(w)
                     } else {
                         out[r] = numbers.fractional[canonicalBits(v[r])] ?? -1
@@ -163,7 +163,7 @@ public struct KeyIndex: Sendable {
     }
 
     private func numberRow(_ d: Double) -> Int32 {
-        if let w = Int64(exactly: d) { return whole.find(w) }
+        if let w = exactInt64(d) { return whole.find(w) }
         return fractional[canonicalBits(d)] ?? -1
     }
 
@@ -197,7 +197,7 @@ public struct KeyIndex: Sendable {
                 wholeKeys.append(w)
                 wholeRows.append(row)
             } else if let d = Double(s) {
-                if let w = Int64(exactly: d) {
+                if let w = exactInt64(d) {
                     wholeKeys.append(w)
                     wholeRows.append(row)
                 } else {

@@ -44,10 +44,41 @@ private struct SortPass: KeysVisitor {
             if k < lo { lo = k }
             if k > hi { hi = k }
         }
+        if nulls == 0 && lo == hi { return rows }
+        if nulls == rows.count { return rows }
+        let range = UInt64(bitPattern: hi &- lo)
+        let descending = self.descending
+        if range < UInt64(UInt32.max) {
+            // Common case: code << 32 | row in one word, with nulls as the largest code.
+            let nullCode = range + 1
+            let n = rows.count
+            var packed = [UInt64](unsafeUninitializedCapacity: n) { out, initialized in
+                rows.withUnsafeBufferPointer { rp in
+                    for i in 0..<n {
+                        let r = Int(rp[i])
+                        let code: UInt64
+                        if r >= limit || keys.isNull(r) {
+                            code = nullCode
+                        } else {
+                            let k = keys.key(r)
+                            code = UInt64(bitPattern: descending ? hi &- k : k &- lo)
+                        }
+                        out[i] = code << 32 | UInt64(UInt32(bitPattern: rp[i]))
+                    }
+                }
+                initialized = n
+            }
+            radixSortPacked(&packed, keyBits: 64 - nullCode.leadingZeroBitCount)
+            return [Int32](unsafeUninitializedCapacity: n) { out, initialized in
+                packed.withUnsafeBufferPointer { pp in
+                    for i in 0..<n { out[i] = Int32(bitPattern: UInt32(truncatingIfNeeded: pp[i])) }
+                }
+                initialized = n
+            }
+        }
         var order = rows
-        if nulls < rows.count && lo != hi {
+        if lo != hi {
             var codes = [UInt64](repeating: 0, count: rows.count)
-            let descending = self.descending
             rows.withUnsafeBufferPointer { rp in
                 codes.withUnsafeMutableBufferPointer { cp in
                     for i in 0..<rp.count {

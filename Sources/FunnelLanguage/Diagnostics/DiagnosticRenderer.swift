@@ -22,9 +22,20 @@ public enum DiagnosticRenderer {
             let (line, column) = range.file.location(of: range.start)
             let text = range.file.lineText(line)
             let (endLine, endColumn) = range.file.location(of: range.end)
-            let width = endLine == line ? max(1, endColumn - column) : max(1, text.count - column + 1)
-            out += text + "\n"
-            out += String(repeating: " ", count: max(0, column - 1)) + green + "^" + String(repeating: "~", count: width - 1) + reset + "\n"
+            var width = endLine == line ? max(1, endColumn - column) : max(1, text.count - column + 1)
+            var shown = text
+            var caretColumn = column
+            // Long lines (a minified script, a 1 MB line) show a window around the caret.
+            if text.count > 120 {
+                let start = max(0, column - 1 - 50)
+                let characters = Array(text)
+                let end = min(characters.count, start + 110)
+                shown = (start > 0 ? "…" : "") + String(characters[start..<end]) + (end < characters.count ? "…" : "")
+                caretColumn = column - start + (start > 0 ? 1 : 0)
+                width = min(width, max(1, end - (column - 1)))
+            }
+            out += shown + "\n"
+            out += String(repeating: " ", count: max(0, caretColumn - 1)) + green + "^" + String(repeating: "~", count: max(0, width - 1)) + reset + "\n"
         }
         if let suggestion = diagnostic.suggestion {
             out += "\(cyan)note:\(reset) did you mean '\(suggestion)'?\n"

@@ -110,6 +110,9 @@ struct Aggregation {
             if session.tables[name] != nil {
                 throw Diagnostic.error("'\(name)' is a table; a formula needs a number from it, such as count(\(name))", at: expr.range)
             }
+            if session.funnels[name] != nil {
+                throw Diagnostic.error("'\(name)' is a funnel; a formula can use one stage's count: count(\(name).stage) is not supported yet, use the stage's condition", at: expr.range)
+            }
             if let table = defaultTable, table.table.column(named: name) != nil {
                 throw Diagnostic.error("'\(name)' is a column of \(table.sourceName); use an aggregate such as sum(\(name)) or add it to `by`", at: expr.range)
             }
@@ -153,7 +156,7 @@ struct Aggregation {
                 throw Diagnostic.error("\(t).\(column) is a column; a formula needs an aggregate of it, such as sum(\(t).\(column))", at: expr.range)
             }
             throw Diagnostic.error("unknown name '\(expr.range.file.slice(expr.range))'", at: expr.range)
-        case .has, .load, .filter, .groupBy, .select, .sort, .top:
+        case .has, .load, .filter, .groupBy, .select, .sort, .top, .cohort, .versus:
             throw Diagnostic.error("expected a number or a formula here, found a table", at: expr.range)
         }
     }

@@ -160,6 +160,40 @@ public struct Interpreter: Sendable {
             try include(path, session: &session, baseDirectory: baseDirectory, range: statement.range)
         case .expression(let expr):
             try show(expr, session: session, baseDirectory: baseDirectory)
+        case .funnel(let syntax):
+            let name = syntax.name
+            if session.tables[name] != nil || session.rules[name] != nil || session.kpis[name] != nil {
+                throw Diagnostic.error("'\(name)' is already a table, rule or KPI", at: statement.range)
+            }
+            try validate(syntax, session: session, range: statement.range)
+            session.funnels[name] = FunnelDefinition(syntax: syntax, source: statement)
+            if !session.funnelOrder.contains(name) { session.funnelOrder.append(name) }
+            session.definitions.append(statement)
+        case .velocity(let name, let keys):
+            let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
+            emit(.table(try velocityTable(evaluation, keys: keys, session: session)))
+        case .bottleneck(let name):
+            let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
+            emit(try bottleneckReport(evaluation, session: session))
+        case .decay(let name, let stage, let after, let value):
+            let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
+            emit(.table(try decayReport(evaluation, stage: stage, after: after, value: value, session: session, range: statement.range)))
+        case .stuck(let name, let stage, let after):
+            let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
+            for output in try stuckReport(evaluation, stage: stage, after: after, session: session, range: statement.range) { emit(output) }
+        case .health(let name, let after):
+            let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
+            emit(.table(try healthReport(evaluation, after: after, session: session)))
+        case .explain(let name, let stage, let table):
+            if let stage {
+                emit(.table(try explainStage(name, stage: stage, session: session, range: statement.range)))
+            } else {
+                emit(.table(try explainRule(name, table: table, session: session, range: statement.range)))
+            }
+        case .whatIf(let rule, let condition, let funnelName):
+            emit(.table(try whatIf(rule: rule, condition: condition, funnelName: funnelName, statement: statement, session: session, range: statement.range)))
+        case .plan(let plan):
+            emit(.table(try planReport(plan, session: session, range: statement.range)))
         }
     }
 
@@ -182,9 +216,15 @@ public struct Interpreter: Sendable {
                 targetText = "\(target.comparison.rawValue) \(ValueFormatter.format(t, as: format))"
                 if case .boolean(let b) = (try? VectorOps.compareScalars(target.comparison, v, t)) ?? .null { met = b }
             }
-            let label: String? = kpi?.definition.name ?? expr.range.file.slice(expr.range)
+            let label: String? = kpi?.definition.name ?? Interpreter.shortLabel(expr.range.file.slice(expr.range))
             emit(.scalar(label: label, value: v, format: format, target: targetText, met: met))
         }
+    }
+
+    /// The source text of an expression as a label, cut when it is long.
+    static func shortLabel(_ text: String) -> String {
+        let oneLine = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { $0.trimmingPrefix(while: { $0 == " " }) }.joined(separator: " ")
+        return oneLine.count > 60 ? String(oneLine.prefix(59)) + "…" : oneLine
     }
 
     func targetValue(_ target: Target, session: Session, baseDirectory: String) throws(Diagnostic) -> Value {
@@ -199,8 +239,8 @@ public struct Interpreter: Sendable {
         let total = view.rowCount
         let rows: Selection = view.selection.map { Array($0.prefix(previewRows)) } ?? (0..<Int32(min(previewRows, view.table.rowCount))).map { $0 }
         let table = Gather.take(view.table, rows: rows)
-        let note = total > rows.count ? "showing \(Format.count(rows.count)) of \(Format.count(total)) rows" : "\(Format.count(total)) row\(total == 1 ? "" : "s")"
-        return ResultTable(title: title, table: table, footnotes: [note])
+        let notes = total > rows.count ? ["showing the first \(Format.count(rows.count)) of \(Format.count(total)) rows"] : []
+        return ResultTable(title: title, table: table, footnotes: notes)
     }
 
     // MARK: Values
@@ -211,6 +251,9 @@ public struct Interpreter: Sendable {
         switch expr.kind {
         case .name(let name):
             if let table = session.tables[name] { return .table(table) }
+            if let definition = session.funnels[name] {
+                return .result(try funnelTable(try evaluateFunnel(definition, session: session), session: session))
+            }
             if let kpi = session.kpis[name] {
                 let sliced = try aggregation.evaluate([kpi.definition.formula], by: [], defaultTable: nil)
                 return .scalar(sliced.values.first?.first ?? .null, format: kpi.definition.format, kpi: kpi)
@@ -241,6 +284,10 @@ public struct Interpreter: Sendable {
                 throw Diagnostic.error("'where' filters a table, but this is a single value", at: base.range)
             }
         case .groupBy(let base, let keys):
+            if let (definition, view) = try funnelBase(base, session: session, baseDirectory: baseDirectory) {
+                let evaluation = try evaluateFunnel(definition, session: session, view: view)
+                return .result(try funnelBreakdown(evaluation, keys: keys, session: session))
+            }
             if isTable(base, session: session) {
                 guard case .table(let view) = try evaluate(base, session: session, baseDirectory: baseDirectory) else { break }
                 let count = Expr(.call("count", [], distinct: false), expr.range)
@@ -265,6 +312,16 @@ public struct Interpreter: Sendable {
                 result.formats.append(nil)
             }
             return .result(result)
+        case .cohort(let base, let keys):
+            guard let (definition, view) = try funnelBase(base, session: session, baseDirectory: baseDirectory) else {
+                throw Diagnostic.error("cohorts follow a funnel: inbound cohort by month", at: base.range)
+            }
+            return .result(try funnelCohorts(try evaluateFunnel(definition, session: session, view: view), keys: keys))
+        case .versus(let base, let other):
+            guard case .groupBy(let funnelExpr, let keys) = base.kind, let (definition, view) = try funnelBase(funnelExpr, session: session, baseDirectory: baseDirectory) else {
+                throw Diagnostic.error("`vs` compares a funnel by period with a plan: inbound by month vs plan", at: base.range)
+            }
+            return .result(try runway(try evaluateFunnel(definition, session: session, view: view), keys: keys, planExpr: other, session: session))
         case .select(let base, let items):
             return try select(base, items, session: session, baseDirectory: baseDirectory, range: expr.range)
         case .sort(let base, let keys):
@@ -291,6 +348,21 @@ public struct Interpreter: Sendable {
         // Anything else is a formula: a constant, or aggregates over tables.
         let sliced = try aggregation.evaluate([expr], by: [], defaultTable: nil)
         return .scalar(sliced.values.first?.first ?? .null, format: nil, kpi: nil)
+    }
+
+    /// A funnel name, or a funnel name with a filter on its table's rows (`inbound where country == "DE"`).
+    func funnelBase(_ expr: Expr, session: Session, baseDirectory: String) throws(Diagnostic) -> (FunnelDefinition, TableValue?)? {
+        switch expr.kind {
+        case .name(let n):
+            guard let definition = session.funnels[n] else { return nil }
+            return (definition, nil)
+        case .filter(let base?, let condition):
+            guard case .name(let n) = base.kind, let definition = session.funnels[n], var view = session.tables[definition.syntax.table] else { return nil }
+            view.selection = try RowEvaluator(session: session, view: view, context: context).filter(condition, selection: view.selection)
+            return (definition, view)
+        default:
+            return nil
+        }
     }
 
     func isTable(_ expr: Expr, session: Session) -> Bool {
@@ -437,9 +509,13 @@ public struct Interpreter: Sendable {
         includeStack.append(canonical)
         defer { includeStack.removeLast() }
         let includedBase = FileAccess.directory(of: resolved)
+        let definitionsBefore = session.definitions.count
         for statement in statements {
             try run(statement, in: &session, baseDirectory: includedBase)
         }
+        // A saved session repeats the include, not what the file held.
+        session.definitions.removeSubrange(definitionsBefore...)
+        session.definitions.append(Statement(kind: .include(canonical), range: range))
     }
 }
 

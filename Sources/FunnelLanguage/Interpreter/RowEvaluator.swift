@@ -113,7 +113,7 @@ struct RowEvaluator {
             return try Functions.call(name, args, expr: expr, evaluator: self, selection: selection)
         case .has(let other):
             return try has(other, expr: expr)
-        case .load, .filter, .groupBy, .select, .sort, .top:
+        case .load, .filter, .groupBy, .select, .sort, .top, .cohort, .versus:
             throw Diagnostic.error("a table is not allowed here; expected a value for each row of \(view.sourceName)", at: expr.range)
         }
     }
@@ -188,8 +188,8 @@ struct RowEvaluator {
         let sourceName = session.tables[tableName]?.sourceName ?? tableName
         if sourceName == view.sourceName || tableName == view.sourceName {
             if let c = table.column(named: column) { return .vector(c) }
-            throw Diagnostic.error("unknown column '\(column)' in \(tableName)", at: expr.range,
-                                   suggestion: Suggestion.nearest(to: column, in: table.columns.map(\.name)))
+            if let c = try linkedColumn(column) { return .vector(c) }
+            throw unknownName(column, range: expr.range)
         }
         guard let other = session.tables[tableName] else {
             throw Diagnostic.error("unknown table '\(tableName)'", at: base.range,

@@ -36,6 +36,20 @@ public struct ScriptRunner {
 
     /// Runs `file`; returns the exit code the process should end with.
     public mutating func run(_ file: SourceFile) -> ExitCode {
+        final class Outcome: @unchecked Sendable {
+            // Filled by the large-stack thread while this one waits for it.
+            var runner: ScriptRunner
+            var code = ExitCode.internal
+            init(_ runner: ScriptRunner) { self.runner = runner }
+        }
+        let outcome = Outcome(self)
+        LargeStack.run { outcome.code = outcome.runner.runHere(file) }
+        self = outcome.runner
+        return outcome.code
+    }
+
+    /// Runs on the current thread; `run` calls this on a thread with a large stack.
+    public mutating func runHere(_ file: SourceFile) -> ExitCode {
         let (statements, diagnostics) = Parser.parse(file)
         if !diagnostics.isEmpty {
             diagnostics.forEach(report)

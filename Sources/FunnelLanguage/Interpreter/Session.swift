@@ -30,6 +30,11 @@ public struct RuleDefinition: Sendable {
     public var source: Statement
 }
 
+public struct FunnelDefinition: Sendable {
+    public var syntax: FunnelSyntax
+    public var source: Statement
+}
+
 public struct KPI: Sendable {
     public var definition: KPIDefinition
     public var source: Statement
@@ -47,6 +52,8 @@ public struct Session: Sendable {
     public var kpis: [String: KPI] = [:]
     public var kpiOrder: [String] = []
     public var links: [Link] = []
+    public var funnels: [String: FunnelDefinition] = [:]
+    public var funnelOrder: [String] = []
     /// Absolute paths of every file loaded, so that export never overwrites an input.
     public var loadedPaths: Set<String> = []
     /// Where each loaded table came from: path and how (for :reload).

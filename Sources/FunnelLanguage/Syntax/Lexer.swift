@@ -6,7 +6,9 @@ public struct Lexer {
     private let file: SourceFile
     private let bytes: [UInt8]
     private var position = 0
-    private var depth = 0
+    /// Open brackets, innermost last. Newlines are statement ends at the top level and inside
+    /// `{ }` blocks (one stage per line), but not inside ( ) or [ ].
+    private var open: [Symbol] = []
     private var lastKind: TokenKind = .newline
 
     public init(file: SourceFile) {
@@ -32,13 +34,16 @@ public struct Lexer {
         return i < bytes.count ? bytes[i] : 0
     }
 
+    /// Whether a statement whose last token is `kind` goes on at the next line.
+    public static func continuesStatement(after kind: TokenKind) -> Bool { continuesLine(kind) }
+
     /// Whether the statement may continue on the next line after this token.
     private static func continuesLine(_ kind: TokenKind) -> Bool {
         switch kind {
         case .newline: return true
         case .symbol(let s):
             switch s {
-            case .rightParen, .rightBrace, .rightBracket, .percent: return false
+            case .rightParen, .rightBrace, .rightBracket, .percent, .leftBrace: return false
             default: return true
             }
         case .keyword(let k):
@@ -66,7 +71,7 @@ public struct Lexer {
             } else if c == UInt8(ascii: "\n") {
                 let start = position
                 position += 1
-                if depth == 0 && !Lexer.continuesLine(lastKind) {
+                if (open.last ?? .leftBrace) == .leftBrace && !Lexer.continuesLine(lastKind) {
                     return Token(kind: .newline, range: range(start))
                 }
             } else {
@@ -115,8 +120,8 @@ public struct Lexer {
         if c < 0x80, let symbol = Symbol(rawValue: String(UnicodeScalar(c))) {
             position += 1
             switch symbol {
-            case .leftParen, .leftBracket, .leftBrace: depth += 1
-            case .rightParen, .rightBracket, .rightBrace: depth = max(0, depth - 1)
+            case .leftParen, .leftBracket, .leftBrace: open.append(symbol)
+            case .rightParen, .rightBracket, .rightBrace: if !open.isEmpty { open.removeLast() }
             default: break
             }
             return Token(kind: .symbol(symbol), range: range(start))

@@ -10,6 +10,7 @@ public struct Parser {
     /// Nesting guard: 10,000 nested parentheses must give an error, not a stack overflow.
     private var nesting = 0
     private static let maxNesting = 200
+    private static let maxChain = 2_000
 
     struct ParseError: Error {}
 
@@ -213,6 +214,8 @@ public struct Parser {
             let end = current.range
             let path = try expectString("the file to include")
             return Statement(kind: .include(path), range: start.to(end))
+        case .identifier(let word) where isCommandForm(word):
+            return try parseCommand(word)
         case .identifier(let name), .quotedIdentifier(let name):
             if case .symbol(.assign) = peekToken(1).kind {
                 _ = advance()
@@ -225,6 +228,228 @@ public struct Parser {
         }
         let value = try parseExpression()
         return Statement(kind: .expression(value), range: value.range)
+    }
+
+    /// Statement words that are not reserved (a column may be called `plan` or `funnel`): they
+    /// start a command only in the command's shape, a name followed by another name.
+    private func isCommandForm(_ word: String) -> Bool {
+        let next = peekToken(1).kind
+        func isName(_ k: TokenKind) -> Bool {
+            switch k {
+            case .identifier, .quotedIdentifier: return true
+            default: return false
+            }
+        }
+        switch word {
+        case "funnel", "velocity", "bottleneck", "decay", "stuck", "health", "explain":
+            return isName(next)
+        case "what":
+            if case .identifier("if") = next { return true }
+            return false
+        case "plan":
+            if isName(next), case .identifier("from") = peekToken(2).kind { return true }
+            return false
+        default:
+            return false
+        }
+    }
+
+    private mutating func expectWord(_ word: String, _ what: String) throws {
+        if case .identifier(let w) = current.kind, w == word { _ = advance(); return }
+        throw fail("expected '\(word)' \(what), found \(describe(current))")
+    }
+
+    private mutating func parseStageReference(_ what: String) throws -> (String, String, SourceRange) {
+        let (funnel, start) = try expectName("a funnel name (\(what))")
+        try expect(.dot, "between the funnel and its stage (\(what))")
+        let (stage, end) = try expectName("a stage name")
+        return (funnel, stage, start.to(end))
+    }
+
+    private mutating func parseCommand(_ word: String) throws -> Statement {
+        let start = advance().range
+        switch word {
+        case "funnel":
+            return try parseFunnel(start: start)
+        case "velocity":
+            let (name, end) = try expectName("a funnel name")
+            var keys: [Expr] = []
+            if match(.by) {
+                keys.append(try parseBinary(minPrecedence: 0))
+                while match(.comma) { keys.append(try parseBinary(minPrecedence: 0)) }
+            }
+            return Statement(kind: .velocity(name, by: keys), range: start.to(keys.last?.range ?? end))
+        case "bottleneck":
+            let (name, end) = try expectName("a funnel name")
+            return Statement(kind: .bottleneck(name), range: start.to(end))
+        case "decay", "stuck":
+            let (funnel, stage, _) = try parseStageReference("\(word) inbound.sqls after 30 days")
+            try expectWord("after", "and a duration (after 30 days)")
+            let after = try parseBinary(minPrecedence: Parser.additivePrecedence)
+            var value: Expr? = nil
+            if word == "decay", case .identifier("value") = current.kind {
+                _ = advance()
+                value = try parseBinary(minPrecedence: 0)
+            }
+            let end = value?.range ?? after.range
+            if word == "decay" { return Statement(kind: .decay(funnel: funnel, stage: stage, after: after, value: value), range: start.to(end)) }
+            return Statement(kind: .stuck(funnel: funnel, stage: stage, after: after), range: start.to(end))
+        case "health":
+            let (name, end) = try expectName("a funnel name")
+            var after: Expr? = nil
+            if case .identifier("after") = current.kind {
+                _ = advance()
+                after = try parseBinary(minPrecedence: Parser.additivePrecedence)
+            }
+            return Statement(kind: .health(name, after: after), range: start.to(after?.range ?? end))
+        case "explain":
+            let (name, end) = try expectName("a rule or funnel.stage")
+            if match(.dot) {
+                let (stage, stageEnd) = try expectName("a stage name")
+                return Statement(kind: .explain(name, stage: stage, table: nil), range: start.to(stageEnd))
+            }
+            var table: String? = nil
+            var last = end
+            if case .identifier("on") = current.kind {
+                _ = advance()
+                let (t, tEnd) = try expectName("a table name")
+                table = t
+                last = tEnd
+            }
+            return Statement(kind: .explain(name, stage: nil, table: table), range: start.to(last))
+        case "what":
+            try expectWord("if", "after 'what' (what if mql = score >= 50 in inbound)")
+            let (rule, _) = try expectName("a rule name")
+            try expect(.assign, "after the rule's name")
+            let condition = try parseBinary(minPrecedence: 0)
+            guard case .keyword(.in) = current.kind else {
+                throw fail("expected 'in FUNNEL' after the changed rule (what if mql = score >= 50 in inbound)")
+            }
+            _ = advance()
+            let (funnel, end) = try expectName("a funnel name")
+            return Statement(kind: .whatIf(rule: rule, condition: condition, funnel: funnel), range: start.to(end))
+        default:
+            return try parsePlan(start: start)
+        }
+    }
+
+    private mutating func skipBlockSeparators() {
+        while true {
+            switch current.kind {
+            case .newline, .symbol(.semicolon): _ = advance()
+            default: return
+            }
+        }
+    }
+
+    private mutating func parseFunnel(start: SourceRange) throws -> Statement {
+        let (name, _) = try expectName("the funnel's name (funnel inbound on leads { … })")
+        try expectWord("on", "and the table the funnel follows (funnel inbound on leads { … })")
+        let (table, _) = try expectName("a table name")
+        try expect(.leftBrace, "to open the list of stages")
+        var funnel = FunnelSyntax(name: name, table: table, stages: [], window: nil, targets: [], value: nil)
+        skipBlockSeparators()
+        while !check(.rightBrace) {
+            if case .end = current.kind { throw fail("the funnel's '{' is never closed") }
+            let lineStart = current.range
+            if case .identifier("within") = current.kind, !isAssignmentNext() {
+                _ = advance()
+                funnel.window = try parseBinary(minPrecedence: Parser.additivePrecedence)
+            } else if check(.target) {
+                _ = advance()
+                let (first, _) = try expectName("a stage name (target mqls/leads >= 20%)")
+                var from: String? = nil
+                var to = first
+                if match(.slash) {
+                    let (second, _) = try expectName("the stage before (target mqls/leads >= 20%)")
+                    from = second
+                    to = first
+                }
+                guard case .symbol(let s) = current.kind, let comparison = Parser.comparison(s) else {
+                    throw fail("expected a comparison in the target (target mqls/leads >= 20%)")
+                }
+                _ = advance()
+                let value = try parseBinary(minPrecedence: Parser.additivePrecedence)
+                funnel.targets.append(StepTargetSyntax(from: from, to: to, comparison: comparison, value: value, range: lineStart.to(value.range)))
+            } else if case .identifier("value") = current.kind, !isAssignmentNext() {
+                _ = advance()
+                funnel.value = try parseBinary(minPrecedence: 0)
+            } else {
+                let (stage, stageRange) = try expectName("a stage name")
+                var syntax = StageSyntax(name: stage, count: nil, at: nil, condition: nil, optional: false, range: stageRange)
+                if match(.assign) {
+                    let count = try parseBinary(minPrecedence: 0)
+                    syntax.count = count
+                    syntax.range = stageRange.to(count.range)
+                } else {
+                    while true {
+                        if case .identifier("at") = current.kind {
+                            _ = advance()
+                            let (column, r) = try expectName("the column holding when the stage was reached")
+                            syntax.at = column
+                            syntax.range = syntax.range.to(r)
+                        } else if check(.where) {
+                            _ = advance()
+                            let condition = try parseBinary(minPrecedence: 0)
+                            syntax.condition = condition
+                            syntax.range = syntax.range.to(condition.range)
+                        } else if case .identifier("optional") = current.kind {
+                            syntax.range = syntax.range.to(advance().range)
+                            syntax.optional = true
+                        } else {
+                            break
+                        }
+                    }
+                }
+                funnel.stages.append(syntax)
+            }
+            switch current.kind {
+            case .newline, .symbol(.semicolon): skipBlockSeparators()
+            case .symbol(.rightBrace): break
+            default: throw fail("unexpected \(describe(current)) in the funnel's stage list")
+            }
+        }
+        let end = advance().range
+        return Statement(kind: .funnel(funnel), range: start.to(end))
+    }
+
+    private func isAssignmentNext() -> Bool {
+        if case .symbol(.assign) = peekToken(1).kind { return true }
+        return false
+    }
+
+    private mutating func parsePlan(start: SourceRange) throws -> Statement {
+        let (name, _) = try expectName("the plan's name")
+        try expectWord("from", "and the funnel it plans (plan next_year from inbound { … })")
+        let (funnel, _) = try expectName("a funnel name")
+        var plan = PlanSyntax(name: name, funnel: funnel, settings: [], rates: [])
+        try expect(.leftBrace, "to open the plan's goals")
+        skipBlockSeparators()
+        while !check(.rightBrace) {
+            if case .end = current.kind { throw fail("the plan's '{' is never closed") }
+            let lineStart = current.range
+            if case .identifier("rate") = current.kind, !isAssignmentNext() {
+                _ = advance()
+                let (from, _) = try expectName("a stage (rate sqls -> customers = 25%)")
+                try expect(.arrow, "between the two stages (rate sqls -> customers = 25%)")
+                let (to, _) = try expectName("a stage")
+                try expect(.assign, "before the rate")
+                let value = try parseBinary(minPrecedence: 0)
+                plan.rates.append((from, to, value, lineStart.to(value.range)))
+            } else {
+                let (setting, _) = try expectName("a goal such as customers = 10")
+                try expect(.assign, "after '\(setting)'")
+                let value = try parseBinary(minPrecedence: 0)
+                plan.settings.append((setting, value, lineStart.to(value.range)))
+            }
+            switch current.kind {
+            case .newline, .symbol(.semicolon): skipBlockSeparators()
+            case .symbol(.rightBrace): break
+            default: throw fail("unexpected \(describe(current)) in the plan")
+            }
+        }
+        let end = advance().range
+        return Statement(kind: .plan(plan), range: start.to(end))
     }
 
     private mutating func parseKPI() throws -> Statement {
@@ -275,7 +500,10 @@ public struct Parser {
     }
 
     private mutating func parseClauses(base: inout Expr) throws -> Expr {
+        var chain = 0
         while true {
+            chain += 1
+            if chain > Parser.maxChain { throw fail("too many clauses in one expression") }
             if match(.where) {
                 let condition = try parseBinary(minPrecedence: 0)
                 base = Expr(.filter(base, condition), base.range.to(condition.range))
@@ -296,6 +524,16 @@ public struct Parser {
                     keys.append(SortKey(expr: key, descending: descending))
                 } while match(.comma)
                 base = Expr(.sort(base, keys), base.range.to(keys[keys.count - 1].expr.range))
+            } else if case .identifier("cohort") = current.kind, case .keyword(.by) = peekToken(1).kind {
+                _ = advance()
+                _ = advance()
+                var keys = [try parseBinary(minPrecedence: 0)]
+                while match(.comma) { keys.append(try parseBinary(minPrecedence: 0)) }
+                base = Expr(.cohort(base, keys), base.range.to(keys[keys.count - 1].range))
+            } else if case .identifier("vs") = current.kind {
+                _ = advance()
+                let other = try parseBinary(minPrecedence: 0)
+                base = Expr(.versus(base, other), base.range.to(other.range))
             } else if check(.top) {
                 let top = advance()
                 guard case .number(let n) = current.kind, n.isInteger, n.value >= 0, n.value <= 1e12 else {
@@ -364,7 +602,11 @@ public struct Parser {
         defer { nesting -= 1 }
         if nesting > Parser.maxNesting { throw fail("expression nested too deeply (more than \(Parser.maxNesting) levels)") }
         var left = try parseUnary()
+        var chain = 0
         while true {
+            // A left-deep chain (1 + 1 + … ) becomes a deep tree that evaluation walks recursively.
+            chain += 1
+            if chain > Parser.maxChain { throw fail("expression too long (more than \(Parser.maxChain) operators in a row)") }
             // Postfix predicates sit at comparison precedence: x is null, x in (…), x between a and b.
             if Parser.comparisonPrecedence >= minPrecedence, let predicate = try parsePredicate(left) {
                 left = predicate
@@ -393,6 +635,10 @@ public struct Parser {
                 negated = true
             default: return nil
             }
+        }
+        if check(.in), !negated, case .identifier = peekToken(1).kind {
+            // `what if mql = … in inbound`: this `in` names a funnel, it is not a list test.
+            return nil
         }
         if match(.in) {
             try expect(.leftParen, "after 'in' (source in (\"email\", \"social\"))")
@@ -427,7 +673,10 @@ public struct Parser {
 
     private mutating func parsePostfix() throws -> Expr {
         var expr = try parsePrimary()
+        var chain = 0
         while check(.dot) {
+            chain += 1
+            if chain > Parser.maxChain { throw fail("too many '.' in a row") }
             _ = advance()
             let (member, range) = try expectName("a column name after '.'")
             expr = Expr(.member(expr, member), expr.range.to(range))

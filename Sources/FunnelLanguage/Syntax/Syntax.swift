@@ -35,6 +35,10 @@ public struct Expr: Sendable {
         case sort(Expr, [SortKey])
         /// `base top n`
         case top(Expr, Int)
+        /// `F cohort by month`: everyone who entered in the period, followed through.
+        case cohort(Expr, [Expr])
+        /// `F by month vs plan`: runway against a plan table.
+        case versus(Expr, Expr)
     }
 
     public var kind: Kind
@@ -99,6 +103,23 @@ public struct Statement: Sendable {
         case export(Expr, path: String)
         case include(String)
         case expression(Expr)
+        case funnel(FunnelSyntax)
+        /// `velocity F [by key, …]`
+        case velocity(String, by: [Expr])
+        /// `bottleneck F`
+        case bottleneck(String)
+        /// `decay F.stage after 30 days [value expr]`
+        case decay(funnel: String, stage: String, after: Expr, value: Expr?)
+        /// `stuck F.stage after 30 days`: rows waiting in a stage too long.
+        case stuck(funnel: String, stage: String, after: Expr)
+        /// `health F [after 30 days]`: stuck rows per stage and the funnel's shape.
+        case health(String, after: Expr?)
+        /// `explain rule [on table]` or `explain F.stage`
+        case explain(String, stage: String?, table: String?)
+        /// `what if rule = condition in F`
+        case whatIf(rule: String, condition: Expr, funnel: String)
+        /// `plan NAME from F { customers = 10; deal_size = 100k; rate sqls -> customers = 25% }`
+        case plan(PlanSyntax)
     }
 
     public var kind: Kind
@@ -116,4 +137,45 @@ public struct KPIDefinition: Sendable {
 public struct Target: Sendable {
     public var comparison: BinaryOperator
     public var value: Expr
+}
+
+/// `funnel NAME on TABLE { … }`
+public struct FunnelSyntax: Sendable {
+    public var name: String
+    public var table: String
+    public var stages: [StageSyntax]
+    /// `within 90 days`: later stages count only when reached within this many days of the first.
+    public var window: Expr?
+    public var targets: [StepTargetSyntax]
+    /// `value avg(revenue)`: what one customer is worth (for decay and planning).
+    public var value: Expr?
+}
+
+public struct StageSyntax: Sendable {
+    public var name: String
+    /// `visits = sum(sessions.sessions)`: a stage that is only a count, from another table.
+    public var count: Expr?
+    public var at: String?
+    public var condition: Expr?
+    /// The stage may be skipped: later stages do not require it.
+    public var optional: Bool
+    public var range: SourceRange
+}
+
+/// `target mqls/leads >= 20%` (the step from leads to mqls) or `target mqls >= 20%` (from the stage before).
+public struct StepTargetSyntax: Sendable {
+    public var from: String?
+    public var to: String
+    public var comparison: BinaryOperator
+    public var value: Expr
+    public var range: SourceRange
+}
+
+public struct PlanSyntax: Sendable {
+    public var name: String
+    public var funnel: String
+    /// `customers = 10`, `deal_size = 100k`, `revenue = 1M`, `months = 12`, `shape = "last year"`
+    public var settings: [(name: String, value: Expr, range: SourceRange)]
+    /// `rate sqls -> customers = 25%`
+    public var rates: [(from: String, to: String, value: Expr, range: SourceRange)]
 }

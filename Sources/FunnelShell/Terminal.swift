@@ -8,49 +8,49 @@ import FunnelRender
 import Darwin
 #endif
 
-/// Prints results to stdout and diagnostics to stderr, in the chosen format.
-final class OutputPrinter: Sendable {
-    let format: OutputFormat
-    let terminal: TerminalInfo
+/// Prints results to stdout and diagnostics to stderr, in the chosen format. The terminal's size
+/// is read again for each result, so a resized window is followed.
+public final class OutputPrinter: @unchecked Sendable {
+    /// Changed by `:format` between statements, on the thread that runs them.
+    public var format: OutputFormat
+    public let terminal: TerminalInfo
 
-    init(format: OutputFormat, terminal: TerminalInfo) {
+    public init(format: OutputFormat, terminal: TerminalInfo) {
         self.format = format
         self.terminal = terminal
     }
 
-    var style: TerminalStyle {
-        TerminalStyle(width: terminal.width, maxRows: terminal.isTerminal ? 40 : 1000, color: terminal.color, unicode: terminal.unicode)
+    public var style: TerminalStyle {
+        let terminal = terminal.isTerminal ? TerminalInfo.current() : terminal
+        return TerminalStyle(width: terminal.width, maxRows: terminal.isTerminal ? 40 : 1000, color: terminal.color, unicode: terminal.unicode)
     }
 
-    var text: OutputText { OutputText(format: format, style: style, errorColor: terminal.errorColor) }
+    public var text: OutputText { OutputText(format: format, style: style, errorColor: terminal.errorColor) }
 
-    func print(_ output: Output) {
+    public func print(_ output: Output) {
         let (stream, rendered) = text.render(output)
         if stream == .standardError {
-            fflush(stdout)
-            fputs(rendered, stderr)
+            StandardStreams.err(rendered)
         } else {
-            fputs(rendered, stdout)
+            StandardStreams.out(rendered)
         }
     }
 
-    func report(_ diagnostic: Diagnostic) {
-        fflush(stdout)
-        fputs(text.render(diagnostic), stderr)
+    public func report(_ diagnostic: Diagnostic) {
+        StandardStreams.err(text.render(diagnostic))
     }
 
-    func flush() { fflush(stdout) }
 }
 
 /// What we know about the terminal: size, colour, UTF-8.
-struct TerminalInfo: Sendable {
-    var isTerminal: Bool
-    var width: Int
-    var color: Bool
-    var errorColor: Bool
-    var unicode: Bool
+public struct TerminalInfo: Sendable {
+    public var isTerminal: Bool
+    public var width: Int
+    public var color: Bool
+    public var errorColor: Bool
+    public var unicode: Bool
 
-    static func current() -> TerminalInfo {
+    public static func current() -> TerminalInfo {
         let tty = isatty(1) == 1
         var width = 100
         if tty {
@@ -62,11 +62,11 @@ struct TerminalInfo: Sendable {
         let noColor = getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
         let term = getenv("TERM").map { String(cString: $0) } ?? ""
         let colorAllowed = !noColor && term != "dumb"
-        return TerminalInfo(isTerminal: tty, width: width, color: tty && colorAllowed, errorColor: isatty(2) == 1 && colorAllowed, unicode: Locale.isUTF8 || !tty)
+        return TerminalInfo(isTerminal: tty, width: width, color: tty && colorAllowed, errorColor: isatty(2) == 1 && colorAllowed, unicode: TerminalLocale.isUTF8 || !tty)
     }
 }
 
-enum Locale {
+enum TerminalLocale {
     static var isUTF8: Bool {
         for name in ["LC_ALL", "LC_CTYPE", "LANG"] {
             if let value = getenv(name) {
@@ -80,9 +80,9 @@ enum Locale {
     }
 }
 
-enum Clock {
+public enum LocalClock {
     /// Today's date in local time, as days since 1970.
-    static func today() -> Int32 {
+    public static func today() -> Int32 {
         var now = time(nil)
         var parts = tm()
         localtime_r(&now, &parts)
@@ -90,10 +90,10 @@ enum Clock {
     }
 }
 
-enum ScriptFile {
-    struct Failure: Error { var reason: String }
+public enum ScriptFile {
+    public struct Failure: Error { public var reason: String }
 
-    static func read(_ path: String) throws(Failure) -> String {
+    public static func read(_ path: String) throws(Failure) -> String {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw Failure(reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -102,7 +102,7 @@ enum ScriptFile {
         return try readAll(fd)
     }
 
-    static func readStandardInput() -> String { (try? readAll(0)) ?? "" }
+    public static func readStandardInput() -> String { (try? readAll(0)) ?? "" }
 
     private static func readAll(_ fd: Int32) throws(Failure) -> String {
         var bytes: [UInt8] = []

@@ -1,3 +1,4 @@
+// Small helpers the renderers share: safe cell access, free-text lines, counts.
 import FunnelEngine
 
 extension Column {
@@ -34,4 +35,18 @@ func visibleLines(_ text: String) -> [String] {
 /// "1 row", "3,000 rows".
 func counted(_ n: Int, _ singular: String, _ plural: String) -> String {
     NumberText.count(n) + " " + (n == 1 ? singular : plural)
+}
+
+/// A dictionary-encoded text column built from plain strings.
+func textColumn(_ name: String, _ values: [String]) -> Column {
+    var dictionary: [String] = []
+    var codeOf: [String: Int32] = [:]
+    let codes = values.map { value -> Int32 in
+        if let code = codeOf[value] { return code }
+        let code = Int32(dictionary.count)
+        codeOf[value] = code
+        dictionary.append(value)
+        return code
+    }
+    return Column(name: name, storage: .text(codes: codes, dictionary: dictionary))
 }

@@ -1,0 +1,143 @@
+import FunnelEngine
+
+/// Stage counts and the rates between them, for one funnel or one slice of it.
+public struct FunnelCounts: Sendable, Equatable {
+    public var stages: [String]
+    public var counts: [Double]
+
+    public init(stages: [String], counts: [Double]) {
+        self.stages = stages
+        self.counts = counts
+    }
+
+    /// count(k) / count(k-1); nil for the first stage or a zero denominator.
+    public func stepRate(_ k: Int) -> Double? {
+        guard k > 0, k < counts.count, counts[k - 1] != 0 else { return nil }
+        return counts[k] / counts[k - 1]
+    }
+
+    /// count(k) / count(first); nil for a zero first stage.
+    public func overallRate(_ k: Int) -> Double? {
+        guard k < counts.count, let first = counts.first, first != 0 else { return nil }
+        return counts[k] / first
+    }
+
+    public func rate(from a: Int, to b: Int) -> Double? {
+        guard a >= 0, b < counts.count, a < b, counts[a] != 0 else { return nil }
+        return counts[b] / counts[a]
+    }
+
+    /// count(k-1) − count(k).
+    public func dropOff(_ k: Int) -> Double? {
+        guard k > 0, k < counts.count else { return nil }
+        return counts[k - 1] - counts[k]
+    }
+
+    /// The step furthest below the same step of `reference` (the whole funnel), as a ratio of the
+    /// two rates: a slice's weak spot, not the step that is low everywhere (visits → leads).
+    public func worstStep(comparedWith reference: FunnelCounts) -> Int? {
+        var worst: (Int, Double)? = nil
+        for k in 1..<max(1, counts.count) {
+            guard let rate = stepRate(k), let base = reference.stepRate(k), base > 0 else { continue }
+            let ratio = rate / base
+            if let current = worst, current.1 <= ratio { continue }
+            worst = (k, ratio)
+        }
+        return worst?.0
+    }
+
+    /// The step with the lowest conversion (1-based index of the later stage), ignoring steps with no rate.
+    public func worstStep() -> Int? {
+        var worst: (Int, Double)? = nil
+        for k in 1..<max(1, counts.count) {
+            guard let rate = stepRate(k) else { continue }
+            if let current = worst, current.1 <= rate { continue }
+            worst = (k, rate)
+        }
+        return worst?.0
+    }
+}
+
+public enum FunnelGrouping {
+    /// Counts of row stages per group; groups come from a Grouping over the same table.
+    public static func counts(_ reach: Reach, grouping: Grouping) -> [[Int]] {
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: reach.stageCount), count: grouping.groupCount)
+        forEachSelectedRow(reach.selection, reach.rowCount) { r in
+            let g = Int(grouping.groupOfRow[r])
+            guard g >= 0, g < counts.count else { return }
+            for k in 0..<reach.stageCount where reach.reached[k][r] { counts[g][k] += 1 }
+        }
+        return counts
+    }
+
+    /// Counts per period, each stage counted in the period its own time falls in.
+    /// Returns period start (days since 1970) → counts per stage; stages without times count nowhere.
+    public static func countsByPeriod(_ reach: Reach, times: [[Int64]?], unit: DateUnit) -> [Int: [Int]] {
+        var out: [Int: [Int]] = [:]
+        var cache: [Int: Int] = [:]
+        forEachSelectedRow(reach.selection, reach.rowCount) { r in
+            for k in 0..<reach.stageCount where reach.reached[k][r] {
+                guard let stageTimes = times[k], r < stageTimes.count else { continue }
+                let day = CivilDate.days(fromSeconds: stageTimes[r])
+                let period: Int
+                if let p = cache[day] { period = p } else { period = Periods.start(ofDay: day, unit: unit); cache[day] = period }
+                out[period, default: [Int](repeating: 0, count: reach.stageCount)][k] += 1
+            }
+        }
+        return out
+    }
+
+    /// Counts per entry period: rows grouped by the period of their first timed stage, followed through.
+    public static func cohorts(_ reach: Reach, times: [[Int64]?], unit: DateUnit) -> [Int: [Int]] {
+        var out: [Int: [Int]] = [:]
+        forEachSelectedRow(reach.selection, reach.rowCount) { r in
+            var entry: Int64? = nil
+            for k in 0..<reach.stageCount where reach.reached[k][r] {
+                if let t = times[k], r < t.count { entry = t[r]; break }
+            }
+            guard let entry else { return }
+            let period = Periods.start(ofDay: CivilDate.days(fromSeconds: entry), unit: unit)
+            for k in 0..<reach.stageCount where reach.reached[k][r] {
+                out[period, default: [Int](repeating: 0, count: reach.stageCount)][k] += 1
+            }
+        }
+        return out
+    }
+}
+
+/// Calendar periods as the first day of each.
+public enum Periods {
+    public static func start(ofDay day: Int, unit: DateUnit) -> Int {
+        switch unit {
+        case .day: return day
+        case .week: return day - (CivilDate.isoWeekday(days: day) - 1)
+        case .month, .quarter, .year:
+            let (y, m, _) = CivilDate.civil(fromDays: day)
+            let month = unit == .month ? m : unit == .quarter ? ((m - 1) / 3) * 3 + 1 : 1
+            return CivilDate.days(year: y, month: month, day: 1)
+        }
+    }
+
+    public static func next(_ day: Int, unit: DateUnit) -> Int {
+        switch unit {
+        case .day: return day + 1
+        case .week: return day + 7
+        case .month, .quarter, .year:
+            let (y, m, _) = CivilDate.civil(fromDays: day)
+            let step = unit == .month ? 1 : unit == .quarter ? 3 : 12
+            let total = y * 12 + (m - 1) + step
+            return CivilDate.days(year: total / 12, month: total % 12 + 1, day: 1)
+        }
+    }
+
+    /// Every period from the first to the last, so that empty ones show.
+    public static func range(from first: Int, through last: Int, unit: DateUnit) -> [Int] {
+        var out: [Int] = []
+        var d = first
+        while d <= last && out.count < 100_000 {
+            out.append(d)
+            d = next(d, unit: unit)
+        }
+        return out
+    }
+}

@@ -1,0 +1,603 @@
+// Parses one byte range of a CSV file into typed, per-column buffers, inferring types as it goes.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a column builder currently holds. Types only widen (integer → decimal, date →
+/// timestamp); any other change makes the column `deferred`: it is read again as text later.
+enum CSVBuilderKind: UInt8 {
+    case empty, integer, decimal, boolean, date, timestamp, text, deferred
+
+    init(_ type: ColumnType) {
+        switch type {
+        case .integer: self = .integer
+        case .decimal: self = .decimal
+        case .boolean: self = .boolean
+        case .date: self = .date
+        case .timestamp: self = .timestamp
+        case .text: self = .text
+        }
+    }
+
+    /// log2 of the bytes per value.
+    var elementShift: Int {
+        switch self {
+        case .integer, .decimal, .timestamp: return 3
+        case .date, .text: return 2
+        case .boolean, .empty, .deferred: return 0
+        }
+    }
+
+    var columnType: ColumnType {
+        switch self {
+        case .integer: return .integer
+        case .decimal: return .decimal
+        case .boolean: return .boolean
+        case .date: return .date
+        case .timestamp: return .timestamp
+        case .text, .empty, .deferred: return .text
+        }
+    }
+}
+
+/// A text field waiting to be added to its column's dictionary: bytes at `offset` in the
+/// input, or (negative offset `-(k + 1)`) at `k` in the chunk's batch arena.
+struct CSVTextRef {
+    var offset: Int
+    var length: UInt32
+    var row: UInt32
+}
+
+/// One column of one chunk: a value slot per row (0 in null slots) and the null rows.
+struct CSVColumnBuilder {
+    var kind: CSVBuilderKind = .empty
+    /// The type comes from an override: values that do not parse are errors, not widening.
+    var forced = false
+    var values: UnsafeMutableRawPointer?
+    /// Chunk-local rows that are null.
+    var nulls = RawBuffer<UInt32>()
+    /// Rows whose date is dd/mm vs mm/dd and still packed (see `CSVTemporalValue.pending`).
+    var pending = RawBuffer<UInt32>()
+    var dict: CSVTextDictionary?
+    /// Text fields not yet in `dict` (interned in batches so that cache misses overlap).
+    var batch = RawBuffer<CSVTextRef>()
+    /// Numbers written with a decimal comma / a decimal point (for decimal-comma sniffing).
+    var sawComma = false
+    var sawPoint = false
+    /// Bit 0: a date had its first part above 12; bit 1: its second part.
+    var evidence: UInt8 = 0
+
+    mutating func releaseAll() {
+        free(values)
+        values = nil
+        nulls.release()
+        pending.release()
+        dict?.release()
+        dict = nil
+        batch.release()
+        sawComma = false
+        sawPoint = false
+        evidence = 0
+    }
+}
+
+/// Read-only parse settings shared by all chunks.
+struct CSVParseSettings: Sendable {
+    let delimiter: UInt8
+    let separator: CSVNumber.Separator
+    let dateOrder: CSVTemporal.Order
+    let forced: [ColumnType?]
+    let isCancelled: (@Sendable () -> Bool)?
+    var columnCount: Int { forced.count }
+}
+
+enum CSVChunkFailure {
+    /// A record with more (non-empty) fields than the header. Lines are chunk-local.
+    case extraFields(line: Int, fields: Int)
+    case unterminatedQuote(line: Int, column: Int)
+    /// A value that does not parse under an overridden type; `column` is 0-based.
+    case badValue(line: Int, column: Int, value: String)
+    case cancelled
+}
+
+/// Parses the records that start in `start..<limit` (the last one may run past `limit`).
+final class CSVChunk {
+    let data: UnsafePointer<UInt8>
+    let dataEnd: Int
+    let settings: CSVParseSettings
+    let limit: Int
+    private(set) var start: Int
+    /// Where parsing stopped: the start of the first record at or after `limit`.
+    private(set) var end = 0
+    /// Line breaks consumed between `start` and `end`.
+    private(set) var lines = 0
+    private(set) var rowCount = 0
+    private var rowCapacity = 0
+    private let estimatedRows: Int
+    let cols: UnsafeMutablePointer<CSVColumnBuilder>
+    private(set) var failure: CSVChunkFailure?
+    /// Rows with fewer fields than the header (filled with nulls), and the first one's line.
+    private(set) var shortRows = 0
+    private(set) var firstShortLine = 0
+    /// Rows with empty fields after the last column (ignored), and the first one's line.
+    private(set) var paddedRows = 0
+    private(set) var firstPaddedLine = 0
+    /// Text fields that had to be unescaped, kept until the next batch flush.
+    private var batchArena = RawBuffer<UInt8>()
+    private var batchHashes = RawBuffer<UInt32>()
+    private var touchSink: UInt64 = 0
+    private static let batchRows = 1024
+
+    init(data: UnsafePointer<UInt8>, dataEnd: Int, start: Int, limit: Int, estimatedRows: Int,
+         settings: CSVParseSettings) {
+        self.data = data
+        self.dataEnd = dataEnd
+        self.start = start
+        self.limit = limit
+        self.estimatedRows = max(estimatedRows, 16)
+        self.settings = settings
+        cols = UnsafeMutablePointer<CSVColumnBuilder>.allocate(capacity: max(settings.columnCount, 1))
+        cols.initialize(repeating: CSVColumnBuilder(), count: max(settings.columnCount, 1))
+        prepareBuilders()
+    }
+
+    deinit {
+        for c in 0..<max(settings.columnCount, 1) { cols[c].releaseAll() }
+        cols.deinitialize(count: max(settings.columnCount, 1))
+        cols.deallocate()
+        batchArena.release()
+        batchHashes.release()
+    }
+
+    private func prepareBuilders() {
+        rowCapacity = estimatedRows
+        for c in 0..<settings.columnCount {
+            cols[c].releaseAll()
+            cols[c] = CSVColumnBuilder()
+            if let type = settings.forced[c] {
+                cols[c].forced = true
+                become(cols + c, CSVBuilderKind(type), rows: 0)
+            }
+        }
+    }
+
+    /// Parses again from another start (when the guessed start was inside a quoted field).
+    func restart(at newStart: Int) {
+        start = newStart
+        end = 0
+        lines = 0
+        rowCount = 0
+        failure = nil
+        shortRows = 0
+        paddedRows = 0
+        prepareBuilders()
+        parse()
+    }
+
+    // MARK: - The main loop
+
+    func parse() {
+        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start)
+        defer { tok.release() }
+        let cols = self.cols
+        let ncols = settings.columnCount
+        let limit = self.limit
+        var row = 0
+        var capacity = rowCapacity
+        var nextCheck = 65_536
+        while tok.pos < limit {
+            if tok.skipBlankLine() { continue }
+            if row == capacity {
+                growRows(to: capacity * 2)
+                capacity = rowCapacity
+            }
+            if row == nextCheck {
+                nextCheck += 65_536
+                if let cancelled = settings.isCancelled, cancelled() {
+                    finish(tok, rows: row, failure: .cancelled)
+                    return
+                }
+            }
+            let recordLine = tok.line
+            var col = 0
+            var extraText = false
+            var extraEmpty = false
+            while true {
+                tok.next()
+                if col < ncols {
+                    if !store(cols + col, tok.fieldPtr, tok.fieldLen, row: row) {
+                        let value = String(decoding: UnsafeBufferPointer(start: tok.fieldPtr, count: tok.fieldLen),
+                                           as: UTF8.self)
+                        finish(tok, rows: row, failure: .badValue(line: recordLine, column: col, value: value))
+                        return
+                    }
+                } else if CSVChunk.isBlank(tok.fieldPtr, tok.fieldLen) {
+                    extraEmpty = true
+                } else {
+                    extraText = true
+                }
+                col += 1
+                if tok.term != 0 {
+                    if tok.unterminatedLine >= 0 {
+                        finish(tok, rows: row, failure: .unterminatedQuote(line: tok.unterminatedLine, column: col))
+                        return
+                    }
+                    break
+                }
+            }
+            if extraText {
+                finish(tok, rows: row, failure: .extraFields(line: recordLine, fields: col))
+                return
+            }
+            if col < ncols {
+                for c in col..<ncols { storeNull(cols + c, row) }
+                if shortRows == 0 { firstShortLine = recordLine }
+                shortRows += 1
+            }
+            if extraEmpty {
+                if paddedRows == 0 { firstPaddedLine = recordLine }
+                paddedRows += 1
+            }
+            row += 1
+            if row & (CSVChunk.batchRows - 1) == 0 { flushText() }
+        }
+        flushText()
+        finish(tok, rows: row, failure: nil)
+    }
+
+    private func finish(_ tok: CSVTokenizer, rows: Int, failure: CSVChunkFailure?) {
+        rowCount = rows
+        end = tok.pos
+        lines = tok.line
+        self.failure = failure
+    }
+
+    @inline(__always)
+    static func isBlank(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        var i = 0
+        while i < n {
+            if p[i] != CSVByte.space && p[i] != CSVByte.tab { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// Stores one field; false when it does not parse under a forced type.
+    @inline(__always)
+    private func store(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p0: UnsafePointer<UInt8>, _ n0: Int,
+                       row: Int) -> Bool {
+        var p = p0
+        var n = n0
+        if n == 0 {
+            storeNull(b, row)
+            return true
+        }
+        if p[0] <= 0x20 || p[n - 1] <= 0x20 {
+            while n > 0 && (p[0] == CSVByte.space || p[0] == CSVByte.tab) {
+                p += 1
+                n -= 1
+            }
+            while n > 0 && (p[n - 1] == CSVByte.space || p[n - 1] == CSVByte.tab) { n -= 1 }
+            if n == 0 {
+                storeNull(b, row)
+                return true
+            }
+        }
+        switch b.pointee.kind {
+        case .integer:
+            if let v = CSVNumber.parseInteger(p, n) {
+                b.pointee.values.unsafelyUnwrapped.storeBytes(of: v, toByteOffset: row &<< 3, as: Int64.self)
+                return true
+            }
+        case .text:
+            queueText(b, p0, n0, row)
+            return true
+        case .timestamp:
+            let t = CSVTemporal.parse(p, n, order: settings.dateOrder)
+            if t.kind != .invalid {
+                storeTimestamp(b, t, row)
+                return true
+            }
+        case .decimal:
+            var used: UInt8 = 0
+            if let v = CSVNumber.parseDecimal(p, n, settings.separator, used: &used) {
+                storeDecimal(b, v, used, row)
+                return true
+            }
+        case .date:
+            let t = CSVTemporal.parse(p, n, order: settings.dateOrder)
+            if t.kind == .date || (t.kind == .timestamp && b.pointee.forced) {
+                storeDate(b, t, row)
+                return true
+            }
+        case .boolean:
+            if let v = CSVNumber.parseBoolean(p, n, digits: b.pointee.forced) {
+                b.pointee.values.unsafelyUnwrapped.storeBytes(of: v ? 1 : 0, toByteOffset: row, as: UInt8.self)
+                return true
+            }
+        case .empty:
+            first(b, p0, n0, p, n, row)
+            return true
+        case .deferred:
+            return true
+        }
+        return widen(b, p0, n0, p, n, row)
+    }
+
+    @inline(__always)
+    private func queueText(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p: UnsafePointer<UInt8>, _ n: Int,
+                           _ row: Int) {
+        let offset: Int
+        if p >= data && p < data + dataEnd {
+            offset = p - data
+        } else {
+            offset = -(batchArena.count + 1)
+            batchArena.append(contentsOf: p, count: n)
+        }
+        b.pointee.batch.append(CSVTextRef(offset: offset, length: UInt32(truncatingIfNeeded: n),
+                                          row: UInt32(truncatingIfNeeded: row)))
+    }
+
+    /// Adds queued text fields to their dictionaries: first every hash and its slot (the
+    /// loads overlap), then the lookups, which now mostly hit the cache.
+    private func flushText() {
+        let arena = batchArena.base
+        for c in 0..<settings.columnCount {
+            let b = cols + c
+            let n = b.pointee.batch.count
+            if n == 0 { continue }
+            guard b.pointee.kind == .text, let values = b.pointee.values else {
+                b.pointee.batch.count = 0
+                continue
+            }
+            batchHashes.reserve(n)
+            let hashes = batchHashes.base.unsafelyUnwrapped
+            let refs = b.pointee.batch.base.unsafelyUnwrapped
+            var sink: UInt64 = 0
+            for i in 0..<n {
+                let ref = refs[i]
+                let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
+                let h = CSVHash.hash32(p, Int(ref.length))
+                hashes[i] = h
+                sink ^= b.pointee.dict.unsafelyUnwrapped.touch(h)
+            }
+            for i in 0..<n {
+                let ref = refs[i]
+                let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
+                let code = b.pointee.dict!.intern(p, Int(ref.length), hash: hashes[i])
+                values.storeBytes(of: code, toByteOffset: Int(ref.row) &<< 2, as: Int32.self)
+            }
+            b.pointee.batch.count = 0
+            touchSink ^= sink
+        }
+        batchArena.count = 0
+    }
+
+    @inline(__always)
+    private func storeDecimal(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ v: Double, _ used: UInt8, _ row: Int) {
+        b.pointee.values.unsafelyUnwrapped.storeBytes(of: v, toByteOffset: row &<< 3, as: Double.self)
+        if used == CSVByte.comma {
+            b.pointee.sawComma = true
+        } else if used == CSVByte.point {
+            b.pointee.sawPoint = true
+        }
+    }
+
+    @inline(__always)
+    private func storeTimestamp(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ t: CSVTemporalValue, _ row: Int) {
+        b.pointee.values.unsafelyUnwrapped.storeBytes(of: t.seconds, toByteOffset: row &<< 3, as: Int64.self)
+        if t.pending { b.pointee.pending.append(UInt32(truncatingIfNeeded: row)) }
+        b.pointee.evidence |= t.evidence
+    }
+
+    @inline(__always)
+    private func storeDate(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ t: CSVTemporalValue, _ row: Int) {
+        b.pointee.values.unsafelyUnwrapped.storeBytes(of: t.date, toByteOffset: row &<< 2, as: Int32.self)
+        if t.pending { b.pointee.pending.append(UInt32(truncatingIfNeeded: row)) }
+        b.pointee.evidence |= t.evidence
+    }
+
+    @inline(__always)
+    private func storeNull(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ row: Int) {
+        switch b.pointee.kind {
+        case .deferred:
+            return
+        case .empty:
+            break
+        case .boolean:
+            b.pointee.values.unsafelyUnwrapped.storeBytes(of: 0, toByteOffset: row, as: UInt8.self)
+        case .date, .text:
+            b.pointee.values.unsafelyUnwrapped.storeBytes(of: 0, toByteOffset: row &<< 2, as: Int32.self)
+        case .integer, .decimal, .timestamp:
+            b.pointee.values.unsafelyUnwrapped.storeBytes(of: 0, toByteOffset: row &<< 3, as: Int64.self)
+        }
+        b.pointee.nulls.append(UInt32(truncatingIfNeeded: row))
+    }
+
+    // MARK: - Type changes (rare, kept out of the loop)
+
+    /// Gives an empty builder its first type and value storage; rows before `rows` are null (0).
+    private func become(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ kind: CSVBuilderKind, rows: Int) {
+        b.pointee.kind = kind
+        let shift = kind.elementShift
+        guard let raw = malloc(max(rowCapacity, 1) << shift) else {
+            fatalError("out of memory while reading a CSV file")
+        }
+        if rows > 0 { memset(raw, 0, rows << shift) }
+        b.pointee.values = raw
+        if kind == .text { b.pointee.dict = CSVTextDictionary() }
+    }
+
+    @inline(never)
+    private func first(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p0: UnsafePointer<UInt8>, _ n0: Int,
+                       _ p: UnsafePointer<UInt8>, _ n: Int, _ row: Int) {
+        if let v = CSVNumber.parseInteger(p, n) {
+            become(b, .integer, rows: row)
+            b.pointee.values.unsafelyUnwrapped.storeBytes(of: v, toByteOffset: row << 3, as: Int64.self)
+            return
+        }
+        var used: UInt8 = 0
+        if let v = CSVNumber.parseDecimal(p, n, settings.separator, used: &used) {
+            become(b, .decimal, rows: row)
+            storeDecimal(b, v, used, row)
+            return
+        }
+        if let v = CSVNumber.parseBoolean(p, n) {
+            become(b, .boolean, rows: row)
+            b.pointee.values.unsafelyUnwrapped.storeBytes(of: v ? 1 : 0, toByteOffset: row, as: UInt8.self)
+            return
+        }
+        let t = CSVTemporal.parse(p, n, order: settings.dateOrder)
+        switch t.kind {
+        case .date:
+            become(b, .date, rows: row)
+            storeDate(b, t, row)
+        case .timestamp:
+            become(b, .timestamp, rows: row)
+            storeTimestamp(b, t, row)
+        case .invalid:
+            become(b, .text, rows: row)
+            let code = b.pointee.dict!.intern(p0, n0)
+            b.pointee.values.unsafelyUnwrapped.storeBytes(of: code, toByteOffset: row << 2, as: Int32.self)
+        }
+    }
+
+    /// A value did not fit the column's type: widen, or defer the column to a text re-read.
+    @inline(never)
+    private func widen(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p0: UnsafePointer<UInt8>, _ n0: Int,
+                       _ p: UnsafePointer<UInt8>, _ n: Int, _ row: Int) -> Bool {
+        if b.pointee.forced { return false }
+        switch b.pointee.kind {
+        case .integer:
+            var used: UInt8 = 0
+            if let d = CSVNumber.parseDecimal(p, n, settings.separator, used: &used) {
+                let v = b.pointee.values.unsafelyUnwrapped
+                for r in 0..<row {
+                    let x = v.load(fromByteOffset: r << 3, as: Int64.self)
+                    v.storeBytes(of: Double(x), toByteOffset: r << 3, as: Double.self)
+                }
+                b.pointee.kind = .decimal
+                storeDecimal(b, d, used, row)
+                return true
+            }
+        case .date:
+            let t = CSVTemporal.parse(p, n, order: settings.dateOrder)
+            if t.kind == .timestamp {
+                CSVChunk.convertDatesToTimestamps(b, rows: row, capacity: rowCapacity)
+                storeTimestamp(b, t, row)
+                return true
+            }
+        default:
+            break
+        }
+        b.pointee.releaseAll()
+        b.pointee.kind = .deferred
+        return true
+    }
+
+    /// Date slots (Int32 days, or packed pending dates) to timestamp slots (Int64).
+    static func convertDatesToTimestamps(_ b: UnsafeMutablePointer<CSVColumnBuilder>, rows: Int, capacity: Int) {
+        guard let old = b.pointee.values, let raw = malloc(max(capacity, 1) << 3) else {
+            fatalError("out of memory while reading a CSV file")
+        }
+        for r in 0..<rows {
+            let d = old.load(fromByteOffset: r << 2, as: Int32.self)
+            raw.storeBytes(of: Int64(d) * 86_400, toByteOffset: r << 3, as: Int64.self)
+        }
+        for k in 0..<b.pointee.pending.count {
+            let r = Int(b.pointee.pending[k])
+            let packed = old.load(fromByteOffset: r << 2, as: Int32.self)
+            raw.storeBytes(of: Int64(packed) << 32 | CSVTemporal.pendingBias, toByteOffset: r << 3, as: Int64.self)
+        }
+        free(old)
+        b.pointee.values = raw
+        b.pointee.kind = .timestamp
+    }
+
+    private func growRows(to newCapacity: Int) {
+        for c in 0..<settings.columnCount {
+            let b = cols + c
+            guard let old = b.pointee.values else { continue }
+            guard let raw = realloc(old, newCapacity << b.pointee.kind.elementShift) else {
+                fatalError("out of memory while reading a CSV file")
+            }
+            b.pointee.values = raw
+        }
+        rowCapacity = newCapacity
+    }
+
+    // MARK: - Second passes
+
+    /// Reads the given columns again, as text, over the rows this chunk parsed.
+    func rescanAsText(_ columns: [Int]) {
+        guard !columns.isEmpty else { return }
+        let ncols = settings.columnCount
+        var wanted = [Bool](repeating: false, count: ncols)
+        for c in columns {
+            wanted[c] = true
+            cols[c].releaseAll()
+            cols[c].kind = .empty
+            become(cols + c, .text, rows: 0)
+        }
+        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start)
+        defer { tok.release() }
+        var row = 0
+        while tok.pos < limit && row < rowCount {
+            if tok.skipBlankLine() { continue }
+            var col = 0
+            while true {
+                tok.next()
+                if col < ncols && wanted[col] { storeText(cols + col, tok.fieldPtr, tok.fieldLen, row) }
+                col += 1
+                if tok.term != 0 { break }
+            }
+            if col < ncols {
+                for c in col..<ncols where wanted[c] { storeNull(cols + c, row) }
+            }
+            row += 1
+        }
+    }
+
+    private func storeText(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p: UnsafePointer<UInt8>, _ n: Int,
+                           _ row: Int) {
+        if CSVChunk.isBlank(p, n) {
+            storeNull(b, row)
+            return
+        }
+        let code = b.pointee.dict!.intern(p, n)
+        b.pointee.values.unsafelyUnwrapped.storeBytes(of: code, toByteOffset: row << 2, as: Int32.self)
+    }
+
+    /// The chunk-local line and text of the first non-empty value of `column` that `matches`.
+    func firstValue(column: Int, where matches: (UnsafePointer<UInt8>, Int) -> Bool) -> (line: Int, value: String)? {
+        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start)
+        defer { tok.release() }
+        var row = 0
+        while tok.pos < limit && row < rowCount {
+            if tok.skipBlankLine() { continue }
+            let line = tok.line
+            var col = 0
+            while true {
+                tok.next()
+                if col == column {
+                    var p = tok.fieldPtr
+                    var n = tok.fieldLen
+                    while n > 0 && (p[0] == CSVByte.space || p[0] == CSVByte.tab) {
+                        p += 1
+                        n -= 1
+                    }
+                    while n > 0 && (p[n - 1] == CSVByte.space || p[n - 1] == CSVByte.tab) { n -= 1 }
+                    if n > 0 && matches(p, n) {
+                        return (line, String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
+                    }
+                }
+                col += 1
+                if tok.term != 0 { break }
+            }
+            row += 1
+        }
+        return nil
+    }
+}

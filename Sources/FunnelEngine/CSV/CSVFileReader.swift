@@ -1,0 +1,333 @@
+// Reads one CSV file: encoding, delimiter and header, parallel chunk parsing, and the
+// file-wide decisions (types, decimal comma, date order) that turn chunks into a table.
+
+struct CSVFileReader {
+    let path: String
+    let name: String
+    let options: CSVOptions
+    let chunkCount: Int?
+    var warnings: [CSVWarning] = []
+    var encoding = "utf-8"
+    /// The bytes were produced by a decoder (no BOM or UTF-16 sniffing any more).
+    private var decoded = false
+
+    init(path: String, name: String, options: CSVOptions, chunkCount: Int?) {
+        self.path = path
+        self.name = name
+        self.options = options
+        self.chunkCount = chunkCount
+    }
+
+    func malformed(_ message: String, row: Int? = nil, column: Int? = nil) -> CSVError {
+        CSVError(kind: .malformed, path: path, row: row, column: column, message: message)
+    }
+
+    // MARK: - Encoding
+
+    mutating func read(_ p: UnsafePointer<UInt8>, count n: Int) throws(CSVError) -> LoadedTable {
+        if n == 0 { throw malformed("the file is empty", row: 1) }
+        var start = 0
+        if !decoded {
+            if n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF {
+                start = 3
+            } else if n >= 2 && p[0] == 0xFF && p[1] == 0xFE {
+                return try readDecoded(CSVEncoding.decodeUTF16(p + 2, count: n - 2, bigEndian: false),
+                                       encoding: "utf-16le")
+            } else if n >= 2 && p[0] == 0xFE && p[1] == 0xFF {
+                return try readDecoded(CSVEncoding.decodeUTF16(p + 2, count: n - 2, bigEndian: true),
+                                       encoding: "utf-16be")
+            } else if n >= 4 && p[0] == 0x50 && p[1] == 0x4B && p[2] == 0x03 && p[3] == 0x04 {
+                throw malformed("this is a zip file (perhaps an Excel .xlsx workbook), not a CSV file; "
+                    + "save it as CSV first", row: 1)
+            } else if n >= 4 && p[0] == 0xD0 && p[1] == 0xCF && p[2] == 0x11 && p[3] == 0xE0 {
+                throw malformed("this is an Excel .xls workbook, not a CSV file; save it as CSV first", row: 1)
+            } else if let bigEndian = CSVEncoding.sniffUTF16(p, count: n) {
+                return try readDecoded(CSVEncoding.decodeUTF16(p, count: n, bigEndian: bigEndian),
+                                       encoding: bigEndian ? "utf-16be" : "utf-16le")
+            }
+        }
+        let body = p + start
+        let count = n - start
+        if count == 0 { throw malformed("the file is empty", row: 1) }
+        var tt = CSVTrace.now()
+        let scan = CSVEncoding.scanParallel(body, count: count, threads: CSVParallel.processorCount)
+        if !scan.valid {
+            return try readDecoded(CSVEncoding.decodeWindows1252(body, count: count), encoding: "windows-1252")
+        }
+        if scan.nulCount > 0 {
+            // NUL bytes never belong in a text CSV. A few (a stray byte in a CRM export) are
+            // removed with a warning; many mean a binary file, which is an error.
+            let line = CSVEncoding.line(of: scan.firstNul, in: body, count: count)
+            if scan.nulCount * 20 > count {
+                throw malformed("the file contains binary data (NUL bytes, the first on row \(line)); "
+                    + "it does not look like a CSV text file", row: line)
+            }
+            let plural = scan.nulCount == 1 ? "byte" : "bytes"
+            warnings.append(CSVWarning(row: line, message: "removed \(scan.nulCount) NUL \(plural) (0x00) from the file; "
+                + "the first was on row \(line)"))
+            return try readDecoded(CSVEncoding.stripNULs(body, count: count), encoding: encoding)
+        }
+        CSVTrace.mark("utf8", &tt)
+        return try readText(body, end: count)
+    }
+
+    private mutating func readDecoded(_ bytes: [UInt8], encoding: String) throws(CSVError) -> LoadedTable {
+        var next = self
+        next.encoding = encoding
+        next.decoded = true
+        let result: Result<LoadedTable, CSVError> = bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, buffer.count > 0 else {
+                return .failure(malformed("the file is empty", row: 1))
+            }
+            do throws(CSVError) {
+                return .success(try next.read(base, count: buffer.count))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    // MARK: - Structure
+
+    private mutating func readText(_ data: UnsafePointer<UInt8>, end: Int) throws(CSVError) -> LoadedTable {
+        var tt = CSVTrace.now()
+        let delimiter: UInt8
+        if let d = options.delimiter {
+            guard d != CSVByte.quote && d != CSVByte.lf && d != CSVByte.cr && d != 0 else {
+                throw malformed("the delimiter cannot be a quote, a line break or NUL")
+            }
+            delimiter = d
+        } else {
+            delimiter = CSVSniffer.delimiter(data, end: end)
+        }
+
+        // Header: the first non-blank record.
+        var tok = CSVTokenizer(data: data, end: end, delimiter: delimiter, pos: 0)
+        defer { tok.release() }
+        while tok.pos < end && tok.skipBlankLine() {}
+        if tok.pos >= end { throw malformed("the file is empty (it has only empty lines)", row: 1) }
+        let headerLine = tok.line + 1
+        var rawNames: [String] = []
+        while true {
+            tok.next()
+            rawNames.append(String(decoding: UnsafeBufferPointer(start: tok.fieldPtr, count: tok.fieldLen),
+                                   as: UTF8.self))
+            if tok.term != 0 { break }
+        }
+        if tok.unterminatedLine >= 0 {
+            throw malformed("row \(tok.unterminatedLine + 1): the quote that opens field \(rawNames.count) is never closed",
+                            row: tok.unterminatedLine + 1, column: rawNames.count)
+        }
+        let names = cleanNames(rawNames, headerLine: headerLine)
+        let dataStart = tok.pos
+        let dataLine = tok.line + 1
+
+        var forced = [ColumnType?](repeating: nil, count: names.count)
+        for (columnName, type) in options.columnTypes.sorted(by: { $0.key < $1.key }) {
+            guard let index = names.firstIndex(of: columnName) else {
+                throw malformed("cannot read column \"\(columnName)\" as \(type.rawValue): there is no such column "
+                    + "(the columns are \(names.joined(separator: ", ")))")
+            }
+            forced[index] = type
+        }
+        if let time = options.timeColumn, !names.contains(time) {
+            throw malformed("the time column \"\(time)\" does not exist (the columns are \(names.joined(separator: ", ")))")
+        }
+        let separator: CSVNumber.Separator
+        switch options.decimalComma {
+        case true?: separator = .comma
+        case false?: separator = .point
+        case nil: separator = delimiter == CSVByte.semicolon ? .either : .point
+        }
+        let order: CSVTemporal.Order
+        switch options.dateOrder {
+        case .dayFirst?: order = CSVTemporal.dayFirst
+        case .monthFirst?: order = CSVTemporal.monthFirst
+        case nil: order = CSVTemporal.unknownOrder
+        }
+        let settings = CSVParseSettings(delimiter: delimiter, separator: separator, dateOrder: order,
+                                        forced: forced, isCancelled: options.isCancelled)
+
+        // Chunks, parsed in parallel from guessed starts, then verified in order.
+        let bytes = end - dataStart
+        let sampled = CSVSniffer.sample(data, end: end, start: dataStart, delimiter: delimiter, maxRecords: 256)
+        let bytesPerRow = sampled.counts.isEmpty ? 64.0 : max(1.0, Double(sampled.bytes) / Double(sampled.counts.count))
+        var parts = max(1, chunkCount ?? (bytes < (2 << 20) ? 1 : min(CSVParallel.processorCount, 16)))
+        // Chunks stay under 1 GiB so chunk-local row numbers fit 32 bits.
+        parts = max(parts, bytes / (1 << 30) + 1)
+        var starts = [dataStart]
+        starts += CSVSniffer.splitPoints(data, start: dataStart, end: end, parts: parts)
+        var chunks: [CSVChunk] = []
+        for k in 0..<starts.count {
+            let limit = k + 1 < starts.count ? starts[k + 1] : end
+            let estimate = Int(Double(limit - starts[k]) / bytesPerRow * 1.03) + 64
+            chunks.append(CSVChunk(data: data, dataEnd: end, start: starts[k], limit: limit,
+                                   estimatedRows: estimate, settings: settings))
+        }
+        CSVTrace.mark("setup", &tt)
+        let shared = UnsafeSendable(chunks)
+        CSVParallel.forEach(chunks.count) { k in shared.value[k].parse() }
+        CSVTrace.mark("parse", &tt)
+
+        var lineBases: [Int] = []
+        for k in chunks.indices {
+            if k > 0 && chunks[k].start != chunks[k - 1].end { chunks[k].restart(at: chunks[k - 1].end) }
+            lineBases.append(k == 0 ? dataLine : lineBases[k - 1] + chunks[k - 1].lines)
+            if let failure = chunks[k].failure {
+                throw error(failure, lineBase: lineBases[k], names: names, forced: forced)
+            }
+        }
+        try checkCancelled()
+
+        var assembly = CSVAssembly(chunks: chunks, names: names, settings: settings, lineBases: lineBases)
+        try assembly.decideTypes(reader: self)
+        warnings += assembly.warnings
+        try checkCancelled()
+        assembly.rescan()
+        try checkCancelled()
+        CSVTrace.mark("decide+rescan", &tt)
+        let columns = try assembly.buildColumns(reader: self)
+        CSVTrace.mark("build", &tt)
+
+        var shortRows = 0
+        var firstShort = 0
+        var paddedRows = 0
+        var firstPadded = 0
+        for (k, chunk) in chunks.enumerated() {
+            if chunk.shortRows > 0 {
+                if shortRows == 0 { firstShort = lineBases[k] + chunk.firstShortLine }
+                shortRows += chunk.shortRows
+            }
+            if chunk.paddedRows > 0 {
+                if paddedRows == 0 { firstPadded = lineBases[k] + chunk.firstPaddedLine }
+                paddedRows += chunk.paddedRows
+            }
+        }
+        if shortRows > 0 {
+            let what = shortRows == 1 ? "1 row had" : "\(shortRows) rows had"
+            warnings.append(CSVWarning(row: firstShort, message: "\(what) fewer fields than the header "
+                + "(the first is row \(firstShort)); the missing fields are empty"))
+        }
+        if paddedRows > 0 {
+            let what = paddedRows == 1 ? "1 row had" : "\(paddedRows) rows had"
+            warnings.append(CSVWarning(row: firstPadded, message: "\(what) empty fields after the last column "
+                + "(the first is row \(firstPadded)); they were ignored"))
+        }
+
+        let timeColumn = try chooseTimeColumn(columns)
+        let rowCount = chunks.reduce(0) { $0 + $1.rowCount }
+        let table = Table(name: name, columns: columns, rowCount: rowCount, timeColumn: timeColumn)
+        return LoadedTable(table: table, warnings: warnings, delimiter: delimiter, encoding: encoding)
+    }
+
+    func checkCancelled() throws(CSVError) {
+        if let cancelled = options.isCancelled, cancelled() {
+            throw CSVError(kind: .cancelled, path: path, message: "loading \(path) was cancelled")
+        }
+    }
+
+    /// Trims names, names empty ones `column_N`, and suffixes repeats `_2`, `_3`, …
+    private mutating func cleanNames(_ raw: [String], headerLine: Int) -> [String] {
+        var trimmed: [String] = []
+        for (i, name) in raw.enumerated() {
+            let t = CSVFileReader.trim(name)
+            if t.isEmpty {
+                trimmed.append("column_\(i + 1)")
+                warnings.append(CSVWarning(row: headerLine, column: "column_\(i + 1)",
+                                           message: "column \(i + 1) has no name; it is called column_\(i + 1)"))
+            } else {
+                trimmed.append(t)
+            }
+        }
+        let written = Set(trimmed)
+        var used = Set<String>()
+        var result: [String] = []
+        for (i, name) in trimmed.enumerated() {
+            var final = name
+            if used.contains(name) {
+                var k = 2
+                while used.contains("\(name)_\(k)") || written.contains("\(name)_\(k)") { k += 1 }
+                final = "\(name)_\(k)"
+                warnings.append(CSVWarning(row: headerLine, column: final,
+                                           message: "the column name \"\(name)\" is used more than once; "
+                                               + "column \(i + 1) is called \(final)"))
+            }
+            used.insert(final)
+            result.append(final)
+        }
+        return result
+    }
+
+    static func trim(_ s: String) -> String {
+        var scalars = Substring(s).unicodeScalars[...]
+        while let f = scalars.first, f == " " || f == "\t" { scalars.removeFirst() }
+        while let l = scalars.last, l == " " || l == "\t" { scalars.removeLast() }
+        return String(scalars)
+    }
+
+    private func chooseTimeColumn(_ columns: [Column]) throws(CSVError) -> String? {
+        if let wanted = options.timeColumn {
+            guard let column = columns.first(where: { $0.name == wanted }) else {
+                throw malformed("the time column \"\(wanted)\" does not exist")
+            }
+            guard column.type.isTemporal else {
+                throw malformed("the time column \"\(wanted)\" holds \(CSVFileReader.describe(column.type)), "
+                    + "not dates or timestamps")
+            }
+            return wanted
+        }
+        let temporal = columns.filter { $0.type.isTemporal }
+        return temporal.count == 1 ? temporal[0].name : nil
+    }
+
+    static func describe(_ type: ColumnType) -> String {
+        switch type {
+        case .integer: return "whole numbers"
+        case .decimal: return "numbers"
+        case .boolean: return "true/false values"
+        case .date: return "dates"
+        case .timestamp: return "dates with times"
+        case .text: return "text"
+        }
+    }
+
+    static func expectation(_ type: ColumnType) -> String {
+        switch type {
+        case .integer: return "a whole number"
+        case .decimal: return "a number"
+        case .boolean: return "true/false or yes/no"
+        case .date: return "a date"
+        case .timestamp: return "a date and time"
+        case .text: return "text"
+        }
+    }
+
+    static func shorten(_ value: String) -> String {
+        value.count > 40 ? String(value.prefix(37)) + "…" : value
+    }
+
+    func badValue(row: Int, column: Int, names: [String], type: ColumnType, value: String) -> CSVError {
+        malformed("row \(row), column \(names[column]): \"\(CSVFileReader.shorten(value))\" is not "
+            + "\(CSVFileReader.expectation(type)) (the column is read as \(type.rawValue))",
+            row: row, column: column + 1)
+    }
+
+    private func error(_ failure: CSVChunkFailure, lineBase: Int, names: [String], forced: [ColumnType?]) -> CSVError {
+        switch failure {
+        case .extraFields(let line, let fields):
+            let row = lineBase + line
+            return malformed("row \(row) has \(fields) fields, the header has \(names.count)",
+                             row: row, column: names.count + 1)
+        case .unterminatedQuote(let line, let column):
+            let row = lineBase + line
+            return malformed("row \(row): the quote that opens field \(column) is never closed "
+                + "(the file ends inside it)", row: row, column: column)
+        case .badValue(let line, let column, let value):
+            return badValue(row: lineBase + line, column: column, names: names, type: forced[column] ?? .text,
+                            value: value)
+        case .cancelled:
+            return CSVError(kind: .cancelled, path: path, message: "loading \(path) was cancelled")
+        }
+    }
+}

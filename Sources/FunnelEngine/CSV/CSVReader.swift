@@ -1,0 +1,168 @@
+// The CSV reader's public face: options, warnings, errors, and the load/parse entry points.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How to read `01/02/2025`: the 1st of February (day first) or the 2nd of January.
+public enum DateOrder: String, Sendable {
+    case dayFirst, monthFirst
+}
+
+public struct CSVOptions: Sendable {
+    /// nil = sniff among `,` `;` tab `|`.
+    public var delimiter: UInt8? = nil
+    /// nil = decide from the data (and warn when nothing decides it).
+    public var dateOrder: DateOrder? = nil
+    /// Forced types by column name (after header clean-up: trimmed, de-duplicated).
+    public var columnTypes: [String: ColumnType] = [:]
+    /// The column `by month` and friends use; nil = the only date/timestamp column, if one.
+    public var timeColumn: String? = nil
+    /// nil = sniff (only when the delimiter is `;`).
+    public var decimalComma: Bool? = nil
+    /// Polled while loading; when it returns true the load throws `.cancelled`.
+    public var isCancelled: (@Sendable () -> Bool)? = nil
+
+    public init() {}
+}
+
+/// Something an analyst should know about a loaded file that did not stop the load.
+public struct CSVWarning: Sendable, Equatable {
+    /// 1-based physical line of the file (the header is line 1), when one line is meant.
+    public var row: Int?
+    public var column: String?
+    public var message: String
+
+    public init(row: Int? = nil, column: String? = nil, message: String) {
+        self.row = row
+        self.column = column
+        self.message = message
+    }
+}
+
+public struct CSVError: Error, Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case fileNotFound, unreadable, malformed, cancelled
+    }
+
+    public var kind: Kind
+    public var path: String
+    /// 1-based physical line of the file (the header is line 1).
+    public var row: Int?
+    /// 1-based field position.
+    public var column: Int?
+    public var message: String
+
+    public init(kind: Kind, path: String, row: Int? = nil, column: Int? = nil, message: String) {
+        self.kind = kind
+        self.path = path
+        self.row = row
+        self.column = column
+        self.message = message
+    }
+}
+
+public struct LoadedTable: Sendable {
+    public var table: Table
+    public var warnings: [CSVWarning]
+    /// The delimiter used (given or sniffed).
+    public var delimiter: UInt8
+    /// "utf-8", "windows-1252", "utf-16le" or "utf-16be".
+    public var encoding: String
+
+    public init(table: Table, warnings: [CSVWarning], delimiter: UInt8, encoding: String) {
+        self.table = table
+        self.warnings = warnings
+        self.delimiter = delimiter
+        self.encoding = encoding
+    }
+}
+
+public enum CSVReader {
+    /// Reads a CSV file into a typed table (see `CSVOptions` for what is sniffed).
+    public static func load(path: String, name: String, options: CSVOptions = CSVOptions()) throws(CSVError)
+        -> LoadedTable {
+        try load(path: path, name: name, options: options, chunkCount: nil)
+    }
+
+    /// Reads CSV bytes already in memory; `path` is only used in messages.
+    public static func parse(bytes: [UInt8], path: String, name: String, options: CSVOptions = CSVOptions())
+        throws(CSVError) -> LoadedTable {
+        try parse(bytes: bytes, path: path, name: name, options: options, chunkCount: nil)
+    }
+
+    /// `chunkCount` forces how many parallel chunks are parsed (tests); nil = by size and cores.
+    static func parse(bytes: [UInt8], path: String, name: String, options: CSVOptions, chunkCount: Int?)
+        throws(CSVError) -> LoadedTable {
+        let result: Result<LoadedTable, CSVError> = bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, buffer.count > 0 else {
+                return .failure(CSVError(kind: .malformed, path: path, row: 1, message: "the file is empty"))
+            }
+            do throws(CSVError) {
+                var reader = CSVFileReader(path: path, name: name, options: options, chunkCount: chunkCount)
+                return .success(try reader.read(base, count: buffer.count))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    static func load(path: String, name: String, options: CSVOptions, chunkCount: Int?) throws(CSVError)
+        -> LoadedTable {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR {
+                throw CSVError(kind: .fileNotFound, path: path, message: "there is no file at \(path)")
+            }
+            throw CSVError(kind: .unreadable, path: path, message: "cannot open \(path): \(describe(errno: code))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw CSVError(kind: .unreadable, path: path, message: "cannot read \(path): \(describe(errno: errno))")
+        }
+        let mode = info.st_mode & S_IFMT
+        if mode == S_IFDIR {
+            throw CSVError(kind: .unreadable, path: path, message: "\(path) is a folder, not a CSV file")
+        }
+        var reader = CSVFileReader(path: path, name: name, options: options, chunkCount: chunkCount)
+        let size = Int(info.st_size)
+        if mode == S_IFREG && size > 0 {
+            if let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED {
+                defer { munmap(mapped, size) }
+                _ = madvise(mapped, size, MADV_SEQUENTIAL)
+                return try reader.read(mapped.assumingMemoryBound(to: UInt8.self), count: size)
+            }
+        }
+        // Pipes, special files, or mmap refused: read it all.
+        var buffer = RawBuffer<UInt8>(capacity: max(size, 1 << 16) + 1)
+        defer { buffer.release() }
+        while true {
+            if buffer.count == buffer.capacity { buffer.reserve(buffer.capacity * 2) }
+            let got = read(fd, buffer.base.unsafelyUnwrapped + buffer.count, buffer.capacity - buffer.count)
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw CSVError(kind: .unreadable, path: path, message: "cannot read \(path): \(describe(errno: errno))")
+            }
+            if got == 0 { break }
+            buffer.count += got
+        }
+        if buffer.count == 0 {
+            throw CSVError(kind: .malformed, path: path, row: 1, message: "the file is empty")
+        }
+        return try reader.read(UnsafePointer(buffer.base.unsafelyUnwrapped), count: buffer.count)
+    }
+
+    private static func describe(errno code: Int32) -> String {
+        switch code {
+        case EACCES, EPERM: return "permission denied"
+        case EISDIR: return "it is a folder"
+        default:
+            guard let text = strerror(code) else { return "error \(code)" }
+            return String(cString: text)
+        }
+    }
+}

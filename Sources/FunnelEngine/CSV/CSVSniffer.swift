@@ -1,0 +1,108 @@
+// Guesses a file's delimiter, samples record sizes, and picks where parallel chunks start.
+
+enum CSVSniffer {
+    static let candidates: [UInt8] = [CSVByte.comma, CSVByte.semicolon, CSVByte.tab, CSVByte.pipe]
+
+    /// Field counts of up to `maxRecords` records from `start` (blank lines skipped), and the
+    /// bytes they span. Stops after `window` bytes, keeping at least one record.
+    static func sample(_ data: UnsafePointer<UInt8>, end: Int, start: Int, delimiter: UInt8,
+                       maxRecords: Int, window: Int = 1 << 20) -> (counts: [Int], bytes: Int) {
+        var tok = CSVTokenizer(data: data, end: end, delimiter: delimiter, pos: start)
+        defer { tok.release() }
+        var counts: [Int] = []
+        var lastEnd = start
+        while counts.count < maxRecords && tok.pos < end {
+            if tok.skipBlankLine() { continue }
+            if !counts.isEmpty && tok.pos - start > window { break }
+            var fields = 0
+            while true {
+                tok.next()
+                fields += 1
+                if tok.term != 0 { break }
+            }
+            if tok.unterminatedLine >= 0 && !counts.isEmpty { break }
+            counts.append(fields)
+            lastEnd = tok.pos
+        }
+        return (counts, lastEnd - start)
+    }
+
+    /// The candidate whose first ~20 records most consistently have the header's field count
+    /// (at least 2 fields); ties go to more fields, then to the order `, ; tab |`.
+    static func delimiter(_ data: UnsafePointer<UInt8>, end: Int) -> UInt8 {
+        var best = CSVByte.comma
+        var bestScore = -1.0
+        var bestFields = 0
+        for d in candidates {
+            let counts = sample(data, end: end, start: 0, delimiter: d, maxRecords: 20).counts
+            guard let header = counts.first, header >= 2 else { continue }
+            let rest = counts.dropFirst()
+            let score = rest.isEmpty ? 1.0 : Double(rest.filter { $0 == header }.count) / Double(rest.count)
+            if score > bestScore || (score == bestScore && header > bestFields) {
+                best = d
+                bestScore = score
+                bestFields = header
+            }
+        }
+        return best
+    }
+
+    /// Start offsets for chunks 1..<parts of `data[start..<end]`: each just after a line break,
+    /// preferring breaks whose neighbouring lines have an even number of quotes (so probably
+    /// not inside a quoted field). These are guesses; the reader verifies them.
+    static func splitPoints(_ data: UnsafePointer<UInt8>, start: Int, end: Int, parts: Int) -> [Int] {
+        guard parts > 1 else { return [] }
+        var points: [Int] = []
+        var previous = start
+        for k in 1..<parts {
+            let target = start + (end - start) / parts * k
+            guard target > previous, let point = boundary(data, from: target, end: end), point > previous,
+                  point < end else { continue }
+            points.append(point)
+            previous = point
+        }
+        return points
+    }
+
+    private static func nextBreak(_ data: UnsafePointer<UInt8>, from: Int, end: Int) -> Int? {
+        var i = from
+        while i < end {
+            let c = data[i]
+            if c == CSVByte.lf || c == CSVByte.cr { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Offset just after the line break at `i`.
+    private static func after(_ data: UnsafePointer<UInt8>, _ i: Int, end: Int) -> Int {
+        data[i] == CSVByte.cr && i + 1 < end && data[i + 1] == CSVByte.lf ? i + 2 : i + 1
+    }
+
+    private static func quotesEven(_ data: UnsafePointer<UInt8>, from: Int, to: Int) -> Bool {
+        var q = 0
+        var i = from
+        while i < to {
+            if data[i] == CSVByte.quote { q += 1 }
+            i += 1
+        }
+        return q & 1 == 0
+    }
+
+    private static func boundary(_ data: UnsafePointer<UInt8>, from target: Int, end: Int) -> Int? {
+        guard let firstBreak = nextBreak(data, from: target, end: end) else { return nil }
+        let fallback = after(data, firstBreak, end: end)
+        var lineA = fallback
+        for _ in 0..<32 {
+            guard let endA = nextBreak(data, from: lineA, end: end) else { break }
+            let lineB = after(data, endA, end: end)
+            guard lineB < end else { break }
+            let endB = nextBreak(data, from: lineB, end: end) ?? end
+            if quotesEven(data, from: lineA, to: endA) && quotesEven(data, from: lineB, to: endB) {
+                return lineB
+            }
+            lineA = lineB
+        }
+        return fallback
+    }
+}

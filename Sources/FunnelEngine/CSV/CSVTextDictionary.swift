@@ -1,0 +1,185 @@
+// Byte-slice hashing and the per-column string dictionary used while reading text columns.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+enum CSVHash {
+    @inline(__always)
+    static func load64(_ p: UnsafePointer<UInt8>) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+    }
+
+    @inline(__always)
+    static func load32(_ p: UnsafePointer<UInt8>) -> UInt64 {
+        UInt64(UInt32(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt32.self)))
+    }
+
+    @inline(__always)
+    static func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let r = a.multipliedFullWidth(by: b)
+        return r.high ^ r.low
+    }
+
+    /// A fast 32-bit hash of a byte slice (wyhash-style); never reads outside `p[0..<n]`.
+    @inline(__always)
+    static func hash32(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 {
+        let s0: UInt64 = 0xa076_1d64_78bd_642f
+        let s1: UInt64 = 0xe703_7ed1_a0b4_28db
+        let s2: UInt64 = 0x8ebc_6af0_9c88_c6e3
+        var a: UInt64
+        var b: UInt64
+        var seed = s0
+        if n <= 16 {
+            if n >= 8 {
+                a = load64(p)
+                b = load64(p + (n - 8))
+            } else if n >= 4 {
+                a = load32(p)
+                b = load32(p + (n - 4))
+            } else if n > 0 {
+                a = UInt64(p[0]) << 16 | UInt64(p[n >> 1]) << 8 | UInt64(p[n - 1])
+                b = 0
+            } else {
+                a = 0
+                b = 0
+            }
+        } else {
+            var i = 0
+            while n - i > 16 {
+                seed = mix(load64(p + i) ^ s1, load64(p + i + 8) ^ seed)
+                i += 16
+            }
+            a = load64(p + (n - 16))
+            b = load64(p + (n - 8))
+        }
+        let h = mix(s1 ^ UInt64(truncatingIfNeeded: n), mix(a ^ s1, b ^ seed ^ s2))
+        return UInt32(truncatingIfNeeded: h >> 32) ^ UInt32(truncatingIfNeeded: h)
+    }
+}
+
+/// Distinct byte strings in order of first appearance, with an open-addressing hash index.
+/// Entry `i` is `arena[offsets[i] ..< offsets[i + 1]]`. The owner calls `release()`.
+struct CSVTextDictionary {
+    /// 0 = empty; else `hash << 32 | (index + 1)`.
+    private var slots: RawBuffer<UInt64>
+    private var mask: Int
+    private(set) var count = 0
+    private(set) var offsets: RawBuffer<Int>
+    private(set) var hashes: RawBuffer<UInt32>
+    private(set) var arena: RawBuffer<UInt8>
+
+    init(expected: Int = 8) {
+        var size = 16
+        while size < expected * 2 { size <<= 1 }
+        slots = RawBuffer(capacity: size)
+        slots.base.unsafelyUnwrapped.initialize(repeating: 0, count: size)
+        slots.count = size
+        mask = size - 1
+        offsets = RawBuffer(capacity: 16)
+        offsets.append(0)
+        hashes = RawBuffer(capacity: 16)
+        arena = RawBuffer(capacity: 256)
+    }
+
+    mutating func release() {
+        slots.release()
+        offsets.release()
+        hashes.release()
+        arena.release()
+        count = 0
+    }
+
+    @inline(__always)
+    func entry(_ i: Int) -> (UnsafePointer<UInt8>, Int) {
+        let start = offsets[i]
+        return (UnsafePointer(arena.base.unsafelyUnwrapped + start), offsets[i + 1] - start)
+    }
+
+    /// The code of `p[0..<n]`, adding it when new.
+    @inline(__always)
+    mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
+        intern(p, n, hash: CSVHash.hash32(p, n))
+    }
+
+    /// Loads the slot a hash starts at, so that a batch of lookups overlaps its cache misses.
+    @inline(__always)
+    func touch(_ h: UInt32) -> UInt64 {
+        slots.base.unsafelyUnwrapped[Int(h) & mask]
+    }
+
+    /// Makes room for `n` entries in total without rehashing on the way.
+    mutating func reserve(_ n: Int) {
+        while n * 2 > mask + 1 { rehash() }
+        offsets.reserve(n + 1)
+        hashes.reserve(n)
+    }
+
+    @inline(__always)
+    static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        if n >= 8 && n <= 16 {
+            return CSVHash.load64(a) == CSVHash.load64(b)
+                && CSVHash.load64(a + (n - 8)) == CSVHash.load64(b + (n - 8))
+        }
+        if n >= 4 && n < 8 {
+            return CSVHash.load32(a) == CSVHash.load32(b)
+                && CSVHash.load32(a + (n - 4)) == CSVHash.load32(b + (n - 4))
+        }
+        if n < 4 {
+            var i = 0
+            while i < n {
+                if a[i] != b[i] { return false }
+                i += 1
+            }
+            return true
+        }
+        return memcmp(a, b, n) == 0
+    }
+
+    mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt32) -> Int32 {
+        let s = slots.base.unsafelyUnwrapped
+        var i = Int(h) & mask
+        while true {
+            let e = s[i]
+            if e == 0 { break }
+            if UInt32(truncatingIfNeeded: e >> 32) == h {
+                let idx = Int(truncatingIfNeeded: e & 0xffff_ffff) - 1
+                let start = offsets[idx]
+                if offsets[idx + 1] - start == n
+                    && CSVTextDictionary.equal(UnsafePointer(arena.base.unsafelyUnwrapped + start), p, n) {
+                    return Int32(truncatingIfNeeded: idx)
+                }
+            }
+            i = (i + 1) & mask
+        }
+        let idx = count
+        s[i] = UInt64(h) << 32 | UInt64(idx + 1)
+        arena.append(contentsOf: p, count: n)
+        offsets.append(arena.count)
+        hashes.append(h)
+        count += 1
+        if count * 2 > mask + 1 { rehash() }
+        return Int32(truncatingIfNeeded: idx)
+    }
+
+    @inline(never)
+    private mutating func rehash() {
+        let newSize = (mask + 1) * 2
+        var newSlots = RawBuffer<UInt64>(capacity: newSize)
+        let ns = newSlots.base.unsafelyUnwrapped
+        ns.initialize(repeating: 0, count: newSize)
+        newSlots.count = newSize
+        let newMask = newSize - 1
+        let hs = hashes.base.unsafelyUnwrapped
+        for idx in 0..<count {
+            let h = hs[idx]
+            var i = Int(h) & newMask
+            while ns[i] != 0 { i = (i + 1) & newMask }
+            ns[i] = UInt64(h) << 32 | UInt64(idx + 1)
+        }
+        slots.release()
+        slots = newSlots
+        mask = newMask
+    }
+}

@@ -1,0 +1,212 @@
+// Splits CSV bytes into fields: quotes, doubled quotes, and LF / CRLF / lone-CR line breaks.
+
+enum CSVByte {
+    static let lf: UInt8 = 0x0A
+    static let cr: UInt8 = 0x0D
+    static let quote: UInt8 = 0x22
+    static let space: UInt8 = 0x20
+    static let tab: UInt8 = 0x09
+    static let comma: UInt8 = 0x2C
+    static let semicolon: UInt8 = 0x3B
+    static let pipe: UInt8 = 0x7C
+    static let point: UInt8 = 0x2E
+}
+
+/// Reads one field at a time from `data[pos..<end]`.
+///
+/// Quoting follows RFC 4180 and forgives what spreadsheets and hand edits produce:
+/// spaces before an opening quote are skipped, text after a closing quote is kept (spaces
+/// there are dropped), and a quote inside an unquoted field is an ordinary character.
+/// `line` counts the line breaks consumed, including those inside quoted fields.
+struct CSVTokenizer {
+    let data: UnsafePointer<UInt8>
+    let end: Int
+    let delimiter: UInt8
+    var pos: Int
+    var line = 0
+    /// Holds a field's text when it had to be unescaped.
+    var scratch = RawBuffer<UInt8>()
+    var fieldPtr: UnsafePointer<UInt8>
+    var fieldLen = 0
+    /// What ended the last field: 0 a delimiter, 1 a line break, 2 the end of the input.
+    var term: UInt8 = 0
+    /// Set when the input ended inside quotes: the line where the quote opened.
+    var unterminatedLine = -1
+
+    init(data: UnsafePointer<UInt8>, end: Int, delimiter: UInt8, pos: Int) {
+        self.data = data
+        self.end = end
+        self.delimiter = delimiter
+        self.pos = pos
+        fieldPtr = data
+    }
+
+    mutating func release() { scratch.release() }
+
+    /// True when `data[pos]` starts a line break (a blank line when at a record start).
+    @inline(__always)
+    mutating func skipBlankLine() -> Bool {
+        let c = data[pos]
+        if c == CSVByte.lf {
+            pos += 1
+            line += 1
+            return true
+        }
+        if c == CSVByte.cr {
+            pos += (pos + 1 < end && data[pos + 1] == CSVByte.lf) ? 2 : 1
+            line += 1
+            return true
+        }
+        return false
+    }
+
+    /// Scans the next field and leaves it in `fieldPtr`/`fieldLen`, with `term` saying what ended it.
+    @inline(__always)
+    mutating func next() {
+        let p = data
+        var i = pos
+        if i >= end {
+            fieldPtr = p + end
+            fieldLen = 0
+            term = 2
+            return
+        }
+        let first = p[i]
+        if first == CSVByte.quote {
+            scanQuoted(i)
+            return
+        }
+        if first == CSVByte.space, startsQuotedAfterSpaces(i) {
+            return
+        }
+        let start = i
+        let d = delimiter
+        // Eight bytes at a time while none can end the field: a byte below 0x0E (LF, CR and a
+        // few control characters) or the delimiter. The lowest flagged byte is always exact.
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let dpat = ones &* UInt64(d)
+        let lows = ones &* 0x0E
+        while i + 8 <= end {
+            let w = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+            let x = w ^ dpat
+            let m = ((w &- lows) | (x &- ones)) & ~(w & x) & highs
+            // `~(w & x)` is a superset filter; confirm below byte by byte.
+            if m == 0 {
+                i += 8
+                continue
+            }
+            i += m.trailingZeroBitCount >> 3
+            let c = p[i]
+            if c == d || c == CSVByte.lf || c == CSVByte.cr { break }
+            i += 1
+        }
+        while i < end {
+            let c = p[i]
+            if c == d || c == CSVByte.lf || c == CSVByte.cr { break }
+            i += 1
+        }
+        fieldPtr = p + start
+        fieldLen = i - start
+        finishField(at: i)
+    }
+
+    /// Consumes the delimiter or line break at `i` (or notes the end of input).
+    @inline(__always)
+    private mutating func finishField(at i: Int) {
+        if i >= end {
+            pos = end
+            term = 2
+            return
+        }
+        let c = data[i]
+        if c == delimiter {
+            pos = i + 1
+            term = 0
+        } else {
+            pos = (c == CSVByte.cr && i + 1 < end && data[i + 1] == CSVByte.lf) ? i + 2 : i + 1
+            line += 1
+            term = 1
+        }
+    }
+
+    @inline(never)
+    private mutating func startsQuotedAfterSpaces(_ i: Int) -> Bool {
+        var j = i
+        while j < end && data[j] == CSVByte.space { j += 1 }
+        if j < end && data[j] == CSVByte.quote && delimiter != CSVByte.space {
+            scanQuoted(j)
+            return true
+        }
+        return false
+    }
+
+    @inline(never)
+    private mutating func scanQuoted(_ q: Int) {
+        let p = data
+        let openLine = line
+        var i = q + 1
+        var segment = i
+        var copying = false
+        scratch.count = 0
+        while true {
+            while i < end {
+                let c = p[i]
+                if c == CSVByte.quote { break }
+                if c == CSVByte.lf {
+                    line += 1
+                } else if c == CSVByte.cr && !(i + 1 < end && p[i + 1] == CSVByte.lf) {
+                    line += 1
+                }
+                i += 1
+            }
+            if i >= end {
+                unterminatedLine = openLine
+                if copying {
+                    scratch.append(contentsOf: p + segment, count: end - segment)
+                    fieldPtr = UnsafePointer(scratch.base ?? UnsafeMutablePointer(mutating: p))
+                    fieldLen = scratch.count
+                } else {
+                    fieldPtr = p + segment
+                    fieldLen = end - segment
+                }
+                pos = end
+                term = 2
+                return
+            }
+            if i + 1 < end && p[i + 1] == CSVByte.quote {
+                scratch.append(contentsOf: p + segment, count: i + 1 - segment)
+                copying = true
+                i += 2
+                segment = i
+                continue
+            }
+            break
+        }
+        let closing = i
+        // Text after the closing quote, up to the delimiter or line break.
+        var j = closing + 1
+        var trailingText = false
+        while j < end {
+            let c = p[j]
+            if c == delimiter || c == CSVByte.lf || c == CSVByte.cr { break }
+            if c != CSVByte.space && c != CSVByte.tab { trailingText = true }
+            j += 1
+        }
+        if trailingText {
+            scratch.append(contentsOf: p + segment, count: closing - segment)
+            scratch.append(contentsOf: p + closing + 1, count: j - closing - 1)
+            copying = true
+        } else if copying {
+            scratch.append(contentsOf: p + segment, count: closing - segment)
+        }
+        if copying && scratch.count > 0 {
+            fieldPtr = UnsafePointer(scratch.base.unsafelyUnwrapped)
+            fieldLen = scratch.count
+        } else {
+            fieldPtr = p + segment
+            fieldLen = copying ? 0 : closing - segment
+        }
+        finishField(at: j)
+    }
+}

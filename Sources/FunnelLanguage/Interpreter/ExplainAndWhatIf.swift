@@ -1,0 +1,121 @@
+import FunnelAnalytics
+import FunnelEngine
+import FunnelRender
+
+/// `explain` (what each clause of a rule or stage removes) and `what if` (a funnel with a rule
+/// changed, beside the current one).
+extension Interpreter {
+    /// The clauses of a condition joined by `and`, with rules expanded into their own clauses.
+    func clauses(of condition: Expr, session: Session, seen: [String] = []) -> [Expr] {
+        switch condition.kind {
+        case .binary(.and, let a, let b):
+            return clauses(of: a, session: session, seen: seen) + clauses(of: b, session: session, seen: seen)
+        case .name(let n):
+            if let rule = session.rules[n], !seen.contains(n) { return clauses(of: rule.condition, session: session, seen: seen + [n]) }
+            return [condition]
+        default:
+            return [condition]
+        }
+    }
+
+    func explainRule(_ name: String, table tableName: String?, session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable {
+        guard let rule = session.rules[name] else {
+            throw Diagnostic.error("unknown rule '\(name)'", at: range, suggestion: Suggestion.nearest(to: name, in: session.ruleOrder + session.funnelOrder))
+        }
+        let view: TableValue
+        if let tableName {
+            guard let t = session.tables[tableName] else {
+                throw Diagnostic.error("unknown table '\(tableName)'", at: range, suggestion: Suggestion.nearest(to: tableName, in: session.tableOrder))
+            }
+            view = t
+        } else {
+            // The table the rule is about: the one (loaded) table that has every column it names.
+            let names = Set(Cycles.names(in: rule.condition)).union(clauses(of: rule.condition, session: session).flatMap { Cycles.names(in: $0) })
+            let columnNames = names.filter { session.rules[$0] == nil && session.scalars[$0] == nil && session.kpis[$0] == nil }
+            let candidates = session.tableOrder.filter { t in
+                guard let table = session.tables[t], table.sourceName == t else { return false }
+                let evaluator = RowEvaluator(session: session, view: table, context: context)
+                return columnNames.allSatisfy { table.table.column(named: $0) != nil || ((try? evaluator.linkedColumn($0)) ?? nil) != nil }
+            }
+            guard candidates.count == 1, let only = candidates.first, let t = session.tables[only] else {
+                throw Diagnostic.error(candidates.isEmpty ? "no table has all the columns rule '\(name)' uses" : "rule '\(name)' fits several tables: \(candidates.joined(separator: ", "))",
+                                       at: range, notes: ["say which: explain \(name) on \(candidates.first ?? "leads")"])
+            }
+            view = t
+        }
+        return try explainClauses(clauses(of: rule.condition, session: session).map { (nil, $0) }, view: view, start: view.selection, title: "explain \(name) on \(view.sourceName)", session: session)
+    }
+
+    func explainStage(_ funnelName: String, stage: String, session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable {
+        let definition = try funnel(named: funnelName, session: session, range: range)
+        let evaluation = try evaluateFunnel(definition, session: session)
+        guard let k = evaluation.rowStageIndex(stage), let stageSyntax = definition.syntax.stages.first(where: { $0.name == stage }) else {
+            throw Diagnostic.error("unknown stage '\(stage)' in \(funnelName)", at: range, suggestion: Suggestion.nearest(to: stage, in: evaluation.stageNames))
+        }
+        var start = evaluation.view.selection
+        var title = "explain \(funnelName).\(stage)"
+        if k > 0 {
+            var previous: Selection = []
+            forEachRow(evaluation.view.selection, evaluation.view.table.rowCount) { r in if evaluation.reach.reached[k - 1][r] { previous.append(Int32(r)) } }
+            start = previous
+            title += " (from the \(Format.count(previous.count)) rows that reached \(evaluation.rowStageNames[k - 1]))"
+        }
+        var list: [(String?, Expr)] = []
+        if let at = stageSyntax.at { list.append(("\(at) is not null", Expr(.isNull(Expr(.name(at), stageSyntax.range), negated: true), stageSyntax.range))) }
+        if let condition = stageSyntax.condition { list += clauses(of: condition, session: session).map { (nil, $0) } }
+        var table = try explainClauses(list, view: evaluation.view, start: start, title: title, session: session)
+        let reached = evaluation.reach.count(k)
+        table.footnotes.append("\(Format.count(reached)) rows reached \(stage) (rows whose \(stage) time is before the previous stage's, or outside the window, do not count)")
+        return table
+    }
+
+    private func explainClauses(_ clauses: [(label: String?, expr: Expr)], view: TableValue, start: Selection?, title: String, session: Session) throws(Diagnostic) -> ResultTable {
+        let evaluator = RowEvaluator(session: session, view: view, context: context)
+        var current = start
+        var rows: [[Value]] = []
+        let startCount = current?.count ?? view.table.rowCount
+        rows.append([.text("(start)"), .decimal(Double(startCount)), .null, .null])
+        for (label, clause) in clauses {
+            let before = current?.count ?? view.table.rowCount
+            let kept = try evaluator.filter(clause, selection: current)
+            // Rows removed because the clause was null (a value was empty), not false.
+            let truth = try evaluator.evaluate(clause, selection: current)
+            var nullRemoved = 0
+            if case .vector(let column) = truth, let validity = column.validity {
+                forEachRow(current, view.table.rowCount) { r in if !validity.isValid(r) { nullRemoved += 1 } }
+            } else if case .scalar(.null) = truth {
+                nullRemoved = before
+            }
+            rows.append([.text(label ?? Interpreter.shortLabel(clause.range.file.slice(clause.range))), .decimal(Double(kept.count)),
+                         .decimal(Double(before - kept.count)), .decimal(Double(nullRemoved))])
+            current = kept
+        }
+        return ResultTable(title: title, table: Results.rows(rows, names: ["clause", "kept", "removed", "removed (empty value)"]),
+                           formats: [nil, .number, .number, .number])
+    }
+
+    func whatIf(rule: String, condition: Expr, funnelName: String, statement: Statement, session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable {
+        guard session.rules[rule] != nil else {
+            throw Diagnostic.error("unknown rule '\(rule)'", at: range, suggestion: Suggestion.nearest(to: rule, in: session.ruleOrder))
+        }
+        let definition = try funnel(named: funnelName, session: session, range: range)
+        let current = try totals(try evaluateFunnel(definition, session: session), session: session)
+        var changed = session
+        changed.rules[rule] = RuleDefinition(name: rule, condition: condition, source: statement)
+        if let cycle = Cycles.find(start: rule, edges: { r in changed.rules[r].map { Cycles.names(in: $0.condition).filter { changed.rules[$0] != nil } } ?? [] }) {
+            throw Diagnostic.error("the changed rule makes a cycle: \(cycle.joined(separator: " → "))", at: condition.range)
+        }
+        let alternative = try totals(try evaluateFunnel(definition, session: changed), session: changed)
+        var rows: [[Value]] = []
+        for k in current.stages.indices {
+            let delta = alternative.counts[k] - current.counts[k]
+            rows.append([.text(current.stages[k]), .decimal(current.counts[k]), current.stepRate(k).map { .decimal($0) } ?? .null,
+                         .decimal(alternative.counts[k]), alternative.stepRate(k).map { .decimal($0) } ?? .null,
+                         .decimal(delta), current.counts[k] != 0 ? .decimal(delta / current.counts[k]) : .null])
+        }
+        let text = Interpreter.shortLabel(condition.range.file.slice(condition.range))
+        return ResultTable(title: "what if \(rule) = \(text) in \(funnelName) (nothing is redefined)",
+                           table: Results.rows(rows, names: ["stage", "now", "step now", "what if", "step what if", "change", "change %"]),
+                           formats: [nil, .number, .percent, .number, .percent, .number, .percent])
+    }
+}

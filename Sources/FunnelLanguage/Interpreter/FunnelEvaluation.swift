@@ -1,0 +1,146 @@
+import FunnelAnalytics
+import FunnelEngine
+
+/// A funnel's stages evaluated over its table: leading count-only stages (formulas over other
+/// tables) and row stages (who reached what, when).
+struct FunnelEvaluation {
+    var definition: FunnelDefinition
+    var view: TableValue
+    /// Count-only stages, in order, before the row stages.
+    var countStages: [(name: String, formula: Expr)]
+    var rowStageNames: [String]
+    var times: [[Int64]?]
+    var reach: Reach
+
+    var stageNames: [String] { countStages.map(\.name) + rowStageNames }
+    var name: String { definition.syntax.name }
+
+    func stageIndex(_ name: String) -> Int? { stageNames.firstIndex(of: name) }
+    func rowStageIndex(_ name: String) -> Int? { rowStageNames.firstIndex(of: name) }
+}
+
+extension Interpreter {
+    func funnel(named name: String, session: Session, range: SourceRange) throws(Diagnostic) -> FunnelDefinition {
+        guard let definition = session.funnels[name] else {
+            throw Diagnostic.error("unknown funnel '\(name)'", at: range, suggestion: Suggestion.nearest(to: name, in: session.funnelOrder),
+                                   notes: session.funnelOrder.isEmpty ? ["define one: funnel inbound on leads { leads at created_at … }"] : [])
+        }
+        return definition
+    }
+
+    /// Checks a funnel definition when it is made, so that mistakes show where they were written.
+    func validate(_ syntax: FunnelSyntax, session: Session, range: SourceRange) throws(Diagnostic) {
+        guard let view = session.tables[syntax.table] else {
+            throw Diagnostic.error("unknown table '\(syntax.table)'", at: range, suggestion: Suggestion.nearest(to: syntax.table, in: session.tableOrder))
+        }
+        guard syntax.stages.contains(where: { $0.count == nil }) else {
+            throw Diagnostic.error("a funnel needs at least one stage of \(syntax.table) rows (leads at created_at)", at: range)
+        }
+        var names = Set<String>()
+        var sawRowStage = false
+        for stage in syntax.stages {
+            if !names.insert(stage.name).inserted { throw Diagnostic.error("stage '\(stage.name)' appears twice", at: stage.range) }
+            if stage.count != nil && sawRowStage {
+                throw Diagnostic.error("a count-only stage (\(stage.name) = …) must come before the stages of \(syntax.table) rows", at: stage.range)
+            }
+            if stage.count == nil { sawRowStage = true }
+            if let at = stage.at {
+                let evaluator = RowEvaluator(session: session, view: view, context: context)
+                let column = try evaluator.evaluate(Expr(.name(at), stage.range), selection: [])
+                guard column.type?.isTemporal == true else {
+                    throw Diagnostic.error("'\(at)' is \(VectorOps.describe(column.type)); `at` needs a date or timestamp column", at: stage.range)
+                }
+            }
+        }
+        for target in syntax.targets {
+            for n in [target.to] + (target.from.map { [$0] } ?? []) where !names.contains(n) {
+                throw Diagnostic.error("unknown stage '\(n)' in the target", at: target.range, suggestion: Suggestion.nearest(to: n, in: Array(names)))
+            }
+        }
+    }
+
+    func evaluateFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue? = nil) throws(Diagnostic) -> FunnelEvaluation {
+        let syntax = definition.syntax
+        guard let base = session.tables[syntax.table] else {
+            throw Diagnostic.error("unknown table '\(syntax.table)'", at: definition.source.range)
+        }
+        let view = override ?? base
+        let evaluator = RowEvaluator(session: session, view: view, context: context)
+        let rowCount = view.table.rowCount
+        var countStages: [(String, Expr)] = []
+        var stages: [StageData] = []
+        var names: [String] = []
+        var times: [[Int64]?] = []
+        for stage in syntax.stages {
+            try context.checkCancelled()
+            if let count = stage.count {
+                countStages.append((stage.name, count))
+                continue
+            }
+            var eligible = [Bool](repeating: false, count: rowCount)
+            var stageTimes: [Int64]? = nil
+            var rows = view.selection
+            if let at = stage.at {
+                let column = VectorOps.materialize(try evaluator.evaluate(Expr(.name(at), stage.range), selection: view.selection), rowCount: rowCount)
+                guard let seconds = VectorOps.seconds(column, view.selection) else {
+                    throw Diagnostic.error("'\(at)' is \(VectorOps.describe(column.type)); `at` needs a date or timestamp column", at: stage.range)
+                }
+                stageTimes = seconds
+                if let validity = column.validity {
+                    var kept: Selection = []
+                    forEachRow(view.selection, rowCount) { r in if validity.isValid(r) { kept.append(Int32(r)) } }
+                    rows = kept
+                }
+            }
+            if let condition = stage.condition {
+                rows = try evaluator.filter(condition, selection: rows)
+            }
+            if let rows {
+                for r in rows { eligible[Int(r)] = true }
+            } else {
+                for r in 0..<rowCount { eligible[r] = true }
+            }
+            stages.append(StageData(name: stage.name, times: stageTimes, eligible: eligible, optional: stage.optional))
+            names.append(stage.name)
+            times.append(stageTimes)
+        }
+        var window: Int64? = nil
+        if let w = syntax.window {
+            guard case .scalar(let v, _, _) = try evaluate(w, session: session, baseDirectory: "."), let days = v.number, days >= 0, days < 1e7 else {
+                throw Diagnostic.error("the window must be a duration such as 90 days", at: w.range)
+            }
+            window = Int64(days * 86_400)
+        }
+        let reach = FunnelReach.compute(FunnelData(rowCount: rowCount, selection: view.selection, stages: stages, window: window))
+        return FunnelEvaluation(definition: definition, view: view, countStages: countStages, rowStageNames: names, times: times, reach: reach)
+    }
+
+    /// The counts of every stage: count-only stages from their formulas, row stages from reach.
+    func totals(_ evaluation: FunnelEvaluation, session: Session) throws(Diagnostic) -> FunnelCounts {
+        var counts: [Double] = []
+        let aggregation = Aggregation(session: session, context: context)
+        for (_, formula) in evaluation.countStages {
+            let sliced = try aggregation.evaluate([formula], by: [], defaultTable: nil)
+            counts.append(sliced.values.first?.first?.number ?? 0)
+        }
+        for k in 0..<evaluation.reach.stageCount { counts.append(Double(evaluation.reach.count(k))) }
+        return FunnelCounts(stages: evaluation.stageNames, counts: counts)
+    }
+
+    /// The target of each step (index = later stage), from `target b/a >= x` lines.
+    func stepTargets(_ evaluation: FunnelEvaluation, session: Session) throws(Diagnostic) -> [Int: (BinaryOperator, Double, from: Int)] {
+        var out: [Int: (BinaryOperator, Double, from: Int)] = [:]
+        for target in evaluation.definition.syntax.targets {
+            guard let to = evaluation.stageIndex(target.to) else { continue }
+            let from = target.from.flatMap { evaluation.stageIndex($0) } ?? (to - 1)
+            guard from >= 0, from < to else {
+                throw Diagnostic.error("a target goes from an earlier stage to a later one (target mqls/leads >= 20%)", at: target.range)
+            }
+            guard case .scalar(let v, _, _) = try evaluate(target.value, session: session, baseDirectory: "."), let rate = v.number else {
+                throw Diagnostic.error("a target is a rate such as 20%", at: target.value.range)
+            }
+            out[to] = (target.comparison, rate, from)
+        }
+        return out
+    }
+}

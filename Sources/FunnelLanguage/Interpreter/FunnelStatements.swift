@@ -1,0 +1,364 @@
+import FunnelAnalytics
+import FunnelEngine
+import FunnelRender
+
+/// The funnel statements: showing a funnel, its breakdowns, velocity, bottleneck, decay, health,
+/// explain, what-if and planning. Formulas are in docs/metrics.md.
+extension Interpreter {
+    // MARK: Showing
+
+    /// `F` alone: count, step and overall conversion, drop-off, a bar, and targets.
+    func funnelTable(_ evaluation: FunnelEvaluation, session: Session, title: String? = nil) throws(Diagnostic) -> ResultTable {
+        let counts = try totals(evaluation, session: session)
+        let targets = try stepTargets(evaluation, session: session)
+        var rows: [[Value]] = []
+        let first = counts.counts.first ?? 0
+        for k in counts.stages.indices {
+            var row: [Value] = [.text(counts.stages[k]), .decimal(counts.counts[k])]
+            row.append(counts.stepRate(k).map { .decimal($0) } ?? .null)
+            row.append(counts.overallRate(k).map { .decimal($0) } ?? .null)
+            row.append(counts.dropOff(k).map { .decimal($0) } ?? .null)
+            row.append(first > 0 ? .decimal(counts.counts[k] / (counts.counts.max() ?? 1)) : .null)
+            if !targets.isEmpty {
+                if let (op, rate, from) = targets[k] {
+                    let actual = counts.rate(from: from, to: k)
+                    let met = actual.map { VectorOps.holds(op, $0, rate) }
+                    let label = (from == k - 1 ? "" : "from \(counts.stages[from]) ") + "\(op.rawValue) \(ValueFormatter.format(.decimal(rate), as: .percent))"
+                    row.append(.text(label + (met.map { $0 ? ": met" : ": missed" } ?? ": —")))
+                } else {
+                    row.append(.null)
+                }
+            }
+            rows.append(row)
+        }
+        var names = ["stage", "count", "step", "overall", "drop-off", ""]
+        var formats: [DisplayFormat?] = [nil, .number, .percent, .percent, .number, .bar]
+        if !targets.isEmpty { names.append("target"); formats.append(nil) }
+        let table = Results.rows(rows, names: names)
+        var footnotes: [String] = []
+        if evaluation.view.selection != nil { footnotes.append("\(Format.count(evaluation.view.rowCount)) of \(Format.count(evaluation.view.table.rowCount)) \(evaluation.definition.syntax.table) rows") }
+        return ResultTable(title: title ?? "\(evaluation.name) on \(evaluation.definition.syntax.table)", table: table, formats: formats, footnotes: footnotes)
+    }
+
+    /// `F by key`: one row per value of the key (taken from the funnel's table), counts and step rates, the worst step named.
+    func funnelBreakdown(_ evaluation: FunnelEvaluation, keys: [Expr], session: Session) throws(Diagnostic) -> ResultTable {
+        let aggregation = Aggregation(session: session, context: context)
+        let dimensions = keys.map { expr -> Aggregation.Dimension in
+            if case .name(let n) = expr.kind { return Aggregation.Dimension(expr: expr, name: n, period: nil) }
+            return Aggregation.Dimension(expr: expr, name: expr.range.file.slice(expr.range), period: nil)
+        }
+        let periods = dimensions.compactMap { d -> DateUnit? in
+            if case .name(let n) = d.expr.kind, evaluation.view.table.column(named: n) == nil { return Aggregation.periodNames[n] }
+            return nil
+        }
+        var keyTuples: [[Value]] = []
+        var rowCounts: [[Value]: [Int]] = [:]
+        var notes: [String] = []
+        if keys.count == 1, let unit = periods.first {
+            // Each stage counts in the period its own time falls in.
+            let byPeriod = FunnelGrouping.countsByPeriod(evaluation.reach, times: evaluation.times, unit: unit)
+            for (start, counts) in byPeriod { rowCounts[[.date(Int32(start))]] = counts }
+            if let first = byPeriod.keys.min(), let last = byPeriod.keys.max() {
+                for start in Periods.range(from: first, through: last, unit: unit) where rowCounts[[.date(Int32(start))]] == nil {
+                    rowCounts[[.date(Int32(start))]] = [Int](repeating: 0, count: evaluation.reach.stageCount)
+                }
+            }
+            if evaluation.times.contains(where: { $0 == nil }) {
+                notes.append("stages without `at` are counted in no period")
+            }
+        } else {
+            let (grouping, _, _) = try aggregation.group(view: evaluation.view, dimensions: dimensions, range: keys[0].range)
+            let counts = FunnelGrouping.counts(evaluation.reach, grouping: grouping)
+            for g in 0..<grouping.groupCount { rowCounts[grouping.keys.map { $0.value(at: g) }] = counts[g] }
+        }
+        // Count-only stages sliced by the same keys in their own tables.
+        var countStageValues: [[[Value]: Value]] = []
+        for (_, formula) in evaluation.countStages {
+            let sliced = try aggregation.evaluate([formula], by: keys, defaultTable: nil)
+            var map: [[Value]: Value] = [:]
+            for (i, row) in sliced.values.enumerated() {
+                var key = sliced.keyColumns.map { $0.value(at: i) }
+                if let unit = periods.first, keys.count == 1, case .text(let label) = key[0], let p = Period.parse(label.replacingDashQ()) {
+                    key = [.date(Int32(Periods.start(ofDay: p.start, unit: unit)))]
+                }
+                map[key] = row.first ?? .null
+            }
+            countStageValues.append(map)
+        }
+        keyTuples = Array(rowCounts.keys).sorted(by: KeyOrder.less)
+        let overall = try totals(evaluation, session: session)
+        let stageNames = evaluation.stageNames
+        var rows: [[Value]] = []
+        for key in keyTuples {
+            var counts: [Double] = countStageValues.map { $0[key]?.number ?? 0 }
+            counts += (rowCounts[key] ?? []).map(Double.init)
+            let funnel = FunnelCounts(stages: stageNames, counts: counts)
+            var row: [Value] = keys.count == 1 && !periods.isEmpty ? [PeriodLabels.label(key[0], unit: periods[0])] : key
+            row += counts.map { .decimal($0) }
+            for k in 1..<max(1, stageNames.count) { row.append(funnel.stepRate(k).map { .decimal($0) } ?? .null) }
+            row.append(funnel.worstStep(comparedWith: overall).map { .text("\(stageNames[$0 - 1])→\(stageNames[$0])") } ?? .null)
+            rows.append(row)
+        }
+        var names = dimensions.map(\.name) + stageNames
+        var formats: [DisplayFormat?] = Array(repeating: nil, count: dimensions.count) + Array(repeating: .number, count: stageNames.count)
+        for k in 1..<max(1, stageNames.count) { names.append("\(stageNames[k])/\(stageNames[k - 1])"); formats.append(.percent) }
+        names.append("worst step")
+        formats.append(nil)
+        return ResultTable(title: "\(evaluation.name) by \(dimensions.map(\.name).joined(separator: ", "))", table: Results.rows(rows, names: names), formats: formats, footnotes: notes)
+    }
+
+    /// `F cohort by month`: rows grouped by when they entered, followed through every stage.
+    func funnelCohorts(_ evaluation: FunnelEvaluation, keys: [Expr]) throws(Diagnostic) -> ResultTable {
+        guard keys.count == 1, case .name(let n) = keys[0].kind, let unit = Aggregation.periodNames[n] else {
+            throw Diagnostic.error("cohorts are by a period: cohort by month (or week, quarter, year)", at: keys.first?.range ?? evaluation.definition.source.range)
+        }
+        let cohorts = FunnelGrouping.cohorts(evaluation.reach, times: evaluation.times, unit: unit)
+        guard let first = cohorts.keys.min(), let last = cohorts.keys.max() else {
+            return ResultTable(title: "\(evaluation.name) cohorts by \(n)", table: Results.rows([], names: [n] + evaluation.rowStageNames), footnotes: ["no row has a time for its first stage"])
+        }
+        let names = evaluation.rowStageNames
+        var rows: [[Value]] = []
+        for start in Periods.range(from: first, through: last, unit: unit) {
+            let counts = (cohorts[start] ?? [Int](repeating: 0, count: names.count)).map(Double.init)
+            let funnel = FunnelCounts(stages: names, counts: counts)
+            var row: [Value] = [PeriodLabels.label(.date(Int32(start)), unit: unit)]
+            row += counts.map { .decimal($0) }
+            row.append(funnel.overallRate(names.count - 1).map { .decimal($0) } ?? .null)
+            rows.append(row)
+        }
+        let columns = [n] + names + ["\(names.last ?? "")/\(names.first ?? "")"]
+        let formats: [DisplayFormat?] = [nil] + Array(repeating: .number, count: names.count) + [.percent]
+        return ResultTable(title: "\(evaluation.name): cohorts by \(n) of entry", table: Results.rows(rows, names: columns), formats: formats,
+                           footnotes: ["young cohorts have had less time to convert"])
+    }
+
+    // MARK: Velocity
+
+    func velocityTable(_ evaluation: FunnelEvaluation, keys: [Expr], session: Session) throws(Diagnostic) -> ResultTable {
+        let names = evaluation.rowStageNames
+        var groupRows: [([Value], ((Int) -> Bool)?)] = [([], nil)]
+        var dimensionNames: [String] = []
+        if !keys.isEmpty {
+            let aggregation = Aggregation(session: session, context: context)
+            let dimensions = keys.map { expr -> Aggregation.Dimension in
+                if case .name(let n) = expr.kind { return Aggregation.Dimension(expr: expr, name: n, period: nil) }
+                return Aggregation.Dimension(expr: expr, name: expr.range.file.slice(expr.range), period: nil)
+            }
+            let (grouping, resolved, _) = try aggregation.group(view: evaluation.view, dimensions: dimensions, range: keys[0].range)
+            dimensionNames = resolved.map(\.name)
+            groupRows = (0..<grouping.groupCount).map { g in
+                let key = zip(grouping.keys, resolved).map { column, dimension in
+                    dimension.period.map { PeriodLabels.label(column.value(at: g), unit: $0) } ?? column.value(at: g)
+                }
+                let groupOfRow = grouping.groupOfRow
+                return (key, { r in r < groupOfRow.count && Int(groupOfRow[r]) == g })
+            }
+        }
+        var rows: [[Value]] = []
+        for (key, filter) in groupRows {
+            let (steps, endToEnd) = Velocity.durations(evaluation.reach, times: evaluation.times, rowsIn: filter)
+            var entries: [(String, DurationSummary)] = []
+            for k in 1..<max(1, names.count) where evaluation.times[k] != nil {
+                entries.append(("\(names[k - 1])→\(names[k])", DurationSummary.of(steps[k])))
+            }
+            if names.count > 1 { entries.append(("\(names.first ?? "")→\(names.last ?? "") (end to end)", DurationSummary.of(endToEnd))) }
+            for (label, summary) in entries {
+                rows.append(key + [.text(label), .integer(Int64(summary.count)),
+                                   summary.medianDays.map { .decimal($0) } ?? .null,
+                                   summary.p90Days.map { .decimal($0) } ?? .null,
+                                   summary.meanDays.map { .decimal($0) } ?? .null])
+            }
+        }
+        let columns = dimensionNames + ["step", "rows", "median", "p90", "mean"]
+        let formats: [DisplayFormat?] = Array(repeating: nil, count: dimensionNames.count) + [nil, .number, .days, .days, .days]
+        return ResultTable(title: "velocity of \(evaluation.name)" + (dimensionNames.isEmpty ? "" : " by \(dimensionNames.joined(separator: ", "))"),
+                           table: Results.rows(rows, names: columns), formats: formats,
+                           footnotes: ["days between the times of consecutive stages, for rows that reached both"])
+    }
+
+    // MARK: Bottleneck
+
+    func bottleneckReport(_ evaluation: FunnelEvaluation, session: Session) throws(Diagnostic) -> Output {
+        let counts = try totals(evaluation, session: session)
+        let targets = try stepTargets(evaluation, session: session)
+        let names = counts.stages
+        var rows: [[Value]] = []
+        var worst: (k: Int, ratio: Double, text: String)? = nil
+        // With targets: actual against target. Without: each step's rate in the latest month against
+        // its rate over the twelve months before.
+        let trailing = targets.isEmpty ? try trailingRates(evaluation, session: session) : [:]
+        for k in 1..<max(1, names.count) {
+            let from = targets[k]?.from ?? (k - 1)
+            guard let actual = counts.rate(from: from, to: k) else { continue }
+            var reference: Double? = nil
+            var basis = ""
+            if let (_, rate, _) = targets[k] { reference = rate; basis = "target" }
+            else if let (recent, baseline) = trailing[k] { reference = baseline; basis = "trailing 12 months"; _ = recent }
+            let current = targets.isEmpty ? (trailing[k]?.0 ?? actual) : actual
+            var shortBy: Value = .null
+            if let reference, reference > 0 {
+                let needed = reference * counts.counts[from]
+                let short = max(0, (needed - counts.counts[k]).rounded(.up))
+                shortBy = .decimal(short)
+                let ratio = current / reference
+                let text = "\(names[from])→\(names[k]) \(ValueFormatter.format(.decimal(current), as: .percent)) vs \(ValueFormatter.format(.decimal(reference), as: .percent))"
+                    + (targets.isEmpty ? " (\(basis))" : "") + (short > 0 ? ": \(Format.count(Int(short))) \(names[k]) short" : "")
+                if ratio < 1, worst == nil || ratio < (worst?.ratio ?? 1) { worst = (k, ratio, text) }
+            }
+            rows.append([.text("\(names[from])→\(names[k])"), .decimal(current), reference.map { .decimal($0) } ?? .null, .text(basis.isEmpty ? "—" : basis), shortBy])
+        }
+        let table = Results.rows(rows, names: ["step", "rate", "reference", "basis", "short by"])
+        let headline = worst.map { "bottleneck: \($0.text)" } ?? "no step is below its \(targets.isEmpty ? "trailing 12-month rate" : "target")"
+        return .table(ResultTable(title: headline, table: table, formats: [nil, .percent, .percent, nil, .number]))
+    }
+
+    /// Step rates (by the later stage's time) in the latest month with data, and over the 12 months before it.
+    private func trailingRates(_ evaluation: FunnelEvaluation, session: Session) throws(Diagnostic) -> [Int: (Double, Double)] {
+        let byMonth = FunnelGrouping.countsByPeriod(evaluation.reach, times: evaluation.times, unit: .month)
+        guard let latest = byMonth.keys.max() else { return [:] }
+        var start = latest
+        for _ in 0..<12 { start = Periods.start(ofDay: start - 1, unit: .month) }
+        let offset = evaluation.countStages.count
+        var out: [Int: (Double, Double)] = [:]
+        for k in 1..<max(1, evaluation.reach.stageCount) {
+            let recent = byMonth[latest] ?? []
+            var before = [0, 0]
+            for (month, counts) in byMonth where month >= start && month < latest {
+                before[0] += counts[k - 1]
+                before[1] += counts[k]
+            }
+            guard recent.count > k, recent[k - 1] > 0, before[0] > 0 else { continue }
+            out[k + offset] = (Double(recent[k]) / Double(recent[k - 1]), Double(before[1]) / Double(before[0]))
+        }
+        return out
+    }
+
+    // MARK: Decay, stuck, health
+
+    func staleRows(_ evaluation: FunnelEvaluation, stage: Int, afterDays: Double) -> Selection {
+        let limit = Int64(context.today) * 86_400 + 86_400 - Int64(afterDays * 86_400)
+        var stale: Selection = []
+        guard let times = evaluation.times[stage] else { return [] }
+        let next = stage + 1 < evaluation.reach.stageCount ? stage + 1 : nil
+        forEachRow(evaluation.reach.selection, evaluation.reach.rowCount) { r in
+            guard evaluation.reach.reached[stage][r] else { return }
+            if let next, evaluation.reach.reached[next][r] { return }
+            if times[r] < limit { stale.append(Int32(r)) }
+        }
+        return stale
+    }
+
+    func durationDays(_ expr: Expr, session: Session) throws(Diagnostic) -> Double {
+        guard case .scalar(let v, _, _) = try evaluate(expr, session: session, baseDirectory: "."), let days = v.number, days >= 0, days < 1e6 else {
+            throw Diagnostic.error("expected a duration such as 30 days", at: expr.range)
+        }
+        return days
+    }
+
+    func decayReport(_ evaluation: FunnelEvaluation, stage: String, after: Expr, value: Expr?, session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable {
+        guard let k = evaluation.rowStageIndex(stage) else {
+            throw Diagnostic.error("unknown stage '\(stage)' in \(evaluation.name)", at: range, suggestion: Suggestion.nearest(to: stage, in: evaluation.rowStageNames))
+        }
+        guard evaluation.times[k] != nil else { throw Diagnostic.error("stage '\(stage)' has no `at` time, so it cannot go stale", at: range) }
+        let days = try durationDays(after, session: session)
+        let stale = staleRows(evaluation, stage: k, afterDays: days).count
+        let last = evaluation.reach.stageCount - 1
+        var dealValue: Double? = nil
+        if let valueExpr = value ?? evaluation.definition.syntax.value {
+            // Bare columns in the value formula are the funnel table's: value avg(revenue).
+            let sliced = try Aggregation(session: session, context: context).evaluate([valueExpr], by: [], defaultTable: evaluation.view)
+            dealValue = sliced.values.first?.first?.number
+        }
+        let estimate = DecayEstimate.estimate(reached: evaluation.reach.count(k), stale: stale, customers: evaluation.reach.count(last), dealValue: dealValue)
+        let lastName = evaluation.rowStageNames[last]
+        let nextName = k + 1 <= last ? evaluation.rowStageNames[k + 1] : "next stage"
+        func text(_ v: Double?, _ format: DisplayFormat) -> Value { v.map { .text(ValueFormatter.format(.decimal($0), as: format)) } ?? .null }
+        var rows: [[Value]] = [
+            [.text("\(stage) reached"), text(Double(estimate.reached), .number)],
+            [.text("stale after \(ValueFormatter.format(.decimal(days), as: .number)) days"), text(Double(estimate.stale), .number)],
+            [.text("P(\(lastName) | \(stage))"), text(estimate.conversion, .percent)],
+            [.text("value of one of \(lastName)"), text(estimate.dealValue, .money)],
+            [.text("value of one of \(stage)"), text(estimate.valuePerRow, .money)],
+            [.text("expected \(lastName)"), text(estimate.expectedCustomers, .number)],
+            [.text("expected \(lastName) after decay"), text(estimate.expectedAfterDecay, .number)],
+            [.text("revenue at risk"), text(estimate.revenueAtRisk, .money)],
+        ]
+        if let dealValue, let before = estimate.expectedCustomers, let after = estimate.expectedAfterDecay {
+            // Whole customers, as the domain example counts them: 8.75 expected → 8 → 800k instead of 1M.
+            rows.append([.text("revenue, whole \(lastName): now → after"),
+                         .text(ValueFormatter.format(.decimal((before + 1e-9).rounded(.down) * dealValue), as: .money) + " → " + ValueFormatter.format(.decimal((after + 1e-9).rounded(.down) * dealValue), as: .money))])
+        }
+        var footnotes = ["stale: reached \(stage), not \(nextName), for more than \(ValueFormatter.format(.decimal(days), as: .number)) days as of \(CivilDate.format(days: Int(context.today))) (--set today=YYYY-MM-DD to change)"]
+        if dealValue == nil { footnotes.append("no customer value: add `value avg(…)` to the funnel or `value …` to decay") }
+        return ResultTable(title: "decay of \(evaluation.name).\(stage)", table: Results.rows(rows, names: ["", "value"]), footnotes: footnotes)
+    }
+
+    func stuckReport(_ evaluation: FunnelEvaluation, stage: String, after: Expr, session: Session, range: SourceRange) throws(Diagnostic) -> [Output] {
+        guard let k = evaluation.rowStageIndex(stage) else {
+            throw Diagnostic.error("unknown stage '\(stage)' in \(evaluation.name)", at: range, suggestion: Suggestion.nearest(to: stage, in: evaluation.rowStageNames))
+        }
+        guard evaluation.times[k] != nil else { throw Diagnostic.error("stage '\(stage)' has no `at` time", at: range) }
+        let days = try durationDays(after, session: session)
+        let rows = staleRows(evaluation, stage: k, afterDays: days)
+        var view = evaluation.view
+        view.selection = rows
+        var preview = self.preview(view, title: "\(Format.count(rows.count)) \(evaluation.definition.syntax.table) rows in \(stage) for more than \(ValueFormatter.format(.decimal(days), as: .number)) days")
+        preview.footnotes.append("as of \(CivilDate.format(days: Int(context.today)))")
+        return [.table(preview)]
+    }
+
+    func healthReport(_ evaluation: FunnelEvaluation, after: Expr?, session: Session) throws(Diagnostic) -> ResultTable {
+        let days = try after.map { (e: Expr) throws(Diagnostic) -> Double in try durationDays(e, session: session) } ?? 30
+        let names = evaluation.rowStageNames
+        var rows: [[Value]] = []
+        var counts: [Double] = []
+        for k in names.indices {
+            let reached = evaluation.reach.count(k)
+            counts.append(Double(reached))
+            let waiting = k + 1 < names.count ? reached - evaluation.reach.count(k + 1) : 0
+            let stuck = k + 1 < names.count && evaluation.times[k] != nil ? staleRows(evaluation, stage: k, afterDays: days).count : 0
+            rows.append([.text(names[k]), .decimal(Double(reached)), k + 1 < names.count ? .decimal(Double(waiting)) : .null,
+                         k + 1 < names.count && evaluation.times[k] != nil ? .decimal(Double(stuck)) : .null])
+        }
+        let shape = FunnelShape.of(FunnelCounts(stages: names, counts: counts))
+        return ResultTable(title: "health of \(evaluation.name)", table: Results.rows(rows, names: ["stage", "reached", "not further", "stuck > \(Int(days)) days"]),
+                           formats: [nil, .number, .number, .number],
+                           footnotes: [shape.description, "as of \(CivilDate.format(days: Int(context.today)))"])
+    }
+}
+
+extension String {
+    /// "2025-Q3" as printed → "2025-Q3" for Period.parse (already compatible); weeks "2025-W27" likewise.
+    func replacingDashQ() -> String { self }
+}
+
+/// The shape of a funnel: a pint glass keeps a steady share at each step; a martini glass loses
+/// most of its volume at the first step.
+struct FunnelShape {
+    var firstStepShareOfLoss: Double?
+    var description: String
+
+    static func of(_ counts: FunnelCounts) -> FunnelShape {
+        guard counts.counts.count >= 3, let first = counts.counts.first, first > 0, let last = counts.counts.last else {
+            return FunnelShape(firstStepShareOfLoss: nil, description: "shape: too few stages to tell")
+        }
+        let totalLoss = first - last
+        guard totalLoss > 0 else { return FunnelShape(firstStepShareOfLoss: nil, description: "shape: nothing is lost between stages") }
+        let share = (counts.counts[0] - counts.counts[1]) / totalLoss
+        let percent = ValueFormatter.format(.decimal(share), as: .percent)
+        if share > 0.7 {
+            return FunnelShape(firstStepShareOfLoss: share, description: "shape: martini glass — \(percent) of all losses happen at the first step (\(counts.stages[0])→\(counts.stages[1]))")
+        }
+        return FunnelShape(firstStepShareOfLoss: share, description: "shape: pint glass — losses spread over the steps (\(percent) at the first)")
+    }
+}
+
+extension Results {
+    static func rows(_ rows: [[Value]], names: [String]) -> Table {
+        var columns: [Column] = []
+        for (i, name) in names.enumerated() {
+            columns.append(ColumnBuilder.column(from: rows.map { i < $0.count ? $0[i] : .null }, name: name))
+        }
+        return Table(name: "result", columns: columns, rowCount: rows.count)
+    }
+}

@@ -1,0 +1,134 @@
+import FunnelAnalytics
+import FunnelEngine
+import FunnelRender
+
+/// Reverse-funnel planning and runway (actual against a plan table).
+extension Interpreter {
+    func planReport(_ plan: PlanSyntax, session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable {
+        let definition = try funnel(named: plan.funnel, session: session, range: range)
+        let evaluation = try evaluateFunnel(definition, session: session)
+        let history = try totals(evaluation, session: session)
+        let names = history.stages
+        func number(_ expr: Expr) throws(Diagnostic) -> Double {
+            guard case .scalar(let v, _, _) = try evaluate(expr, session: session, baseDirectory: "."), let n = v.number else {
+                throw Diagnostic.error("expected a number", at: expr.range)
+            }
+            return n
+        }
+        var goal: Double? = nil
+        var dealSize: Double? = nil
+        var revenue: Double? = nil
+        var months = 12.0
+        for (name, value, r) in plan.settings {
+            switch name {
+            case "deal_size": dealSize = try number(value)
+            case "revenue": revenue = try number(value)
+            case "months": months = max(1, min(120, try number(value)))
+            default:
+                guard name == names.last else {
+                    throw Diagnostic.error("unknown goal '\(name)'", at: r, suggestion: Suggestion.nearest(to: name, in: [names.last ?? "customers", "deal_size", "revenue", "months"]),
+                                           notes: ["a plan sets the last stage (\(names.last ?? "")), or revenue with deal_size, and optionally months"])
+                }
+                goal = try number(value)
+            }
+        }
+        if goal == nil, let revenue, let dealSize, dealSize > 0 { goal = revenue / dealSize }
+        guard let target = goal else {
+            throw Diagnostic.error("the plan needs a goal: \(names.last ?? "customers") = 10, or revenue = 1M with deal_size = 100k", at: range)
+        }
+        var overrides: [(from: Int, to: Int, rate: Double)] = []
+        for (from, to, value, r) in plan.rates {
+            guard let a = names.firstIndex(of: from), let b = names.firstIndex(of: to), a < b else {
+                throw Diagnostic.error("a rate goes from a stage to a later one of \(plan.funnel)", at: r, suggestion: Suggestion.nearest(to: from, in: names))
+            }
+            overrides.append((a, b, try number(value)))
+        }
+        let historical = names.indices.map { history.stepRate($0) }
+        guard let result = ReversePlan.compute(stages: names, goal: target, historicalRates: historical, overrides: overrides) else {
+            throw Diagnostic.error("a step of \(plan.funnel) has no conversion to plan with; give it a rate (rate a -> b = 20%)", at: range)
+        }
+        // The current run rate: the stage's count over the months the data covers, per year.
+        let covered = max(1.0, monthsCovered(evaluation))
+        var rows: [[Value]] = []
+        for k in names.indices {
+            let perYear = result.required[k]
+            let runRate = history.counts[k] / covered * 12
+            rows.append([.text(names[k]), result.rates[k].map { .decimal($0) } ?? .null, .decimal(perYear),
+                         .decimal((perYear / months).rounded(.up)), .decimal(runRate.rounded()), .decimal(perYear - runRate.rounded())])
+        }
+        var footnotes = ["rates are \(plan.funnel)'s own unless set with `rate`; counts are rounded up; per month is the plan spread evenly over \(Int(months)) months"]
+        if let dealSize { footnotes.append("\(Format.count(Int(result.required.last ?? 0))) \(names.last ?? "") × \(ValueFormatter.format(.decimal(dealSize), as: .money)) = \(ValueFormatter.format(.decimal((result.required.last ?? 0) * dealSize), as: .money))") }
+        return ResultTable(title: "plan \(plan.name) from \(plan.funnel): \(ValueFormatter.format(.decimal(target), as: .number)) \(names.last ?? "")",
+                           table: Results.rows(rows, names: ["stage", "rate into", "needed", "per month", "run rate / year", "gap"]),
+                           formats: [nil, .percent, .number, .number, .number, .number], footnotes: footnotes)
+    }
+
+    /// Months between the first and last time of the funnel's first timed stage.
+    private func monthsCovered(_ evaluation: FunnelEvaluation) -> Double {
+        guard let k = evaluation.times.firstIndex(where: { $0 != nil }), let times = evaluation.times[k] else { return 12 }
+        var lo = Int64.max, hi = Int64.min
+        forEachRow(evaluation.reach.selection, evaluation.reach.rowCount) { r in
+            guard evaluation.reach.reached[k][r] else { return }
+            lo = min(lo, times[r])
+            hi = max(hi, times[r])
+        }
+        guard lo <= hi else { return 12 }
+        return max(1, (Double(hi - lo) / 86_400 / 30.44).rounded())
+    }
+
+    /// `F by month vs plan`: per month and stage, actual against the plan table's column of the same name.
+    func runway(_ evaluation: FunnelEvaluation, keys: [Expr], planExpr: Expr, session: Session) throws(Diagnostic) -> ResultTable {
+        guard keys.count == 1, case .name(let unitName) = keys[0].kind, let unit = Aggregation.periodNames[unitName] else {
+            throw Diagnostic.error("runway compares periods: F by month vs plan", at: keys.first?.range ?? planExpr.range)
+        }
+        guard case .table(let planView) = try evaluate(planExpr, session: session, baseDirectory: ".") else {
+            throw Diagnostic.error("expected a plan table after vs (with a month column and one column per stage)", at: planExpr.range)
+        }
+        guard let timeName = planView.table.timeColumn, let timeColumn = planView.table.column(named: timeName) else {
+            throw Diagnostic.error("the plan has no time column (its month)", at: planExpr.range, notes: ["load it with: plan = load \"plan.csv\" time month"])
+        }
+        let names = evaluation.stageNames
+        let planned = names.filter { planView.table.column(named: $0) != nil }
+        guard !planned.isEmpty else {
+            throw Diagnostic.error("the plan has no column named like a stage of \(evaluation.name) (\(names.joined(separator: ", ")))", at: planExpr.range)
+        }
+        let actualTable = try funnelBreakdown(evaluation, keys: keys, session: session)
+        var actual: [String: [String: Double]] = [:]   // period label → stage → count
+        for r in 0..<actualTable.table.rowCount {
+            guard case .text(let label) = actualTable.table.columns[0].value(at: r) else { continue }
+            for (i, stage) in names.enumerated() { actual[label, default: [:]][stage] = actualTable.table.columns[1 + i].value(at: r).number ?? 0 }
+        }
+        var plan: [String: [String: Double]] = [:]
+        var periodOrder: [(Int, String)] = []
+        let truncated = DateKernels.truncate(timeColumn, to: unit, selection: planView.selection)
+        forEachRow(planView.selection, planView.table.rowCount) { r in
+            guard case .date(let d) = truncated.value(at: r), case .text(let label) = PeriodLabels.label(.date(d), unit: unit) else { return }
+            if plan[label] == nil { periodOrder.append((Int(d), label)) }
+            for stage in planned {
+                plan[label, default: [:]][stage, default: 0] += planView.table.column(named: stage)?.value(at: r).number ?? 0
+            }
+        }
+        periodOrder.sort { $0.0 < $1.0 }
+        var rows: [[Value]] = []
+        var footnotes: [String] = []
+        for stage in planned {
+            var cumulativeActual = 0.0, cumulativePlan = 0.0, yearPlan = 0.0
+            var elapsed = 0
+            for (_, label) in periodOrder { yearPlan += plan[label]?[stage] ?? 0 }
+            for (_, label) in periodOrder {
+                let p = plan[label]?[stage] ?? 0
+                let a = actual[label]?[stage]
+                cumulativePlan += p
+                if let a { cumulativeActual += a; elapsed += 1 }
+                rows.append([.text(label), .text(stage), a.map { .decimal($0) } ?? .null, .decimal(p), a.map { .decimal($0 - p) } ?? .null,
+                             a.flatMap { p != 0 ? .decimal($0 / p) : nil } ?? .null, a != nil && cumulativePlan != 0 ? .decimal(cumulativeActual / cumulativePlan) : .null])
+            }
+            if elapsed > 0 {
+                let projection = cumulativeActual / Double(elapsed) * Double(periodOrder.count)
+                footnotes.append("\(stage): \(Format.count(Int(cumulativeActual))) so far; at this pace \(Format.count(Int(projection.rounded()))) by the end against a plan of \(Format.count(Int(yearPlan)))")
+            }
+        }
+        return ResultTable(title: "runway: \(evaluation.name) by \(unitName) vs plan", table: Results.rows(rows, names: [unitName, "stage", "actual", "plan", "variance", "% of plan", "pace"]),
+                           formats: [nil, nil, .number, .number, .number, .percent, .percent], footnotes: footnotes)
+    }
+}

@@ -1,0 +1,186 @@
+import FunnelEngine
+import FunnelLanguage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Tab completion that knows the context: `:commands`, file paths inside `load "` and
+/// `include "`, columns of the table in scope after `leads where ` (or `leads.`), and otherwise
+/// keywords, functions, tables, rules, KPIs and parameters.
+public struct Completer {
+    public struct Completion: Equatable, Sendable {
+        /// How many characters before the cursor the candidates replace.
+        public var replacing: Int
+        public var candidates: [String]
+    }
+
+    let session: Session
+    let commands: [String]
+    /// Lists a folder's entries (name, is folder); replaceable in tests.
+    var listDirectory: (String) -> [(String, Bool)] = Completer.directoryEntries
+
+    public init(session: Session, commands: [String]) {
+        self.session = session
+        self.commands = commands
+    }
+
+    /// Candidates for the text before the cursor (in the current statement, earlier lines included).
+    public func complete(_ textBeforeCursor: String) -> Completion {
+        // `:command` at the start of the input.
+        let trimmed = textBeforeCursor.drop(while: { $0 == " " })
+        if trimmed.hasPrefix(":") && !trimmed.contains(" ") {
+            let word = String(trimmed)
+            return Completion(replacing: word.count, candidates: commands.filter { $0.hasPrefix(word) }.sorted())
+        }
+        if let path = openPathString(textBeforeCursor) { return completePath(path) }
+        let (word, before) = currentWord(textBeforeCursor)
+        // `table.` → the table's columns.
+        if before.hasSuffix("."), let table = tableNamed(lastName(in: String(before.dropLast()))) {
+            return Completion(replacing: word.count, candidates: matching(columns(of: table), word))
+        }
+        var candidates: [String] = []
+        if let table = tableInScope(before) {
+            candidates += columns(of: table)
+        }
+        candidates += session.rules.keys.sorted() + session.kpis.keys.sorted() + session.scalars.keys.sorted()
+        candidates += session.tableOrder
+        candidates += Keyword.allCases.map(\.rawValue)
+        candidates += Completer.functions.map { $0 + "(" }
+        var seen = Set<String>()
+        let unique = candidates.filter { seen.insert($0).inserted }
+        return Completion(replacing: word.count, candidates: matching(unique, word))
+    }
+
+    static let functions = [
+        "count", "sum", "avg", "min", "max", "median", "p90", "percentile",
+        "lower", "upper", "trim", "length", "contains", "starts_with", "ends_with",
+        "year", "quarter", "month", "week", "day", "weekday", "date", "date_trunc", "days_between", "in_period",
+        "today", "coalesce", "abs", "round",
+    ]
+
+    private func matching(_ candidates: [String], _ word: String) -> [String] {
+        // A backticked word matches names by what is inside the backticks.
+        let bare = word.hasPrefix("`") ? String(word.dropFirst()) : word
+        return candidates.filter { candidate in
+            let name = candidate.hasPrefix("`") ? String(candidate.dropFirst()) : candidate
+            return name.hasPrefix(bare) || (bare.isEmpty)
+        }
+    }
+
+    /// The identifier (or opened backtick name) that ends at the cursor, and the text before it.
+    private func currentWord(_ text: String) -> (String, Substring) {
+        let characters = Array(text)
+        var i = characters.count
+        var backticks = 0
+        for c in characters where c == "`" { backticks += 1 }
+        if backticks % 2 == 1, let open = characters.lastIndex(of: "`") {
+            return (String(characters[open...]), text.prefix(open))
+        }
+        while i > 0, characters[i - 1].isLetter || characters[i - 1].isNumber || characters[i - 1] == "_" { i -= 1 }
+        return (String(characters[i...]), text.prefix(i))
+    }
+
+    private func lastName(in text: String) -> String {
+        let (word, _) = currentWord(text)
+        if word.hasPrefix("`") { return String(word.dropFirst().dropLast(word.hasSuffix("`") && word.count > 1 ? 1 : 0)) }
+        if text.hasSuffix("`"), let open = text.dropLast().lastIndex(of: "`") {
+            return String(text[text.index(after: open)..<text.index(before: text.endIndex)])
+        }
+        return word
+    }
+
+    private func tableNamed(_ name: String) -> TableValue? { session.tables[name] }
+
+    /// The table whose columns make sense here: the last table named before a clause keyword,
+    /// as in `leads where ` or `deals by source, `.
+    private func tableInScope(_ before: Substring) -> TableValue? {
+        let tokens = Lexer.tokenize(SourceFile(path: "<completion>", text: String(before)))
+        var table: TableValue? = nil
+        var sawClause = false
+        for token in tokens {
+            switch token.kind {
+            case .identifier(let name), .quotedIdentifier(let name):
+                if let t = session.tables[name] { table = t; sawClause = false }
+            case .keyword(let k) where [.where, .by, .select, .sort].contains(k):
+                sawClause = true
+            case .newline, .symbol(.semicolon):
+                table = nil
+                sawClause = false
+            default: break
+            }
+        }
+        // Inside an aggregate call, `count(leads where ` also scopes to leads.
+        return sawClause || table != nil ? table : nil
+    }
+
+    private func columns(of table: TableValue) -> [String] {
+        var names = table.table.columns.map(\.name)
+        for link in session.linksFrom(table.sourceName) {
+            names += session.tables[link.toTable]?.table.columns.map(\.name) ?? []
+        }
+        return names.map(Completer.quoteIfNeeded)
+    }
+
+    /// A name as it must be typed: in backticks when it is not a plain identifier or is a keyword.
+    public static func quoteIfNeeded(_ name: String) -> String {
+        let plain = !name.isEmpty && name.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0) }
+            && !("0"..."9").contains(name.unicodeScalars.first ?? "0")
+        return plain && Keyword(rawValue: name) == nil ? name : "`" + name + "`"
+    }
+
+    /// The path typed so far when the cursor is inside `load "…` or `include "…`.
+    private func openPathString(_ text: String) -> String? {
+        guard let quote = text.lastIndex(of: "\"") else { return nil }
+        let quotes = text.filter { $0 == "\"" }.count
+        guard quotes % 2 == 1 else { return nil }
+        let before = text[..<quote].trimmingSuffix(while: { $0 == " " })
+        guard before.hasSuffix("load") || before.hasSuffix("include") || before.hasSuffix("to") else { return nil }
+        return String(text[text.index(after: quote)...])
+    }
+
+    private func completePath(_ typed: String) -> Completion {
+        let directory: String
+        let prefix: String
+        if let slash = typed.lastIndex(of: "/") {
+            directory = String(typed[...slash])
+            prefix = String(typed[typed.index(after: slash)...])
+        } else {
+            directory = ""
+            prefix = typed
+        }
+        let entries = listDirectory(directory.isEmpty ? "." : directory)
+        let candidates = entries
+            .filter { $0.0.hasPrefix(prefix) && (!$0.0.hasPrefix(".") || prefix.hasPrefix(".")) }
+            .map { $0.1 ? $0.0 + "/" : $0.0 }
+            .sorted()
+        return Completion(replacing: prefix.count, candidates: candidates)
+    }
+
+    static func directoryEntries(_ path: String) -> [(String, Bool)] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var out: [(String, Bool)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            var info = stat()
+            let full = path == "." ? name : (path.hasSuffix("/") ? path + name : path + "/" + name)
+            let isDirectory = stat(full, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+            out.append((name, isDirectory))
+        }
+        return out
+    }
+}
+
+extension Substring {
+    func trimmingSuffix(while predicate: (Character) -> Bool) -> Substring {
+        var s = self
+        while let last = s.last, predicate(last) { s = s.dropLast() }
+        return s
+    }
+}

@@ -1,0 +1,79 @@
+import FunnelLanguage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `:save`: the session's definitions, in order, as a script that reproduces them. Relative paths
+/// of loads and includes are made absolute, so the script runs from wherever it is saved.
+enum SessionScript {
+    static func text(of session: Session, currentDirectory: String) -> String {
+        var lines = ["# funnel session saved by :save — definitions in the order they were made"]
+        for statement in session.definitions {
+            let source = statement.range.file.slice(statement.range)
+            let base = statement.range.file.path.hasPrefix("<") ? currentDirectory : directory(of: absolute(statement.range.file.path, currentDirectory))
+            switch statement.kind {
+            case .include(let path):
+                lines.append("include \(quoted(absolute(path, base)))")
+            case .assign(_, let expr):
+                if case .load(let path, _) = expr.kind, !path.hasPrefix("/") {
+                    lines.append(replacingFirst(quoted(path), in: source, with: quoted(absolute(path, base))))
+                } else {
+                    lines.append(source)
+                }
+            default:
+                lines.append(source)
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func quoted(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    static func absolute(_ path: String, _ base: String) -> String {
+        path.hasPrefix("/") ? path : (base == "." ? path : base + "/" + path)
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return String(path[..<slash])
+    }
+
+    private static func replacingFirst(_ target: String, in text: String, with replacement: String) -> String {
+        guard let range = text.firstRange(of: target) else { return text }
+        return String(text[..<range.lowerBound]) + replacement + String(text[range.upperBound...])
+    }
+
+    /// Writes through a temporary file and a rename; returns why it failed, or nil.
+    static func write(_ text: String, to path: String) -> String? {
+        let temporary = path + ".tmp-\(getpid())"
+        guard let file = fopen(temporary, "wx") else { return String(cString: strerror(errno)) }
+        let bytes = Array(text.utf8)
+        let written = fwrite(bytes, 1, bytes.count, file)
+        let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
+        fclose(file)
+        guard written == bytes.count, flushed, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            return reason
+        }
+        return nil
+    }
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var out = ""
+        var rest = self[...]
+        while let range = rest.firstRange(of: target) {
+            out += rest[..<range.lowerBound] + replacement
+            rest = rest[range.upperBound...]
+        }
+        return out + rest
+    }
+}

@@ -1,0 +1,105 @@
+import Testing
+@testable import FunnelEngine
+
+@Suite("Kernel: sort and gather")
+struct KernelSortGatherTests {
+    @Test func ascendingAndDescendingWithNullsLast() {
+        let x = intColumn("x", [3, nil, -1, 3, 10, nil, 0])
+        #expect(Sort.order(keys: [(x, false)], selection: nil, rowCount: 7) == [2, 6, 0, 3, 4, 1, 5])
+        #expect(Sort.order(keys: [(x, true)], selection: nil, rowCount: 7) == [4, 0, 3, 6, 2, 1, 5])
+    }
+
+    @Test func stableOnTies() {
+        let k = intColumn("k", [1, 0, 1, 0, 1, 0])
+        #expect(Sort.order(keys: [(k, false)], selection: nil, rowCount: 6) == [1, 3, 5, 0, 2, 4])
+        #expect(Sort.order(keys: [(k, true)], selection: nil, rowCount: 6) == [0, 2, 4, 1, 3, 5])
+        let same = textColumn("t", ["a", "a", "a"])
+        #expect(Sort.order(keys: [(same, true)], selection: nil, rowCount: 3) == [0, 1, 2])
+    }
+
+    @Test func textByStringAndSelection() {
+        let t = textColumn("t", ["pear", "apple", nil, "fig", "apple"])
+        #expect(Sort.order(keys: [(t, false)], selection: nil, rowCount: 5) == [1, 4, 3, 0, 2])
+        #expect(Sort.order(keys: [(t, true)], selection: [0, 2, 3, 4], rowCount: 5) == [0, 3, 4, 2])
+        // Out-of-range selected rows are dropped.
+        #expect(Sort.order(keys: [(t, false)], selection: [-4, 3, 1, 77], rowCount: 5) == [1, 3])
+    }
+
+    @Test func multipleKeys() {
+        let source = textColumn("source", ["b", "a", "b", "a", nil, "b"])
+        let amount = decimalColumn("amount", [1.5, 2, nil, 2, 9, 7.25])
+        // source ascending, then amount descending (nulls last within each source).
+        let order = Sort.order(keys: [(source, false), (amount, true)], selection: nil, rowCount: 6)
+        #expect(order == [1, 3, 5, 0, 2, 4])
+    }
+
+    @Test func datesTimestampsBooleansAndExtremes() {
+        let d = dateColumn("d", ["2025-01-01", "1969-12-31", nil, "1900-03-01"])
+        #expect(Sort.order(keys: [(d, false)], selection: nil, rowCount: 4) == [3, 1, 0, 2])
+        let ts = timestampColumn("t", ["2025-01-01 00:00:00", "1969-12-31 23:59:59", "2025-01-01 00:00:01"])
+        #expect(Sort.order(keys: [(ts, true)], selection: nil, rowCount: 3) == [2, 0, 1])
+        let b = boolColumn("b", [true, false, nil, true])
+        #expect(Sort.order(keys: [(b, false)], selection: nil, rowCount: 4) == [1, 0, 3, 2])
+        let wide = intColumn("w", [Int64.max, Int64.min, 0, Int64.min, -1])
+        #expect(Sort.order(keys: [(wide, false)], selection: nil, rowCount: 5) == [1, 3, 4, 2, 0])
+        #expect(Sort.order(keys: [(wide, true)], selection: nil, rowCount: 5) == [0, 2, 4, 1, 3])
+        let dec = decimalColumn("x", [0.5, -.infinity, .nan, -0.0, 0.0, -2])
+        #expect(Sort.order(keys: [(dec, false)], selection: nil, rowCount: 6) == [1, 5, 3, 4, 0, 2])
+    }
+
+    @Test func emptyAndTrivial() {
+        let x = intColumn("x", [1])
+        #expect(Sort.order(keys: [(x, false)], selection: [], rowCount: 1) == [])
+        #expect(Sort.order(keys: [], selection: nil, rowCount: 3) == [0, 1, 2])
+        #expect(Sort.order(keys: [(x, false)], selection: nil, rowCount: 3) == [0, 1, 2])  // rows 1, 2 past the end: null
+    }
+
+    @Test func largerRandomAgainstStandardSort() {
+        // A deterministic pseudo-random column with repeats and nulls, checked against a plain sort.
+        var state: UInt64 = 42
+        var raw: [Int64?] = []
+        for _ in 0..<5000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let v = Int64(bitPattern: state >> 20) % 300
+            raw.append(v % 17 == 0 ? nil : v)
+        }
+        let x = intColumn("x", raw)
+        let order = Sort.order(keys: [(x, true)], selection: nil, rowCount: raw.count)
+        let expected = (0..<raw.count).sorted { a, b in
+            switch (raw[a], raw[b]) {
+            case let (l?, r?): return l != r ? l > r : a < b
+            case (.some, .none): return true
+            case (.none, .some): return false
+            case (.none, .none): return a < b
+            }
+        }.map { Int32($0) }
+        #expect(order == expected)
+    }
+
+    @Test func gatherColumns() {
+        let x = intColumn("x", [10, nil, 30])
+        let g = Gather.take(x, rows: [2, 1, 0, 2])
+        #expect(values(g) == [.integer(30), .null, .integer(10), .integer(30)])
+        #expect(g.name == "x")
+        let t = textColumn("t", ["a", "b", nil])
+        #expect(values(Gather.take(t, rows: [1, 2, 0])) == [.text("b"), .null, .text("a")])
+        let dense = Gather.take(decimalColumn("d", [1.5, 2.5]), rows: [1])
+        #expect(dense.validity == nil)
+        #expect(values(dense) == [.decimal(2.5)])
+        // Out-of-range rows give nulls rather than a trap.
+        #expect(values(Gather.take(boolColumn("b", [true]), rows: [0, 5, -1])) == [.boolean(true), .null, .null])
+        #expect(Gather.take(x, rows: []).count == 0)
+    }
+
+    @Test func gatherTable() {
+        let table = Table(name: "leads", columns: [intColumn("id", [1, 2, 3]), dateColumn("at", ["2025-01-01", nil, "2025-01-03"])],
+                          timeColumn: "at")
+        let order = Sort.order(keys: [(table.columns[0], true)], selection: [0, 1], rowCount: 3)
+        let out = Gather.take(table, rows: order)
+        #expect(out.rowCount == 2)
+        #expect(out.name == "leads")
+        #expect(out.timeColumn == "at")
+        #expect(values(out.columns[0]) == [.integer(2), .integer(1)])
+        #expect(values(out.columns[1]) == [.null, .date(day("2025-01-01"))])
+    }
+}
