@@ -73,9 +73,6 @@ struct DocExamplesTests {
         var interpreter = Interpreter(context: EvaluationContext(today: Int32(CivilDate.days(year: 2025, month: 12, day: 31)))) { output in
             sink.text += renderer.render(output).1
         }
-        let previous = GoldenHarness.currentDirectory()
-        _ = chdir(root)
-        defer { _ = chdir(previous) }
         var actual: [(Example, String)] = []
         for example in examples {
             sink.text = ""
@@ -83,7 +80,7 @@ struct DocExamplesTests {
             let (statements, diagnostics) = Parser.parse(file)
             #expect(diagnostics.isEmpty, "example at line \(example.line) does not parse: \(diagnostics.map(\.message))")
             for statement in statements {
-                do { try interpreter.execute(statement, baseDirectory: ".") } catch {
+                do { try interpreter.execute(statement, baseDirectory: root) } catch {
                     Issue.record("example at line \(example.line) failed: \(renderer.render(error))")
                 }
             }

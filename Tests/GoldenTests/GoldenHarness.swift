@@ -31,12 +31,11 @@ enum GoldenHarness {
                 interpreter.setParameter(String(assignment[..<eq]), text: String(assignment[assignment.index(after: eq)...]))
             }
         }
-        // Run with the golden folder as the working directory, as a user would from there.
-        let previous = currentDirectory()
-        _ = chdir(root)
-        defer { _ = chdir(previous) }
         var runner = ScriptRunner(interpreter: interpreter) { diagnostic in capture.stderr += renderer.render(diagnostic) }
         runner.keepGoing = text.contains("# keep-going")
+        // Relative paths start at the script's folder, as when a user runs it; no chdir, since
+        // tests run in parallel in one process.
+        runner.baseDirectory = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
         let code = runner.run(SourceFile(path: shown, text: text))
         var out = capture.stdout
         if !capture.stderr.isEmpty { out += "-- stderr --\n" + capture.stderr }

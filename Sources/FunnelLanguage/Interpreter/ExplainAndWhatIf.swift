@@ -55,10 +55,18 @@ extension Interpreter {
         var start = evaluation.view.selection
         var title = "explain \(funnelName).\(stage)"
         if k > 0 {
+            // Rows that may enter this stage: they reached the one before, or it was optional and
+            // they could have entered it.
+            let rowStages = definition.syntax.stages.filter { $0.count == nil }
             var previous: Selection = []
-            forEachRow(evaluation.view.selection, evaluation.view.table.rowCount) { r in if evaluation.reach.reached[k - 1][r] { previous.append(Int32(r)) } }
+            forEachRow(evaluation.view.selection, evaluation.view.table.rowCount) { r in
+                var open = true
+                for j in 0..<k { open = evaluation.reach.reached[j][r] || (rowStages[j].optional && open) }
+                if open { previous.append(Int32(r)) }
+            }
             start = previous
-            title += " (from the \(Format.count(previous.count)) rows that reached \(evaluation.rowStageNames[k - 1]))"
+            let skippable = rowStages[k - 1].optional ? " (or could skip it)" : ""
+            title += " (from the \(Format.count(previous.count)) rows that reached \(evaluation.rowStageNames[k - 1])\(skippable))"
         }
         var list: [(String?, Expr)] = []
         if let at = stageSyntax.at { list.append(("\(at) is not null", Expr(.isNull(Expr(.name(at), stageSyntax.range), negated: true), stageSyntax.range))) }

@@ -87,6 +87,8 @@ public struct Interpreter: Sendable {
             session.scalars[name] = value
             session.parameters.append((name, value))
             session.definitions.append(statement)
+            // `param today = 2025-12-31` pins the date that decay and stuck measure from.
+            if name == "today", case .date(let d) = value { context.today = d }
         case .link(let fromTable, let fromColumn, let toTable, let toColumn):
             let link = try makeLink(fromTable, fromColumn, toTable, toColumn, session: session, range: statement.range)
             session.links.removeAll { $0.fromTable == fromTable && $0.toTable == toTable }

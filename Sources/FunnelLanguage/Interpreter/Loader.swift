@@ -48,7 +48,7 @@ enum Loader {
             switch error.kind {
             case .fileNotFound:
                 throw Diagnostic(.error, .missingInput, "cannot open \(path): no such file", at: range,
-                                 notes: baseDirectory == "." ? [] : ["paths are relative to the script's folder (\(baseDirectory))"])
+                                 notes: baseDirectory == "." ? [] : ["paths are relative to the script's folder"])
             case .unreadable:
                 throw Diagnostic(.error, .missingInput, "cannot read \(path): \(error.message)", at: range)
             case .cancelled:

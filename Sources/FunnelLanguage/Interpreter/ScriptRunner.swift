@@ -16,6 +16,8 @@ public struct ScriptRunner {
 
     public var interpreter: Interpreter
     public var keepGoing = false
+    /// Where the script's relative paths start; by default the script's own folder.
+    public var baseDirectory: String?
     /// Where diagnostics go (errors, warnings), rendered by the caller.
     public var report: @Sendable (Diagnostic) -> Void
 
@@ -56,10 +58,10 @@ public struct ScriptRunner {
             return .dataError
         }
         var worst: ExitCode = .success
-        let baseDirectory = FileAccess.directory(of: file.path)
+        let baseDirectory = self.baseDirectory ?? (file.path.hasPrefix("<") ? "." : FileAccess.directory(of: file.path))
         for statement in statements {
             do {
-                try interpreter.execute(statement, baseDirectory: file.path.hasPrefix("<") ? "." : baseDirectory)
+                try interpreter.execute(statement, baseDirectory: baseDirectory)
             } catch {
                 report(error)
                 let code = ScriptRunner.exitCode(for: error)
