@@ -40,9 +40,7 @@ struct GoldenTests {
         return found
     }
 
-    // Serialized: the harness changes the process's working directory for each script, so two
-    // scripts running at once would resolve each other's relative paths against the wrong folder.
-    @Test("golden scripts", .serialized, arguments: GoldenTests.scripts())
+    @Test("golden scripts", arguments: GoldenTests.scripts())
     func golden(_ path: String) throws {
         let actual = GoldenHarness.run(scriptAt: path, relativeTo: GoldenTests.root)
         let expectedPath = String(path.dropLast(".funnel".count)) + ".out"
