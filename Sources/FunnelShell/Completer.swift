@@ -54,12 +54,7 @@ public struct Completer {
         return Completion(replacing: word.count, candidates: matching(unique, word))
     }
 
-    static let functions = [
-        "count", "sum", "avg", "min", "max", "median", "p90", "percentile",
-        "lower", "upper", "trim", "length", "contains", "starts_with", "ends_with",
-        "year", "quarter", "month", "week", "day", "weekday", "date", "date_trunc", "days_between", "in_period",
-        "today", "coalesce", "abs", "round",
-    ]
+    static var functions: [String] { FunctionNames.all }
 
     private func matching(_ candidates: [String], _ word: String) -> [String] {
         // A backticked word matches names by what is inside the backticks.

@@ -5,7 +5,7 @@ import FunnelEngine
 enum Functions {
     static let aggregates: Set<String> = ["count", "sum", "avg", "min", "max", "median", "p90", "percentile"]
     static let rowFunctions: [String] = [
-        "lower", "upper", "trim", "length", "contains", "starts_with", "ends_with",
+        "lower", "upper", "trim", "length", "month_number", "contains", "starts_with", "ends_with",
         "year", "quarter", "month", "week", "day", "weekday", "date", "date_trunc", "days_between", "in_period", "today",
         "coalesce", "abs", "round",
     ]
@@ -27,6 +27,14 @@ enum Functions {
             try arity(1...1)
             return try mapText(try arg(0), range: args[0].range, rowCount: rowCount, selection: selection) { s in
                 name == "lower" ? s.lowercased() : name == "upper" ? s.uppercased() : trimmed(s)
+            }
+        case "month_number":
+            // Month names as exports write them (Jan, June, september, …) → 1…12, to sort by.
+            try arity(1...1)
+            return try textToValue(try arg(0), range: args[0].range, rowCount: rowCount, selection: selection) { s in
+                let prefix = String(s.lowercased().prefix(3))
+                let names = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+                return names.firstIndex(of: prefix).map { .integer(Int64($0 + 1)) } ?? .integer(0)
             }
         case "length":
             try arity(1...1)
@@ -332,4 +340,9 @@ enum Period {
         }
         return nil
     }
+}
+
+/// Every function name the language knows, for completion and help.
+public enum FunctionNames {
+    public static var all: [String] { Functions.allNames }
 }

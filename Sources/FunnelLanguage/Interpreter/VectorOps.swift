@@ -104,8 +104,19 @@ enum VectorOps {
         if let x = scalarSeconds(a), let y = scalarSeconds(b) { return .boolean(holds(op, x, y)) }
         switch (a, b) {
         case (.text(let x), .text(let y)): return .boolean(holds(op, x, y))
+        case (.boolean(let x), .text(let w)) where booleanWord(w) != nil: return .boolean(holds(op, x ? 1 : 0, (booleanWord(w) ?? false) ? 1 : 0))
+        case (.text(let w), .boolean(let y)) where booleanWord(w) != nil: return .boolean(holds(op, (booleanWord(w) ?? false) ? 1 : 0, y ? 1 : 0))
         case (.boolean(let x), .boolean(let y)): return .boolean(holds(op, x ? 1 : 0, y ? 1 : 0))
         default: throw .mismatch("cannot compare \(describe(a.type)) with \(describe(b.type))")
+        }
+    }
+
+    /// true/false for the words a boolean column can be written with.
+    static func booleanWord(_ word: String) -> Bool? {
+        switch word.lowercased() {
+        case "true", "yes": return true
+        case "false", "no": return false
+        default: return nil
         }
     }
 
@@ -146,6 +157,10 @@ enum VectorOps {
                 codes.withUnsafeBufferPointer { c in forEachRow(selection, n) { o[$0] = byCode[Int(c[$0])] } }
             }
         case (.boolean(let v), .boolean(let k)):
+            forEachRow(selection, n) { out[$0] = holds(op, v[$0] ? 1 : 0, k ? 1 : 0) }
+        case (.boolean(let v), .text(let word)) where booleanWord(word) != nil:
+            // A yes/no column read as boolean still compares with the words it was written in: y == "yes".
+            let k = booleanWord(word) ?? false
             forEachRow(selection, n) { out[$0] = holds(op, v[$0] ? 1 : 0, k ? 1 : 0) }
         default:
             throw .mismatch("cannot compare \(describe(column.type)) with \(describe(constant.type))")
