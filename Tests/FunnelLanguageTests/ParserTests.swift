@@ -38,6 +38,8 @@ struct ParserTests {
         case .funnel(let f): return "(funnel \(f.name) on \(f.table) [\(f.stages.map(\.name).joined(separator: " "))])"
         case .velocity(let f, let by): return "(velocity \(f)" + (by.isEmpty ? "" : " by " + by.map { sexp($0) }.joined(separator: " ")) + ")"
         case .bottleneck(let f): return "(bottleneck \(f))"
+        case .alias(let t, let c, let n): return "(alias \(t).\(c) \(n))"
+        case .demand(let f, let by): return "(demand \(f)" + (by.isEmpty ? "" : " by " + by.map { sexp($0) }.joined(separator: " ")) + ")"
         case .decay(let f, let stage, let after, _): return "(decay \(f).\(stage) \(sexp(after)))"
         case .stuck(let f, let stage, let after): return "(stuck \(f).\(stage) \(sexp(after)))"
         case .health(let f, let after): return "(health \(f)" + (after.map { " " + sexp($0) } ?? "") + ")"

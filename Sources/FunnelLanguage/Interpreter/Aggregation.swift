@@ -140,6 +140,9 @@ struct Aggregation {
         case .unary(let op, let a):
             return .unary(op, try planNode(a, plan: plan, defaultTable: defaultTable, dimensions: dimensions))
         case .binary(let op, let a, let b):
+            if op == .match || op == .notMatch, case .string(let pattern) = b.kind, (try? TextMatcher(pattern: pattern)) == nil {
+                throw Diagnostic.error("invalid regular expression \"\(pattern)\"", at: b.range)
+            }
             return .binary(op, try planNode(a, plan: plan, defaultTable: defaultTable, dimensions: dimensions),
                            try planNode(b, plan: plan, defaultTable: defaultTable, dimensions: dimensions), expr.range)
         case .isNull(let a, let negated):
@@ -161,6 +164,17 @@ struct Aggregation {
                 return try planCall(name: name, args: args, distinct: distinct, range: expr.range, plan: plan, defaultTable: defaultTable, dimensions: dimensions)
             }
             let lowered = name.lowercased()
+            if !containsAggregate(expr) {
+                // A row function on constants is a constant: lower("ABC"), year(2025-07-01), today().
+                let nothing = TableValue(table: Table(name: "", columns: [], rowCount: 1), selection: nil, sourceName: "")
+                do {
+                    if case .scalar(let v) = try RowEvaluator(session: session, view: nothing, context: context).evaluate(expr, selection: nil) {
+                        return .constant(v)
+                    }
+                } catch {
+                    if !error.message.hasPrefix("unknown column") { throw error }
+                }
+            }
             guard ["round", "abs", "coalesce"].contains(lowered) else {
                 if Functions.rowFunctions.contains(lowered) {
                     throw Diagnostic.error("\(name)() works on each row of a table; here it needs a value for each group — put it inside an aggregate", at: expr.range)
@@ -251,6 +265,9 @@ struct Aggregation {
         case .filter(let base, let condition):
             var target: Target
             if let base {
+                if case .name(let n) = base.kind, session.tables[n] == nil, defaultTable == nil {
+                    throw Diagnostic.error("unknown table '\(n)'", at: base.range, suggestion: Suggestion.nearest(to: n, in: session.tableOrder))
+                }
                 target = try aggregateTarget(base, function: function, defaultTable: defaultTable, range: range)
             } else {
                 let table = try requireDefault(arg.range)
@@ -262,6 +279,10 @@ struct Aggregation {
         case .name(let name):
             if let table = session.tables[name], defaultTable?.table.column(named: name) == nil {
                 return Target(key: name, view: table, selection: table.selection, column: nil)
+            }
+            if defaultTable == nil {
+                throw Diagnostic.error("unknown table '\(name)'", at: arg.range, suggestion: Suggestion.nearest(to: name, in: session.tableOrder),
+                                       notes: ["\(function)() needs a table here, for example \(function)(leads)"])
             }
             let table = try requireDefault(arg.range)
             let column = try RowEvaluator(session: session, view: table, context: context).evaluate(arg, selection: table.selection)
@@ -326,9 +347,11 @@ struct Aggregation {
             let cacheKey = spec.groupingKey + "\u{1}" + spec.view.sourceName
             if groupings[cacheKey] == nil {
                 let (grouping, dims, undated) = try group(view: spec.view, dimensions: dimensions, range: spec.range)
-                resolvedDimensions = dims
+                // A dimension is a period when any table read it as one (a table with a column
+                // called month and one without must agree on the labels).
+                for i in resolvedDimensions.indices where i < dims.count { resolvedDimensions[i].period = resolvedDimensions[i].period ?? dims[i].period }
                 if undated > 0, let timeName = spec.view.table.timeColumn {
-                    notes.append("\(Format.count(undated)) \(spec.view.sourceName) rows with no \(timeName) are in no period")
+                    notes.append("\(Format.count(undated, "\(spec.view.sourceName) row")) with no \(timeName) \(undated == 1 ? "is" : "are") in no period")
                 }
                 var keyTuples: [[Value]] = []
                 keyTuples.reserveCapacity(grouping.groupCount)
@@ -348,8 +371,8 @@ struct Aggregation {
         if !periodIndices.isEmpty {
             keys.removeAll { key in periodIndices.contains { key[$0].isNull } }
         }
-        if resolvedDimensions.count == 1, let unit = resolvedDimensions[0].period {
-            keys = PeriodLabels.fillGaps(keys, unit: unit)
+        if periodIndices.count == 1, let p = periodIndices.first, let unit = resolvedDimensions[p].period {
+            keys = PeriodLabels.fillGaps(keys, periodIndex: p, unit: unit)
         }
         keys.sort(by: KeyOrder.less)
         var rows: [[Value]] = []
@@ -433,13 +456,16 @@ struct Aggregation {
             } catch { throw Diagnostic.error(error.message, at: nil) }
         case .binary(let op, let a, let b, let range):
             let x = try evaluateNode(a, aggregates: aggregates, key: key), y = try evaluateNode(b, aggregates: aggregates, key: key)
+            if op == .match || op == .notMatch {
+                guard case .text(let s) = x, case .text(let p) = y else { return .null }
+                guard let matcher = try? TextMatcher(pattern: p) else {
+                    throw Diagnostic.error("invalid regular expression \"\(p)\"", at: range)
+                }
+                return .boolean(matcher.matches(s) != (op == .notMatch))
+            }
             do {
                 if op.isComparison { return try VectorOps.compareScalars(op, x, y) }
                 if op == .and || op == .or { return try VectorOps.logicalScalars(op, x, y) }
-                if op == .match || op == .notMatch {
-                    guard case .text(let s) = x, case .text(let p) = y else { return .null }
-                    return .boolean(((try? TextMatcher(pattern: p))?.matches(s) ?? false) != (op == .notMatch))
-                }
                 return try VectorOps.arithmeticScalars(op, x, y)
             } catch { throw Diagnostic.error(error.message, at: range) }
         case .isNull(let a, let negated):
@@ -521,17 +547,33 @@ enum PeriodLabels {
         }
     }
 
-    /// Adds the missing periods between the first and the last, so empty months show as rows.
-    static func fillGaps(_ keys: [[Value]], unit: DateUnit) -> [[Value]] {
-        let days = keys.compactMap { key -> Int? in if case .date(let d)? = key.first { return Int(d) } else { return nil } }
+    /// Adds the missing periods between the first and the last, so empty months show as rows; with
+    /// other keys too, every period for each combination of the other keys that occurs.
+    static func fillGaps(_ keys: [[Value]], periodIndex: Int, unit: DateUnit) -> [[Value]] {
+        let days = keys.compactMap { key -> Int? in
+            if periodIndex < key.count, case .date(let d) = key[periodIndex] { return Int(d) } else { return nil }
+        }
         guard let first = days.min(), let last = days.max(), last - first < 366 * 200 else { return keys }
-        var present = Set(keys)
+        var periods: [Int] = []
         var d = first
-        var guardCount = 0
-        while d <= last, guardCount < 100_000 {
-            present.insert([.date(Int32(d))])
+        while d <= last, periods.count < 100_000 {
+            periods.append(d)
             d = next(d, unit)
-            guardCount += 1
+        }
+        var others = Set<[Value]>()
+        for key in keys where periodIndex < key.count {
+            var rest = key
+            rest.remove(at: periodIndex)
+            others.insert(rest)
+        }
+        guard periods.count * max(1, others.count) <= 1_000_000 else { return keys }
+        var present = Set(keys)
+        for rest in others {
+            for p in periods {
+                var key = rest
+                key.insert(.date(Int32(p)), at: periodIndex)
+                present.insert(key)
+            }
         }
         return Array(present)
     }

@@ -17,6 +17,18 @@ struct FileAccess: Sendable {
         return base + "/" + path
     }
 
+    /// Removes `.` and `name/..` parts: include_tests/../include/x.funnel → include/x.funnel.
+    static func normalize(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: false) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != "..", !last.isEmpty { parts.removeLast(); continue }
+            parts.append(part)
+        }
+        let joined = parts.joined(separator: "/")
+        return joined.isEmpty ? "." : joined
+    }
+
     static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let dir = String(path[..<slash])

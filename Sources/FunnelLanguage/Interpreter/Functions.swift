@@ -315,7 +315,11 @@ enum TextForm {
 /// A calendar period written as text: "2025", "2025-Q3", "2025-07", "2025-W27", "2025-07-14".
 enum Period {
     static func parse(_ text: String) -> (start: Int, end: Int)? {
-        let t = text.uppercased()
+        var t = text.uppercased()
+        // 2025Q3 and 2025W27, as written in --set quarter=2025Q3, mean 2025-Q3 and 2025-W27.
+        if t.count > 4, let fifth = t.dropFirst(4).first, fifth == "Q" || fifth == "W" {
+            t = String(t.prefix(4)) + "-" + String(t.dropFirst(4))
+        }
         let parts = t.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
         guard let first = parts.first, first.count == 4, let year = Int(first) else { return nil }
         if parts.count == 1 { return (CivilDate.days(year: year, month: 1, day: 1), CivilDate.days(year: year + 1, month: 1, day: 1)) }

@@ -96,7 +96,7 @@ public struct Interpreter: Sendable {
             session.definitions.append(statement)
             if link.unmatched > 0 || link.duplicateKeys > 0 {
                 var parts: [String] = []
-                if link.unmatched > 0 { parts.append("\(Format.count(link.unmatched)) \(fromTable) rows match no \(toTable).\(toColumn)") }
+                if link.unmatched > 0 { parts.append("\(Format.count(link.unmatched, "\(fromTable) row")) \(link.unmatched == 1 ? "matches" : "match") no \(toTable).\(toColumn)") }
                 if link.duplicateKeys > 0 { parts.append("\(Format.count(link.duplicateKeys)) \(toTable).\(toColumn) values appear more than once (the first row is used)") }
                 emit(.warning(Diagnostic(.warning, .data, parts.joined(separator: "; "), at: statement.range, notes: ["`check link \(fromTable)` lists the details"])))
             }
@@ -157,7 +157,7 @@ public struct Interpreter: Sendable {
         case .export(let expr, let path):
             let result = try resultTable(expr, session: session, baseDirectory: baseDirectory, complete: true)
             let written = try Exporter.write(result, to: path, baseDirectory: baseDirectory, session: session, range: statement.range, fileSystem: fileSystem)
-            emit(.message("wrote \(written) (\(Format.count(result.table.rowCount)) rows)"))
+            emit(.message("wrote \(written) (\(Format.count(result.table.rowCount, "row")))"))
         case .include(let path):
             try include(path, session: &session, baseDirectory: baseDirectory, range: statement.range)
         case .expression(let expr):
@@ -412,7 +412,15 @@ public struct Interpreter: Sendable {
                 throw Diagnostic.error("expected a table", at: tableExpr.range)
             }
             let sliced = try aggregation.evaluate(items.map(\.expr), by: keys, defaultTable: view)
-            return .result(Results.table(sliced, names: names, formats: formats, title: nil))
+            var result = Results.table(sliced, names: names, formats: formats, title: nil)
+            // `by source select source, n = count()`: the key asked for as an item is shown once, where asked.
+            let askedKeys = Set(items.compactMap { item -> String? in if case .name(let n) = item.expr.kind { return n } else { return nil } })
+            let keyCount = sliced.keyColumns.count
+            for i in stride(from: keyCount - 1, through: 0, by: -1) where askedKeys.contains(result.table.columns[i].name) {
+                result.table.columns.remove(at: i)
+                result.formats.remove(at: i)
+            }
+            return .result(result)
         }
         let evaluated = try evaluate(base, session: session, baseDirectory: baseDirectory)
         let view: TableValue
@@ -506,18 +514,20 @@ public struct Interpreter: Sendable {
     private mutating func include(_ path: String, session: inout Session, baseDirectory: String, range: SourceRange) throws(Diagnostic) {
         let resolved = FileAccess.resolve(path, relativeTo: baseDirectory)
         let canonical = fileSystem.canonical(resolved)
-        if includeStack.contains(canonical) || range.file.path == resolved {
-            throw Diagnostic.error("include cycle: \((includeStack + [canonical]).map { FileAccess.displayName($0) }.joined(separator: " → "))", at: range)
+        if let start = includeStack.firstIndex(of: canonical) {
+            throw Diagnostic.error("include cycle: \((includeStack[start...] + [canonical]).map { FileAccess.displayName($0) }.joined(separator: " → "))", at: range)
         }
         let text: String
         do { text = try fileSystem.readText(resolved) } catch {
             throw Diagnostic(.error, .missingInput, "cannot read \(path): \(error.reason)", at: range)
         }
-        let file = SourceFile(path: resolved, text: text)
+        // Shown relative to how the including file was shown (review.funnel → clients/acme.funnel).
+        let shown = path.hasPrefix("/") ? path : FileAccess.normalize(FileAccess.directory(of: range.file.path) == "." ? path : FileAccess.directory(of: range.file.path) + "/" + path)
+        let file = SourceFile(path: shown, text: text)
         let (statements, diagnostics) = Parser.parse(file)
         if let first = diagnostics.first {
             var d = first
-            d.notes.append("included from \(range.file.path):\(range.file.location(of: range.start).line)" + (diagnostics.count > 1 ? " (and \(diagnostics.count - 1) more errors in this file)" : ""))
+            d.notes.append("included from \(range.file.path):\(range.file.location(of: range.start).line)" + (diagnostics.count > 1 ? " (and \(Format.count(diagnostics.count - 1, "more error", "more errors")) in this file)" : ""))
             throw d
         }
         includeStack.append(canonical)
@@ -612,6 +622,10 @@ enum LinkReport {
 
 enum Format {
     static func count(_ n: Int) -> String { ValueFormatter.format(.integer(Int64(n)), as: .number) }
+    /// "1 row", "2 rows".
+    static func count(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
+        count(n) + " " + (n == 1 ? singular : plural ?? singular + "s")
+    }
 }
 
 /// Values given on the command line: numbers, percentages, dates or text.

@@ -150,6 +150,11 @@ struct RowEvaluator {
             return try inner.evaluate(rule.condition, selection: selection)
         }
         if let value = session.scalars[name] { return .scalar(value) }
+        if let kpi = session.kpis[name] {
+            // A KPI in a row condition is one number over its own tables: score > avg_score.
+            let sliced = try Aggregation(session: session, context: context).evaluate([kpi.definition.formula], by: [], defaultTable: nil)
+            return .scalar(sliced.values.first?.first ?? .null)
+        }
         if name == "today" { return .scalar(.date(context.today)) }
         throw unknownName(name, range: expr.range)
     }

@@ -59,6 +59,11 @@ public struct ScriptRunner {
         }
         var worst: ExitCode = .success
         let baseDirectory = self.baseDirectory ?? (file.path.hasPrefix("<") ? "." : FileAccess.directory(of: file.path))
+        if !file.path.hasPrefix("<") {
+            // The script itself counts as being included, so that including it again is a cycle.
+            let real = file.path.hasPrefix("/") || self.baseDirectory == nil ? file.path : baseDirectory + "/" + FileAccess.displayName(file.path)
+            interpreter.includeStack = [interpreter.fileSystem.canonical(real)]
+        }
         for statement in statements {
             do {
                 try interpreter.execute(statement, baseDirectory: baseDirectory)

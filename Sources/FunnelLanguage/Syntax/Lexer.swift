@@ -14,6 +14,8 @@ public struct Lexer {
     public init(file: SourceFile) {
         self.file = file
         bytes = file.bytes
+        // A byte-order mark at the start of a script (editors on Windows write one) is not text.
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { position = 3 }
     }
 
     public static func tokenize(_ file: SourceFile) -> [Token] {
