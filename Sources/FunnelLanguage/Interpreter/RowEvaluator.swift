@@ -1,5 +1,11 @@
 import FunnelEngine
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Evaluates row expressions (conditions, computed columns, group keys) over one table view.
 struct RowEvaluator {
     let session: Session
@@ -319,15 +325,67 @@ struct RowEvaluator {
 }
 
 /// A case-insensitive regular expression, compiled once and applied per distinct text value.
-struct TextMatcher {
-    private let regex: Regex<AnyRegexOutput>
+/// POSIX extended syntax through the C library, whose matcher does not backtrack exponentially
+/// (`^(a+)+$` on a long string answers at once, where a backtracking engine would hang a review);
+/// `\d`, `\w` and `\s` are accepted as shorthands.
+final class TextMatcher {
+    struct InvalidPattern: Error {}
+
+    private var compiled = regex_t()
+
+    /// Case-insensitive matching of non-ASCII letters needs a UTF-8 character type.
+    private static let utf8Ready: Bool = {
+        if let current = setlocale(LC_CTYPE, nil), String(cString: current).lowercased().contains("utf") { return true }
+        if setlocale(LC_CTYPE, "") != nil, let now = setlocale(LC_CTYPE, nil), String(cString: now).lowercased().contains("utf") { return true }
+        return setlocale(LC_CTYPE, "C.UTF-8") != nil
+    }()
 
     init(pattern: String) throws {
-        regex = try Regex(pattern).ignoresCase()
+        _ = TextMatcher.utf8Ready
+        guard !pattern.utf8.contains(0),
+              regcomp(&compiled, TextMatcher.translate(pattern), REG_EXTENDED | REG_ICASE | REG_NOSUB) == 0 else {
+            throw InvalidPattern()
+        }
     }
 
+    deinit { regfree(&compiled) }
+
     func matches(_ text: String) -> Bool {
-        (try? regex.firstMatch(in: text)) != nil
+        // Text with NUL bytes is matched up to the first one, as C strings are.
+        regexec(&compiled, text, 0, nil, 0) == 0
+    }
+
+    /// `\d` → `[0-9]`, `\w` → `[[:alnum:]_]`, `\s` → `[[:space:]]` (and their capitals), outside brackets.
+    static func translate(_ pattern: String) -> String {
+        var out = ""
+        var inBrackets = false
+        var characters = Array(pattern)[...]
+        while let c = characters.popFirst() {
+            if c == "\\", !inBrackets, let next = characters.first {
+                let replacement: String?
+                switch next {
+                case "d": replacement = "[0-9]"
+                case "D": replacement = "[^0-9]"
+                case "w": replacement = "[[:alnum:]_]"
+                case "W": replacement = "[^[:alnum:]_]"
+                case "s": replacement = "[[:space:]]"
+                case "S": replacement = "[^[:space:]]"
+                default: replacement = nil
+                }
+                if let replacement {
+                    out += replacement
+                    characters = characters.dropFirst()
+                    continue
+                }
+                out.append(c)
+                out.append(next)
+                characters = characters.dropFirst()
+                continue
+            }
+            if c == "[" && !inBrackets { inBrackets = true } else if c == "]" && inBrackets { inBrackets = false }
+            out.append(c)
+        }
+        return out
     }
 }
 

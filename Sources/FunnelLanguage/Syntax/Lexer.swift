@@ -150,7 +150,9 @@ public struct Lexer {
                 switch e {
                 case UInt8(ascii: "n"): value.append(UInt8(ascii: "\n"))
                 case UInt8(ascii: "t"): value.append(UInt8(ascii: "\t"))
-                default: value.append(e)
+                case UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "'"): value.append(e)
+                // Other backslashes stay, so that regular expressions read as written: "\d+".
+                default: value.append(UInt8(ascii: "\\")); value.append(e)
                 }
                 position += 2
                 continue
