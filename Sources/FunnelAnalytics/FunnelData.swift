@@ -39,16 +39,26 @@ public struct FunnelData: Sendable {
 public struct Reach: Sendable {
     /// reached[stage][row]
     public var reached: [[Bool]]
-    /// For rows that reached a stage: the time of the stage reached before it (nil when unknown).
-    public var fromTimes: [[Int64?]]
+    /// For rows that reached a stage: the time of the stage reached before it, or `Reach.unknown`.
+    /// Empty unless asked for (velocity needs it; counts do not).
+    public var fromTimes: [[Int64]]
     public var rowCount: Int
     public var selection: Selection?
+
+    /// Marks a from-time that is not known (the row's earlier stages have no time).
+    public static let unknown = Int64.min
 
     public var stageCount: Int { reached.count }
 
     public func count(_ stage: Int) -> Int {
         var n = 0
-        forEachSelectedRow(selection, rowCount) { if reached[stage][$0] { n += 1 } }
+        reached[stage].withUnsafeBufferPointer { flags in
+            if let selection {
+                for r in selection where flags[Int(r)] { n += 1 }
+            } else {
+                for flag in flags where flag { n += 1 }
+            }
+        }
         return n
     }
 }
@@ -62,33 +72,63 @@ public enum FunnelReach {
     /// A row reaches stage k when it reached the stage before (or that stage is optional and the
     /// one before it was reached), its own condition holds, its time is not before the previous
     /// stage's (strict order), and it is within the window of the first stage.
-    public static func compute(_ data: FunnelData) -> Reach {
+    public static func compute(_ data: FunnelData, recordFromTimes: Bool = false) -> Reach {
         let stageCount = data.stages.count
-        var reached = [[Bool]](repeating: [Bool](repeating: false, count: data.rowCount), count: stageCount)
-        var fromTimes = [[Int64?]](repeating: [Int64?](repeating: nil, count: data.rowCount), count: stageCount)
-        forEachSelectedRow(data.selection, data.rowCount) { r in
-            var previousOK = true
-            var previousTime: Int64? = nil
-            var firstTime: Int64? = nil
-            for k in 0..<stageCount {
-                let stage = data.stages[k]
-                var ok = previousOK && r < stage.eligible.count && stage.eligible[r]
-                let time = stage.times.map { r < $0.count ? $0[r] : 0 }
-                if ok, let time {
-                    if let previousTime, time < previousTime { ok = false }
-                    if let window = data.window, let firstTime, time - firstTime > window { ok = false }
-                }
-                if ok {
-                    reached[k][r] = true
-                    fromTimes[k][r] = previousTime
-                    if let time {
-                        previousTime = time
-                        if firstTime == nil { firstTime = time }
+        let rowCount = data.rowCount
+        var reached: [[Bool]] = []
+        var fromTimes: [[Int64]] = []
+        // Stage by stage over all rows (column-wise); per-row state lives in three scratch buffers.
+        let ok = UnsafeMutableBufferPointer<Bool>.allocate(capacity: rowCount)
+        let previousTime = UnsafeMutableBufferPointer<Int64>.allocate(capacity: rowCount)
+        let firstTime = UnsafeMutableBufferPointer<Int64>.allocate(capacity: rowCount)
+        defer { ok.deallocate(); previousTime.deallocate(); firstTime.deallocate() }
+        ok.initialize(repeating: data.selection == nil)
+        previousTime.initialize(repeating: Reach.unknown)
+        firstTime.initialize(repeating: Reach.unknown)
+        if let selection = data.selection { for r in selection where Int(r) < rowCount { ok[Int(r)] = true } }
+        let window = data.window ?? Int64.max
+        let unknown = Reach.unknown
+        for k in 0..<stageCount {
+            let stage = data.stages[k]
+            var out = [Bool](repeating: false, count: rowCount)
+            var from = recordFromTimes ? [Int64](repeating: unknown, count: rowCount) : []
+            guard stage.eligible.count == rowCount, stage.times.map({ $0.count == rowCount }) ?? true else {
+                reached.append(out)
+                if recordFromTimes { fromTimes.append(from) }
+                continue
+            }
+            let optional = stage.optional
+            let times = stage.times ?? []
+            let timed = stage.times != nil
+            stage.eligible.withUnsafeBufferPointer { eligible in
+                times.withUnsafeBufferPointer { t in
+                    out.withUnsafeMutableBufferPointer { o in
+                        from.withUnsafeMutableBufferPointer { f in
+                            for r in 0..<rowCount {
+                                let wasOK = ok[r]
+                                var here = wasOK && eligible[r]
+                                if here && timed {
+                                    let time = t[r]
+                                    if previousTime[r] != unknown && time < previousTime[r] { here = false }
+                                    if firstTime[r] != unknown && time &- firstTime[r] > window { here = false }
+                                }
+                                if here {
+                                    o[r] = true
+                                    if recordFromTimes { f[r] = previousTime[r] }
+                                    if timed {
+                                        previousTime[r] = t[r]
+                                        if firstTime[r] == unknown { firstTime[r] = t[r] }
+                                    }
+                                }
+                                ok[r] = here || (optional && wasOK)
+                            }
+                        }
                     }
                 }
-                previousOK = ok || (stage.optional && previousOK)
             }
+            reached.append(out)
+            if recordFromTimes { fromTimes.append(from) }
         }
-        return Reach(reached: reached, fromTimes: fromTimes, rowCount: data.rowCount, selection: data.selection)
+        return Reach(reached: reached, fromTimes: fromTimes, rowCount: rowCount, selection: data.selection)
     }
 }

@@ -10,13 +10,12 @@ public struct DurationSummary: Sendable, Equatable {
 
     public static func of(_ seconds: [Int64]) -> DurationSummary {
         guard !seconds.isEmpty else { return DurationSummary(count: 0, medianDays: nil, p90Days: nil, meanDays: nil) }
-        let days = seconds.map { Double($0) / 86_400 }.sorted()
-        func quantile(_ q: Double) -> Double {
-            let position = q * Double(days.count - 1)
-            let lower = Int(position.rounded(.down)), upper = Int(position.rounded(.up))
-            return days[lower] + (days[upper] - days[lower]) * (position - Double(lower))
+        // The engine's percentile kernel selects instead of sorting: linear in the number of rows.
+        let column = Column(name: "", storage: .decimal(seconds.map { Double($0) / 86_400 }))
+        func one(_ f: AggregateFunction) -> Double? {
+            Aggregate.compute(f, column: column, selection: nil, rowCount: seconds.count, grouping: nil).first?.number
         }
-        return DurationSummary(count: days.count, medianDays: quantile(0.5), p90Days: quantile(0.9), meanDays: days.reduce(0, +) / Double(days.count))
+        return DurationSummary(count: seconds.count, medianDays: one(.median), p90Days: one(.percentile(0.9)), meanDays: one(.avg))
     }
 }
 
@@ -33,7 +32,7 @@ public enum Velocity {
             for k in 0..<reach.stageCount where reach.reached[k][r] {
                 guard let t = times[k], r < t.count else { continue }
                 if first == nil { first = t[r] }
-                if let from = reach.fromTimes[k][r] { steps[k].append(t[r] - from) }
+                if k < reach.fromTimes.count, reach.fromTimes[k][r] != Reach.unknown { steps[k].append(t[r] - reach.fromTimes[k][r]) }
             }
             if last >= 0, reach.reached[last][r], let first, let t = times[last], r < t.count {
                 endToEnd.append(t[r] - first)

@@ -76,7 +76,7 @@ struct DocExamplesTests {
         var actual: [(Example, String)] = []
         for example in examples {
             sink.text = ""
-            let file = SourceFile(path: "docs/language.md:\(example.line)", text: example.code)
+            let file = SourceFile(path: "example", text: example.code)
             let (statements, diagnostics) = Parser.parse(file)
             #expect(diagnostics.isEmpty, "example at line \(example.line) does not parse: \(diagnostics.map(\.message))")
             for statement in statements {

@@ -59,7 +59,7 @@ extension Interpreter {
         }
     }
 
-    func evaluateFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue? = nil) throws(Diagnostic) -> FunnelEvaluation {
+    func evaluateFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue? = nil, withFromTimes: Bool = false) throws(Diagnostic) -> FunnelEvaluation {
         let syntax = definition.syntax
         guard let base = session.tables[syntax.table] else {
             throw Diagnostic.error("unknown table '\(syntax.table)'", at: definition.source.range)
@@ -79,26 +79,29 @@ extension Interpreter {
             }
             var eligible = [Bool](repeating: false, count: rowCount)
             var stageTimes: [Int64]? = nil
-            var rows = view.selection
             if let at = stage.at {
                 let column = VectorOps.materialize(try evaluator.evaluate(Expr(.name(at), stage.range), selection: view.selection), rowCount: rowCount)
                 guard let seconds = VectorOps.seconds(column, view.selection) else {
                     throw Diagnostic.error("'\(at)' is \(VectorOps.describe(column.type)); `at` needs a date or timestamp column", at: stage.range)
                 }
                 stageTimes = seconds
-                if let validity = column.validity {
-                    var kept: Selection = []
-                    forEachRow(view.selection, rowCount) { r in if validity.isValid(r) { kept.append(Int32(r)) } }
-                    rows = kept
+                eligible.withUnsafeMutableBufferPointer { e in
+                    if let validity = column.validity {
+                        forEachRow(view.selection, rowCount) { r in e[r] = validity.isValid(r) }
+                    } else {
+                        forEachRow(view.selection, rowCount) { r in e[r] = true }
+                    }
                 }
+            } else {
+                forEachRow(view.selection, rowCount) { r in eligible[r] = true }
             }
             if let condition = stage.condition {
-                rows = try evaluator.filter(condition, selection: rows)
-            }
-            if let rows {
-                for r in rows { eligible[Int(r)] = true }
-            } else {
-                for r in 0..<rowCount { eligible[r] = true }
+                let kept = try evaluator.filter(condition, selection: view.selection)
+                var holds = [Bool](repeating: false, count: rowCount)
+                holds.withUnsafeMutableBufferPointer { h in for r in kept { h[Int(r)] = true } }
+                eligible.withUnsafeMutableBufferPointer { e in
+                    holds.withUnsafeBufferPointer { h in for r in 0..<rowCount where e[r] && !h[r] { e[r] = false } }
+                }
             }
             stages.append(StageData(name: stage.name, times: stageTimes, eligible: eligible, optional: stage.optional))
             names.append(stage.name)
@@ -111,7 +114,7 @@ extension Interpreter {
             }
             window = Int64(days * 86_400)
         }
-        let reach = FunnelReach.compute(FunnelData(rowCount: rowCount, selection: view.selection, stages: stages, window: window))
+        let reach = FunnelReach.compute(FunnelData(rowCount: rowCount, selection: view.selection, stages: stages, window: window), recordFromTimes: withFromTimes)
         return FunnelEvaluation(definition: definition, view: view, countStages: countStages, rowStageNames: names, times: times, reach: reach)
     }
 
