@@ -73,16 +73,48 @@ public enum FunnelGrouping {
     /// Counts per period, each stage counted in the period its own time falls in.
     /// Returns period start (days since 1970) → counts per stage; stages without times count nowhere.
     public static func countsByPeriod(_ reach: Reach, times: [[Int64]?], unit: DateUnit) -> [Int: [Int]] {
-        var out: [Int: [Int]] = [:]
-        var cache: [Int: Int] = [:]
-        forEachSelectedRow(reach.selection, reach.rowCount) { r in
-            for k in 0..<reach.stageCount where reach.reached[k][r] {
-                guard let stageTimes = times[k], r < stageTimes.count else { continue }
+        // Days map to periods through a table over the days that occur: no hashing per row.
+        var minDay = Int.max, maxDay = Int.min
+        for k in 0..<reach.stageCount {
+            guard let stageTimes = times[k] else { continue }
+            forEachSelectedRow(reach.selection, reach.rowCount) { r in
+                guard reach.reached[k][r], r < stageTimes.count else { return }
                 let day = CivilDate.days(fromSeconds: stageTimes[r])
-                let period: Int
-                if let p = cache[day] { period = p } else { period = Periods.start(ofDay: day, unit: unit); cache[day] = period }
-                out[period, default: [Int](repeating: 0, count: reach.stageCount)][k] += 1
+                if day < minDay { minDay = day }
+                if day > maxDay { maxDay = day }
             }
+        }
+        guard minDay <= maxDay, maxDay - minDay < 200 * 366 else { return [:] }
+        var periodOfDay = [Int32](repeating: 0, count: maxDay - minDay + 1)
+        var periodStarts: [Int] = []
+        var indexOfStart: [Int: Int32] = [:]
+        for d in minDay...maxDay {
+            let start = Periods.start(ofDay: d, unit: unit)
+            if let i = indexOfStart[start] { periodOfDay[d - minDay] = i } else {
+                let i = Int32(periodStarts.count)
+                indexOfStart[start] = i
+                periodStarts.append(start)
+                periodOfDay[d - minDay] = i
+            }
+        }
+        let stages = reach.stageCount
+        var flat = [Int](repeating: 0, count: periodStarts.count * stages)
+        for k in 0..<stages {
+            guard let stageTimes = times[k] else { continue }
+            reach.reached[k].withUnsafeBufferPointer { reached in
+                stageTimes.withUnsafeBufferPointer { t in
+                    forEachSelectedRow(reach.selection, reach.rowCount) { r in
+                        guard reached[r], r < t.count else { return }
+                        let p = Int(periodOfDay[CivilDate.days(fromSeconds: t[r]) - minDay])
+                        flat[p * stages + k] += 1
+                    }
+                }
+            }
+        }
+        var out: [Int: [Int]] = [:]
+        for (p, start) in periodStarts.enumerated() {
+            let row = Array(flat[(p * stages)..<((p + 1) * stages)])
+            if row.contains(where: { $0 > 0 }) { out[start] = row }
         }
         return out
     }

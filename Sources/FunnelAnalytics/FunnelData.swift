@@ -1,3 +1,4 @@
+import Dispatch
 import FunnelEngine
 
 /// One stage of a funnel over rows, with its inputs already evaluated: when each row reached it
@@ -44,23 +45,15 @@ public struct Reach: Sendable {
     public var fromTimes: [[Int64]]
     public var rowCount: Int
     public var selection: Selection?
+    /// Rows that reached each stage, counted while computing.
+    public var counts: [Int]
 
     /// Marks a from-time that is not known (the row's earlier stages have no time).
     public static let unknown = Int64.min
 
     public var stageCount: Int { reached.count }
 
-    public func count(_ stage: Int) -> Int {
-        var n = 0
-        reached[stage].withUnsafeBufferPointer { flags in
-            if let selection {
-                for r in selection where flags[Int(r)] { n += 1 }
-            } else {
-                for flag in flags where flag { n += 1 }
-            }
-        }
-        return n
-    }
+    public func count(_ stage: Int) -> Int { stage < counts.count ? counts[stage] : 0 }
 }
 
 @inline(__always)
@@ -75,60 +68,110 @@ public enum FunnelReach {
     public static func compute(_ data: FunnelData, recordFromTimes: Bool = false) -> Reach {
         let stageCount = data.stages.count
         let rowCount = data.rowCount
-        var reached: [[Bool]] = []
-        var fromTimes: [[Int64]] = []
-        // Stage by stage over all rows (column-wise); per-row state lives in three scratch buffers.
-        let ok = UnsafeMutableBufferPointer<Bool>.allocate(capacity: rowCount)
-        let previousTime = UnsafeMutableBufferPointer<Int64>.allocate(capacity: rowCount)
-        let firstTime = UnsafeMutableBufferPointer<Int64>.allocate(capacity: rowCount)
+        let valid = data.stages.allSatisfy { $0.eligible.count == rowCount && ($0.times.map { $0.count == rowCount } ?? true) }
+        var counts = [Int](repeating: 0, count: stageCount)
+        guard valid, rowCount > 0 else {
+            return Reach(reached: [[Bool]](repeating: [Bool](repeating: false, count: rowCount), count: stageCount),
+                         fromTimes: recordFromTimes ? [[Int64]](repeating: [Int64](repeating: Reach.unknown, count: rowCount), count: stageCount) : [],
+                         rowCount: rowCount, selection: data.selection, counts: counts)
+        }
+        var inSelection: [Bool]? = nil
+        if let selection = data.selection {
+            var flags = [Bool](repeating: false, count: rowCount)
+            for r in selection where Int(r) < rowCount { flags[Int(r)] = true }
+            inSelection = flags
+        }
+        // Rows are independent: the two halves run on two cores, each stage by stage (column-wise).
+        let parts = rowCount >= 100_000 ? 2 : 1
+        let reachedOut = (0..<stageCount).map { _ -> UnsafeMutableBufferPointer<Bool> in
+            let b = UnsafeMutableBufferPointer<Bool>.allocate(capacity: rowCount)
+            b.initialize(repeating: false)
+            return b
+        }
+        var fromOut: [UnsafeMutableBufferPointer<Int64>] = []
+        if recordFromTimes {
+            for _ in 0..<stageCount {
+                let b = UnsafeMutableBufferPointer<Int64>.allocate(capacity: rowCount)
+                b.initialize(repeating: Reach.unknown)
+                fromOut.append(b)
+            }
+        }
+        defer {
+            reachedOut.forEach { $0.deallocate() }
+            fromOut.forEach { $0.deallocate() }
+        }
+        let partCounts = UnsafeMutableBufferPointer<Int>.allocate(capacity: parts * stageCount)
+        partCounts.initialize(repeating: 0)
+        defer { partCounts.deallocate() }
+        let work = ReachWork(data: data, inSelection: inSelection, reached: reachedOut, from: fromOut, counts: partCounts, parts: parts)
+        if parts == 1 { work.run(part: 0) } else { DispatchQueue.concurrentPerform(iterations: parts) { work.run(part: $0) } }
+        for p in 0..<parts { for k in 0..<stageCount { counts[k] += partCounts[p * stageCount + k] } }
+        return Reach(reached: reachedOut.map { Array($0) }, fromTimes: fromOut.map { Array($0) }, rowCount: rowCount, selection: data.selection, counts: counts)
+    }
+}
+
+/// One half of the rows of a reach computation. The buffers outlive the work, and the halves
+/// write disjoint rows.
+private struct ReachWork: @unchecked Sendable {
+    let data: FunnelData
+    let inSelection: [Bool]?
+    let reached: [UnsafeMutableBufferPointer<Bool>]
+    let from: [UnsafeMutableBufferPointer<Int64>]
+    let counts: UnsafeMutableBufferPointer<Int>
+    let parts: Int
+
+    func run(part: Int) {
+        let rowCount = data.rowCount
+        let lower = rowCount * part / parts, upper = rowCount * (part + 1) / parts
+        let n = upper - lower
+        guard n > 0 else { return }
+        let stageCount = data.stages.count
+        let ok = UnsafeMutableBufferPointer<Bool>.allocate(capacity: n)
+        let previousTime = UnsafeMutableBufferPointer<Int64>.allocate(capacity: n)
+        let firstTime = UnsafeMutableBufferPointer<Int64>.allocate(capacity: n)
         defer { ok.deallocate(); previousTime.deallocate(); firstTime.deallocate() }
-        ok.initialize(repeating: data.selection == nil)
-        previousTime.initialize(repeating: Reach.unknown)
-        firstTime.initialize(repeating: Reach.unknown)
-        if let selection = data.selection { for r in selection where Int(r) < rowCount { ok[Int(r)] = true } }
-        let window = data.window ?? Int64.max
+        if let inSelection {
+            for i in 0..<n { ok[i] = inSelection[lower + i] }
+        } else {
+            ok.initialize(repeating: true)
+        }
         let unknown = Reach.unknown
+        previousTime.initialize(repeating: unknown)
+        firstTime.initialize(repeating: unknown)
+        let window = data.window ?? Int64.max
+        let recordFrom = !from.isEmpty
         for k in 0..<stageCount {
             let stage = data.stages[k]
-            var out = [Bool](repeating: false, count: rowCount)
-            var from = recordFromTimes ? [Int64](repeating: unknown, count: rowCount) : []
-            guard stage.eligible.count == rowCount, stage.times.map({ $0.count == rowCount }) ?? true else {
-                reached.append(out)
-                if recordFromTimes { fromTimes.append(from) }
-                continue
-            }
             let optional = stage.optional
-            let times = stage.times ?? []
             let timed = stage.times != nil
+            let out = reached[k]
+            let f = recordFrom ? from[k] : UnsafeMutableBufferPointer<Int64>(start: nil, count: 0)
+            var count = 0
             stage.eligible.withUnsafeBufferPointer { eligible in
-                times.withUnsafeBufferPointer { t in
-                    out.withUnsafeMutableBufferPointer { o in
-                        from.withUnsafeMutableBufferPointer { f in
-                            for r in 0..<rowCount {
-                                let wasOK = ok[r]
-                                var here = wasOK && eligible[r]
-                                if here && timed {
-                                    let time = t[r]
-                                    if previousTime[r] != unknown && time < previousTime[r] { here = false }
-                                    if firstTime[r] != unknown && time &- firstTime[r] > window { here = false }
-                                }
-                                if here {
-                                    o[r] = true
-                                    if recordFromTimes { f[r] = previousTime[r] }
-                                    if timed {
-                                        previousTime[r] = t[r]
-                                        if firstTime[r] == unknown { firstTime[r] = t[r] }
-                                    }
-                                }
-                                ok[r] = here || (optional && wasOK)
+                (stage.times ?? []).withUnsafeBufferPointer { t in
+                    for i in 0..<n {
+                        let r = lower + i
+                        let wasOK = ok[i]
+                        var here = wasOK && eligible[r]
+                        if here && timed {
+                            let time = t[r]
+                            if previousTime[i] != unknown && time < previousTime[i] { here = false }
+                            if firstTime[i] != unknown && time &- firstTime[i] > window { here = false }
+                        }
+                        if here {
+                            out[r] = true
+                            count += 1
+                            if recordFrom { f[r] = previousTime[i] }
+                            if timed {
+                                previousTime[i] = t[r]
+                                if firstTime[i] == unknown { firstTime[i] = t[r] }
                             }
                         }
+                        ok[i] = here || (optional && wasOK)
                     }
                 }
             }
-            reached.append(out)
-            if recordFromTimes { fromTimes.append(from) }
+            counts[part * stageCount + k] = count
         }
-        return Reach(reached: reached, fromTimes: fromTimes, rowCount: rowCount, selection: data.selection)
     }
 }

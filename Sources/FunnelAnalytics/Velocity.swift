@@ -26,15 +26,22 @@ public enum Velocity {
         var steps = [[Int64]](repeating: [], count: reach.stageCount)
         var endToEnd: [Int64] = []
         let last = reach.stageCount - 1
+        guard last >= 0 else { return (steps, endToEnd) }
+        for k in 0..<reach.stageCount { steps[k].reserveCapacity(reach.count(k)) }
+        endToEnd.reserveCapacity(reach.count(last))
+        // The time a row reached a stage minus the time of the last timed stage it reached before:
+        // the same "from" time the reach computation used for its order check.
         forEachSelectedRow(reach.selection, reach.rowCount) { r in
             if let group, !group(r) { return }
+            var previous: Int64? = nil
             var first: Int64? = nil
             for k in 0..<reach.stageCount where reach.reached[k][r] {
                 guard let t = times[k], r < t.count else { continue }
+                if let previous { steps[k].append(t[r] - previous) }
+                previous = t[r]
                 if first == nil { first = t[r] }
-                if k < reach.fromTimes.count, reach.fromTimes[k][r] != Reach.unknown { steps[k].append(t[r] - reach.fromTimes[k][r]) }
             }
-            if last >= 0, reach.reached[last][r], let first, let t = times[last], r < t.count {
+            if reach.reached[last][r], let first, let t = times[last], r < t.count {
                 endToEnd.append(t[r] - first)
             }
         }

@@ -87,7 +87,17 @@ extension Interpreter {
                 stageTimes = seconds
                 eligible.withUnsafeMutableBufferPointer { e in
                     if let validity = column.validity {
-                        forEachRow(view.selection, rowCount) { r in e[r] = validity.isValid(r) }
+                        if let selection = view.selection {
+                            for r in selection { e[Int(r)] = validity.isValid(Int(r)) }
+                        } else {
+                            // Word by word: 64 rows per load of the bitmap.
+                            validity.words.withUnsafeBufferPointer { words in
+                                for (w, word) in words.enumerated() {
+                                    let base = w << 6
+                                    for bit in 0..<min(64, rowCount - base) { e[base + bit] = (word >> UInt64(bit)) & 1 == 1 }
+                                }
+                            }
+                        }
                     } else {
                         forEachRow(view.selection, rowCount) { r in e[r] = true }
                     }

@@ -184,7 +184,7 @@ public struct Interpreter: Sendable {
             let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
             emit(.table(try demandTable(evaluation, keys: keys, session: session, range: statement.range)))
         case .velocity(let name, let keys):
-            let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session, withFromTimes: true)
+            let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
             emit(.table(try velocityTable(evaluation, keys: keys, session: session)))
         case .bottleneck(let name):
             let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
