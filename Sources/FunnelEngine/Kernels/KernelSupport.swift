@@ -131,7 +131,8 @@ struct BoolKeys: OrderedKeys {
         if let validity { return !validity.isValid(r) }
         return false
     }
-    @inline(__always) func key(_ r: Int) -> Int64 { values[r] ? 1 : 0 }
+    /// Branch-free (a Bool is stored as 0 or 1): a `? 1 : 0` on random booleans mispredicts.
+    @inline(__always) func key(_ r: Int) -> Int64 { Int64(unsafeBitCast(values[r], to: UInt8.self)) }
 }
 
 struct DoubleKeys: OrderedKeys {
