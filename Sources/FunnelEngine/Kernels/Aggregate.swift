@@ -140,10 +140,10 @@ private func countDistinct(_ column: Column, selection: Selection?, rowCount: In
     var counts = [Int](repeating: 0, count: groups.count)
     let width = ranks.count
     if width == 0 || groups.count == 0 { return counts.map { .integer(Int64($0)) } }
-    // Both factors are at most rowCount + 1 <= 2^31, so the product fits.
-    let span = groups.count &* width
+    // A hand-made grouping may claim any number of groups: guard the product.
+    let (span, overflow) = groups.count.multipliedReportingOverflow(by: width)
     let limit = min(rowCount, ranks.ids.count)
-    if span <= max(1 << 16, min(4 * limit, 1 << 26)) {
+    if !overflow && span <= max(1 << 16, min(4 * limit, 1 << 26)) {
         var seen = [Bool](repeating: false, count: span)
         ranks.ids.withUnsafeBufferPointer { ip in
             seen.withUnsafeMutableBufferPointer { sp in
@@ -167,7 +167,7 @@ private func countDistinct(_ column: Column, selection: Selection?, rowCount: In
             forEachGroupedRow(selection, below: limit, groups) { r, g in
                 let v = ip[r]
                 if v < 0 || v == nullRank { return }
-                pairs.append(UInt64(g &* width &+ Int(v)))
+                pairs.append(UInt64(g) &* UInt64(width) &+ UInt64(v))
                 rows.append(Int32(truncatingIfNeeded: r))
             }
         }
@@ -175,8 +175,8 @@ private func countDistinct(_ column: Column, selection: Selection?, rowCount: In
         var previous: UInt64 = 0
         for (i, p) in pairs.enumerated() where i == 0 || p != previous {
             previous = p
-            let g = Int(p / UInt64(width))
-            if g < counts.count { counts[g] += 1 }
+            let g = Int(truncatingIfNeeded: p / UInt64(width))
+            if g >= 0 && g < counts.count { counts[g] += 1 }
         }
     }
     return counts.map { .integer(Int64($0)) }

@@ -75,18 +75,32 @@ public enum GroupBy {
             return fuseKeys(&combined, TextRankKeys(codes, ranking, key.validity), low: 0,
                             rankOf: nil, width: width, selection: selection, rowCount: n)
         }
-        return visitKeys(of: key, selection: selection, rowCount: n,
-                         FuseVisitor(combined: combined, selection: selection, rowCount: n)).map {
-            combined = $0
-            return true
-        } ?? false
+        // The box hands the ids to the visitor without a second reference, so they stay uniquely
+        // owned and are rewritten in place rather than copied.
+        let box = RanksBox(combined)
+        combined = KeyRanks(ids: [], count: 0)
+        let fused = visitKeys(of: key, selection: selection, rowCount: n,
+                              FuseVisitor(box: box, selection: selection, rowCount: n))
+        combined = box.take()
+        return fused
+    }
+
+    private final class RanksBox {
+        private var ranks: KeyRanks
+        init(_ ranks: KeyRanks) { self.ranks = ranks }
+        func take() -> KeyRanks {
+            let taken = ranks
+            ranks = KeyRanks(ids: [], count: 0)
+            return taken
+        }
+        func put(_ ranks: KeyRanks) { self.ranks = ranks }
     }
 
     private struct FuseVisitor: KeysVisitor {
-        let combined: KeyRanks
+        let box: RanksBox
         let selection: Selection?
         let rowCount: Int
-        func visit<K: OrderedKeys>(_ keys: K) -> KeyRanks? {
+        func visit<K: OrderedKeys>(_ keys: K) -> Bool {
             let limit = min(rowCount, keys.limit)
             var lo = Int64.max
             var hi = Int64.min
@@ -99,7 +113,7 @@ public enum GroupBy {
             }
             if lo > hi { lo = 0; hi = 0 }  // only nulls
             let range = UInt64(bitPattern: hi &- lo)
-            guard range < 1 << 16 else { return nil }
+            guard range < 1 << 16 else { return false }
             // Rank of each value offset; mark, then number in order.
             var rankOf = [Int32](repeating: -1, count: Int(range) + 1)
             rankOf.withUnsafeMutableBufferPointer { rp in
@@ -114,10 +128,11 @@ public enum GroupBy {
                 rankOf[i] = Int32(distinct)
                 distinct += 1
             }
-            var result = combined
-            let fused = fuseKeys(&result, keys, low: lo, rankOf: rankOf, width: distinct + (sawNull ? 1 : 0),
+            var combined = box.take()
+            let fused = fuseKeys(&combined, keys, low: lo, rankOf: rankOf, width: distinct + (sawNull ? 1 : 0),
                                  selection: selection, rowCount: rowCount)
-            return fused ? result : nil
+            box.put(combined)
+            return fused
         }
     }
 
