@@ -54,26 +54,34 @@ struct KernelSortGatherTests {
         #expect(Sort.order(keys: [(x, false)], selection: nil, rowCount: 3) == [0, 1, 2])  // rows 1, 2 past the end: null
     }
 
-    @Test func largerRandomAgainstStandardSort() {
-        // A deterministic pseudo-random column with repeats and nulls, checked against a plain sort.
+    /// Counting sort (small span), packed radix (span under 2^32) and pair radix (wider), each
+    /// ascending and descending with nulls and a selection, against a plain stable sort.
+    @Test(arguments: [Int64(300), 1_000_000, Int64.max])
+    func largerRandomAgainstStandardSort(span: Int64) {
         var state: UInt64 = 42
         var raw: [Int64?] = []
         for _ in 0..<5000 {
             state = state &* 6364136223846793005 &+ 1442695040888963407
-            let v = Int64(bitPattern: state >> 20) % 300
+            let v = Int64(bitPattern: state) % span
             raw.append(v % 17 == 0 ? nil : v)
         }
         let x = intColumn("x", raw)
-        let order = Sort.order(keys: [(x, true)], selection: nil, rowCount: raw.count)
-        let expected = (0..<raw.count).sorted { a, b in
-            switch (raw[a], raw[b]) {
-            case let (l?, r?): return l != r ? l > r : a < b
-            case (.some, .none): return true
-            case (.none, .some): return false
-            case (.none, .none): return a < b
+        let selection = Selection(stride(from: 1, to: raw.count, by: 2).map { Int32($0) })
+        for descending in [false, true] {
+            for sel in [nil, selection] {
+                let order = Sort.order(keys: [(x, descending)], selection: sel, rowCount: raw.count)
+                let rows = (sel ?? (0..<Int32(raw.count)).map { $0 }).map(Int.init)
+                let expected = rows.sorted { a, b in
+                    switch (raw[a], raw[b]) {
+                    case let (l?, r?): return l != r ? (descending ? l > r : l < r) : a < b
+                    case (.some, .none): return true
+                    case (.none, .some): return false
+                    case (.none, .none): return a < b
+                    }
+                }.map { Int32($0) }
+                #expect(order == expected, "span \(span) descending \(descending)")
             }
-        }.map { Int32($0) }
-        #expect(order == expected)
+        }
     }
 
     @Test func gatherColumns() {

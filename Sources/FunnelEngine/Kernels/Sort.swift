@@ -5,7 +5,10 @@ public enum Sort {
     /// shorter key column read as null.
     ///
     /// Least-significant-key-first radix sort: for each key from the last to the first, a stable
-    /// byte-wise radix sort of the rows by that key, then a stable move of its nulls to the end.
+    /// sort of the current order by that key alone — a counting sort when the key spans under
+    /// 4096 values (text ranks, booleans, dates), else an LSD radix sort of (code << 32 | row)
+    /// words, with nulls given the largest code; keys spanning more than 2^32 values sort
+    /// (code, row) pairs and then move their nulls to the end.
     public static func order(keys: [(column: Column, descending: Bool)], selection: Selection?, rowCount: Int) -> Selection {
         let n = clampedRowCount(rowCount)
         var rows: [Int32]
@@ -48,6 +51,33 @@ private struct SortPass: KeysVisitor {
         if nulls == rows.count { return rows }
         let range = UInt64(bitPattern: hi &- lo)
         let descending = self.descending
+        @inline(__always) func code(_ r: Int) -> Int {
+            if r >= limit || keys.isNull(r) { return Int(range) + 1 }
+            let k = keys.key(r)
+            return Int(truncatingIfNeeded: descending ? hi &- k : k &- lo)
+        }
+        if range < 4095 {
+            // Few distinct codes (text, booleans, dates over a few years): one counting-sort pass
+            // straight from the rows, with nulls as the largest code; no key array at all.
+            let buckets = Int(range) + 2
+            var offsets = [Int](repeating: 0, count: buckets + 1)
+            let n = rows.count
+            return rows.withUnsafeBufferPointer { rp in
+                offsets.withUnsafeMutableBufferPointer { op in
+                    for i in 0..<n { op[min(code(Int(rp[i])), buckets - 1) + 1] += 1 }
+                    for b in 0..<buckets { op[b + 1] += op[b] }
+                    return [Int32](unsafeUninitializedCapacity: n) { out, initialized in
+                        for i in 0..<n {
+                            let c = min(code(Int(rp[i])), buckets - 1)
+                            let p = op[c]
+                            if p < n { out[p] = rp[i] }
+                            op[c] = p + 1
+                        }
+                        initialized = n
+                    }
+                }
+            }
+        }
         if range < UInt64(UInt32.max) {
             // Common case: code << 32 | row in one word, with nulls as the largest code.
             let nullCode = range + 1
