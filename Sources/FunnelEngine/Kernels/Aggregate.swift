@@ -12,23 +12,24 @@ public enum AggregateFunction: Sendable, Hashable {
     case percentile(Double)
 }
 
-/// Aggregates over rows, optionally per group. SQL null rules:
+/// Aggregates over rows, optionally per group, with SQL's null rules:
 ///
-/// | function      | input                       | result                                     |
-/// |---------------|-----------------------------|--------------------------------------------|
-/// | countRows     | any / nil                   | .integer (0 for no rows)                   |
-/// | count         | any                         | .integer non-null count                    |
-/// | countDistinct | any                         | .integer distinct non-null values          |
-/// | sum           | integer, boolean (true = 1) | .integer, or .decimal when it leaves Int64 |
-/// | sum           | decimal                     | .decimal                                   |
-/// | avg           | integer, decimal, boolean   | .decimal                                   |
-/// | min, max      | any                         | the column's own type (text by string)     |
-/// | median, pct   | integer, decimal, boolean   | .decimal                                   |
-/// | avg, median, pct | date / timestamp         | .date / .timestamp, rounded down to a whole day / second |
+/// | function          | input                         | result                                       |
+/// |-------------------|-------------------------------|----------------------------------------------|
+/// | countRows         | any, or no column             | .integer (0 for no rows)                     |
+/// | count             | any                           | .integer: non-null values                    |
+/// | countDistinct     | any                           | .integer: distinct non-null values           |
+/// | sum               | integer, boolean (true = 1)   | .integer; .decimal if it leaves Int64's range |
+/// | sum               | decimal                       | .decimal                                     |
+/// | avg               | integer, decimal, boolean     | .decimal                                     |
+/// | min, max          | any                           | the column's type (text by string order)     |
+/// | median, percentile| integer, decimal, boolean     | .decimal                                     |
+/// | avg, median, pct. | date, timestamp               | .date / .timestamp, rounded down to a whole day / second |
 ///
-/// sum/avg/min/max/median/percentile over no non-null value are .null; so are combinations the
+/// sum/avg/min/max/median/percentile over no non-null value are .null, and so are the pairs the
 /// table does not list (sum of dates, avg or median of text). Integer sums are exact (128-bit
-/// accumulators); NaN decimals order above +infinity.
+/// accumulators, so an intermediate overflow that comes back into range stays an integer).
+/// Decimal NaNs order above +infinity.
 public enum Aggregate {
     /// One value per group (or exactly one when grouping is nil). `column` is nil only for countRows.
     /// Only rows in `selection` (nil = all) count; with a grouping, rows whose group is -1 are skipped.
