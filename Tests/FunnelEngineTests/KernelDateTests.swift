@@ -35,6 +35,34 @@ struct KernelDateTests {
         #expect(values(truncated) == [.date(day("1969-12-31")), .date(day("2025-04-01")), .date(day("1960-01-04")), .null])
         #expect(values(DateKernels.truncate(t, to: .month, selection: nil))
             == [.date(day("1969-12-01")), .date(day("2025-04-01")), .date(day("1960-01-01")), .null])
+        // 1969-12-31 was a Wednesday, 2025-04-01 a Tuesday, 1960-01-04 a Monday.
+        #expect(values(DateKernels.truncate(t, to: .week, selection: nil))
+            == [.date(day("1969-12-29")), .date(day("2025-03-31")), .date(day("1960-01-04")), .null])
+        #expect(values(DateKernels.truncate(t, to: .quarter, selection: nil))
+            == [.date(day("1969-10-01")), .date(day("2025-04-01")), .date(day("1960-01-01")), .null])
+        #expect(values(DateKernels.truncate(t, to: .year, selection: nil))
+            == [.date(day("1969-01-01")), .date(day("2025-01-01")), .date(day("1960-01-01")), .null])
+        #expect(parts(.week, t) == [.integer(1), .integer(14), .integer(1), .null])
+    }
+
+    @Test func manyRowsUseTheDayTableAndAgreeWithDirectComputation() {
+        // 40,000 rows over 400 days (tabulated path) and over 400,000 days (direct path).
+        for spread in [400, 400_000] {
+            let days = (0..<40_000).map { Int32(-200_000 + ($0 * 7919) % spread) }
+            let column = Column(name: "d", storage: .date(days))
+            for p in [DatePart.year, .quarter, .month, .week, .day, .dayOfWeek] {
+                let got = DateKernels.part(p, of: column, selection: nil)
+                let ok = days.indices.allSatisfy { got.value(at: $0) == .integer(DateKernels.partValue(p, days: Int(days[$0]))) }
+                #expect(ok, "\(p) spread \(spread)")
+            }
+            let weeks = DateKernels.truncate(column, to: .week, selection: nil)
+            #expect(days.indices.allSatisfy { i in
+                if case .date(let w) = weeks.value(at: i) {
+                    return CivilDate.isoWeekday(days: Int(w)) == 1 && w <= days[i] && days[i] - w < 7
+                }
+                return false
+            })
+        }
     }
 
     @Test func truncateDates() {

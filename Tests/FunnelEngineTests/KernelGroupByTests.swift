@@ -117,3 +117,71 @@ struct KernelGroupByTests {
         #expect(g.groupOfRow == [1, 0, 1])
     }
 }
+
+@Suite("Kernel: group by against a reference")
+struct KernelGroupByReferenceTests {
+    /// Ascending, nulls last; values of one column share a type.
+    static func less(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.null, _): return false
+        case (_, .null): return true
+        case let (.integer(x), .integer(y)): return x < y
+        case let (.decimal(x), .decimal(y)): return x < y
+        case let (.boolean(x), .boolean(y)): return !x && y
+        case let (.date(x), .date(y)): return x < y
+        case let (.timestamp(x), .timestamp(y)): return x < y
+        case let (.text(x), .text(y)): return x < y
+        default: return false
+        }
+    }
+
+    static func lexicographic(_ a: [Value], _ b: [Value]) -> Bool {
+        for (x, y) in zip(a, b) where x != y { return less(x, y) }
+        return false
+    }
+
+    func check(_ keys: [Column], selection: Selection?, rowCount: Int) {
+        let g = GroupBy.group(keys: keys, selection: selection, rowCount: rowCount)
+        let rows = (selection ?? (0..<Int32(rowCount)).map { $0 }).map(Int.init)
+        let tuples = rows.map { r in keys.map { r < $0.count ? $0.value(at: r) : .null } }
+        var distinct: [[Value]] = []
+        for t in tuples.sorted(by: Self.lexicographic) where distinct.last != t { distinct.append(t) }
+        #expect(g.groupCount == distinct.count)
+        for (i, key) in g.keys.enumerated() {
+            #expect(values(key) == distinct.map { $0[i] })
+        }
+        var expected = [Int32](repeating: -1, count: rowCount)
+        for (r, t) in zip(rows, tuples) {
+            expected[r] = Int32(distinct.firstIndex(of: t) ?? -2)
+        }
+        #expect(g.groupOfRow == expected)
+    }
+
+    @Test func randomMixturesOfKeyTypes() {
+        var state: UInt64 = 7
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let n = 3000
+        let text = textColumn("t", (0..<n).map { _ in next(9) == 0 ? nil : ["b", "a", "d", "c", "e"][next(5)] })
+        let small = intColumn("s", (0..<n).map { _ in next(11) == 0 ? nil : Int64(next(6)) - 2 })
+        let wide = intColumn("w", (0..<n).map { _ in next(7) == 0 ? nil : [Int64.min, Int64.max, 0, 123_456_789_012][next(4)] })
+        let bools = boolColumn("b", (0..<n).map { _ in next(5) == 0 ? nil : next(2) == 0 })
+        let dec = decimalColumn("x", (0..<n).map { _ in next(6) == 0 ? nil : Double(next(40)) / 4 - 3 })
+        let ts = timestampColumn("ts", (0..<n).map { _ in
+            next(8) == 0 ? nil : "19\(60 + next(40))-0\(1 + next(9))-1\(next(9)) 0\(next(9)):00:00" })
+        let short = intColumn("short", (0..<100).map { Int64($0 % 3) })
+        let everyThird = Selection(stride(from: 0, to: n, by: 3).map { Int32($0) })
+        let combos: [[Column]] = [
+            [text], [wide], [dec], [ts], [bools],
+            [text, small], [small, text], [text, wide], [wide, text], [dec, bools],
+            [text, small, bools], [bools, wide, text], [ts, text], [text, short], [short, dec, text],
+            [text, dec, small, bools, wide],
+        ]
+        for keys in combos {
+            check(keys, selection: nil, rowCount: n)
+            check(keys, selection: everyThird, rowCount: n)
+        }
+    }
+}

@@ -69,3 +69,36 @@ struct KernelKeyIndexTests {
         #expect(empty.lookup(intColumn("p", [1]), selection: nil) == [-1])
     }
 }
+
+@Suite("Kernel: key index at size")
+struct KernelKeyIndexSizeTests {
+    @Test func repeatedStringsInTheDictionaryAreOneKey() {
+        let ids = Column(name: "id", storage: .text(codes: [2, 0, 1, 2], dictionary: ["a", "b", "a"]))
+        let index = KeyIndex(column: ids)
+        #expect(index.distinctKeys == 2)
+        #expect(index.duplicateKeys == 1)
+        #expect(index.lookup(textColumn("p", ["a", "b", "c"]), selection: nil) == [0, 2, -1])
+    }
+
+    @Test func manyTextKeysWithMissesAndUnicode() {
+        let n = 20_000
+        let keys = (0..<n).map { i -> String? in
+            i % 1000 == 7 ? nil : (i % 3 == 0 ? "contact-\(i)-ünïcødé-with-a-longer-tail" : "C\(i)")
+        }
+        let index = KeyIndex(column: textColumn("id", keys))
+        #expect(index.nullKeys == 20)
+        #expect(index.duplicateKeys == 0)
+        #expect(index.distinctKeys == n - 20)
+        let probes = (0..<n).map { i -> String? in i % 2 == 0 ? keys[(i * 7) % n] : "missing-\(i)" }
+        let found = index.lookup(textColumn("p", probes), selection: nil)
+        for i in 0..<n {
+            let expected: Int32 = probes[i] == nil || i % 2 == 1 ? -1 : Int32((i * 7) % n)
+            #expect(found[i] == expected)
+            if found[i] != expected { break }
+        }
+        // Numbers probing a text index read its strings as numbers.
+        let numeric = KeyIndex(column: textColumn("id", (0..<n).map { String($0 * 3) }))
+        let hits = numeric.lookup(intColumn("p", [0, 3, 5, Int64(3 * (n - 1))]), selection: nil)
+        #expect(hits == [0, 1, -1, Int32(n - 1)])
+    }
+}

@@ -54,26 +54,34 @@ struct KernelSortGatherTests {
         #expect(Sort.order(keys: [(x, false)], selection: nil, rowCount: 3) == [0, 1, 2])  // rows 1, 2 past the end: null
     }
 
-    @Test func largerRandomAgainstStandardSort() {
-        // A deterministic pseudo-random column with repeats and nulls, checked against a plain sort.
+    /// Counting sort (small span), packed radix (span under 2^32) and pair radix (wider), each
+    /// ascending and descending with nulls and a selection, against a plain stable sort.
+    @Test(arguments: [Int64(300), 1_000_000, Int64.max])
+    func largerRandomAgainstStandardSort(span: Int64) {
         var state: UInt64 = 42
         var raw: [Int64?] = []
         for _ in 0..<5000 {
             state = state &* 6364136223846793005 &+ 1442695040888963407
-            let v = Int64(bitPattern: state >> 20) % 300
+            let v = Int64(bitPattern: state) % span
             raw.append(v % 17 == 0 ? nil : v)
         }
         let x = intColumn("x", raw)
-        let order = Sort.order(keys: [(x, true)], selection: nil, rowCount: raw.count)
-        let expected = (0..<raw.count).sorted { a, b in
-            switch (raw[a], raw[b]) {
-            case let (l?, r?): return l != r ? l > r : a < b
-            case (.some, .none): return true
-            case (.none, .some): return false
-            case (.none, .none): return a < b
+        let selection = Selection(stride(from: 1, to: raw.count, by: 2).map { Int32($0) })
+        for descending in [false, true] {
+            for sel in [nil, selection] {
+                let order = Sort.order(keys: [(x, descending)], selection: sel, rowCount: raw.count)
+                let rows = (sel ?? (0..<Int32(raw.count)).map { $0 }).map(Int.init)
+                let expected = rows.sorted { a, b in
+                    switch (raw[a], raw[b]) {
+                    case let (l?, r?): return l != r ? (descending ? l > r : l < r) : a < b
+                    case (.some, .none): return true
+                    case (.none, .some): return false
+                    case (.none, .none): return a < b
+                    }
+                }.map { Int32($0) }
+                #expect(order == expected, "span \(span) descending \(descending)")
             }
-        }.map { Int32($0) }
-        #expect(order == expected)
+        }
     }
 
     @Test func gatherColumns() {
@@ -101,5 +109,56 @@ struct KernelSortGatherTests {
         #expect(out.timeColumn == "at")
         #expect(values(out.columns[0]) == [.integer(2), .integer(1)])
         #expect(values(out.columns[1]) == [.null, .date(day("2025-01-01"))])
+    }
+}
+
+@Suite("Kernel: multi-key sort against a reference")
+struct KernelSortReferenceTests {
+    @Test func randomKeysMixedDirections() {
+        var state: UInt64 = 99
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let n = 4000
+        let text = textColumn("t", (0..<n).map { _ in next(7) == 0 ? nil : ["pear", "apple", "fig", "kiwi"][next(4)] })
+        let small = intColumn("s", (0..<n).map { _ in next(9) == 0 ? nil : Int64(next(5)) })
+        let wide = intColumn("w", (0..<n).map { _ in next(5) == 0 ? nil : [Int64.min, Int64.max, -1, 0, 1][next(5)] })
+        let wide2 = intColumn("w2", (0..<n).map { _ in [Int64.min, Int64.max, 7][next(3)] })
+        let dec = decimalColumn("x", (0..<n).map { _ in next(6) == 0 ? nil : Double(next(30)) / 3 - 4 })
+        let flags = boolColumn("b", (0..<n).map { _ in next(4) == 0 ? nil : next(2) == 0 })
+        let allNull = intColumn("z", (0..<n).map { _ in nil })
+        let ts = Column(name: "ts", storage: .timestamp((0..<n).map { _ in Int64(next(1 << 30)) - (1 << 29) }),
+                        validity: Validity((0..<n).map { _ in next(8) != 0 }))
+        let combos: [[(column: Column, descending: Bool)]] = [
+            [(text, false), (small, true)],
+            [(small, true), (text, true), (flags, false)],
+            [(wide, false), (text, false)],           // 65+ bits: key by key
+            [(wide, true), (wide2, false)],           // 64 + 64 bits
+            [(dec, true), (flags, true), (small, false)],
+            [(allNull, false), (text, true)],
+            [(text, false), (allNull, true), (dec, false)],
+            [(text, true), (ts, false), (small, true)],    // 33 to 64 bits: (code, row) pairs
+            [(ts, true)],
+        ]
+        let selection = Selection(stride(from: 0, to: n, by: 3).map { Int32($0) })
+        for keys in combos {
+            for sel in [nil, selection] {
+                let got = Sort.order(keys: keys, selection: sel, rowCount: n)
+                #expect(got.count == (sel?.count ?? n))
+                let rows = (sel ?? (0..<Int32(n)).map { $0 }).map(Int.init)
+                let expected = rows.sorted { a, b in
+                    for key in keys {
+                        let x = key.column.value(at: a), y = key.column.value(at: b)
+                        if x == y { continue }
+                        if x == .null { return false }
+                        if y == .null { return true }
+                        return key.descending ? KernelGroupByReferenceTests.less(y, x) : KernelGroupByReferenceTests.less(x, y)
+                    }
+                    return a < b
+                }.map { Int32($0) }
+                #expect(got == expected, "keys \(keys.map(\.column.name)) selection \(sel != nil)")
+            }
+        }
     }
 }

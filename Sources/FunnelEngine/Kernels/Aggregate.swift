@@ -12,23 +12,24 @@ public enum AggregateFunction: Sendable, Hashable {
     case percentile(Double)
 }
 
-/// Aggregates over rows, optionally per group. SQL null rules:
+/// Aggregates over rows, optionally per group, with SQL's null rules:
 ///
-/// | function      | input                       | result                                     |
-/// |---------------|-----------------------------|--------------------------------------------|
-/// | countRows     | any / nil                   | .integer (0 for no rows)                   |
-/// | count         | any                         | .integer non-null count                    |
-/// | countDistinct | any                         | .integer distinct non-null values          |
-/// | sum           | integer, boolean (true = 1) | .integer, or .decimal when it leaves Int64 |
-/// | sum           | decimal                     | .decimal                                   |
-/// | avg           | integer, decimal, boolean   | .decimal                                   |
-/// | min, max      | any                         | the column's own type (text by string)     |
-/// | median, pct   | integer, decimal, boolean   | .decimal                                   |
-/// | avg, median, pct | date / timestamp         | .date / .timestamp, rounded down to a whole day / second |
+/// | function          | input                         | result                                       |
+/// |-------------------|-------------------------------|----------------------------------------------|
+/// | countRows         | any, or no column             | .integer (0 for no rows)                     |
+/// | count             | any                           | .integer: non-null values                    |
+/// | countDistinct     | any                           | .integer: distinct non-null values           |
+/// | sum               | integer, boolean (true = 1)   | .integer; .decimal if it leaves Int64's range |
+/// | sum               | decimal                       | .decimal                                     |
+/// | avg               | integer, decimal, boolean     | .decimal                                     |
+/// | min, max          | any                           | the column's type (text by string order)     |
+/// | median, percentile| integer, decimal, boolean     | .decimal                                     |
+/// | avg, median, pct. | date, timestamp               | .date / .timestamp, rounded down to a whole day / second |
 ///
-/// sum/avg/min/max/median/percentile over no non-null value are .null; so are combinations the
+/// sum/avg/min/max/median/percentile over no non-null value are .null, and so are the pairs the
 /// table does not list (sum of dates, avg or median of text). Integer sums are exact (128-bit
-/// accumulators); NaN decimals order above +infinity.
+/// accumulators, so an intermediate overflow that comes back into range stays an integer).
+/// Decimal NaNs order above +infinity.
 public enum Aggregate {
     /// One value per group (or exactly one when grouping is nil). `column` is nil only for countRows.
     /// Only rows in `selection` (nil = all) count; with a grouping, rows whose group is -1 are skipped.
@@ -140,10 +141,10 @@ private func countDistinct(_ column: Column, selection: Selection?, rowCount: In
     var counts = [Int](repeating: 0, count: groups.count)
     let width = ranks.count
     if width == 0 || groups.count == 0 { return counts.map { .integer(Int64($0)) } }
-    // Both factors are at most rowCount + 1 <= 2^31, so the product fits.
-    let span = groups.count &* width
+    // A hand-made grouping may claim any number of groups: guard the product.
+    let (span, overflow) = groups.count.multipliedReportingOverflow(by: width)
     let limit = min(rowCount, ranks.ids.count)
-    if span <= max(1 << 16, min(4 * limit, 1 << 26)) {
+    if !overflow && span <= max(1 << 16, min(4 * limit, 1 << 26)) {
         var seen = [Bool](repeating: false, count: span)
         ranks.ids.withUnsafeBufferPointer { ip in
             seen.withUnsafeMutableBufferPointer { sp in
@@ -167,7 +168,7 @@ private func countDistinct(_ column: Column, selection: Selection?, rowCount: In
             forEachGroupedRow(selection, below: limit, groups) { r, g in
                 let v = ip[r]
                 if v < 0 || v == nullRank { return }
-                pairs.append(UInt64(g &* width &+ Int(v)))
+                pairs.append(UInt64(g) &* UInt64(width) &+ UInt64(v))
                 rows.append(Int32(truncatingIfNeeded: r))
             }
         }
@@ -175,8 +176,8 @@ private func countDistinct(_ column: Column, selection: Selection?, rowCount: In
         var previous: UInt64 = 0
         for (i, p) in pairs.enumerated() where i == 0 || p != previous {
             previous = p
-            let g = Int(p / UInt64(width))
-            if g < counts.count { counts[g] += 1 }
+            let g = Int(truncatingIfNeeded: p / UInt64(width))
+            if g >= 0 && g < counts.count { counts[g] += 1 }
         }
     }
     return counts.map { .integer(Int64($0)) }

@@ -35,6 +35,7 @@ public enum GroupBy {
         }
         var combined = ranks(of: keys[0], selection: selection, rowCount: n)
         for key in keys.dropFirst() {
+            if fuse(&combined, key, selection: selection, rowCount: n) { continue }
             let next = ranks(of: key, selection: selection, rowCount: n)
             combined = combine(combined, next, selection: selection, rowCount: n)
         }
@@ -62,25 +63,181 @@ public enum GroupBy {
                          RankVisitor(selection: selection, rowCount: rowCount))
     }
 
+    /// Folds one more key into `combined` in place when the key has few values (text, booleans,
+    /// a small range of numbers or dates) and the combinations fit a slot table: no table-length
+    /// array is made for the key. Returns false, having changed nothing, otherwise.
+    static func fuse(_ combined: inout KeyRanks, _ key: Column, selection: Selection?, rowCount: Int) -> Bool {
+        let n = min(rowCount, combined.ids.count)
+        if case .text(let codes, let dictionary) = key.storage {
+            let ranking = TextRanking(codes: codes, dictionary: dictionary, validity: key.validity,
+                                      selection: selection, rowCount: n)
+            let width = ranking.distinctCount + (ranking.sawNull ? 1 : 0)
+            return fuseKeys(&combined, TextRankKeys(codes, ranking, key.validity), low: 0,
+                            rankOf: nil, width: width, selection: selection, rowCount: n)
+        }
+        // The box hands the ids to the visitor without a second reference, so they stay uniquely
+        // owned and are rewritten in place rather than copied.
+        let box = RanksBox(combined)
+        combined = KeyRanks(ids: [], count: 0)
+        let fused = visitKeys(of: key, selection: selection, rowCount: n,
+                              FuseVisitor(box: box, selection: selection, rowCount: n))
+        combined = box.take()
+        return fused
+    }
+
+    private final class RanksBox {
+        private var ranks: KeyRanks
+        init(_ ranks: KeyRanks) { self.ranks = ranks }
+        func take() -> KeyRanks {
+            let taken = ranks
+            ranks = KeyRanks(ids: [], count: 0)
+            return taken
+        }
+        func put(_ ranks: KeyRanks) { self.ranks = ranks }
+    }
+
+    private struct FuseVisitor: KeysVisitor {
+        let box: RanksBox
+        let selection: Selection?
+        let rowCount: Int
+        func visit<K: OrderedKeys>(_ keys: K) -> Bool {
+            let limit = min(rowCount, keys.limit)
+            var lo = Int64.max
+            var hi = Int64.min
+            var sawNull = false
+            forEachRow(selection, below: rowCount) { r in
+                if r >= limit || keys.isNull(r) { sawNull = true; return }
+                let k = keys.key(r)
+                if k < lo { lo = k }
+                if k > hi { hi = k }
+            }
+            if lo > hi { lo = 0; hi = 0 }  // only nulls
+            let range = UInt64(bitPattern: hi &- lo)
+            guard range < 1 << 16 else { return false }
+            // Rank of each value offset; mark, then number in order.
+            var rankOf = [Int32](repeating: -1, count: Int(range) + 1)
+            rankOf.withUnsafeMutableBufferPointer { rp in
+                forEachRow(selection, below: limit) { r in
+                    if keys.isNull(r) { return }
+                    let i = Int(truncatingIfNeeded: keys.key(r) &- lo)
+                    if i >= 0 && i < rp.count { rp[i] = 0 }
+                }
+            }
+            var distinct = 0
+            for i in 0..<rankOf.count where rankOf[i] == 0 {
+                rankOf[i] = Int32(distinct)
+                distinct += 1
+            }
+            var combined = box.take()
+            let fused = fuseKeys(&combined, keys, low: lo, rankOf: rankOf, width: distinct + (sawNull ? 1 : 0),
+                                 selection: selection, rowCount: rowCount)
+            box.put(combined)
+            return fused
+        }
+    }
+
     /// The lexicographic combination of two rankings, compacted to dense ranks.
-    static func combine(_ a: KeyRanks, _ b: KeyRanks, selection: Selection?, rowCount: Int) -> KeyRanks {
+    static func combine(_ a: consuming KeyRanks, _ b: KeyRanks, selection: Selection?, rowCount: Int) -> KeyRanks {
         if b.count <= 1 { return a }
         if a.count <= 1 { return b }
         let n = min(rowCount, a.ids.count, b.ids.count)
         // Both counts are at most rowCount + 1 <= 2^31, so the product fits in 63 bits.
-        let width = Int64(b.count)
+        let width = b.count
+        let span = a.count &* width
+        if span <= max(1 << 16, min(2 * n, 1 << 24)) {
+            // Few combinations: mark the ones that occur in a slot per combination, number them
+            // in order, then look each row's combination up.
+            // The combined ids overwrite a's (which nothing needs afterwards) to save an allocation.
+            var slot = [Int32](repeating: -1, count: span)
+            var ids = a.ids
+            a.ids = []
+            var distinct: Int32 = 0
+            b.ids.withUnsafeBufferPointer { bp in
+                slot.withUnsafeMutableBufferPointer { sp in
+                    ids.withUnsafeMutableBufferPointer { ip in
+                        forEachRow(selection, below: n) { r in
+                            let c = Int(ip[r]) &* width &+ Int(bp[r])
+                            if c >= 0 && c < span {
+                                ip[r] = Int32(truncatingIfNeeded: c)
+                                sp[c] = 0
+                            }
+                        }
+                        for c in 0..<span where sp[c] == 0 {
+                            sp[c] = distinct
+                            distinct += 1
+                        }
+                        forEachRow(selection, below: n) { r in
+                            let c = Int(ip[r])
+                            if c >= 0 && c < span { ip[r] = sp[c] }
+                        }
+                    }
+                }
+            }
+            return KeyRanks(ids: ids, count: Int(distinct))
+        }
         var values = [Int64](repeating: 0, count: n)
         a.ids.withUnsafeBufferPointer { ap in
             b.ids.withUnsafeBufferPointer { bp in
                 values.withUnsafeMutableBufferPointer { vp in
                     forEachRow(selection, below: n) { r in
-                        vp[r] = Int64(ap[r]) &* width &+ Int64(bp[r])
+                        vp[r] = Int64(ap[r]) &* Int64(width) &+ Int64(bp[r])
                     }
                 }
             }
         }
         return rankRows(PlainKeys(values: values), selection: selection, rowCount: n)
     }
+}
+
+/// combined.ids[r] = combined.ids[r] * width + rank of the key at r (nulls: width - 1), then
+/// compacted to dense ranks through a slot table. The rank of a non-null key is `key - low`,
+/// looked up in `rankOf` when given.
+private func fuseKeys<K: OrderedKeys>(_ combined: inout KeyRanks, _ keys: K, low: Int64, rankOf: [Int32]?,
+                                      width: Int, selection: Selection?, rowCount: Int) -> Bool {
+    let n = min(rowCount, combined.ids.count)
+    let span = combined.count &* width
+    guard width > 0, span <= max(1 << 16, min(2 * n, 1 << 24)) else { return false }
+    if width == 1 { return true }
+    let limit = min(n, keys.limit)
+    let nullRank = width - 1
+    var slot = [Int32](repeating: -1, count: span)
+    var ids = combined.ids
+    combined.ids = []
+    var distinct: Int32 = 0
+    let table = rankOf ?? []
+    let useTable = rankOf != nil
+    table.withUnsafeBufferPointer { tp in
+        slot.withUnsafeMutableBufferPointer { sp in
+            ids.withUnsafeMutableBufferPointer { ip in
+                forEachRow(selection, below: n) { r in
+                    var rank = nullRank
+                    if r < limit && !keys.isNull(r) {
+                        let offset = Int(truncatingIfNeeded: keys.key(r) &- low)
+                        if useTable {
+                            if offset >= 0 && offset < tp.count && tp[offset] >= 0 { rank = Int(tp[offset]) }
+                        } else if offset >= 0 && offset < nullRank {
+                            rank = offset
+                        }
+                    }
+                    let c = Int(ip[r]) &* width &+ rank
+                    if c >= 0 && c < span {
+                        ip[r] = Int32(truncatingIfNeeded: c)
+                        sp[c] = 0
+                    }
+                }
+                for c in 0..<span where sp[c] == 0 {
+                    sp[c] = distinct
+                    distinct += 1
+                }
+                forEachRow(selection, below: n) { r in
+                    let c = Int(ip[r])
+                    if c >= 0 && c < span { ip[r] = sp[c] }
+                }
+            }
+        }
+    }
+    combined = KeyRanks(ids: ids, count: Int(distinct))
+    return true
 }
 
 /// Row indices are Int32 (see `Selection`), so no kernel handles more rows than that.

@@ -1,5 +1,6 @@
 // Shared plumbing for the vectorised kernels: row iteration over a selection, orderable
-// 64-bit keys for every column type, and a stable radix sort.
+// 64-bit keys for every column type (one generic code path per kernel, specialised per
+// storage type), string ranking of text codes, and a stable LSD radix sort.
 //
 // Safety rules every kernel follows: a row index is only used after checking it against the
 // number of rows the data really holds (`limit`), so a selection or grouping that does not fit
@@ -22,12 +23,6 @@ func forEachRow(_ selection: Selection?, below limit: Int, _ body: (Int) -> Void
             r += 1
         }
     }
-}
-
-/// Number of rows a selection visits at most (for sizing buffers).
-@inline(__always)
-func selectedCountBound(_ selection: Selection?, rowCount: Int) -> Int {
-    max(0, selection?.count ?? rowCount)
 }
 
 /// A total order on doubles as signed integers: -0.0 equals 0.0, every NaN is one value above +inf.
@@ -59,13 +54,6 @@ func exactInt64(_ d: Double) -> Int64? {
 func floorDays(seconds s: Int64) -> Int64 {
     let q = s / CivilDate.secondsPerDay
     return s % CivilDate.secondsPerDay < 0 ? q - 1 : q
-}
-
-/// Floor division for a positive divisor; never overflows.
-@inline(__always)
-func floorDivide(_ a: Int64, by b: Int64) -> Int64 {
-    let q = a / b
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
 }
 
 // MARK: - Orderable keys
@@ -131,7 +119,8 @@ struct BoolKeys: OrderedKeys {
         if let validity { return !validity.isValid(r) }
         return false
     }
-    @inline(__always) func key(_ r: Int) -> Int64 { values[r] ? 1 : 0 }
+    /// Branch-free (a Bool is stored as 0 or 1): a `? 1 : 0` on random booleans mispredicts.
+    @inline(__always) func key(_ r: Int) -> Int64 { Int64(unsafeBitCast(values[r], to: UInt8.self)) }
 }
 
 struct DoubleKeys: OrderedKeys {
@@ -206,7 +195,7 @@ protocol KeysVisitor {
 }
 
 /// Runs `visitor` on the column's orderable keys. Text is ranked by string value over the rows of
-/// `selection` below `rowCount` (the returned ranking lets callers turn ranks back into codes).
+/// `selection` below `rowCount`; codes occurring only outside those rows read as null.
 func visitKeys<V: KeysVisitor>(of column: Column, selection: Selection?, rowCount: Int, _ visitor: V) -> V.Result {
     switch column.storage {
     case .integer(let v): return visitor.visit(Int64Keys(v, column.validity))
