@@ -167,10 +167,55 @@ struct CSVAssembly {
             out.deinitialize(count: max(ncols, 1))
             out.deallocate()
         }
-        let shared = UnsafeSendable((self, out, rowBases, total))
-        CSVParallel.forEach(ncols) { c in
-            let (assembly, out, rowBases, total) = shared.value
-            out[c] = assembly.buildColumn(c, rowBases: rowBases, total: total)
+        let textColumns = (0..<ncols).filter { kinds[$0] == .text }
+        let merges = textColumns.map { CSVTextMerge(column: $0, chunks: chunks) }
+
+        // Stage 1: typed columns, and for text the lookups of later chunks' distinct values
+        // in earlier chunks' dictionaries (read-only, so they run in parallel).
+        var tasks: [(column: Int, merge: Int, chunk: Int, from: Int, to: Int)] = []
+        for c in 0..<ncols where kinds[c] != .text { tasks.append((c, -1, 0, 0, 0)) }
+        for (m, merge) in merges.enumerated() {
+            for k in 1..<max(chunks.count, 1) {
+                let n = merge.dicts[k]?.count ?? 0
+                var from = 0
+                while from < n {
+                    let to = min(n, from + 65_536)
+                    tasks.append((-1, m, k, from, to))
+                    from = to
+                }
+            }
+        }
+        let stage1 = UnsafeSendable((self, out, rowBases, total, merges, tasks))
+        CSVParallel.forEach(tasks.count) { t in
+            let (assembly, out, rowBases, total, merges, tasks) = stage1.value
+            let task = tasks[t]
+            if task.column >= 0 {
+                out[task.column] = assembly.buildTypedColumn(task.column, rowBases: rowBases, total: total)
+            } else {
+                merges[task.merge].lookUp(chunk: task.chunk, from: task.from, to: task.to)
+            }
+        }
+
+        // Stage 2: codes in file order (serial per column, cheap), then Strings for every
+        // distinct value, many at a time.
+        var tt = CSVTrace.now()
+        CSVTrace.mark("stage1", &tt)
+        for merge in merges { merge.assignCodes() }
+        CSVTrace.mark("assign", &tt)
+        for merge in merges { merge.makeStrings() }
+        CSVTrace.mark("strings", &tt)
+
+        // Stage 3: text codes and validity, one column per task.
+        let stage3 = UnsafeSendable((self, out, rowBases, total, merges))
+        CSVParallel.forEach(merges.count) { m in
+            let (assembly, out, rowBases, total, merges) = stage3.value
+            let merge = merges[m]
+            let c = merge.column
+            let codes = merge.codes(rowBases: rowBases, total: total)
+            let validity = assembly.makeValidity(c, rowBases: rowBases, total: total, extraNulls: [])
+            out[c] = Column(name: assembly.names[c], storage: .text(codes: codes, dictionary: merge.takeStrings()),
+                            validity: validity)
+            for chunk in assembly.chunks { chunk.cols[c].releaseAll() }
         }
         var columns: [Column] = []
         columns.reserveCapacity(ncols)
@@ -178,7 +223,7 @@ struct CSVAssembly {
         return columns
     }
 
-    /// Fills `total` slots of `T` from each chunk: `copy(chunk builder, destination, rows)`.
+    /// Fills `total` slots of `T` from each chunk: `fill(chunk builders, destination, rows, chunk)`.
     private func gather<T: BitwiseCopyable>(_ type: T.Type, total: Int, rowBases: [Int],
                                             _ fill: (UnsafeMutablePointer<CSVColumnBuilder>, UnsafeMutablePointer<T>, Int, Int) -> Void) -> [T] {
         guard total > 0 else { return [] }
@@ -191,9 +236,7 @@ struct CSVAssembly {
         }
     }
 
-    private func buildColumn(_ c: Int, rowBases: [Int], total: Int) -> Column {
-        var tt = CSVTrace.now()
-        defer { CSVTrace.mark("col \(names[c])", &tt) }
+    private func buildTypedColumn(_ c: Int, rowBases: [Int], total: Int) -> Column {
         let kind = kinds[c]
         let order = orders[c]
         var extraNulls: [Int] = []
@@ -283,78 +326,135 @@ struct CSVAssembly {
                 }
             })
         case .text, .empty, .deferred:
-            storage = buildText(c, rowBases: rowBases, total: total)
+            storage = .text(codes: [Int32](repeating: 0, count: total), dictionary: [])
         }
         let validity = makeValidity(c, rowBases: rowBases, total: total, extraNulls: extraNulls)
         for chunk in chunks { chunk.cols[c].releaseAll() }
         return Column(name: names[c], storage: storage, validity: validity)
     }
 
-    private func buildText(_ c: Int, rowBases: [Int], total: Int) -> ColumnStorage {
-        // The first chunk holding text keeps its dictionary; later chunks' entries are added
-        // to it in their order of first appearance, so the result is in file order.
-        var merged: CSVTextDictionary?
-        var baseChunk = -1
-        for (k, chunk) in chunks.enumerated() where chunk.cols[c].kind == .text {
-            merged = chunk.cols[c].dict
-            chunk.cols[c].dict = nil
-            baseChunk = k
-            break
+    /// The column's validity from the chunks' null bitmaps (nil when nothing is null).
+    fileprivate func makeValidity(_ c: Int, rowBases: [Int], total: Int, extraNulls: [Int]) -> Validity? {
+        var nullCount = extraNulls.count
+        for chunk in chunks { nullCount += chunk.cols[c].nullCount }
+        guard nullCount > 0 else { return nil }
+        var words = [UInt64](repeating: ~0, count: (total + 63) >> 6)
+        if total & 63 != 0 { words[words.count - 1] = (UInt64(1) << UInt64(total & 63)) - 1 }
+        words.withUnsafeMutableBufferPointer { w in
+            let p = w.baseAddress.unsafelyUnwrapped
+            let count = w.count
+            for (k, chunk) in chunks.enumerated() {
+                let b = chunk.cols[c]
+                guard b.nullCount > 0, let bits = b.nullBits else { continue }
+                let base = rowBases[k]
+                let shift = UInt64(base & 63)
+                let first = base >> 6
+                for i in 0..<((chunk.rowCount + 63) >> 6) {
+                    let nulls = bits[i]
+                    if nulls == 0 { continue }
+                    p[first + i] &= ~(nulls << shift)
+                    if shift > 0 && first + i + 1 < count { p[first + i + 1] &= ~(nulls >> (64 - shift)) }
+                }
+            }
+            for r in extraNulls { p[r >> 6] &= ~(UInt64(1) << UInt64(r & 63)) }
         }
-        guard var dict = merged else {
-            return .text(codes: [Int32](repeating: 0, count: total), dictionary: [])
+        return Validity(words: words, count: total)
+    }
+}
+
+/// Merges one text column's per-chunk dictionaries into one in file order. Every chunk keeps
+/// its dictionary; a later chunk's value is looked up in the earlier ones and, when new, gets
+/// the next code. Tasks write disjoint ranges, so several threads can share an instance.
+final class CSVTextMerge: @unchecked Sendable {
+    let column: Int
+    let chunks: [CSVChunk]
+    /// Per chunk: its dictionary when the chunk holds text for this column.
+    let dicts: [CSVTextDictionary?]
+    /// Per chunk: for each distinct value, `earlierChunk << 32 | index` where it was found, or -1.
+    private var found: [UnsafeMutablePointer<Int64>?]
+    /// Per chunk: the final code of each of its distinct values.
+    private var maps: [UnsafeMutablePointer<Int32>?]
+    /// The final dictionary as `chunk << 32 | index` entries, in code order.
+    private var entries = RawBuffer<Int64>()
+    private var strings: [String] = []
+
+    init(column: Int, chunks: [CSVChunk]) {
+        self.column = column
+        self.chunks = chunks
+        dicts = chunks.map { $0.cols[column].kind == .text ? $0.cols[column].dict : nil }
+        found = dicts.map { d in
+            guard let d, d.count > 0 else { return nil }
+            return UnsafeMutablePointer<Int64>.allocate(capacity: d.count)
         }
-        let codes = gather(Int32.self, total: total, rowBases: rowBases) { cols, dest, n, k in
-            let b = cols + c
-            guard b.pointee.kind == .text, let v = b.pointee.values else {
-                dest.initialize(repeating: 0, count: n)
-                return
-            }
-            let src = v.assumingMemoryBound(to: Int32.self)
-            if k == baseChunk {
-                dest.update(from: src, count: n)
-                return
-            }
-            guard let local = b.pointee.dict, local.count > 0 else {
-                dest.initialize(repeating: 0, count: n)
-                return
-            }
-            var map = RawBuffer<Int32>(capacity: local.count)
-            defer { map.release() }
-            dict.reserve(dict.count + local.count)
-            // Touch the slot of an entry a little ahead so that cache misses overlap.
-            let ahead = 16
-            var sink: UInt64 = 0
-            for i in 0..<min(ahead, local.count) { sink ^= dict.touch(local.hashes[i]) }
-            for i in 0..<local.count {
-                if i + ahead < local.count { sink ^= dict.touch(local.hashes[i + ahead]) }
-                let (p, len) = local.entry(i)
-                map.append(dict.intern(p, len, hash: local.hashes[i]))
-            }
-            if sink == 1 { map.reserve(map.capacity) }
-            for r in 0..<n { dest[r] = map[Int(src[r])] }
+        maps = dicts.map { d in
+            guard let d, d.count > 0 else { return nil }
+            return UnsafeMutablePointer<Int32>.allocate(capacity: d.count)
         }
-        var t2 = CSVTrace.now()
-        let strings = CSVAssembly.makeStrings(dict)
-        CSVTrace.mark("strings \(names[c])", &t2)
-        dict.release()
-        return .text(codes: codes, dictionary: strings)
     }
 
-    /// One String per dictionary entry, built on several threads for big dictionaries.
-    static func makeStrings(_ dict: CSVTextDictionary) -> [String] {
-        let count = dict.count
-        guard count > 0 else { return [] }
-        return [String](unsafeUninitializedCapacity: count) { buffer, initialized in
+    deinit {
+        for f in found { f?.deallocate() }
+        for m in maps { m?.deallocate() }
+        entries.release()
+    }
+
+    func lookUp(chunk k: Int, from: Int, to: Int) {
+        guard let dict = dicts[k], let found = found[k] else { return }
+        let earlier = (0..<k).filter { dicts[$0] != nil && dicts[$0]!.count > 0 }
+        let hashes = dict.hashes
+        // Touch the slot of a value a little ahead so that cache misses overlap.
+        let ahead = 16
+        var sink: UInt64 = 0
+        if let j = earlier.first {
+            for i in from..<min(to, from + ahead) { sink ^= dicts[j]!.touch(hashes[i]) }
+        }
+        for i in from..<to {
+            if let j = earlier.first, i + ahead < to { sink ^= dicts[j]!.touch(hashes[i + ahead]) }
+            let (p, n) = dict.entry(i)
+            var result: Int64 = -1
+            for j in earlier {
+                if let idx = dicts[j]!.find(p, n, hash: hashes[i]) {
+                    result = Int64(j) << 32 | Int64(idx)
+                    break
+                }
+            }
+            found[i] = result
+        }
+        CSVTextDictionary.keep(sink)
+    }
+
+    func assignCodes() {
+        var next: Int32 = 0
+        for (k, d) in dicts.enumerated() {
+            guard let d, d.count > 0, let map = maps[k], let found = found[k] else { continue }
+            let isFirst = next == 0
+            for i in 0..<d.count {
+                let f = isFirst ? -1 : found[i]
+                if f >= 0 {
+                    map[i] = maps[Int(f >> 32)]![Int(f & 0xFFFF_FFFF)]
+                } else {
+                    map[i] = next
+                    next += 1
+                    entries.append(Int64(k) << 32 | Int64(i))
+                }
+            }
+        }
+    }
+
+    func makeStrings() {
+        let count = entries.count
+        guard count > 0 else { return }
+        strings = [String](unsafeUninitializedCapacity: count) { buffer, initialized in
             let base = buffer.baseAddress.unsafelyUnwrapped
-            let parts = count > 50_000 ? 8 : 1
-            let shared = UnsafeSendable((base, dict))
+            let parts = count >= 65_536 ? min(64, count / 16_384) : 1
+            let shared = UnsafeSendable((base, self))
             CSVParallel.forEach(parts) { part in
-                let (base, dict) = shared.value
+                let (base, merge) = shared.value
                 let from = count / parts * part
                 let to = part == parts - 1 ? count : count / parts * (part + 1)
                 for i in from..<to {
-                    let (p, n) = dict.entry(i)
+                    let e = merge.entries[i]
+                    let (p, n) = merge.dicts[Int(e >> 32)]!.entry(Int(e & 0xFFFF_FFFF))
                     (base + i).initialize(to: String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
                 }
             }
@@ -362,24 +462,38 @@ struct CSVAssembly {
         }
     }
 
-    private func makeValidity(_ c: Int, rowBases: [Int], total: Int, extraNulls: [Int]) -> Validity? {
-        var nullCount = extraNulls.count
-        for chunk in chunks { nullCount += chunk.cols[c].nulls.count }
-        guard nullCount > 0 else { return nil }
-        var words = [UInt64](repeating: ~0, count: (total + 63) >> 6)
-        if total & 63 != 0 { words[words.count - 1] = (UInt64(1) << UInt64(total & 63)) - 1 }
-        words.withUnsafeMutableBufferPointer { w in
-            let p = w.baseAddress.unsafelyUnwrapped
+    func takeStrings() -> [String] {
+        let result = strings
+        strings = []
+        return result
+    }
+
+    func codes(rowBases: [Int], total: Int) -> [Int32] {
+        guard total > 0 else { return [] }
+        return [Int32](unsafeUninitializedCapacity: total) { buffer, initialized in
+            let base = buffer.baseAddress.unsafelyUnwrapped
             for (k, chunk) in chunks.enumerated() {
-                let nulls = chunk.cols[c].nulls
-                let base = rowBases[k]
-                for i in 0..<nulls.count {
-                    let r = base + Int(nulls[i])
-                    p[r >> 6] &= ~(UInt64(1) << UInt64(r & 63))
+                let dest = base + rowBases[k]
+                let n = chunk.rowCount
+                let b = chunk.cols[column]
+                guard b.kind == .text, let v = b.values, let map = maps[k] else {
+                    dest.initialize(repeating: 0, count: n)
+                    continue
+                }
+                let src = v.assumingMemoryBound(to: Int32.self)
+                if isIdentity(k) {
+                    dest.update(from: src, count: n)
+                } else {
+                    for r in 0..<n { dest[r] = map[Int(src[r])] }
                 }
             }
-            for r in extraNulls { p[r >> 6] &= ~(UInt64(1) << UInt64(r & 63)) }
+            initialized = total
         }
-        return Validity(words: words, count: total)
+    }
+
+    /// The chunk's codes are already final (it is the first chunk with values).
+    private func isIdentity(_ k: Int) -> Bool {
+        for j in 0..<k where (dicts[j]?.count ?? 0) > 0 { return false }
+        return true
     }
 }

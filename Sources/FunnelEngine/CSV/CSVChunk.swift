@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// What a column builder currently holds. Types only widen (integer → decimal, date →
 /// timestamp); any other change makes the column `deferred`: it is read again as text later.
@@ -56,8 +57,9 @@ struct CSVColumnBuilder {
     /// The type comes from an override: values that do not parse are errors, not widening.
     var forced = false
     var values: UnsafeMutableRawPointer?
-    /// Chunk-local rows that are null.
-    var nulls = RawBuffer<UInt32>()
+    /// Bit r set = chunk-local row r is null; sized with the chunk's row capacity.
+    var nullBits: UnsafeMutablePointer<UInt64>?
+    var nullCount = 0
     /// Rows whose date is dd/mm vs mm/dd and still packed (see `CSVTemporalValue.pending`).
     var pending = RawBuffer<UInt32>()
     var dict: CSVTextDictionary?
@@ -69,10 +71,10 @@ struct CSVColumnBuilder {
     /// Bit 0: a date had its first part above 12; bit 1: its second part.
     var evidence: UInt8 = 0
 
-    mutating func releaseAll() {
+    /// Frees the values and everything about them, but keeps the null bitmap's memory.
+    mutating func releaseValues() {
         free(values)
         values = nil
-        nulls.release()
         pending.release()
         dict?.release()
         dict = nil
@@ -80,6 +82,20 @@ struct CSVColumnBuilder {
         sawComma = false
         sawPoint = false
         evidence = 0
+    }
+
+    mutating func releaseAll() {
+        releaseValues()
+        free(nullBits)
+        nullBits = nil
+        nullCount = 0
+    }
+
+    /// Whether chunk-local row `r` is null.
+    @inline(__always)
+    func isNull(_ r: Int) -> Bool {
+        guard let bits = nullBits else { return false }
+        return bits[r >> 6] & (1 << UInt64(r & 63)) != 0
     }
 }
 
@@ -127,7 +143,6 @@ final class CSVChunk {
     /// Text fields that had to be unescaped, kept until the next batch flush.
     private var batchArena = RawBuffer<UInt8>()
     private var batchHashes = RawBuffer<UInt32>()
-    private var touchSink: UInt64 = 0
     private static let batchRows = 1024
 
     init(data: UnsafePointer<UInt8>, dataEnd: Int, start: Int, limit: Int, estimatedRows: Int,
@@ -153,9 +168,12 @@ final class CSVChunk {
 
     private func prepareBuilders() {
         rowCapacity = estimatedRows
+        let words = (rowCapacity + 63) >> 6
         for c in 0..<settings.columnCount {
             cols[c].releaseAll()
             cols[c] = CSVColumnBuilder()
+            guard let bits = calloc(words, 8) else { fatalError("out of memory while reading a CSV file") }
+            cols[c].nullBits = bits.assumingMemoryBound(to: UInt64.self)
             if let type = settings.forced[c] {
                 cols[c].forced = true
                 become(cols + c, CSVBuilderKind(type), rows: 0)
@@ -163,8 +181,12 @@ final class CSVChunk {
         }
     }
 
+    /// How many chunks were parsed again because their guessed start was wrong (for tests).
+    static let restarts = Atomic<Int>(0)
+
     /// Parses again from another start (when the guessed start was inside a quoted field).
     func restart(at newStart: Int) {
+        CSVChunk.restarts.add(1, ordering: .relaxed)
         start = newStart
         end = 0
         lines = 0
@@ -370,7 +392,7 @@ final class CSVChunk {
                 values.storeBytes(of: code, toByteOffset: Int(ref.row) &<< 2, as: Int32.self)
             }
             b.pointee.batch.count = 0
-            touchSink ^= sink
+            CSVTextDictionary.keep(sink)
         }
         batchArena.count = 0
     }
@@ -413,7 +435,8 @@ final class CSVChunk {
         case .integer, .decimal, .timestamp:
             b.pointee.values.unsafelyUnwrapped.storeBytes(of: 0, toByteOffset: row &<< 3, as: Int64.self)
         }
-        b.pointee.nulls.append(UInt32(truncatingIfNeeded: row))
+        b.pointee.nullBits.unsafelyUnwrapped[row &>> 6] |= 1 &<< UInt64(row & 63)
+        b.pointee.nullCount += 1
     }
 
     // MARK: - Type changes (rare, kept out of the loop)
@@ -492,7 +515,7 @@ final class CSVChunk {
         default:
             break
         }
-        b.pointee.releaseAll()
+        b.pointee.releaseValues()
         b.pointee.kind = .deferred
         return true
     }
@@ -517,8 +540,15 @@ final class CSVChunk {
     }
 
     private func growRows(to newCapacity: Int) {
+        let oldWords = (rowCapacity + 63) >> 6
+        let newWords = (newCapacity + 63) >> 6
         for c in 0..<settings.columnCount {
             let b = cols + c
+            if let bits = b.pointee.nullBits {
+                guard let raw = realloc(bits, newWords << 3) else { fatalError("out of memory while reading a CSV file") }
+                memset(raw + (oldWords << 3), 0, (newWords - oldWords) << 3)
+                b.pointee.nullBits = raw.assumingMemoryBound(to: UInt64.self)
+            }
             guard let old = b.pointee.values else { continue }
             guard let raw = realloc(old, newCapacity << b.pointee.kind.elementShift) else {
                 fatalError("out of memory while reading a CSV file")
@@ -526,6 +556,12 @@ final class CSVChunk {
             b.pointee.values = raw
         }
         rowCapacity = newCapacity
+    }
+
+    /// Some text value is not valid UTF-8 or holds a NUL byte.
+    var hasDirtyText: Bool {
+        for c in 0..<settings.columnCount where cols[c].dict?.dirty == true { return true }
+        return false
     }
 
     // MARK: - Second passes
@@ -537,8 +573,10 @@ final class CSVChunk {
         var wanted = [Bool](repeating: false, count: ncols)
         for c in columns {
             wanted[c] = true
-            cols[c].releaseAll()
+            cols[c].releaseValues()
             cols[c].kind = .empty
+            if let bits = cols[c].nullBits { memset(bits, 0, ((rowCapacity + 63) >> 6) << 3) }
+            cols[c].nullCount = 0
             become(cols + c, .text, rows: 0)
         }
         var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start)

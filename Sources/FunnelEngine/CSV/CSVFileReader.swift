@@ -58,7 +58,7 @@ struct CSVFileReader {
             // NUL bytes never belong in a text CSV. A few (a stray byte in a CRM export) are
             // removed with a warning; many mean a binary file, which is an error.
             let line = CSVEncoding.line(of: scan.firstNul, in: body, count: count)
-            if scan.nulCount * 20 > count {
+            if scan.nulCount >= 16 && scan.nulCount * 50 > count {
                 throw malformed("the file contains binary data (NUL bytes, the first on row \(line)); "
                     + "it does not look like a CSV text file", row: line)
             }

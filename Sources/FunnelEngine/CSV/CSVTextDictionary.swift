@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 enum CSVHash {
     @inline(__always)
@@ -69,6 +70,8 @@ struct CSVTextDictionary {
     private(set) var offsets: RawBuffer<Int>
     private(set) var hashes: RawBuffer<UInt32>
     private(set) var arena: RawBuffer<UInt8>
+    /// Some entry is not valid UTF-8 or holds a NUL byte (the file then needs decoding first).
+    private(set) var dirty = false
 
     init(expected: Int = 8) {
         var size = 16
@@ -101,6 +104,13 @@ struct CSVTextDictionary {
     @inline(__always)
     mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
         intern(p, n, hash: CSVHash.hash32(p, n))
+    }
+
+    private static let sink = Atomic<UInt64>(0)
+
+    /// Keeps the loads folded into `value` from being optimised away.
+    static func keep(_ value: UInt64) {
+        sink.store(value, ordering: .relaxed)
     }
 
     /// Loads the slot a hash starts at, so that a batch of lookups overlaps its cache misses.
@@ -154,6 +164,7 @@ struct CSVTextDictionary {
             i = (i + 1) & mask
         }
         let idx = count
+        if !CSVTextDictionary.isClean(p, n) { dirty = true }
         s[i] = UInt64(h) << 32 | UInt64(idx + 1)
         arena.append(contentsOf: p, count: n)
         offsets.append(arena.count)
@@ -161,6 +172,53 @@ struct CSVTextDictionary {
         count += 1
         if count * 2 > mask + 1 { rehash() }
         return Int32(truncatingIfNeeded: idx)
+    }
+
+    /// The index of `p[0..<n]` (with hash `h`), without adding it.
+    @inline(__always)
+    func find(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt32) -> Int? {
+        let s = slots.base.unsafelyUnwrapped
+        var i = Int(h) & mask
+        while true {
+            let e = s[i]
+            if e == 0 { return nil }
+            if UInt32(truncatingIfNeeded: e >> 32) == h {
+                let idx = Int(truncatingIfNeeded: e & 0xffff_ffff) - 1
+                let start = offsets[idx]
+                if offsets[idx + 1] - start == n
+                    && CSVTextDictionary.equal(UnsafePointer(arena.base.unsafelyUnwrapped + start), p, n) {
+                    return idx
+                }
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// True when the bytes are valid UTF-8 without NUL bytes (checked once per distinct value).
+    @inline(__always)
+    static func isClean(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var i = 0
+        while i + 8 <= n {
+            let w = CSVHash.load64(p + i)
+            if w & highs != 0 { return isCleanSlow(p, n) }
+            if (w &- ones) & ~w & highs != 0 { return false }
+            i += 8
+        }
+        while i < n {
+            let c = p[i]
+            if c == 0 { return false }
+            if c >= 0x80 { return isCleanSlow(p, n) }
+            i += 1
+        }
+        return true
+    }
+
+    @inline(never)
+    private static func isCleanSlow(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let scan = CSVEncoding.scan(p, from: 0, to: n)
+        return scan.valid && scan.nulCount == 0
     }
 
     @inline(never)
