@@ -170,42 +170,44 @@ struct CSVAssembly {
         let textColumns = (0..<ncols).filter { kinds[$0] == .text }
         let merges = textColumns.map { CSVTextMerge(column: $0, chunks: chunks) }
 
-        // Stage 1: typed columns, and for text the lookups of later chunks' distinct values
-        // in earlier chunks' dictionaries (read-only, so they run in parallel).
-        var tasks: [(column: Int, merge: Int, chunk: Int, from: Int, to: Int)] = []
-        for c in 0..<ncols where kinds[c] != .text { tasks.append((c, -1, 0, 0, 0)) }
-        for (m, merge) in merges.enumerated() {
-            for k in 1..<max(chunks.count, 1) {
+        // Round 1 builds the typed columns and, for text, looks up the second chunk's distinct
+        // values in the first one's dictionary (read-only, so in parallel). Later rounds look
+        // up later chunks. After each round the new values get codes in file order.
+        for k in 1..<max(chunks.count, 2) {
+            var tasks: [(column: Int, merge: Int, from: Int, to: Int)] = []
+            if k == 1 {
+                for c in 0..<ncols where kinds[c] != .text { tasks.append((c, -1, 0, 0)) }
+            }
+            for (m, merge) in merges.enumerated() where k < chunks.count {
                 let n = merge.dicts[k]?.count ?? 0
                 var from = 0
                 while from < n {
                     let to = min(n, from + 65_536)
-                    tasks.append((-1, m, k, from, to))
+                    tasks.append((-1, m, from, to))
                     from = to
                 }
             }
-        }
-        let stage1 = UnsafeSendable((self, out, rowBases, total, merges, tasks))
-        CSVParallel.forEach(tasks.count) { t in
-            let (assembly, out, rowBases, total, merges, tasks) = stage1.value
-            let task = tasks[t]
-            if task.column >= 0 {
-                out[task.column] = assembly.buildTypedColumn(task.column, rowBases: rowBases, total: total)
-            } else {
-                merges[task.merge].lookUp(chunk: task.chunk, from: task.from, to: task.to)
+            let shared = UnsafeSendable((self, out, rowBases, total, merges, tasks, k))
+            CSVParallel.forEach(tasks.count) { t in
+                let (assembly, out, rowBases, total, merges, tasks, k) = shared.value
+                let task = tasks[t]
+                if task.column >= 0 {
+                    out[task.column] = assembly.buildTypedColumn(task.column, rowBases: rowBases, total: total)
+                } else {
+                    merges[task.merge].lookUp(chunk: k, from: task.from, to: task.to)
+                }
             }
+            for merge in merges where k < chunks.count { merge.assignCodes(chunk: k) }
         }
-
-        // Stage 2: codes in file order (serial per column, cheap), then Strings for every
-        // distinct value, many at a time.
+        // Hash indexes are no longer needed; free them before the Strings are made.
+        for merge in merges {
+            for chunk in chunks { chunk.cols[merge.column].dict?.releaseIndex() }
+        }
         var tt = CSVTrace.now()
-        CSVTrace.mark("stage1", &tt)
-        for merge in merges { merge.assignCodes() }
-        CSVTrace.mark("assign", &tt)
         for merge in merges { merge.makeStrings() }
         CSVTrace.mark("strings", &tt)
 
-        // Stage 3: text codes and validity, one column per task.
+        // Text codes and validity, one column per task.
         let stage3 = UnsafeSendable((self, out, rowBases, total, merges))
         CSVParallel.forEach(merges.count) { m in
             let (assembly, out, rowBases, total, merges) = stage3.value
@@ -215,6 +217,7 @@ struct CSVAssembly {
             let validity = assembly.makeValidity(c, rowBases: rowBases, total: total, extraNulls: [])
             out[c] = Column(name: assembly.names[c], storage: .text(codes: codes, dictionary: merge.takeStrings()),
                             validity: validity)
+            merge.release()
             for chunk in assembly.chunks { chunk.cols[c].releaseAll() }
         }
         var columns: [Column] = []
@@ -364,79 +367,67 @@ struct CSVAssembly {
 
 /// Merges one text column's per-chunk dictionaries into one in file order. Every chunk keeps
 /// its dictionary; a later chunk's value is looked up in the earlier ones and, when new, gets
-/// the next code. Tasks write disjoint ranges, so several threads can share an instance.
+/// the next code. Lookup tasks write disjoint ranges, so several threads share an instance.
 final class CSVTextMerge: @unchecked Sendable {
     let column: Int
     let chunks: [CSVChunk]
     /// Per chunk: its dictionary when the chunk holds text for this column.
     let dicts: [CSVTextDictionary?]
-    /// Per chunk: for each distinct value, `earlierChunk << 32 | index` where it was found, or -1.
-    private var found: [UnsafeMutablePointer<Int64>?]
-    /// Per chunk: the final code of each of its distinct values.
+    /// Per chunk: the final code of each of its distinct values (-1 while not yet known).
     private var maps: [UnsafeMutablePointer<Int32>?]
     /// The final dictionary as `chunk << 32 | index` entries, in code order.
     private var entries = RawBuffer<Int64>()
     private var strings: [String] = []
+    private var nextCode: Int32 = 0
 
     init(column: Int, chunks: [CSVChunk]) {
         self.column = column
         self.chunks = chunks
         dicts = chunks.map { $0.cols[column].kind == .text ? $0.cols[column].dict : nil }
-        found = dicts.map { d in
-            guard let d, d.count > 0 else { return nil }
-            return UnsafeMutablePointer<Int64>.allocate(capacity: d.count)
-        }
         maps = dicts.map { d in
             guard let d, d.count > 0 else { return nil }
             return UnsafeMutablePointer<Int32>.allocate(capacity: d.count)
         }
+        assignCodes(chunk: 0)
     }
 
-    deinit {
-        for f in found { f?.deallocate() }
-        for m in maps { m?.deallocate() }
+    deinit { release() }
+
+    func release() {
+        for k in maps.indices {
+            maps[k]?.deallocate()
+            maps[k] = nil
+        }
         entries.release()
     }
 
+    /// Looks up values `from..<to` of chunk `k` in the earlier chunks' dictionaries.
     func lookUp(chunk k: Int, from: Int, to: Int) {
-        guard let dict = dicts[k], let found = found[k] else { return }
-        let earlier = (0..<k).filter { dicts[$0] != nil && dicts[$0]!.count > 0 }
+        guard let dict = dicts[k], let map = maps[k] else { return }
+        let earlier = (0..<k).filter { maps[$0] != nil }
         let hashes = dict.hashes
-        // Touch the slot of a value a little ahead so that cache misses overlap.
-        let ahead = 16
-        var sink: UInt64 = 0
-        if let j = earlier.first {
-            for i in from..<min(to, from + ahead) { sink ^= dicts[j]!.touch(hashes[i]) }
-        }
         for i in from..<to {
-            if let j = earlier.first, i + ahead < to { sink ^= dicts[j]!.touch(hashes[i + ahead]) }
             let (p, n) = dict.entry(i)
-            var result: Int64 = -1
+            var code: Int32 = -1
             for j in earlier {
-                if let idx = dicts[j]!.find(p, n, hash: hashes[i]) {
-                    result = Int64(j) << 32 | Int64(idx)
+                if let idx = dicts[j].unsafelyUnwrapped.find(p, n, hash: hashes[i]) {
+                    code = maps[j].unsafelyUnwrapped[idx]
                     break
                 }
             }
-            found[i] = result
+            map[i] = code
         }
-        CSVTextDictionary.keep(sink)
     }
 
-    func assignCodes() {
-        var next: Int32 = 0
-        for (k, d) in dicts.enumerated() {
-            guard let d, d.count > 0, let map = maps[k], let found = found[k] else { continue }
-            let isFirst = next == 0
-            for i in 0..<d.count {
-                let f = isFirst ? -1 : found[i]
-                if f >= 0 {
-                    map[i] = maps[Int(f >> 32)]![Int(f & 0xFFFF_FFFF)]
-                } else {
-                    map[i] = next
-                    next += 1
-                    entries.append(Int64(k) << 32 | Int64(i))
-                }
+    /// Gives chunk `k`'s values that earlier chunks lack the next codes, in order.
+    func assignCodes(chunk k: Int) {
+        guard let d = dicts[k], let map = maps[k] else { return }
+        let first = nextCode == 0
+        for i in 0..<d.count {
+            if first || map[i] < 0 {
+                map[i] = nextCode
+                nextCode += 1
+                entries.append(Int64(k) << 32 | Int64(i))
             }
         }
     }
@@ -454,7 +445,7 @@ final class CSVTextMerge: @unchecked Sendable {
                 let to = part == parts - 1 ? count : count / parts * (part + 1)
                 for i in from..<to {
                     let e = merge.entries[i]
-                    let (p, n) = merge.dicts[Int(e >> 32)]!.entry(Int(e & 0xFFFF_FFFF))
+                    let (p, n) = merge.dicts[Int(e >> 32)].unsafelyUnwrapped.entry(Int(e & 0xFFFF_FFFF))
                     (base + i).initialize(to: String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
                 }
             }
@@ -470,6 +461,7 @@ final class CSVTextMerge: @unchecked Sendable {
 
     func codes(rowBases: [Int], total: Int) -> [Int32] {
         guard total > 0 else { return [] }
+        let firstWithValues = maps.firstIndex { $0 != nil }
         return [Int32](unsafeUninitializedCapacity: total) { buffer, initialized in
             let base = buffer.baseAddress.unsafelyUnwrapped
             for (k, chunk) in chunks.enumerated() {
@@ -481,7 +473,7 @@ final class CSVTextMerge: @unchecked Sendable {
                     continue
                 }
                 let src = v.assumingMemoryBound(to: Int32.self)
-                if isIdentity(k) {
+                if k == firstWithValues {
                     dest.update(from: src, count: n)
                 } else {
                     for r in 0..<n { dest[r] = map[Int(src[r])] }
@@ -489,11 +481,5 @@ final class CSVTextMerge: @unchecked Sendable {
             }
             initialized = total
         }
-    }
-
-    /// The chunk's codes are already final (it is the first chunk with values).
-    private func isIdentity(_ k: Int) -> Bool {
-        for j in 0..<k where (dicts[j]?.count ?? 0) > 0 { return false }
-        return true
     }
 }

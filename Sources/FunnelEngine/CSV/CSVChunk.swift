@@ -65,6 +65,8 @@ struct CSVColumnBuilder {
     var dict: CSVTextDictionary?
     /// Text fields not yet in `dict` (interned in batches so that cache misses overlap).
     var batch = RawBuffer<CSVTextRef>()
+    /// The dictionary was sized for the whole chunk (values look mostly distinct).
+    var presized = false
     /// Numbers written with a decimal comma / a decimal point (for decimal-comma sniffing).
     var sawComma = false
     var sawPoint = false
@@ -124,6 +126,9 @@ final class CSVChunk {
     let dataEnd: Int
     let settings: CSVParseSettings
     let limit: Int
+    /// The input is a file mapping: pages already parsed are handed back to the kernel (they
+    /// can be read again from the page cache), so the whole file is never resident at once.
+    let releaseBehind: Bool
     private(set) var start: Int
     /// Where parsing stopped: the start of the first record at or after `limit`.
     private(set) var end = 0
@@ -146,7 +151,8 @@ final class CSVChunk {
     private static let batchRows = 1024
 
     init(data: UnsafePointer<UInt8>, dataEnd: Int, start: Int, limit: Int, estimatedRows: Int,
-         settings: CSVParseSettings) {
+         settings: CSVParseSettings, releaseBehind: Bool = false) {
+        self.releaseBehind = releaseBehind
         self.data = data
         self.dataEnd = dataEnd
         self.start = start
@@ -209,6 +215,7 @@ final class CSVChunk {
         var row = 0
         var capacity = rowCapacity
         var nextCheck = 65_536
+        var released = start
         while tok.pos < limit {
             if tok.skipBlankLine() { continue }
             if row == capacity {
@@ -263,10 +270,28 @@ final class CSVChunk {
                 paddedRows += 1
             }
             row += 1
-            if row & (CSVChunk.batchRows - 1) == 0 { flushText() }
+            if row & (CSVChunk.batchRows - 1) == 0 {
+                flushText(rows: row)
+                if releaseBehind && tok.pos - released >= 8 << 20 {
+                    releaseInput(from: released, to: tok.pos)
+                    released = tok.pos
+                }
+            }
         }
-        flushText()
+        flushText(rows: row)
+        if releaseBehind { releaseInput(from: released, to: tok.pos) }
         finish(tok, rows: row, failure: nil)
+    }
+
+    /// Drops the whole pages inside `data[from..<to]` from this process's memory.
+    private func releaseInput(from: Int, to: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        let lo = (Int(bitPattern: data + from) + page - 1) / page * page
+        let hi = Int(bitPattern: data + to) / page * page
+        if hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) {
+            _ = madvise(p, hi - lo, MADV_DONTNEED)
+        }
     }
 
     private func finish(_ tok: CSVTokenizer, rows: Int, failure: CSVChunkFailure?) {
@@ -362,9 +387,9 @@ final class CSVChunk {
                                           row: UInt32(truncatingIfNeeded: row)))
     }
 
-    /// Adds queued text fields to their dictionaries: first every hash and its slot (the
-    /// loads overlap), then the lookups, which now mostly hit the cache.
-    private func flushText() {
+    /// Adds queued text fields to their dictionaries: first a read-only lookup of every field
+    /// (independent, so their cache misses overlap), then inserts for the ones not found.
+    private func flushText(rows: Int) {
         let arena = batchArena.base
         for c in 0..<settings.columnCount {
             let b = cols + c
@@ -377,22 +402,41 @@ final class CSVChunk {
             batchHashes.reserve(n)
             let hashes = batchHashes.base.unsafelyUnwrapped
             let refs = b.pointee.batch.base.unsafelyUnwrapped
-            var sink: UInt64 = 0
-            for i in 0..<n {
-                let ref = refs[i]
-                let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
-                let h = CSVHash.hash32(p, Int(ref.length))
-                hashes[i] = h
-                sink ^= b.pointee.dict.unsafelyUnwrapped.touch(h)
+            var missing = 0
+            do {
+                let dict = b.pointee.dict.unsafelyUnwrapped
+                for i in 0..<n {
+                    let ref = refs[i]
+                    let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
+                    let h = CSVHash.hash32(p, Int(ref.length))
+                    hashes[i] = h
+                    if let code = dict.find(p, Int(ref.length), hash: h) {
+                        values.storeBytes(of: Int32(truncatingIfNeeded: code), toByteOffset: Int(ref.row) &<< 2,
+                                          as: Int32.self)
+                        refs[i].length = UInt32.max
+                    } else {
+                        missing += 1
+                    }
+                }
             }
-            for i in 0..<n {
-                let ref = refs[i]
-                let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
-                let code = b.pointee.dict!.intern(p, Int(ref.length), hash: hashes[i])
-                values.storeBytes(of: code, toByteOffset: Int(ref.row) &<< 2, as: Int32.self)
+            if missing > 0 {
+                for i in 0..<n where refs[i].length != UInt32.max {
+                    let ref = refs[i]
+                    let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
+                    let code = b.pointee.dict!.intern(p, Int(ref.length), hash: hashes[i])
+                    values.storeBytes(of: code, toByteOffset: Int(ref.row) &<< 2, as: Int32.self)
+                }
             }
             b.pointee.batch.count = 0
-            CSVTextDictionary.keep(sink)
+            // A column of mostly distinct values (ids, e-mails) gets its table sized for the
+            // whole chunk at once instead of growing (and rehashing) step by step.
+            if !b.pointee.presized && rows >= 16 * CSVChunk.batchRows {
+                b.pointee.presized = true
+                let distinct = b.pointee.dict.unsafelyUnwrapped.count
+                if distinct * 2 >= rows {
+                    b.pointee.dict!.reserve(Int(Double(distinct) * Double(estimatedRows) / Double(rows)) + 1024)
+                }
+            }
         }
         batchArena.count = 0
     }
