@@ -342,7 +342,7 @@ final class CSVChunk {
             queueText(b, p0, n0, row)
             return true
         case .timestamp:
-            let t = CSVTemporal.parse(p, n, order: settings.dateOrder)
+            let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
             if t.kind != .invalid {
                 storeTimestamp(b, t, row)
                 return true
@@ -354,7 +354,7 @@ final class CSVChunk {
                 return true
             }
         case .date:
-            let t = CSVTemporal.parse(p, n, order: settings.dateOrder)
+            let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
             if t.kind == .date || (t.kind == .timestamp && b.pointee.forced) {
                 storeDate(b, t, row)
                 return true
@@ -516,7 +516,7 @@ final class CSVChunk {
             b.pointee.values.unsafelyUnwrapped.storeBytes(of: v ? 1 : 0, toByteOffset: row, as: UInt8.self)
             return
         }
-        let t = CSVTemporal.parse(p, n, order: settings.dateOrder)
+        let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
         switch t.kind {
         case .date:
             become(b, .date, rows: row)
@@ -550,7 +550,7 @@ final class CSVChunk {
                 return true
             }
         case .date:
-            let t = CSVTemporal.parse(p, n, order: settings.dateOrder)
+            let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
             if t.kind == .timestamp {
                 CSVChunk.convertDatesToTimestamps(b, rows: row, capacity: rowCapacity)
                 storeTimestamp(b, t, row)
