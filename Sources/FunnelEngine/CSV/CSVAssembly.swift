@@ -227,9 +227,24 @@ struct CSVAssembly {
     }
 
     /// Fills `total` slots of `T` from each chunk: `fill(chunk builders, destination, rows, chunk)`.
-    private func gather<T: BitwiseCopyable>(_ type: T.Type, total: Int, rowBases: [Int],
+    /// The column's final array: the first chunk's own array when it already holds this type
+    /// and has room (later chunks are copied behind its rows), else a new one.
+    /// `fill(chunk builders, destination, rows, chunk)` must not copy when source == destination.
+    private func gather<T: BitwiseCopyable>(_ c: Int, _ kind: CSVBuilderKind, total: Int, rowBases: [Int],
+                                            take: (ColumnStorage) -> [T]?,
                                             _ fill: (UnsafeMutablePointer<CSVColumnBuilder>, UnsafeMutablePointer<T>, Int, Int) -> Void) -> [T] {
         guard total > 0 else { return [] }
+        if let box = chunks[0].cols[c].box, box.kind == kind, box.capacity >= total,
+           let storage = box.take(), var array = take(storage) {
+            array.removeLast(array.count - total)
+            array.withUnsafeMutableBufferPointer { buffer in
+                let base = buffer.baseAddress.unsafelyUnwrapped
+                for (k, chunk) in chunks.enumerated() {
+                    fill(chunk.cols, base + rowBases[k], chunk.rowCount, k)
+                }
+            }
+            return array
+        }
         return [T](unsafeUninitializedCapacity: total) { buffer, initialized in
             let base = buffer.baseAddress.unsafelyUnwrapped
             for (k, chunk) in chunks.enumerated() {
@@ -246,19 +261,23 @@ struct CSVAssembly {
         let storage: ColumnStorage
         switch kind {
         case .integer:
-            storage = .integer(gather(Int64.self, total: total, rowBases: rowBases) { cols, dest, n, _ in
+            storage = .integer(gather(c, .integer, total: total, rowBases: rowBases, take: {
+                if case .integer(let a) = $0 { return a } else { return nil }
+            }) { cols, dest, n, _ in
                 let b = cols + c
                 if b.pointee.kind == .integer, let v = b.pointee.values {
-                    dest.update(from: v.assumingMemoryBound(to: Int64.self), count: n)
+                    if UnsafeMutableRawPointer(dest) != v { dest.update(from: v.assumingMemoryBound(to: Int64.self), count: n) }
                 } else {
                     dest.initialize(repeating: 0, count: n)
                 }
             })
         case .decimal:
-            storage = .decimal(gather(Double.self, total: total, rowBases: rowBases) { cols, dest, n, _ in
+            storage = .decimal(gather(c, .decimal, total: total, rowBases: rowBases, take: {
+                if case .decimal(let a) = $0 { return a } else { return nil }
+            }) { cols, dest, n, _ in
                 let b = cols + c
                 if b.pointee.kind == .decimal, let v = b.pointee.values {
-                    dest.update(from: v.assumingMemoryBound(to: Double.self), count: n)
+                    if UnsafeMutableRawPointer(dest) != v { dest.update(from: v.assumingMemoryBound(to: Double.self), count: n) }
                 } else if b.pointee.kind == .integer, let v = b.pointee.values {
                     let src = v.assumingMemoryBound(to: Int64.self)
                     for r in 0..<n { dest[r] = Double(src[r]) }
@@ -267,24 +286,28 @@ struct CSVAssembly {
                 }
             })
         case .boolean:
-            storage = .boolean(gather(Bool.self, total: total, rowBases: rowBases) { cols, dest, n, _ in
+            storage = .boolean(gather(c, .boolean, total: total, rowBases: rowBases, take: {
+                if case .boolean(let a) = $0 { return a } else { return nil }
+            }) { cols, dest, n, _ in
                 let b = cols + c
                 if b.pointee.kind == .boolean, let v = b.pointee.values {
                     let src = v.assumingMemoryBound(to: UInt8.self)
-                    for r in 0..<n { dest[r] = src[r] != 0 }
+                    if UnsafeMutableRawPointer(dest) != v { for r in 0..<n { dest[r] = src[r] != 0 } }
                 } else {
                     dest.initialize(repeating: false, count: n)
                 }
             })
         case .date:
-            storage = .date(gather(Int32.self, total: total, rowBases: rowBases) { cols, dest, n, k in
+            storage = .date(gather(c, .date, total: total, rowBases: rowBases, take: {
+                if case .date(let a) = $0 { return a } else { return nil }
+            }) { cols, dest, n, k in
                 let b = cols + c
                 guard b.pointee.kind == .date, let v = b.pointee.values else {
                     dest.initialize(repeating: 0, count: n)
                     return
                 }
                 let src = v.assumingMemoryBound(to: Int32.self)
-                dest.update(from: src, count: n)
+                if UnsafeMutableRawPointer(dest) != v { dest.update(from: src, count: n) }
                 for i in 0..<b.pointee.pending.count {
                     let r = Int(b.pointee.pending[i])
                     if let d = CSVTemporal.resolveDate(src[r], order: order) {
@@ -296,7 +319,9 @@ struct CSVAssembly {
                 }
             })
         case .timestamp:
-            storage = .timestamp(gather(Int64.self, total: total, rowBases: rowBases) { cols, dest, n, k in
+            storage = .timestamp(gather(c, .timestamp, total: total, rowBases: rowBases, take: {
+                if case .timestamp(let a) = $0 { return a } else { return nil }
+            }) { cols, dest, n, k in
                 let b = cols + c
                 guard let v = b.pointee.values, b.pointee.kind == .timestamp || b.pointee.kind == .date else {
                     dest.initialize(repeating: 0, count: n)
@@ -304,7 +329,7 @@ struct CSVAssembly {
                 }
                 if b.pointee.kind == .timestamp {
                     let src = v.assumingMemoryBound(to: Int64.self)
-                    dest.update(from: src, count: n)
+                    if UnsafeMutableRawPointer(dest) != v { dest.update(from: src, count: n) }
                     for i in 0..<b.pointee.pending.count {
                         let r = Int(b.pointee.pending[i])
                         if let s = CSVTemporal.resolveTimestamp(src[r], order: order) {
@@ -462,24 +487,34 @@ final class CSVTextMerge: @unchecked Sendable {
     func codes(rowBases: [Int], total: Int) -> [Int32] {
         guard total > 0 else { return [] }
         let firstWithValues = maps.firstIndex { $0 != nil }
+        if firstWithValues == 0, let box = chunks[0].cols[column].box, box.kind == .text, box.capacity >= total,
+           case .text(var array, _)? = box.take() {
+            array.removeLast(array.count - total)
+            array.withUnsafeMutableBufferPointer { buffer in fillCodes(buffer.baseAddress.unsafelyUnwrapped, rowBases: rowBases) }
+            return array
+        }
         return [Int32](unsafeUninitializedCapacity: total) { buffer, initialized in
-            let base = buffer.baseAddress.unsafelyUnwrapped
-            for (k, chunk) in chunks.enumerated() {
-                let dest = base + rowBases[k]
-                let n = chunk.rowCount
-                let b = chunk.cols[column]
-                guard b.kind == .text, let v = b.values, let map = maps[k] else {
-                    dest.initialize(repeating: 0, count: n)
-                    continue
-                }
-                let src = v.assumingMemoryBound(to: Int32.self)
-                if k == firstWithValues {
-                    dest.update(from: src, count: n)
-                } else {
-                    for r in 0..<n { dest[r] = map[Int(src[r])] }
-                }
-            }
+            fillCodes(buffer.baseAddress.unsafelyUnwrapped, rowBases: rowBases)
             initialized = total
+        }
+    }
+
+    private func fillCodes(_ base: UnsafeMutablePointer<Int32>, rowBases: [Int]) {
+        let firstWithValues = maps.firstIndex { $0 != nil }
+        for (k, chunk) in chunks.enumerated() {
+            let dest = base + rowBases[k]
+            let n = chunk.rowCount
+            let b = chunk.cols[column]
+            guard b.kind == .text, let v = b.values, let map = maps[k] else {
+                dest.initialize(repeating: 0, count: n)
+                continue
+            }
+            let src = v.assumingMemoryBound(to: Int32.self)
+            if k == firstWithValues {
+                if dest != src { dest.update(from: src, count: n) }
+            } else {
+                for r in 0..<n { dest[r] = map[Int(src[r])] }
+            }
         }
     }
 }

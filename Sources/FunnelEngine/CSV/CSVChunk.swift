@@ -51,12 +51,53 @@ struct CSVTextRef {
     var row: UInt32
 }
 
+/// The Swift array a column's values are written into (through `base`), so that the first
+/// chunk's values become the table's column without a copy. `storage` holds `capacity`
+/// elements; those past the rows written are garbage until the column is trimmed.
+final class CSVArrayBox {
+    let kind: CSVBuilderKind
+    let base: UnsafeMutableRawPointer
+    let capacity: Int
+    private var storage: ColumnStorage?
+
+    init(kind: CSVBuilderKind, capacity: Int) {
+        let n = max(capacity, 1)
+        self.kind = kind
+        self.capacity = n
+        var base: UnsafeMutableRawPointer?
+        func make<T: BitwiseCopyable>(_: T.Type) -> [T] {
+            [T](unsafeUninitializedCapacity: n) { buffer, count in
+                base = UnsafeMutableRawPointer(buffer.baseAddress)
+                count = n
+            }
+        }
+        switch kind {
+        case .integer: storage = .integer(make(Int64.self))
+        case .decimal: storage = .decimal(make(Double.self))
+        case .boolean: storage = .boolean(make(Bool.self))
+        case .date: storage = .date(make(Int32.self))
+        case .timestamp: storage = .timestamp(make(Int64.self))
+        case .text, .empty, .deferred: storage = .text(codes: make(Int32.self), dictionary: [])
+        }
+        guard let base else { fatalError("out of memory while reading a CSV file") }
+        self.base = base
+    }
+
+    /// Hands the array over (uniquely referenced, so later mutation does not copy it).
+    func take() -> ColumnStorage? {
+        defer { storage = nil }
+        return storage
+    }
+}
+
 /// One column of one chunk: a value slot per row (0 in null slots) and the null rows.
 struct CSVColumnBuilder {
     var kind: CSVBuilderKind = .empty
     /// The type comes from an override: values that do not parse are errors, not widening.
     var forced = false
     var values: UnsafeMutableRawPointer?
+    /// When set, `values` is this array's storage (not malloc'd).
+    var box: CSVArrayBox?
     /// Bit r set = chunk-local row r is null; sized with the chunk's row capacity.
     var nullBits: UnsafeMutablePointer<UInt64>?
     var nullCount = 0
@@ -67,6 +108,9 @@ struct CSVColumnBuilder {
     var batch = RawBuffer<CSVTextRef>()
     /// The dictionary was sized for the whole chunk (values look mostly distinct).
     var presized = false
+    /// Few distinct values so far: intern each field at once (the table sits in the cache);
+    /// otherwise queue fields and intern them in batches.
+    var direct = true
     /// Numbers written with a decimal comma / a decimal point (for decimal-comma sniffing).
     var sawComma = false
     var sawPoint = false
@@ -75,7 +119,8 @@ struct CSVColumnBuilder {
 
     /// Frees the values and everything about them, but keeps the null bitmap's memory.
     mutating func releaseValues() {
-        free(values)
+        if box == nil { free(values) }
+        box = nil
         values = nil
         pending.release()
         dict?.release()
@@ -137,6 +182,10 @@ final class CSVChunk {
     private(set) var rowCount = 0
     private var rowCapacity = 0
     private let estimatedRows: Int
+    /// Values go into Swift arrays (the first chunk: its arrays become the columns), sized
+    /// for `reserveRows` so that later chunks' rows fit behind without reallocating.
+    let boxed: Bool
+    private let reserveRows: Int
     let cols: UnsafeMutablePointer<CSVColumnBuilder>
     private(set) var failure: CSVChunkFailure?
     /// Rows with fewer fields than the header (filled with nulls), and the first one's line.
@@ -151,8 +200,10 @@ final class CSVChunk {
     private static let batchRows = 1024
 
     init(data: UnsafePointer<UInt8>, dataEnd: Int, start: Int, limit: Int, estimatedRows: Int,
-         settings: CSVParseSettings, releaseBehind: Bool = false) {
+         settings: CSVParseSettings, releaseBehind: Bool = false, boxed: Bool = false, reserveRows: Int = 0) {
         self.releaseBehind = releaseBehind
+        self.boxed = boxed
+        self.reserveRows = reserveRows
         self.data = data
         self.dataEnd = dataEnd
         self.start = start
@@ -173,7 +224,7 @@ final class CSVChunk {
     }
 
     private func prepareBuilders() {
-        rowCapacity = estimatedRows
+        rowCapacity = boxed ? max(estimatedRows, reserveRows) : estimatedRows
         let words = (rowCapacity + 63) >> 6
         for c in 0..<settings.columnCount {
             cols[c].releaseAll()
@@ -339,7 +390,12 @@ final class CSVChunk {
                 return true
             }
         case .text:
-            queueText(b, p0, n0, row)
+            if b.pointee.direct {
+                let code = b.pointee.dict!.intern(p0, n0)
+                b.pointee.values.unsafelyUnwrapped.storeBytes(of: code, toByteOffset: row &<< 2, as: Int32.self)
+            } else {
+                queueText(b, p0, n0, row)
+            }
             return true
         case .timestamp:
             let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
@@ -393,6 +449,10 @@ final class CSVChunk {
         let arena = batchArena.base
         for c in 0..<settings.columnCount {
             let b = cols + c
+            if b.pointee.direct {
+                if b.pointee.kind == .text && b.pointee.dict.unsafelyUnwrapped.count > 4096 { b.pointee.direct = false }
+                continue
+            }
             let n = b.pointee.batch.count
             if n == 0 { continue }
             guard b.pointee.kind == .text, let values = b.pointee.values else {
@@ -485,15 +545,25 @@ final class CSVChunk {
 
     // MARK: - Type changes (rare, kept out of the loop)
 
+    /// Value storage for `capacity` rows of `kind`: a Swift array for boxed chunks, else malloc.
+    private func allocate(_ kind: CSVBuilderKind, capacity: Int) -> (UnsafeMutableRawPointer, CSVArrayBox?) {
+        if boxed {
+            let box = CSVArrayBox(kind: kind, capacity: capacity)
+            return (box.base, box)
+        }
+        guard let raw = malloc(max(capacity, 1) << kind.elementShift) else {
+            fatalError("out of memory while reading a CSV file")
+        }
+        return (raw, nil)
+    }
+
     /// Gives an empty builder its first type and value storage; rows before `rows` are null (0).
     private func become(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ kind: CSVBuilderKind, rows: Int) {
         b.pointee.kind = kind
-        let shift = kind.elementShift
-        guard let raw = malloc(max(rowCapacity, 1) << shift) else {
-            fatalError("out of memory while reading a CSV file")
-        }
-        if rows > 0 { memset(raw, 0, rows << shift) }
+        let (raw, box) = allocate(kind, capacity: rowCapacity)
+        if rows > 0 { memset(raw, 0, rows << kind.elementShift) }
         b.pointee.values = raw
+        b.pointee.box = box
         if kind == .text { b.pointee.dict = CSVTextDictionary() }
     }
 
@@ -540,10 +610,15 @@ final class CSVChunk {
         case .integer:
             var used: UInt8 = 0
             if let d = CSVNumber.parseDecimal(p, n, settings.separator, used: &used) {
-                let v = b.pointee.values.unsafelyUnwrapped
+                let old = b.pointee.values.unsafelyUnwrapped
+                let (v, box) = boxed ? allocate(.decimal, capacity: rowCapacity) : (old, nil)
                 for r in 0..<row {
-                    let x = v.load(fromByteOffset: r << 3, as: Int64.self)
+                    let x = old.load(fromByteOffset: r << 3, as: Int64.self)
                     v.storeBytes(of: Double(x), toByteOffset: r << 3, as: Double.self)
+                }
+                if boxed {
+                    b.pointee.values = v
+                    b.pointee.box = box
                 }
                 b.pointee.kind = .decimal
                 storeDecimal(b, d, used, row)
@@ -552,7 +627,7 @@ final class CSVChunk {
         case .date:
             let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
             if t.kind == .timestamp {
-                CSVChunk.convertDatesToTimestamps(b, rows: row, capacity: rowCapacity)
+                convertDatesToTimestamps(b, rows: row)
                 storeTimestamp(b, t, row)
                 return true
             }
@@ -565,10 +640,9 @@ final class CSVChunk {
     }
 
     /// Date slots (Int32 days, or packed pending dates) to timestamp slots (Int64).
-    static func convertDatesToTimestamps(_ b: UnsafeMutablePointer<CSVColumnBuilder>, rows: Int, capacity: Int) {
-        guard let old = b.pointee.values, let raw = malloc(max(capacity, 1) << 3) else {
-            fatalError("out of memory while reading a CSV file")
-        }
+    private func convertDatesToTimestamps(_ b: UnsafeMutablePointer<CSVColumnBuilder>, rows: Int) {
+        guard let old = b.pointee.values else { return }
+        let (raw, box) = allocate(.timestamp, capacity: rowCapacity)
         for r in 0..<rows {
             let d = old.load(fromByteOffset: r << 2, as: Int32.self)
             raw.storeBytes(of: Int64(d) * 86_400, toByteOffset: r << 3, as: Int64.self)
@@ -578,8 +652,9 @@ final class CSVChunk {
             let packed = old.load(fromByteOffset: r << 2, as: Int32.self)
             raw.storeBytes(of: Int64(packed) << 32 | CSVTemporal.pendingBias, toByteOffset: r << 3, as: Int64.self)
         }
-        free(old)
+        if b.pointee.box == nil { free(old) }
         b.pointee.values = raw
+        b.pointee.box = box
         b.pointee.kind = .timestamp
     }
 
@@ -594,6 +669,13 @@ final class CSVChunk {
                 b.pointee.nullBits = raw.assumingMemoryBound(to: UInt64.self)
             }
             guard let old = b.pointee.values else { continue }
+            if b.pointee.box != nil {
+                let (raw, box) = allocate(b.pointee.kind, capacity: newCapacity)
+                memcpy(raw, old, rowCapacity << b.pointee.kind.elementShift)
+                b.pointee.values = raw
+                b.pointee.box = box
+                continue
+            }
             guard let raw = realloc(old, newCapacity << b.pointee.kind.elementShift) else {
                 fatalError("out of memory while reading a CSV file")
             }

@@ -183,11 +183,13 @@ struct CSVFileReader {
         var starts = [dataStart]
         starts += CSVSniffer.splitPoints(data, start: dataStart, end: end, parts: parts)
         var chunks: [CSVChunk] = []
+        let allRows = Int(Double(end - dataStart) / bytesPerRow * 1.05) + 64
         for k in 0..<starts.count {
             let limit = k + 1 < starts.count ? starts[k + 1] : end
             let estimate = Int(Double(limit - starts[k]) / bytesPerRow * 1.03) + 64
             chunks.append(CSVChunk(data: data, dataEnd: end, start: starts[k], limit: limit,
-                                   estimatedRows: estimate, settings: settings, releaseBehind: mapped && !decoded))
+                                   estimatedRows: estimate, settings: settings, releaseBehind: mapped && !decoded,
+                                   boxed: k == 0, reserveRows: allRows))
         }
         CSVTrace.mark("setup", &tt)
         let shared = UnsafeSendable(chunks)
