@@ -167,10 +167,58 @@ struct CSVAssembly {
             out.deinitialize(count: max(ncols, 1))
             out.deallocate()
         }
-        let shared = UnsafeSendable((self, out, rowBases, total))
-        CSVParallel.forEach(ncols) { c in
-            let (assembly, out, rowBases, total) = shared.value
-            out[c] = assembly.buildColumn(c, rowBases: rowBases, total: total)
+        let textColumns = (0..<ncols).filter { kinds[$0] == .text }
+        let merges = textColumns.map { CSVTextMerge(column: $0, chunks: chunks) }
+
+        // Round 1 builds the typed columns and, for text, looks up the second chunk's distinct
+        // values in the first one's dictionary (read-only, so in parallel). Later rounds look
+        // up later chunks. After each round the new values get codes in file order.
+        for k in 1..<max(chunks.count, 2) {
+            var tasks: [(column: Int, merge: Int, from: Int, to: Int)] = []
+            if k == 1 {
+                for c in 0..<ncols where kinds[c] != .text { tasks.append((c, -1, 0, 0)) }
+            }
+            for (m, merge) in merges.enumerated() where k < chunks.count {
+                let n = merge.dicts[k]?.count ?? 0
+                var from = 0
+                while from < n {
+                    let to = min(n, from + 65_536)
+                    tasks.append((-1, m, from, to))
+                    from = to
+                }
+            }
+            let shared = UnsafeSendable((self, out, rowBases, total, merges, tasks, k))
+            CSVParallel.forEach(tasks.count) { t in
+                let (assembly, out, rowBases, total, merges, tasks, k) = shared.value
+                let task = tasks[t]
+                if task.column >= 0 {
+                    out[task.column] = assembly.buildTypedColumn(task.column, rowBases: rowBases, total: total)
+                } else {
+                    merges[task.merge].lookUp(chunk: k, from: task.from, to: task.to)
+                }
+            }
+            for merge in merges where k < chunks.count { merge.assignCodes(chunk: k) }
+        }
+        // Hash indexes are no longer needed; free them before the Strings are made.
+        for merge in merges {
+            for chunk in chunks { chunk.cols[merge.column].dict?.releaseIndex() }
+        }
+        var tt = CSVTrace.now()
+        for merge in merges { merge.makeStrings() }
+        CSVTrace.mark("strings", &tt)
+
+        // Text codes and validity, one column per task.
+        let stage3 = UnsafeSendable((self, out, rowBases, total, merges))
+        CSVParallel.forEach(merges.count) { m in
+            let (assembly, out, rowBases, total, merges) = stage3.value
+            let merge = merges[m]
+            let c = merge.column
+            let codes = merge.codes(rowBases: rowBases, total: total)
+            let validity = assembly.makeValidity(c, rowBases: rowBases, total: total, extraNulls: [])
+            out[c] = Column(name: assembly.names[c], storage: .text(codes: codes, dictionary: merge.takeStrings()),
+                            validity: validity)
+            merge.release()
+            for chunk in assembly.chunks { chunk.cols[c].releaseAll() }
         }
         var columns: [Column] = []
         columns.reserveCapacity(ncols)
@@ -178,10 +226,25 @@ struct CSVAssembly {
         return columns
     }
 
-    /// Fills `total` slots of `T` from each chunk: `copy(chunk builder, destination, rows)`.
-    private func gather<T: BitwiseCopyable>(_ type: T.Type, total: Int, rowBases: [Int],
+    /// Fills `total` slots of `T` from each chunk: `fill(chunk builders, destination, rows, chunk)`.
+    /// The column's final array: the first chunk's own array when it already holds this type
+    /// and has room (later chunks are copied behind its rows), else a new one.
+    /// `fill(chunk builders, destination, rows, chunk)` must not copy when source == destination.
+    private func gather<T: BitwiseCopyable>(_ c: Int, _ kind: CSVBuilderKind, total: Int, rowBases: [Int],
+                                            take: (ColumnStorage) -> [T]?,
                                             _ fill: (UnsafeMutablePointer<CSVColumnBuilder>, UnsafeMutablePointer<T>, Int, Int) -> Void) -> [T] {
         guard total > 0 else { return [] }
+        if let box = chunks[0].cols[c].box, box.kind == kind, box.capacity >= total,
+           let storage = box.take(), var array = take(storage) {
+            array.removeLast(array.count - total)
+            array.withUnsafeMutableBufferPointer { buffer in
+                let base = buffer.baseAddress.unsafelyUnwrapped
+                for (k, chunk) in chunks.enumerated() {
+                    fill(chunk.cols, base + rowBases[k], chunk.rowCount, k)
+                }
+            }
+            return array
+        }
         return [T](unsafeUninitializedCapacity: total) { buffer, initialized in
             let base = buffer.baseAddress.unsafelyUnwrapped
             for (k, chunk) in chunks.enumerated() {
@@ -191,28 +254,30 @@ struct CSVAssembly {
         }
     }
 
-    private func buildColumn(_ c: Int, rowBases: [Int], total: Int) -> Column {
-        var tt = CSVTrace.now()
-        defer { CSVTrace.mark("col \(names[c])", &tt) }
+    private func buildTypedColumn(_ c: Int, rowBases: [Int], total: Int) -> Column {
         let kind = kinds[c]
         let order = orders[c]
         var extraNulls: [Int] = []
         let storage: ColumnStorage
         switch kind {
         case .integer:
-            storage = .integer(gather(Int64.self, total: total, rowBases: rowBases) { cols, dest, n, _ in
+            storage = .integer(gather(c, .integer, total: total, rowBases: rowBases, take: {
+                if case .integer(let a) = $0 { return a } else { return nil }
+            }) { cols, dest, n, _ in
                 let b = cols + c
                 if b.pointee.kind == .integer, let v = b.pointee.values {
-                    dest.update(from: v.assumingMemoryBound(to: Int64.self), count: n)
+                    if UnsafeMutableRawPointer(dest) != v { dest.update(from: v.assumingMemoryBound(to: Int64.self), count: n) }
                 } else {
                     dest.initialize(repeating: 0, count: n)
                 }
             })
         case .decimal:
-            storage = .decimal(gather(Double.self, total: total, rowBases: rowBases) { cols, dest, n, _ in
+            storage = .decimal(gather(c, .decimal, total: total, rowBases: rowBases, take: {
+                if case .decimal(let a) = $0 { return a } else { return nil }
+            }) { cols, dest, n, _ in
                 let b = cols + c
                 if b.pointee.kind == .decimal, let v = b.pointee.values {
-                    dest.update(from: v.assumingMemoryBound(to: Double.self), count: n)
+                    if UnsafeMutableRawPointer(dest) != v { dest.update(from: v.assumingMemoryBound(to: Double.self), count: n) }
                 } else if b.pointee.kind == .integer, let v = b.pointee.values {
                     let src = v.assumingMemoryBound(to: Int64.self)
                     for r in 0..<n { dest[r] = Double(src[r]) }
@@ -221,24 +286,28 @@ struct CSVAssembly {
                 }
             })
         case .boolean:
-            storage = .boolean(gather(Bool.self, total: total, rowBases: rowBases) { cols, dest, n, _ in
+            storage = .boolean(gather(c, .boolean, total: total, rowBases: rowBases, take: {
+                if case .boolean(let a) = $0 { return a } else { return nil }
+            }) { cols, dest, n, _ in
                 let b = cols + c
                 if b.pointee.kind == .boolean, let v = b.pointee.values {
                     let src = v.assumingMemoryBound(to: UInt8.self)
-                    for r in 0..<n { dest[r] = src[r] != 0 }
+                    if UnsafeMutableRawPointer(dest) != v { for r in 0..<n { dest[r] = src[r] != 0 } }
                 } else {
                     dest.initialize(repeating: false, count: n)
                 }
             })
         case .date:
-            storage = .date(gather(Int32.self, total: total, rowBases: rowBases) { cols, dest, n, k in
+            storage = .date(gather(c, .date, total: total, rowBases: rowBases, take: {
+                if case .date(let a) = $0 { return a } else { return nil }
+            }) { cols, dest, n, k in
                 let b = cols + c
                 guard b.pointee.kind == .date, let v = b.pointee.values else {
                     dest.initialize(repeating: 0, count: n)
                     return
                 }
                 let src = v.assumingMemoryBound(to: Int32.self)
-                dest.update(from: src, count: n)
+                if UnsafeMutableRawPointer(dest) != v { dest.update(from: src, count: n) }
                 for i in 0..<b.pointee.pending.count {
                     let r = Int(b.pointee.pending[i])
                     if let d = CSVTemporal.resolveDate(src[r], order: order) {
@@ -250,7 +319,9 @@ struct CSVAssembly {
                 }
             })
         case .timestamp:
-            storage = .timestamp(gather(Int64.self, total: total, rowBases: rowBases) { cols, dest, n, k in
+            storage = .timestamp(gather(c, .timestamp, total: total, rowBases: rowBases, take: {
+                if case .timestamp(let a) = $0 { return a } else { return nil }
+            }) { cols, dest, n, k in
                 let b = cols + c
                 guard let v = b.pointee.values, b.pointee.kind == .timestamp || b.pointee.kind == .date else {
                     dest.initialize(repeating: 0, count: n)
@@ -258,7 +329,7 @@ struct CSVAssembly {
                 }
                 if b.pointee.kind == .timestamp {
                     let src = v.assumingMemoryBound(to: Int64.self)
-                    dest.update(from: src, count: n)
+                    if UnsafeMutableRawPointer(dest) != v { dest.update(from: src, count: n) }
                     for i in 0..<b.pointee.pending.count {
                         let r = Int(b.pointee.pending[i])
                         if let s = CSVTemporal.resolveTimestamp(src[r], order: order) {
@@ -283,78 +354,123 @@ struct CSVAssembly {
                 }
             })
         case .text, .empty, .deferred:
-            storage = buildText(c, rowBases: rowBases, total: total)
+            storage = .text(codes: [Int32](repeating: 0, count: total), dictionary: [])
         }
         let validity = makeValidity(c, rowBases: rowBases, total: total, extraNulls: extraNulls)
         for chunk in chunks { chunk.cols[c].releaseAll() }
         return Column(name: names[c], storage: storage, validity: validity)
     }
 
-    private func buildText(_ c: Int, rowBases: [Int], total: Int) -> ColumnStorage {
-        // The first chunk holding text keeps its dictionary; later chunks' entries are added
-        // to it in their order of first appearance, so the result is in file order.
-        var merged: CSVTextDictionary?
-        var baseChunk = -1
-        for (k, chunk) in chunks.enumerated() where chunk.cols[c].kind == .text {
-            merged = chunk.cols[c].dict
-            chunk.cols[c].dict = nil
-            baseChunk = k
-            break
+    /// The column's validity from the chunks' null bitmaps (nil when nothing is null).
+    fileprivate func makeValidity(_ c: Int, rowBases: [Int], total: Int, extraNulls: [Int]) -> Validity? {
+        var nullCount = extraNulls.count
+        for chunk in chunks { nullCount += chunk.cols[c].nullCount }
+        guard nullCount > 0 else { return nil }
+        var words = [UInt64](repeating: ~0, count: (total + 63) >> 6)
+        if total & 63 != 0 { words[words.count - 1] = (UInt64(1) << UInt64(total & 63)) - 1 }
+        words.withUnsafeMutableBufferPointer { w in
+            let p = w.baseAddress.unsafelyUnwrapped
+            let count = w.count
+            for (k, chunk) in chunks.enumerated() {
+                let b = chunk.cols[c]
+                guard b.nullCount > 0, let bits = b.nullBits else { continue }
+                let base = rowBases[k]
+                let shift = UInt64(base & 63)
+                let first = base >> 6
+                for i in 0..<((chunk.rowCount + 63) >> 6) {
+                    let nulls = bits[i]
+                    if nulls == 0 { continue }
+                    p[first + i] &= ~(nulls << shift)
+                    if shift > 0 && first + i + 1 < count { p[first + i + 1] &= ~(nulls >> (64 - shift)) }
+                }
+            }
+            for r in extraNulls { p[r >> 6] &= ~(UInt64(1) << UInt64(r & 63)) }
         }
-        guard var dict = merged else {
-            return .text(codes: [Int32](repeating: 0, count: total), dictionary: [])
+        return Validity(words: words, count: total)
+    }
+}
+
+/// Merges one text column's per-chunk dictionaries into one in file order. Every chunk keeps
+/// its dictionary; a later chunk's value is looked up in the earlier ones and, when new, gets
+/// the next code. Lookup tasks write disjoint ranges, so several threads share an instance.
+final class CSVTextMerge: @unchecked Sendable {
+    let column: Int
+    let chunks: [CSVChunk]
+    /// Per chunk: its dictionary when the chunk holds text for this column.
+    let dicts: [CSVTextDictionary?]
+    /// Per chunk: the final code of each of its distinct values (-1 while not yet known).
+    private var maps: [UnsafeMutablePointer<Int32>?]
+    /// The final dictionary as `chunk << 32 | index` entries, in code order.
+    private var entries = RawBuffer<Int64>()
+    private var strings: [String] = []
+    private var nextCode: Int32 = 0
+
+    init(column: Int, chunks: [CSVChunk]) {
+        self.column = column
+        self.chunks = chunks
+        dicts = chunks.map { $0.cols[column].kind == .text ? $0.cols[column].dict : nil }
+        maps = dicts.map { d in
+            guard let d, d.count > 0 else { return nil }
+            return UnsafeMutablePointer<Int32>.allocate(capacity: d.count)
         }
-        let codes = gather(Int32.self, total: total, rowBases: rowBases) { cols, dest, n, k in
-            let b = cols + c
-            guard b.pointee.kind == .text, let v = b.pointee.values else {
-                dest.initialize(repeating: 0, count: n)
-                return
-            }
-            let src = v.assumingMemoryBound(to: Int32.self)
-            if k == baseChunk {
-                dest.update(from: src, count: n)
-                return
-            }
-            guard let local = b.pointee.dict, local.count > 0 else {
-                dest.initialize(repeating: 0, count: n)
-                return
-            }
-            var map = RawBuffer<Int32>(capacity: local.count)
-            defer { map.release() }
-            dict.reserve(dict.count + local.count)
-            // Touch the slot of an entry a little ahead so that cache misses overlap.
-            let ahead = 16
-            var sink: UInt64 = 0
-            for i in 0..<min(ahead, local.count) { sink ^= dict.touch(local.hashes[i]) }
-            for i in 0..<local.count {
-                if i + ahead < local.count { sink ^= dict.touch(local.hashes[i + ahead]) }
-                let (p, len) = local.entry(i)
-                map.append(dict.intern(p, len, hash: local.hashes[i]))
-            }
-            if sink == 1 { map.reserve(map.capacity) }
-            for r in 0..<n { dest[r] = map[Int(src[r])] }
-        }
-        var t2 = CSVTrace.now()
-        let strings = CSVAssembly.makeStrings(dict)
-        CSVTrace.mark("strings \(names[c])", &t2)
-        dict.release()
-        return .text(codes: codes, dictionary: strings)
+        assignCodes(chunk: 0)
     }
 
-    /// One String per dictionary entry, built on several threads for big dictionaries.
-    static func makeStrings(_ dict: CSVTextDictionary) -> [String] {
-        let count = dict.count
-        guard count > 0 else { return [] }
-        return [String](unsafeUninitializedCapacity: count) { buffer, initialized in
+    deinit { release() }
+
+    func release() {
+        for k in maps.indices {
+            maps[k]?.deallocate()
+            maps[k] = nil
+        }
+        entries.release()
+    }
+
+    /// Looks up values `from..<to` of chunk `k` in the earlier chunks' dictionaries.
+    func lookUp(chunk k: Int, from: Int, to: Int) {
+        guard let dict = dicts[k], let map = maps[k] else { return }
+        let earlier = (0..<k).filter { maps[$0] != nil }
+        let hashes = dict.hashes
+        for i in from..<to {
+            let (p, n) = dict.entry(i)
+            var code: Int32 = -1
+            for j in earlier {
+                if let idx = dicts[j].unsafelyUnwrapped.find(p, n, hash: hashes[i]) {
+                    code = maps[j].unsafelyUnwrapped[idx]
+                    break
+                }
+            }
+            map[i] = code
+        }
+    }
+
+    /// Gives chunk `k`'s values that earlier chunks lack the next codes, in order.
+    func assignCodes(chunk k: Int) {
+        guard let d = dicts[k], let map = maps[k] else { return }
+        let first = nextCode == 0
+        for i in 0..<d.count {
+            if first || map[i] < 0 {
+                map[i] = nextCode
+                nextCode += 1
+                entries.append(Int64(k) << 32 | Int64(i))
+            }
+        }
+    }
+
+    func makeStrings() {
+        let count = entries.count
+        guard count > 0 else { return }
+        strings = [String](unsafeUninitializedCapacity: count) { buffer, initialized in
             let base = buffer.baseAddress.unsafelyUnwrapped
-            let parts = count > 50_000 ? 8 : 1
-            let shared = UnsafeSendable((base, dict))
+            let parts = count >= 65_536 ? min(64, count / 16_384) : 1
+            let shared = UnsafeSendable((base, self))
             CSVParallel.forEach(parts) { part in
-                let (base, dict) = shared.value
+                let (base, merge) = shared.value
                 let from = count / parts * part
                 let to = part == parts - 1 ? count : count / parts * (part + 1)
                 for i in from..<to {
-                    let (p, n) = dict.entry(i)
+                    let e = merge.entries[i]
+                    let (p, n) = merge.dicts[Int(e >> 32)].unsafelyUnwrapped.entry(Int(e & 0xFFFF_FFFF))
                     (base + i).initialize(to: String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
                 }
             }
@@ -362,24 +478,43 @@ struct CSVAssembly {
         }
     }
 
-    private func makeValidity(_ c: Int, rowBases: [Int], total: Int, extraNulls: [Int]) -> Validity? {
-        var nullCount = extraNulls.count
-        for chunk in chunks { nullCount += chunk.cols[c].nulls.count }
-        guard nullCount > 0 else { return nil }
-        var words = [UInt64](repeating: ~0, count: (total + 63) >> 6)
-        if total & 63 != 0 { words[words.count - 1] = (UInt64(1) << UInt64(total & 63)) - 1 }
-        words.withUnsafeMutableBufferPointer { w in
-            let p = w.baseAddress.unsafelyUnwrapped
-            for (k, chunk) in chunks.enumerated() {
-                let nulls = chunk.cols[c].nulls
-                let base = rowBases[k]
-                for i in 0..<nulls.count {
-                    let r = base + Int(nulls[i])
-                    p[r >> 6] &= ~(UInt64(1) << UInt64(r & 63))
-                }
-            }
-            for r in extraNulls { p[r >> 6] &= ~(UInt64(1) << UInt64(r & 63)) }
+    func takeStrings() -> [String] {
+        let result = strings
+        strings = []
+        return result
+    }
+
+    func codes(rowBases: [Int], total: Int) -> [Int32] {
+        guard total > 0 else { return [] }
+        let firstWithValues = maps.firstIndex { $0 != nil }
+        if firstWithValues == 0, let box = chunks[0].cols[column].box, box.kind == .text, box.capacity >= total,
+           case .text(var array, _)? = box.take() {
+            array.removeLast(array.count - total)
+            array.withUnsafeMutableBufferPointer { buffer in fillCodes(buffer.baseAddress.unsafelyUnwrapped, rowBases: rowBases) }
+            return array
         }
-        return Validity(words: words, count: total)
+        return [Int32](unsafeUninitializedCapacity: total) { buffer, initialized in
+            fillCodes(buffer.baseAddress.unsafelyUnwrapped, rowBases: rowBases)
+            initialized = total
+        }
+    }
+
+    private func fillCodes(_ base: UnsafeMutablePointer<Int32>, rowBases: [Int]) {
+        let firstWithValues = maps.firstIndex { $0 != nil }
+        for (k, chunk) in chunks.enumerated() {
+            let dest = base + rowBases[k]
+            let n = chunk.rowCount
+            let b = chunk.cols[column]
+            guard b.kind == .text, let v = b.values, let map = maps[k] else {
+                dest.initialize(repeating: 0, count: n)
+                continue
+            }
+            let src = v.assumingMemoryBound(to: Int32.self)
+            if k == firstWithValues {
+                if dest != src { dest.update(from: src, count: n) }
+            } else {
+                for r in 0..<n { dest[r] = map[Int(src[r])] }
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// What a column builder currently holds. Types only widen (integer → decimal, date →
 /// timestamp); any other change makes the column `deferred`: it is read again as text later.
@@ -50,29 +51,77 @@ struct CSVTextRef {
     var row: UInt32
 }
 
+/// The Swift array a column's values are written into (through `base`), so that the first
+/// chunk's values become the table's column without a copy. `storage` holds `capacity`
+/// elements; those past the rows written are garbage until the column is trimmed.
+final class CSVArrayBox {
+    let kind: CSVBuilderKind
+    let base: UnsafeMutableRawPointer
+    let capacity: Int
+    private var storage: ColumnStorage?
+
+    init(kind: CSVBuilderKind, capacity: Int) {
+        let n = max(capacity, 1)
+        self.kind = kind
+        self.capacity = n
+        var base: UnsafeMutableRawPointer?
+        func make<T: BitwiseCopyable>(_: T.Type) -> [T] {
+            [T](unsafeUninitializedCapacity: n) { buffer, count in
+                base = UnsafeMutableRawPointer(buffer.baseAddress)
+                count = n
+            }
+        }
+        switch kind {
+        case .integer: storage = .integer(make(Int64.self))
+        case .decimal: storage = .decimal(make(Double.self))
+        case .boolean: storage = .boolean(make(Bool.self))
+        case .date: storage = .date(make(Int32.self))
+        case .timestamp: storage = .timestamp(make(Int64.self))
+        case .text, .empty, .deferred: storage = .text(codes: make(Int32.self), dictionary: [])
+        }
+        guard let base else { fatalError("out of memory while reading a CSV file") }
+        self.base = base
+    }
+
+    /// Hands the array over (uniquely referenced, so later mutation does not copy it).
+    func take() -> ColumnStorage? {
+        defer { storage = nil }
+        return storage
+    }
+}
+
 /// One column of one chunk: a value slot per row (0 in null slots) and the null rows.
 struct CSVColumnBuilder {
     var kind: CSVBuilderKind = .empty
     /// The type comes from an override: values that do not parse are errors, not widening.
     var forced = false
     var values: UnsafeMutableRawPointer?
-    /// Chunk-local rows that are null.
-    var nulls = RawBuffer<UInt32>()
+    /// When set, `values` is this array's storage (not malloc'd).
+    var box: CSVArrayBox?
+    /// Bit r set = chunk-local row r is null; sized with the chunk's row capacity.
+    var nullBits: UnsafeMutablePointer<UInt64>?
+    var nullCount = 0
     /// Rows whose date is dd/mm vs mm/dd and still packed (see `CSVTemporalValue.pending`).
     var pending = RawBuffer<UInt32>()
     var dict: CSVTextDictionary?
     /// Text fields not yet in `dict` (interned in batches so that cache misses overlap).
     var batch = RawBuffer<CSVTextRef>()
+    /// The dictionary was sized for the whole chunk (values look mostly distinct).
+    var presized = false
+    /// Few distinct values so far: intern each field at once (the table sits in the cache);
+    /// otherwise queue fields and intern them in batches.
+    var direct = true
     /// Numbers written with a decimal comma / a decimal point (for decimal-comma sniffing).
     var sawComma = false
     var sawPoint = false
     /// Bit 0: a date had its first part above 12; bit 1: its second part.
     var evidence: UInt8 = 0
 
-    mutating func releaseAll() {
-        free(values)
+    /// Frees the values and everything about them, but keeps the null bitmap's memory.
+    mutating func releaseValues() {
+        if box == nil { free(values) }
+        box = nil
         values = nil
-        nulls.release()
         pending.release()
         dict?.release()
         dict = nil
@@ -80,6 +129,20 @@ struct CSVColumnBuilder {
         sawComma = false
         sawPoint = false
         evidence = 0
+    }
+
+    mutating func releaseAll() {
+        releaseValues()
+        free(nullBits)
+        nullBits = nil
+        nullCount = 0
+    }
+
+    /// Whether chunk-local row `r` is null.
+    @inline(__always)
+    func isNull(_ r: Int) -> Bool {
+        guard let bits = nullBits else { return false }
+        return bits[r >> 6] & (1 << UInt64(r & 63)) != 0
     }
 }
 
@@ -108,6 +171,9 @@ final class CSVChunk {
     let dataEnd: Int
     let settings: CSVParseSettings
     let limit: Int
+    /// The input is a file mapping: pages already parsed are handed back to the kernel (they
+    /// can be read again from the page cache), so the whole file is never resident at once.
+    let releaseBehind: Bool
     private(set) var start: Int
     /// Where parsing stopped: the start of the first record at or after `limit`.
     private(set) var end = 0
@@ -116,6 +182,10 @@ final class CSVChunk {
     private(set) var rowCount = 0
     private var rowCapacity = 0
     private let estimatedRows: Int
+    /// Values go into Swift arrays (the first chunk: its arrays become the columns), sized
+    /// for `reserveRows` so that later chunks' rows fit behind without reallocating.
+    let boxed: Bool
+    private let reserveRows: Int
     let cols: UnsafeMutablePointer<CSVColumnBuilder>
     private(set) var failure: CSVChunkFailure?
     /// Rows with fewer fields than the header (filled with nulls), and the first one's line.
@@ -127,11 +197,13 @@ final class CSVChunk {
     /// Text fields that had to be unescaped, kept until the next batch flush.
     private var batchArena = RawBuffer<UInt8>()
     private var batchHashes = RawBuffer<UInt32>()
-    private var touchSink: UInt64 = 0
     private static let batchRows = 1024
 
     init(data: UnsafePointer<UInt8>, dataEnd: Int, start: Int, limit: Int, estimatedRows: Int,
-         settings: CSVParseSettings) {
+         settings: CSVParseSettings, releaseBehind: Bool = false, boxed: Bool = false, reserveRows: Int = 0) {
+        self.releaseBehind = releaseBehind
+        self.boxed = boxed
+        self.reserveRows = reserveRows
         self.data = data
         self.dataEnd = dataEnd
         self.start = start
@@ -152,10 +224,13 @@ final class CSVChunk {
     }
 
     private func prepareBuilders() {
-        rowCapacity = estimatedRows
+        rowCapacity = boxed ? max(estimatedRows, reserveRows) : estimatedRows
+        let words = (rowCapacity + 63) >> 6
         for c in 0..<settings.columnCount {
             cols[c].releaseAll()
             cols[c] = CSVColumnBuilder()
+            guard let bits = calloc(words, 8) else { fatalError("out of memory while reading a CSV file") }
+            cols[c].nullBits = bits.assumingMemoryBound(to: UInt64.self)
             if let type = settings.forced[c] {
                 cols[c].forced = true
                 become(cols + c, CSVBuilderKind(type), rows: 0)
@@ -163,8 +238,12 @@ final class CSVChunk {
         }
     }
 
+    /// How many chunks were parsed again because their guessed start was wrong (for tests).
+    static let restarts = Atomic<Int>(0)
+
     /// Parses again from another start (when the guessed start was inside a quoted field).
     func restart(at newStart: Int) {
+        CSVChunk.restarts.add(1, ordering: .relaxed)
         start = newStart
         end = 0
         lines = 0
@@ -187,6 +266,7 @@ final class CSVChunk {
         var row = 0
         var capacity = rowCapacity
         var nextCheck = 65_536
+        var released = start
         while tok.pos < limit {
             if tok.skipBlankLine() { continue }
             if row == capacity {
@@ -241,10 +321,28 @@ final class CSVChunk {
                 paddedRows += 1
             }
             row += 1
-            if row & (CSVChunk.batchRows - 1) == 0 { flushText() }
+            if row & (CSVChunk.batchRows - 1) == 0 {
+                flushText(rows: row)
+                if releaseBehind && tok.pos - released >= 8 << 20 {
+                    releaseInput(from: released, to: tok.pos)
+                    released = tok.pos
+                }
+            }
         }
-        flushText()
+        flushText(rows: row)
+        if releaseBehind { releaseInput(from: released, to: tok.pos) }
         finish(tok, rows: row, failure: nil)
+    }
+
+    /// Drops the whole pages inside `data[from..<to]` from this process's memory.
+    private func releaseInput(from: Int, to: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        let lo = (Int(bitPattern: data + from) + page - 1) / page * page
+        let hi = Int(bitPattern: data + to) / page * page
+        if hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) {
+            _ = madvise(p, hi - lo, MADV_DONTNEED)
+        }
     }
 
     private func finish(_ tok: CSVTokenizer, rows: Int, failure: CSVChunkFailure?) {
@@ -292,10 +390,15 @@ final class CSVChunk {
                 return true
             }
         case .text:
-            queueText(b, p0, n0, row)
+            if b.pointee.direct {
+                let code = b.pointee.dict!.intern(p0, n0)
+                b.pointee.values.unsafelyUnwrapped.storeBytes(of: code, toByteOffset: row &<< 2, as: Int32.self)
+            } else {
+                queueText(b, p0, n0, row)
+            }
             return true
         case .timestamp:
-            let t = CSVTemporal.parse(p, n, order: settings.dateOrder)
+            let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
             if t.kind != .invalid {
                 storeTimestamp(b, t, row)
                 return true
@@ -307,7 +410,7 @@ final class CSVChunk {
                 return true
             }
         case .date:
-            let t = CSVTemporal.parse(p, n, order: settings.dateOrder)
+            let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
             if t.kind == .date || (t.kind == .timestamp && b.pointee.forced) {
                 storeDate(b, t, row)
                 return true
@@ -340,12 +443,16 @@ final class CSVChunk {
                                           row: UInt32(truncatingIfNeeded: row)))
     }
 
-    /// Adds queued text fields to their dictionaries: first every hash and its slot (the
-    /// loads overlap), then the lookups, which now mostly hit the cache.
-    private func flushText() {
+    /// Adds queued text fields to their dictionaries: first a read-only lookup of every field
+    /// (independent, so their cache misses overlap), then inserts for the ones not found.
+    private func flushText(rows: Int) {
         let arena = batchArena.base
         for c in 0..<settings.columnCount {
             let b = cols + c
+            if b.pointee.direct {
+                if b.pointee.kind == .text && b.pointee.dict.unsafelyUnwrapped.count > 4096 { b.pointee.direct = false }
+                continue
+            }
             let n = b.pointee.batch.count
             if n == 0 { continue }
             guard b.pointee.kind == .text, let values = b.pointee.values else {
@@ -355,22 +462,41 @@ final class CSVChunk {
             batchHashes.reserve(n)
             let hashes = batchHashes.base.unsafelyUnwrapped
             let refs = b.pointee.batch.base.unsafelyUnwrapped
-            var sink: UInt64 = 0
-            for i in 0..<n {
-                let ref = refs[i]
-                let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
-                let h = CSVHash.hash32(p, Int(ref.length))
-                hashes[i] = h
-                sink ^= b.pointee.dict.unsafelyUnwrapped.touch(h)
+            var missing = 0
+            do {
+                let dict = b.pointee.dict.unsafelyUnwrapped
+                for i in 0..<n {
+                    let ref = refs[i]
+                    let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
+                    let h = CSVHash.hash32(p, Int(ref.length))
+                    hashes[i] = h
+                    if let code = dict.find(p, Int(ref.length), hash: h) {
+                        values.storeBytes(of: Int32(truncatingIfNeeded: code), toByteOffset: Int(ref.row) &<< 2,
+                                          as: Int32.self)
+                        refs[i].length = UInt32.max
+                    } else {
+                        missing += 1
+                    }
+                }
             }
-            for i in 0..<n {
-                let ref = refs[i]
-                let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
-                let code = b.pointee.dict!.intern(p, Int(ref.length), hash: hashes[i])
-                values.storeBytes(of: code, toByteOffset: Int(ref.row) &<< 2, as: Int32.self)
+            if missing > 0 {
+                for i in 0..<n where refs[i].length != UInt32.max {
+                    let ref = refs[i]
+                    let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
+                    let code = b.pointee.dict!.intern(p, Int(ref.length), hash: hashes[i])
+                    values.storeBytes(of: code, toByteOffset: Int(ref.row) &<< 2, as: Int32.self)
+                }
             }
             b.pointee.batch.count = 0
-            touchSink ^= sink
+            // A column of mostly distinct values (ids, e-mails) gets its table sized for the
+            // whole chunk at once instead of growing (and rehashing) step by step.
+            if !b.pointee.presized && rows >= 16 * CSVChunk.batchRows {
+                b.pointee.presized = true
+                let distinct = b.pointee.dict.unsafelyUnwrapped.count
+                if distinct * 2 >= rows {
+                    b.pointee.dict!.reserve(Int(Double(distinct) * Double(estimatedRows) / Double(rows)) + 1024)
+                }
+            }
         }
         batchArena.count = 0
     }
@@ -413,20 +539,31 @@ final class CSVChunk {
         case .integer, .decimal, .timestamp:
             b.pointee.values.unsafelyUnwrapped.storeBytes(of: 0, toByteOffset: row &<< 3, as: Int64.self)
         }
-        b.pointee.nulls.append(UInt32(truncatingIfNeeded: row))
+        b.pointee.nullBits.unsafelyUnwrapped[row &>> 6] |= 1 &<< UInt64(row & 63)
+        b.pointee.nullCount += 1
     }
 
     // MARK: - Type changes (rare, kept out of the loop)
 
+    /// Value storage for `capacity` rows of `kind`: a Swift array for boxed chunks, else malloc.
+    private func allocate(_ kind: CSVBuilderKind, capacity: Int) -> (UnsafeMutableRawPointer, CSVArrayBox?) {
+        if boxed {
+            let box = CSVArrayBox(kind: kind, capacity: capacity)
+            return (box.base, box)
+        }
+        guard let raw = malloc(max(capacity, 1) << kind.elementShift) else {
+            fatalError("out of memory while reading a CSV file")
+        }
+        return (raw, nil)
+    }
+
     /// Gives an empty builder its first type and value storage; rows before `rows` are null (0).
     private func become(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ kind: CSVBuilderKind, rows: Int) {
         b.pointee.kind = kind
-        let shift = kind.elementShift
-        guard let raw = malloc(max(rowCapacity, 1) << shift) else {
-            fatalError("out of memory while reading a CSV file")
-        }
-        if rows > 0 { memset(raw, 0, rows << shift) }
+        let (raw, box) = allocate(kind, capacity: rowCapacity)
+        if rows > 0 { memset(raw, 0, rows << kind.elementShift) }
         b.pointee.values = raw
+        b.pointee.box = box
         if kind == .text { b.pointee.dict = CSVTextDictionary() }
     }
 
@@ -449,7 +586,7 @@ final class CSVChunk {
             b.pointee.values.unsafelyUnwrapped.storeBytes(of: v ? 1 : 0, toByteOffset: row, as: UInt8.self)
             return
         }
-        let t = CSVTemporal.parse(p, n, order: settings.dateOrder)
+        let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
         switch t.kind {
         case .date:
             become(b, .date, rows: row)
@@ -473,35 +610,39 @@ final class CSVChunk {
         case .integer:
             var used: UInt8 = 0
             if let d = CSVNumber.parseDecimal(p, n, settings.separator, used: &used) {
-                let v = b.pointee.values.unsafelyUnwrapped
+                let old = b.pointee.values.unsafelyUnwrapped
+                let (v, box) = boxed ? allocate(.decimal, capacity: rowCapacity) : (old, nil)
                 for r in 0..<row {
-                    let x = v.load(fromByteOffset: r << 3, as: Int64.self)
+                    let x = old.load(fromByteOffset: r << 3, as: Int64.self)
                     v.storeBytes(of: Double(x), toByteOffset: r << 3, as: Double.self)
+                }
+                if boxed {
+                    b.pointee.values = v
+                    b.pointee.box = box
                 }
                 b.pointee.kind = .decimal
                 storeDecimal(b, d, used, row)
                 return true
             }
         case .date:
-            let t = CSVTemporal.parse(p, n, order: settings.dateOrder)
+            let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
             if t.kind == .timestamp {
-                CSVChunk.convertDatesToTimestamps(b, rows: row, capacity: rowCapacity)
+                convertDatesToTimestamps(b, rows: row)
                 storeTimestamp(b, t, row)
                 return true
             }
         default:
             break
         }
-        b.pointee.releaseAll()
+        b.pointee.releaseValues()
         b.pointee.kind = .deferred
         return true
     }
 
     /// Date slots (Int32 days, or packed pending dates) to timestamp slots (Int64).
-    static func convertDatesToTimestamps(_ b: UnsafeMutablePointer<CSVColumnBuilder>, rows: Int, capacity: Int) {
-        guard let old = b.pointee.values, let raw = malloc(max(capacity, 1) << 3) else {
-            fatalError("out of memory while reading a CSV file")
-        }
+    private func convertDatesToTimestamps(_ b: UnsafeMutablePointer<CSVColumnBuilder>, rows: Int) {
+        guard let old = b.pointee.values else { return }
+        let (raw, box) = allocate(.timestamp, capacity: rowCapacity)
         for r in 0..<rows {
             let d = old.load(fromByteOffset: r << 2, as: Int32.self)
             raw.storeBytes(of: Int64(d) * 86_400, toByteOffset: r << 3, as: Int64.self)
@@ -511,21 +652,42 @@ final class CSVChunk {
             let packed = old.load(fromByteOffset: r << 2, as: Int32.self)
             raw.storeBytes(of: Int64(packed) << 32 | CSVTemporal.pendingBias, toByteOffset: r << 3, as: Int64.self)
         }
-        free(old)
+        if b.pointee.box == nil { free(old) }
         b.pointee.values = raw
+        b.pointee.box = box
         b.pointee.kind = .timestamp
     }
 
     private func growRows(to newCapacity: Int) {
+        let oldWords = (rowCapacity + 63) >> 6
+        let newWords = (newCapacity + 63) >> 6
         for c in 0..<settings.columnCount {
             let b = cols + c
+            if let bits = b.pointee.nullBits {
+                guard let raw = realloc(bits, newWords << 3) else { fatalError("out of memory while reading a CSV file") }
+                memset(raw + (oldWords << 3), 0, (newWords - oldWords) << 3)
+                b.pointee.nullBits = raw.assumingMemoryBound(to: UInt64.self)
+            }
             guard let old = b.pointee.values else { continue }
+            if b.pointee.box != nil {
+                let (raw, box) = allocate(b.pointee.kind, capacity: newCapacity)
+                memcpy(raw, old, rowCapacity << b.pointee.kind.elementShift)
+                b.pointee.values = raw
+                b.pointee.box = box
+                continue
+            }
             guard let raw = realloc(old, newCapacity << b.pointee.kind.elementShift) else {
                 fatalError("out of memory while reading a CSV file")
             }
             b.pointee.values = raw
         }
         rowCapacity = newCapacity
+    }
+
+    /// Some text value is not valid UTF-8 or holds a NUL byte.
+    var hasDirtyText: Bool {
+        for c in 0..<settings.columnCount where cols[c].dict?.dirty == true { return true }
+        return false
     }
 
     // MARK: - Second passes
@@ -537,8 +699,10 @@ final class CSVChunk {
         var wanted = [Bool](repeating: false, count: ncols)
         for c in columns {
             wanted[c] = true
-            cols[c].releaseAll()
+            cols[c].releaseValues()
             cols[c].kind = .empty
+            if let bits = cols[c].nullBits { memset(bits, 0, ((rowCapacity + 63) >> 6) << 3) }
+            cols[c].nullCount = 0
             become(cols + c, .text, rows: 0)
         }
         var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start)

@@ -6,6 +6,8 @@ struct CSVFileReader {
     let name: String
     let options: CSVOptions
     let chunkCount: Int?
+    /// The bytes are a private file mapping (pages may be released once parsed).
+    var mapped = false
     var warnings: [CSVWarning] = []
     var encoding = "utf-8"
     /// The bytes were produced by a decoder (no BOM or UTF-16 sniffing any more).
@@ -49,6 +51,19 @@ struct CSVFileReader {
         let body = p + start
         let count = n - start
         if count == 0 { throw malformed("the file is empty", row: 1) }
+        if !decoded {
+            // Optimistically read the bytes as UTF-8: every byte that is not ASCII or a NUL
+            // ends up in a text value, and text values are checked once per distinct value.
+            // Only when one fails (or the read fails) is the whole file checked and decoded.
+            let saved = warnings
+            do {
+                if let loaded = try readText(body, end: count, lazily: true) { return loaded }
+            } catch {
+                let scan = CSVEncoding.scanParallel(body, count: count, threads: CSVParallel.processorCount)
+                if scan.valid && scan.nulCount == 0 { throw error }
+            }
+            warnings = saved
+        }
         var tt = CSVTrace.now()
         let scan = CSVEncoding.scanParallel(body, count: count, threads: CSVParallel.processorCount)
         if !scan.valid {
@@ -58,7 +73,7 @@ struct CSVFileReader {
             // NUL bytes never belong in a text CSV. A few (a stray byte in a CRM export) are
             // removed with a warning; many mean a binary file, which is an error.
             let line = CSVEncoding.line(of: scan.firstNul, in: body, count: count)
-            if scan.nulCount * 20 > count {
+            if scan.nulCount >= 16 && scan.nulCount * 50 > count {
                 throw malformed("the file contains binary data (NUL bytes, the first on row \(line)); "
                     + "it does not look like a CSV text file", row: line)
             }
@@ -68,7 +83,10 @@ struct CSVFileReader {
             return try readDecoded(CSVEncoding.stripNULs(body, count: count), encoding: encoding)
         }
         CSVTrace.mark("utf8", &tt)
-        return try readText(body, end: count)
+        guard let loaded = try readText(body, end: count, lazily: false) else {
+            throw malformed("the file could not be decoded")
+        }
+        return loaded
     }
 
     private mutating func readDecoded(_ bytes: [UInt8], encoding: String) throws(CSVError) -> LoadedTable {
@@ -90,7 +108,10 @@ struct CSVFileReader {
 
     // MARK: - Structure
 
-    private mutating func readText(_ data: UnsafePointer<UInt8>, end: Int) throws(CSVError) -> LoadedTable {
+    /// Reads UTF-8 text. When `lazily`, returns nil as soon as a text value turns out not to be
+    /// clean UTF-8 (the caller then checks and decodes the whole file first).
+    private mutating func readText(_ data: UnsafePointer<UInt8>, end: Int, lazily: Bool) throws(CSVError)
+        -> LoadedTable? {
         var tt = CSVTrace.now()
         let delimiter: UInt8
         if let d = options.delimiter {
@@ -109,8 +130,10 @@ struct CSVFileReader {
         if tok.pos >= end { throw malformed("the file is empty (it has only empty lines)", row: 1) }
         let headerLine = tok.line + 1
         var rawNames: [String] = []
+        var headerDirty = false
         while true {
             tok.next()
+            if lazily && !CSVTextDictionary.isClean(tok.fieldPtr, tok.fieldLen) { headerDirty = true }
             rawNames.append(String(decoding: UnsafeBufferPointer(start: tok.fieldPtr, count: tok.fieldLen),
                                    as: UTF8.self))
             if tok.term != 0 { break }
@@ -119,6 +142,7 @@ struct CSVFileReader {
             throw malformed("row \(tok.unterminatedLine + 1): the quote that opens field \(rawNames.count) is never closed",
                             row: tok.unterminatedLine + 1, column: rawNames.count)
         }
+        if headerDirty { return nil }
         let names = cleanNames(rawNames, headerLine: headerLine)
         let dataStart = tok.pos
         let dataLine = tok.line + 1
@@ -159,11 +183,13 @@ struct CSVFileReader {
         var starts = [dataStart]
         starts += CSVSniffer.splitPoints(data, start: dataStart, end: end, parts: parts)
         var chunks: [CSVChunk] = []
+        let allRows = Int(Double(end - dataStart) / bytesPerRow * 1.05) + 64
         for k in 0..<starts.count {
             let limit = k + 1 < starts.count ? starts[k + 1] : end
             let estimate = Int(Double(limit - starts[k]) / bytesPerRow * 1.03) + 64
             chunks.append(CSVChunk(data: data, dataEnd: end, start: starts[k], limit: limit,
-                                   estimatedRows: estimate, settings: settings))
+                                   estimatedRows: estimate, settings: settings, releaseBehind: mapped && !decoded,
+                                   boxed: k == 0, reserveRows: allRows))
         }
         CSVTrace.mark("setup", &tt)
         let shared = UnsafeSendable(chunks)
@@ -186,6 +212,7 @@ struct CSVFileReader {
         try checkCancelled()
         assembly.rescan()
         try checkCancelled()
+        if lazily && chunks.contains(where: { $0.hasDirtyText }) { return nil }
         CSVTrace.mark("decide+rescan", &tt)
         let columns = try assembly.buildColumns(reader: self)
         CSVTrace.mark("build", &tt)

@@ -133,7 +133,7 @@ public enum CSVReader {
         if mode == S_IFREG && size > 0 {
             if let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED {
                 defer { munmap(mapped, size) }
-                _ = madvise(mapped, size, MADV_SEQUENTIAL)
+                reader.mapped = true
                 return try reader.read(mapped.assumingMemoryBound(to: UInt8.self), count: size)
             }
         }

@@ -60,15 +60,19 @@ enum CSVHash {
 }
 
 /// Distinct byte strings in order of first appearance, with an open-addressing hash index.
-/// Entry `i` is `arena[offsets[i] ..< offsets[i + 1]]`. The owner calls `release()`.
+/// Entry `i` is `arena[offsets[i] ..< offsets[i + 1]]` (a copy, so the input can be released).
+/// The owner calls `release()`.
 struct CSVTextDictionary {
     /// 0 = empty; else `hash << 32 | (index + 1)`.
     private var slots: RawBuffer<UInt64>
     private var mask: Int
     private(set) var count = 0
-    private(set) var offsets: RawBuffer<Int>
+    /// `count + 1` offsets into `arena` (a chunk is under 4 GiB, so 32 bits suffice).
+    private var offsets: RawBuffer<UInt32>
     private(set) var hashes: RawBuffer<UInt32>
-    private(set) var arena: RawBuffer<UInt8>
+    private var arena: RawBuffer<UInt8>
+    /// Some entry is not valid UTF-8 or holds a NUL byte (the file then needs decoding first).
+    private(set) var dirty = false
 
     init(expected: Int = 8) {
         var size = 16
@@ -91,10 +95,16 @@ struct CSVTextDictionary {
         count = 0
     }
 
+    /// Frees the hash index once no more lookups will come; entries stay readable.
+    mutating func releaseIndex() {
+        slots.release()
+        hashes.release()
+    }
+
     @inline(__always)
     func entry(_ i: Int) -> (UnsafePointer<UInt8>, Int) {
-        let start = offsets[i]
-        return (UnsafePointer(arena.base.unsafelyUnwrapped + start), offsets[i + 1] - start)
+        let start = Int(offsets[i])
+        return (UnsafePointer(arena.base.unsafelyUnwrapped + start), Int(offsets[i + 1]) - start)
     }
 
     /// The code of `p[0..<n]`, adding it when new.
@@ -103,15 +113,11 @@ struct CSVTextDictionary {
         intern(p, n, hash: CSVHash.hash32(p, n))
     }
 
-    /// Loads the slot a hash starts at, so that a batch of lookups overlaps its cache misses.
-    @inline(__always)
-    func touch(_ h: UInt32) -> UInt64 {
-        slots.base.unsafelyUnwrapped[Int(h) & mask]
-    }
-
     /// Makes room for `n` entries in total without rehashing on the way.
     mutating func reserve(_ n: Int) {
-        while n * 2 > mask + 1 { rehash() }
+        var size = mask + 1
+        while n * 2 > size { size <<= 1 }
+        if size > mask + 1 { rehash(to: size) }
         offsets.reserve(n + 1)
         hashes.reserve(n)
     }
@@ -137,6 +143,26 @@ struct CSVTextDictionary {
         return memcmp(a, b, n) == 0
     }
 
+    /// The index of `p[0..<n]` (with hash `h`), without adding it.
+    @inline(__always)
+    func find(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt32) -> Int? {
+        let s = slots.base.unsafelyUnwrapped
+        var i = Int(h) & mask
+        while true {
+            let e = s[i]
+            if e == 0 { return nil }
+            if UInt32(truncatingIfNeeded: e >> 32) == h {
+                let idx = Int(truncatingIfNeeded: e & 0xffff_ffff) - 1
+                let start = Int(offsets[idx])
+                if Int(offsets[idx + 1]) - start == n
+                    && CSVTextDictionary.equal(UnsafePointer(arena.base.unsafelyUnwrapped + start), p, n) {
+                    return idx
+                }
+            }
+            i = (i + 1) & mask
+        }
+    }
+
     mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt32) -> Int32 {
         let s = slots.base.unsafelyUnwrapped
         var i = Int(h) & mask
@@ -145,8 +171,8 @@ struct CSVTextDictionary {
             if e == 0 { break }
             if UInt32(truncatingIfNeeded: e >> 32) == h {
                 let idx = Int(truncatingIfNeeded: e & 0xffff_ffff) - 1
-                let start = offsets[idx]
-                if offsets[idx + 1] - start == n
+                let start = Int(offsets[idx])
+                if Int(offsets[idx + 1]) - start == n
                     && CSVTextDictionary.equal(UnsafePointer(arena.base.unsafelyUnwrapped + start), p, n) {
                     return Int32(truncatingIfNeeded: idx)
                 }
@@ -154,18 +180,45 @@ struct CSVTextDictionary {
             i = (i + 1) & mask
         }
         let idx = count
+        if !CSVTextDictionary.isClean(p, n) { dirty = true }
         s[i] = UInt64(h) << 32 | UInt64(idx + 1)
         arena.append(contentsOf: p, count: n)
-        offsets.append(arena.count)
+        offsets.append(UInt32(truncatingIfNeeded: arena.count))
         hashes.append(h)
         count += 1
-        if count * 2 > mask + 1 { rehash() }
+        if count * 2 > mask + 1 { rehash(to: (mask + 1) * 2) }
         return Int32(truncatingIfNeeded: idx)
     }
 
+    /// True when the bytes are valid UTF-8 without NUL bytes (checked once per distinct value).
+    @inline(__always)
+    static func isClean(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var i = 0
+        while i + 8 <= n {
+            let w = CSVHash.load64(p + i)
+            if w & highs != 0 { return isCleanSlow(p, n) }
+            if (w &- ones) & ~w & highs != 0 { return false }
+            i += 8
+        }
+        while i < n {
+            let c = p[i]
+            if c == 0 { return false }
+            if c >= 0x80 { return isCleanSlow(p, n) }
+            i += 1
+        }
+        return true
+    }
+
     @inline(never)
-    private mutating func rehash() {
-        let newSize = (mask + 1) * 2
+    private static func isCleanSlow(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let scan = CSVEncoding.scan(p, from: 0, to: n)
+        return scan.valid && scan.nulCount == 0
+    }
+
+    @inline(never)
+    private mutating func rehash(to newSize: Int) {
         var newSlots = RawBuffer<UInt64>(capacity: newSize)
         let ns = newSlots.base.unsafelyUnwrapped
         ns.initialize(repeating: 0, count: newSize)

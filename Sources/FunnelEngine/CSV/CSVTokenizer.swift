@@ -32,6 +32,9 @@ struct CSVTokenizer {
     var term: UInt8 = 0
     /// Set when the input ended inside quotes: the line where the quote opened.
     var unterminatedLine = -1
+    /// The 64-byte block of `data` whose special bytes are in `blockBits` (-1: none yet).
+    private var blockBase = -1
+    private var blockBits: UInt64 = 0
 
     init(data: UnsafePointer<UInt8>, end: Int, delimiter: UInt8, pos: Int) {
         self.data = data
@@ -80,35 +83,67 @@ struct CSVTokenizer {
             return
         }
         let start = i
-        let d = delimiter
-        // Eight bytes at a time while none can end the field: a byte below 0x0E (LF, CR and a
-        // few control characters) or the delimiter. The lowest flagged byte is always exact.
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let dpat = ones &* UInt64(d)
-        let lows = ones &* 0x0E
-        while i + 8 <= end {
-            let w = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
-            let x = w ^ dpat
-            let m = ((w &- lows) | (x &- ones)) & ~(w & x) & highs
-            // `~(w & x)` is a superset filter; confirm below byte by byte.
-            if m == 0 {
-                i += 8
-                continue
+        while true {
+            let base = i & ~63
+            if base != blockBase { loadBlock(base) }
+            let m = blockBits & (~UInt64(0) &<< UInt64(i & 63))
+            if m != 0 {
+                let j = base + m.trailingZeroBitCount
+                fieldPtr = p + start
+                fieldLen = j - start
+                if p[j] == delimiter {
+                    pos = j + 1
+                    term = 0
+                } else {
+                    finishField(at: j)
+                }
+                return
             }
-            i += m.trailingZeroBitCount >> 3
-            let c = p[i]
-            if c == d || c == CSVByte.lf || c == CSVByte.cr { break }
-            i += 1
+            i = base + 64
+            if i >= end {
+                fieldPtr = p + start
+                fieldLen = end - start
+                pos = end
+                term = 2
+                return
+            }
         }
-        while i < end {
-            let c = p[i]
-            if c == d || c == CSVByte.lf || c == CSVByte.cr { break }
-            i += 1
+    }
+
+    /// Where the delimiter, LF and CR bytes of `data[base..<base + 64]` are (bit k = byte base + k).
+    @inline(__always)
+    private mutating func loadBlock(_ base: Int) {
+        blockBase = base
+        if base + 64 <= end {
+            let p = UnsafeRawPointer(data + base)
+            blockBits = CSVTokenizer.specials16(p, delimiter)
+                | CSVTokenizer.specials16(p + 16, delimiter) << 16
+                | CSVTokenizer.specials16(p + 32, delimiter) << 32
+                | CSVTokenizer.specials16(p + 48, delimiter) << 48
+        } else {
+            var bits: UInt64 = 0
+            var k = base
+            while k < end {
+                let c = data[k]
+                if c == delimiter || c == CSVByte.lf || c == CSVByte.cr { bits |= 1 &<< UInt64(k - base) }
+                k += 1
+            }
+            blockBits = bits
         }
-        fieldPtr = p + start
-        fieldLen = i - start
-        finishField(at: i)
+    }
+
+    /// A 16-bit mask of the delimiter, LF and CR bytes among 16 bytes (SSE2-friendly).
+    @inline(__always)
+    private static func specials16(_ p: UnsafeRawPointer, _ d: UInt8) -> UInt64 {
+        let v = p.loadUnaligned(as: SIMD16<UInt8>.self)
+        let a = unsafeBitCast(v .== SIMD16<UInt8>(repeating: d), to: SIMD16<UInt8>.self)
+        let b = unsafeBitCast(v .== SIMD16<UInt8>(repeating: CSVByte.lf), to: SIMD16<UInt8>.self)
+        let c = unsafeBitCast(v .== SIMD16<UInt8>(repeating: CSVByte.cr), to: SIMD16<UInt8>.self)
+        let m = (a | b | c) & SIMD16<UInt8>(1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128)
+        let w = unsafeBitCast(m, to: SIMD2<UInt64>.self)
+        let lo = (w[0] &* 0x0101_0101_0101_0101) >> 56
+        let hi = (w[1] &* 0x0101_0101_0101_0101) >> 56
+        return lo | hi << 8
     }
 
     /// Consumes the delimiter or line break at `i` (or notes the end of input).

@@ -250,6 +250,63 @@ enum CSVTemporal {
         return (v, k)
     }
 
+    /// Days since 1970-01-01 for a valid date with year >= 0 (Hinnant's algorithm, inlined).
+    @inline(__always)
+    static func days(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = month > 2 ? month - 3 : month + 9
+        let doy = (153 * mp + 2) / 5 + day - 1
+        return era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+    }
+
+    @inline(__always)
+    static func isValid(_ year: Int, _ month: Int, _ day: Int) -> Bool {
+        if month < 1 || month > 12 || day < 1 { return false }
+        if day <= 28 { return true }
+        return day <= CivilDate.daysInMonth(year: year, month: month)
+    }
+
+    /// `yyyy-mm-dd` and `yyyy-mm-dd HH:MM:SS` (or with `T`): the shapes of nearly every export,
+    /// checked eight bytes at a time. Anything else goes to `parse`.
+    @inline(__always)
+    static func parseISO(_ p: UnsafePointer<UInt8>, _ n: Int, order: Order) -> CSVTemporalValue {
+        guard n == 19 || n == 10 else { return parse(p, n, order: order) }
+        // "yyyy-mm-" and then "dd" read as bytes.
+        let w = CSVHash.load64(p) ^ 0x2D30_302D_3030_3030
+        let digitLanes: UInt64 = 0x00FF_FF00_FFFF_FFFF
+        let bad = ((((w & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | w) & 0x8080_8080_8080_8080 & digitLanes)
+            | (w & ~digitLanes)
+        let d0 = p[8] &- 0x30
+        let d1 = p[9] &- 0x30
+        guard bad == 0, d0 <= 9, d1 <= 9 else { return parse(p, n, order: order) }
+        @inline(__always) func lane(_ k: Int) -> Int { Int((w >> UInt64(8 * k)) & 0xFF) }
+        let year = lane(0) * 1000 + lane(1) * 100 + lane(2) * 10 + lane(3)
+        let month = lane(5) * 10 + lane(6)
+        let day = Int(d0) * 10 + Int(d1)
+        guard isValid(year, month, day) else { return .invalid }
+        let days = CSVTemporal.days(year, month, day)
+        if n == 10 {
+            return CSVTemporalValue(kind: .date, pending: false, evidence: 0, date: Int32(days),
+                                    seconds: Int64(days) * 86_400)
+        }
+        // " HH:MM:SS" or "THH:MM:SS".
+        let t = p[10]
+        let v = CSVHash.load64(p + 11) ^ 0x3030_3A30_303A_3030
+        let timeDigits: UInt64 = 0xFFFF_00FF_FF00_FFFF
+        let badTime = ((((v & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | v) & 0x8080_8080_8080_8080 & timeDigits)
+            | (v & ~timeDigits)
+        guard t == 0x20 || t == 0x54, badTime == 0 else { return parse(p, n, order: order) }
+        @inline(__always) func tlane(_ k: Int) -> Int { Int((v >> UInt64(8 * k)) & 0xFF) }
+        let hour = tlane(0) * 10 + tlane(1)
+        let minute = tlane(3) * 10 + tlane(4)
+        let second = tlane(6) * 10 + tlane(7)
+        guard hour <= 23, minute <= 59, second <= 59 else { return .invalid }
+        return CSVTemporalValue(kind: .timestamp, pending: false, evidence: 0, date: Int32(days),
+                                seconds: Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second))
+    }
+
     /// Reads `yyyy-mm-dd`, `dd/mm/yyyy` / `mm/dd/yyyy` (separators `/ - .`), each optionally
     /// followed by `T` or a space and `HH:MM[:SS[.fff]]`, `AM`/`PM`, and `Z`, `UTC` or `±hh[:mm]`.
     static func parse(_ p: UnsafePointer<UInt8>, _ n: Int, order: Order) -> CSVTemporalValue {
@@ -275,7 +332,7 @@ enum CSVTemporal {
             year = first.value
             month = second.value
             day = third.value
-            guard CivilDate.isValid(year: year, month: month, day: day) else { return .invalid }
+            guard isValid(year, month, day) else { return .invalid }
         } else if first.count >= 1 && first.count <= 2 {
             let third = digitRun(p, n, &i, max: 4)
             guard third.count == 4 else { return .invalid }
@@ -305,12 +362,12 @@ enum CSVTemporal {
                 }
             }
             if !pending {
-                guard CivilDate.isValid(year: year, month: month, day: day) else { return .invalid }
+                guard isValid(year, month, day) else { return .invalid }
             }
         } else {
             return .invalid
         }
-        let days = pending ? 0 : CivilDate.days(year: year, month: month, day: day)
+        let days = pending ? 0 : CSVTemporal.days(year, month, day)
         if i == n {
             if pending {
                 return CSVTemporalValue(kind: .date, pending: true, evidence: 0, date: packed,

@@ -1,0 +1,232 @@
+// CSV structure: delimiters, quoting, line endings, encodings, headers, ragged rows, files.
+import Testing
+@testable import FunnelEngine
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@Suite struct CSVStructureTests {
+    @Test(arguments: [(",", UInt8(ascii: ",")), (";", UInt8(ascii: ";")), ("\t", UInt8(ascii: "\t")), ("|", UInt8(ascii: "|"))])
+    func sniffsEachDelimiter(separator: String, byte: UInt8) throws {
+        let text = ["id", "name", "amount"].joined(separator: separator) + "\n"
+            + ["1", "Acme", "10"].joined(separator: separator) + "\n"
+            + ["2", "Globex", "20"].joined(separator: separator) + "\n"
+        let loaded = try CSVTest.read(text)
+        #expect(loaded.delimiter == byte)
+        #expect(CSVTest.names(loaded) == ["id", "name", "amount"])
+        #expect(CSVTest.values(loaded, "name") == [.text("Acme"), .text("Globex")])
+        #expect(CSVTest.values(loaded, "amount") == [.integer(10), .integer(20)])
+    }
+
+    @Test func sniffIgnoresDelimitersInsideQuotes() throws {
+        let loaded = try CSVTest.read("a;b\n\"x,y,z\";1\n\"p,q\";2\n")
+        #expect(loaded.delimiter == UInt8(ascii: ";"))
+        #expect(CSVTest.values(loaded, "a") == [.text("x,y,z"), .text("p,q")])
+    }
+
+    @Test func explicitDelimiterWins() throws {
+        var options = CSVOptions()
+        options.delimiter = UInt8(ascii: "|")
+        let loaded = try CSVTest.read("a,b|c\n1,2|3\n", options: options)
+        #expect(CSVTest.names(loaded) == ["a,b", "c"])
+    }
+
+    @Test func stripsUTF8ByteOrderMark() throws {
+        let loaded = try CSVTest.read(bytes: [0xEF, 0xBB, 0xBF] + Array("id,name\n1,x\n".utf8))
+        #expect(CSVTest.names(loaded) == ["id", "name"])
+        #expect(loaded.encoding == "utf-8")
+    }
+
+    @Test func crlfLineEndings() throws {
+        let loaded = try CSVTest.read("id,name\r\n1,a\r\n2,b\r\n")
+        #expect(loaded.table.rowCount == 2)
+        #expect(CSVTest.values(loaded, "name") == [.text("a"), .text("b")])
+    }
+
+    @Test func loneCRLineEndings() throws {
+        let loaded = try CSVTest.read("id,name\r1,a\r2,b")
+        #expect(CSVTest.values(loaded, "id") == [.integer(1), .integer(2)])
+        #expect(CSVTest.values(loaded, "name") == [.text("a"), .text("b")])
+        // Row numbers count lone CRs as line ends.
+        let error = CSVTest.error("a,b\r1,2\r3,4,5\r")
+        #expect(error?.row == 3)
+    }
+
+    @Test func quotedFieldsWithDelimitersNewlinesAndDoubledQuotes() throws {
+        let text = "id,note,company\n"
+            + "1,\"hello, world\",\"Smith, Jones & Co\"\n"
+            + "2,\"line one\nline two\",\"She said \"\"hi\"\"\"\n"
+            + "3,\"\",\"crlf\r\ninside\"\n"
+        let loaded = try CSVTest.read(text)
+        #expect(loaded.table.rowCount == 3)
+        #expect(CSVTest.values(loaded, "note") == [.text("hello, world"), .text("line one\nline two"), .null])
+        #expect(CSVTest.values(loaded, "company")
+            == [.text("Smith, Jones & Co"), .text("She said \"hi\""), .text("crlf\r\ninside")])
+    }
+
+    @Test func rowNumbersCountLinesInsideQuotedFields() throws {
+        // The record on line 4 follows a quoted field spanning lines 2-3.
+        let error = CSVTest.error("a,b\n1,\"x\ny\"\n2,3,4\n")
+        #expect(error?.kind == .malformed)
+        #expect(error?.row == 4)
+        #expect(error?.column == 3)
+        #expect(error?.message == "row 4 has 3 fields, the header has 2")
+    }
+
+    @Test func forgivingQuotes() throws {
+        // Spaces before an opening quote, text after a closing quote, a quote inside a value.
+        let loaded = try CSVTest.read("a,b,c\n1, \"x,y\",5\" screen\n2,\"ab\"cd,\"q\"  \n")
+        #expect(CSVTest.values(loaded, "b") == [.text("x,y"), .text("abcd")])
+        #expect(CSVTest.values(loaded, "c") == [.text("5\" screen"), .text("q")])
+    }
+
+    @Test func windows1252Bytes() throws {
+        // "Société" and "€5" in Windows-1252: 0xE9 is é, 0x80 is €.
+        let bytes: [UInt8] = Array("name,price\nSoci".utf8) + [0xE9] + Array("t".utf8) + [0xE9] + Array(",".utf8)
+            + [0x80] + Array("5\nCaf".utf8) + [0xE9] + Array(",3\n".utf8)
+        let loaded = try CSVTest.read(bytes: bytes)
+        #expect(loaded.encoding == "windows-1252")
+        #expect(CSVTest.values(loaded, "name") == [.text("Société"), .text("Café")])
+        #expect(CSVTest.values(loaded, "price") == [.text("€5"), .text("3")])
+    }
+
+    @Test func latin1HeaderIsDecodedToo() throws {
+        let bytes: [UInt8] = Array("r".utf8) + [0xE9] + Array("gion,n\nNord,1\n".utf8)
+        let loaded = try CSVTest.read(bytes: bytes)
+        #expect(CSVTest.names(loaded) == ["région", "n"])
+    }
+
+    @Test func utf16WithByteOrderMark() throws {
+        var bytes: [UInt8] = [0xFF, 0xFE]
+        for unit in "id;ville\n1;Orléans\n".utf16 { bytes += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        let loaded = try CSVTest.read(bytes: bytes)
+        #expect(loaded.encoding == "utf-16le")
+        #expect(CSVTest.values(loaded, "ville") == [.text("Orléans")])
+    }
+
+    @Test func nulBytesAreRemovedWithAWarning() throws {
+        let bytes: [UInt8] = Array("a,b\n1,x\n2,y".utf8) + [0] + Array("z\n".utf8)
+        let loaded = try CSVTest.read(bytes: bytes)
+        #expect(CSVTest.values(loaded, "b") == [.text("x"), .text("yz")])
+        #expect(loaded.warnings.contains { $0.row == 3 && $0.message.contains("NUL") })
+    }
+
+    @Test func headerNamesAreTrimmedFilledAndDeduplicated() throws {
+        let loaded = try CSVTest.read(" id ,,email,email, email,email_2\n1,2,3,4,5,6\n")
+        #expect(CSVTest.names(loaded) == ["id", "column_2", "email", "email_3", "email_4", "email_2"])
+        #expect(loaded.warnings.contains { $0.column == "email_3" && $0.row == 1 })
+        #expect(loaded.warnings.contains { $0.column == "column_2" })
+    }
+
+    @Test func textValuesKeepTheirSpacesAndCase() throws {
+        let loaded = try CSVTest.read("source\n  Paid Search \nPAID search\n")
+        #expect(CSVTest.values(loaded, "source") == [.text("  Paid Search "), .text("PAID search")])
+    }
+
+    @Test func emptyAndBlankFieldsAreNull() throws {
+        let loaded = try CSVTest.read("n,t,d\n1,x,2025-01-01\n,  ,\n\"\",\"  \",\" \"\n 3 ,y, 2025-01-02 \n")
+        #expect(CSVTest.values(loaded, "n") == [.integer(1), .null, .null, .integer(3)])
+        #expect(CSVTest.values(loaded, "t") == [.text("x"), .null, .null, .text("y")])
+        #expect(CSVTest.values(loaded, "d") == [CSVTest.days(2025, 1, 1), .null, .null, CSVTest.days(2025, 1, 2)])
+        #expect(loaded.table.column(named: "n")?.nullCount == 2)
+    }
+
+    @Test func allNullColumnIsText() throws {
+        let loaded = try CSVTest.read("a,b\n1,\n2,\n")
+        #expect(CSVTest.type(loaded, "b") == .text)
+        #expect(CSVTest.values(loaded, "b") == [.null, .null])
+    }
+
+    @Test func blankLinesAreSkipped() throws {
+        let loaded = try CSVTest.read("\n\na,b\n1,2\n\n3,4\n\n\n")
+        #expect(loaded.table.rowCount == 2)
+        #expect(CSVTest.values(loaded, "b") == [.integer(2), .integer(4)])
+        // Line numbers still count the blank lines.
+        #expect(CSVTest.error("\na,b\n\n1,2,3\n")?.row == 4)
+    }
+
+    @Test func shortRowsAreFilledWithNullsAndCounted() throws {
+        let loaded = try CSVTest.read("a,b,c\n1,2,3\n4,5\n6\n7,8,9\n")
+        #expect(CSVTest.values(loaded, "b") == [.integer(2), .integer(5), .null, .integer(8)])
+        #expect(CSVTest.values(loaded, "c") == [.integer(3), .null, .null, .integer(9)])
+        let warning = loaded.warnings.first { $0.message.contains("fewer fields") }
+        #expect(warning?.row == 3)
+        #expect(warning?.message.hasPrefix("2 rows had fewer fields than the header") == true)
+    }
+
+    @Test func extraFieldsAreAnError() {
+        let error = CSVTest.error("a,b,c,d\n1,2,3,4\n1,2,3,4,5\n")
+        #expect(error == CSVError(kind: .malformed, path: "test.csv", row: 3, column: 5,
+                                  message: "row 3 has 5 fields, the header has 4"))
+    }
+
+    @Test func emptyExtraFieldsAreIgnored() throws {
+        let loaded = try CSVTest.read("a,b\n1,2,\n3,4, \n")
+        #expect(loaded.table.columns.count == 2)
+        #expect(CSVTest.values(loaded, "b") == [.integer(2), .integer(4)])
+        #expect(loaded.warnings.contains { $0.row == 2 && $0.message.contains("empty fields after the last column") })
+    }
+
+    @Test func unterminatedQuoteNamesTheRowWhereItOpened() {
+        let error = CSVTest.error("a,b\n1,2\n3,\"never closed\n4,5\n6,7\n")
+        #expect(error?.kind == .malformed)
+        #expect(error?.row == 3)
+        #expect(error?.column == 2)
+        #expect(error?.message.contains("never closed") == true)
+    }
+
+    @Test func dictionaryIsInOrderOfFirstAppearance() throws {
+        let loaded = try CSVTest.read("s\nb\na\nb\nc\na\n")
+        guard case .text(let codes, let dictionary)? = loaded.table.column(named: "s")?.storage else {
+            Issue.record("not text")
+            return
+        }
+        #expect(dictionary == ["b", "a", "c"])
+        #expect(codes == [0, 1, 0, 2, 1])
+    }
+
+    @Test func headerOnlyGivesEmptyTextColumns() throws {
+        let loaded = try CSVTest.read("a,b,c\n")
+        #expect(loaded.table.rowCount == 0)
+        #expect(loaded.table.columns.map(\.type) == [.text, .text, .text])
+    }
+
+    @Test func emptyFileIsAnError() {
+        #expect(CSVTest.error(bytes: []) == CSVError(kind: .malformed, path: "test.csv", row: 1, message: "the file is empty"))
+        #expect(CSVTest.error("\n\r\n\n")?.kind == .malformed)
+    }
+
+    @Test func cancellation() {
+        var options = CSVOptions()
+        options.isCancelled = { true }
+        #expect(CSVTest.error("a\n1\n", options: options)?.kind == .cancelled)
+    }
+
+    @Test func loadsFilesAndReportsMissingOnes() throws {
+        let path = "/tmp/funnel-csv-test-\(getpid()).csv"
+        let text = "id,created_at\n1,2025-03-01 10:00:00\n2,2025-03-02 11:30:00\n"
+        let f = fopen(path, "w")
+        fputs(text, f)
+        fclose(f)
+        defer { unlink(path) }
+        let loaded = try CSVReader.load(path: path, name: "leads")
+        #expect(loaded.table.name == "leads")
+        #expect(loaded.table.rowCount == 2)
+        #expect(loaded.table.timeColumn == "created_at")
+
+        #expect(throws: CSVError.self) { try CSVReader.load(path: path + ".missing", name: "x") }
+        do {
+            _ = try CSVReader.load(path: path + ".missing", name: "x")
+        } catch {
+            #expect(error.kind == .fileNotFound)
+        }
+        do {
+            _ = try CSVReader.load(path: "/tmp", name: "x")
+        } catch {
+            #expect(error.kind == .unreadable)
+        }
+    }
+}

@@ -1,0 +1,216 @@
+// CSV type inference: numbers, booleans, dates and timestamps, overrides, time column.
+import Testing
+@testable import FunnelEngine
+
+@Suite struct CSVTypeInferenceTests {
+    @Test func integers() throws {
+        let loaded = try CSVTest.read("n\n1\n-42\n+7\n007\n9223372036854775807\n-9223372036854775808\n")
+        #expect(CSVTest.type(loaded, "n") == .integer)
+        #expect(CSVTest.values(loaded, "n") == [.integer(1), .integer(-42), .integer(7), .integer(7),
+                                               .integer(Int64.max), .integer(Int64.min)])
+    }
+
+    @Test func integerOverflowBecomesDecimal() throws {
+        let loaded = try CSVTest.read("n\n1\n99999999999999999999\n")
+        #expect(CSVTest.type(loaded, "n") == .decimal)
+        #expect(CSVTest.values(loaded, "n") == [.decimal(1), .decimal(1e20)])
+        let big = try CSVTest.read("n\n9223372036854775808\n")
+        #expect(CSVTest.values(big, "n") == [.decimal(9223372036854775808.0)])
+    }
+
+    @Test func decimals() throws {
+        let loaded = try CSVTest.read("x\n0.1\n-2.5\n7.50E-05\n1e3\n.5\n3.\n12\n")
+        #expect(CSVTest.type(loaded, "x") == .decimal)
+        #expect(CSVTest.values(loaded, "x") == [.decimal(0.1), .decimal(-2.5), .decimal(7.5e-05), .decimal(1000),
+                                               .decimal(0.5), .decimal(3), .decimal(12)])
+    }
+
+    @Test func decimalsAreCorrectlyRounded() throws {
+        var generator = SystemRandomNumberGenerator()
+        var texts: [String] = ["0.1", "0.2", "0.3", "1.7976931348623157e308", "2.2250738585072014e-308",
+                               "123456789012345678901234567890", "0.000000000000000000001234",
+                               "9007199254740993", "4.35", "1234567.8901234567", "5e-324", "1e22", "1e23"]
+        for _ in 0..<2_000 {
+            let digits = Int.random(in: 1...20, using: &generator)
+            var s = ""
+            for _ in 0..<digits { s += String(Int.random(in: 0...9, using: &generator)) }
+            let point = Int.random(in: 0...digits, using: &generator)
+            s.insert(".", at: s.index(s.startIndex, offsetBy: point))
+            if Bool.random(using: &generator) { s += "e" + String(Int.random(in: -30...30, using: &generator)) }
+            if s.hasPrefix(".") && s.count == 1 { continue }
+            texts.append(s)
+        }
+        let loaded = try CSVTest.read("x\n" + texts.joined(separator: "\n") + "\n")
+        #expect(CSVTest.type(loaded, "x") == .decimal)
+        let values = CSVTest.values(loaded, "x")
+        for (text, value) in zip(texts, values) {
+            #expect(value == .decimal(Double(text)!), "\(text)")
+        }
+    }
+
+    @Test func thousandsSeparatorsAreText() throws {
+        let loaded = try CSVTest.read("x\n\"1,234.5\"\n2\n")
+        #expect(CSVTest.type(loaded, "x") == .text)
+        #expect(CSVTest.values(loaded, "x") == [.text("1,234.5"), .text("2")])
+    }
+
+    @Test func booleans() throws {
+        let loaded = try CSVTest.read("b\ntrue\nFALSE\nYes\nno\n\"\"\nTrue\n")
+        #expect(CSVTest.type(loaded, "b") == .boolean)
+        #expect(CSVTest.values(loaded, "b") == [.boolean(true), .boolean(false), .boolean(true), .boolean(false),
+                                               .null, .boolean(true)])
+        // 0/1 stay numbers.
+        #expect(CSVTest.type(try CSVTest.read("b\n0\n1\n"), "b") == .integer)
+    }
+
+    @Test func isoDates() throws {
+        let loaded = try CSVTest.read("d\n2025-01-31\n1999-12-01\n2024-02-29\n")
+        #expect(CSVTest.type(loaded, "d") == .date)
+        #expect(CSVTest.values(loaded, "d") == [CSVTest.days(2025, 1, 31), CSVTest.days(1999, 12, 1),
+                                               CSVTest.days(2024, 2, 29)])
+    }
+
+    @Test(arguments: ["/", "-", "."])
+    func dayFirstDates(separator: String) throws {
+        let loaded = try CSVTest.read("d\n" + ["25", "12", "2024"].joined(separator: separator) + "\n"
+            + ["01", "02", "2025"].joined(separator: separator) + "\n")
+        #expect(CSVTest.type(loaded, "d") == .date)
+        #expect(CSVTest.values(loaded, "d") == [CSVTest.days(2024, 12, 25), CSVTest.days(2025, 2, 1)])
+        #expect(loaded.warnings.isEmpty)
+    }
+
+    @Test func monthFirstDates() throws {
+        let loaded = try CSVTest.read("d\n12/25/2024\n01/02/2025\n3/4/2025\n")
+        #expect(CSVTest.type(loaded, "d") == .date)
+        #expect(CSVTest.values(loaded, "d") == [CSVTest.days(2024, 12, 25), CSVTest.days(2025, 1, 2),
+                                               CSVTest.days(2025, 3, 4)])
+    }
+
+    @Test func ambiguousDatesAreDayFirstWithAWarning() throws {
+        let loaded = try CSVTest.read("signup\n01/02/2025\n03/04/2025\n")
+        #expect(CSVTest.values(loaded, "signup") == [CSVTest.days(2025, 2, 1), CSVTest.days(2025, 4, 3)])
+        #expect(loaded.warnings == [CSVWarning(column: "signup", message:
+            "dates in column signup are ambiguous (dd/mm vs mm/dd); read as dd/mm/yyyy, override with dates \"mm/dd/yyyy\"")])
+        var options = CSVOptions()
+        options.dateOrder = .monthFirst
+        let explicit = try CSVTest.read("signup\n01/02/2025\n03/04/2025\n", options: options)
+        #expect(CSVTest.values(explicit, "signup") == [CSVTest.days(2025, 1, 2), CSVTest.days(2025, 3, 4)])
+        #expect(explicit.warnings.isEmpty)
+    }
+
+    @Test func dateOrderEvidenceFromAnotherColumn() throws {
+        let loaded = try CSVTest.read("a,b\n31/01/2025,01/02/2025\n")
+        #expect(CSVTest.values(loaded, "b") == [CSVTest.days(2025, 2, 1)])
+        #expect(loaded.warnings.isEmpty)
+    }
+
+    @Test func conflictingDateOrdersMakeText() throws {
+        let loaded = try CSVTest.read("d\n25/12/2024\n12/25/2024\n")
+        #expect(CSVTest.type(loaded, "d") == .text)
+        #expect(CSVTest.values(loaded, "d") == [.text("25/12/2024"), .text("12/25/2024")])
+    }
+
+    @Test func invalidCalendarDatesMakeText() throws {
+        #expect(CSVTest.type(try CSVTest.read("d\n2025-01-31\n2025-02-30\n"), "d") == .text)
+        #expect(CSVTest.type(try CSVTest.read("d\n2025-13-01\n"), "d") == .text)
+        #expect(CSVTest.type(try CSVTest.read("d\n31/04/2025\n"), "d") == .text)
+        var options = CSVOptions()
+        options.dateOrder = .dayFirst
+        #expect(CSVTest.type(try CSVTest.read("d\n30/02/2025\n", options: options), "d") == .text)
+    }
+
+    @Test func timestamps() throws {
+        let text = "t\n2025-03-01 10:20\n2025-03-01T10:20:30\n2025-03-01 10:20:30.750\n2025-03-01T10:20:30Z\n"
+            + "2025-03-01T12:20:30+02:00\n2025-03-01 05:20:30-0500\n"
+        let loaded = try CSVTest.read(text)
+        #expect(CSVTest.type(loaded, "t") == .timestamp)
+        let at = CSVTest.seconds(2025, 3, 1, 10, 20, 30)
+        #expect(CSVTest.values(loaded, "t") == [CSVTest.seconds(2025, 3, 1, 10, 20), at, at, at, at, at])
+    }
+
+    @Test func timestampsWithDayFirstDatesAndAMPM() throws {
+        let loaded = try CSVTest.read("t\n25/12/2024 9:05 PM\n01/02/2025 12:00:00 AM\n")
+        #expect(CSVTest.values(loaded, "t") == [CSVTest.seconds(2024, 12, 25, 21, 5), CSVTest.seconds(2025, 2, 1)])
+    }
+
+    @Test func datesAndTimestampsMixToTimestamps() throws {
+        let loaded = try CSVTest.read("t\n2025-01-02\n2025-01-03 08:00:00\n")
+        #expect(CSVTest.type(loaded, "t") == .timestamp)
+        #expect(CSVTest.values(loaded, "t") == [CSVTest.seconds(2025, 1, 2), CSVTest.seconds(2025, 1, 3, 8)])
+        let pending = try CSVTest.read("t\n01/02/2025\n03/04/2025 08:00\n")
+        #expect(CSVTest.values(pending, "t") == [CSVTest.seconds(2025, 2, 1), CSVTest.seconds(2025, 4, 3, 8)])
+    }
+
+    @Test func mixedKindsBecomeText() throws {
+        #expect(CSVTest.type(try CSVTest.read("x\n1\n2025-01-01\n"), "x") == .text)
+        #expect(CSVTest.type(try CSVTest.read("x\n1\nyes\n"), "x") == .text)
+        #expect(CSVTest.type(try CSVTest.read("x\n1.5\nn/a\n"), "x") == .text)
+        let late = try CSVTest.read("x\n1\n2\n3\nabc\n")
+        #expect(CSVTest.values(late, "x") == [.text("1"), .text("2"), .text("3"), .text("abc")])
+        guard case .text(_, let dictionary)? = late.table.column(named: "x")?.storage else {
+            Issue.record("not text")
+            return
+        }
+        #expect(dictionary == ["1", "2", "3", "abc"])
+    }
+
+    @Test func decimalCommaWithSemicolons() throws {
+        let loaded = try CSVTest.read("name;amount;count\nA;12,5;3\nB;-0,25;4\nC;7;5\n")
+        #expect(CSVTest.type(loaded, "amount") == .decimal)
+        #expect(CSVTest.values(loaded, "amount") == [.decimal(12.5), .decimal(-0.25), .decimal(7)])
+        #expect(CSVTest.type(loaded, "count") == .integer)
+    }
+
+    @Test func decimalPointElsewhereTurnsOffDecimalComma() throws {
+        let loaded = try CSVTest.read("a;b\n12,5;1.5\n3,25;2.5\n")
+        #expect(CSVTest.type(loaded, "a") == .text)
+        #expect(CSVTest.type(loaded, "b") == .decimal)
+        var options = CSVOptions()
+        options.decimalComma = true
+        let forced = try CSVTest.read("a;b\n12,5;1.5\n", options: options)
+        #expect(CSVTest.values(forced, "a") == [.decimal(12.5)])
+        #expect(CSVTest.type(forced, "b") == .text)
+    }
+
+    @Test func decimalCommaIsNotSniffedWithCommaDelimiter() throws {
+        let loaded = try CSVTest.read("a,b\n\"12,5\",1\n")
+        #expect(CSVTest.type(loaded, "a") == .text)
+    }
+
+    @Test func typeOverrides() throws {
+        var options = CSVOptions()
+        options.columnTypes = ["zip": .text, "n": .decimal, "when": .date, "flag": .boolean, "t": .timestamp]
+        let loaded = try CSVTest.read("zip,n,when,flag,t\n01234,1,2025-01-02 10:00:00,1,2025-01-02\n,2.5,,0,\n",
+                                      options: options)
+        #expect(CSVTest.values(loaded, "zip") == [.text("01234"), .null])
+        #expect(CSVTest.values(loaded, "n") == [.decimal(1), .decimal(2.5)])
+        #expect(CSVTest.values(loaded, "when") == [CSVTest.days(2025, 1, 2), .null])
+        #expect(CSVTest.values(loaded, "flag") == [.boolean(true), .boolean(false)])
+        #expect(CSVTest.values(loaded, "t") == [CSVTest.seconds(2025, 1, 2), .null])
+    }
+
+    @Test func overrideFailureNamesRowAndColumn() {
+        var options = CSVOptions()
+        options.columnTypes = ["amount": .integer]
+        let error = CSVTest.error("id,amount\n1,10\n2,12.5\n", options: options)
+        #expect(error?.kind == .malformed)
+        #expect(error?.row == 3)
+        #expect(error?.column == 2)
+        #expect(error?.message == "row 3, column amount: \"12.5\" is not a whole number (the column is read as integer)")
+        options.columnTypes = ["missing": .date]
+        #expect(CSVTest.error("a\n1\n", options: options)?.message.contains("no such column") == true)
+    }
+
+    @Test func timeColumn() throws {
+        #expect(try CSVTest.read("id,created_at\n1,2025-01-01\n").table.timeColumn == "created_at")
+        #expect(try CSVTest.read("id,a,b\n1,2025-01-01,2025-01-02 10:00\n").table.timeColumn == nil)
+        #expect(try CSVTest.read("id\n1\n").table.timeColumn == nil)
+        var options = CSVOptions()
+        options.timeColumn = "b"
+        #expect(try CSVTest.read("id,a,b\n1,2025-01-01,2025-01-02 10:00\n", options: options).table.timeColumn == "b")
+        options.timeColumn = "id"
+        #expect(CSVTest.error("id,a\n1,2025-01-01\n", options: options)?.kind == .malformed)
+        options.timeColumn = "nope"
+        #expect(CSVTest.error("id,a\n1,2025-01-01\n", options: options)?.kind == .malformed)
+    }
+}
