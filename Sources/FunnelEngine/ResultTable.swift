@@ -20,11 +20,21 @@ public struct ResultTable: Sendable {
     public var formats: [DisplayFormat?]
     /// Lines printed under the table (for example "3 rows with an empty source").
     public var footnotes: [String]
+    /// What kind of chart draws this result in a report, if any.
+    public var chart: ChartHint?
 
     public init(title: String? = nil, table: Table, formats: [DisplayFormat?]? = nil, footnotes: [String] = []) {
         self.title = title
         self.table = table
         self.formats = formats ?? Array(repeating: nil, count: table.columns.count)
         self.footnotes = footnotes
+        self.chart = nil
     }
+}
+
+/// How a report draws a result: a funnel (column 0 stages, column 1 counts), a runway (period,
+/// stage, actual, plan), a breakdown (keys then values: bars of the first value column), or a
+/// series (a period key then values: one line per value column).
+public enum ChartHint: String, Sendable {
+    case funnel, runway, breakdown, series
 }

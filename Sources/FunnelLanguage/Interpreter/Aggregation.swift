@@ -39,6 +39,8 @@ struct Aggregation {
         var values: [[Value]]
         /// Said under the result, e.g. rows left out of a period breakdown for want of a date.
         var notes: [String] = []
+        /// Whether each key is a period (month, quarter, …), for charts.
+        var periodKeys: [Bool] = []
     }
 
     private final class Plan {
@@ -395,7 +397,7 @@ struct Aggregation {
                 keyColumns.append(ColumnBuilder.column(from: values, name: dimension.name))
             }
         }
-        return Sliced(keyColumns: keyColumns, values: rows, notes: notes)
+        return Sliced(keyColumns: keyColumns, values: rows, notes: notes, periodKeys: resolvedDimensions.map { $0.period != nil })
     }
 
     /// What an aggregate is over a group with no rows at all.
@@ -441,7 +443,12 @@ struct Aggregation {
             column.name = dimension.name
             keyColumns.append(column)
         }
-        return (GroupBy.group(keys: keyColumns, selection: view.selection, rowCount: view.table.rowCount), resolved, undated)
+        // The kernels expect ascending rows; a sorted view (`leads sort score desc by source`) is not.
+        var rows = view.selection
+        if let selection = rows, zip(selection, selection.dropFirst()).contains(where: { $0 >= $1 }) {
+            rows = Array(Set(selection)).sorted()
+        }
+        return (GroupBy.group(keys: keyColumns, selection: rows, rowCount: view.table.rowCount), resolved, undated)
     }
 
     private func evaluateNode(_ node: Node, aggregates: [Value], key: [Value]) throws(Diagnostic) -> Value {

@@ -37,7 +37,9 @@ extension Interpreter {
         let table = Results.rows(rows, names: names)
         var footnotes: [String] = []
         if evaluation.view.selection != nil { footnotes.append("\(Format.count(evaluation.view.rowCount)) of \(Format.count(evaluation.view.table.rowCount)) \(evaluation.definition.syntax.table) rows") }
-        return ResultTable(title: title ?? "\(evaluation.name) on \(evaluation.definition.syntax.table)", table: table, formats: formats, footnotes: footnotes)
+        var result = ResultTable(title: title ?? "\(evaluation.name) on \(evaluation.definition.syntax.table)", table: table, formats: formats, footnotes: footnotes)
+        result.chart = .funnel
+        return result
     }
 
     /// `F by key`: one row per value of the key (taken from the funnel's table), counts and step rates, the worst step named.
@@ -104,7 +106,9 @@ extension Interpreter {
         for k in 1..<max(1, stageNames.count) { names.append("\(stageNames[k])/\(stageNames[k - 1])"); formats.append(.percent) }
         names.append("worst step")
         formats.append(nil)
-        return ResultTable(title: "\(evaluation.name) by \(dimensions.map(\.name).joined(separator: ", "))", table: Results.rows(rows, names: names), formats: formats, footnotes: notes)
+        var result = ResultTable(title: "\(evaluation.name) by \(dimensions.map(\.name).joined(separator: ", "))", table: Results.rows(rows, names: names), formats: formats, footnotes: notes)
+        result.chart = keys.count == 1 && !periods.isEmpty ? .series : .breakdown
+        return result
     }
 
     /// `F cohort by month`: rows grouped by when they entered, followed through every stage.

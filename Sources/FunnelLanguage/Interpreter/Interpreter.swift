@@ -588,7 +588,11 @@ enum Results {
             columns.append(ColumnBuilder.column(from: sliced.values.map { i < $0.count ? $0[i] : .null }, name: name))
             allFormats.append(i < formats.count ? formats[i] : nil)
         }
-        return ResultTable(title: title, table: Table(name: "result", columns: columns, rowCount: sliced.values.count), formats: allFormats, footnotes: sliced.notes)
+        var result = ResultTable(title: title, table: Table(name: "result", columns: columns, rowCount: sliced.values.count), formats: allFormats, footnotes: sliced.notes)
+        if !sliced.keyColumns.isEmpty {
+            result.chart = sliced.keyColumns.count == 1 && sliced.periodKeys.first == true ? .series : .breakdown
+        }
+        return result
     }
 }
 

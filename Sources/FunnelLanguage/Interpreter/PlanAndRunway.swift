@@ -128,7 +128,9 @@ extension Interpreter {
                 footnotes.append("\(stage): \(Format.count(Int(cumulativeActual))) so far; at this pace \(Format.count(Int(projection.rounded()))) by the end against a plan of \(Format.count(Int(yearPlan)))")
             }
         }
-        return ResultTable(title: "runway: \(evaluation.name) by \(unitName) vs plan", table: Results.rows(rows, names: [unitName, "stage", "actual", "plan", "variance", "% of plan", "pace"]),
-                           formats: [nil, nil, .number, .number, .number, .percent, .percent], footnotes: footnotes)
+        var result = ResultTable(title: "runway: \(evaluation.name) by \(unitName) vs plan", table: Results.rows(rows, names: [unitName, "stage", "actual", "plan", "variance", "% of plan", "pace"]),
+                                 formats: [nil, nil, .number, .number, .number, .percent, .percent], footnotes: footnotes)
+        result.chart = .runway
+        return result
     }
 }

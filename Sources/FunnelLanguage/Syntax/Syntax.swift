@@ -108,6 +108,7 @@ public struct Statement: Sendable {
         case alias(table: String, column: String, name: String)
         /// `demand F [by key]`: the demand-marketing table (costs per stage, revenue, ROMI, lift).
         case demand(String, by: [Expr])
+
         /// `velocity F [by key, …]`
         case velocity(String, by: [Expr])
         /// `bottleneck F`
