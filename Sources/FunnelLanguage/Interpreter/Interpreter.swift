@@ -286,6 +286,11 @@ public struct Interpreter: Sendable {
             guard let base else {
                 throw Diagnostic.error("'where' needs a table before it here, for example: leads where \(condition.range.file.slice(condition.range))", at: expr.range)
             }
+            // `inbound where country == "DE"`: the funnel over the rows of its table that match.
+            if let (definition, view) = try funnelBase(expr, session: session, baseDirectory: baseDirectory) {
+                let evaluation = try evaluateFunnel(definition, session: session, view: view)
+                return .result(try funnelTable(evaluation, session: session))
+            }
             switch try evaluate(base, session: session, baseDirectory: baseDirectory) {
             case .table(var view):
                 view.selection = try RowEvaluator(session: session, view: view, context: context).filter(condition, selection: view.selection)
