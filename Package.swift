@@ -26,6 +26,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FunnelEngineTests", dependencies: ["FunnelEngine"]),
+        .testTarget(name: "FunnelAnalyticsTests", dependencies: ["FunnelAnalytics"]),
         .testTarget(name: "FunnelLanguageTests", dependencies: ["FunnelLanguage"]),
         .testTarget(name: "FunnelRenderTests", dependencies: ["FunnelRender"]),
         .testTarget(name: "FunnelShellTests", dependencies: ["FunnelShell"]),
