@@ -184,4 +184,17 @@ struct ShellBinaryTests {
         #expect(again?.status == 0)
         #expect(again?.stderr == "")
     }
+
+    @Test func saveKeepsSetParameters() throws {
+        // `funnel -i --set floor=60`: definitions that use `floor` are saved; the saved script must
+        // still know what floor is (e.g. as `param floor = 60`), or it cannot be run again.
+        let input = "leads = load \"leads.csv\"\nrule mql = score >= floor\nn = count(leads where mql)\n:save s.funnel\n"
+        guard let (run, dir) = Self.run(["-i", "--no-init", "--set", "floor=60"], input: input) else { return }
+        defer { ShellTestSupport.removeTree(dir) }
+        #expect(run.stdout.contains("saved"))
+        let text = try #require(ShellTestSupport.read(dir + "/s.funnel"))
+        let again = try #require(ShellTestSupport.runBinary([dir + "/s.funnel"], input: "", in: dir))
+        #expect(again.status == 0, "the saved script fails:\n\(text)\n\(again.stderr)")
+        #expect(again.stderr == "")
+    }
 }

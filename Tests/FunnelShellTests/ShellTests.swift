@@ -194,7 +194,8 @@ struct ShellTests {
         let dir = ShellTestSupport.dataDirectory()
         defer { ShellTestSupport.removeTree(dir) }
         let script = dir + "/session.funnel"
-        let out = Self.run(["leads = load \"\(dir)/leads.csv\""] + Self.definitions + ["x = nosuch", ":save \(script)"])
+        let out = Self.run(["leads = load \"\(dir)/leads.csv\"", "deals = load \"\(dir)/deals.csv\"", "link deals.contact_id -> leads.id"]
+                           + Self.definitions + ["x = nosuch", ":save \(script)"])
         #expect(out.stderr.contains("nosuch"))
         let text = try #require(ShellTestSupport.read(script), "no file at \(script)")
         #expect(!text.contains("nosuch"), "a failed statement is not a definition")
@@ -214,6 +215,7 @@ struct ShellTests {
         #expect(again.session.tables["hot"]?.rowCount == before.tables["hot"]?.rowCount)
         #expect(again.session.tables["hot"]?.rowCount == 3)
         #expect(again.session.definitions.map(Self.source) == before.definitions.map(Self.source))
+        #expect(again.session.links.map { "\($0.fromTable).\($0.fromColumn) -> \($0.toTable).\($0.toColumn)" } == ["deals.contact_id -> leads.id"])
     }
 
     @Test func saveRefusesToOverwriteWithoutBang() throws {
