@@ -5,7 +5,8 @@
 int funnel_el_set_prompt(EditLine *el, funnel_prompt_fn prompt) { return el_set(el, EL_PROMPT, prompt); }
 int funnel_el_set_editor(EditLine *el, const char *mode) { return el_set(el, EL_EDITOR, mode); }
 int funnel_el_set_signal(EditLine *el, int on) { return el_set(el, EL_SIGNAL, on); }
-int funnel_el_set_history(EditLine *el, History *history) { return el_set(el, EL_HIST, history, history); }
+/* The parameter must not be called `history`: EL_HIST takes libedit's history() function, then the History. */
+int funnel_el_set_history(EditLine *el, History *h) { return el_set(el, EL_HIST, history, h); }
 int funnel_el_set_clientdata(EditLine *el, void *data) { return el_set(el, EL_CLIENTDATA, data); }
 void *funnel_el_get_clientdata(EditLine *el) {
     void *data = NULL;

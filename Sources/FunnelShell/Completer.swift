@@ -36,6 +36,10 @@ public struct Completer {
             return Completion(replacing: word.count, candidates: commands.filter { $0.hasPrefix(word) }.sorted())
         }
         if let path = openPathString(textBeforeCursor) { return completePath(path) }
+        if trimmed.hasPrefix(":schema ") {
+            let word = String(trimmed.dropFirst(":schema ".count))
+            return Completion(replacing: word.count, candidates: session.tableOrder.filter { $0.hasPrefix(word) })
+        }
         let (word, before) = currentWord(textBeforeCursor)
         // `table.` → the table's columns.
         if before.hasSuffix("."), let table = tableNamed(lastName(in: String(before.dropLast()))) {
@@ -46,8 +50,8 @@ public struct Completer {
             candidates += columns(of: table)
         }
         candidates += session.rules.keys.sorted() + session.kpis.keys.sorted() + session.scalars.keys.sorted()
-        candidates += session.tableOrder
-        candidates += Keyword.allCases.map(\.rawValue)
+        candidates += session.tableOrder + session.funnelOrder
+        candidates += Keyword.allCases.map(\.rawValue) + Completer.statementWords
         candidates += Completer.functions.map { $0 + "(" }
         var seen = Set<String>()
         let unique = candidates.filter { seen.insert($0).inserted }
@@ -55,6 +59,8 @@ public struct Completer {
     }
 
     static var functions: [String] { FunctionNames.all }
+    /// Words that start statements without being reserved (a column may be called `plan`).
+    static let statementWords = ["funnel", "velocity", "bottleneck", "decay", "stuck", "health", "explain", "what", "plan", "demand", "alias", "report", "chart"]
 
     private func matching(_ candidates: [String], _ word: String) -> [String] {
         // A backticked word matches names by what is inside the backticks.

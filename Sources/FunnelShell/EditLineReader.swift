@@ -110,7 +110,9 @@ public final class EditLineReader: LineReader {
             return UInt8(CC_REFRESH_BEEP)
         case 1:
             let candidate = result.candidates[0]
-            let suffix = candidate.hasSuffix("(") || candidate.hasSuffix("/") ? "" : " "
+            // No space after a function's "(", a folder's "/", or inside an open string (a file name).
+            let insideString = (pendingText + before).filter { $0 == "\"" }.count % 2 == 1
+            let suffix = candidate.hasSuffix("(") || candidate.hasSuffix("/") || insideString ? "" : " "
             replace(el, typed: typed, with: candidate + suffix)
             return UInt8(CC_REFRESH)
         default:

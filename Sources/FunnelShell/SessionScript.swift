@@ -1,3 +1,4 @@
+import FunnelEngine
 import FunnelLanguage
 
 #if canImport(Glibc)
@@ -11,6 +12,13 @@ import Darwin
 enum SessionScript {
     static func text(of session: Session, currentDirectory: String) -> String {
         var lines = ["# funnel session saved by :save — definitions in the order they were made"]
+        // Parameters given with --set come first, as defaults the saved script can be run with.
+        let declared = Set(session.definitions.compactMap { statement -> String? in
+            if case .param(let name, _) = statement.kind { return name } else { return nil }
+        })
+        for (name, value) in session.parameters where !declared.contains(name) {
+            lines.append("param \(name) = \(literal(value))")
+        }
         for statement in session.definitions {
             let source = statement.range.file.slice(statement.range)
             let base = statement.range.file.path.hasPrefix("<") ? currentDirectory : directory(of: absolute(statement.range.file.path, currentDirectory))
@@ -28,6 +36,19 @@ enum SessionScript {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A value as the language writes it.
+    static func literal(_ value: Value) -> String {
+        switch value {
+        case .null: return "null"
+        case .integer(let i): return String(i)
+        case .decimal(let d): return d.isFinite ? "\(d)" : "null"
+        case .boolean(let b): return b ? "true" : "false"
+        case .date(let d): return CivilDate.format(days: Int(d))
+        case .timestamp(let s): return quoted(CivilDate.format(seconds: s))
+        case .text(let t): return quoted(t)
+        }
     }
 
     static func quoted(_ s: String) -> String {

@@ -138,7 +138,8 @@ public final class Shell {
             let kpis = interpreter.session.kpiOrder.compactMap { interpreter.session.kpis[$0] }
             say(kpis.isEmpty ? "no KPIs defined (kpi lead_rate = count(leads) / sum(sessions.sessions) as percent)" : kpis.map { source($0.source) }.joined(separator: "\n"))
         case ":funnels":
-            say("no funnels defined")
+            let funnels = interpreter.session.funnelOrder.compactMap { interpreter.session.funnels[$0] }
+            say(funnels.isEmpty ? "no funnels defined (funnel inbound on leads { leads at created_at … })" : funnels.map { source($0.source) }.joined(separator: "\n"))
         case ":save", ":save!":
             save(argument, overwrite: name == ":save!")
         case ":timing":
@@ -281,6 +282,12 @@ enum ShellTable {
         if dictionary.isEmpty { dictionary = [""] }
         return Column(name: name, storage: .text(codes: codes, dictionary: dictionary), validity: validity)
     }
+}
+
+/// Ctrl-C as a flag that evaluation polls, for scripts run before the shell (`funnel -i script`).
+public enum Interrupts {
+    public static func install() { funnel_sigint_install() }
+    public static let isPending: @Sendable () -> Bool = { funnel_sigint_peek() != 0 }
 }
 
 extension Shell {

@@ -6,8 +6,8 @@ enum ShellHelp {
         switch topic {
         case "":
             return """
-                Statements end at the end of the line (or with ;); an open bracket, string, or a line
-                ending in an operator goes on at the `...>` prompt. A bare expression prints its value.
+                Statements end at the end of the line (or with ;); an open bracket or brace, or a line
+                ending in an operator, goes on at the `...>` prompt. A bare expression prints its value.
 
                   leads = load "leads.csv"           load a CSV (types, delimiter, dates sniffed)
                   leads                              shape, column types, first rows

@@ -87,6 +87,11 @@ struct FunnelCommand: ParsableCommand {
         } else {
             file = SourceFile(path: "<stdin>", text: ScriptFile.readStandardInput())
         }
+        if interactive && onTerminal {
+            // The shell follows: Ctrl-C during the script cancels the statement instead of ending funnel.
+            Interrupts.install()
+            interpreter.context.isCancelled = Interrupts.isPending
+        }
         var runner = ScriptRunner(interpreter: interpreter, report: { printer.report($0) })
         runner.keepGoing = keepGoing || interactive
         let code = runner.run(file)

@@ -228,7 +228,7 @@ struct ShellTests {
         #expect(refused.stderr.contains(":save!"))
         #expect(ShellTestSupport.read(script) == "# mine\n")
 
-        let replaced = Self.run(["y = 1", ":save! \(script)"])
+        _ = Self.run(["y = 1", ":save! \(script)"])
         let text = try #require(ShellTestSupport.read(script))
         #expect(text.contains("y = 1"))
         #expect(!text.contains("# mine"))

@@ -11,7 +11,7 @@ typedef unsigned char (*funnel_command_fn)(EditLine *_Nonnull, int ch);
 int funnel_el_set_prompt(EditLine *_Nonnull el, funnel_prompt_fn _Nonnull prompt);
 int funnel_el_set_editor(EditLine *_Nonnull el, const char *_Nonnull mode);
 int funnel_el_set_signal(EditLine *_Nonnull el, int on);
-int funnel_el_set_history(EditLine *_Nonnull el, History *_Nonnull history);
+int funnel_el_set_history(EditLine *_Nonnull el, History *_Nonnull h);
 int funnel_el_set_clientdata(EditLine *_Nonnull el, void *_Nullable data);
 void *_Nullable funnel_el_get_clientdata(EditLine *_Nonnull el);
 int funnel_el_add_function(EditLine *_Nonnull el, const char *_Nonnull name, const char *_Nonnull help, funnel_command_fn _Nonnull fn);

@@ -11,10 +11,10 @@ public enum Completeness {
             switch token.kind {
             case .end:
                 return depth > 0 || Lexer.continuesStatement(after: last) && !isBlank(last)
-            case .invalid(let message):
-                if message.hasPrefix("unterminated string") || message.hasPrefix("unterminated `") {
-                    return token.range.end >= file.bytes.count
-                }
+            case .invalid:
+                // Strings and `names` end on their line: an open one is an error to report now,
+                // not a reason to wait (it would swallow the lines after it).
+                break
             case .symbol(.leftParen), .symbol(.leftBracket), .symbol(.leftBrace): depth += 1
             case .symbol(.rightParen), .symbol(.rightBracket), .symbol(.rightBrace): depth = max(0, depth - 1)
             case .newline: break
