@@ -34,6 +34,8 @@ public struct OutputText: Sendable {
             stream = .standardError
         }
         if !text.hasSuffix("\n") { text += "\n" }
+        // Markdown viewers join tables that touch: keep a blank line between results.
+        if format == .markdown && stream == .standardOutput { text += "\n" }
         return (stream, text)
     }
 

@@ -234,7 +234,7 @@ struct Aggregation {
         if let column = target.column {
             switch function {
             case .sum, .avg, .median, .percentile:
-                if !(column.type.isNumeric || column.type == .boolean || (column.type.isTemporal && function != .sum && function != .avg)) {
+                if !(column.type.isNumeric || column.type == .boolean || (column.type.isTemporal && function != .sum)) {
                     throw Diagnostic.error("\(lowered)() needs numbers, but \(valueArgs.first.map { $0.range.file.slice($0.range) } ?? "the column") is \(VectorOps.describe(column.type))", at: range)
                 }
             default: break

@@ -57,6 +57,30 @@ public struct Lexer {
         }
     }
 
+    /// A line that starts with a clause keyword goes on with the statement before it:
+    ///     leads
+    ///       where score >= 60
+    ///       by source
+    private func nextLineContinues() -> Bool {
+        var i = position
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r") || c == UInt8(ascii: "\n") { i += 1; continue }
+            if c == UInt8(ascii: "#") {
+                while i < bytes.count, bytes[i] != UInt8(ascii: "\n") { i += 1 }
+                continue
+            }
+            break
+        }
+        var end = i
+        while end < bytes.count, isIdentifierPart(bytes[end]) { end += 1 }
+        guard end > i, end - i <= 6 else { return false }
+        switch String(decoding: bytes[i..<end], as: UTF8.self) {
+        case "where", "by", "select", "sort", "top": return end == bytes.count || !isIdentifierPart(bytes[end])
+        default: return false
+        }
+    }
+
     public mutating func next() -> Token {
         let token = scan()
         lastKind = token.kind
@@ -73,7 +97,7 @@ public struct Lexer {
             } else if c == UInt8(ascii: "\n") {
                 let start = position
                 position += 1
-                if (open.last ?? .leftBrace) == .leftBrace && !Lexer.continuesLine(lastKind) {
+                if (open.last ?? .leftBrace) == .leftBrace && !Lexer.continuesLine(lastKind) && !nextLineContinues() {
                     return Token(kind: .newline, range: range(start))
                 }
             } else {

@@ -138,6 +138,8 @@ public struct Parser {
     private mutating func expectEndOfStatement() throws {
         switch current.kind {
         case .newline, .end, .symbol(.semicolon): return
+        case .symbol(.assign):
+            throw fail("unexpected '=' here; to compare, write '=='", notes: ["'=' names something: x = …, rule mql = …"])
         default: throw fail("unexpected \(describe(current)) after the end of the statement")
         }
     }
