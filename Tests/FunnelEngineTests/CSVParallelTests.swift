@@ -2,6 +2,12 @@
 import Testing
 @testable import FunnelEngine
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 @Suite struct CSVParallelTests {
     /// A deterministic generator so failures reproduce.
     struct Mix: RandomNumberGenerator {
@@ -74,6 +80,69 @@ import Testing
         #expect(CSVTest.differences(single.table, parallel.table) == [])
         for chunks in [3, 5, 8] {
             #expect(CSVTest.differences(single.table, try CSVTest.read(text, chunks: chunks).table) == [])
+        }
+    }
+
+    @Test func multilineFieldsInEveryRecord() throws {
+        var text = "id,notes,n\n"
+        for i in 0..<3_000 { text += "\(i),\"first \(i)\nsecond, \"\"quoted\"\"\nthird\",\(i * 2)\n" }
+        let bytes = Array(text.utf8)
+        // The split points land after a line break outside quotes: a record starts there.
+        let points = bytes.withUnsafeBufferPointer { b in
+            CSVSniffer.splitPoints(b.baseAddress!, start: 11, end: b.count, parts: 4)
+        }
+        #expect(points.count == 3)
+        for point in points {
+            let before = bytes[..<point].filter { $0 == UInt8(ascii: "\"") }.count
+            #expect(before % 2 == 0)
+            #expect(bytes[point - 1] == UInt8(ascii: "\n"))
+        }
+        let single = try CSVTest.read(text, chunks: 1)
+        #expect(single.table.rowCount == 3_000)
+        #expect(CSVTest.values(single, "notes").first == .text("first 0\nsecond, \"quoted\"\nthird"))
+        for chunks in [2, 4] {
+            #expect(CSVTest.differences(single.table, try CSVTest.read(text, chunks: chunks).table) == [])
+        }
+    }
+
+    @Test func loadingAFileMatchesParsingItsBytes() throws {
+        // Large enough for automatic chunking and for parsed pages to be handed back.
+        let text = CSVParallelTests.messyFile(rows: 150_000, seed: 5)
+        let path = "/tmp/funnel-csv-parallel-\(getpid()).csv"
+        let f = fopen(path, "w")
+        fputs(text, f)
+        fclose(f)
+        defer { unlink(path) }
+        let loaded = try CSVReader.load(path: path, name: "t")
+        let single = try CSVTest.read(text, chunks: 1)
+        #expect(loaded.table.rowCount == 150_000)
+        #expect(CSVTest.differences(single.table, loaded.table) == [])
+        #expect(single.warnings == loaded.warnings)
+    }
+
+    @Test func rowEstimateFarTooLow() throws {
+        // The first rows are long, so the row estimate is far too low and buffers must grow.
+        let long = String(repeating: "x", count: 2_000)
+        var text = "id,note,amount,day\n"
+        for i in 0..<300 { text += "\(i),\(long),\(i).5,2025-01-0\(i % 9 + 1)\n" }
+        for i in 300..<30_000 { text += "\(i),n\(i % 7),\(i),2025-02-0\(i % 9 + 1)\n" }
+        let single = try CSVTest.read(text, chunks: 1)
+        #expect(single.table.rowCount == 30_000)
+        #expect(CSVTest.type(single, "amount") == .decimal)
+        #expect(CSVTest.values(single, "amount").last == .decimal(29_999))
+        for chunks in [2, 3] {
+            #expect(CSVTest.differences(single.table, try CSVTest.read(text, chunks: chunks).table) == [])
+        }
+    }
+
+    @Test func quoteCounting() {
+        var g = Mix(state: 99)
+        let bytes = (0..<5_000).map { _ in Int.random(in: 0..<4, using: &g) == 0 ? UInt8(ascii: "\"") : UInt8(ascii: "x") }
+        bytes.withUnsafeBufferPointer { b in
+            for (from, to) in [(0, 5_000), (3, 4_999), (17, 17), (100, 4_200)] {
+                let expected = bytes[from..<to].filter { $0 == UInt8(ascii: "\"") }.count
+                #expect(CSVSniffer.countQuotes(b.baseAddress!, from: from, to: to) == expected)
+            }
         }
     }
 

@@ -182,6 +182,7 @@ struct CSVAssembly {
                 let n = merge.dicts[k]?.count ?? 0
                 var from = 0
                 while from < n {
+                    // Ranges of 65,536 values: `lookUp` keys a per-task slot on `from >> 16`.
                     let to = min(n, from + 65_536)
                     tasks.append((-1, m, from, to))
                     from = to
@@ -203,9 +204,7 @@ struct CSVAssembly {
         for merge in merges {
             for chunk in chunks { chunk.cols[merge.column].dict?.releaseIndex() }
         }
-        var tt = CSVTrace.now()
         for merge in merges { merge.makeStrings() }
-        CSVTrace.mark("strings", &tt)
 
         // Text codes and validity, one column per task.
         let stage3 = UnsafeSendable((self, out, rowBases, total, merges))
@@ -226,7 +225,6 @@ struct CSVAssembly {
         return columns
     }
 
-    /// Fills `total` slots of `T` from each chunk: `fill(chunk builders, destination, rows, chunk)`.
     /// The column's final array: the first chunk's own array when it already holds this type
     /// and has room (later chunks are copied behind its rows), else a new one.
     /// `fill(chunk builders, destination, rows, chunk)` must not copy when source == destination.
@@ -404,6 +402,9 @@ final class CSVTextMerge: @unchecked Sendable {
     private var entries = RawBuffer<Int64>()
     private var strings: [String] = []
     private var nextCode: Int32 = 0
+    /// Per chunk, one slot per lookup task (65,536 values each): folds in prefetching loads so
+    /// that they are not optimised away. The values do not matter.
+    private var touchSinks: [UnsafeMutablePointer<UInt64>?]
 
     init(column: Int, chunks: [CSVChunk]) {
         self.column = column
@@ -413,10 +414,17 @@ final class CSVTextMerge: @unchecked Sendable {
             guard let d, d.count > 0 else { return nil }
             return UnsafeMutablePointer<Int32>.allocate(capacity: d.count)
         }
+        touchSinks = dicts.map { d in
+            guard let d, d.count > 0 else { return nil }
+            return UnsafeMutablePointer<UInt64>.allocate(capacity: (d.count + 65_535) >> 16)
+        }
         assignCodes(chunk: 0)
     }
 
-    deinit { release() }
+    deinit {
+        release()
+        for t in touchSinks { t?.deallocate() }
+    }
 
     func release() {
         for k in maps.indices {
@@ -430,18 +438,27 @@ final class CSVTextMerge: @unchecked Sendable {
     func lookUp(chunk k: Int, from: Int, to: Int) {
         guard let dict = dicts[k], let map = maps[k] else { return }
         let earlier = (0..<k).filter { maps[$0] != nil }
-        let hashes = dict.hashes
-        for i in from..<to {
-            let (p, n) = dict.entry(i)
-            var code: Int32 = -1
-            for j in earlier {
-                if let idx = dicts[j].unsafelyUnwrapped.find(p, n, hash: hashes[i]) {
-                    code = maps[j].unsafelyUnwrapped[idx]
-                    break
+        let hashes = dict.hashes.base.unsafelyUnwrapped
+        var sink: UInt64 = 0
+        var batch = from
+        while batch < to {
+            let batchEnd = min(to, batch + 1024)
+            // Bring the slots into the cache with many misses in flight, then look up.
+            for j in earlier { sink ^= dicts[j].unsafelyUnwrapped.touch(hashes + batch, batchEnd - batch) }
+            for i in batch..<batchEnd {
+                let (p, n) = dict.entry(i)
+                var code: Int32 = -1
+                for j in earlier {
+                    if let idx = dicts[j].unsafelyUnwrapped.find(p, n, hash: hashes[i]) {
+                        code = maps[j].unsafelyUnwrapped[idx]
+                        break
+                    }
                 }
+                map[i] = code
             }
-            map[i] = code
+            batch = batchEnd
         }
+        touchSinks[k].unsafelyUnwrapped[from >> 16] = sink
     }
 
     /// Gives chunk `k`'s values that earlier chunks lack the next codes, in order.

@@ -162,6 +162,10 @@ enum CSVChunkFailure {
     case unterminatedQuote(line: Int, column: Int)
     /// A value that does not parse under an overridden type; `column` is 0-based.
     case badValue(line: Int, column: Int, value: String)
+    /// Text values of one chunk add up to more than 4 GiB.
+    case tooLarge
+    /// A text value is not valid UTF-8 or holds a NUL byte: the file must be decoded first.
+    case needsDecoding
     case cancelled
 }
 
@@ -197,6 +201,8 @@ final class CSVChunk {
     /// Text fields that had to be unescaped, kept until the next batch flush.
     private var batchArena = RawBuffer<UInt8>()
     private var batchHashes = RawBuffer<UInt32>()
+    /// Folds in prefetching loads so that they are not optimised away.
+    private(set) var touchSink: UInt64 = 0
     private static let batchRows = 1024
 
     init(data: UnsafePointer<UInt8>, dataEnd: Int, start: Int, limit: Int, estimatedRows: Int,
@@ -322,7 +328,10 @@ final class CSVChunk {
             }
             row += 1
             if row & (CSVChunk.batchRows - 1) == 0 {
-                flushText(rows: row)
+                if flushText(rows: row) {
+                    finish(tok, rows: row, failure: .needsDecoding)
+                    return
+                }
                 if releaseBehind && tok.pos - released >= 8 << 20 {
                     releaseInput(from: released, to: tok.pos)
                     released = tok.pos
@@ -331,17 +340,24 @@ final class CSVChunk {
         }
         flushText(rows: row)
         if releaseBehind { releaseInput(from: released, to: tok.pos) }
-        finish(tok, rows: row, failure: nil)
+        let overflowed = (0..<ncols).contains { cols[$0].dict?.overflowed == true }
+        finish(tok, rows: row, failure: overflowed ? .tooLarge : nil)
     }
 
     /// Drops the whole pages inside `data[from..<to]` from this process's memory.
     private func releaseInput(from: Int, to: Int) {
+        CSVChunk.releasePages(data + from, count: to - from)
+    }
+
+    /// Hands the whole pages inside a read-only private file mapping back to the kernel; they
+    /// are read again from the page cache if touched later. Never use on anonymous memory.
+    static func releasePages(_ p: UnsafePointer<UInt8>, count: Int) {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        guard page > 0 else { return }
-        let lo = (Int(bitPattern: data + from) + page - 1) / page * page
-        let hi = Int(bitPattern: data + to) / page * page
-        if hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) {
-            _ = madvise(p, hi - lo, MADV_DONTNEED)
+        guard page > 0, count > 0 else { return }
+        let lo = (Int(bitPattern: p) + page - 1) / page * page
+        let hi = Int(bitPattern: p + count) / page * page
+        if hi > lo, let start = UnsafeMutableRawPointer(bitPattern: lo) {
+            _ = madvise(start, hi - lo, MADV_DONTNEED)
         }
     }
 
@@ -443,12 +459,17 @@ final class CSVChunk {
                                           row: UInt32(truncatingIfNeeded: row)))
     }
 
-    /// Adds queued text fields to their dictionaries: first a read-only lookup of every field
-    /// (independent, so their cache misses overlap), then inserts for the ones not found.
-    private func flushText(rows: Int) {
+    /// Adds queued text fields to their dictionaries: hashes first, then one load of each
+    /// field's slot (independent loads, so their cache misses overlap), then the inserts.
+    /// Also switches columns that turned out to have many distinct values to queueing.
+    /// Returns true when some text value seen so far is not clean UTF-8 (stop: decode first).
+    @discardableResult
+    private func flushText(rows: Int) -> Bool {
         let arena = batchArena.base
+        var dirty = false
         for c in 0..<settings.columnCount {
             let b = cols + c
+            if b.pointee.kind == .text && b.pointee.dict.unsafelyUnwrapped.dirty { dirty = true }
             if b.pointee.direct {
                 if b.pointee.kind == .text && b.pointee.dict.unsafelyUnwrapped.count > 4096 { b.pointee.direct = false }
                 continue
@@ -462,30 +483,19 @@ final class CSVChunk {
             batchHashes.reserve(n)
             let hashes = batchHashes.base.unsafelyUnwrapped
             let refs = b.pointee.batch.base.unsafelyUnwrapped
-            var missing = 0
-            do {
-                let dict = b.pointee.dict.unsafelyUnwrapped
-                for i in 0..<n {
-                    let ref = refs[i]
-                    let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
-                    let h = CSVHash.hash32(p, Int(ref.length))
-                    hashes[i] = h
-                    if let code = dict.find(p, Int(ref.length), hash: h) {
-                        values.storeBytes(of: Int32(truncatingIfNeeded: code), toByteOffset: Int(ref.row) &<< 2,
-                                          as: Int32.self)
-                        refs[i].length = UInt32.max
-                    } else {
-                        missing += 1
-                    }
-                }
+            for i in 0..<n {
+                let ref = refs[i]
+                let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
+                hashes[i] = CSVHash.hash32(p, Int(ref.length))
             }
-            if missing > 0 {
-                for i in 0..<n where refs[i].length != UInt32.max {
-                    let ref = refs[i]
-                    let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
-                    let code = b.pointee.dict!.intern(p, Int(ref.length), hash: hashes[i])
-                    values.storeBytes(of: code, toByteOffset: Int(ref.row) &<< 2, as: Int32.self)
-                }
+            // A tight loop of independent loads brings every field's slot into the cache with
+            // many misses in flight; the inserts below then mostly hit.
+            touchSink ^= b.pointee.dict.unsafelyUnwrapped.touch(hashes, n)
+            for i in 0..<n {
+                let ref = refs[i]
+                let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
+                let code = b.pointee.dict!.intern(p, Int(ref.length), hash: hashes[i])
+                values.storeBytes(of: code, toByteOffset: Int(ref.row) &<< 2, as: Int32.self)
             }
             b.pointee.batch.count = 0
             // A column of mostly distinct values (ids, e-mails) gets its table sized for the
@@ -499,6 +509,7 @@ final class CSVChunk {
             }
         }
         batchArena.count = 0
+        return dirty
     }
 
     @inline(__always)
@@ -682,6 +693,12 @@ final class CSVChunk {
             b.pointee.values = raw
         }
         rowCapacity = newCapacity
+    }
+
+    /// Some column's distinct text values passed 4 GiB.
+    var hasOverflowedText: Bool {
+        for c in 0..<settings.columnCount where cols[c].dict?.overflowed == true { return true }
+        return false
     }
 
     /// Some text value is not valid UTF-8 or holds a NUL byte.

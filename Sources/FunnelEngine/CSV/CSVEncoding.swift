@@ -110,78 +110,90 @@ enum CSVEncoding {
         0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
     ]
 
-    private static func appendScalar(_ v: UInt32, to out: inout [UInt8]) {
+    /// Writes `v` as UTF-8 at `out[k...]` (room for 4 bytes) and returns the new end.
+    @inline(__always)
+    private static func put(_ v: UInt32, _ out: UnsafeMutablePointer<UInt8>, _ k: Int) -> Int {
         if v < 0x80 {
-            out.append(UInt8(v))
+            out[k] = UInt8(v)
+            return k + 1
         } else if v < 0x800 {
-            out.append(UInt8(0xC0 | (v >> 6)))
-            out.append(UInt8(0x80 | (v & 0x3F)))
+            out[k] = UInt8(0xC0 | (v >> 6))
+            out[k + 1] = UInt8(0x80 | (v & 0x3F))
+            return k + 2
         } else if v < 0x10000 {
-            out.append(UInt8(0xE0 | (v >> 12)))
-            out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-            out.append(UInt8(0x80 | (v & 0x3F)))
-        } else {
-            out.append(UInt8(0xF0 | (v >> 18)))
-            out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-            out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-            out.append(UInt8(0x80 | (v & 0x3F)))
+            out[k] = UInt8(0xE0 | (v >> 12))
+            out[k + 1] = UInt8(0x80 | ((v >> 6) & 0x3F))
+            out[k + 2] = UInt8(0x80 | (v & 0x3F))
+            return k + 3
         }
+        out[k] = UInt8(0xF0 | (v >> 18))
+        out[k + 1] = UInt8(0x80 | ((v >> 12) & 0x3F))
+        out[k + 2] = UInt8(0x80 | ((v >> 6) & 0x3F))
+        out[k + 3] = UInt8(0x80 | (v & 0x3F))
+        return k + 4
     }
 
     /// Decodes bytes that are not valid UTF-8 as Windows-1252. Sequences that are valid UTF-8
     /// are kept as they are, so a file that mixes both (concatenated exports) reads well.
     static func decodeWindows1252(_ p: UnsafePointer<UInt8>, count n: Int) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(n + n / 8)
-        var i = 0
-        while i < n {
-            let c = p[i]
-            if c < 0x80 {
-                out.append(c)
+        // Each byte becomes at most 3 bytes (U+20AC and friends).
+        [UInt8](unsafeUninitializedCapacity: n * 3 + 4) { buffer, written in
+            let out = buffer.baseAddress.unsafelyUnwrapped
+            var i = 0
+            var k = 0
+            while i < n {
+                let c = p[i]
+                if c < 0x80 {
+                    out[k] = c
+                    k += 1
+                    i += 1
+                    continue
+                }
+                let len = sequenceLength(p, i, n)
+                if len > 0 {
+                    (out + k).update(from: p + i, count: len)
+                    k += len
+                    i += len
+                    continue
+                }
+                k = put(c < 0xA0 ? UInt32(windows1252High[Int(c) - 0x80]) : UInt32(c), out, k)
                 i += 1
-                continue
             }
-            let len = sequenceLength(p, i, n)
-            if len > 0 {
-                out.append(contentsOf: UnsafeBufferPointer(start: p + i, count: len))
-                i += len
-                continue
-            }
-            let scalar = c < 0xA0 ? UInt32(windows1252High[Int(c) - 0x80]) : UInt32(c)
-            appendScalar(scalar, to: &out)
-            i += 1
+            written = k
         }
-        return out
     }
 
     /// UTF-16 (after its BOM) to UTF-8; unpaired surrogates become U+FFFD.
     static func decodeUTF16(_ p: UnsafePointer<UInt8>, count n: Int, bigEndian: Bool) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(n)
-        var i = 0
-        @inline(__always) func unit(_ k: Int) -> UInt32 {
-            bigEndian ? UInt32(p[k]) << 8 | UInt32(p[k + 1]) : UInt32(p[k + 1]) << 8 | UInt32(p[k])
-        }
-        while i + 1 < n {
-            let u = unit(i)
-            i += 2
-            if u >= 0xD800 && u < 0xDC00 {
-                if i + 1 < n {
-                    let l = unit(i)
-                    if l >= 0xDC00 && l < 0xE000 {
-                        i += 2
-                        appendScalar(0x10000 + ((u - 0xD800) << 10) + (l - 0xDC00), to: &out)
-                        continue
-                    }
-                }
-                appendScalar(0xFFFD, to: &out)
-            } else if u >= 0xDC00 && u < 0xE000 {
-                appendScalar(0xFFFD, to: &out)
-            } else {
-                appendScalar(u, to: &out)
+        // Each 2-byte unit becomes at most 3 bytes; a 4-byte pair becomes 4.
+        [UInt8](unsafeUninitializedCapacity: n / 2 * 3 + 4) { buffer, written in
+            let out = buffer.baseAddress.unsafelyUnwrapped
+            var i = 0
+            var k = 0
+            @inline(__always) func unit(_ j: Int) -> UInt32 {
+                bigEndian ? UInt32(p[j]) << 8 | UInt32(p[j + 1]) : UInt32(p[j + 1]) << 8 | UInt32(p[j])
             }
+            while i + 1 < n {
+                let u = unit(i)
+                i += 2
+                if u >= 0xD800 && u < 0xDC00 {
+                    if i + 1 < n {
+                        let l = unit(i)
+                        if l >= 0xDC00 && l < 0xE000 {
+                            i += 2
+                            k = put(0x10000 + ((u - 0xD800) << 10) + (l - 0xDC00), out, k)
+                            continue
+                        }
+                    }
+                    k = put(0xFFFD, out, k)
+                } else if u >= 0xDC00 && u < 0xE000 {
+                    k = put(0xFFFD, out, k)
+                } else {
+                    k = put(u, out, k)
+                }
+            }
+            written = k
         }
-        return out
     }
 
     /// For files without a BOM: nil, or whether the first bytes look like UTF-16 (big endian?).
@@ -203,10 +215,15 @@ enum CSVEncoding {
     }
 
     static func stripNULs(_ p: UnsafePointer<UInt8>, count n: Int) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(n)
-        for i in 0..<n where p[i] != 0 { out.append(p[i]) }
-        return out
+        [UInt8](unsafeUninitializedCapacity: max(n, 1)) { buffer, written in
+            let out = buffer.baseAddress.unsafelyUnwrapped
+            var k = 0
+            for i in 0..<n where p[i] != 0 {
+                out[k] = p[i]
+                k += 1
+            }
+            written = k
+        }
     }
 
     /// The 1-based physical line holding byte `offset` (LF, CRLF and lone CR each end a line).

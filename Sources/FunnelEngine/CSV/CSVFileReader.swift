@@ -8,6 +8,7 @@ struct CSVFileReader {
     let chunkCount: Int?
     /// The bytes are a private file mapping (pages may be released once parsed).
     var mapped = false
+    private var originalBytes: (base: UnsafePointer<UInt8>, count: Int)?
     var warnings: [CSVWarning] = []
     var encoding = "utf-8"
     /// The bytes were produced by a decoder (no BOM or UTF-16 sniffing any more).
@@ -28,6 +29,7 @@ struct CSVFileReader {
 
     mutating func read(_ p: UnsafePointer<UInt8>, count n: Int) throws(CSVError) -> LoadedTable {
         if n == 0 { throw malformed("the file is empty", row: 1) }
+        if !decoded { originalBytes = (p, n) }
         var start = 0
         if !decoded {
             if n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF {
@@ -59,12 +61,12 @@ struct CSVFileReader {
             do {
                 if let loaded = try readText(body, end: count, lazily: true) { return loaded }
             } catch {
+                if error.kind == .cancelled { throw error }
                 let scan = CSVEncoding.scanParallel(body, count: count, threads: CSVParallel.processorCount)
                 if scan.valid && scan.nulCount == 0 { throw error }
             }
             warnings = saved
         }
-        var tt = CSVTrace.now()
         let scan = CSVEncoding.scanParallel(body, count: count, threads: CSVParallel.processorCount)
         if !scan.valid {
             return try readDecoded(CSVEncoding.decodeWindows1252(body, count: count), encoding: "windows-1252")
@@ -82,7 +84,6 @@ struct CSVFileReader {
                 + "the first was on row \(line)"))
             return try readDecoded(CSVEncoding.stripNULs(body, count: count), encoding: encoding)
         }
-        CSVTrace.mark("utf8", &tt)
         guard let loaded = try readText(body, end: count, lazily: false) else {
             throw malformed("the file could not be decoded")
         }
@@ -90,6 +91,10 @@ struct CSVFileReader {
     }
 
     private mutating func readDecoded(_ bytes: [UInt8], encoding: String) throws(CSVError) -> LoadedTable {
+        if mapped && !decoded, let original = originalBytes {
+            // The decoded copy replaces the mapped file; drop the file's pages.
+            CSVChunk.releasePages(original.base, count: original.count)
+        }
         var next = self
         next.encoding = encoding
         next.decoded = true
@@ -112,7 +117,6 @@ struct CSVFileReader {
     /// clean UTF-8 (the caller then checks and decodes the whole file first).
     private mutating func readText(_ data: UnsafePointer<UInt8>, end: Int, lazily: Bool) throws(CSVError)
         -> LoadedTable? {
-        var tt = CSVTrace.now()
         let delimiter: UInt8
         if let d = options.delimiter {
             guard d != CSVByte.quote && d != CSVByte.lf && d != CSVByte.cr && d != 0 else {
@@ -191,16 +195,15 @@ struct CSVFileReader {
                                    estimatedRows: estimate, settings: settings, releaseBehind: mapped && !decoded,
                                    boxed: k == 0, reserveRows: allRows))
         }
-        CSVTrace.mark("setup", &tt)
         let shared = UnsafeSendable(chunks)
         CSVParallel.forEach(chunks.count) { k in shared.value[k].parse() }
-        CSVTrace.mark("parse", &tt)
 
         var lineBases: [Int] = []
         for k in chunks.indices {
             if k > 0 && chunks[k].start != chunks[k - 1].end { chunks[k].restart(at: chunks[k - 1].end) }
             lineBases.append(k == 0 ? dataLine : lineBases[k - 1] + chunks[k - 1].lines)
             if let failure = chunks[k].failure {
+                if case .needsDecoding = failure, lazily { return nil }
                 throw error(failure, lineBase: lineBases[k], names: names, forced: forced)
             }
         }
@@ -213,9 +216,11 @@ struct CSVFileReader {
         assembly.rescan()
         try checkCancelled()
         if lazily && chunks.contains(where: { $0.hasDirtyText }) { return nil }
-        CSVTrace.mark("decide+rescan", &tt)
+        if chunks.contains(where: { $0.hasOverflowedText }) {
+            throw malformed("the text in this file is too large to load (over 4 GB in one part of the file)",
+                            row: dataLine)
+        }
         let columns = try assembly.buildColumns(reader: self)
-        CSVTrace.mark("build", &tt)
 
         var shortRows = 0
         var firstShort = 0
@@ -353,6 +358,11 @@ struct CSVFileReader {
         case .badValue(let line, let column, let value):
             return badValue(row: lineBase + line, column: column, names: names, type: forced[column] ?? .text,
                             value: value)
+        case .needsDecoding:
+            return malformed("the file's text could not be decoded", row: lineBase)
+        case .tooLarge:
+            return malformed("the text in this file is too large to load (over 4 GB in one part of the file)",
+                             row: lineBase)
         case .cancelled:
             return CSVError(kind: .cancelled, path: path, message: "loading \(path) was cancelled")
         }

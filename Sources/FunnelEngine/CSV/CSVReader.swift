@@ -79,6 +79,24 @@ public struct LoadedTable: Sendable {
     }
 }
 
+/// Reads CSV exports into typed tables.
+///
+/// What it decides for the analyst (each can be overridden in `CSVOptions` where it matters):
+/// - Encoding: UTF-8 (a BOM is dropped); bytes that are not UTF-8 are read as Windows-1252;
+///   UTF-16 with a BOM is decoded. Stray NUL bytes are removed with a warning; a file full of
+///   them (a binary file) is an error.
+/// - Structure: delimiter sniffed among `,` `;` tab `|`; RFC 4180 quotes, forgiving spaces
+///   before an opening quote and text after a closing one; LF, CRLF and lone CR line ends.
+///   The first non-blank line is the header; blank lines are skipped. Short rows get nulls
+///   and one summary warning; a row with extra non-empty fields is an error (empty trailing
+///   fields are ignored with a warning).
+/// - Values: empty or blank fields are null; text is kept exactly as written. Each column is
+///   typed from all of its values: integer, decimal, boolean (true/false, yes/no), date,
+///   timestamp (converted to UTC when it has a zone), else text. dd/mm vs mm/dd is decided
+///   from the data, and decimal commas are recognised in `;` files.
+/// - Rows and columns in errors and warnings are 1-based physical lines and field positions.
+///
+/// Large files are parsed in parallel chunks and never need the whole file in memory at once.
 public enum CSVReader {
     /// Reads a CSV file into a typed table (see `CSVOptions` for what is sniffed).
     public static func load(path: String, name: String, options: CSVOptions = CSVOptions()) throws(CSVError)
@@ -131,7 +149,8 @@ public enum CSVReader {
         var reader = CSVFileReader(path: path, name: name, options: options, chunkCount: chunkCount)
         let size = Int(info.st_size)
         if mode == S_IFREG && size > 0 {
-            if let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED {
+            if let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0),
+               mapped != UnsafeMutableRawPointer(bitPattern: -1) {
                 defer { munmap(mapped, size) }
                 reader.mapped = true
                 return try reader.read(mapped.assumingMemoryBound(to: UInt8.self), count: size)

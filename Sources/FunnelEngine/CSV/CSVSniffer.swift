@@ -47,21 +47,63 @@ enum CSVSniffer {
         return best
     }
 
-    /// Start offsets for chunks 1..<parts of `data[start..<end]`: each just after a line break,
-    /// preferring breaks whose neighbouring lines have an even number of quotes (so probably
-    /// not inside a quoted field). These are guesses; the reader verifies them.
+    /// Start offsets for chunks 1..<parts of `data[start..<end]`, each just after a line break.
+    /// Where the lines around a split point have no quoted line breaks, the first such break
+    /// is taken; otherwise the quotes since `start` are counted to find a break outside quotes.
+    /// Either way these are guesses (stray quotes can fool them); the reader verifies them.
     static func splitPoints(_ data: UnsafePointer<UInt8>, start: Int, end: Int, parts: Int) -> [Int] {
         guard parts > 1 else { return [] }
         var points: [Int] = []
         var previous = start
         for k in 1..<parts {
             let target = start + (end - start) / parts * k
-            guard target > previous, let point = boundary(data, from: target, end: end), point > previous,
-                  point < end else { continue }
+            guard target > previous else { continue }
+            let point = boundary(data, from: target, end: end)
+                ?? boundaryOutsideQuotes(data, start: start, target: target, end: end)
+            guard let point, point > previous, point < end else { continue }
             points.append(point)
             previous = point
         }
         return points
+    }
+
+    /// The first line start after `target` that is outside quotes, counting quotes from `start`.
+    private static func boundaryOutsideQuotes(_ data: UnsafePointer<UInt8>, start: Int, target: Int, end: Int) -> Int? {
+        var inQuotes = countQuotes(data, from: start, to: target) & 1 == 1
+        var i = target
+        while i < end {
+            let c = data[i]
+            if c == CSVByte.quote {
+                inQuotes.toggle()
+            } else if !inQuotes && (c == CSVByte.lf || c == CSVByte.cr) {
+                return after(data, i, end: end)
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    static func countQuotes(_ data: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
+        var i = from
+        var total = 0
+        let quotes = SIMD16<UInt8>(repeating: CSVByte.quote)
+        while i + 16 <= to {
+            // Up to 255 blocks per byte lane before the lane sums are folded in.
+            var lanes = SIMD16<UInt8>(repeating: 0)
+            var blocks = 0
+            while blocks < 255 && i + 16 <= to {
+                let v = UnsafeRawPointer(data + i).loadUnaligned(as: SIMD16<UInt8>.self)
+                lanes &+= unsafeBitCast(v .== quotes, to: SIMD16<UInt8>.self) & SIMD16<UInt8>(repeating: 1)
+                i += 16
+                blocks += 1
+            }
+            for k in 0..<16 { total += Int(lanes[k]) }
+        }
+        while i < to {
+            if data[i] == CSVByte.quote { total += 1 }
+            i += 1
+        }
+        return total
     }
 
     private static func nextBreak(_ data: UnsafePointer<UInt8>, from: Int, end: Int) -> Int? {
@@ -89,20 +131,18 @@ enum CSVSniffer {
         return q & 1 == 0
     }
 
+    /// A line start shortly after `target` when the nearby lines show no quoted line breaks
+    /// (every line has an even number of quotes); nil when they do.
     private static func boundary(_ data: UnsafePointer<UInt8>, from target: Int, end: Int) -> Int? {
         guard let firstBreak = nextBreak(data, from: target, end: end) else { return nil }
-        let fallback = after(data, firstBreak, end: end)
-        var lineA = fallback
-        for _ in 0..<32 {
-            guard let endA = nextBreak(data, from: lineA, end: end) else { break }
-            let lineB = after(data, endA, end: end)
-            guard lineB < end else { break }
-            let endB = nextBreak(data, from: lineB, end: end) ?? end
-            if quotesEven(data, from: lineA, to: endA) && quotesEven(data, from: lineB, to: endB) {
-                return lineB
-            }
-            lineA = lineB
+        let candidate = after(data, firstBreak, end: end)
+        var line = candidate
+        for _ in 0..<16 {
+            let lineEnd = nextBreak(data, from: line, end: end) ?? end
+            if !quotesEven(data, from: line, to: lineEnd) { return nil }
+            guard lineEnd < end else { break }
+            line = after(data, lineEnd, end: end)
         }
-        return fallback
+        return candidate
     }
 }

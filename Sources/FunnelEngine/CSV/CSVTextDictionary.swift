@@ -73,6 +73,8 @@ struct CSVTextDictionary {
     private var arena: RawBuffer<UInt8>
     /// Some entry is not valid UTF-8 or holds a NUL byte (the file then needs decoding first).
     private(set) var dirty = false
+    /// The distinct values of one chunk passed 4 GiB; the read fails (offsets are 32-bit).
+    private(set) var overflowed = false
 
     init(expected: Int = 8) {
         var size = 16
@@ -143,6 +145,15 @@ struct CSVTextDictionary {
         return memcmp(a, b, n) == 0
     }
 
+    /// Loads the first slot of each hash (independent loads, so their cache misses overlap)
+    /// and returns them folded together, for the caller to keep.
+    func touch(_ hashes: UnsafePointer<UInt32>, _ n: Int) -> UInt64 {
+        let s = slots.base.unsafelyUnwrapped
+        var sink: UInt64 = 0
+        for i in 0..<n { sink ^= s[Int(hashes[i]) & mask] }
+        return sink
+    }
+
     /// The index of `p[0..<n]` (with hash `h`), without adding it.
     @inline(__always)
     func find(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt32) -> Int? {
@@ -180,6 +191,10 @@ struct CSVTextDictionary {
             i = (i + 1) & mask
         }
         let idx = count
+        if arena.count + n > Int(UInt32.max) {
+            overflowed = true
+            return 0
+        }
         if !CSVTextDictionary.isClean(p, n) { dirty = true }
         s[i] = UInt64(h) << 32 | UInt64(idx + 1)
         arena.append(contentsOf: p, count: n)

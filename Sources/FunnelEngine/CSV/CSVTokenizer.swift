@@ -76,7 +76,7 @@ struct CSVTokenizer {
         }
         let first = p[i]
         if first == CSVByte.quote {
-            scanQuoted(i)
+            scanQuotedField(i)
             return
         }
         if first == CSVByte.space, startsQuotedAfterSpaces(i) {
@@ -132,13 +132,19 @@ struct CSVTokenizer {
         }
     }
 
-    /// A 16-bit mask of the delimiter, LF and CR bytes among 16 bytes (SSE2-friendly).
+    /// A 16-bit mask of the delimiter, LF and CR bytes among 16 bytes.
     @inline(__always)
     private static func specials16(_ p: UnsafeRawPointer, _ d: UInt8) -> UInt64 {
+        mask16(p, d, CSVByte.lf, CSVByte.cr)
+    }
+
+    /// Bit k set when byte k of the 16 at `p` is `x`, `y` or `z` (compiles to SSE2 compares).
+    @inline(__always)
+    static func mask16(_ p: UnsafeRawPointer, _ x: UInt8, _ y: UInt8, _ z: UInt8) -> UInt64 {
         let v = p.loadUnaligned(as: SIMD16<UInt8>.self)
-        let a = unsafeBitCast(v .== SIMD16<UInt8>(repeating: d), to: SIMD16<UInt8>.self)
-        let b = unsafeBitCast(v .== SIMD16<UInt8>(repeating: CSVByte.lf), to: SIMD16<UInt8>.self)
-        let c = unsafeBitCast(v .== SIMD16<UInt8>(repeating: CSVByte.cr), to: SIMD16<UInt8>.self)
+        let a = unsafeBitCast(v .== SIMD16<UInt8>(repeating: x), to: SIMD16<UInt8>.self)
+        let b = unsafeBitCast(v .== SIMD16<UInt8>(repeating: y), to: SIMD16<UInt8>.self)
+        let c = unsafeBitCast(v .== SIMD16<UInt8>(repeating: z), to: SIMD16<UInt8>.self)
         let m = (a | b | c) & SIMD16<UInt8>(1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128)
         let w = unsafeBitCast(m, to: SIMD2<UInt64>.self)
         let lo = (w[0] &* 0x0101_0101_0101_0101) >> 56
@@ -165,6 +171,35 @@ struct CSVTokenizer {
         }
     }
 
+    /// A quoted field starting at `i`: the usual one (closing quote within 16 bytes, then the
+    /// delimiter or a line break) directly, anything else through `scanQuoted`.
+    @inline(never)
+    private mutating func scanQuotedField(_ i: Int) {
+        let p = data
+        let s1 = i + 1
+        if s1 + 16 <= end {
+            let m = CSVTokenizer.mask16(UnsafeRawPointer(p + s1), CSVByte.quote, CSVByte.lf, CSVByte.cr)
+            let k = s1 + m.trailingZeroBitCount
+            if m != 0 && p[k] == CSVByte.quote && k + 1 < end {
+                let c = p[k + 1]
+                if c == delimiter {
+                    fieldPtr = p + s1
+                    fieldLen = k - s1
+                    pos = k + 2
+                    term = 0
+                    return
+                }
+                if c == CSVByte.lf || c == CSVByte.cr {
+                    fieldPtr = p + s1
+                    fieldLen = k - s1
+                    finishField(at: k + 1)
+                    return
+                }
+            }
+        }
+        scanQuoted(i)
+    }
+
     @inline(never)
     private mutating func startsQuotedAfterSpaces(_ i: Int) -> Bool {
         var j = i
@@ -185,7 +220,17 @@ struct CSVTokenizer {
         var copying = false
         scratch.count = 0
         while true {
+            // The next quote, counting line breaks on the way; 16 bytes at a time while there
+            // is neither.
             while i < end {
+                if i + 16 <= end {
+                    let m = CSVTokenizer.mask16(UnsafeRawPointer(p + i), CSVByte.quote, CSVByte.lf, CSVByte.cr)
+                    if m == 0 {
+                        i += 16
+                        continue
+                    }
+                    i += m.trailingZeroBitCount
+                }
                 let c = p[i]
                 if c == CSVByte.quote { break }
                 if c == CSVByte.lf {
