@@ -23,3 +23,10 @@ first = {m["mql_id"]: m["first_contact_date"] for m in mqls}
 days = [(datetime.datetime.fromisoformat(d["won_date"]) - datetime.datetime.fromisoformat(first[d["mql_id"]])).total_seconds() / 86400
         for d in deals if d["won_date"]]
 print(f"median days first contact -> won = {statistics.median(days):.4f} ({len(days)} deals)")
+# The funnel `closing` counts a deal only when it was won on or after the first contact (strict order).
+ordered = sorted(d for d in days if d >= 0)
+p90_position = 0.9 * (len(ordered) - 1)
+lower = int(p90_position)
+p90 = ordered[lower] + (ordered[min(lower + 1, len(ordered) - 1)] - ordered[lower]) * (p90_position - lower)
+print(f"closing funnel (won on or after first contact): {len(ordered)} won; velocity median {statistics.median(ordered):.1f}, "
+      f"p90 {p90:.1f}, mean {sum(ordered) / len(ordered):.1f} days")

@@ -26,23 +26,40 @@ public enum Velocity {
         var steps = [[Int64]](repeating: [], count: reach.stageCount)
         var endToEnd: [Int64] = []
         let last = reach.stageCount - 1
-        guard last >= 0 else { return (steps, endToEnd) }
-        for k in 0..<reach.stageCount { steps[k].reserveCapacity(reach.count(k)) }
-        endToEnd.reserveCapacity(reach.count(last))
-        // The time a row reached a stage minus the time of the last timed stage it reached before:
-        // the same "from" time the reach computation used for its order check.
-        forEachSelectedRow(reach.selection, reach.rowCount) { r in
-            if let group, !group(r) { return }
-            var previous: Int64? = nil
-            var first: Int64? = nil
-            for k in 0..<reach.stageCount where reach.reached[k][r] {
-                guard let t = times[k], r < t.count else { continue }
-                if let previous { steps[k].append(t[r] - previous) }
-                previous = t[r]
-                if first == nil { first = t[r] }
+        let rowCount = reach.rowCount
+        guard last >= 0, rowCount > 0 else { return (steps, endToEnd) }
+        // Column-wise, as reach is computed: per row, the time of the last timed stage reached so far.
+        let unknown = Reach.unknown
+        var previous = [Int64](repeating: unknown, count: rowCount)
+        var first = [Int64](repeating: unknown, count: rowCount)
+        var included = [Bool](repeating: reach.selection == nil, count: rowCount)
+        if let selection = reach.selection { for r in selection where Int(r) < rowCount { included[Int(r)] = true } }
+        if let group { for r in 0..<rowCount where included[r] && !group(r) { included[r] = false } }
+        for k in 0..<reach.stageCount {
+            guard let t = times[k], t.count == rowCount else { continue }
+            var out: [Int64] = []
+            out.reserveCapacity(reach.count(k))
+            reach.reached[k].withUnsafeBufferPointer { reached in
+                t.withUnsafeBufferPointer { time in
+                    included.withUnsafeBufferPointer { inc in
+                        previous.withUnsafeMutableBufferPointer { prev in
+                            first.withUnsafeMutableBufferPointer { firstTime in
+                                for r in 0..<rowCount where inc[r] && reached[r] {
+                                    if prev[r] != unknown { out.append(time[r] &- prev[r]) }
+                                    prev[r] = time[r]
+                                    if firstTime[r] == unknown { firstTime[r] = time[r] }
+                                }
+                            }
+                        }
+                    }
+                }
             }
-            if reach.reached[last][r], let first, let t = times[last], r < t.count {
-                endToEnd.append(t[r] - first)
+            steps[k] = out
+        }
+        if let t = times[last], t.count == rowCount {
+            endToEnd.reserveCapacity(reach.count(last))
+            for r in 0..<rowCount where included[r] && reach.reached[last][r] && first[r] != unknown {
+                endToEnd.append(t[r] &- first[r])
             }
         }
         return (steps, endToEnd)

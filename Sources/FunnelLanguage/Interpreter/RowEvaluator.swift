@@ -193,6 +193,22 @@ struct RowEvaluator {
             gathered.name = name
             return gathered
         }
+        // The other way: deals.mql_id -> mqls.mql_id lets an MQL read its deal's columns (its first
+        // deal, in file order), e.g. `at won_date` in a funnel on mqls.
+        for link in session.linksTo(view.sourceName) where tableName == nil || link.fromTable == tableName {
+            guard let source = session.tables[link.fromTable], let column = source.table.column(named: name) else { continue }
+            var firstRow = [Int32](repeating: -1, count: rowCount)
+            for (r, t) in link.target.enumerated() where t >= 0 && Int(t) < rowCount && firstRow[Int(t)] < 0 {
+                firstRow[Int(t)] = Int32(r)
+            }
+            let rows = firstRow.map { max(0, $0) }
+            var gathered = source.table.rowCount == 0 ? VectorOps.allNull(rowCount) : Gather.take(column, rows: rows)
+            var validity = gathered.validity ?? Validity(count: rowCount, allValid: true)
+            for i in firstRow.indices where firstRow[i] < 0 { validity.clear(i) }
+            gathered.validity = validity.nullCount == 0 ? nil : validity
+            gathered.name = name
+            return gathered
+        }
         return nil
     }
 
