@@ -207,7 +207,7 @@ public struct Interpreter: Sendable {
         case .whatIf(let rule, let condition, let funnelName):
             emit(.table(try whatIf(rule: rule, condition: condition, funnelName: funnelName, statement: statement, session: session, range: statement.range)))
         case .plan(let plan):
-            emit(.table(try planReport(plan, session: session, range: statement.range)))
+            for table in try planReport(plan, session: session, range: statement.range) { emit(.table(table)) }
         }
     }
 

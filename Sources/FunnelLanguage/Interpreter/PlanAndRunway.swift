@@ -4,7 +4,7 @@ import FunnelRender
 
 /// Reverse-funnel planning and runway (actual against a plan table).
 extension Interpreter {
-    func planReport(_ plan: PlanSyntax, session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable {
+    func planReport(_ plan: PlanSyntax, session: Session, range: SourceRange) throws(Diagnostic) -> [ResultTable] {
         let definition = try funnel(named: plan.funnel, session: session, range: range)
         let evaluation = try evaluateFunnel(definition, session: session)
         let history = try totals(evaluation, session: session)
@@ -19,8 +19,14 @@ extension Interpreter {
         var dealSize: Double? = nil
         var revenue: Double? = nil
         var months = 12.0
+        var shaped = false
         for (name, value, r) in plan.settings {
             switch name {
+            case "spread":
+                guard case .string(let how) = value.kind, ["even", "last year"].contains(how) else {
+                    throw Diagnostic.error("spread is \"even\" or \"last year\"", at: r)
+                }
+                shaped = how == "last year"
             case "deal_size": dealSize = try number(value)
             case "revenue": revenue = try number(value)
             case "months": months = max(1, min(120, try number(value)))
@@ -58,9 +64,32 @@ extension Interpreter {
         }
         var footnotes = ["rates are \(plan.funnel)'s own unless set with `rate`; counts are rounded up; per month is the plan spread evenly over \(Int(months)) months"]
         if let dealSize { footnotes.append("\(Format.count(Int(result.required.last ?? 0))) \(names.last ?? "") × \(ValueFormatter.format(.decimal(dealSize), as: .money)) = \(ValueFormatter.format(.decimal((result.required.last ?? 0) * dealSize), as: .money))") }
-        return ResultTable(title: "plan \(plan.name) from \(plan.funnel): \(ValueFormatter.format(.decimal(target), as: .number)) \(names.last ?? "")",
-                           table: Results.rows(rows, names: ["stage", "rate into", "needed", "per month", "run rate / year", "gap"]),
-                           formats: [nil, .percent, .number, .number, .number, .number], footnotes: footnotes)
+        let summary = ResultTable(title: "plan \(plan.name) from \(plan.funnel): \(ValueFormatter.format(.decimal(target), as: .number)) \(names.last ?? "")",
+                                  table: Results.rows(rows, names: ["stage", "rate into", "needed", "per month", "run rate / year", "gap"]),
+                                  formats: [nil, .percent, .number, .number, .number, .number], footnotes: footnotes)
+        guard shaped else { return [summary] }
+        // Shaped like last year: each calendar month gets the share of the year's entries (the first
+        // row stage, by its time) that it had in the data.
+        let byMonth = FunnelGrouping.countsByPeriod(evaluation.reach, times: evaluation.times, unit: .month)
+        var perCalendarMonth = [Double](repeating: 0, count: 12)
+        for (start, counts) in byMonth {
+            let month = CivilDate.civil(fromDays: start).month
+            perCalendarMonth[month - 1] += Double(counts.first ?? 0)
+        }
+        let total = perCalendarMonth.reduce(0, +)
+        guard total > 0 else {
+            throw Diagnostic.error("no entries with a time to shape the plan like last year; use spread = \"even\"", at: range)
+        }
+        let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        var monthly: [[Value]] = []
+        for m in 0..<12 {
+            let share = perCalendarMonth[m] / total
+            monthly.append([.text(monthNames[m]), .decimal(share)] + result.required.map { .decimal(($0 * share - 1e-9).rounded(.up)) })
+        }
+        var shape = ResultTable(title: "plan \(plan.name) per month, shaped like last year", table: Results.rows(monthly, names: ["month", "share"] + names),
+                                formats: [nil, .percent] + names.map { _ in DisplayFormat.number }, footnotes: ["share: the month's part of the year's \(names.first(where: { evaluation.rowStageIndex($0) != nil }) ?? "entries") in the data; counts rounded up"])
+        shape.chart = .breakdown
+        return [summary, shape]
     }
 
     /// Months between the first and last time of the funnel's first timed stage.
