@@ -32,10 +32,15 @@ extension Interpreter {
             // The table the rule is about: the one (loaded) table that has every column it names.
             let names = Set(Cycles.names(in: rule.condition)).union(clauses(of: rule.condition, session: session).flatMap { Cycles.names(in: $0) })
             let columnNames = names.filter { session.rules[$0] == nil && session.scalars[$0] == nil && session.kpis[$0] == nil }
-            let candidates = session.tableOrder.filter { t in
-                guard let table = session.tables[t], table.sourceName == t else { return false }
-                let evaluator = RowEvaluator(session: session, view: table, context: context)
-                return columnNames.allSatisfy { table.table.column(named: $0) != nil || ((try? evaluator.linkedColumn($0)) ?? nil) != nil }
+            // Prefer tables that hold the columns themselves; then tables that reach them through links.
+            let loaded = session.tableOrder.filter { session.tables[$0]?.sourceName == $0 }
+            var candidates = loaded.filter { t in columnNames.allSatisfy { session.tables[t]?.table.column(named: $0) != nil } }
+            if candidates.isEmpty {
+                candidates = loaded.filter { t in
+                    guard let table = session.tables[t] else { return false }
+                    let evaluator = RowEvaluator(session: session, view: table, context: context)
+                    return columnNames.allSatisfy { table.table.column(named: $0) != nil || ((try? evaluator.linkedColumn($0)) ?? nil) != nil }
+                }
             }
             guard candidates.count == 1, let only = candidates.first, let t = session.tables[only] else {
                 throw Diagnostic.error(candidates.isEmpty ? "no table has all the columns rule '\(name)' uses" : "rule '\(name)' fits several tables: \(candidates.joined(separator: ", "))",
