@@ -64,4 +64,34 @@ public enum Velocity {
         }
         return (steps, endToEnd)
     }
+
+    /// Durations per group in one pass over the rows: `groupOfRow` gives each row's group (or -1).
+    /// Returns, per group, the step durations (index = later stage) and the end-to-end ones.
+    public static func durationsByGroup(_ reach: Reach, times: [[Int64]?], groupOfRow: [Int32], groupCount: Int) -> [(steps: [[Int64]], endToEnd: [Int64])] {
+        var out = [(steps: [[Int64]], endToEnd: [Int64])](repeating: ([[Int64]](repeating: [], count: reach.stageCount), []), count: max(0, groupCount))
+        let last = reach.stageCount - 1
+        let rowCount = reach.rowCount
+        guard last >= 0, rowCount > 0, groupOfRow.count == rowCount, groupCount > 0 else { return out }
+        let unknown = Reach.unknown
+        var previous = [Int64](repeating: unknown, count: rowCount)
+        var first = [Int64](repeating: unknown, count: rowCount)
+        var included = [Bool](repeating: reach.selection == nil, count: rowCount)
+        if let selection = reach.selection { for r in selection where Int(r) < rowCount { included[Int(r)] = true } }
+        for k in 0..<reach.stageCount {
+            guard let t = times[k], t.count == rowCount else { continue }
+            for r in 0..<rowCount where included[r] && reach.reached[k][r] {
+                let g = Int(groupOfRow[r])
+                if g >= 0 && g < groupCount && previous[r] != unknown { out[g].steps[k].append(t[r] &- previous[r]) }
+                previous[r] = t[r]
+                if first[r] == unknown { first[r] = t[r] }
+            }
+        }
+        if let t = times[last], t.count == rowCount {
+            for r in 0..<rowCount where included[r] && reach.reached[last][r] && first[r] != unknown {
+                let g = Int(groupOfRow[r])
+                if g >= 0 && g < groupCount { out[g].endToEnd.append(t[r] &- first[r]) }
+            }
+        }
+        return out
+    }
 }

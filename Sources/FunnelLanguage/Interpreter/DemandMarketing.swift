@@ -39,7 +39,8 @@ extension Interpreter {
             let result = try aggregation.evaluate([formula], by: keys, defaultTable: evaluation.view)
             var map: [[Value]: Double] = [:]
             for (i, row) in result.values.enumerated() {
-                map[result.keyColumns.map { $0.value(at: i) }] = row.first?.number ?? 0
+                // A sum over no rows is null (shown as —), as everywhere else.
+                if let number = row.first?.number { map[result.keyColumns.map { $0.value(at: i) }] = number }
             }
             return map
         }

@@ -140,7 +140,8 @@ extension Interpreter {
 
     func velocityTable(_ evaluation: FunnelEvaluation, keys: [Expr], session: Session) throws(Diagnostic) -> ResultTable {
         let names = evaluation.rowStageNames
-        var groupRows: [([Value], ((Int) -> Bool)?)] = [([], nil)]
+        var groupKeys: [[Value]] = [[]]
+        var perGroup: [(steps: [[Int64]], endToEnd: [Int64])] = []
         var dimensionNames: [String] = []
         if !keys.isEmpty {
             let aggregation = Aggregation(session: session, context: context)
@@ -150,17 +151,20 @@ extension Interpreter {
             }
             let (grouping, resolved, _) = try aggregation.group(view: evaluation.view, dimensions: dimensions, range: keys[0].range)
             dimensionNames = resolved.map(\.name)
-            groupRows = (0..<grouping.groupCount).map { g in
-                let key = zip(grouping.keys, resolved).map { column, dimension in
+            groupKeys = (0..<grouping.groupCount).map { g in
+                zip(grouping.keys, resolved).map { column, dimension in
                     dimension.period.map { PeriodLabels.label(column.value(at: g), unit: $0) } ?? column.value(at: g)
                 }
-                let groupOfRow = grouping.groupOfRow
-                return (key, { r in r < groupOfRow.count && Int(groupOfRow[r]) == g })
             }
+            // One pass over the rows for every group at once.
+            perGroup = Velocity.durationsByGroup(evaluation.reach, times: evaluation.times, groupOfRow: grouping.groupOfRow, groupCount: grouping.groupCount)
+        } else {
+            let whole = Velocity.durations(evaluation.reach, times: evaluation.times)
+            perGroup = [(whole.steps, whole.endToEnd)]
         }
         var rows: [[Value]] = []
-        for (key, filter) in groupRows {
-            let (steps, endToEnd) = Velocity.durations(evaluation.reach, times: evaluation.times, rowsIn: filter)
+        for (key, durations) in zip(groupKeys, perGroup) {
+            let (steps, endToEnd) = durations
             var entries: [(String, DurationSummary)] = []
             for k in 1..<max(1, names.count) where evaluation.times[k] != nil {
                 entries.append(("\(names[k - 1])→\(names[k])", DurationSummary.of(steps[k])))
