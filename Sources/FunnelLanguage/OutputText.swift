@@ -32,6 +32,12 @@ public struct OutputText: Sendable {
         case .warning(let diagnostic), .assertionFailed(let diagnostic):
             text = DiagnosticRenderer.render(diagnostic, color: errorColor)
             stream = .standardError
+        case .funnelChart(let chart, let result):
+            text = format == .table ? TerminalChart.funnel(chart, width: min(style.width, 100), unicode: style.unicode) : TableRenderer.render(result, as: format, style: style)
+        case .seriesChart(let chart, let result):
+            text = format == .table ? TerminalChart.lines(chart, width: min(style.width, 100), height: 12, unicode: style.unicode) : TableRenderer.render(result, as: format, style: style)
+        case .barChart(let chart, let result):
+            text = format == .table ? TerminalChart.bars(chart, width: min(style.width, 100), unicode: style.unicode) : TableRenderer.render(result, as: format, style: style)
         }
         if !text.hasSuffix("\n") { text += "\n" }
         // Markdown viewers join tables that touch: keep a blank line between results.

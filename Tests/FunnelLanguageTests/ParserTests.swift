@@ -39,6 +39,8 @@ struct ParserTests {
         case .velocity(let f, let by): return "(velocity \(f)" + (by.isEmpty ? "" : " by " + by.map { sexp($0) }.joined(separator: " ")) + ")"
         case .bottleneck(let f): return "(bottleneck \(f))"
         case .alias(let t, let c, let n): return "(alias \(t).\(c) \(n))"
+        case .report(let p, _, let body): return "(report \"\(p)\" [\(body.map { sexp($0) }.joined(separator: " "))])"
+        case .chart(let e): return "(chart \(sexp(e)))"
         case .demand(let f, let by): return "(demand \(f)" + (by.isEmpty ? "" : " by " + by.map { sexp($0) }.joined(separator: " ")) + ")"
         case .decay(let f, let stage, let after, _): return "(decay \(f).\(stage) \(sexp(after)))"
         case .stuck(let f, let stage, let after): return "(stuck \(f).\(stage) \(sexp(after)))"

@@ -118,7 +118,7 @@ extension Interpreter {
         if let cycle = Cycles.find(start: rule, edges: { r in changed.rules[r].map { Cycles.names(in: $0.condition).filter { changed.rules[$0] != nil } } ?? [] }) {
             throw Diagnostic.error("the changed rule makes a cycle: \(cycle.joined(separator: " → "))", at: condition.range)
         }
-        let alternative = try totals(try evaluateFunnel(definition, session: changed), session: changed)
+        let alternative = try totals(try evaluateFunnel(definition, session: changed, cacheable: false), session: changed)
         var rows: [[Value]] = []
         for k in current.stages.indices {
             let delta = alternative.counts[k] - current.counts[k]

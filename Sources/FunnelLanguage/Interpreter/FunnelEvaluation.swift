@@ -59,7 +59,18 @@ extension Interpreter {
         }
     }
 
-    func evaluateFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue? = nil, withFromTimes: Bool = false) throws(Diagnostic) -> FunnelEvaluation {
+    func evaluateFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue? = nil, withFromTimes: Bool = false, cacheable: Bool = true) throws(Diagnostic) -> FunnelEvaluation {
+        // Who reached what depends only on the definitions made so far: asking `inbound`, then
+        // `inbound by source`, then `what if …` computes it once.
+        let key = "\(definition.syntax.name)\u{1}\(session.generation)"
+        let useCache = cacheable && override == nil && !withFromTimes
+        if useCache, let cached = funnelCache.lookup(key) { return cached }
+        let evaluation = try computeFunnel(definition, session: session, view: override, withFromTimes: withFromTimes)
+        if useCache { funnelCache.store(evaluation, for: key) }
+        return evaluation
+    }
+
+    private func computeFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue?, withFromTimes: Bool) throws(Diagnostic) -> FunnelEvaluation {
         let syntax = definition.syntax
         guard let base = session.tables[syntax.table] else {
             throw Diagnostic.error("unknown table '\(syntax.table)'", at: definition.source.range)
@@ -155,5 +166,29 @@ extension Interpreter {
             out[to] = (target.comparison, rate, from)
         }
         return out
+    }
+}
+
+/// The last few funnel evaluations, shared by copies of the interpreter. Keys change whenever
+/// anything is defined, so an entry is never stale; a handful are kept.
+final class FunnelCache: @unchecked Sendable {
+    // Used from the one thread that runs statements.
+    private var entries: [(key: String, evaluation: FunnelEvaluation)] = []
+    private var lastGeneration = 0
+
+    /// A generation number no session has had.
+    func nextGeneration() -> Int {
+        lastGeneration += 1
+        return lastGeneration
+    }
+
+    func lookup(_ key: String) -> FunnelEvaluation? {
+        entries.first { $0.key == key }?.evaluation
+    }
+
+    func store(_ evaluation: FunnelEvaluation, for key: String) {
+        entries.removeAll { $0.key == key }
+        entries.insert((key, evaluation), at: 0)
+        if entries.count > 4 { entries.removeLast() }
     }
 }

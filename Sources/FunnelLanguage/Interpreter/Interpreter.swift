@@ -15,6 +15,7 @@ public struct Interpreter: Sendable {
     /// Assertions that did not hold so far (the script's exit code is 1 when any did).
     public private(set) var failedAssertions = 0
     let fileSystem = FileAccess()
+    let funnelCache = FunnelCache()
 
     public init(context: EvaluationContext, emit: @escaping @Sendable (Output) -> Void) {
         self.context = context
@@ -44,8 +45,14 @@ public struct Interpreter: Sendable {
 
     // MARK: Statements
 
-    private mutating func run(_ statement: Statement, in session: inout Session, baseDirectory: String) throws(Diagnostic) {
+    mutating func run(_ statement: Statement, in session: inout Session, baseDirectory: String) throws(Diagnostic) {
         try context.checkCancelled()
+        switch statement.kind {
+        case .expression, .export, .assert, .checkLink, .velocity, .bottleneck, .decay, .stuck, .health, .explain, .whatIf, .plan, .demand:
+            break
+        default:
+            session.generation = funnelCache.nextGeneration()
+        }
         switch statement.kind {
         case .assign(let name, let expr):
             if session.rules[name] != nil || session.kpis[name] != nil {
@@ -180,6 +187,10 @@ public struct Interpreter: Sendable {
             }
             session.aliases[t.sourceName, default: [:]][name] = column
             session.definitions.append(statement)
+        case .report(let path, let title, let body):
+            try runReport(path: path, title: title, body: body, session: &session, baseDirectory: baseDirectory, range: statement.range)
+        case .chart(let expr):
+            emit(try chartOutput(expr, session: session, baseDirectory: baseDirectory))
         case .demand(let name, let keys):
             let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
             emit(.table(try demandTable(evaluation, keys: keys, session: session, range: statement.range)))

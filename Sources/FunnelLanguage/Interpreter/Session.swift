@@ -1,4 +1,5 @@
 import FunnelEngine
+import FunnelRender
 
 /// A table as a script sees it: the loaded data and the rows a filter kept (in order).
 public struct TableValue: Sendable {
@@ -64,6 +65,9 @@ public struct Session: Sendable {
     public var definitions: [Statement] = []
     /// Parameters given with --set: shown in reports, usable as names.
     public var parameters: [(String, Value)] = []
+    /// Changes, to a number never used before, whenever a statement defines something: cached
+    /// funnel results are keyed by it.
+    public var generation = 0
 
     public init() {}
 
@@ -80,4 +84,8 @@ public enum Output: Sendable {
     case message(String)
     case warning(Diagnostic)
     case assertionFailed(Diagnostic)
+    /// `chart …`: drawn in the terminal; the table is what machine formats print.
+    case funnelChart(FunnelChart, ResultTable)
+    case seriesChart(SeriesChart, ResultTable)
+    case barChart(BarChart, ResultTable)
 }

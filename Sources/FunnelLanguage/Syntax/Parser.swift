@@ -248,6 +248,14 @@ public struct Parser {
         case "alias":
             if isName(next), case .symbol(.dot) = peekToken(2).kind { return true }
             return false
+        case "report":
+            if case .string = next { return true }
+            return false
+        case "chart":
+            switch next {
+            case .identifier, .quotedIdentifier, .symbol(.leftParen): return true
+            default: return false
+            }
         case "what":
             if case .identifier("if") = next { return true }
             return false
@@ -295,6 +303,30 @@ public struct Parser {
                 while match(.comma) { keys.append(try parseBinary(minPrecedence: 0)) }
             }
             return Statement(kind: .demand(name, by: keys), range: start.to(keys.last?.range ?? end))
+        case "report":
+            let path = try expectString("the report's file (report \"out/review.html\" { … })")
+            var title: String? = nil
+            if case .identifier("title") = current.kind {
+                _ = advance()
+                title = try expectString("the report's title")
+            }
+            try expect(.leftBrace, "to open the report's statements")
+            var body: [Statement] = []
+            skipBlockSeparators()
+            while !check(.rightBrace) {
+                if case .end = current.kind { throw fail("the report's '{' is never closed") }
+                body.append(try parseStatement())
+                switch current.kind {
+                case .newline, .symbol(.semicolon): skipBlockSeparators()
+                case .symbol(.rightBrace): break
+                default: throw fail("unexpected \(describe(current)) in the report")
+                }
+            }
+            let end = advance().range
+            return Statement(kind: .report(path: path, title: title, body: body), range: start.to(end))
+        case "chart":
+            let value = try parseExpression()
+            return Statement(kind: .chart(value), range: start.to(value.range))
         case "alias":
             let (table, _) = try expectName("a table (alias spend.channel as source)")
             try expect(.dot, "between the table and its column")

@@ -108,6 +108,10 @@ public struct Statement: Sendable {
         case alias(table: String, column: String, name: String)
         /// `demand F [by key]`: the demand-marketing table (costs per stage, revenue, ROMI, lift).
         case demand(String, by: [Expr])
+        /// `report "out/review.html" [title "…"] { statements }`: the statements' results as a document.
+        case report(path: String, title: String?, body: [Statement])
+        /// `chart expr`: a result drawn in the terminal (lines for periods, bars otherwise).
+        case chart(Expr)
 
         /// `velocity F [by key, …]`
         case velocity(String, by: [Expr])

@@ -1,0 +1,159 @@
+import FunnelEngine
+import FunnelRender
+
+/// `report "file.html" { … }` and `chart …`: results turned into a document (HTML with SVG charts,
+/// or Markdown) and into terminal charts.
+extension Interpreter {
+    mutating func runReport(path: String, title: String?, body: [Statement], session: inout Session, baseDirectory: String, range: SourceRange) throws(Diagnostic) {
+        let lower = path.lowercased()
+        let isHTML = lower.hasSuffix(".html") || lower.hasSuffix(".htm")
+        guard isHTML || lower.hasSuffix(".md") || lower.hasSuffix(".markdown") else {
+            throw Diagnostic.error("a report is .html or .md: cannot tell the format of \"\(path)\"", at: range)
+        }
+        // Collect what the statements produce instead of printing it.
+        final class Collector: @unchecked Sendable {
+            // Filled by the statements run below, on this thread.
+            var outputs: [Output] = []
+        }
+        let collector = Collector()
+        let printing = emit
+        emit = { output in
+            switch output {
+            case .warning, .assertionFailed: printing(output)
+            default: collector.outputs.append(output)
+            }
+        }
+        defer { emit = printing }
+        for statement in body {
+            try run(statement, in: &session, baseDirectory: baseDirectory)
+        }
+        let document = ReportBuilder.document(
+            title: title ?? FileAccess.displayName(path).split(separator: ".").dropLast().joined(separator: "."),
+            parameters: session.parameters.map { ($0.0, ValueFormatter.format($0.1, as: nil)) },
+            dataDate: CivilDate.format(days: Int(context.today)),
+            outputs: collector.outputs)
+        let text = isHTML ? ReportRenderer.html(document) : ReportRenderer.markdown(document)
+        let resolved = FileAccess.resolve(path, relativeTo: baseDirectory)
+        if session.loadedPaths.contains(fileSystem.canonical(resolved)) {
+            throw Diagnostic(.error, .output, "refusing to overwrite \(path): the script loaded it as input", at: range)
+        }
+        do { try fileSystem.writeAtomically(text, to: resolved) } catch {
+            throw Diagnostic(.error, .output, "cannot write \(path): \(error.reason)", at: range)
+        }
+        printing(.message("wrote \(path) (\(Format.count(document.sections.count, "section")))"))
+    }
+
+    func chartOutput(_ expr: Expr, session: Session, baseDirectory: String) throws(Diagnostic) -> Output {
+        let evaluated = try evaluate(expr, session: session, baseDirectory: baseDirectory)
+        guard case .result(let result) = evaluated else {
+            throw Diagnostic.error("chart draws a breakdown or a series: chart lead_rate by month, chart inbound, chart leads by source", at: expr.range)
+        }
+        if let funnel = ReportBuilder.funnelChart(result) { return .funnelChart(funnel, result) }
+        if result.chart == .series || result.chart == .runway, let series = ReportBuilder.seriesCharts(result).first { return .seriesChart(series, result) }
+        if let bars = ReportBuilder.barChart(result) { return .barChart(bars, result) }
+        throw Diagnostic.error("nothing to draw: the result has no numbers", at: expr.range)
+    }
+}
+
+/// Maps statement outputs to report sections: funnel tables to funnel charts, runways and period
+/// breakdowns to line charts, other breakdowns to bar charts, KPIs to tiles; every table is kept.
+enum ReportBuilder {
+    static func document(title: String, parameters: [(String, String)], dataDate: String?, outputs: [Output]) -> ReportDocument {
+        var sections: [ReportSection] = []
+        var tiles: [KPITile] = []
+        func flushTiles() {
+            if !tiles.isEmpty { sections.append(.kpis(tiles)); tiles = [] }
+        }
+        for output in outputs {
+            switch output {
+            case .scalar(let label, let value, let format, let target, let met):
+                tiles.append(KPITile(name: label ?? "", value: value, format: format, target: target, met: met))
+                continue
+            default:
+                flushTiles()
+            }
+            switch output {
+            case .table(let result):
+                if let title = result.title { sections.append(.heading(title)) }
+                if let funnel = funnelChart(result) { sections.append(.funnel(funnel)) }
+                if result.chart == .runway || result.chart == .series {
+                    for chart in seriesCharts(result) { sections.append(.series(chart)) }
+                } else if result.chart == .breakdown, let bars = barChart(result) {
+                    sections.append(.bars(bars))
+                }
+                var shown = result
+                shown.title = nil
+                sections.append(.table(shown))
+            case .summary(let table, let rows):
+                sections.append(.text("\(table.name): \(rows) rows, \(table.columns.count) columns"))
+            case .message(let text):
+                sections.append(.text(text))
+            case .funnelChart(let chart, let result):
+                sections.append(.funnel(chart))
+                sections.append(.table(result))
+            case .seriesChart(let chart, let result):
+                sections.append(.series(chart))
+                sections.append(.table(result))
+            case .barChart(let chart, let result):
+                sections.append(.bars(chart))
+                sections.append(.table(result))
+            default:
+                break
+            }
+        }
+        flushTiles()
+        return ReportDocument(title: title, parameters: parameters, dataDate: dataDate, generated: nil, sections: sections)
+    }
+
+    static func funnelChart(_ result: ResultTable) -> FunnelChart? {
+        guard result.chart == .funnel, result.table.columns.count >= 2 else { return nil }
+        let names = result.table.columns[0], counts = result.table.columns[1]
+        let stages = (0..<result.table.rowCount).map { r in (TextForm.of(names.value(at: r)), counts.value(at: r).number ?? 0) }
+        return FunnelChart(title: result.title ?? "funnel", stages: stages)
+    }
+
+    /// Runway: one chart per stage, actual against plan with the cumulative pace. Series: one line
+    /// per numeric column over the periods.
+    static func seriesCharts(_ result: ResultTable) -> [SeriesChart] {
+        let table = result.table
+        guard table.columns.count >= 2 else { return [] }
+        if result.chart == .runway, table.columns.count >= 4 {
+            var order: [String] = []
+            var periods: [String] = []
+            var actual: [String: [String: Double?]] = [:]
+            var plan: [String: [String: Double?]] = [:]
+            for r in 0..<table.rowCount {
+                let period = TextForm.of(table.columns[0].value(at: r)), stage = TextForm.of(table.columns[1].value(at: r))
+                if !order.contains(stage) { order.append(stage) }
+                if !periods.contains(period) { periods.append(period) }
+                actual[stage, default: [:]][period] = table.columns[2].value(at: r).number
+                plan[stage, default: [:]][period] = table.columns[3].value(at: r).number
+            }
+            return order.map { stage in
+                SeriesChart(title: "\(stage): actual vs plan", periods: periods,
+                            series: [("\(stage) actual", periods.map { actual[stage]?[$0] ?? nil }), ("\(stage) plan", periods.map { plan[stage]?[$0] ?? nil })],
+                            format: .number, cumulative: true)
+            }
+        }
+        let periods = (0..<table.rowCount).map { TextForm.of(table.columns[0].value(at: $0)) }
+        var series: [(name: String, values: [Double?])] = []
+        var format: DisplayFormat? = nil
+        for (i, column) in table.columns.enumerated().dropFirst() where column.type.isNumeric {
+            series.append((column.name, (0..<table.rowCount).map { column.isNull($0) ? nil : column.value(at: $0).number }))
+            if format == nil { format = i < result.formats.count ? result.formats[i] : nil }
+        }
+        guard !series.isEmpty else { return [] }
+        return [SeriesChart(title: result.title ?? series.map(\.name).joined(separator: ", "), periods: periods, series: series, format: format, cumulative: false)]
+    }
+
+    static func barChart(_ result: ResultTable) -> BarChart? {
+        let table = result.table
+        guard let valueIndex = table.columns.indices.first(where: { $0 > 0 && table.columns[$0].type.isNumeric }) else { return nil }
+        let keyCount = valueIndex
+        let labels = (0..<table.rowCount).map { r in (0..<keyCount).map { TextForm.of(table.columns[$0].value(at: r)).isEmpty ? "—" : TextForm.of(table.columns[$0].value(at: r)) }.joined(separator: " · ") }
+        let column = table.columns[valueIndex]
+        return BarChart(title: result.title ?? column.name, labels: labels,
+                        values: (0..<table.rowCount).map { column.isNull($0) ? nil : column.value(at: $0).number },
+                        format: valueIndex < result.formats.count ? result.formats[valueIndex] : nil)
+    }
+}
