@@ -74,8 +74,10 @@ enum ReportBuilder {
             }
             switch output {
             case .table(let result):
-                if let title = result.title { sections.append(.heading(title)) }
-                if let funnel = funnelChart(result) { sections.append(.funnel(funnel)) }
+                let funnel = funnelChart(result)
+                // A funnel chart carries its own title.
+                if let title = result.title, funnel == nil { sections.append(.heading(title)) }
+                if let funnel { sections.append(.funnel(funnel)) }
                 if result.chart == .runway || result.chart == .series {
                     for chart in seriesCharts(result) { sections.append(.series(chart)) }
                 } else if result.chart == .breakdown, let bars = barChart(result) {
