@@ -146,7 +146,9 @@ public enum ReportRenderer {
             ]) + ">"
             out += "<div class=\"kpi-name\">" + HTMLText.escape(tile.name) + "</div>"
             let value = ValueFormatter.format(tile.value, as: tile.format == .bar ? .percent : tile.format)
-            out += "<div class=\"kpi-value" + (tile.value.isNull ? " null" : "") + "\">" + HTMLText.escape(value) + "</div>"
+            let size = value.count > 16 ? " longer" : value.count > 10 ? " long" : ""
+            out += "<div class=\"kpi-value" + size + (tile.value.isNull ? " null" : "") + "\">"
+                + HTMLText.escape(value).split(separator: ",", omittingEmptySubsequences: false).joined(separator: ",<wbr/>") + "</div>"
             if tile.target != nil || tile.met != nil {
                 out += "<div class=\"kpi-foot\">"
                 if let target = tile.target, !target.isEmpty {

@@ -57,6 +57,8 @@ enum ReportStyle {
     .kpi-name { color: var(--muted); font-size: 13px; font-weight: 600; overflow-wrap: anywhere; }
     .kpi-value { font-size: 30px; font-weight: 700; line-height: 1.2; margin: 6px 0 10px; letter-spacing: -0.01em;
       overflow-wrap: anywhere; }
+    .kpi-value.long { font-size: 24px; }
+    .kpi-value.longer { font-size: 17px; }
     .kpi-value.null { color: var(--faint); }
     .kpi-foot { margin-top: auto; display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between;
       gap: 6px; font-size: 13px; color: var(--muted); }
@@ -97,6 +99,7 @@ enum ReportStyle {
     .c4.point, .c4.legend-point { fill: var(--c4); }
     .c5.point, .c5.legend-point { fill: var(--c5); }
     .series-chart .plan.point, .series-chart .plan.legend-point { fill: #ffffff; }
+    .series-chart.dense .point:not(.plan) { stroke: none; }
     .bar-chart .bar-track { fill: var(--track); }
     .bar-chart .bar { fill: var(--accent); }
     .bar-chart .bar.negative { fill: var(--bad); }

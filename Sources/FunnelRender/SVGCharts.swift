@@ -145,7 +145,8 @@ enum SVGCharts {
         var label = "Line chart: " + chart.title + ". " + names.joined(separator: ", ") + " over "
             + String(periods.count) + (periods.count == 1 ? " period" : " periods")
         label += periods.count > 1 ? ", " + periods[0] + " to " + periods[periods.count - 1] + "." : ", " + periods[0] + "."
-        var svg = open(classList, height: height, title: chart.title, label: label)
+        // Many periods: small points without the white ring that would cut the line into dashes.
+        var svg = open(classList + (periods.count > 24 ? " dense" : ""), height: height, title: chart.title, label: label)
 
         // Legend, left to right, on one or more rows above the plot.
         svg += "<g class=\"legend\">"

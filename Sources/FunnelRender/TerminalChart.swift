@@ -104,7 +104,8 @@ public enum TerminalChart {
 
         var lines: [String] = []
         for row in 0..<rows {
-            let label = row == 0 ? highText : row == rows - 1 ? lowText : ""
+            // A flat series has one value: label the row it sits on, once.
+            let label = lo == hi ? (row == py(lo) / dotY ? highText : "") : row == 0 ? highText : row == rows - 1 ? lowText : ""
             let axis = unicode ? (label.isEmpty ? "│" : "┤") : (label.isEmpty ? "|" : "+")
             var line = DisplayWidth.pad(label, width: DisplayWidth.of(label), to: labelWidth, right: true) + " " + axis
             for column in 0..<plotColumns {
