@@ -1,0 +1,186 @@
+import Testing
+import FunnelEngine
+@testable import FunnelRender
+
+@Suite struct ReportMarkdownTests {
+    @Test func smallReviewUnicode() {
+        let expected = #"""
+            # Q3 review
+
+            quarter = 2025Q3
+
+            Data as of 2025-09-30 · generated 2025-10-02
+
+            ## Summary
+
+            Leads on plan.\
+            SQLs \< target \| see \*below\*
+
+            - **romi**: 182.4% · target ≥ 150% · ✓ met
+            - **lead_rate**: 1.8% · target ≥ 2% · ✗ missed
+            - **cost_per_mql**: 412.50
+
+            ### Inbound
+
+            | stage | count |  step | % of leads |                          |
+            | ----- | ----: | ----: | ---------: | ------------------------ |
+            | leads | 1,000 |       |     100.0% | ████████████████████████ |
+            | mqls  |   500 | 50.0% |      50.0% | ████████████             |
+            | sqls  |   100 | 20.0% |      10.0% | ██▍                      |
+
+            ### Leads vs plan
+
+            - **leads actual** `█▁ ` 120 → 80
+            - **leads plan** `▅▅▅` 100 → 100
+
+            leads actual in 2025-08: 80 against leads plan 100, −20 (−20.0%). Cumulative to 2025-08: 200 against 200, 0 (0.0%).
+
+            | period  | leads actual | leads plan | leads actual (cumulative) | leads plan (cumulative) |
+            | ------- | -----------: | ---------: | ------------------------: | ----------------------: |
+            | 2025-07 |          120 |        100 |                       120 |                     100 |
+            | 2025-08 |           80 |        100 |                       200 |                     200 |
+            | 2025-09 |            — |        100 |                         — |                     300 |
+
+            ### By source
+
+            |         | value |                          |
+            | ------- | ----: | ------------------------ |
+            | paid    |   400 | ████████████████████████ |
+            | organic |   100 | ██████                   |
+            | events  |     — |                          |
+
+            ### Rates
+
+            | source  | rate               |
+            | ------- | ------------------ |
+            | paid    | ██████       50.0% |
+            | organic | ███          25.0% |
+
+            note
+
+            """#
+        #expect(ReportRenderer.markdown(ReportFixtures.smallReview) == expected)
+    }
+
+    @Test func smallReviewASCII() {
+        let expected = #"""
+            # Q3 review
+
+            quarter = 2025Q3
+
+            Data as of 2025-09-30 - generated 2025-10-02
+
+            ## Summary
+
+            Leads on plan.\
+            SQLs \< target \| see \*below\*
+
+            - **romi**: 182.4% - target \>= 150% - met
+            - **lead_rate**: 1.8% - target \>= 2% - MISSED
+            - **cost_per_mql**: 412.50
+
+            ### Inbound
+
+            | stage | count |  step | % of leads |                          |
+            | ----- | ----: | ----: | ---------: | ------------------------ |
+            | leads | 1,000 |       |     100.0% | ######################## |
+            | mqls  |   500 | 50.0% |      50.0% | ############             |
+            | sqls  |   100 | 20.0% |      10.0% | ##                       |
+
+            ### Leads vs plan
+
+            - **leads actual** `#_ ` 120 -> 80
+            - **leads plan** `---` 100 -> 100
+
+            leads actual in 2025-08: 80 against leads plan 100, -20 (-20.0%). Cumulative to 2025-08: 200 against 200, 0 (0.0%).
+
+            | period  | leads actual | leads plan | leads actual (cumulative) | leads plan (cumulative) |
+            | ------- | -----------: | ---------: | ------------------------: | ----------------------: |
+            | 2025-07 |          120 |        100 |                       120 |                     100 |
+            | 2025-08 |           80 |        100 |                       200 |                     200 |
+            | 2025-09 |            - |        100 |                         - |                     300 |
+
+            ### By source
+
+            |         | value |                          |
+            | ------- | ----: | ------------------------ |
+            | paid    |   400 | ######################## |
+            | organic |   100 | ######                   |
+            | events  |     - |                          |
+
+            ### Rates
+
+            | source  | rate               |
+            | ------- | ------------------ |
+            | paid    | ######       50.0% |
+            | organic | ###          25.0% |
+
+            note
+
+            """#
+        let text = ReportRenderer.markdown(ReportFixtures.smallReview, unicode: false)
+        #expect(text == expected)
+        #expect(text.unicodeScalars.allSatisfy { $0.isASCII })
+    }
+
+    @Test func emptyDocument() {
+        #expect(ReportRenderer.markdown(ReportDocument(title: "")) == "# Report\n\n_This report has no sections._\n")
+    }
+
+    @Test func emptyChartsAndTables() {
+        let document = ReportDocument(title: "e", sections: [
+            .kpis([]), .funnel(FunnelChart(title: "f", stages: [])), .series(SeriesChart(title: "", periods: [], series: [])),
+            .bars(BarChart(title: "b", labels: [], values: [])), .table(ResultTable(table: Table(name: "t", columns: []))),
+        ])
+        #expect(ReportRenderer.markdown(document) == """
+            # e
+
+            ### f
+
+            _No data._
+
+            _No data._
+
+            ### b
+
+            _No data._
+
+            _No columns._
+
+            """)
+    }
+
+    @Test func markupInTextIsEscaped() {
+        let evil = "<script>x</script> | *b* [l](u) `c` \\ \u{1B}\n"
+        let document = ReportDocument(title: evil, parameters: [(evil, evil)], sections: [
+            .heading(evil), .text(evil),
+            .kpis([KPITile(name: evil, value: .text(evil), target: evil, met: true)]),
+            .funnel(FunnelChart(title: evil, stages: [(name: evil, count: 1)])),
+            .series(SeriesChart(title: evil, periods: [evil], series: [(name: evil, values: [1])])),
+            .bars(BarChart(title: evil, labels: [evil], values: [1])),
+            .table(ResultTable(title: evil, table: Table(name: "t", columns: [Fixtures.text(evil, [evil])]), footnotes: [evil])),
+        ])
+        let text = ReportRenderer.markdown(document)
+        let escaped = #"\<script\>x\</script\> \| \*b\* \[l\](u) \`c\` \\ \\x1B\\n"#
+        #expect(text.hasPrefix("# " + escaped + "\n"))
+        // No markup gets through: every < is escaped.
+        var previous: Character = " "
+        for c in text {
+            if c == "<" { #expect(previous == "\\") }
+            previous = c
+        }
+        #expect(!text.contains("\u{1B}"))
+        // Every table row keeps its columns: the pipes in the text are escaped.
+        var header: Int?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard line.hasPrefix("| ") else { header = nil; continue }
+            var pipes = 0
+            var previous: Character = " "
+            for c in line {
+                if c == "|" && previous != "\\" { pipes += 1 }
+                previous = c
+            }
+            if let header { #expect(pipes == header, "\(line)") } else { header = pipes }
+        }
+    }
+}
