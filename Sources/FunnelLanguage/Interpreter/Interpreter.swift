@@ -465,10 +465,13 @@ public struct Interpreter: Sendable {
 
     private func selectName(_ item: SelectItem, session: Session) -> (String, DisplayFormat?) {
         if case .name(let n) = item.expr.kind, let kpi = session.kpis[n] { return (item.name ?? n, item.format ?? kpi.definition.format) }
-        if let name = item.name { return (name, item.format) }
-        if case .name(let n) = item.expr.kind { return (n, item.format) }
-        if case .member(_, let c) = item.expr.kind { return (c, item.format) }
-        return (item.expr.range.file.slice(item.expr.range), item.format)
+        // Counts read with thousands separators unless a format says otherwise.
+        var format = item.format
+        if format == nil, case .call(let f, _, _) = item.expr.kind, f.lowercased() == "count" { format = .number }
+        if let name = item.name { return (name, format) }
+        if case .name(let n) = item.expr.kind { return (n, format) }
+        if case .member(_, let c) = item.expr.kind { return (c, format) }
+        return (item.expr.range.file.slice(item.expr.range), format)
     }
 
     /// Any value as a complete table, for export.

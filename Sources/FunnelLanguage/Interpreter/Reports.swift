@@ -1,6 +1,12 @@
 import FunnelEngine
 import FunnelRender
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// `report "file.html" { … }` and `chart …`: results turned into a document (HTML with SVG charts,
 /// or Markdown) and into terminal charts.
 extension Interpreter {
@@ -31,6 +37,7 @@ extension Interpreter {
             title: title ?? FileAccess.displayName(path).split(separator: ".").dropLast().joined(separator: "."),
             parameters: session.parameters.map { ($0.0, ValueFormatter.format($0.1, as: nil)) },
             dataDate: CivilDate.format(days: Int(context.today)),
+            generated: ReportBuilder.now(),
             outputs: collector.outputs)
         let text = isHTML ? ReportRenderer.html(document) : ReportRenderer.markdown(document)
         let resolved = FileAccess.resolve(path, relativeTo: baseDirectory)
@@ -58,7 +65,17 @@ extension Interpreter {
 /// Maps statement outputs to report sections: funnel tables to funnel charts, runways and period
 /// breakdowns to line charts, other breakdowns to bar charts, KPIs to tiles; every table is kept.
 enum ReportBuilder {
-    static func document(title: String, parameters: [(String, String)], dataDate: String?, outputs: [Output]) -> ReportDocument {
+    /// The local date and time the report is written, for its header.
+    static func now() -> String {
+        var seconds = time(nil)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        let days = CivilDate.days(year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday))
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return CivilDate.format(days: days) + " " + two(parts.tm_hour) + ":" + two(parts.tm_min)
+    }
+
+    static func document(title: String, parameters: [(String, String)], dataDate: String?, generated: String? = nil, outputs: [Output]) -> ReportDocument {
         var sections: [ReportSection] = []
         var tiles: [KPITile] = []
         func flushTiles() {
@@ -74,15 +91,16 @@ enum ReportBuilder {
             }
             switch output {
             case .table(let result):
-                let funnel = funnelChart(result)
-                // A funnel chart carries its own title.
-                if let title = result.title, funnel == nil { sections.append(.heading(title)) }
-                if let funnel { sections.append(.funnel(funnel)) }
+                // Charts carry their own titles; a heading is for a table shown alone.
+                var charts: [ReportSection] = []
+                if let funnel = funnelChart(result) { charts.append(.funnel(funnel)) }
                 if result.chart == .runway || result.chart == .series {
-                    for chart in seriesCharts(result) { sections.append(.series(chart)) }
+                    charts += seriesCharts(result).map { .series($0) }
                 } else if result.chart == .breakdown, let bars = barChart(result) {
-                    sections.append(.bars(bars))
+                    charts.append(.bars(bars))
                 }
+                if charts.isEmpty, let title = result.title { sections.append(.heading(title)) }
+                sections += charts
                 var shown = result
                 shown.title = nil
                 sections.append(.table(shown))
@@ -104,7 +122,7 @@ enum ReportBuilder {
             }
         }
         flushTiles()
-        return ReportDocument(title: title, parameters: parameters, dataDate: dataDate, generated: nil, sections: sections)
+        return ReportDocument(title: title, parameters: parameters, dataDate: dataDate, generated: generated, sections: sections)
     }
 
     static func funnelChart(_ result: ResultTable) -> FunnelChart? {
@@ -138,14 +156,21 @@ enum ReportBuilder {
             }
         }
         let periods = (0..<table.rowCount).map { TextForm.of(table.columns[0].value(at: $0)) }
-        var series: [(name: String, values: [Double?])] = []
-        var format: DisplayFormat? = nil
+        // Counts and rates do not share an axis: one chart per display format, in column order.
+        var groups: [(format: DisplayFormat?, series: [(name: String, values: [Double?])])] = []
         for (i, column) in table.columns.enumerated().dropFirst() where column.type.isNumeric {
-            series.append((column.name, (0..<table.rowCount).map { column.isNull($0) ? nil : column.value(at: $0).number }))
-            if format == nil { format = i < result.formats.count ? result.formats[i] : nil }
+            let format = i < result.formats.count ? result.formats[i] : nil
+            let values = (0..<table.rowCount).map { column.isNull($0) ? nil : column.value(at: $0).number }
+            if let g = groups.firstIndex(where: { $0.format == format }) {
+                groups[g].series.append((column.name, values))
+            } else {
+                groups.append((format, [(column.name, values)]))
+            }
         }
-        guard !series.isEmpty else { return [] }
-        return [SeriesChart(title: result.title ?? series.map(\.name).joined(separator: ", "), periods: periods, series: series, format: format, cumulative: false)]
+        return groups.map { group in
+            SeriesChart(title: groups.count == 1 ? (result.title ?? group.series.map(\.name).joined(separator: ", ")) : group.series.map(\.name).joined(separator: ", "),
+                        periods: periods, series: group.series, format: group.format, cumulative: false)
+        }
     }
 
     static func barChart(_ result: ResultTable) -> BarChart? {
