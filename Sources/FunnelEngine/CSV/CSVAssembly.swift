@@ -221,7 +221,11 @@ struct CSVAssembly {
         }
         var columns: [Column] = []
         columns.reserveCapacity(ncols)
-        for c in 0..<ncols { columns.append(out[c]!) }
+        for c in 0..<ncols {
+            // Every column is filled by one of the stages above; an empty one reads as nulls.
+            columns.append(out[c] ?? Column(name: names[c], storage: .text(codes: [Int32](repeating: 0, count: total), dictionary: [""]),
+                                            validity: Validity(count: total, allValid: false)))
+        }
         return columns
     }
 

@@ -103,6 +103,7 @@ struct CSVColumnBuilder {
     var nullCount = 0
     /// Rows whose date is dd/mm vs mm/dd and still packed (see `CSVTemporalValue.pending`).
     var pending = RawBuffer<UInt32>()
+    /// Set whenever `kind` is `.text`.
     var dict: CSVTextDictionary?
     /// Text fields not yet in `dict` (interned in batches so that cache misses overlap).
     var batch = RawBuffer<CSVTextRef>()
@@ -407,7 +408,7 @@ final class CSVChunk {
             }
         case .text:
             if b.pointee.direct {
-                let code = b.pointee.dict!.intern(p0, n0)
+                let code = b.pointee.dict?.intern(p0, n0) ?? 0
                 b.pointee.values.unsafelyUnwrapped.storeBytes(of: code, toByteOffset: row &<< 2, as: Int32.self)
             } else {
                 queueText(b, p0, n0, row)
@@ -494,7 +495,7 @@ final class CSVChunk {
             for i in 0..<n {
                 let ref = refs[i]
                 let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
-                let code = b.pointee.dict!.intern(p, Int(ref.length), hash: hashes[i])
+                let code = b.pointee.dict?.intern(p, Int(ref.length), hash: hashes[i]) ?? 0
                 values.storeBytes(of: code, toByteOffset: Int(ref.row) &<< 2, as: Int32.self)
             }
             b.pointee.batch.count = 0
@@ -504,7 +505,7 @@ final class CSVChunk {
                 b.pointee.presized = true
                 let distinct = b.pointee.dict.unsafelyUnwrapped.count
                 if distinct * 2 >= rows {
-                    b.pointee.dict!.reserve(Int(Double(distinct) * Double(estimatedRows) / Double(rows)) + 1024)
+                    b.pointee.dict?.reserve(Int(Double(distinct) * Double(estimatedRows) / Double(rows)) + 1024)
                 }
             }
         }
@@ -607,7 +608,7 @@ final class CSVChunk {
             storeTimestamp(b, t, row)
         case .invalid:
             become(b, .text, rows: row)
-            let code = b.pointee.dict!.intern(p0, n0)
+            let code = b.pointee.dict?.intern(p0, n0) ?? 0
             b.pointee.values.unsafelyUnwrapped.storeBytes(of: code, toByteOffset: row << 2, as: Int32.self)
         }
     }
@@ -747,7 +748,7 @@ final class CSVChunk {
             storeNull(b, row)
             return
         }
-        let code = b.pointee.dict!.intern(p, n)
+        let code = b.pointee.dict?.intern(p, n) ?? 0
         b.pointee.values.unsafelyUnwrapped.storeBytes(of: code, toByteOffset: row << 2, as: Int32.self)
     }
 
