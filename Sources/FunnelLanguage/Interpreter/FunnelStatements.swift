@@ -179,9 +179,11 @@ extension Interpreter {
         }
         let columns = dimensionNames + ["step", "rows", "median", "p90", "mean"]
         let formats: [DisplayFormat?] = Array(repeating: nil, count: dimensionNames.count) + [nil, .number, .days, .days, .days]
-        return ResultTable(title: "velocity of \(evaluation.name)" + (dimensionNames.isEmpty ? "" : " by \(dimensionNames.joined(separator: ", "))"),
-                           table: Results.rows(rows, names: columns), formats: formats,
-                           footnotes: ["days between the times of consecutive stages, for rows that reached both"])
+        var result = ResultTable(title: "velocity of \(evaluation.name)" + (dimensionNames.isEmpty ? "" : " by \(dimensionNames.joined(separator: ", "))"),
+                                 table: Results.rows(rows, names: columns), formats: formats,
+                                 footnotes: ["days between the times of consecutive stages, for rows that reached both"])
+        result.chart = .breakdown
+        return result
     }
 
     // MARK: Bottleneck

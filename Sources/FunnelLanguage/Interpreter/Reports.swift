@@ -175,8 +175,10 @@ enum ReportBuilder {
 
     static func barChart(_ result: ResultTable) -> BarChart? {
         let table = result.table
-        guard let valueIndex = table.columns.indices.first(where: { $0 > 0 && table.columns[$0].type.isNumeric }) else { return nil }
-        let keyCount = valueIndex
+        // Durations (velocity) are what a reader wants drawn, not the row counts beside them.
+        let durationIndex = table.columns.indices.first { $0 > 0 && $0 < result.formats.count && result.formats[$0] == .days }
+        guard let valueIndex = durationIndex ?? table.columns.indices.first(where: { $0 > 0 && table.columns[$0].type.isNumeric }) else { return nil }
+        let keyCount = table.columns.indices.first { $0 > 0 && table.columns[$0].type.isNumeric } ?? valueIndex
         let labels = (0..<table.rowCount).map { r in (0..<keyCount).map { TextForm.of(table.columns[$0].value(at: r)).isEmpty ? "—" : TextForm.of(table.columns[$0].value(at: r)) }.joined(separator: " · ") }
         let column = table.columns[valueIndex]
         return BarChart(title: result.title ?? column.name, labels: labels,
