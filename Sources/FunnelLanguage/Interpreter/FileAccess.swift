@@ -59,22 +59,7 @@ struct FileAccess: Sendable {
     }
 
     func readText(_ path: String) throws(Failure) -> String {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw Failure(reason: FileAccess.errnoReason(errno)) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Failure(reason: FileAccess.errnoReason(errno))
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: buffer[0..<n])
-            if bytes.count > 64 << 20 { throw Failure(reason: "the file is larger than 64 MB; is it really a script?") }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        do { return try ScriptFile.read(path) } catch { throw Failure(reason: error.reason) }
     }
 
     func exists(_ path: String) -> Bool {
