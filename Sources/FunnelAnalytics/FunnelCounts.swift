@@ -61,13 +61,28 @@ public struct FunnelCounts: Sendable, Equatable {
 public enum FunnelGrouping {
     /// Counts of row stages per group; groups come from a Grouping over the same table.
     public static func counts(_ reach: Reach, grouping: Grouping) -> [[Int]] {
-        var counts = [[Int]](repeating: [Int](repeating: 0, count: reach.stageCount), count: grouping.groupCount)
-        forEachSelectedRow(reach.selection, reach.rowCount) { r in
-            let g = Int(grouping.groupOfRow[r])
-            guard g >= 0, g < counts.count else { return }
-            for k in 0..<reach.stageCount where reach.reached[k][r] { counts[g][k] += 1 }
+        let groups = grouping.groupCount, stages = reach.stageCount
+        var flat = [Int](repeating: 0, count: groups * stages)
+        guard grouping.groupOfRow.count == reach.rowCount else { return [[Int]](repeating: [Int](repeating: 0, count: stages), count: groups) }
+        // Stage by stage (sequential reads); rows outside the grouping's selection have group -1.
+        let inSelection: [Bool]? = reach.selection.map { selection in
+            var flags = [Bool](repeating: false, count: reach.rowCount)
+            for r in selection where Int(r) < reach.rowCount { flags[Int(r)] = true }
+            return flags
         }
-        return counts
+        flat.withUnsafeMutableBufferPointer { out in
+            grouping.groupOfRow.withUnsafeBufferPointer { groupOf in
+                for k in 0..<stages {
+                    reach.reached[k].withUnsafeBufferPointer { reached in
+                        for r in 0..<reach.rowCount where reached[r] {
+                            let g = Int(groupOf[r])
+                            if g >= 0 && g < groups && (inSelection?[r] ?? true) { out[g * stages + k] += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        return (0..<groups).map { Array(flat[($0 * stages)..<(($0 + 1) * stages)]) }
     }
 
     /// Counts per period, each stage counted in the period its own time falls in.
