@@ -36,6 +36,7 @@ struct RowEvaluator {
             inner.ruleStack.append(name)
             return try inner.filter(rule.condition, selection: selection)
         }
+        if let fast = try fastFilter(condition, selection: selection) { return fast }
         let operand = try evaluate(condition, selection: selection)
         switch operand {
         case .scalar(.boolean(true)): return selection ?? (0..<Int32(rowCount)).map { $0 }
@@ -57,6 +58,35 @@ struct RowEvaluator {
             }
             return kept
         }
+    }
+
+    /// A column of this table compared with a constant, or matched with a constant pattern.
+    private func fastFilter(_ condition: Expr, selection: Selection?) throws(Diagnostic) -> Selection? {
+        guard case .binary(let op, let a, let b) = condition.kind, case .name(let name) = a.kind,
+              let column = table.column(named: name) else { return nil }
+        func constant(_ e: Expr) -> Value? {
+            switch e.kind {
+            case .number(let n): return Literals.value(of: n)
+            case .string(let s): return .text(s)
+            case .date(let d): return .date(d)
+            case .duration(let d): return .decimal(d)
+            case .name(let n) where table.column(named: n) == nil && session.rules[n] == nil && session.kpis[n] == nil: return session.scalars[n]
+            default: return nil
+            }
+        }
+        guard let value = constant(b) else { return nil }
+        if op.isComparison {
+            // Booleans and mixed types keep the general path and its messages.
+            if column.type == .boolean { return nil }
+            if column.type == .text, value.type != .text { return nil }
+            if column.type.isNumeric, value.number == nil { return nil }
+            return FastFilter.compare(column, op, value, selection: selection, rowCount: rowCount)
+        }
+        if op == .match || op == .notMatch, case .text(let pattern) = value, column.type == .text {
+            guard let matcher = try? TextMatcher(pattern: pattern) else { return nil }
+            return FastFilter.match(column, matcher, negated: op == .notMatch, selection: selection, rowCount: rowCount)
+        }
+        return nil
     }
 
     // MARK: Expressions
