@@ -88,18 +88,31 @@ public enum FunnelGrouping {
     /// Counts per period, each stage counted in the period its own time falls in.
     /// Returns period start (days since 1970) → counts per stage; stages without times count nowhere.
     public static func countsByPeriod(_ reach: Reach, times: [[Int64]?], unit: DateUnit) -> [Int: [Int]] {
-        // Days map to periods through a table over the days that occur: no hashing per row.
-        var minDay = Int.max, maxDay = Int.min
-        for k in 0..<reach.stageCount {
-            guard let stageTimes = times[k] else { continue }
-            forEachSelectedRow(reach.selection, reach.rowCount) { r in
-                guard reach.reached[k][r], r < stageTimes.count else { return }
-                let day = CivilDate.days(fromSeconds: stageTimes[r])
-                if day < minDay { minDay = day }
-                if day > maxDay { maxDay = day }
+        let rowCount = reach.rowCount
+        let stages = reach.stageCount
+        let inSelection: [Bool]? = reach.selection.map { selection in
+            var flags = [Bool](repeating: false, count: rowCount)
+            for r in selection where Int(r) < rowCount { flags[Int(r)] = true }
+            return flags
+        }
+        // The span of times that count, in seconds (no division per row).
+        var minSecond = Int64.max, maxSecond = Int64.min
+        for k in 0..<stages {
+            guard let stageTimes = times[k], stageTimes.count == rowCount else { continue }
+            reach.reached[k].withUnsafeBufferPointer { reached in
+                stageTimes.withUnsafeBufferPointer { t in
+                    for r in 0..<rowCount {
+                        let counts = reached[r] && (inSelection?[r] ?? true)
+                        minSecond = min(minSecond, counts ? t[r] : Int64.max)
+                        maxSecond = max(maxSecond, counts ? t[r] : Int64.min)
+                    }
+                }
             }
         }
-        guard minDay <= maxDay, maxDay - minDay < 200 * 366 else { return [:] }
+        guard minSecond <= maxSecond else { return [:] }
+        let minDay = CivilDate.days(fromSeconds: minSecond), maxDay = CivilDate.days(fromSeconds: maxSecond)
+        guard maxDay - minDay < 200 * 366 else { return [:] }
+        // Days map to periods through a table over the days that occur: no hashing per row.
         var periodOfDay = [Int32](repeating: 0, count: maxDay - minDay + 1)
         var periodStarts: [Int] = []
         var indexOfStart: [Int: Int32] = [:]
@@ -112,16 +125,29 @@ public enum FunnelGrouping {
                 periodOfDay[d - minDay] = i
             }
         }
-        let stages = reach.stageCount
+        let base = Int64(minDay) * CivilDate.secondsPerDay
         var flat = [Int](repeating: 0, count: periodStarts.count * stages)
-        for k in 0..<stages {
-            guard let stageTimes = times[k] else { continue }
-            reach.reached[k].withUnsafeBufferPointer { reached in
-                stageTimes.withUnsafeBufferPointer { t in
-                    forEachSelectedRow(reach.selection, reach.rowCount) { r in
-                        guard reached[r], r < t.count else { return }
-                        let p = Int(periodOfDay[CivilDate.days(fromSeconds: t[r]) - minDay])
-                        flat[p * stages + k] += 1
+        flat.withUnsafeMutableBufferPointer { out in
+            periodOfDay.withUnsafeBufferPointer { period in
+                for k in 0..<stages {
+                    guard let stageTimes = times[k], stageTimes.count == rowCount else { continue }
+                    reach.reached[k].withUnsafeBufferPointer { reached in
+                        stageTimes.withUnsafeBufferPointer { t in
+                            // Branch-free: every row computes a (clamped) period and adds 1 or 0, since
+                            // whether a row reached a stage is close to a coin flip for the predictor.
+                            let lastDay = period.count - 1
+                            if let inSelection {
+                                for r in 0..<rowCount {
+                                    let day = min(max(Int((t[r] &- base) / CivilDate.secondsPerDay), 0), lastDay)
+                                    out[Int(period[day]) * stages + k] &+= (reached[r] && inSelection[r]) ? 1 : 0
+                                }
+                            } else {
+                                for r in 0..<rowCount {
+                                    let day = min(max(Int((t[r] &- base) / CivilDate.secondsPerDay), 0), lastDay)
+                                    out[Int(period[day]) * stages + k] &+= reached[r] ? 1 : 0
+                                }
+                            }
+                        }
                     }
                 }
             }
