@@ -1,3 +1,4 @@
+import FunnelAnalytics
 import FunnelEngine
 
 /// Evaluates formulas over aggregates (KPIs, select items), optionally sliced by dimensions.
@@ -537,7 +538,7 @@ enum KeyOrder {
 enum PeriodLabels {
     static func label(_ value: Value, unit: DateUnit) -> Value {
         guard case .date(let d) = value else { return value }
-        let (y, m, day) = CivilDate.civil(fromDays: Int(d))
+        let (y, m, _) = CivilDate.civil(fromDays: Int(d))
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         switch unit {
         case .day: return .text(CivilDate.format(days: Int(d)))
@@ -549,7 +550,6 @@ enum PeriodLabels {
             let thursday = Int(d) + 3
             let (ty, _, _) = CivilDate.civil(fromDays: thursday)
             let week = (thursday - CivilDate.days(year: ty, month: 1, day: 1)) / 7 + 1
-            _ = day
             return .text("\(ty)-W\(two(week))")
         }
     }
@@ -561,12 +561,7 @@ enum PeriodLabels {
             if periodIndex < key.count, case .date(let d) = key[periodIndex] { return Int(d) } else { return nil }
         }
         guard let first = days.min(), let last = days.max(), last - first < 366 * 200 else { return keys }
-        var periods: [Int] = []
-        var d = first
-        while d <= last, periods.count < 100_000 {
-            periods.append(d)
-            d = next(d, unit)
-        }
+        let periods = Periods.range(from: first, through: last, unit: unit)
         var others = Set<[Value]>()
         for key in keys where periodIndex < key.count {
             var rest = key
@@ -583,17 +578,5 @@ enum PeriodLabels {
             }
         }
         return Array(present)
-    }
-
-    static func next(_ d: Int, _ unit: DateUnit) -> Int {
-        switch unit {
-        case .day: return d + 1
-        case .week: return d + 7
-        case .month, .quarter, .year:
-            let (y, m, _) = CivilDate.civil(fromDays: d)
-            let step = unit == .month ? 1 : unit == .quarter ? 3 : 12
-            let total = y * 12 + (m - 1) + step
-            return CivilDate.days(year: total / 12, month: total % 12 + 1, day: 1)
-        }
     }
 }

@@ -1,3 +1,4 @@
+import FunnelAnalytics
 import FunnelEngine
 
 /// Row functions (text, dates, numbers). Text functions run once per distinct value of a
@@ -326,7 +327,7 @@ enum Period {
         let second = parts[1]
         if parts.count == 2, second.hasPrefix("Q"), let q = Int(second.dropFirst()), (1...4).contains(q) {
             let start = CivilDate.days(year: year, month: (q - 1) * 3 + 1, day: 1)
-            return (start, PeriodLabels.next(start, .quarter))
+            return (start, Periods.next(start, unit: .quarter))
         }
         if parts.count == 2, second.hasPrefix("W"), let w = Int(second.dropFirst()), (1...53).contains(w) {
             // ISO week 1 is the week with the year's first Thursday.
@@ -336,7 +337,7 @@ enum Period {
         }
         if parts.count == 2, let m = Int(second), (1...12).contains(m) {
             let start = CivilDate.days(year: year, month: m, day: 1)
-            return (start, PeriodLabels.next(start, .month))
+            return (start, Periods.next(start, unit: .month))
         }
         if parts.count == 3, let m = Int(second), let d = Int(parts[2]), CivilDate.isValid(year: year, month: m, day: d) {
             let start = CivilDate.days(year: year, month: m, day: d)

@@ -80,7 +80,7 @@ extension Interpreter {
             var map: [[Value]: Value] = [:]
             for (i, row) in sliced.values.enumerated() {
                 var key = sliced.keyColumns.map { $0.value(at: i) }
-                if let unit = periods.first, keys.count == 1, case .text(let label) = key[0], let p = Period.parse(label.replacingDashQ()) {
+                if let unit = periods.first, keys.count == 1, case .text(let label) = key[0], let p = Period.parse(label) {
                     key = [.date(Int32(Periods.start(ofDay: p.start, unit: unit)))]
                 }
                 map[key] = row.first ?? .null
@@ -203,7 +203,7 @@ extension Interpreter {
             var reference: Double? = nil
             var basis = ""
             if let (_, rate, _) = targets[k] { reference = rate; basis = "target" }
-            else if let (recent, baseline) = trailing[k] { reference = baseline; basis = "trailing 12 months"; _ = recent }
+            else if let (_, baseline) = trailing[k] { reference = baseline; basis = "trailing 12 months" }
             let current = targets.isEmpty ? (trailing[k]?.0 ?? actual) : actual
             var shortBy: Value = .null
             if let reference, reference > 0 {
@@ -335,11 +335,6 @@ extension Interpreter {
                            formats: [nil, .number, .number, .number],
                            footnotes: [shape.description, "as of \(CivilDate.format(days: Int(context.today)))"])
     }
-}
-
-extension String {
-    /// "2025-Q3" as printed → "2025-Q3" for Period.parse (already compatible); weeks "2025-W27" likewise.
-    func replacingDashQ() -> String { self }
 }
 
 /// The shape of a funnel: a pint glass keeps a steady share at each step; a martini glass loses
