@@ -95,8 +95,14 @@ public enum FunnelGrouping {
             for r in selection where Int(r) < rowCount { flags[Int(r)] = true }
             return flags
         }
-        // The span of times that count, in seconds (no division per row).
+        // The span of times that count, in seconds: kept by the reach computation, else found here.
         var minSecond = Int64.max, maxSecond = Int64.min
+        if reach.timeRanges.count == stages {
+            for case let range? in reach.timeRanges {
+                minSecond = min(minSecond, range.first)
+                maxSecond = max(maxSecond, range.last)
+            }
+        } else {
         for k in 0..<stages {
             guard let stageTimes = times[k], stageTimes.count == rowCount else { continue }
             reach.reached[k].withUnsafeBufferPointer { reached in
@@ -108,6 +114,7 @@ public enum FunnelGrouping {
                     }
                 }
             }
+        }
         }
         guard minSecond <= maxSecond else { return [:] }
         let minDay = CivilDate.days(fromSeconds: minSecond), maxDay = CivilDate.days(fromSeconds: maxSecond)

@@ -47,6 +47,9 @@ public struct Reach: Sendable {
     public var selection: Selection?
     /// Rows that reached each stage, counted while computing.
     public var counts: [Int]
+    /// The earliest and latest time among the rows that reached each timed stage (period
+    /// breakdowns size their tables with it).
+    public var timeRanges: [(first: Int64, last: Int64)?] = []
 
     /// Marks a from-time that is not known (the row's earlier stages have no time).
     public static let unknown = Int64.min
@@ -102,11 +105,27 @@ public enum FunnelReach {
         }
         let partCounts = UnsafeMutableBufferPointer<Int>.allocate(capacity: parts * stageCount)
         partCounts.initialize(repeating: 0)
-        defer { partCounts.deallocate() }
-        let work = ReachWork(data: data, inSelection: inSelection, reached: reachedOut, from: fromOut, counts: partCounts, parts: parts)
+        let partFirst = UnsafeMutableBufferPointer<Int64>.allocate(capacity: parts * stageCount)
+        partFirst.initialize(repeating: Int64.max)
+        let partLast = UnsafeMutableBufferPointer<Int64>.allocate(capacity: parts * stageCount)
+        partLast.initialize(repeating: Int64.min)
+        defer { partCounts.deallocate(); partFirst.deallocate(); partLast.deallocate() }
+        let work = ReachWork(data: data, inSelection: inSelection, reached: reachedOut, from: fromOut, counts: partCounts,
+                             firstTimes: partFirst, lastTimes: partLast, parts: parts)
         if parts == 1 { work.run(part: 0) } else { DispatchQueue.concurrentPerform(iterations: parts) { work.run(part: $0) } }
-        for p in 0..<parts { for k in 0..<stageCount { counts[k] += partCounts[p * stageCount + k] } }
-        return Reach(reached: reachedOut.map { Array($0) }, fromTimes: fromOut.map { Array($0) }, rowCount: rowCount, selection: data.selection, counts: counts)
+        var ranges: [(first: Int64, last: Int64)?] = []
+        for k in 0..<stageCount {
+            var first = Int64.max, last = Int64.min
+            for p in 0..<parts {
+                counts[k] += partCounts[p * stageCount + k]
+                first = min(first, partFirst[p * stageCount + k])
+                last = max(last, partLast[p * stageCount + k])
+            }
+            ranges.append(first <= last ? (first, last) : nil)
+        }
+        var reach = Reach(reached: reachedOut.map { Array($0) }, fromTimes: fromOut.map { Array($0) }, rowCount: rowCount, selection: data.selection, counts: counts)
+        reach.timeRanges = ranges
+        return reach
     }
 }
 
@@ -118,6 +137,8 @@ private struct ReachWork: @unchecked Sendable {
     let reached: [UnsafeMutableBufferPointer<Bool>]
     let from: [UnsafeMutableBufferPointer<Int64>]
     let counts: UnsafeMutableBufferPointer<Int>
+    let firstTimes: UnsafeMutableBufferPointer<Int64>
+    let lastTimes: UnsafeMutableBufferPointer<Int64>
     let parts: Int
 
     func run(part: Int) {
@@ -147,6 +168,7 @@ private struct ReachWork: @unchecked Sendable {
             let out = reached[k]
             let f = recordFrom ? from[k] : UnsafeMutableBufferPointer<Int64>(start: nil, count: 0)
             var count = 0
+            var earliest = Int64.max, latest = Int64.min
             stage.eligible.withUnsafeBufferPointer { eligible in
                 (stage.times ?? []).withUnsafeBufferPointer { t in
                     for i in 0..<n {
@@ -161,6 +183,10 @@ private struct ReachWork: @unchecked Sendable {
                         if here {
                             out[r] = true
                             count += 1
+                            if timed {
+                                earliest = min(earliest, t[r])
+                                latest = max(latest, t[r])
+                            }
                             if recordFrom { f[r] = previousTime[i] }
                             if timed {
                                 previousTime[i] = t[r]
@@ -172,6 +198,8 @@ private struct ReachWork: @unchecked Sendable {
                 }
             }
             counts[part * stageCount + k] = count
+            firstTimes[part * stageCount + k] = earliest
+            lastTimes[part * stageCount + k] = latest
         }
     }
 }

@@ -28,6 +28,15 @@ struct FunnelReachTests {
         #expect(skipping.reached[2] == [true, false, true])
     }
 
+    @Test func timeRangesOfReachedRows() {
+        let reach = FunnelReach.compute(Self.data(optionalMiddle: false))
+        #expect(reach.timeRanges.count == 3)
+        #expect(reach.timeRanges[1]?.first == 1 * Self.day)   // rows 0 and 1 reached mqls, on days 1 and 5
+        #expect(reach.timeRanges[1]?.last == 5 * Self.day)
+        #expect(reach.timeRanges[2]?.first == 3 * Self.day)   // only row 0 reached sqls
+        #expect(reach.timeRanges[2]?.last == 3 * Self.day)
+    }
+
     @Test func windowFromTheFirstStage() {
         let windowed = FunnelReach.compute(Self.data(optionalMiddle: true, window: 5 * Self.day))
         #expect(windowed.counts == [3, 2, 1])        // row 2's SQL is 10 days after entry
