@@ -171,29 +171,35 @@ private struct ReachWork: @unchecked Sendable {
             var earliest = Int64.max, latest = Int64.min
             stage.eligible.withUnsafeBufferPointer { eligible in
                 (stage.times ?? []).withUnsafeBufferPointer { t in
-                    for i in 0..<n {
-                        let r = lower + i
-                        let wasOK = ok[i]
-                        var here = wasOK && eligible[r]
-                        if here && timed {
+                    if timed {
+                        // Branch-free: whether a row reaches a stage is close to a coin flip, so
+                        // every row computes every outcome and keeps the right one.
+                        for i in 0..<n {
+                            let r = lower + i
+                            let wasOK = ok[i]
                             let time = t[r]
-                            if previousTime[i] != unknown && time < previousTime[i] { here = false }
-                            if firstTime[i] != unknown && time &- firstTime[i] > window { here = false }
+                            let previous = previousTime[i], first = firstTime[i]
+                            let inOrder = (previous == unknown) || (time >= previous)
+                            let inWindow = (first == unknown) || (time &- first <= window)
+                            let here = wasOK && eligible[r] && inOrder && inWindow
+                            out[r] = here
+                            count &+= here ? 1 : 0
+                            earliest = min(earliest, here ? time : Int64.max)
+                            latest = max(latest, here ? time : Int64.min)
+                            if recordFrom && here { f[r] = previous }
+                            previousTime[i] = here ? time : previous
+                            firstTime[i] = (here && first == unknown) ? time : first
+                            ok[i] = here || (optional && wasOK)
                         }
-                        if here {
-                            out[r] = true
-                            count += 1
-                            if timed {
-                                earliest = min(earliest, t[r])
-                                latest = max(latest, t[r])
-                            }
-                            if recordFrom { f[r] = previousTime[i] }
-                            if timed {
-                                previousTime[i] = t[r]
-                                if firstTime[i] == unknown { firstTime[i] = t[r] }
-                            }
+                    } else {
+                        for i in 0..<n {
+                            let r = lower + i
+                            let wasOK = ok[i]
+                            let here = wasOK && eligible[r]
+                            out[r] = here
+                            count &+= here ? 1 : 0
+                            ok[i] = here || (optional && wasOK)
                         }
-                        ok[i] = here || (optional && wasOK)
                     }
                 }
             }
