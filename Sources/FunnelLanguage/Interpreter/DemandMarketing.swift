@@ -27,12 +27,8 @@ extension Interpreter {
         let groups = keyOfGroup.count
         let names = evaluation.rowStageNames
         let last = names.count - 1
-        var counts = [[Int]](repeating: [Int](repeating: 0, count: names.count), count: groups)
-        forEachRow(evaluation.reach.selection, evaluation.reach.rowCount) { r in
-            let g = Int(groupOfRow[r])
-            guard g >= 0, g < groups else { return }
-            for k in names.indices where evaluation.reach.reached[k][r] { counts[g][k] += 1 }
-        }
+        // Stage by stage over the rows, as the funnel breakdown counts.
+        let counts = FunnelGrouping.counts(evaluation.reach, grouping: Grouping(groupCount: groups, groupOfRow: groupOfRow, keys: []))
         // Spend and revenue, sliced by the same keys in their own tables.
         func sliced(_ formula: Expr?) throws(Diagnostic) -> [[Value]: Double]? {
             guard let formula else { return nil }
