@@ -170,7 +170,7 @@ public enum FunnelGrouping {
     /// Counts per entry period: rows grouped by the period of their first timed stage, followed through.
     public static func cohorts(_ reach: Reach, times: [[Int64]?], unit: DateUnit) -> [Int: [Int]] {
         var out: [Int: [Int]] = [:]
-        forEachSelectedRow(reach.selection, reach.rowCount) { r in
+        forEachRow(reach.selection, below: reach.rowCount) { r in
             var entry: Int64? = nil
             for k in 0..<reach.stageCount where reach.reached[k][r] {
                 if let t = times[k], r < t.count { entry = t[r]; break }

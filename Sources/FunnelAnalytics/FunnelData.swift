@@ -59,10 +59,6 @@ public struct Reach: Sendable {
     public func count(_ stage: Int) -> Int { stage < counts.count ? counts[stage] : 0 }
 }
 
-@inline(__always)
-func forEachSelectedRow(_ selection: Selection?, _ rowCount: Int, _ body: (Int) -> Void) {
-    if let selection { for r in selection { body(Int(r)) } } else { for r in 0..<rowCount { body(r) } }
-}
 
 public enum FunnelReach {
     /// A row reaches stage k when it reached the stage before (or that stage is optional and the

@@ -52,7 +52,7 @@ enum SessionScript {
     }
 
     static func quoted(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        "\"" + s.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
     }
 
     static func absolute(_ path: String, _ base: String) -> String {
@@ -67,34 +67,5 @@ enum SessionScript {
     private static func replacingFirst(_ target: String, in text: String, with replacement: String) -> String {
         guard let range = text.firstRange(of: target) else { return text }
         return String(text[..<range.lowerBound]) + replacement + String(text[range.upperBound...])
-    }
-
-    /// Writes through a temporary file and a rename; returns why it failed, or nil.
-    static func write(_ text: String, to path: String) -> String? {
-        let temporary = path + ".tmp-\(getpid())"
-        guard let file = fopen(temporary, "wx") else { return String(cString: strerror(errno)) }
-        let bytes = Array(text.utf8)
-        let written = fwrite(bytes, 1, bytes.count, file)
-        let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
-        fclose(file)
-        guard written == bytes.count, flushed, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            return reason
-        }
-        return nil
-    }
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var out = ""
-        var rest = self[...]
-        while let range = rest.firstRange(of: target) {
-            out += rest[..<range.lowerBound] + replacement
-            rest = rest[range.upperBound...]
-        }
-        return out + rest
     }
 }

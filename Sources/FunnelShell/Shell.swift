@@ -195,7 +195,7 @@ public final class Shell {
             return problem("\(path) exists", note: "use :save! \(path) to replace it")
         }
         let text = SessionScript.text(of: interpreter.session, currentDirectory: Shell.currentDirectory())
-        if let failure = SessionScript.write(text, to: path) {
+        if let failure = AtomicFile.write(text, to: path) {
             return problem("cannot write \(path): \(failure)")
         }
         say("saved \(interpreter.session.definitions.count) definitions to \(path)")

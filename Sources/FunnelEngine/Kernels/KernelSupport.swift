@@ -7,8 +7,9 @@
 // the column never traps; rows past the end of a shorter column read as null.
 
 /// Calls `body` with every row of `selection` (nil = all rows) that lies in `0..<limit`.
-@inline(__always)
-func forEachRow(_ selection: Selection?, below limit: Int, _ body: (Int) -> Void) {
+/// Public and inlinable: the language and the analytics loop over rows the same way.
+@inlinable @inline(__always)
+public func forEachRow(_ selection: Selection?, below limit: Int, _ body: (Int) -> Void) {
     if let selection {
         selection.withUnsafeBufferPointer { rows in
             for s in rows {

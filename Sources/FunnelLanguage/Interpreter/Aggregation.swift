@@ -49,6 +49,16 @@ struct Aggregation {
         var kpiStack: [String] = []
     }
 
+    /// `by` keys as dimensions, named as their columns will be: `source`, `deals.stage` → `stage`,
+    /// anything else by its text. Periods are found when grouping.
+    static func dimensions(_ keys: [Expr]) -> [Dimension] {
+        keys.map { expr in
+            if case .name(let n) = expr.kind { return Dimension(expr: expr, name: n, period: nil) }
+            if case .member(_, let c) = expr.kind { return Dimension(expr: expr, name: c, period: nil) }
+            return Dimension(expr: expr, name: expr.range.file.slice(expr.range), period: nil)
+        }
+    }
+
     static let periodNames: [String: DateUnit] = ["day": .day, "week": .week, "month": .month, "quarter": .quarter, "year": .year]
 
     // MARK: Entry points
@@ -61,11 +71,7 @@ struct Aggregation {
     }
 
     func evaluate(_ formulas: [Expr], by dimensionExprs: [Expr], defaultTable: TableValue?) throws(Diagnostic) -> Sliced {
-        let dimensions = dimensionExprs.map { expr -> Dimension in
-            if case .name(let n) = expr.kind { return Dimension(expr: expr, name: n, period: nil) }
-            if case .member(_, let c) = expr.kind { return Dimension(expr: expr, name: c, period: nil) }
-            return Dimension(expr: expr, name: expr.range.file.slice(expr.range), period: nil)
-        }
+        let dimensions = Aggregation.dimensions(dimensionExprs)
         let plan = Plan()
         var nodes: [Node] = []
         for formula in formulas {
@@ -426,7 +432,7 @@ struct Aggregation {
                 var truncated = DateKernels.truncate(timeColumn, to: unit, selection: view.selection)
                 truncated.name = n
                 if timeColumn.validity != nil {
-                    forEachRow(view.selection, view.table.rowCount) { r in if timeColumn.isNull(r) { undated += 1 } }
+                    forEachRow(view.selection, below: view.table.rowCount) { r in if timeColumn.isNull(r) { undated += 1 } }
                 }
                 keyColumns.append(truncated)
                 resolved[i].period = unit

@@ -10,10 +10,7 @@ extension Interpreter {
     func demandTable(_ evaluation: FunnelEvaluation, keys: [Expr], session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable {
         let syntax = evaluation.definition.syntax
         let aggregation = Aggregation(session: session, context: context)
-        let dimensions = keys.map { expr -> Aggregation.Dimension in
-            if case .name(let n) = expr.kind { return Aggregation.Dimension(expr: expr, name: n, period: nil) }
-            return Aggregation.Dimension(expr: expr, name: expr.range.file.slice(expr.range), period: nil)
-        }
+        let dimensions = Aggregation.dimensions(keys)
         // Group the funnel's rows.
         var keyOfGroup: [[Value]] = [[]]
         var groupOfRow = [Int32](repeating: 0, count: evaluation.view.table.rowCount)
@@ -63,7 +60,7 @@ extension Interpreter {
         var promoters = [Int](repeating: 0, count: groups)
         var lifetime = [Double](repeating: 0, count: groups)
         if let orderCounts {
-            forEachRow(evaluation.reach.selection, evaluation.reach.rowCount) { r in
+            forEachRow(evaluation.reach.selection, below: evaluation.reach.rowCount) { r in
                 let g = Int(groupOfRow[r])
                 guard g >= 0, g < groups, evaluation.reach.reached[last][r] else { return }
                 if orderCounts[r] >= 2 { promoters[g] += 1 }
@@ -114,7 +111,7 @@ extension Interpreter {
         var footnotes: [String] = []
         if session.rules["marketing"] != nil {
             var lastRows: Selection = []
-            forEachRow(evaluation.reach.selection, evaluation.reach.rowCount) { r in if evaluation.reach.reached[last][r] { lastRows.append(Int32(r)) } }
+            forEachRow(evaluation.reach.selection, below: evaluation.reach.rowCount) { r in if evaluation.reach.reached[last][r] { lastRows.append(Int32(r)) } }
             let fromMarketing = try RowEvaluator(session: session, view: evaluation.view, context: context)
                 .filter(Expr(.name("marketing"), range), selection: lastRows).count
             let share = lastRows.isEmpty ? "—" : ValueFormatter.format(.decimal(Double(fromMarketing) / Double(lastRows.count)), as: .percent)

@@ -64,7 +64,7 @@ extension Interpreter {
             // they could have entered it.
             let rowStages = definition.syntax.stages.filter { $0.count == nil }
             var previous: Selection = []
-            forEachRow(evaluation.view.selection, evaluation.view.table.rowCount) { r in
+            forEachRow(evaluation.view.selection, below: evaluation.view.table.rowCount) { r in
                 var open = true
                 for j in 0..<k { open = evaluation.reach.reached[j][r] || (rowStages[j].optional && open) }
                 if open { previous.append(Int32(r)) }
@@ -95,7 +95,7 @@ extension Interpreter {
             let truth = try evaluator.evaluate(clause, selection: current)
             var nullRemoved = 0
             if case .vector(let column) = truth, let validity = column.validity {
-                forEachRow(current, view.table.rowCount) { r in if !validity.isValid(r) { nullRemoved += 1 } }
+                forEachRow(current, below: view.table.rowCount) { r in if !validity.isValid(r) { nullRemoved += 1 } }
             } else if case .scalar(.null) = truth {
                 nullRemoved = before
             }

@@ -76,8 +76,8 @@ struct FileAccess: Sendable {
     }
 
     /// Writes `contents` to `path` through a temporary file and a rename, so readers never see half a file.
-    func writeAtomically(_ contents: String, to path: String) throws(Failure) {
-        try makeParentDirectories(path)
+    func writeAtomically(_ contents: String, to path: String, creatingFolders: Bool = true) throws(Failure) {
+        if creatingFolders { try makeParentDirectories(path) }
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw Failure(reason: FileAccess.errnoReason(errno)) }
@@ -107,5 +107,14 @@ struct FileAccess: Sendable {
             unlink(temporary)
             throw Failure(reason: FileAccess.errnoReason(code))
         }
+    }
+}
+
+/// Atomic text writes for other modules (the shell's `:save`): a temporary file, then a rename.
+public enum AtomicFile {
+    /// Writes `text` to `path` (whose folder must exist); returns why it failed, or nil.
+    public static func write(_ text: String, to path: String) -> String? {
+        do { try FileAccess().writeAtomically(text, to: path, creatingFolders: false) } catch { return error.reason }
+        return nil
     }
 }

@@ -175,7 +175,7 @@ enum Functions {
                 }
             }
             var out = [Int32](repeating: 0, count: rowCount)
-            codes.withUnsafeBufferPointer { c in forEachRow(selection, rowCount) { out[$0] = remap[Int(c[$0])] } }
+            codes.withUnsafeBufferPointer { c in forEachRow(selection, below: rowCount) { out[$0] = remap[Int(c[$0])] } }
             if newDictionary.isEmpty { newDictionary = [""] }
             return .vector(.vector(.text(codes: out, dictionary: newDictionary), column.validity))
         }
@@ -195,12 +195,12 @@ enum Functions {
             if values.allSatisfy({ if case .boolean = $0 { return true } else { return false } }) {
                 let flags = values.map { if case .boolean(let b) = $0 { return b } else { return false } }
                 var out = [Bool](repeating: false, count: rowCount)
-                forEachRow(selection, rowCount) { out[$0] = flags[Int(codes[$0])] }
+                forEachRow(selection, below: rowCount) { out[$0] = flags[Int(codes[$0])] }
                 return .vector(.vector(.boolean(out), column.validity))
             }
             let ints = values.map { if case .integer(let i) = $0 { return i } else { return 0 } }
             var out = [Int64](repeating: 0, count: rowCount)
-            forEachRow(selection, rowCount) { out[$0] = ints[Int(codes[$0])] }
+            forEachRow(selection, below: rowCount) { out[$0] = ints[Int(codes[$0])] }
             return .vector(.vector(.integer(out), column.validity))
         }
     }
@@ -224,7 +224,7 @@ enum Functions {
         let other = VectorOps.materialize(fallback, rowCount: rowCount)
         // Coalesce across types through scalar values: rare, and kept simple.
         var values: [Value] = Array(repeating: .null, count: rowCount)
-        forEachRow(selection, rowCount) { r in values[r] = validity.isValid(r) ? column.value(at: r) : other.value(at: r) }
+        forEachRow(selection, below: rowCount) { r in values[r] = validity.isValid(r) ? column.value(at: r) : other.value(at: r) }
         return .vector(ColumnBuilder.column(from: values, selection: selection, rowCount: rowCount))
     }
 
@@ -242,11 +242,11 @@ enum Functions {
                 throw Diagnostic.error("expected a number, found \(VectorOps.describe(ca.type))", at: range)
             }
             var out = [Double](repeating: 0, count: rowCount)
-            forEachRow(selection, rowCount) { out[$0] = f(x[$0], y[$0]) }
+            forEachRow(selection, below: rowCount) { out[$0] = f(x[$0], y[$0]) }
             if ca.type == .integer {
                 var ints = [Int64](repeating: 0, count: rowCount)
                 var fits = true
-                forEachRow(selection, rowCount) { r in if abs(out[r]) < 9e18 { ints[r] = Int64(out[r]) } else { fits = false } }
+                forEachRow(selection, below: rowCount) { r in if abs(out[r]) < 9e18 { ints[r] = Int64(out[r]) } else { fits = false } }
                 if fits { return .vector(.vector(.integer(ints), ca.validity)) }
             }
             return .vector(.vector(.decimal(out), ca.validity))

@@ -110,11 +110,11 @@ extension Interpreter {
                             }
                         }
                     } else {
-                        forEachRow(view.selection, rowCount) { r in e[r] = true }
+                        forEachRow(view.selection, below: rowCount) { r in e[r] = true }
                     }
                 }
             } else {
-                forEachRow(view.selection, rowCount) { r in eligible[r] = true }
+                forEachRow(view.selection, below: rowCount) { r in eligible[r] = true }
             }
             if let condition = stage.condition {
                 let kept = try evaluator.filter(condition, selection: view.selection)

@@ -45,10 +45,7 @@ extension Interpreter {
     /// `F by key`: one row per value of the key (taken from the funnel's table), counts and step rates, the worst step named.
     func funnelBreakdown(_ evaluation: FunnelEvaluation, keys: [Expr], session: Session) throws(Diagnostic) -> ResultTable {
         let aggregation = Aggregation(session: session, context: context)
-        let dimensions = keys.map { expr -> Aggregation.Dimension in
-            if case .name(let n) = expr.kind { return Aggregation.Dimension(expr: expr, name: n, period: nil) }
-            return Aggregation.Dimension(expr: expr, name: expr.range.file.slice(expr.range), period: nil)
-        }
+        let dimensions = Aggregation.dimensions(keys)
         let periods = dimensions.compactMap { d -> DateUnit? in
             if case .name(let n) = d.expr.kind, evaluation.view.table.column(named: n) == nil { return Aggregation.periodNames[n] }
             return nil
@@ -145,10 +142,7 @@ extension Interpreter {
         var dimensionNames: [String] = []
         if !keys.isEmpty {
             let aggregation = Aggregation(session: session, context: context)
-            let dimensions = keys.map { expr -> Aggregation.Dimension in
-                if case .name(let n) = expr.kind { return Aggregation.Dimension(expr: expr, name: n, period: nil) }
-                return Aggregation.Dimension(expr: expr, name: expr.range.file.slice(expr.range), period: nil)
-            }
+            let dimensions = Aggregation.dimensions(keys)
             let (grouping, resolved, _) = try aggregation.group(view: evaluation.view, dimensions: dimensions, range: keys[0].range)
             dimensionNames = resolved.map(\.name)
             groupKeys = (0..<grouping.groupCount).map { g in
@@ -250,7 +244,7 @@ extension Interpreter {
         var stale: Selection = []
         guard let times = evaluation.times[stage] else { return [] }
         let next = stage + 1 < evaluation.reach.stageCount ? stage + 1 : nil
-        forEachRow(evaluation.reach.selection, evaluation.reach.rowCount) { r in
+        forEachRow(evaluation.reach.selection, below: evaluation.reach.rowCount) { r in
             guard evaluation.reach.reached[stage][r] else { return }
             if let next, evaluation.reach.reached[next][r] { return }
             if times[r] < limit { stale.append(Int32(r)) }

@@ -20,13 +20,3 @@ extension Column {
         Column(name: "", storage: storage, validity: validity)
     }
 }
-
-/// Visits the selected rows, or all rows when there is no selection.
-@inline(__always)
-func forEachRow(_ selection: Selection?, _ rowCount: Int, _ body: (Int) -> Void) {
-    if let selection {
-        for r in selection { body(Int(r)) }
-    } else {
-        for r in 0..<rowCount { body(r) }
-    }
-}

@@ -96,7 +96,7 @@ extension Interpreter {
     private func monthsCovered(_ evaluation: FunnelEvaluation) -> Double {
         guard let k = evaluation.times.firstIndex(where: { $0 != nil }), let times = evaluation.times[k] else { return 12 }
         var lo = Int64.max, hi = Int64.min
-        forEachRow(evaluation.reach.selection, evaluation.reach.rowCount) { r in
+        forEachRow(evaluation.reach.selection, below: evaluation.reach.rowCount) { r in
             guard evaluation.reach.reached[k][r] else { return }
             lo = min(lo, times[r])
             hi = max(hi, times[r])
@@ -130,7 +130,7 @@ extension Interpreter {
         var plan: [String: [String: Double]] = [:]
         var periodOrder: [(Int, String)] = []
         let truncated = DateKernels.truncate(timeColumn, to: unit, selection: planView.selection)
-        forEachRow(planView.selection, planView.table.rowCount) { r in
+        forEachRow(planView.selection, below: planView.table.rowCount) { r in
             guard case .date(let d) = truncated.value(at: r), case .text(let label) = PeriodLabels.label(.date(d), unit: unit) else { return }
             if plan[label] == nil { periodOrder.append((Int(d), label)) }
             for stage in planned {

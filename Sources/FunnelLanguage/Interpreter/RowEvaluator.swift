@@ -51,9 +51,9 @@ struct RowEvaluator {
             kept.reserveCapacity(min(rowCount, 1 << 16))
             values.withUnsafeBufferPointer { v in
                 if let validity = column.validity {
-                    forEachRow(selection, rowCount) { r in if v[r] && validity.isValid(r) { kept.append(Int32(r)) } }
+                    forEachRow(selection, below: rowCount) { r in if v[r] && validity.isValid(r) { kept.append(Int32(r)) } }
                 } else {
-                    forEachRow(selection, rowCount) { r in if v[r] { kept.append(Int32(r)) } }
+                    forEachRow(selection, below: rowCount) { r in if v[r] { kept.append(Int32(r)) } }
                 }
             }
             return kept
@@ -163,9 +163,9 @@ struct RowEvaluator {
         case .vector(let column):
             var out = [Bool](repeating: false, count: rowCount)
             if let validity = column.validity {
-                forEachRow(selection, rowCount) { out[$0] = validity.isValid($0) == negated }
+                forEachRow(selection, below: rowCount) { out[$0] = validity.isValid($0) == negated }
             } else if negated {
-                forEachRow(selection, rowCount) { out[$0] = true }
+                forEachRow(selection, below: rowCount) { out[$0] = true }
             }
             return .vector(.vector(.boolean(out), nil))
         }
@@ -271,7 +271,7 @@ struct RowEvaluator {
         }
         var marks = [Bool](repeating: false, count: rowCount)
         if let link = session.links.first(where: { $0.fromTable == otherView.sourceName && $0.toTable == view.sourceName }) {
-            forEachRow(otherView.selection, link.target.count) { r in
+            forEachRow(otherView.selection, below: link.target.count) { r in
                 let t = Int(link.target[r])
                 if t >= 0 && t < marks.count { marks[t] = true }
             }
@@ -364,7 +364,7 @@ struct RowEvaluator {
             }
             let byCode = dictionary.map { matcher.matches($0) != negated }
             var out = [Bool](repeating: false, count: rowCount)
-            codes.withUnsafeBufferPointer { c in forEachRow(selection, rowCount) { out[$0] = byCode[Int(c[$0])] } }
+            codes.withUnsafeBufferPointer { c in forEachRow(selection, below: rowCount) { out[$0] = byCode[Int(c[$0])] } }
             return .vector(.vector(.boolean(out), column.validity))
         }
     }

@@ -15,13 +15,13 @@ enum VectorOps {
             var out = [Double](repeating: 0, count: v.count)
             v.withUnsafeBufferPointer { src in
                 out.withUnsafeMutableBufferPointer { dst in
-                    forEachRow(selection, src.count) { dst[$0] = Double(src[$0]) }
+                    forEachRow(selection, below: src.count) { dst[$0] = Double(src[$0]) }
                 }
             }
             return out
         case .boolean(let v):
             var out = [Double](repeating: 0, count: v.count)
-            forEachRow(selection, v.count) { out[$0] = v[$0] ? 1 : 0 }
+            forEachRow(selection, below: v.count) { out[$0] = v[$0] ? 1 : 0 }
             return out
         default: return nil
         }
@@ -33,7 +33,7 @@ enum VectorOps {
         case .timestamp(let v): return v
         case .date(let v):
             var out = [Int64](repeating: 0, count: v.count)
-            forEachRow(selection, v.count) { out[$0] = Int64(v[$0]) * CivilDate.secondsPerDay }
+            forEachRow(selection, below: v.count) { out[$0] = Int64(v[$0]) * CivilDate.secondsPerDay }
             return out
         default: return nil
         }
@@ -139,29 +139,29 @@ enum VectorOps {
         case (.integer(let v), _) where constant.number != nil:
             let k = constant.number ?? 0
             out.withUnsafeMutableBufferPointer { o in
-                v.withUnsafeBufferPointer { src in forEachRow(selection, n) { o[$0] = holds(op, Double(src[$0]), k) } }
+                v.withUnsafeBufferPointer { src in forEachRow(selection, below: n) { o[$0] = holds(op, Double(src[$0]), k) } }
             }
         case (.decimal(let v), _) where constant.number != nil:
             let k = constant.number ?? 0
             out.withUnsafeMutableBufferPointer { o in
-                v.withUnsafeBufferPointer { src in forEachRow(selection, n) { o[$0] = holds(op, src[$0], k) } }
+                v.withUnsafeBufferPointer { src in forEachRow(selection, below: n) { o[$0] = holds(op, src[$0], k) } }
             }
         case (.date, _), (.timestamp, _):
             guard let k = scalarSeconds(constant), let s = seconds(column, selection) else {
                 throw .mismatch("cannot compare \(describe(column.type)) with \(describe(constant.type))")
             }
-            out.withUnsafeMutableBufferPointer { o in forEachRow(selection, n) { o[$0] = holds(op, s[$0], k) } }
+            out.withUnsafeMutableBufferPointer { o in forEachRow(selection, below: n) { o[$0] = holds(op, s[$0], k) } }
         case (.text(let codes, let dictionary), .text(let k)):
             let byCode = dictionary.map { holds(op, $0, k) }
             out.withUnsafeMutableBufferPointer { o in
-                codes.withUnsafeBufferPointer { c in forEachRow(selection, n) { o[$0] = byCode[Int(c[$0])] } }
+                codes.withUnsafeBufferPointer { c in forEachRow(selection, below: n) { o[$0] = byCode[Int(c[$0])] } }
             }
         case (.boolean(let v), .boolean(let k)):
-            forEachRow(selection, n) { out[$0] = holds(op, v[$0] ? 1 : 0, k ? 1 : 0) }
+            forEachRow(selection, below: n) { out[$0] = holds(op, v[$0] ? 1 : 0, k ? 1 : 0) }
         case (.boolean(let v), .text(let word)) where booleanWord(word) != nil:
             // A yes/no column read as boolean still compares with the words it was written in: y == "yes".
             let k = booleanWord(word) ?? false
-            forEachRow(selection, n) { out[$0] = holds(op, v[$0] ? 1 : 0, k ? 1 : 0) }
+            forEachRow(selection, below: n) { out[$0] = holds(op, v[$0] ? 1 : 0, k ? 1 : 0) }
         default:
             throw .mismatch("cannot compare \(describe(column.type)) with \(describe(constant.type))")
         }
@@ -171,11 +171,11 @@ enum VectorOps {
     static func compareVectors(_ op: BinaryOperator, _ a: Column, _ b: Column, selection: Selection?, rowCount: Int) throws(TypeMismatch) -> Column {
         var out = [Bool](repeating: false, count: rowCount)
         if let x = doubles(a, selection), let y = doubles(b, selection), a.type != .boolean || b.type == .boolean {
-            forEachRow(selection, rowCount) { out[$0] = holds(op, x[$0], y[$0]) }
+            forEachRow(selection, below: rowCount) { out[$0] = holds(op, x[$0], y[$0]) }
         } else if let x = seconds(a, selection), let y = seconds(b, selection) {
-            forEachRow(selection, rowCount) { out[$0] = holds(op, x[$0], y[$0]) }
+            forEachRow(selection, below: rowCount) { out[$0] = holds(op, x[$0], y[$0]) }
         } else if case .text(let ca, let da) = a.storage, case .text(let cb, let db) = b.storage {
-            forEachRow(selection, rowCount) { out[$0] = holds(op, da[Int(ca[$0])], db[Int(cb[$0])]) }
+            forEachRow(selection, below: rowCount) { out[$0] = holds(op, da[Int(ca[$0])], db[Int(cb[$0])]) }
         } else {
             throw .mismatch("cannot compare \(describe(a.type)) with \(describe(b.type))")
         }
@@ -201,7 +201,7 @@ enum VectorOps {
         {
             var out = [Int64](repeating: 0, count: rowCount)
             var overflow = false
-            forEachRow(selection, rowCount) { r in
+            forEachRow(selection, below: rowCount) { r in
                 let (v, o): (Int64, Bool)
                 switch op {
                 case .add: (v, o) = xi[r].addingReportingOverflow(yi[r])
@@ -216,7 +216,7 @@ enum VectorOps {
             if !overflow { return .vector(.vector(.integer(out), validity)) }
         }
         var out = [Double](repeating: 0, count: rowCount)
-        forEachRow(selection, rowCount) { r in
+        forEachRow(selection, below: rowCount) { r in
             let a = x[r], b = y[r]
             switch op {
             case .add: out[r] = a + b
@@ -240,7 +240,7 @@ enum VectorOps {
         let validity = both(a.validity, b.validity)
         if a.type.isTemporal, b.type.isTemporal, op == .subtract, let x = seconds(a, selection), let y = seconds(b, selection) {
             var out = [Double](repeating: 0, count: rowCount)
-            forEachRow(selection, rowCount) { out[$0] = Double(x[$0] - y[$0]) / Double(CivilDate.secondsPerDay) }
+            forEachRow(selection, below: rowCount) { out[$0] = Double(x[$0] - y[$0]) / Double(CivilDate.secondsPerDay) }
             return .vector(.decimal(out), validity)
         }
         if a.type.isTemporal, !b.type.isTemporal, op == .add || op == .subtract, let days = doubles(b, selection) {
@@ -248,7 +248,7 @@ enum VectorOps {
             if case .date(let d) = a.storage, b.type == .integer || days.allSatisfy({ $0 == $0.rounded() }) {
                 var out = [Int32](repeating: 0, count: rowCount)
                 var validity = validity
-                forEachRow(selection, rowCount) { r in
+                forEachRow(selection, below: rowCount) { r in
                     let v = Double(d[r]) + sign * days[r]
                     if abs(v) < 1e8 { out[r] = Int32(v) } else { markNull(&validity, r, rowCount) }
                 }
@@ -257,7 +257,7 @@ enum VectorOps {
             if let s = seconds(a, selection) {
                 var out = [Int64](repeating: 0, count: rowCount)
                 var validity = validity
-                forEachRow(selection, rowCount) { r in
+                forEachRow(selection, below: rowCount) { r in
                     let v = Double(s[r]) + sign * days[r] * Double(CivilDate.secondsPerDay)
                     if abs(v) < 1e15 { out[r] = Int64(v) } else { markNull(&validity, r, rowCount) }
                 }
@@ -335,7 +335,7 @@ enum VectorOps {
         var out = [Bool](repeating: false, count: rowCount)
         var validity = Validity(count: rowCount, allValid: true)
         var anyNull = false
-        forEachRow(selection, rowCount) { r in
+        forEachRow(selection, below: rowCount) { r in
             let aNull = xv.map { !$0.isValid(r) } ?? false, bNull = yv.map { !$0.isValid(r) } ?? false
             let a = x[r], b = y[r]
             if op == .and {
@@ -376,7 +376,7 @@ enum VectorOps {
         }
         let (x, validity) = try booleans(operand, rowCount: rowCount)
         var out = [Bool](repeating: false, count: rowCount)
-        forEachRow(selection, rowCount) { out[$0] = !x[$0] }
+        forEachRow(selection, below: rowCount) { out[$0] = !x[$0] }
         return .vector(.vector(.boolean(out), validity))
     }
 
