@@ -208,11 +208,13 @@ public final class Shell {
                 if case .assign(let n, let e) = $0.kind, n == name, case .load = e.kind { return true }
                 return false
             }) else { continue }
-            let resolved = path.hasPrefix("/") ? path : Shell.directory(of: statement.range.file.path.hasPrefix("<") ? "./x" : statement.range.file.path) + "/" + path
+            // Paths in a typed statement are relative to the current folder, in a file to its folder.
+            let base = statement.range.file.path.hasPrefix("<") ? "." : Shell.directory(of: statement.range.file.path)
+            let resolved = path.hasPrefix("/") ? path : base + "/" + path
             let time = Shell.modificationTime(resolved) ?? 0
             if time == loadedFileTimes[name] { continue }
             do {
-                try interpreter.execute(statement, baseDirectory: Shell.directory(of: statement.range.file.path.hasPrefix("<") ? "./x" : statement.range.file.path))
+                try interpreter.execute(statement, baseDirectory: base)
                 loadedFileTimes[name] = time
                 reloaded.append(name)
             } catch {
