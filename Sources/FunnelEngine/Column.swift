@@ -46,7 +46,7 @@ public enum ColumnStorage: Sendable {
     /// Seconds since 1970-01-01T00:00:00 (wall-clock, no zone).
     case timestamp([Int64])
     /// Dictionary-encoded text: `codes[row]` indexes `dictionary`; each distinct string appears once.
-    case text(codes: [Int32], dictionary: [String])
+    case text(codes: [Int32], dictionary: TextDictionary)
 
     public var type: ColumnType {
         switch self {

@@ -200,11 +200,10 @@ struct CSVAssembly {
             }
             for merge in merges where k < chunks.count { merge.assignCodes(chunk: k) }
         }
-        // Hash indexes are no longer needed; free them before the Strings are made.
+        // Hash indexes are no longer needed; free them before the dictionaries are copied.
         for merge in merges {
             for chunk in chunks { chunk.cols[merge.column].dict?.releaseIndex() }
         }
-        for merge in merges { merge.makeStrings() }
 
         // Text codes and validity, one column per task.
         let stage3 = UnsafeSendable((self, out, rowBases, total, merges))
@@ -212,9 +211,10 @@ struct CSVAssembly {
             let (assembly, out, rowBases, total, merges) = stage3.value
             let merge = merges[m]
             let c = merge.column
+            merge.makeDictionary()
             let codes = merge.codes(rowBases: rowBases, total: total)
             let validity = assembly.makeValidity(c, rowBases: rowBases, total: total, extraNulls: [])
-            out[c] = Column(name: assembly.names[c], storage: .text(codes: codes, dictionary: merge.takeStrings()),
+            out[c] = Column(name: assembly.names[c], storage: .text(codes: codes, dictionary: merge.takeDictionary()),
                             validity: validity)
             merge.release()
             for chunk in assembly.chunks { chunk.cols[c].releaseAll() }
@@ -404,7 +404,7 @@ final class CSVTextMerge: @unchecked Sendable {
     private var maps: [UnsafeMutablePointer<Int32>?]
     /// The final dictionary as `chunk << 32 | index` entries, in code order.
     private var entries = RawBuffer<Int64>()
-    private var strings: [String] = []
+    private var dictionary = TextDictionary()
     private var nextCode: Int32 = 0
     /// Per chunk, one slot per lookup task (65,536 values each): folds in prefetching loads so
     /// that they are not optimised away. The values do not matter.
@@ -478,30 +478,40 @@ final class CSVTextMerge: @unchecked Sendable {
         }
     }
 
-    func makeStrings() {
+    /// The final dictionary: every entry's bytes copied, in code order, into one buffer.
+    func makeDictionary() {
         let count = entries.count
         guard count > 0 else { return }
-        strings = [String](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let base = buffer.baseAddress.unsafelyUnwrapped
-            let parts = count >= 65_536 ? min(64, count / 16_384) : 1
-            let shared = UnsafeSendable((base, self))
-            CSVParallel.forEach(parts) { part in
-                let (base, merge) = shared.value
-                let from = count / parts * part
-                let to = part == parts - 1 ? count : count / parts * (part + 1)
-                for i in from..<to {
-                    let e = merge.entries[i]
-                    let (p, n) = merge.dicts[Int(e >> 32)].unsafelyUnwrapped.entry(Int(e & 0xFFFF_FFFF))
-                    (base + i).initialize(to: String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
+        var offsets = [Int](repeating: 0, count: count + 1)
+        for i in 0..<count {
+            let e = entries[i]
+            let (_, n) = dicts[Int(e >> 32)].unsafelyUnwrapped.entry(Int(e & 0xFFFF_FFFF))
+            offsets[i + 1] = offsets[i] + n
+        }
+        let total = offsets[count]
+        let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            if let base = buffer.baseAddress {
+                let parts = count >= 65_536 ? min(8, count / 16_384) : 1
+                let shared = UnsafeSendable((base, self, offsets))
+                CSVParallel.forEach(parts) { part in
+                    let (base, merge, offsets) = shared.value
+                    let from = count / parts * part
+                    let to = part == parts - 1 ? count : count / parts * (part + 1)
+                    for i in from..<to {
+                        let e = merge.entries[i]
+                        let (p, n) = merge.dicts[Int(e >> 32)].unsafelyUnwrapped.entry(Int(e & 0xFFFF_FFFF))
+                        (base + offsets[i]).update(from: p, count: n)
+                    }
                 }
             }
-            initialized = count
+            initialized = total
         }
+        dictionary = TextDictionary(bytes: bytes, offsets: offsets)
     }
 
-    func takeStrings() -> [String] {
-        let result = strings
-        strings = []
+    func takeDictionary() -> TextDictionary {
+        let result = dictionary
+        dictionary = TextDictionary()
         return result
     }
 

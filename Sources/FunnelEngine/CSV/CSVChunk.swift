@@ -333,7 +333,7 @@ final class CSVChunk {
                     finish(tok, rows: row, failure: .needsDecoding)
                     return
                 }
-                if releaseBehind && tok.pos - released >= 8 << 20 {
+                if releaseBehind && tok.pos - released >= 1 << 20 {
                     releaseInput(from: released, to: tok.pos)
                     released = tok.pos
                 }

@@ -262,7 +262,7 @@ struct RankVisitor: KeysVisitor {
     }
 }
 
-func rankText(codes: [Int32], dictionary: [String], validity: Validity?, selection: Selection?, rowCount: Int) -> KeyRanks {
+func rankText(codes: [Int32], dictionary: TextDictionary, validity: Validity?, selection: Selection?, rowCount: Int) -> KeyRanks {
     let n = clampedRowCount(rowCount)
     let ranking = TextRanking(codes: codes, dictionary: dictionary, validity: validity, selection: selection, rowCount: n)
     let keys = TextRankKeys(codes, ranking, validity)

@@ -224,7 +224,7 @@ struct TextRanking {
 
     var distinctCount: Int { codeOfRank.count }
 
-    init(codes: [Int32], dictionary: [String], validity: Validity?, selection: Selection?, rowCount: Int) {
+    init(codes: [Int32], dictionary: TextDictionary, validity: Validity?, selection: Selection?, rowCount: Int) {
         let d = dictionary.count
         var seen = [Bool](repeating: false, count: d)
         let rows = max(0, rowCount)
@@ -243,18 +243,34 @@ struct TextRanking {
         self.sawNull = sawNull
         var present: [Int32] = []
         for c in 0..<d where seen[c] { present.append(Int32(c)) }
-        present.sort { dictionary[Int($0)] < dictionary[Int($1)] }
         var rankOfCode = [Int32](repeating: -1, count: d)
         var codeOfRank: [Int32] = []
         codeOfRank.reserveCapacity(present.count)
-        var previous: String? = nil
-        for c in present {
-            let s = dictionary[Int(c)]
-            if s != previous {
-                codeOfRank.append(c)
-                previous = s
+        if dictionary.isASCII {
+            present.sort { dictionary.precedes(Int($0), Int($1)) }
+            var previous = -1
+            for c in present {
+                if previous < 0 || !dictionary.same(previous, Int(c)) {
+                    codeOfRank.append(c)
+                    previous = Int(c)
+                }
+                rankOfCode[Int(c)] = Int32(codeOfRank.count - 1)
             }
-            rankOfCode[Int(c)] = Int32(codeOfRank.count - 1)
+        } else {
+            // Non-ASCII text compares as Strings do (canonical equivalents are equal), so the
+            // occurring strings are made once rather than once per comparison.
+            let strings = present.map { dictionary[Int($0)] }
+            var order = Array(present.indices)
+            order.sort { strings[$0] < strings[$1] }
+            var previous: String? = nil
+            for i in order {
+                let c = present[i]
+                if strings[i] != previous {
+                    codeOfRank.append(c)
+                    previous = strings[i]
+                }
+                rankOfCode[Int(c)] = Int32(codeOfRank.count - 1)
+            }
         }
         self.rankOfCode = rankOfCode
         self.codeOfRank = codeOfRank

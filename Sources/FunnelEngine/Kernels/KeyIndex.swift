@@ -151,7 +151,7 @@ public struct KeyIndex: Sendable {
             }
             probeCodes(codes, rowOfCode, validity, selection: selection, into: &result)
         case (.text, .text(let codes, let dictionary)):
-            let rowOfCode = strings.findAll(dictionary)
+            let rowOfCode = strings.findAll(Array(dictionary))
             probeCodes(codes, rowOfCode, validity, selection: selection, into: &result)
         case (.text, .integer(let v)):
             let numbers = textAsNumbers()

@@ -162,7 +162,7 @@ enum Functions {
             guard case .text(let codes, let dictionary) = column.storage else {
                 throw Diagnostic.error("expected text, found \(VectorOps.describe(column.type))", at: range)
             }
-            var newDictionary: [String] = []
+            var newDictionary = TextDictionary()
             var position: [String: Int32] = [:]
             var remap = [Int32](repeating: 0, count: dictionary.count)
             for (i, s) in dictionary.enumerated() {
@@ -176,7 +176,7 @@ enum Functions {
             }
             var out = [Int32](repeating: 0, count: rowCount)
             codes.withUnsafeBufferPointer { c in forEachRow(selection, below: rowCount) { out[$0] = remap[Int(c[$0])] } }
-            if newDictionary.isEmpty { newDictionary = [""] }
+            if newDictionary.isEmpty { newDictionary.append("") }
             return .vector(.vector(.text(codes: out, dictionary: newDictionary), column.validity))
         }
     }
@@ -277,7 +277,7 @@ enum ColumnBuilder {
         case .date: storage = .date(values.map { if case .date(let x) = $0 { return x } else { return 0 } })
         case .timestamp: storage = .timestamp(values.map { VectorOps.scalarSeconds($0) ?? 0 })
         case .text:
-            var dictionary: [String] = []
+            var dictionary = TextDictionary()
             var position: [String: Int32] = [:]
             let codes = values.map { v -> Int32 in
                 let s: String
