@@ -478,7 +478,9 @@ final class CSVTextMerge: @unchecked Sendable {
         }
     }
 
-    /// The final dictionary: every entry's bytes copied, in code order, into one buffer.
+    /// The final dictionary: every entry's bytes copied, in code order, into one buffer. Codes
+    /// are given chunk by chunk, so the entries are runs per chunk; each chunk's bytes are freed
+    /// once copied, so the column's text is held about once, not twice, at the peak.
     func makeDictionary() {
         let count = entries.count
         guard count > 0 else { return }
@@ -490,21 +492,28 @@ final class CSVTextMerge: @unchecked Sendable {
         }
         let total = offsets[count]
         let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
-            if let base = buffer.baseAddress {
-                let parts = count >= 65_536 ? min(8, count / 16_384) : 1
-                let shared = UnsafeSendable((base, self, offsets))
-                CSVParallel.forEach(parts) { part in
-                    let (base, merge, offsets) = shared.value
-                    let from = count / parts * part
-                    let to = part == parts - 1 ? count : count / parts * (part + 1)
-                    for i in from..<to {
-                        let e = merge.entries[i]
-                        let (p, n) = merge.dicts[Int(e >> 32)].unsafelyUnwrapped.entry(Int(e & 0xFFFF_FFFF))
-                        (base + offsets[i]).update(from: p, count: n)
+            initialized = total
+            guard let base = buffer.baseAddress else { return }
+            var i = 0
+            while i < count {
+                let k = Int(entries[i] >> 32)
+                var runEnd = i
+                while runEnd < count && Int(entries[runEnd] >> 32) == k { runEnd += 1 }
+                let dict = dicts[k].unsafelyUnwrapped
+                let first = Int(entries[i] & 0xFFFF_FFFF)
+                if Int(entries[runEnd - 1] & 0xFFFF_FFFF) - first == runEnd - 1 - i {
+                    // Consecutive entries of the chunk (all of the first chunk's): one copy.
+                    let (p, n) = dict.run(from: first, to: first + (runEnd - i))
+                    (base + offsets[i]).update(from: p, count: n)
+                } else {
+                    for j in i..<runEnd {
+                        let (p, n) = dict.entry(Int(entries[j] & 0xFFFF_FFFF))
+                        (base + offsets[j]).update(from: p, count: n)
                     }
                 }
+                chunks[k].cols[column].dict?.releaseEntries()
+                i = runEnd
             }
-            initialized = total
         }
         dictionary = TextDictionary(bytes: bytes, offsets: offsets)
     }

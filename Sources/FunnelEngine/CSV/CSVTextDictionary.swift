@@ -62,10 +62,15 @@ enum CSVHash {
 /// Distinct byte strings in order of first appearance, with an open-addressing hash index.
 /// Entry `i` is `arena[offsets[i] ..< offsets[i + 1]]` (a copy, so the input can be released).
 /// The owner calls `release()`.
+///
+/// The index is the load's biggest transient cost for a column of mostly distinct values (e-mail
+/// addresses), so a slot is 32 bits (entry index + 1; the hash is read from `hashes`) and the
+/// table is sized to twice the entries rather than to a power of two (a hash maps to a slot by
+/// multiplication): 8 bytes per entry instead of up to 32.
 struct CSVTextDictionary {
-    /// 0 = empty; else `hash << 32 | (index + 1)`.
-    private var slots: RawBuffer<UInt64>
-    private var mask: Int
+    /// 0 = empty; else index + 1.
+    private var slots: RawBuffer<UInt32>
+    private var slotCount: Int
     private(set) var count = 0
     /// `count + 1` offsets into `arena` (a chunk is under 4 GiB, so 32 bits suffice).
     private var offsets: RawBuffer<UInt32>
@@ -77,17 +82,17 @@ struct CSVTextDictionary {
     private(set) var overflowed = false
 
     init(expected: Int = 8) {
-        var size = 16
-        while size < expected * 2 { size <<= 1 }
-        slots = RawBuffer(capacity: size)
-        slots.base.unsafelyUnwrapped.initialize(repeating: 0, count: size)
-        slots.count = size
-        mask = size - 1
+        slots = RawBuffer()
+        slotCount = 0
         offsets = RawBuffer(capacity: 16)
         offsets.append(0)
         hashes = RawBuffer(capacity: 16)
         arena = RawBuffer(capacity: 256)
+        resize(to: CSVTextDictionary.slotCount(for: expected))
     }
+
+    /// Slots for `n` entries: at most half full, so probes stay short.
+    private static func slotCount(for n: Int) -> Int { max(16, n * 2 + 2) }
 
     mutating func release() {
         slots.release()
@@ -95,12 +100,26 @@ struct CSVTextDictionary {
         hashes.release()
         arena.release()
         count = 0
+        slotCount = 0
     }
 
     /// Frees the hash index once no more lookups will come; entries stay readable.
     mutating func releaseIndex() {
         slots.release()
+        slotCount = 0
+    }
+
+    /// Frees the entries' bytes once they have been copied out; only `count` stays meaningful.
+    mutating func releaseEntries() {
+        offsets.release()
         hashes.release()
+        arena.release()
+    }
+
+    /// The bytes of entries `from..<to` as one run (entries are stored back to back).
+    func run(from: Int, to: Int) -> (UnsafePointer<UInt8>, Int) {
+        let start = Int(offsets[from])
+        return (UnsafePointer(arena.base.unsafelyUnwrapped + start), Int(offsets[to]) - start)
     }
 
     @inline(__always)
@@ -117,11 +136,16 @@ struct CSVTextDictionary {
 
     /// Makes room for `n` entries in total without rehashing on the way.
     mutating func reserve(_ n: Int) {
-        var size = mask + 1
-        while n * 2 > size { size <<= 1 }
-        if size > mask + 1 { rehash(to: size) }
+        let wanted = CSVTextDictionary.slotCount(for: n)
+        if wanted > slotCount { resize(to: wanted) }
         offsets.reserve(n + 1)
         hashes.reserve(n)
+    }
+
+    /// The first slot to probe for hash `h`: `h` scaled to `0..<slotCount` (no power of two needed).
+    @inline(__always)
+    private func home(_ h: UInt32) -> Int {
+        Int(truncatingIfNeeded: (UInt64(h) &* UInt64(slotCount)) >> 32)
     }
 
     @inline(__always)
@@ -150,58 +174,57 @@ struct CSVTextDictionary {
     func touch(_ hashes: UnsafePointer<UInt32>, _ n: Int) -> UInt64 {
         let s = slots.base.unsafelyUnwrapped
         var sink: UInt64 = 0
-        for i in 0..<n { sink ^= s[Int(hashes[i]) & mask] }
+        for i in 0..<n { sink ^= UInt64(s[home(hashes[i])]) }
         return sink
+    }
+
+    /// The entry in slot value `e` (index + 1) if it holds `p[0..<n]` with hash `h`.
+    @inline(__always)
+    private func holds(_ e: UInt32, _ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt32) -> Int? {
+        let idx = Int(e) - 1
+        guard hashes[idx] == h else { return nil }
+        let start = Int(offsets[idx])
+        guard Int(offsets[idx + 1]) - start == n,
+              CSVTextDictionary.equal(UnsafePointer(arena.base.unsafelyUnwrapped + start), p, n) else { return nil }
+        return idx
     }
 
     /// The index of `p[0..<n]` (with hash `h`), without adding it.
     @inline(__always)
     func find(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt32) -> Int? {
         let s = slots.base.unsafelyUnwrapped
-        var i = Int(h) & mask
+        var i = home(h)
         while true {
             let e = s[i]
             if e == 0 { return nil }
-            if UInt32(truncatingIfNeeded: e >> 32) == h {
-                let idx = Int(truncatingIfNeeded: e & 0xffff_ffff) - 1
-                let start = Int(offsets[idx])
-                if Int(offsets[idx + 1]) - start == n
-                    && CSVTextDictionary.equal(UnsafePointer(arena.base.unsafelyUnwrapped + start), p, n) {
-                    return idx
-                }
-            }
-            i = (i + 1) & mask
+            if let idx = holds(e, p, n, hash: h) { return idx }
+            i += 1
+            if i == slotCount { i = 0 }
         }
     }
 
     mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt32) -> Int32 {
         let s = slots.base.unsafelyUnwrapped
-        var i = Int(h) & mask
+        var i = home(h)
         while true {
             let e = s[i]
             if e == 0 { break }
-            if UInt32(truncatingIfNeeded: e >> 32) == h {
-                let idx = Int(truncatingIfNeeded: e & 0xffff_ffff) - 1
-                let start = Int(offsets[idx])
-                if Int(offsets[idx + 1]) - start == n
-                    && CSVTextDictionary.equal(UnsafePointer(arena.base.unsafelyUnwrapped + start), p, n) {
-                    return Int32(truncatingIfNeeded: idx)
-                }
-            }
-            i = (i + 1) & mask
+            if let idx = holds(e, p, n, hash: h) { return Int32(truncatingIfNeeded: idx) }
+            i += 1
+            if i == slotCount { i = 0 }
         }
         let idx = count
-        if arena.count + n > Int(UInt32.max) {
+        if arena.count + n > Int(UInt32.max) || idx >= Int(Int32.max) - 1 {
             overflowed = true
             return 0
         }
         if !CSVTextDictionary.isClean(p, n) { dirty = true }
-        s[i] = UInt64(h) << 32 | UInt64(idx + 1)
+        s[i] = UInt32(truncatingIfNeeded: idx + 1)
         arena.append(contentsOf: p, count: n)
         offsets.append(UInt32(truncatingIfNeeded: arena.count))
         hashes.append(h)
         count += 1
-        if count * 2 > mask + 1 { rehash(to: (mask + 1) * 2) }
+        if count * 2 >= slotCount { resize(to: slotCount * 2) }
         return Int32(truncatingIfNeeded: idx)
     }
 
@@ -232,22 +255,23 @@ struct CSVTextDictionary {
         return scan.valid && scan.nulCount == 0
     }
 
+    /// Rebuilds the index with `newCount` slots.
     @inline(never)
-    private mutating func rehash(to newSize: Int) {
-        var newSlots = RawBuffer<UInt64>(capacity: newSize)
-        let ns = newSlots.base.unsafelyUnwrapped
-        ns.initialize(repeating: 0, count: newSize)
-        newSlots.count = newSize
-        let newMask = newSize - 1
+    private mutating func resize(to newCount: Int) {
+        slots.release()
+        slots = RawBuffer<UInt32>(capacity: newCount)
+        let ns = slots.base.unsafelyUnwrapped
+        ns.initialize(repeating: 0, count: newCount)
+        slots.count = newCount
+        slotCount = newCount
         let hs = hashes.base.unsafelyUnwrapped
         for idx in 0..<count {
-            let h = hs[idx]
-            var i = Int(h) & newMask
-            while ns[i] != 0 { i = (i + 1) & newMask }
-            ns[i] = UInt64(h) << 32 | UInt64(idx + 1)
+            var i = home(hs[idx])
+            while ns[i] != 0 {
+                i += 1
+                if i == newCount { i = 0 }
+            }
+            ns[i] = UInt32(truncatingIfNeeded: idx + 1)
         }
-        slots.release()
-        slots = newSlots
-        mask = newMask
     }
 }
