@@ -31,7 +31,9 @@ public struct Column: Sendable {
         case .boolean(let v): return .boolean(v[row])
         case .date(let v): return .date(v[row])
         case .timestamp(let v): return .timestamp(v[row])
-        case .text(let codes, let dictionary): return .text(dictionary[Int(codes[row])])
+        case .text(let codes, let dictionary):
+            let code = Int(codes[row])
+            return code >= 0 && code < dictionary.count ? .text(dictionary[code]) : .null
         }
     }
 }
@@ -46,7 +48,7 @@ public enum ColumnStorage: Sendable {
     /// Seconds since 1970-01-01T00:00:00 (wall-clock, no zone).
     case timestamp([Int64])
     /// Dictionary-encoded text: `codes[row]` indexes `dictionary`; each distinct string appears once.
-    case text(codes: [Int32], dictionary: TextDictionary)
+    case text(codes: TextCodes, dictionary: TextDictionary)
 
     public var type: ColumnType {
         switch self {

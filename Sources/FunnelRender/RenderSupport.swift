@@ -48,5 +48,5 @@ func textColumn(_ name: String, _ values: [String]) -> Column {
         dictionary.append(value)
         return code
     }
-    return Column(name: name, storage: .text(codes: codes, dictionary: TextDictionary(dictionary)))
+    return Column(name: name, storage: .text(codes: TextCodes(codes), dictionary: TextDictionary(dictionary)))
 }

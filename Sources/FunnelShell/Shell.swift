@@ -282,7 +282,7 @@ enum ShellTable {
             }
         }
         if dictionary.isEmpty { dictionary = [""] }
-        return Column(name: name, storage: .text(codes: codes, dictionary: TextDictionary(dictionary)), validity: validity)
+        return Column(name: name, storage: .text(codes: TextCodes(codes), dictionary: TextDictionary(dictionary)), validity: validity)
     }
 }
 

@@ -10,7 +10,7 @@ import Testing
             for column in table.columns {
                 #expect(column.count == table.rowCount, "\(label): column \(column.name) length")
                 if case .text(let codes, let dictionary) = column.storage {
-                    for (r, code) in codes.enumerated() where !column.isNull(r) {
+                    for (r, code) in codes.wide.enumerated() where !column.isNull(r) {
                         if Int(code) >= dictionary.count {
                             Issue.record("\(label): code out of range")
                             break

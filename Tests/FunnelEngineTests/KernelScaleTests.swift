@@ -15,7 +15,7 @@ struct KernelScaleTests {
             amounts[i] = Int64(i % 1000)
             if i % 97 == 0 { nulls.clear(i) }
         }
-        let source = Column(name: "source", storage: .text(codes: codes, dictionary: TextDictionary(names)), validity: nulls)
+        let source = Column(name: "source", storage: .text(codes: TextCodes(codes), dictionary: TextDictionary(names)), validity: nulls)
         let amount = Column(name: "amount", storage: .integer(amounts))
         let g = GroupBy.group(keys: [source], selection: nil, rowCount: n)
         #expect(g.groupCount == 6)

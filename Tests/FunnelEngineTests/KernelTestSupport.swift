@@ -31,7 +31,7 @@ func textColumn(_ name: String = "x", _ values: [String?]) -> Column {
         codeOf[v] = c
         return c
     }
-    return Column(name: name, storage: .text(codes: codes, dictionary: TextDictionary(dictionary)), validity: validity(values))
+    return Column(name: name, storage: .text(codes: TextCodes(codes), dictionary: TextDictionary(dictionary)), validity: validity(values))
 }
 
 /// Days since 1970-01-01 of "yyyy-mm-dd" (year may be negative or have more digits).

@@ -15,7 +15,7 @@ enum Fixtures {
                 codes.append(0)
             }
         }
-        return Column(name: name, storage: .text(codes: codes, dictionary: TextDictionary(dictionary)), validity: validity(values))
+        return Column(name: name, storage: .text(codes: TextCodes(codes), dictionary: TextDictionary(dictionary)), validity: validity(values))
     }
 
     static func integer(_ name: String, _ values: [Int64?]) -> Column {

@@ -223,7 +223,7 @@ struct CSVAssembly {
         columns.reserveCapacity(ncols)
         for c in 0..<ncols {
             // Every column is filled by one of the stages above; an empty one reads as nulls.
-            columns.append(out[c] ?? Column(name: names[c], storage: .text(codes: [Int32](repeating: 0, count: total), dictionary: [""]),
+            columns.append(out[c] ?? Column(name: names[c], storage: .text(codes: TextCodes(repeating: 0, count: total), dictionary: [""]),
                                             validity: Validity(count: total, allValid: false)))
         }
         return columns
@@ -356,7 +356,7 @@ struct CSVAssembly {
                 }
             })
         case .text, .empty, .deferred:
-            storage = .text(codes: [Int32](repeating: 0, count: total), dictionary: [])
+            storage = .text(codes: TextCodes(repeating: 0, count: total), dictionary: [])
         }
         let validity = makeValidity(c, rowBases: rowBases, total: total, extraNulls: extraNulls)
         for chunk in chunks { chunk.cols[c].releaseAll() }
@@ -524,22 +524,31 @@ final class CSVTextMerge: @unchecked Sendable {
         return result
     }
 
-    func codes(rowBases: [Int], total: Int) -> [Int32] {
-        guard total > 0 else { return [] }
-        let firstWithValues = maps.firstIndex { $0 != nil }
-        if firstWithValues == 0, let box = chunks[0].cols[column].box, box.kind == .text, box.capacity >= total,
-           case .text(var array, _)? = box.take() {
-            array.removeLast(array.count - total)
-            array.withUnsafeMutableBufferPointer { buffer in fillCodes(buffer.baseAddress.unsafelyUnwrapped, rowBases: rowBases) }
-            return array
+    /// Every row's final code, one byte or two per row when the dictionary is small enough.
+    func codes(rowBases: [Int], total: Int) -> TextCodes {
+        guard total > 0 else { return .bytes([]) }
+        let distinct = Int(nextCode)
+        if distinct > Int(UInt16.max) + 1 {
+            let firstWithValues = maps.firstIndex { $0 != nil }
+            if firstWithValues == 0, chunks[0].cols[column].codeShift == 2,
+               let box = chunks[0].cols[column].box, box.kind == .text, box.capacity >= total,
+               case .text(.words(var array), _)? = box.take() {
+                array.removeLast(array.count - total)
+                array.withUnsafeMutableBufferPointer { buffer in fillCodes(buffer.baseAddress.unsafelyUnwrapped, rowBases: rowBases) }
+                return .words(array)
+            }
         }
-        return [Int32](unsafeUninitializedCapacity: total) { buffer, initialized in
-            fillCodes(buffer.baseAddress.unsafelyUnwrapped, rowBases: rowBases)
-            initialized = total
+        return TextCodes.make(count: total, dictionaryCount: distinct) { buffer in
+            switch buffer {
+            case .bytes(let b): fillCodes(b.baseAddress.unsafelyUnwrapped, rowBases: rowBases)
+            case .shorts(let b): fillCodes(b.baseAddress.unsafelyUnwrapped, rowBases: rowBases)
+            case .words(let b): fillCodes(b.baseAddress.unsafelyUnwrapped, rowBases: rowBases)
+            }
         }
     }
 
-    private func fillCodes(_ base: UnsafeMutablePointer<Int32>, rowBases: [Int]) {
+    /// Writes the final codes at `base` (which may be the first chunk's own codes, read in place).
+    private func fillCodes<C: TextCode>(_ base: UnsafeMutablePointer<C>, rowBases: [Int]) {
         let firstWithValues = maps.firstIndex { $0 != nil }
         for (k, chunk) in chunks.enumerated() {
             let dest = base + rowBases[k]
@@ -549,12 +558,22 @@ final class CSVTextMerge: @unchecked Sendable {
                 dest.initialize(repeating: 0, count: n)
                 continue
             }
-            let src = v.assumingMemoryBound(to: Int32.self)
-            if k == firstWithValues {
-                if dest != src { dest.update(from: src, count: n) }
-            } else {
-                for r in 0..<n { dest[r] = map[Int(src[r])] }
+            switch b.codeShift {
+            case 0: copyCodes(v.assumingMemoryBound(to: UInt8.self), to: dest, n, map: k == firstWithValues ? nil : map)
+            case 1: copyCodes(v.assumingMemoryBound(to: UInt16.self), to: dest, n, map: k == firstWithValues ? nil : map)
+            default: copyCodes(v.assumingMemoryBound(to: Int32.self), to: dest, n, map: k == firstWithValues ? nil : map)
             }
+        }
+    }
+
+    /// A chunk's codes into the final ones: through `map`, or as they are for the first chunk
+    /// (whose codes are already final; `source` may then be `dest` itself, read in place).
+    private func copyCodes<S: TextCode, C: TextCode>(_ source: UnsafeMutablePointer<S>, to dest: UnsafeMutablePointer<C>,
+                                                     _ n: Int, map: UnsafeMutablePointer<Int32>?) {
+        if let map {
+            for r in 0..<n { dest[r] = C(truncatingIfNeeded: map[Int(source[r])]) }
+        } else if UnsafeMutableRawPointer(dest) != UnsafeMutableRawPointer(source) {
+            for r in 0..<n { dest[r] = C(truncatingIfNeeded: source[r]) }
         }
     }
 }

@@ -77,7 +77,7 @@ final class CSVArrayBox {
         case .boolean: storage = .boolean(make(Bool.self))
         case .date: storage = .date(make(Int32.self))
         case .timestamp: storage = .timestamp(make(Int64.self))
-        case .text, .empty, .deferred: storage = .text(codes: make(Int32.self), dictionary: [])
+        case .text, .empty, .deferred: storage = .text(codes: .words(make(Int32.self)), dictionary: [])
         }
         guard let base else { fatalError("out of memory while reading a CSV file") }
         self.base = base
@@ -105,6 +105,10 @@ struct CSVColumnBuilder {
     var pending = RawBuffer<UInt32>()
     /// Set whenever `kind` is `.text`.
     var dict: CSVTextDictionary?
+    /// Text codes are stored `1 << codeShift` bytes wide: one byte while the chunk has at most
+    /// 256 distinct values, two up to 65,536, then four (the buffer has room for four). A column
+    /// of few values so never holds four bytes per row, not even while the file is read.
+    var codeShift = 0
     /// Text fields not yet in `dict` (interned in batches so that cache misses overlap).
     var batch = RawBuffer<CSVTextRef>()
     /// The dictionary was sized for the whole chunk (values look mostly distinct).
@@ -126,6 +130,7 @@ struct CSVColumnBuilder {
         pending.release()
         dict?.release()
         dict = nil
+        codeShift = 0
         batch.release()
         sawComma = false
         sawPoint = false
@@ -409,7 +414,7 @@ final class CSVChunk {
         case .text:
             if b.pointee.direct {
                 let code = b.pointee.dict?.intern(p0, n0) ?? 0
-                b.pointee.values.unsafelyUnwrapped.storeBytes(of: code, toByteOffset: row &<< 2, as: Int32.self)
+                CSVChunk.storeCode(b, code, row: row, rowsSoFar: row)
             } else {
                 queueText(b, p0, n0, row)
             }
@@ -477,7 +482,7 @@ final class CSVChunk {
             }
             let n = b.pointee.batch.count
             if n == 0 { continue }
-            guard b.pointee.kind == .text, let values = b.pointee.values else {
+            guard b.pointee.kind == .text, b.pointee.values != nil else {
                 b.pointee.batch.count = 0
                 continue
             }
@@ -496,7 +501,8 @@ final class CSVChunk {
                 let ref = refs[i]
                 let p = ref.offset >= 0 ? data + ref.offset : UnsafePointer(arena.unsafelyUnwrapped + (-ref.offset - 1))
                 let code = b.pointee.dict?.intern(p, Int(ref.length), hash: hashes[i]) ?? 0
-                values.storeBytes(of: code, toByteOffset: Int(ref.row) &<< 2, as: Int32.self)
+                // Null rows of this batch are already stored, so widening covers every row so far.
+                CSVChunk.storeCode(b, code, row: Int(ref.row), rowsSoFar: rows)
             }
             b.pointee.batch.count = 0
             // A column of mostly distinct values (ids, e-mails) gets its table sized for the
@@ -546,7 +552,9 @@ final class CSVChunk {
             break
         case .boolean:
             b.pointee.values.unsafelyUnwrapped.storeBytes(of: 0, toByteOffset: row, as: UInt8.self)
-        case .date, .text:
+        case .text:
+            CSVChunk.storeCode(b, 0, row: row, rowsSoFar: row)
+        case .date:
             b.pointee.values.unsafelyUnwrapped.storeBytes(of: 0, toByteOffset: row &<< 2, as: Int32.self)
         case .integer, .decimal, .timestamp:
             b.pointee.values.unsafelyUnwrapped.storeBytes(of: 0, toByteOffset: row &<< 3, as: Int64.self)
@@ -609,7 +617,7 @@ final class CSVChunk {
         case .invalid:
             become(b, .text, rows: row)
             let code = b.pointee.dict?.intern(p0, n0) ?? 0
-            b.pointee.values.unsafelyUnwrapped.storeBytes(of: code, toByteOffset: row << 2, as: Int32.self)
+            CSVChunk.storeCode(b, code, row: row, rowsSoFar: row)
         }
     }
 
@@ -749,7 +757,57 @@ final class CSVChunk {
             return
         }
         let code = b.pointee.dict?.intern(p, n) ?? 0
-        b.pointee.values.unsafelyUnwrapped.storeBytes(of: code, toByteOffset: row << 2, as: Int32.self)
+        CSVChunk.storeCode(b, code, row: row, rowsSoFar: row)
+    }
+
+    /// Stores a text code at the column's current width, widening the codes stored so far first
+    /// when `code` does not fit.
+    @inline(__always)
+    static func storeCode(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ code: Int32, row: Int, rowsSoFar: Int) {
+        if b.pointee.codeShift < 2 && code >> (8 << b.pointee.codeShift) != 0 {
+            widenCodes(b, toFit: code, rows: max(rowsSoFar, row))
+        }
+        let v = b.pointee.values.unsafelyUnwrapped
+        switch b.pointee.codeShift {
+        case 0: v.storeBytes(of: UInt8(truncatingIfNeeded: code), toByteOffset: row, as: UInt8.self)
+        case 1: v.storeBytes(of: UInt16(truncatingIfNeeded: code), toByteOffset: row &<< 1, as: UInt16.self)
+        default: v.storeBytes(of: code, toByteOffset: row &<< 2, as: Int32.self)
+        }
+    }
+
+    /// Rewrites rows `0..<rows` at the next width up until `code` fits. Backwards, in place: the
+    /// buffer has room for four bytes per row, and each wider slot lies at or past the narrower.
+    @inline(never)
+    static func widenCodes(_ b: UnsafeMutablePointer<CSVColumnBuilder>, toFit code: Int32, rows: Int) {
+        let v = b.pointee.values.unsafelyUnwrapped
+        while b.pointee.codeShift < 2 && code >> (8 << b.pointee.codeShift) != 0 {
+            var r = rows - 1
+            if b.pointee.codeShift == 0 {
+                while r >= 0 {
+                    let c = v.load(fromByteOffset: r, as: UInt8.self)
+                    v.storeBytes(of: UInt16(c), toByteOffset: r << 1, as: UInt16.self)
+                    r -= 1
+                }
+            } else {
+                while r >= 0 {
+                    let c = v.load(fromByteOffset: r << 1, as: UInt16.self)
+                    v.storeBytes(of: Int32(c), toByteOffset: r << 2, as: Int32.self)
+                    r -= 1
+                }
+            }
+            b.pointee.codeShift += 1
+        }
+    }
+
+    /// Text code of chunk-local row `r` (at the column's width).
+    @inline(__always)
+    static func loadCode(_ b: CSVColumnBuilder, _ r: Int) -> Int {
+        let v = b.values.unsafelyUnwrapped
+        switch b.codeShift {
+        case 0: return Int(v.load(fromByteOffset: r, as: UInt8.self))
+        case 1: return Int(v.load(fromByteOffset: r << 1, as: UInt16.self))
+        default: return Int(v.load(fromByteOffset: r << 2, as: Int32.self))
+        }
     }
 
     /// The chunk-local line and text of the first non-empty value of `column` that `matches`.

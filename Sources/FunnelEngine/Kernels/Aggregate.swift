@@ -51,7 +51,8 @@ public enum Aggregate {
             let counts: [Int]
             switch column.storage {
             case .text(let codes, let dictionary):
-                counts = countValues(TextCodeKeys(codes, dictionary.count, column.validity), selection, n, groups)
+                counts = visitTextCodes(codes, dictionaryCount: dictionary.count, column.validity,
+                                        CountValuesVisitor(selection: selection, rowCount: n, groups: groups))
             default:
                 counts = visitKeys(of: column, selection: selection, rowCount: n,
                                    CountVisitor(selection: selection, rowCount: n, groups: groups))
@@ -113,6 +114,13 @@ private func countRows(selection: Selection?, rowCount: Int, groups: GroupMap) -
         forEachGroupedRow(selection, below: rowCount, groups) { _, g in cp[g] += 1 }
     }
     return counts.map { .integer(Int64($0)) }
+}
+
+private struct CountValuesVisitor: KeysVisitor {
+    let selection: Selection?
+    let rowCount: Int
+    let groups: GroupMap
+    func visit<K: OrderedKeys>(_ keys: K) -> [Int] { countValues(keys, selection, rowCount, groups) }
 }
 
 private func countValues<K: OrderedKeys>(_ keys: K, _ selection: Selection?, _ rowCount: Int, _ groups: GroupMap) -> [Int] {
@@ -298,7 +306,7 @@ private func minMax(_ column: Column, max: Bool, selection: Selection?, rowCount
     if case .text(let codes, let dictionary) = column.storage {
         let ranking = TextRanking(codes: codes, dictionary: dictionary, validity: column.validity,
                                   selection: selection, rowCount: rowCount)
-        let best = visitor.visit(TextRankKeys(codes, ranking, column.validity))
+        let best = visitTextKeys(codes, ranking, column.validity, visitor)
         return best.map { k in
             guard let k, k >= 0, Int(k) < ranking.codeOfRank.count else { return .null }
             let code = Int(ranking.codeOfRank[Int(k)])

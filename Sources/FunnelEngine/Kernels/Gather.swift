@@ -17,7 +17,12 @@ public enum Gather {
         case .boolean(let v): storage = .boolean(pick(v, rows, limit, false))
         case .date(let v): storage = .date(pick(v, rows, limit, 0))
         case .timestamp(let v): storage = .timestamp(pick(v, rows, limit, 0))
-        case .text(let codes, let dictionary): storage = .text(codes: pick(codes, rows, limit, 0), dictionary: dictionary)
+        case .text(let codes, let dictionary):
+            switch codes {
+            case .bytes(let c): storage = .text(codes: .bytes(pick(c, rows, limit, 0)), dictionary: dictionary)
+            case .shorts(let c): storage = .text(codes: .shorts(pick(c, rows, limit, 0)), dictionary: dictionary)
+            case .words(let c): storage = .text(codes: .words(pick(c, rows, limit, 0)), dictionary: dictionary)
+            }
         }
         guard column.validity != nil || outOfRange else {
             return Column(name: column.name, storage: storage)

@@ -72,8 +72,17 @@ public enum GroupBy {
             let ranking = TextRanking(codes: codes, dictionary: dictionary, validity: key.validity,
                                       selection: selection, rowCount: n)
             let width = ranking.distinctCount + (ranking.sawNull ? 1 : 0)
-            return fuseKeys(&combined, TextRankKeys(codes, ranking, key.validity), low: 0,
-                            rankOf: nil, width: width, selection: selection, rowCount: n)
+            switch codes {
+            case .bytes(let c):
+                return fuseKeys(&combined, TextRankKeys(c, ranking, key.validity), low: 0,
+                                rankOf: nil, width: width, selection: selection, rowCount: n)
+            case .shorts(let c):
+                return fuseKeys(&combined, TextRankKeys(c, ranking, key.validity), low: 0,
+                                rankOf: nil, width: width, selection: selection, rowCount: n)
+            case .words(let c):
+                return fuseKeys(&combined, TextRankKeys(c, ranking, key.validity), low: 0,
+                                rankOf: nil, width: width, selection: selection, rowCount: n)
+            }
         }
         // The box hands the ids to the visitor without a second reference, so they stay uniquely
         // owned and are rewritten in place rather than copied.
@@ -262,10 +271,17 @@ struct RankVisitor: KeysVisitor {
     }
 }
 
-func rankText(codes: [Int32], dictionary: TextDictionary, validity: Validity?, selection: Selection?, rowCount: Int) -> KeyRanks {
+func rankText(codes: TextCodes, dictionary: TextDictionary, validity: Validity?, selection: Selection?, rowCount: Int) -> KeyRanks {
     let n = clampedRowCount(rowCount)
     let ranking = TextRanking(codes: codes, dictionary: dictionary, validity: validity, selection: selection, rowCount: n)
-    let keys = TextRankKeys(codes, ranking, validity)
+    switch codes {
+    case .bytes(let c): return rankText(TextRankKeys(c, ranking, validity), ranking, selection: selection, rowCount: n)
+    case .shorts(let c): return rankText(TextRankKeys(c, ranking, validity), ranking, selection: selection, rowCount: n)
+    case .words(let c): return rankText(TextRankKeys(c, ranking, validity), ranking, selection: selection, rowCount: n)
+    }
+}
+
+private func rankText<C: TextCode>(_ keys: TextRankKeys<C>, _ ranking: TextRanking, selection: Selection?, rowCount n: Int) -> KeyRanks {
     let nullRank = Int32(ranking.distinctCount)
     let limit = min(n, keys.limit)
     var ids = [Int32](repeating: -1, count: n)

@@ -141,12 +141,12 @@ struct DoubleKeys: OrderedKeys {
 }
 
 /// Text as the string-order rank of each row's code. Codes outside the dictionary read as null.
-struct TextRankKeys: OrderedKeys {
-    let codes: [Int32]
+struct TextRankKeys<C: TextCode>: OrderedKeys {
+    let codes: [C]
     let rankOfCode: [Int32]
     let validity: Validity?
     let limit: Int
-    init(_ codes: [Int32], _ ranking: TextRanking, _ validity: Validity?) {
+    init(_ codes: [C], _ ranking: TextRanking, _ validity: Validity?) {
         self.codes = codes
         rankOfCode = ranking.rankOfCode
         self.validity = validity
@@ -161,12 +161,12 @@ struct TextRankKeys: OrderedKeys {
 }
 
 /// Text by raw dictionary code (no order meaning): for null checks and counting.
-struct TextCodeKeys: OrderedKeys {
-    let codes: [Int32]
+struct TextCodeKeys<C: TextCode>: OrderedKeys {
+    let codes: [C]
     let dictionaryCount: Int
     let validity: Validity?
     let limit: Int
-    init(_ codes: [Int32], _ dictionaryCount: Int, _ validity: Validity?) {
+    init(_ codes: [C], _ dictionaryCount: Int, _ validity: Validity?) {
         self.codes = codes
         self.dictionaryCount = dictionaryCount
         self.validity = validity
@@ -207,7 +207,25 @@ func visitKeys<V: KeysVisitor>(of column: Column, selection: Selection?, rowCoun
     case .text(let codes, let dictionary):
         let ranking = TextRanking(codes: codes, dictionary: dictionary, validity: column.validity,
                                   selection: selection, rowCount: rowCount)
-        return visitor.visit(TextRankKeys(codes, ranking, column.validity))
+        return visitTextKeys(codes, ranking, column.validity, visitor)
+    }
+}
+
+/// Runs `visitor` on text keys ranked by `ranking`, specialised for the codes' width.
+func visitTextKeys<V: KeysVisitor>(_ codes: TextCodes, _ ranking: TextRanking, _ validity: Validity?, _ visitor: V) -> V.Result {
+    switch codes {
+    case .bytes(let c): return visitor.visit(TextRankKeys(c, ranking, validity))
+    case .shorts(let c): return visitor.visit(TextRankKeys(c, ranking, validity))
+    case .words(let c): return visitor.visit(TextRankKeys(c, ranking, validity))
+    }
+}
+
+/// Runs `visitor` on text keys by raw code (for null checks and counting).
+func visitTextCodes<V: KeysVisitor>(_ codes: TextCodes, dictionaryCount: Int, _ validity: Validity?, _ visitor: V) -> V.Result {
+    switch codes {
+    case .bytes(let c): return visitor.visit(TextCodeKeys(c, dictionaryCount, validity))
+    case .shorts(let c): return visitor.visit(TextCodeKeys(c, dictionaryCount, validity))
+    case .words(let c): return visitor.visit(TextCodeKeys(c, dictionaryCount, validity))
     }
 }
 
@@ -224,23 +242,30 @@ struct TextRanking {
 
     var distinctCount: Int { codeOfRank.count }
 
-    init(codes: [Int32], dictionary: TextDictionary, validity: Validity?, selection: Selection?, rowCount: Int) {
+    init(codes: TextCodes, dictionary: TextDictionary, validity: Validity?, selection: Selection?, rowCount: Int) {
         let d = dictionary.count
         var seen = [Bool](repeating: false, count: d)
         let rows = max(0, rowCount)
         let limit = min(rows, validityLimit(codes.count, validity))
-        var sawNull = false
-        codes.withUnsafeBufferPointer { cp in
-            seen.withUnsafeMutableBufferPointer { sp in
-                forEachRow(selection, below: rows) { r in
-                    if r >= limit { sawNull = true; return }
-                    if let validity, !validity.isValid(r) { sawNull = true; return }
-                    let c = Int(cp[r])
-                    if c >= 0 && c < d { sp[c] = true } else { sawNull = true }
+        func markSeen<C: TextCode>(_ codes: [C]) -> Bool {
+            var sawNull = false
+            codes.withUnsafeBufferPointer { cp in
+                seen.withUnsafeMutableBufferPointer { sp in
+                    forEachRow(selection, below: rows) { r in
+                        if r >= limit { sawNull = true; return }
+                        if let validity, !validity.isValid(r) { sawNull = true; return }
+                        let c = Int(cp[r])
+                        if c >= 0 && c < d { sp[c] = true } else { sawNull = true }
+                    }
                 }
             }
+            return sawNull
         }
-        self.sawNull = sawNull
+        switch codes {
+        case .bytes(let c): sawNull = markSeen(c)
+        case .shorts(let c): sawNull = markSeen(c)
+        case .words(let c): sawNull = markSeen(c)
+        }
         var present: [Int32] = []
         for c in 0..<d where seen[c] { present.append(Int32(c)) }
         var rankOfCode = [Int32](repeating: -1, count: d)

@@ -67,20 +67,27 @@ public struct KeyIndex: Sendable {
             var firstRowOfCode = [Int32](repeating: -1, count: dictionary.count)
             var rowsOfCode = [Int32](repeating: 0, count: dictionary.count)
             var nulls = column.count - limit
-            codes.withUnsafeBufferPointer { cp in
-                firstRowOfCode.withUnsafeMutableBufferPointer { fp in
-                    rowsOfCode.withUnsafeMutableBufferPointer { rp in
-                        for r in 0..<limit {
-                            let c = Int(cp[r])
-                            if !valid(r) || c < 0 || c >= fp.count {
-                                nulls += 1
-                                continue
+            func tally<C: TextCode>(_ codes: [C]) {
+                codes.withUnsafeBufferPointer { cp in
+                    firstRowOfCode.withUnsafeMutableBufferPointer { fp in
+                        rowsOfCode.withUnsafeMutableBufferPointer { rp in
+                            for r in 0..<min(limit, cp.count) {
+                                let c = Int(cp[r])
+                                if !valid(r) || c < 0 || c >= fp.count {
+                                    nulls += 1
+                                    continue
+                                }
+                                if fp[c] < 0 { fp[c] = Int32(r) }
+                                rp[c] = rp[c] == 0 ? 1 : 2  // once, or more than once
                             }
-                            if fp[c] < 0 { fp[c] = Int32(r) }
-                            rp[c] = rp[c] == 0 ? 1 : 2  // once, or more than once
                         }
                     }
                 }
+            }
+            switch codes {
+            case .bytes(let c): tally(c)
+            case .shorts(let c): tally(c)
+            case .words(let c): tally(c)
             }
             nullKeys = nulls
             var occurring = 0
@@ -195,7 +202,15 @@ public struct KeyIndex: Sendable {
         }
     }
 
-    private func probeCodes(_ codes: [Int32], _ rowOfCode: [Int32], _ validity: Validity?, selection: Selection?, into result: inout [Int32]) {
+    private func probeCodes(_ codes: TextCodes, _ rowOfCode: [Int32], _ validity: Validity?, selection: Selection?, into result: inout [Int32]) {
+        switch codes {
+        case .bytes(let c): probeCodes(c, rowOfCode, validity, selection: selection, into: &result)
+        case .shorts(let c): probeCodes(c, rowOfCode, validity, selection: selection, into: &result)
+        case .words(let c): probeCodes(c, rowOfCode, validity, selection: selection, into: &result)
+        }
+    }
+
+    private func probeCodes<C: TextCode>(_ codes: [C], _ rowOfCode: [Int32], _ validity: Validity?, selection: Selection?, into result: inout [Int32]) {
         let keys = TextCodeKeys(codes, rowOfCode.count, validity)
         rowOfCode.withUnsafeBufferPointer { rp in
             result.withUnsafeMutableBufferPointer { out in

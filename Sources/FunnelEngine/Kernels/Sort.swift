@@ -52,7 +52,7 @@ public enum Sort {
     /// `visitKeys`, with text ranked by a ranking made beforehand.
     private static func visit<V: KeysVisitor>(_ column: Column, _ ranking: TextRanking?, _ visitor: V) -> V.Result {
         if case .text(let codes, _) = column.storage, let ranking {
-            return visitor.visit(TextRankKeys(codes, ranking, column.validity))
+            return visitTextKeys(codes, ranking, column.validity, visitor)
         }
         return visitKeys(of: column, selection: nil, rowCount: column.count, visitor)
     }

@@ -70,9 +70,7 @@ enum FastFilter {
             return values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { Int64(v[$0]) * CivilDate.secondsPerDay } }
         case (.text(let codes, let dictionary), .text(let k)):
             let byCode = dictionary.map { VectorOps.holds(op, $0, k) }
-            return codes.withUnsafeBufferPointer { c in
-                byCode.withUnsafeBufferPointer { keep in select(selection, rowCount, validity) { keep[Int(c[$0])] } }
-            }
+            return selectByCode(codes, byCode, selection, rowCount, validity)
         default:
             return nil
         }
@@ -83,10 +81,43 @@ enum FastFilter {
         guard column.count == rowCount, case .text(let codes, let dictionary) = column.storage else { return nil }
         let validity = column.validity
         let byCode = dictionary.map { matcher.matches($0) != negated }
-        return codes.withUnsafeBufferPointer { c in
-            byCode.withUnsafeBufferPointer { keep in
-                select(selection, rowCount, validity) { keep[Int(c[$0])] }
+        return selectByCode(codes, byCode, selection, rowCount, validity)
+    }
+
+    /// The rows whose code `keep`s, in a loop specialised for the codes' width. Codes outside
+    /// the dictionary (and rows past the codes) are not kept.
+    private static func selectByCode(_ codes: TextCodes, _ keep: [Bool], _ selection: Selection?, _ rowCount: Int,
+                                     _ validity: Validity?) -> Selection {
+        func run<C: TextCode>(_ codes: [C]) -> Selection {
+            // Selections are ascending, so the last row bounds them all.
+            if let last = selection?.last, Int(last) >= codes.count {
+                return select(selection, rowCount, validity) { r in
+                    guard r < codes.count else { return false }
+                    let code = Int(codes[r])
+                    return code >= 0 && code < keep.count && keep[code]
+                }
             }
+            // One entry for every value a code of this width can hold: no bounds test per row.
+            let table: [Bool]
+            if C.bitWidth <= 16 {
+                table = keep + [Bool](repeating: false, count: max(0, (1 << C.bitWidth) - keep.count))
+            } else {
+                table = keep
+            }
+            return codes.withUnsafeBufferPointer { c in
+                table.withUnsafeBufferPointer { k in
+                    select(selection, min(rowCount, c.count), validity) { r in
+                        let code = Int(c[r])
+                        if C.bitWidth <= 16 { return k[code] }
+                        return code >= 0 && code < k.count && k[code]
+                    }
+                }
+            }
+        }
+        switch codes {
+        case .bytes(let c): return run(c)
+        case .shorts(let c): return run(c)
+        case .words(let c): return run(c)
         }
     }
 }

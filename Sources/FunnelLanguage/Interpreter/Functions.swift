@@ -174,9 +174,8 @@ enum Functions {
                     remap[i] = code
                 }
             }
-            var out = [Int32](repeating: 0, count: rowCount)
-            codes.withUnsafeBufferPointer { c in forEachRow(selection, below: rowCount) { out[$0] = remap[Int(c[$0])] } }
             if newDictionary.isEmpty { newDictionary.append("") }
+            let out = codes.remapped(remap, dictionaryCount: newDictionary.count, selection: selection, count: rowCount)
             return .vector(.vector(.text(codes: out, dictionary: newDictionary), column.validity))
         }
     }
@@ -195,12 +194,16 @@ enum Functions {
             if values.allSatisfy({ if case .boolean = $0 { return true } else { return false } }) {
                 let flags = values.map { if case .boolean(let b) = $0 { return b } else { return false } }
                 var out = [Bool](repeating: false, count: rowCount)
-                forEachRow(selection, below: rowCount) { out[$0] = flags[Int(codes[$0])] }
+                out.withUnsafeMutableBufferPointer { o in
+                    codes.forEachCode(selection, below: rowCount) { r, c in if c >= 0 && c < flags.count { o[r] = flags[c] } }
+                }
                 return .vector(.vector(.boolean(out), column.validity))
             }
             let ints = values.map { if case .integer(let i) = $0 { return i } else { return 0 } }
             var out = [Int64](repeating: 0, count: rowCount)
-            forEachRow(selection, below: rowCount) { out[$0] = ints[Int(codes[$0])] }
+            out.withUnsafeMutableBufferPointer { o in
+                codes.forEachCode(selection, below: rowCount) { r, c in if c >= 0 && c < ints.count { o[r] = ints[c] } }
+            }
             return .vector(.vector(.integer(out), column.validity))
         }
     }
@@ -292,7 +295,7 @@ enum ColumnBuilder {
                 dictionary.append(s)
                 return c
             }
-            storage = .text(codes: codes, dictionary: dictionary.isEmpty ? [""] : dictionary)
+            storage = .text(codes: TextCodes(codes), dictionary: dictionary.isEmpty ? [""] : dictionary)
         }
         return Column(name: name, storage: storage, validity: validity)
     }

@@ -364,7 +364,9 @@ struct RowEvaluator {
             }
             let byCode = dictionary.map { matcher.matches($0) != negated }
             var out = [Bool](repeating: false, count: rowCount)
-            codes.withUnsafeBufferPointer { c in forEachRow(selection, below: rowCount) { out[$0] = byCode[Int(c[$0])] } }
+            out.withUnsafeMutableBufferPointer { o in
+                codes.forEachCode(selection, below: rowCount) { r, c in if c >= 0 && c < byCode.count { o[r] = byCode[c] } }
+            }
             return .vector(.vector(.boolean(out), column.validity))
         }
     }

@@ -154,7 +154,7 @@ enum VectorOps {
         case (.text(let codes, let dictionary), .text(let k)):
             let byCode = dictionary.map { holds(op, $0, k) }
             out.withUnsafeMutableBufferPointer { o in
-                codes.withUnsafeBufferPointer { c in forEachRow(selection, below: n) { o[$0] = byCode[Int(c[$0])] } }
+                codes.forEachCode(selection, below: n) { r, c in if c >= 0 && c < byCode.count { o[r] = byCode[c] } }
             }
         case (.boolean(let v), .boolean(let k)):
             forEachRow(selection, below: n) { out[$0] = holds(op, v[$0] ? 1 : 0, k ? 1 : 0) }
@@ -395,7 +395,7 @@ enum VectorOps {
         case .boolean(let x): return .vector(.boolean([Bool](repeating: x, count: rowCount)), nil)
         case .date(let x): return .vector(.date([Int32](repeating: x, count: rowCount)), nil)
         case .timestamp(let x): return .vector(.timestamp([Int64](repeating: x, count: rowCount)), nil)
-        case .text(let s): return .vector(.text(codes: [Int32](repeating: 0, count: rowCount), dictionary: [s]), nil)
+        case .text(let s): return .vector(.text(codes: TextCodes(repeating: 0, count: rowCount), dictionary: [s]), nil)
         }
     }
 }
