@@ -14,13 +14,13 @@ public struct TextDictionary: Sendable, RandomAccessCollection, Equatable, Expre
     /// Entry `i` is `bytes[offsets[i] ..< offsets[i + 1]]`.
     private var bytes: [UInt8]
     /// `count + 1` ascending offsets into `bytes`, starting at 0.
-    private var offsets: [Int]
+    private var offsets: TextOffsets
     /// Every entry is ASCII, so byte order is string order and equal strings have equal bytes.
     public private(set) var isASCII: Bool
 
     public init() {
         bytes = []
-        offsets = [0]
+        offsets = .narrow([0])
         isASCII = true
     }
 
@@ -38,7 +38,14 @@ public struct TextDictionary: Sendable, RandomAccessCollection, Equatable, Expre
     /// check both.
     public init(bytes: [UInt8], offsets: [Int]) {
         self.bytes = bytes
-        self.offsets = offsets.isEmpty ? [0] : offsets
+        self.offsets = TextOffsets(offsets.isEmpty ? [0] : offsets)
+        isASCII = TextDictionary.allASCII(bytes)
+    }
+
+    /// `init(bytes:offsets:)` for bytes under 4 GiB, with the offsets as they are stored.
+    public init(bytes: [UInt8], offsets32 offsets: [UInt32]) {
+        self.bytes = bytes
+        self.offsets = .narrow(offsets.isEmpty ? [0] : offsets)
         isASCII = TextDictionary.allASCII(bytes)
     }
 
@@ -102,5 +109,51 @@ public struct TextDictionary: Sendable, RandomAccessCollection, Equatable, Expre
         var high: UInt8 = 0
         for b in bytes { high |= b }
         return high < 0x80
+    }
+}
+
+/// Offsets into a dictionary's bytes: 32 bits each while the bytes stay under 4 GiB (always, in
+/// practice), so a column of distinct e-mails spends 4 bytes per value on them rather than 8.
+private enum TextOffsets: Sendable, Equatable {
+    case narrow([UInt32])
+    case wide([Int])
+
+    init(_ offsets: [Int]) {
+        if let last = offsets.last, last <= Int(UInt32.max) {
+            self = .narrow(offsets.map { UInt32(truncatingIfNeeded: $0) })
+        } else {
+            self = .wide(offsets)
+        }
+    }
+
+    var count: Int {
+        switch self {
+        case .narrow(let o): return o.count
+        case .wide(let o): return o.count
+        }
+    }
+
+    subscript(i: Int) -> Int {
+        switch self {
+        case .narrow(let o): return Int(o[i])
+        case .wide(let o): return o[i]
+        }
+    }
+
+    mutating func append(_ offset: Int) {
+        switch self {
+        case .narrow(var o):
+            if offset <= Int(UInt32.max) {
+                self = .wide([])  // drop the reference so `o` is appended in place
+                o.append(UInt32(truncatingIfNeeded: offset))
+                self = .narrow(o)
+            } else {
+                self = .wide(o.map { Int($0) } + [offset])
+            }
+        case .wide(var o):
+            self = .narrow([])
+            o.append(offset)
+            self = .wide(o)
+        }
     }
 }

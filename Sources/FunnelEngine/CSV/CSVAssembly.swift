@@ -268,7 +268,7 @@ struct CSVAssembly {
             }) { cols, dest, n, _ in
                 let b = cols + c
                 if b.pointee.kind == .integer, let v = b.pointee.values {
-                    if UnsafeMutableRawPointer(dest) != v { dest.update(from: v.assumingMemoryBound(to: Int64.self), count: n) }
+                    if UnsafeMutableRawPointer(dest) != v { CSVMove.copyReleasing(v.assumingMemoryBound(to: Int64.self), to: dest, count: n) }
                 } else {
                     dest.initialize(repeating: 0, count: n)
                 }
@@ -279,7 +279,7 @@ struct CSVAssembly {
             }) { cols, dest, n, _ in
                 let b = cols + c
                 if b.pointee.kind == .decimal, let v = b.pointee.values {
-                    if UnsafeMutableRawPointer(dest) != v { dest.update(from: v.assumingMemoryBound(to: Double.self), count: n) }
+                    if UnsafeMutableRawPointer(dest) != v { CSVMove.copyReleasing(v.assumingMemoryBound(to: Double.self), to: dest, count: n) }
                 } else if b.pointee.kind == .integer, let v = b.pointee.values {
                     let src = v.assumingMemoryBound(to: Int64.self)
                     for r in 0..<n { dest[r] = Double(src[r]) }
@@ -309,10 +309,11 @@ struct CSVAssembly {
                     return
                 }
                 let src = v.assumingMemoryBound(to: Int32.self)
-                if UnsafeMutableRawPointer(dest) != v { dest.update(from: src, count: n) }
+                if UnsafeMutableRawPointer(dest) != v { CSVMove.copyReleasing(src, to: dest, count: n) }
+                // Pending (still packed) dates are read from the copy: the source is released.
                 for i in 0..<b.pointee.pending.count {
                     let r = Int(b.pointee.pending[i])
-                    if let d = CSVTemporal.resolveDate(src[r], order: order) {
+                    if let d = CSVTemporal.resolveDate(dest[r], order: order) {
                         dest[r] = d
                     } else {
                         dest[r] = 0
@@ -331,10 +332,10 @@ struct CSVAssembly {
                 }
                 if b.pointee.kind == .timestamp {
                     let src = v.assumingMemoryBound(to: Int64.self)
-                    if UnsafeMutableRawPointer(dest) != v { dest.update(from: src, count: n) }
+                    if UnsafeMutableRawPointer(dest) != v { CSVMove.copyReleasing(src, to: dest, count: n) }
                     for i in 0..<b.pointee.pending.count {
                         let r = Int(b.pointee.pending[i])
-                        if let s = CSVTemporal.resolveTimestamp(src[r], order: order) {
+                        if let s = CSVTemporal.resolveTimestamp(dest[r], order: order) {
                             dest[r] = s
                         } else {
                             dest[r] = 0
@@ -484,13 +485,27 @@ final class CSVTextMerge: @unchecked Sendable {
     func makeDictionary() {
         let count = entries.count
         guard count > 0 else { return }
-        var offsets = [Int](repeating: 0, count: count + 1)
+        var total = 0
         for i in 0..<count {
             let e = entries[i]
-            let (_, n) = dicts[Int(e >> 32)].unsafelyUnwrapped.entry(Int(e & 0xFFFF_FFFF))
-            offsets[i + 1] = offsets[i] + n
+            total += dicts[Int(e >> 32)].unsafelyUnwrapped.entry(Int(e & 0xFFFF_FFFF)).1
         }
-        let total = offsets[count]
+        if total <= Int(UInt32.max) {
+            let (bytes, offsets) = copyEntries(count: count, total: total, offsetType: UInt32.self)
+            dictionary = TextDictionary(bytes: bytes, offsets32: offsets)
+        } else {
+            let (bytes, offsets) = copyEntries(count: count, total: total, offsetType: Int.self)
+            dictionary = TextDictionary(bytes: bytes, offsets: offsets)
+        }
+    }
+
+    private func copyEntries<O: FixedWidthInteger>(count: Int, total: Int, offsetType: O.Type) -> ([UInt8], [O]) {
+        var offsets = [O](repeating: 0, count: count + 1)
+        for i in 0..<count {
+            let e = entries[i]
+            let n = dicts[Int(e >> 32)].unsafelyUnwrapped.entry(Int(e & 0xFFFF_FFFF)).1
+            offsets[i + 1] = offsets[i] + O(truncatingIfNeeded: n)
+        }
         let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
             initialized = total
             guard let base = buffer.baseAddress else { return }
@@ -504,18 +519,18 @@ final class CSVTextMerge: @unchecked Sendable {
                 if Int(entries[runEnd - 1] & 0xFFFF_FFFF) - first == runEnd - 1 - i {
                     // Consecutive entries of the chunk (all of the first chunk's): one copy.
                     let (p, n) = dict.run(from: first, to: first + (runEnd - i))
-                    (base + offsets[i]).update(from: p, count: n)
+                    (base + Int(offsets[i])).update(from: p, count: n)
                 } else {
                     for j in i..<runEnd {
                         let (p, n) = dict.entry(Int(entries[j] & 0xFFFF_FFFF))
-                        (base + offsets[j]).update(from: p, count: n)
+                        (base + Int(offsets[j])).update(from: p, count: n)
                     }
                 }
                 chunks[k].cols[column].dict?.releaseEntries()
                 i = runEnd
             }
         }
-        dictionary = TextDictionary(bytes: bytes, offsets: offsets)
+        return (bytes, offsets)
     }
 
     func takeDictionary() -> TextDictionary {

@@ -88,3 +88,30 @@ enum CSVParallel {
         DispatchQueue.concurrentPerform(iterations: n, execute: body)
     }
 }
+
+enum CSVMove {
+    /// Copies `count` values from `source` to `destination` a block at a time, handing each
+    /// copied block of `source` back to the kernel at once. `source` must be malloc'd memory that
+    /// is freed, unread, afterwards: its pages read as zeros from then on. Merging a chunk into the
+    /// table's column then never holds that chunk's part twice.
+    static func copyReleasing<T: BitwiseCopyable>(_ source: UnsafeMutablePointer<T>, to destination: UnsafeMutablePointer<T>,
+                                                   count: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let block = max(1, (256 << 10) / MemoryLayout<T>.stride)
+        var done = 0
+        var releasedUpTo = Int(bitPattern: source)
+        while done < count {
+            let n = min(block, count - done)
+            (destination + done).update(from: source + done, count: n)
+            done += n
+            guard page > 0 else { continue }
+            // Whole pages strictly inside the copied part of the buffer (never malloc's headers).
+            let lo = max(releasedUpTo, (Int(bitPattern: source) + page - 1) / page * page)
+            let hi = Int(bitPattern: source + done) / page * page
+            if hi > lo, let start = UnsafeMutableRawPointer(bitPattern: lo) {
+                _ = madvise(start, hi - lo, MADV_DONTNEED)
+                releasedUpTo = hi
+            }
+        }
+    }
+}

@@ -106,6 +106,7 @@ struct CSVTextDictionary {
     /// Frees the hash index once no more lookups will come; entries stay readable.
     mutating func releaseIndex() {
         slots.release()
+        hashes.release()
         slotCount = 0
     }
 
