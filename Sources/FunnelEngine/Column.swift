@@ -40,7 +40,7 @@ public struct Column: Sendable {
 
 /// The physical data of a column. Nulls are marked in the column's validity; the slot then holds 0.
 public enum ColumnStorage: Sendable {
-    case integer([Int64])
+    case integer(IntegerValues)
     case decimal([Double])
     case boolean([Bool])
     /// Days since 1970-01-01.

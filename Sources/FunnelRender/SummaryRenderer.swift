@@ -106,7 +106,7 @@ public enum SummaryRenderer {
         Table(name: table.name, columns: [
             textColumn("column", table.columns.map(\.name)),
             textColumn("type", table.columns.map(\.type.rawValue)),
-            Column(name: "nulls", storage: .integer(table.columns.map { Int64($0.nullCount) })),
+            Column(name: "nulls", storage: .integer(.int64(table.columns.map { Int64($0.nullCount) }))),
         ], rowCount: table.columns.count)
     }
 }

@@ -268,7 +268,7 @@ extension String {
 enum ShellTable {
     static func column(_ values: [Value], name: String) -> Column {
         if values.allSatisfy({ if case .integer = $0 { return true } else { return false } }) {
-            return Column(name: name, storage: .integer(values.map { if case .integer(let i) = $0 { return i } else { return 0 } }))
+            return Column(name: name, storage: .integer(.int64(values.map { if case .integer(let i) = $0 { return i } else { return 0 } })))
         }
         var dictionary: [String] = []
         var validity = Validity(count: values.count, allValid: true)

@@ -16,7 +16,7 @@ struct KernelScaleTests {
             if i % 97 == 0 { nulls.clear(i) }
         }
         let source = Column(name: "source", storage: .text(codes: TextCodes(codes), dictionary: TextDictionary(names)), validity: nulls)
-        let amount = Column(name: "amount", storage: .integer(amounts))
+        let amount = Column(name: "amount", storage: .integer(.narrowest(amounts)))
         let g = GroupBy.group(keys: [source], selection: nil, rowCount: n)
         #expect(g.groupCount == 6)
         #expect(values(g.keys[0]) == [.text("email"), .text("organic"), .text("paid_search"), .text("referral"), .text("social"), .null])

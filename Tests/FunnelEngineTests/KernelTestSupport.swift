@@ -8,7 +8,7 @@ func validity<T>(_ values: [T?]) -> Validity? {
 }
 
 func intColumn(_ name: String = "x", _ values: [Int64?]) -> Column {
-    Column(name: name, storage: .integer(values.map { $0 ?? 0 }), validity: validity(values))
+    Column(name: name, storage: .integer(.narrowest(values.map { $0 ?? 0 })), validity: validity(values))
 }
 
 func decimalColumn(_ name: String = "x", _ values: [Double?]) -> Column {

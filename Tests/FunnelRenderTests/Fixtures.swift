@@ -19,7 +19,7 @@ enum Fixtures {
     }
 
     static func integer(_ name: String, _ values: [Int64?]) -> Column {
-        Column(name: name, storage: .integer(values.map { $0 ?? 0 }), validity: validity(values))
+        Column(name: name, storage: .integer(.narrowest(values.map { $0 ?? 0 })), validity: validity(values))
     }
 
     static func decimal(_ name: String, _ values: [Double?]) -> Column {

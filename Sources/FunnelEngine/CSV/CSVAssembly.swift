@@ -263,8 +263,8 @@ struct CSVAssembly {
         let storage: ColumnStorage
         switch kind {
         case .integer:
-            storage = .integer(gather(c, .integer, total: total, rowBases: rowBases, take: {
-                if case .integer(let a) = $0 { return a } else { return nil }
+            storage = .integer(.int64(gather(c, .integer, total: total, rowBases: rowBases, take: {
+                if case .integer(.int64(let a)) = $0 { return a } else { return nil }
             }) { cols, dest, n, _ in
                 let b = cols + c
                 if b.pointee.kind == .integer, let v = b.pointee.values {
@@ -272,7 +272,7 @@ struct CSVAssembly {
                 } else {
                     dest.initialize(repeating: 0, count: n)
                 }
-            })
+            }))
         case .decimal:
             storage = .decimal(gather(c, .decimal, total: total, rowBases: rowBases, take: {
                 if case .decimal(let a) = $0 { return a } else { return nil }

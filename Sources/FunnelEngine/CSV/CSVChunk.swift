@@ -72,7 +72,7 @@ final class CSVArrayBox {
             }
         }
         switch kind {
-        case .integer: storage = .integer(make(Int64.self))
+        case .integer: storage = .integer(.int64(make(Int64.self)))
         case .decimal: storage = .decimal(make(Double.self))
         case .boolean: storage = .boolean(make(Bool.self))
         case .date: storage = .date(make(Int32.self))

@@ -247,6 +247,13 @@ private func floorMean(_ s: Int128, _ count: Int) -> Int64? {
     return Int64(exactly: q)
 }
 
+private struct SumIntegersVisitor: KeysVisitor {
+    let selection: Selection?
+    let rowCount: Int
+    let groups: GroupMap
+    func visit<K: OrderedKeys>(_ keys: K) -> (sums: [Int128], counts: [Int]) { sumIntegers(keys, selection, rowCount, groups) }
+}
+
 private func sumOrAverage(_ column: Column, average: Bool, selection: Selection?, rowCount: Int, groups: GroupMap) -> [Value] {
     let nulls = [Value](repeating: .null, count: groups.count)
     func integers(_ result: (sums: [Int128], counts: [Int]), _ make: (Int128, Int) -> Value) -> [Value] {
@@ -254,7 +261,7 @@ private func sumOrAverage(_ column: Column, average: Bool, selection: Selection?
     }
     switch column.storage {
     case .integer(let v):
-        let r = sumIntegers(Int64Keys(v, column.validity), selection, rowCount, groups)
+        let r = visitIntegerKeys(v, column.validity, SumIntegersVisitor(selection: selection, rowCount: rowCount, groups: groups))
         return average ? integers(r) { .decimal(Double($0) / Double($1)) } : integers(r) { s, _ in integerValue(s) }
     case .boolean(let v):
         let r = sumIntegers(BoolKeys(v, column.validity), selection, rowCount, groups)

@@ -11,7 +11,7 @@ public enum DateKernels {
         let (out, validity) = mapDays(column, selection: selection, zero: Int64(0)) { days in
             partValue(part, days: days)
         }
-        return Column(name: column.name, storage: .integer(out), validity: validity)
+        return Column(name: column.name, storage: .integer(.int64(out)), validity: validity)
     }
 
     /// Truncate to the start of the unit (weeks start Monday); result is a date column.

@@ -12,7 +12,13 @@ public enum Gather {
         }
         let storage: ColumnStorage
         switch column.storage {
-        case .integer(let v): storage = .integer(pick(v, rows, limit, 0))
+        case .integer(let v):
+            switch v {
+            case .int8(let x): storage = .integer(.int8(pick(x, rows, limit, 0)))
+            case .int16(let x): storage = .integer(.int16(pick(x, rows, limit, 0)))
+            case .int32(let x): storage = .integer(.int32(pick(x, rows, limit, 0)))
+            case .int64(let x): storage = .integer(.int64(pick(x, rows, limit, 0)))
+            }
         case .decimal(let v): storage = .decimal(pick(v, rows, limit, 0))
         case .boolean(let v): storage = .boolean(pick(v, rows, limit, false))
         case .date(let v): storage = .date(pick(v, rows, limit, 0))

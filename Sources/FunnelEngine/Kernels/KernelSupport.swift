@@ -75,11 +75,12 @@ private func validityLimit(_ count: Int, _ validity: Validity?) -> Int {
     return count
 }
 
-struct Int64Keys: OrderedKeys {
-    let values: [Int64]
+/// Whole numbers (or days, or seconds) of any stored width, keyed as themselves.
+struct IntegerKeys<T: FixedWidthInteger>: OrderedKeys {
+    let values: [T]
     let validity: Validity?
     let limit: Int
-    init(_ values: [Int64], _ validity: Validity?) {
+    init(_ values: [T], _ validity: Validity?) {
         self.values = values
         self.validity = validity
         limit = validityLimit(values.count, validity)
@@ -88,23 +89,20 @@ struct Int64Keys: OrderedKeys {
         if let validity { return !validity.isValid(r) }
         return false
     }
-    @inline(__always) func key(_ r: Int) -> Int64 { values[r] }
+    @inline(__always) func key(_ r: Int) -> Int64 { Int64(truncatingIfNeeded: values[r]) }
 }
 
-struct Int32Keys: OrderedKeys {
-    let values: [Int32]
-    let validity: Validity?
-    let limit: Int
-    init(_ values: [Int32], _ validity: Validity?) {
-        self.values = values
-        self.validity = validity
-        limit = validityLimit(values.count, validity)
+typealias Int64Keys = IntegerKeys<Int64>
+typealias Int32Keys = IntegerKeys<Int32>
+
+/// Runs `visitor` on whole-number keys, specialised for the values' width.
+func visitIntegerKeys<V: KeysVisitor>(_ values: IntegerValues, _ validity: Validity?, _ visitor: V) -> V.Result {
+    switch values {
+    case .int8(let v): return visitor.visit(IntegerKeys(v, validity))
+    case .int16(let v): return visitor.visit(IntegerKeys(v, validity))
+    case .int32(let v): return visitor.visit(IntegerKeys(v, validity))
+    case .int64(let v): return visitor.visit(IntegerKeys(v, validity))
     }
-    @inline(__always) func isNull(_ r: Int) -> Bool {
-        if let validity { return !validity.isValid(r) }
-        return false
-    }
-    @inline(__always) func key(_ r: Int) -> Int64 { Int64(values[r]) }
 }
 
 struct BoolKeys: OrderedKeys {
@@ -199,7 +197,7 @@ protocol KeysVisitor {
 /// `selection` below `rowCount`; codes occurring only outside those rows read as null.
 func visitKeys<V: KeysVisitor>(of column: Column, selection: Selection?, rowCount: Int, _ visitor: V) -> V.Result {
     switch column.storage {
-    case .integer(let v): return visitor.visit(Int64Keys(v, column.validity))
+    case .integer(let v): return visitIntegerKeys(v, column.validity, visitor)
     case .timestamp(let v): return visitor.visit(Int64Keys(v, column.validity))
     case .date(let v): return visitor.visit(Int32Keys(v, column.validity))
     case .boolean(let v): return visitor.visit(BoolKeys(v, column.validity))

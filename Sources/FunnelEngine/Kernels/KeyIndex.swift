@@ -30,7 +30,12 @@ public struct KeyIndex: Sendable {
         switch column.storage {
         case .integer(let v):
             family = .number
-            buildWhole(Int64Keys(v, validity), limit: limit, totalRows: column.count)
+            switch v {
+            case .int8(let x): buildWhole(IntegerKeys(x, validity), limit: limit, totalRows: column.count)
+            case .int16(let x): buildWhole(IntegerKeys(x, validity), limit: limit, totalRows: column.count)
+            case .int32(let x): buildWhole(IntegerKeys(x, validity), limit: limit, totalRows: column.count)
+            case .int64(let x): buildWhole(IntegerKeys(x, validity), limit: limit, totalRows: column.count)
+            }
         case .date(let v):
             family = .date
             buildWhole(Int32Keys(v, validity), limit: limit, totalRows: column.count)
@@ -135,7 +140,14 @@ public struct KeyIndex: Sendable {
         let validity = column.validity
         let limit = min(n, validity?.count ?? Int.max)
         switch (family, column.storage) {
-        case (.number, .integer(let v)), (.timestamp, .timestamp(let v)):
+        case (.number, .integer(let v)):
+            switch v {
+            case .int8(let x): probeWhole(IntegerKeys(x, validity), selection: selection, into: &result)
+            case .int16(let x): probeWhole(IntegerKeys(x, validity), selection: selection, into: &result)
+            case .int32(let x): probeWhole(IntegerKeys(x, validity), selection: selection, into: &result)
+            case .int64(let x): probeWhole(IntegerKeys(x, validity), selection: selection, into: &result)
+            }
+        case (.timestamp, .timestamp(let v)):
             probeWhole(Int64Keys(v, validity), selection: selection, into: &result)
         case (.date, .date(let v)):
             probeWhole(Int32Keys(v, validity), selection: selection, into: &result)
@@ -164,9 +176,9 @@ public struct KeyIndex: Sendable {
             let numbers = textAsNumbers()
             let l = min(limit, v.count)
             result.withUnsafeMutableBufferPointer { out in
-                forEachRow(selection, below: l) { r in
+                v.forEachValue(selection, below: l) { r, value in
                     if let validity, !validity.isValid(r) { return }
-                    out[r] = numbers.whole.find(v[r])
+                    out[r] = numbers.whole.find(value)
                 }
             }
         case (.text, .decimal(let v)):

@@ -52,7 +52,7 @@ extension Interpreter {
             guard case .integer(let c) = countColumn.storage else {
                 throw Diagnostic.error("orders must be a table linked to \(syntax.table): link orders.contact_id -> \(syntax.table).id", at: orders.range)
             }
-            orderCounts = c
+            orderCounts = c.wide
             orderAmounts = VectorOps.doubles(sumColumn, evaluation.view.selection).map { values in
                 values.enumerated().map { sumColumn.isNull($0.offset) ? 0 : $0.element }
             }

@@ -54,11 +54,27 @@ enum FastFilter {
         let validity = column.validity
         switch (column.storage, constant) {
         case (.integer(let values), .integer(let k)):
-            // Whole numbers compare as whole numbers: no conversion per row.
-            return values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { v[$0] } }
+            // Whole numbers compare as whole numbers: no conversion to double per row.
+            func run<T: StoredInteger>(_ values: [T]) -> Selection? {
+                values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { Int64(v[$0]) } }
+            }
+            switch values {
+            case .int8(let v): return run(v)
+            case .int16(let v): return run(v)
+            case .int32(let v): return run(v)
+            case .int64(let v): return run(v)
+            }
         case (.integer(let values), _) where constant.number != nil:
             let k = constant.number ?? 0
-            return values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { Double(v[$0]) } }
+            func run<T: StoredInteger>(_ values: [T]) -> Selection? {
+                values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { Double(v[$0]) } }
+            }
+            switch values {
+            case .int8(let v): return run(v)
+            case .int16(let v): return run(v)
+            case .int32(let v): return run(v)
+            case .int64(let v): return run(v)
+            }
         case (.decimal(let values), _) where constant.number != nil:
             let k = constant.number ?? 0
             return values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { v[$0] } }

@@ -204,7 +204,7 @@ enum Functions {
             out.withUnsafeMutableBufferPointer { o in
                 codes.forEachCode(selection, below: rowCount) { r, c in if c >= 0 && c < ints.count { o[r] = ints[c] } }
             }
-            return .vector(.vector(.integer(out), column.validity))
+            return .vector(.vector(.integer(.int64(out)), column.validity))
         }
     }
 
@@ -250,7 +250,7 @@ enum Functions {
                 var ints = [Int64](repeating: 0, count: rowCount)
                 var fits = true
                 forEachRow(selection, below: rowCount) { r in if abs(out[r]) < 9e18 { ints[r] = Int64(out[r]) } else { fits = false } }
-                if fits { return .vector(.vector(.integer(ints), ca.validity)) }
+                if fits { return .vector(.vector(.integer(.int64(ints)), ca.validity)) }
             }
             return .vector(.vector(.decimal(out), ca.validity))
         }
@@ -274,7 +274,7 @@ enum ColumnBuilder {
         for (i, v) in values.enumerated() where !v.isNull && i < n { validity.set(i) }
         let storage: ColumnStorage
         switch type ?? .text {
-        case .integer: storage = .integer(values.map { if case .integer(let x) = $0 { return x } else { return 0 } })
+        case .integer: storage = .integer(.int64(values.map { if case .integer(let x) = $0 { return x } else { return 0 } }))
         case .decimal: storage = .decimal(values.map { $0.number ?? 0 })
         case .boolean: storage = .boolean(values.map { if case .boolean(let x) = $0 { return x } else { return false } })
         case .date: storage = .date(values.map { if case .date(let x) = $0 { return x } else { return 0 } })

@@ -13,10 +13,8 @@ enum VectorOps {
         case .decimal(let v): return v
         case .integer(let v):
             var out = [Double](repeating: 0, count: v.count)
-            v.withUnsafeBufferPointer { src in
-                out.withUnsafeMutableBufferPointer { dst in
-                    forEachRow(selection, below: src.count) { dst[$0] = Double(src[$0]) }
-                }
+            out.withUnsafeMutableBufferPointer { dst in
+                v.forEachValue(selection, below: dst.count) { r, x in dst[r] = Double(x) }
             }
             return out
         case .boolean(let v):
@@ -139,7 +137,7 @@ enum VectorOps {
         case (.integer(let v), _) where constant.number != nil:
             let k = constant.number ?? 0
             out.withUnsafeMutableBufferPointer { o in
-                v.withUnsafeBufferPointer { src in forEachRow(selection, below: n) { o[$0] = holds(op, Double(src[$0]), k) } }
+                v.forEachValue(selection, below: n) { r, x in o[r] = holds(op, Double(x), k) }
             }
         case (.decimal(let v), _) where constant.number != nil:
             let k = constant.number ?? 0
@@ -197,8 +195,10 @@ enum VectorOps {
             throw .mismatch("cannot use '\(op.rawValue)' on \(describe(left.type)) and \(describe(right.type))")
         }
         if left.type == .integer, right.type == .integer, op != .divide,
-            case .integer(let xi) = left.storage, case .integer(let yi) = right.storage
+            case .integer(let leftValues) = left.storage, case .integer(let rightValues) = right.storage
         {
+            let xi = leftValues.wide
+            let yi = rightValues.wide
             var out = [Int64](repeating: 0, count: rowCount)
             var overflow = false
             forEachRow(selection, below: rowCount) { r in
@@ -213,7 +213,7 @@ enum VectorOps {
                 overflow = overflow || o
                 out[r] = v
             }
-            if !overflow { return .vector(.vector(.integer(out), validity)) }
+            if !overflow { return .vector(.vector(.integer(.int64(out)), validity)) }
         }
         var out = [Double](repeating: 0, count: rowCount)
         forEachRow(selection, below: rowCount) { r in
@@ -390,7 +390,7 @@ enum VectorOps {
     static func constantColumn(_ v: Value, rowCount: Int) -> Column {
         switch v {
         case .null: return allNull(rowCount)
-        case .integer(let x): return .vector(.integer([Int64](repeating: x, count: rowCount)), nil)
+        case .integer(let x): return .vector(.integer(.int64([Int64](repeating: x, count: rowCount))), nil)
         case .decimal(let x): return .vector(.decimal([Double](repeating: x, count: rowCount)), nil)
         case .boolean(let x): return .vector(.boolean([Bool](repeating: x, count: rowCount)), nil)
         case .date(let x): return .vector(.date([Int32](repeating: x, count: rowCount)), nil)
