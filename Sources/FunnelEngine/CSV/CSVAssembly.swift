@@ -263,16 +263,7 @@ struct CSVAssembly {
         let storage: ColumnStorage
         switch kind {
         case .integer:
-            storage = .integer(.int64(gather(c, .integer, total: total, rowBases: rowBases, take: {
-                if case .integer(.int64(let a)) = $0 { return a } else { return nil }
-            }) { cols, dest, n, _ in
-                let b = cols + c
-                if b.pointee.kind == .integer, let v = b.pointee.values {
-                    if UnsafeMutableRawPointer(dest) != v { CSVMove.copyReleasing(v.assumingMemoryBound(to: Int64.self), to: dest, count: n) }
-                } else {
-                    dest.initialize(repeating: 0, count: n)
-                }
-            }))
+            storage = .integer(integerValues(c, total: total, rowBases: rowBases))
         case .decimal:
             storage = .decimal(gather(c, .decimal, total: total, rowBases: rowBases, take: {
                 if case .decimal(let a) = $0 { return a } else { return nil }
@@ -280,9 +271,8 @@ struct CSVAssembly {
                 let b = cols + c
                 if b.pointee.kind == .decimal, let v = b.pointee.values {
                     if UnsafeMutableRawPointer(dest) != v { CSVMove.copyReleasing(v.assumingMemoryBound(to: Double.self), to: dest, count: n) }
-                } else if b.pointee.kind == .integer, let v = b.pointee.values {
-                    let src = v.assumingMemoryBound(to: Int64.self)
-                    for r in 0..<n { dest[r] = Double(src[r]) }
+                } else if b.pointee.kind == .integer, b.pointee.values != nil {
+                    for r in 0..<n { dest[r] = Double(CSVChunk.loadInteger(b.pointee, r)) }
                 } else {
                     dest.initialize(repeating: 0, count: n)
                 }
@@ -362,6 +352,54 @@ struct CSVAssembly {
         let validity = makeValidity(c, rowBases: rowBases, total: total, extraNulls: extraNulls)
         for chunk in chunks { chunk.cols[c].releaseAll() }
         return Column(name: names[c], storage: storage, validity: validity)
+    }
+
+    /// A whole-number column at the widest width any chunk needed.
+    private func integerValues(_ c: Int, total: Int, rowBases: [Int]) -> IntegerValues {
+        var shift = 0
+        for chunk in chunks where chunk.cols[c].kind == .integer { shift = max(shift, chunk.cols[c].intShift) }
+        func build<T: StoredInteger>(_: T.Type) -> [T] {
+            [T](unsafeUninitializedCapacity: total) { buffer, initialized in
+                if let base = buffer.baseAddress {
+                    for (k, chunk) in chunks.enumerated() { copyIntegers(chunk.cols + c, to: base + rowBases[k], chunk.rowCount) }
+                }
+                initialized = total
+            }
+        }
+        switch shift {
+        case 0: return .int8(build(Int8.self))
+        case 1: return .int16(build(Int16.self))
+        case 2: return .int32(build(Int32.self))
+        default:
+            // Eight bytes: the first chunk's buffer becomes the column (widened in place first).
+            if chunks.first?.cols[c].kind == .integer, let b = chunks.first?.cols.advanced(by: c) {
+                CSVChunk.widenIntegers(b, toFit: Int64.max, rows: chunks[0].rowCount)
+            }
+            return .int64(gather(c, .integer, total: total, rowBases: rowBases, take: {
+                if case .integer(.int64(let a)) = $0 { return a } else { return nil }
+            }) { cols, dest, n, _ in
+                let b = cols + c
+                if b.pointee.kind == .integer, b.pointee.intShift == 3, let v = b.pointee.values {
+                    if UnsafeMutableRawPointer(dest) != v { CSVMove.copyReleasing(v.assumingMemoryBound(to: Int64.self), to: dest, count: n) }
+                } else {
+                    copyIntegers(b, to: dest, n)
+                }
+            })
+        }
+    }
+
+    /// A chunk's whole numbers (or zeros, when the chunk holds none) into `dest`.
+    private func copyIntegers<T: StoredInteger>(_ b: UnsafeMutablePointer<CSVColumnBuilder>, to dest: UnsafeMutablePointer<T>, _ n: Int) {
+        guard b.pointee.kind == .integer, let v = b.pointee.values else {
+            dest.initialize(repeating: 0, count: n)
+            return
+        }
+        switch b.pointee.intShift {
+        case 0: for r in 0..<n { dest[r] = T(truncatingIfNeeded: v.load(fromByteOffset: r, as: Int8.self)) }
+        case 1: for r in 0..<n { dest[r] = T(truncatingIfNeeded: v.load(fromByteOffset: r << 1, as: Int16.self)) }
+        case 2: for r in 0..<n { dest[r] = T(truncatingIfNeeded: v.load(fromByteOffset: r << 2, as: Int32.self)) }
+        default: for r in 0..<n { dest[r] = T(truncatingIfNeeded: v.load(fromByteOffset: r << 3, as: Int64.self)) }
+        }
     }
 
     /// The column's validity from the chunks' null bitmaps (nil when nothing is null).

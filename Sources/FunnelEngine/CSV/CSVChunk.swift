@@ -109,6 +109,9 @@ struct CSVColumnBuilder {
     /// 256 distinct values, two up to 65,536, then four (the buffer has room for four). A column
     /// of few values so never holds four bytes per row, not even while the file is read.
     var codeShift = 0
+    /// Whole numbers are stored `1 << intShift` bytes wide, from one byte up to eight as values
+    /// need (the buffer has room for eight): a column of scores or head counts stays narrow.
+    var intShift = 0
     /// Text fields not yet in `dict` (interned in batches so that cache misses overlap).
     var batch = RawBuffer<CSVTextRef>()
     /// The dictionary was sized for the whole chunk (values look mostly distinct).
@@ -131,6 +134,7 @@ struct CSVColumnBuilder {
         dict?.release()
         dict = nil
         codeShift = 0
+        intShift = 0
         batch.release()
         sawComma = false
         sawPoint = false
@@ -408,7 +412,7 @@ final class CSVChunk {
         switch b.pointee.kind {
         case .integer:
             if let v = CSVNumber.parseInteger(p, n) {
-                b.pointee.values.unsafelyUnwrapped.storeBytes(of: v, toByteOffset: row &<< 3, as: Int64.self)
+                CSVChunk.storeInteger(b, v, row: row)
                 return true
             }
         case .text:
@@ -556,7 +560,9 @@ final class CSVChunk {
             CSVChunk.storeCode(b, 0, row: row, rowsSoFar: row)
         case .date:
             b.pointee.values.unsafelyUnwrapped.storeBytes(of: 0, toByteOffset: row &<< 2, as: Int32.self)
-        case .integer, .decimal, .timestamp:
+        case .integer:
+            CSVChunk.storeInteger(b, 0, row: row)
+        case .decimal, .timestamp:
             b.pointee.values.unsafelyUnwrapped.storeBytes(of: 0, toByteOffset: row &<< 3, as: Int64.self)
         }
         b.pointee.nullBits.unsafelyUnwrapped[row &>> 6] |= 1 &<< UInt64(row & 63)
@@ -592,7 +598,7 @@ final class CSVChunk {
                        _ p: UnsafePointer<UInt8>, _ n: Int, _ row: Int) {
         if let v = CSVNumber.parseInteger(p, n) {
             become(b, .integer, rows: row)
-            b.pointee.values.unsafelyUnwrapped.storeBytes(of: v, toByteOffset: row << 3, as: Int64.self)
+            CSVChunk.storeInteger(b, v, row: row)
             return
         }
         var used: UInt8 = 0
@@ -632,9 +638,13 @@ final class CSVChunk {
             if let d = CSVNumber.parseDecimal(p, n, settings.separator, used: &used) {
                 let old = b.pointee.values.unsafelyUnwrapped
                 let (v, box) = boxed ? allocate(.decimal, capacity: rowCapacity) : (old, nil)
-                for r in 0..<row {
-                    let x = old.load(fromByteOffset: r << 3, as: Int64.self)
+                // Backwards: in place, each eight-byte slot lies at or past the narrower values
+                // it replaces, so nothing is overwritten before it is read.
+                var r = row - 1
+                while r >= 0 {
+                    let x = CSVChunk.loadInteger(b.pointee, r)
                     v.storeBytes(of: Double(x), toByteOffset: r << 3, as: Double.self)
+                    r -= 1
                 }
                 if boxed {
                     b.pointee.values = v
@@ -796,6 +806,65 @@ final class CSVChunk {
                 }
             }
             b.pointee.codeShift += 1
+        }
+    }
+
+    /// Stores a whole number at the column's current width, widening the values stored so far
+    /// first when `value` does not fit.
+    @inline(__always)
+    static func storeInteger(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ value: Int64, row: Int) {
+        if b.pointee.intShift < 3 {
+            let unused = 64 - (8 << b.pointee.intShift)
+            if (value << unused) >> unused != value { widenIntegers(b, toFit: value, rows: row) }
+        }
+        let v = b.pointee.values.unsafelyUnwrapped
+        switch b.pointee.intShift {
+        case 0: v.storeBytes(of: Int8(truncatingIfNeeded: value), toByteOffset: row, as: Int8.self)
+        case 1: v.storeBytes(of: Int16(truncatingIfNeeded: value), toByteOffset: row &<< 1, as: Int16.self)
+        case 2: v.storeBytes(of: Int32(truncatingIfNeeded: value), toByteOffset: row &<< 2, as: Int32.self)
+        default: v.storeBytes(of: value, toByteOffset: row &<< 3, as: Int64.self)
+        }
+    }
+
+    /// Rewrites rows `0..<rows` at wider widths until `value` fits (in place, backwards, as for
+    /// text codes).
+    @inline(never)
+    static func widenIntegers(_ b: UnsafeMutablePointer<CSVColumnBuilder>, toFit value: Int64, rows: Int) {
+        let v = b.pointee.values.unsafelyUnwrapped
+        while b.pointee.intShift < 3 {
+            let unused = 64 - (8 << b.pointee.intShift)
+            if (value << unused) >> unused == value { return }
+            var r = rows - 1
+            switch b.pointee.intShift {
+            case 0:
+                while r >= 0 {
+                    v.storeBytes(of: Int16(v.load(fromByteOffset: r, as: Int8.self)), toByteOffset: r << 1, as: Int16.self)
+                    r -= 1
+                }
+            case 1:
+                while r >= 0 {
+                    v.storeBytes(of: Int32(v.load(fromByteOffset: r << 1, as: Int16.self)), toByteOffset: r << 2, as: Int32.self)
+                    r -= 1
+                }
+            default:
+                while r >= 0 {
+                    v.storeBytes(of: Int64(v.load(fromByteOffset: r << 2, as: Int32.self)), toByteOffset: r << 3, as: Int64.self)
+                    r -= 1
+                }
+            }
+            b.pointee.intShift += 1
+        }
+    }
+
+    /// Whole number of chunk-local row `r` (at the column's width).
+    @inline(__always)
+    static func loadInteger(_ b: CSVColumnBuilder, _ r: Int) -> Int64 {
+        let v = b.values.unsafelyUnwrapped
+        switch b.intShift {
+        case 0: return Int64(v.load(fromByteOffset: r, as: Int8.self))
+        case 1: return Int64(v.load(fromByteOffset: r << 1, as: Int16.self))
+        case 2: return Int64(v.load(fromByteOffset: r << 2, as: Int32.self))
+        default: return v.load(fromByteOffset: r << 3, as: Int64.self)
         }
     }
 
