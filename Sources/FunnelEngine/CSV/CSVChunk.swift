@@ -868,17 +868,6 @@ final class CSVChunk {
         }
     }
 
-    /// Text code of chunk-local row `r` (at the column's width).
-    @inline(__always)
-    static func loadCode(_ b: CSVColumnBuilder, _ r: Int) -> Int {
-        let v = b.values.unsafelyUnwrapped
-        switch b.codeShift {
-        case 0: return Int(v.load(fromByteOffset: r, as: UInt8.self))
-        case 1: return Int(v.load(fromByteOffset: r << 1, as: UInt16.self))
-        default: return Int(v.load(fromByteOffset: r << 2, as: Int32.self))
-        }
-    }
-
     /// The chunk-local line and text of the first non-empty value of `column` that `matches`.
     func firstValue(column: Int, where matches: (UnsafePointer<UInt8>, Int) -> Bool) -> (line: Int, value: String)? {
         var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start)
