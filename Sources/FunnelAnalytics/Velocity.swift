@@ -63,10 +63,60 @@ public struct GroupedDurations: Sendable {
         return cell(group * cellsPerGroup + stageCount)
     }
 
-    private func cell(_ c: Int) -> ArraySlice<Int64> {
+    func cell(_ c: Int) -> ArraySlice<Int64> {
         guard c >= 0, c + 1 < starts.count, starts[c] <= starts[c + 1], starts[c + 1] <= seconds.count else { return [] }
         return seconds[starts[c]..<starts[c + 1]]
     }
+
+    /// The summary of every cell; the cells are shared out over two cores by their sizes.
+    public func summaries() -> GroupedSummaries {
+        let cellCount = starts.count - 1
+        let results = UnsafeMutableBufferPointer<DurationSummary>.allocate(capacity: max(0, cellCount))
+        results.initialize(repeating: DurationSummary.of([]))
+        defer { results.deallocate() }
+        // The first part takes the cells up to half of all durations; the second the rest.
+        let total = starts.last ?? 0
+        let split = starts.firstIndex { $0 >= total / 2 } ?? cellCount
+        let work = SummaryWork(durations: self, results: results, ranges: [0..<min(split, cellCount), min(split, cellCount)..<max(0, cellCount)])
+        if total < 50_000 {
+            work.run(part: 0)
+            work.run(part: 1)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: 2) { work.run(part: $0) }
+        }
+        return GroupedSummaries(cells: Array(results), cellsPerGroup: cellsPerGroup, groupCount: groupCount)
+    }
+}
+
+/// One part of the cells of a summaries computation; the parts write disjoint results, which
+/// outlive the work.
+private struct SummaryWork: @unchecked Sendable {
+    let durations: GroupedDurations
+    let results: UnsafeMutableBufferPointer<DurationSummary>
+    let ranges: [Range<Int>]
+
+    func run(part: Int) {
+        for c in ranges[part] { results[c] = DurationSummary.of(durations.cell(c)) }
+    }
+}
+
+/// Duration summaries laid out as GroupedDurations' cells.
+public struct GroupedSummaries: Sendable {
+    let cells: [DurationSummary]
+    let cellsPerGroup: Int
+    let groupCount: Int
+
+    public func step(group: Int, stage: Int) -> DurationSummary {
+        guard (0..<groupCount).contains(group), (0..<(cellsPerGroup - 1)).contains(stage) else { return DurationSummary.of([]) }
+        return at(group * cellsPerGroup + stage)
+    }
+
+    public func endToEnd(group: Int) -> DurationSummary {
+        guard (0..<groupCount).contains(group) else { return DurationSummary.of([]) }
+        return at(group * cellsPerGroup + cellsPerGroup - 1)
+    }
+
+    private func at(_ c: Int) -> DurationSummary { c >= 0 && c < cells.count ? cells[c] : DurationSummary.of([]) }
 }
 
 public enum Velocity {
@@ -259,39 +309,58 @@ private struct DurationPass: @unchecked Sendable {
         }
     }
 
+    /// Stage by stage over the listed rows, each row's previous and first time kept in arrays:
+    /// no step waits for the one before, so many reads of times are in flight at once.
     /// Branch-free: whether a row reached a stage is close to a coin flip, so every listed row
     /// writes every duration, to its cell's next place if it counts and to the spare place if not.
     private func scatter(part: Int, spare: Int) {
         guard let next = positions.baseAddress.map({ $0 + part * cellCount }) else { return }
-        let out = output
-        let timedCount = stages.count
+        let rows = listedRows(of: part)
+        let m = rows.count
+        guard m > 0 else { return }
+        let cellBase = UnsafeMutableBufferPointer<Int>.allocate(capacity: m)
+        let previous = UnsafeMutableBufferPointer<Int64>.allocate(capacity: m)
+        let first = UnsafeMutableBufferPointer<Int64>.allocate(capacity: m)
+        let seen = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: m)
+        defer { cellBase.deallocate(); previous.deallocate(); first.deallocate(); seen.deallocate() }
         let cellsPerGroup = stageCount + 1
-        for listed in listedRows(of: part) {
-            let r = Int(listed)
-            let base = Int(group[r]) * cellsPerGroup
-            var seen = false
-            var previous: Int64 = 0, first: Int64 = 0
-            for j in 0..<timedCount {
-                let here = reached[j][r]
+        for i in 0..<m { cellBase.initializeElement(at: i, to: Int(group[Int(rows[i])]) * cellsPerGroup) }
+        previous.initialize(repeating: 0)
+        first.initialize(repeating: 0)
+        seen.initialize(repeating: 0)
+        // Selections are written as arithmetic on 0/1 and masks: the compiler turns `?:` on
+        // these coin flips into branches.
+        for j in 0..<stages.count {
+            guard let column = reached[j].baseAddress.map(bytes) else { continue }
+            let time = times[j], stage = stages[j]
+            for i in 0..<m {
+                let r = Int(rows[i])
+                let here = Int(column[r])
+                let wasSeen = Int(seen[i])
                 // A stage not reached reads row 0's time (in cache) instead: later stages are
                 // sparse, and most of the cost is bringing times in from memory.
-                let time = times[j][here ? r : 0]
-                let counts = here && seen
-                let c = base + stages[j]
+                let t = time[r &* here]
+                let counts = here & wasSeen
+                let c = cellBase[i] &+ stage
                 let p = next[c]
-                out[counts ? p : spare] = time &- previous
-                next[c] = p &+ (counts ? 1 : 0)
-                first = (here && !seen) ? time : first
-                previous = here ? time : previous
-                seen = seen || here
+                output[spare &+ (p &- spare) &* counts] = t &- previous[i]
+                next[c] = p &+ counts
+                let reachedMask = Int64(0) &- Int64(here)
+                let firstMask = reachedMask & (Int64(wasSeen) &- 1)
+                first[i] = (t & firstMask) | (first[i] & ~firstMask)
+                previous[i] = (t & reachedMask) | (previous[i] & ~reachedMask)
+                seen[i] = UInt8(truncatingIfNeeded: wasSeen | here)
             }
-            if endToEnd {
-                let counts = reached[timedCount - 1][r]
-                let c = base + stageCount
-                let p = next[c]
-                out[counts ? p : spare] = times[timedCount - 1][r] &- first
-                next[c] = p &+ (counts ? 1 : 0)
-            }
+        }
+        guard endToEnd else { return }
+        let column = reached[stages.count - 1], time = times[stages.count - 1]
+        for i in 0..<m {
+            let r = Int(rows[i])
+            let counts = column[r]
+            let c = cellBase[i] + stageCount
+            let p = next[c]
+            output[counts ? p : spare] = time[counts ? r : 0] &- first[i]
+            next[c] = p &+ (counts ? 1 : 0)
         }
     }
 }

@@ -101,6 +101,25 @@ struct VelocityTests {
         #expect(groups.steps(group: 5, stage: 1).isEmpty && groups.steps(group: 0, stage: 9).isEmpty)
     }
 
+    @Test func summariesOfEveryCellOnEitherCore() {
+        for rows in [500, 240_001] {
+            let (data, times) = Self.randomFunnel(rows: rows, stages: 5, untimed: [2], selection: nil, seed: 11)
+            let reach = FunnelReach.compute(data)
+            var g = Mix(state: 12)
+            let groupOfRow = (0..<rows).map { _ in Int32(Int.random(in: -1..<3, using: &g)) }
+            let durations = Velocity.durationsByGroup(reach, times: times, groupOfRow: groupOfRow, groupCount: 4)
+            let summaries = durations.summaries()
+            for group in 0..<4 {
+                for k in 0..<5 {
+                    #expect(summaries.step(group: group, stage: k) == DurationSummary.of(durations.steps(group: group, stage: k)))
+                }
+                #expect(summaries.endToEnd(group: group) == DurationSummary.of(durations.endToEnd(group: group)))
+            }
+            #expect(summaries.endToEnd(group: 3).count == 0)   // no row is in group 3
+            #expect(summaries.step(group: 4, stage: 1).count == 0 && summaries.step(group: 0, stage: 5).count == 0)
+        }
+    }
+
     /// What DurationSummary reported before: the engine's aggregates over the durations in days.
     static func engineSummary(_ seconds: [Int64]) -> DurationSummary {
         let column = Column(name: "", storage: .decimal(seconds.map { Double($0) / 86_400 }))

@@ -153,14 +153,14 @@ extension Interpreter {
             groupOfRow = grouping.groupOfRow
         }
         // One pass over the rows for every group at once.
-        let durations = Velocity.durationsByGroup(evaluation.reach, times: evaluation.times, groupOfRow: groupOfRow, groupCount: groupKeys.count)
+        let summaries = Velocity.durationsByGroup(evaluation.reach, times: evaluation.times, groupOfRow: groupOfRow, groupCount: groupKeys.count).summaries()
         var rows: [[Value]] = []
         for (g, key) in groupKeys.enumerated() {
             var entries: [(String, DurationSummary)] = []
             for k in 1..<max(1, names.count) where evaluation.times[k] != nil {
-                entries.append(("\(names[k - 1])→\(names[k])", DurationSummary.of(durations.steps(group: g, stage: k))))
+                entries.append(("\(names[k - 1])→\(names[k])", summaries.step(group: g, stage: k)))
             }
-            if names.count > 1 { entries.append(("\(names.first ?? "")→\(names.last ?? "") (end to end)", DurationSummary.of(durations.endToEnd(group: g)))) }
+            if names.count > 1 { entries.append(("\(names.first ?? "")→\(names.last ?? "") (end to end)", summaries.endToEnd(group: g))) }
             for (label, summary) in entries {
                 rows.append(key + [.text(label), .integer(Int64(summary.count)),
                                    summary.medianDays.map { .decimal($0) } ?? .null,
