@@ -261,12 +261,17 @@ private struct DurationPass: @unchecked Sendable {
         let lower = range.lowerBound
         guard n > 0, let list = rowLists.baseAddress.map({ $0 + lower + part }), let groupOf = group.baseAddress.map({ $0 + lower }),
               let last = reached[stages.count - 1].baseAddress.map({ bytes($0 + lower) }) else { return }
-        let reachedCount = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
-        reachedCount.initialize(repeating: 0, count: n)
-        defer { reachedCount.deallocate() }
+        // Per row, bit 0: reached a timed stage; bit 1: reached another after it. Bit operations
+        // only, so that the loop runs on vectors.
+        let reachedTwice = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        reachedTwice.initialize(repeating: 0, count: n)
+        defer { reachedTwice.deallocate() }
         for column in reached {
             guard let flags = column.baseAddress.map({ bytes($0 + lower) }) else { continue }
-            for i in 0..<n { reachedCount[i] = min(reachedCount[i] &+ flags[i], 2) }
+            for i in 0..<n {
+                let state = reachedTwice[i], here = flags[i]
+                reachedTwice[i] = state | here | ((state & here) << 1)
+            }
         }
         let lastCounts: UInt8 = endToEnd ? 1 : 0
         let groups = UInt32(truncatingIfNeeded: groupCount)
@@ -274,7 +279,7 @@ private struct DurationPass: @unchecked Sendable {
         for i in 0..<n {
             // -1 (no group) is above every group as unsigned.
             let inGroup: UInt8 = UInt32(bitPattern: groupOf[i]) < groups ? 1 : 0
-            let keep = inGroup & ((reachedCount[i] >> 1) | (last[i] & lastCounts))
+            let keep = inGroup & (((reachedTwice[i] >> 1) & 1) | (last[i] & lastCounts))
             list[length] = Int32(truncatingIfNeeded: lower &+ i)
             length &+= Int(keep)
         }
@@ -330,16 +335,25 @@ private struct DurationPass: @unchecked Sendable {
         seen.initialize(repeating: 0)
         // Selections are written as arithmetic on 0/1 and masks: the compiler turns `?:` on
         // these coin flips into branches.
+        let reachedHere = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: m)
+        let timeHere = UnsafeMutableBufferPointer<Int64>.allocate(capacity: m)
+        defer { reachedHere.deallocate(); timeHere.deallocate() }
         for j in 0..<stages.count {
             guard let column = reached[j].baseAddress.map(bytes) else { continue }
             let time = times[j], stage = stages[j]
+            // The reads from memory first, in a loop of a few instructions, so that many are in
+            // flight at once. A stage not reached reads row 0's time (in cache) instead: later
+            // stages are sparse.
             for i in 0..<m {
                 let r = Int(rows[i])
-                let here = Int(column[r])
+                let here = column[r]
+                reachedHere[i] = here
+                timeHere[i] = time[r &* Int(here)]
+            }
+            for i in 0..<m {
+                let here = Int(reachedHere[i])
                 let wasSeen = Int(seen[i])
-                // A stage not reached reads row 0's time (in cache) instead: later stages are
-                // sparse, and most of the cost is bringing times in from memory.
-                let t = time[r &* here]
+                let t = timeHere[i]
                 let counts = here & wasSeen
                 let c = cellBase[i] &+ stage
                 let p = next[c]
