@@ -146,7 +146,7 @@ public enum Velocity {
                         let pass = DurationPass(rowCount: rowCount, parts: rowCount >= 100_000 ? 2 : 1, reached: reached, times: times,
                                                 stages: stages, stageCount: stageCount, endToEnd: lastIsTimed,
                                                 group: group, groupCount: groupCount, cellCount: cellCount)
-                        return pass.run(groupCount: groupCount)
+                        return pass.run()
                     }
                 }
             }
@@ -182,10 +182,10 @@ public enum Velocity {
 
 /// Durations bucketed by group and step. Most rows stop at the first stage and have none, so
 /// each half of the rows (on two cores) first lists its rows that have some; then counts each
-/// cell's durations so that every cell gets its place in one buffer; then writes them there, row
-/// by row through the timed stages (the previous time stays in a register). Within a cell the
-/// first half's rows come before the second's: cells are in row order. The pointers outlive the
-/// pass; the halves write disjoint places.
+/// cell's durations so that every cell gets its place in one buffer; then writes them there,
+/// stage by stage over the listed rows. Within a cell the first half's rows come before the
+/// second's: cells are in row order. The pointers outlive the pass; the halves write disjoint
+/// places.
 private struct DurationPass: @unchecked Sendable {
     let rowCount: Int
     let parts: Int
@@ -210,7 +210,7 @@ private struct DurationPass: @unchecked Sendable {
 
     func rows(of part: Int) -> Range<Int> { (rowCount * part / parts)..<(rowCount * (part + 1) / parts) }
 
-    func run(groupCount: Int) -> GroupedDurations {
+    func run() -> GroupedDurations {
         var work = self
         work.rowLists = .allocate(capacity: rowCount + parts)
         work.rowListLengths = .allocate(capacity: parts)
@@ -316,65 +316,98 @@ private struct DurationPass: @unchecked Sendable {
 
     /// Stage by stage over the listed rows, each row's previous and first time kept in arrays:
     /// no step waits for the one before, so many reads of times are in flight at once.
-    /// Branch-free: whether a row reached a stage is close to a coin flip, so every listed row
-    /// writes every duration, to its cell's next place if it counts and to the spare place if not.
     private func scatter(part: Int, spare: Int) {
         guard let next = positions.baseAddress.map({ $0 + part * cellCount }) else { return }
         let rows = listedRows(of: part)
-        let m = rows.count
-        guard m > 0 else { return }
-        let cellBase = UnsafeMutableBufferPointer<Int>.allocate(capacity: m)
-        let previous = UnsafeMutableBufferPointer<Int64>.allocate(capacity: m)
-        let first = UnsafeMutableBufferPointer<Int64>.allocate(capacity: m)
-        let seen = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: m)
-        defer { cellBase.deallocate(); previous.deallocate(); first.deallocate(); seen.deallocate() }
-        let cellsPerGroup = stageCount + 1
-        for i in 0..<m { cellBase.initializeElement(at: i, to: Int(group[Int(rows[i])]) * cellsPerGroup) }
-        previous.initialize(repeating: 0)
-        first.initialize(repeating: 0)
-        seen.initialize(repeating: 0)
-        // Selections are written as arithmetic on 0/1 and masks: the compiler turns `?:` on
-        // these coin flips into branches.
-        let reachedHere = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: m)
-        let timeHere = UnsafeMutableBufferPointer<Int64>.allocate(capacity: m)
-        defer { reachedHere.deallocate(); timeHere.deallocate() }
+        guard !rows.isEmpty else { return }
+        let state = ListedRows(rows, cellBase: { Int(group[Int($0)]) * (stageCount + 1) })
+        defer { state.deallocate() }
         for j in 0..<stages.count {
-            guard let column = reached[j].baseAddress.map(bytes) else { continue }
-            let time = times[j], stage = stages[j]
-            // The reads from memory first, in a loop of a few instructions, so that many are in
-            // flight at once. A stage not reached reads row 0's time (in cache) instead: later
-            // stages are sparse.
-            for i in 0..<m {
-                let r = Int(rows[i])
-                let here = column[r]
-                reachedHere[i] = here
-                timeHere[i] = time[r &* Int(here)]
-            }
-            for i in 0..<m {
-                let here = Int(reachedHere[i])
-                let wasSeen = Int(seen[i])
-                let t = timeHere[i]
-                let counts = here & wasSeen
-                let c = cellBase[i] &+ stage
-                let p = next[c]
-                output[spare &+ (p &- spare) &* counts] = t &- previous[i]
-                next[c] = p &+ counts
-                let reachedMask = Int64(0) &- Int64(here)
-                let firstMask = reachedMask & (Int64(wasSeen) &- 1)
-                first[i] = (t & firstMask) | (first[i] & ~firstMask)
-                previous[i] = (t & reachedMask) | (previous[i] & ~reachedMask)
-                seen[i] = UInt8(truncatingIfNeeded: wasSeen | here)
-            }
+            gather(stage: j, into: state)
+            write(stage: stages[j], from: state, next: next, spare: spare)
         }
-        guard endToEnd else { return }
-        let column = reached[stages.count - 1], time = times[stages.count - 1]
-        for i in 0..<m {
-            let r = Int(rows[i])
-            let counts = column[r]
-            let c = cellBase[i] + stageCount
+        if endToEnd { writeEndToEnd(from: state, next: next, spare: spare) }
+    }
+
+    /// The reads from memory on their own, in a loop of a few instructions, so that many are in
+    /// flight at once. A row that did not reach the stage reads row 0's time (in cache) instead:
+    /// later stages are sparse.
+    private func gather(stage j: Int, into state: ListedRows) {
+        guard let column = reached[j].baseAddress.map(bytes) else { return }
+        let time = times[j]
+        for i in 0..<state.rows.count {
+            let r = Int(state.rows[i])
+            let here = column[r]
+            state.reachedHere[i] = here
+            state.timeHere[i] = time[r &* Int(here)]
+        }
+    }
+
+    /// Branch-free: whether a row reached a stage is close to a coin flip, so every listed row
+    /// writes a duration, to its cell's next place if it counts and to the spare place if not.
+    /// Selections are arithmetic on 0/1 and masks: the compiler turns `?:` into branches.
+    private func write(stage: Int, from state: ListedRows, next: UnsafeMutablePointer<Int>, spare: Int) {
+        for i in 0..<state.rows.count {
+            let here = Int(state.reachedHere[i])
+            let wasSeen = Int(state.seen[i])
+            let t = state.timeHere[i]
+            let counts = here & wasSeen
+            let c = state.cellBase[i] &+ stage
             let p = next[c]
-            output[counts ? p : spare] = time[counts ? r : 0] &- first[i]
-            next[c] = p &+ (counts ? 1 : 0)
+            output[spare &+ (p &- spare) &* counts] = t &- state.previous[i]
+            next[c] = p &+ counts
+            let reachedMask = Int64(0) &- Int64(here)
+            let firstMask = reachedMask & (Int64(wasSeen) &- 1)
+            state.first[i] = (t & firstMask) | (state.first[i] & ~firstMask)
+            state.previous[i] = (t & reachedMask) | (state.previous[i] & ~reachedMask)
+            state.seen[i] = UInt8(truncatingIfNeeded: wasSeen | here)
+        }
+    }
+
+    private func writeEndToEnd(from state: ListedRows, next: UnsafeMutablePointer<Int>, spare: Int) {
+        let column = reached[stages.count - 1], time = times[stages.count - 1]
+        for i in 0..<state.rows.count {
+            let r = Int(state.rows[i])
+            let counts = column[r] ? 1 : 0
+            let c = state.cellBase[i] &+ stageCount
+            let p = next[c]
+            output[spare &+ (p &- spare) &* counts] = time[r &* counts] &- state.first[i]
+            next[c] = p &+ counts
         }
     }
 }
+
+/// Per listed row of one part: its first cell, and as the stages go by, whether it reached a
+/// timed stage yet, the time of the last one and of the first; the current stage's flag and time.
+private struct ListedRows {
+    let rows: UnsafeBufferPointer<Int32>
+    let cellBase: UnsafeMutableBufferPointer<Int>
+    let previous: UnsafeMutableBufferPointer<Int64>
+    let first: UnsafeMutableBufferPointer<Int64>
+    let seen: UnsafeMutableBufferPointer<UInt8>
+    let reachedHere: UnsafeMutableBufferPointer<UInt8>
+    let timeHere: UnsafeMutableBufferPointer<Int64>
+
+    init(_ rows: UnsafeBufferPointer<Int32>, cellBase base: (Int32) -> Int) {
+        let m = rows.count
+        self.rows = rows
+        cellBase = .allocate(capacity: m)
+        previous = .allocate(capacity: m)
+        first = .allocate(capacity: m)
+        seen = .allocate(capacity: m)
+        reachedHere = .allocate(capacity: m)
+        timeHere = .allocate(capacity: m)
+        for i in 0..<m { cellBase.initializeElement(at: i, to: base(rows[i])) }
+        previous.initialize(repeating: 0)
+        first.initialize(repeating: 0)
+        seen.initialize(repeating: 0)
+        reachedHere.initialize(repeating: 0)
+        timeHere.initialize(repeating: 0)
+    }
+
+    func deallocate() {
+        cellBase.deallocate(); previous.deallocate(); first.deallocate(); seen.deallocate()
+        reachedHere.deallocate(); timeHere.deallocate()
+    }
+}
+
