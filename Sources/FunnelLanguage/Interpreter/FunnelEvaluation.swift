@@ -158,13 +158,18 @@ extension Interpreter {
                 for r in selection where r >= 0 && Int(r) < rowCount { e[Int(r)] = validity.isValid(Int(r)) }
                 return
             }
-            // Word by word: 64 rows per load of the bitmap.
+            // Word by word: 64 rows per load of the bitmap, a loop of fixed length (which runs on
+            // vectors) for all but the last.
             validity.words.withUnsafeBufferPointer { words in
-                for (w, word) in words.enumerated() {
-                    let base = w << 6
-                    guard base < rowCount else { break }
-                    for bit in 0..<min(64, rowCount - base) { e[base + bit] = (word >> UInt64(bit)) & 1 == 1 }
+                let fullWords = min(words.count, rowCount >> 6)
+                for w in 0..<fullWords {
+                    let word = words[w], base = w << 6
+                    for bit in 0..<64 { e[base + bit] = (word >> UInt64(bit)) & 1 == 1 }
                 }
+                let base = fullWords << 6
+                guard fullWords < words.count, base < rowCount else { return }
+                let word = words[fullWords]
+                for bit in 0..<(rowCount - base) { e[base + bit] = (word >> UInt64(bit)) & 1 == 1 }
             }
         }
     }
@@ -177,7 +182,8 @@ extension Interpreter {
             flags.withUnsafeBufferPointer { f in
                 for r in 0..<f.count {
                     buffer[length] = Int32(truncatingIfNeeded: r)
-                    length &+= f[r] ? 1 : 0
+                    // A Bool is stored as 0 or 1; `f[r] ? 1 : 0` compiles to a branch.
+                    length &+= Int(unsafeBitCast(f[r], to: UInt8.self))
                 }
             }
             initialized = length
