@@ -140,7 +140,7 @@ extension Interpreter {
             let kept = try evaluator.filter(condition, selection: candidates?.isEmpty == true ? view.selection : candidates)
             var holds = [Bool](repeating: false, count: rowCount)
             holds.withUnsafeMutableBufferPointer { h in
-                eligible.withUnsafeBufferPointer { e in for r in kept where Int(r) < rowCount { h[Int(r)] = e[Int(r)] } }
+                eligible.withUnsafeBufferPointer { e in for r in kept where r >= 0 && Int(r) < rowCount { h[Int(r)] = e[Int(r)] } }
             }
             eligible = holds
         }
