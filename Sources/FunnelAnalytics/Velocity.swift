@@ -1,3 +1,4 @@
+import Dispatch
 import FunnelEngine
 
 /// Time from one stage to the next, per step and end to end: the median and p90 that analysts
@@ -8,90 +9,405 @@ public struct DurationSummary: Sendable, Equatable {
     public var p90Days: Double?
     public var meanDays: Double?
 
-    public static func of(_ seconds: [Int64]) -> DurationSummary {
+    static let secondsPerDay = 86_400.0
+
+    public static func of(_ seconds: [Int64]) -> DurationSummary { of(seconds[...]) }
+
+    /// The same numbers as the engine's median, percentile(0.9) and avg over the durations in days.
+    public static func of(_ seconds: ArraySlice<Int64>) -> DurationSummary {
         guard !seconds.isEmpty else { return DurationSummary(count: 0, medianDays: nil, p90Days: nil, meanDays: nil) }
-        // The engine's percentile kernel selects instead of sorting: linear in the number of rows.
-        let column = Column(name: "", storage: .decimal(seconds.map { Double($0) / 86_400 }))
-        func one(_ f: AggregateFunction) -> Double? {
-            Aggregate.compute(f, column: column, selection: nil, rowCount: seconds.count, grouping: nil).first?.number
+        // Summed in the given order, day by day, as avg sums its column: the mean is the same to the last bit.
+        var sum = 0.0
+        for s in seconds { sum += Double(s) / secondsPerDay }
+        var scratch = Array(seconds)
+        let (median, p90) = scratch.withUnsafeMutableBufferPointer { values in
+            (quantileDays(values, q: 0.5), quantileDays(values, q: 0.9))
         }
-        return DurationSummary(count: seconds.count, medianDays: one(.median), p90Days: one(.percentile(0.9)), meanDays: one(.avg))
+        return DurationSummary(count: seconds.count, medianDays: median, p90Days: p90, meanDays: sum / Double(seconds.count))
     }
+
+    /// Selection on the seconds themselves: dividing by a day keeps their order, so the order
+    /// statistics in days are those in seconds, divided; interpolated as the engine interpolates decimals.
+    private static func quantileDays(_ values: UnsafeMutableBufferPointer<Int64>, q: Double) -> Double? {
+        guard let (lo, hi, fraction) = Quantiles.bracket(values, q: q) else { return nil }
+        let a = Double(lo) / secondsPerDay, b = Double(hi) / secondsPerDay
+        return fraction == 0 || a == b ? a : a + (b - a) * fraction
+    }
+}
+
+/// Step and end-to-end durations (seconds) of every group, in one buffer. Each group has one cell
+/// per stage (durations into that stage from the timed stage reached before it; none for the
+/// first) and one for end to end, each in row order.
+public struct GroupedDurations: Sendable {
+    public let groupCount: Int
+    public let stageCount: Int
+    let seconds: [Int64]
+    /// Cell c is seconds[starts[c]..<starts[c + 1]].
+    let starts: [Int]
+
+    var cellsPerGroup: Int { stageCount + 1 }
+
+    static func empty(groupCount: Int, stageCount: Int) -> GroupedDurations {
+        GroupedDurations(groupCount: groupCount, stageCount: stageCount, seconds: [], starts: [0])
+    }
+
+    /// Durations into `stage` of the group's rows that reached it after an earlier timed stage.
+    public func steps(group: Int, stage: Int) -> ArraySlice<Int64> {
+        guard (0..<groupCount).contains(group), (0..<stageCount).contains(stage) else { return [] }
+        return cell(group * cellsPerGroup + stage)
+    }
+
+    /// From the first timed stage reached to the last stage, for the group's rows that reached it.
+    public func endToEnd(group: Int) -> ArraySlice<Int64> {
+        guard (0..<groupCount).contains(group) else { return [] }
+        return cell(group * cellsPerGroup + stageCount)
+    }
+
+    func cell(_ c: Int) -> ArraySlice<Int64> {
+        guard c >= 0, c + 1 < starts.count, starts[c] <= starts[c + 1], starts[c + 1] <= seconds.count else { return [] }
+        return seconds[starts[c]..<starts[c + 1]]
+    }
+
+    /// The summary of every cell; the cells are shared out over two cores by their sizes.
+    public func summaries() -> GroupedSummaries {
+        let cellCount = starts.count - 1
+        let results = UnsafeMutableBufferPointer<DurationSummary>.allocate(capacity: max(0, cellCount))
+        results.initialize(repeating: DurationSummary.of([]))
+        defer { results.deallocate() }
+        // The first part takes the cells up to half of all durations; the second the rest.
+        let total = starts.last ?? 0
+        let split = starts.firstIndex { $0 >= total / 2 } ?? cellCount
+        let work = SummaryWork(durations: self, results: results, ranges: [0..<min(split, cellCount), min(split, cellCount)..<max(0, cellCount)])
+        if total < 50_000 {
+            work.run(part: 0)
+            work.run(part: 1)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: 2) { work.run(part: $0) }
+        }
+        return GroupedSummaries(cells: Array(results), cellsPerGroup: cellsPerGroup, groupCount: groupCount)
+    }
+}
+
+/// One part of the cells of a summaries computation; the parts write disjoint results, which
+/// outlive the work.
+private struct SummaryWork: @unchecked Sendable {
+    let durations: GroupedDurations
+    let results: UnsafeMutableBufferPointer<DurationSummary>
+    let ranges: [Range<Int>]
+
+    func run(part: Int) {
+        for c in ranges[part] { results[c] = DurationSummary.of(durations.cell(c)) }
+    }
+}
+
+/// Duration summaries laid out as GroupedDurations' cells.
+public struct GroupedSummaries: Sendable {
+    let cells: [DurationSummary]
+    let cellsPerGroup: Int
+    let groupCount: Int
+
+    public func step(group: Int, stage: Int) -> DurationSummary {
+        guard (0..<groupCount).contains(group), (0..<(cellsPerGroup - 1)).contains(stage) else { return DurationSummary.of([]) }
+        return at(group * cellsPerGroup + stage)
+    }
+
+    public func endToEnd(group: Int) -> DurationSummary {
+        guard (0..<groupCount).contains(group) else { return DurationSummary.of([]) }
+        return at(group * cellsPerGroup + cellsPerGroup - 1)
+    }
+
+    private func at(_ c: Int) -> DurationSummary { c >= 0 && c < cells.count ? cells[c] : DurationSummary.of([]) }
 }
 
 public enum Velocity {
     /// Durations in seconds for each step (index = later stage; step 0 is empty) of rows that reached
     /// it with both times known, and end to end from the first timed stage to the last stage.
-    public static func durations(_ reach: Reach, times: [[Int64]?], rowsIn group: ((Int) -> Bool)? = nil) -> (steps: [[Int64]], endToEnd: [Int64]) {
-        var steps = [[Int64]](repeating: [], count: reach.stageCount)
-        var endToEnd: [Int64] = []
-        let last = reach.stageCount - 1
-        let rowCount = reach.rowCount
-        guard last >= 0, rowCount > 0 else { return (steps, endToEnd) }
-        // Column-wise, as reach is computed: per row, the time of the last timed stage reached so far.
-        let unknown = Reach.unknown
-        var previous = [Int64](repeating: unknown, count: rowCount)
-        var first = [Int64](repeating: unknown, count: rowCount)
-        var included = [Bool](repeating: reach.selection == nil, count: rowCount)
-        if let selection = reach.selection { for r in selection where Int(r) < rowCount { included[Int(r)] = true } }
-        if let group { for r in 0..<rowCount where included[r] && !group(r) { included[r] = false } }
-        for k in 0..<reach.stageCount {
-            guard let t = times[k], t.count == rowCount else { continue }
-            var out: [Int64] = []
-            out.reserveCapacity(reach.count(k))
-            reach.reached[k].withUnsafeBufferPointer { reached in
-                t.withUnsafeBufferPointer { time in
-                    included.withUnsafeBufferPointer { inc in
-                        previous.withUnsafeMutableBufferPointer { prev in
-                            first.withUnsafeMutableBufferPointer { firstTime in
-                                for r in 0..<rowCount where inc[r] && reached[r] {
-                                    if prev[r] != unknown { out.append(time[r] &- prev[r]) }
-                                    prev[r] = time[r]
-                                    if firstTime[r] == unknown { firstTime[r] = time[r] }
-                                }
-                            }
-                        }
+    public static func durations(_ reach: Reach, times: [[Int64]?]) -> (steps: [[Int64]], endToEnd: [Int64]) {
+        let all = durationsByGroup(reach, times: times, groupOfRow: nil, groupCount: 1)
+        return ((0..<reach.stageCount).map { Array(all.steps(group: 0, stage: $0)) }, Array(all.endToEnd(group: 0)))
+    }
+
+    /// Durations of every group at once: `groupOfRow` gives each row's group (or -1); nil puts
+    /// every row in group 0. Rows outside the reach's selection count nowhere.
+    public static func durationsByGroup(_ reach: Reach, times: [[Int64]?], groupOfRow: [Int32]?, groupCount: Int) -> GroupedDurations {
+        let rowCount = reach.rowCount, stageCount = reach.stageCount
+        let empty = GroupedDurations.empty(groupCount: max(0, groupCount), stageCount: stageCount)
+        let timed = (0..<min(stageCount, times.count)).filter { times[$0]?.count == rowCount && reach.reached[$0].count == rowCount }
+        let (cellCount, overflow) = groupCount.multipliedReportingOverflow(by: stageCount + 1)
+        guard rowCount > 0, groupCount > 0, !overflow, !timed.isEmpty, groupOfRow.map({ $0.count == rowCount }) ?? true else { return empty }
+        let groups = rowGroups(selection: reach.selection, groupOfRow: groupOfRow, rowCount: rowCount)
+        let timedReached = timed.map { reach.reached[$0] }
+        let timedTimes = timed.map { times[$0] ?? [] }
+        let lastIsTimed = timed.last == stageCount - 1
+        return withBuffers(timedReached) { reached in
+            withBuffers(timedTimes) { times in
+                groups.withUnsafeBufferPointer { group in
+                    timed.withUnsafeBufferPointer { stages in
+                        let pass = DurationPass(rowCount: rowCount, parts: rowCount >= 100_000 ? 2 : 1, reached: reached, times: times,
+                                                stages: stages, stageCount: stageCount, endToEnd: lastIsTimed,
+                                                group: group, groupCount: groupCount, cellCount: cellCount)
+                        return pass.run()
                     }
                 }
             }
-            steps[k] = out
         }
-        if let t = times[last], t.count == rowCount {
-            endToEnd.reserveCapacity(reach.count(last))
-            for r in 0..<rowCount where included[r] && reach.reached[last][r] && first[r] != unknown {
-                endToEnd.append(t[r] &- first[r])
-            }
-        }
-        return (steps, endToEnd)
     }
 
-    /// Durations per group in one pass over the rows: `groupOfRow` gives each row's group (or -1).
-    /// Returns, per group, the step durations (index = later stage) and the end-to-end ones.
-    public static func durationsByGroup(_ reach: Reach, times: [[Int64]?], groupOfRow: [Int32], groupCount: Int) -> [(steps: [[Int64]], endToEnd: [Int64])] {
-        var out = [(steps: [[Int64]], endToEnd: [Int64])](repeating: ([[Int64]](repeating: [], count: reach.stageCount), []), count: max(0, groupCount))
-        let last = reach.stageCount - 1
-        let rowCount = reach.rowCount
-        guard last >= 0, rowCount > 0, groupOfRow.count == rowCount, groupCount > 0 else { return out }
-        let unknown = Reach.unknown
-        var previous = [Int64](repeating: unknown, count: rowCount)
-        var first = [Int64](repeating: unknown, count: rowCount)
-        var included = [Bool](repeating: reach.selection == nil, count: rowCount)
-        if let selection = reach.selection { for r in selection where Int(r) < rowCount { included[Int(r)] = true } }
-        for k in 0..<reach.stageCount {
-            guard let t = times[k], t.count == rowCount else { continue }
-            for r in 0..<rowCount where included[r] && reach.reached[k][r] {
-                let g = Int(groupOfRow[r])
-                if g >= 0 && g < groupCount && previous[r] != unknown { out[g].steps[k].append(t[r] &- previous[r]) }
-                previous[r] = t[r]
-                if first[r] == unknown { first[r] = t[r] }
+    /// Each row's group, or -1 for a row outside the selection or with no group.
+    private static func rowGroups(selection: Selection?, groupOfRow: [Int32]?, rowCount: Int) -> [Int32] {
+        guard let selection else { return groupOfRow ?? [Int32](repeating: 0, count: rowCount) }
+        var groups = [Int32](repeating: -1, count: rowCount)
+        groups.withUnsafeMutableBufferPointer { out in
+            for s in selection where s >= 0 && Int(s) < rowCount {
+                out[Int(s)] = groupOfRow?[Int(s)] ?? 0
             }
         }
-        if let t = times[last], t.count == rowCount {
-            for r in 0..<rowCount where included[r] && reach.reached[last][r] && first[r] != unknown {
-                let g = Int(groupOfRow[r])
-                if g >= 0 && g < groupCount { out[g].endToEnd.append(t[r] &- first[r]) }
+        return groups
+    }
+
+    /// Runs `body` with a pointer to each array's storage, all valid at once.
+    private static func withBuffers<T, R>(_ arrays: [[T]], _ body: (UnsafeBufferPointer<UnsafeBufferPointer<T>>) -> R) -> R {
+        let buffers = UnsafeMutableBufferPointer<UnsafeBufferPointer<T>>.allocate(capacity: arrays.count)
+        defer { buffers.deallocate() }
+        func bind(_ i: Int) -> R {
+            if i == arrays.count { return body(UnsafeBufferPointer(buffers)) }
+            return arrays[i].withUnsafeBufferPointer { buffer in
+                buffers.initializeElement(at: i, to: buffer)
+                return bind(i + 1)
             }
         }
-        return out
+        return bind(0)
     }
 }
+
+/// Durations bucketed by group and step. Most rows stop at the first stage and have none, so
+/// each half of the rows (on two cores) first lists its rows that have some; then counts each
+/// cell's durations so that every cell gets its place in one buffer; then writes them there,
+/// stage by stage over the listed rows. Within a cell the first half's rows come before the
+/// second's: cells are in row order. The pointers outlive the pass; the halves write disjoint
+/// places.
+private struct DurationPass: @unchecked Sendable {
+    let rowCount: Int
+    let parts: Int
+    /// Per timed stage, in stage order: who reached it and when.
+    let reached: UnsafeBufferPointer<UnsafeBufferPointer<Bool>>
+    let times: UnsafeBufferPointer<UnsafeBufferPointer<Int64>>
+    /// The stage index of each timed stage.
+    let stages: UnsafeBufferPointer<Int>
+    let stageCount: Int
+    /// The last stage is timed (and so the last of `stages`): end-to-end durations exist.
+    let endToEnd: Bool
+    let group: UnsafeBufferPointer<Int32>
+    let groupCount: Int
+    let cellCount: Int
+    /// Per part, from the part's first row: the rows with durations (one spare place per part).
+    var rowLists = UnsafeMutableBufferPointer<Int32>(start: nil, count: 0)
+    var rowListLengths = UnsafeMutableBufferPointer<Int>(start: nil, count: 0)
+    /// Per part and cell: first the count of durations, then where the part writes the next one.
+    var positions = UnsafeMutableBufferPointer<Int>(start: nil, count: 0)
+    /// The durations, cell after cell, then one spare place per part.
+    var output = UnsafeMutableBufferPointer<Int64>(start: nil, count: 0)
+
+    func rows(of part: Int) -> Range<Int> { (rowCount * part / parts)..<(rowCount * (part + 1) / parts) }
+
+    func run() -> GroupedDurations {
+        var work = self
+        work.rowLists = .allocate(capacity: rowCount + parts)
+        work.rowListLengths = .allocate(capacity: parts)
+        work.rowListLengths.initialize(repeating: 0)
+        work.positions = .allocate(capacity: parts * cellCount)
+        work.positions.initialize(repeating: 0)
+        defer { work.rowLists.deallocate(); work.rowListLengths.deallocate(); work.positions.deallocate() }
+        let counting = work
+        forEachPart { part in
+            counting.listRowsWithDurations(part: part)
+            counting.count(part: part)
+        }
+        let next = work.positions
+        var starts = [Int](repeating: 0, count: cellCount + 1)
+        var total = 0
+        for c in 0..<cellCount {
+            starts[c] = total
+            for p in 0..<parts {
+                let n = next[p * cellCount + c]
+                next[p * cellCount + c] = total
+                total += n
+            }
+        }
+        starts[cellCount] = total
+        let seconds = [Int64](unsafeUninitializedCapacity: total + parts) { buffer, initialized in
+            for p in 0..<parts { buffer.initializeElement(at: total + p, to: 0) }
+            work.output = buffer
+            let scattering = work, spareBase = total
+            forEachPart { scattering.scatter(part: $0, spare: spareBase + $0) }
+            initialized = total + parts
+        }
+        return GroupedDurations(groupCount: groupCount, stageCount: stageCount, seconds: seconds, starts: starts)
+    }
+
+    private func forEachPart(_ body: @Sendable (Int) -> Void) {
+        if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+    }
+
+    @inline(__always)
+    private func bit(_ b: Bool) -> UInt8 { unsafeBitCast(b, to: UInt8.self) }
+
+    /// The part's rows that are in a group and reached two timed stages, or the last one.
+    /// Branch-free: column by column the reached stages are counted (up to 2), then every row is
+    /// written to the list, whose length only grows for the rows kept.
+    private func listRowsWithDurations(part: Int) {
+        let range = rows(of: part)
+        let n = range.count
+        let lower = range.lowerBound
+        guard n > 0, let list = rowLists.baseAddress.map({ $0 + lower + part }), let groupOf = group.baseAddress.map({ $0 + lower }),
+              let last = reached[stages.count - 1].baseAddress.map({ bytes($0 + lower) }) else { return }
+        // Per row, bit 0: reached a timed stage; bit 1: reached another after it. Bit operations
+        // only, so that the loop runs on vectors.
+        let reachedTwice = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        reachedTwice.initialize(repeating: 0, count: n)
+        defer { reachedTwice.deallocate() }
+        for column in reached {
+            guard let flags = column.baseAddress.map({ bytes($0 + lower) }) else { continue }
+            for i in 0..<n {
+                let state = reachedTwice[i], here = flags[i]
+                reachedTwice[i] = state | here | ((state & here) << 1)
+            }
+        }
+        let lastCounts: UInt8 = endToEnd ? 1 : 0
+        let groups = UInt32(truncatingIfNeeded: groupCount)
+        var length = 0
+        for i in 0..<n {
+            // -1 (no group) is above every group as unsigned.
+            let inGroup: UInt8 = UInt32(bitPattern: groupOf[i]) < groups ? 1 : 0
+            let keep = inGroup & (((reachedTwice[i] >> 1) & 1) | (last[i] & lastCounts))
+            list[length] = Int32(truncatingIfNeeded: lower &+ i)
+            length &+= Int(keep)
+        }
+        rowListLengths[part] = length
+    }
+
+    /// Flags as bytes (0 or 1), so that they add up without branches.
+    @inline(__always)
+    private func bytes(_ flags: UnsafePointer<Bool>) -> UnsafePointer<UInt8> {
+        UnsafeRawPointer(flags).assumingMemoryBound(to: UInt8.self)
+    }
+
+    private func listedRows(of part: Int) -> UnsafeBufferPointer<Int32> {
+        let start = rows(of: part).lowerBound + part
+        return UnsafeBufferPointer(rebasing: rowLists[start..<(start + rowListLengths[part])])
+    }
+
+    private func count(part: Int) {
+        guard let cells = positions.baseAddress.map({ $0 + part * cellCount }) else { return }
+        let timedCount = stages.count
+        let cellsPerGroup = stageCount + 1
+        for listed in listedRows(of: part) {
+            let r = Int(listed)
+            let base = Int(group[r]) * cellsPerGroup
+            var seen: UInt8 = 0
+            for j in 0..<timedCount {
+                let here = bit(reached[j][r])
+                cells[base + stages[j]] &+= Int(here & seen)
+                seen |= here
+            }
+            if endToEnd { cells[base + stageCount] &+= Int(bit(reached[timedCount - 1][r])) }
+        }
+    }
+
+    /// Stage by stage over the listed rows, each row's previous and first time kept in arrays:
+    /// no step waits for the one before, so many reads of times are in flight at once.
+    private func scatter(part: Int, spare: Int) {
+        guard let next = positions.baseAddress.map({ $0 + part * cellCount }) else { return }
+        let rows = listedRows(of: part)
+        guard !rows.isEmpty else { return }
+        let state = ListedRows(rows, cellBase: { Int(group[Int($0)]) * (stageCount + 1) })
+        defer { state.deallocate() }
+        for j in 0..<stages.count {
+            gather(stage: j, into: state)
+            write(stage: stages[j], from: state, next: next, spare: spare)
+        }
+        if endToEnd { writeEndToEnd(from: state, next: next, spare: spare) }
+    }
+
+    /// The reads from memory on their own, in a loop of a few instructions, so that many are in
+    /// flight at once. A row that did not reach the stage reads row 0's time (in cache) instead:
+    /// later stages are sparse.
+    private func gather(stage j: Int, into state: ListedRows) {
+        guard let column = reached[j].baseAddress.map(bytes) else { return }
+        let time = times[j]
+        for i in 0..<state.rows.count {
+            let r = Int(state.rows[i])
+            let here = column[r]
+            state.reachedHere[i] = here
+            state.timeHere[i] = time[r &* Int(here)]
+        }
+    }
+
+    /// Branch-free: whether a row reached a stage is close to a coin flip, so every listed row
+    /// writes a duration, to its cell's next place if it counts and to the spare place if not.
+    /// Selections are arithmetic on 0/1 and masks: the compiler turns `?:` into branches.
+    private func write(stage: Int, from state: ListedRows, next: UnsafeMutablePointer<Int>, spare: Int) {
+        for i in 0..<state.rows.count {
+            let here = Int(state.reachedHere[i])
+            let wasSeen = Int(state.seen[i])
+            let t = state.timeHere[i]
+            let counts = here & wasSeen
+            let c = state.cellBase[i] &+ stage
+            let p = next[c]
+            output[spare &+ (p &- spare) &* counts] = t &- state.previous[i]
+            next[c] = p &+ counts
+            let reachedMask = Int64(0) &- Int64(here)
+            let firstMask = reachedMask & (Int64(wasSeen) &- 1)
+            state.first[i] = (t & firstMask) | (state.first[i] & ~firstMask)
+            state.previous[i] = (t & reachedMask) | (state.previous[i] & ~reachedMask)
+            state.seen[i] = UInt8(truncatingIfNeeded: wasSeen | here)
+        }
+    }
+
+    private func writeEndToEnd(from state: ListedRows, next: UnsafeMutablePointer<Int>, spare: Int) {
+        let column = reached[stages.count - 1], time = times[stages.count - 1]
+        for i in 0..<state.rows.count {
+            let r = Int(state.rows[i])
+            let counts = column[r] ? 1 : 0
+            let c = state.cellBase[i] &+ stageCount
+            let p = next[c]
+            output[spare &+ (p &- spare) &* counts] = time[r &* counts] &- state.first[i]
+            next[c] = p &+ counts
+        }
+    }
+}
+
+/// Per listed row of one part: its first cell, and as the stages go by, whether it reached a
+/// timed stage yet, the time of the last one and of the first; the current stage's flag and time.
+private struct ListedRows {
+    let rows: UnsafeBufferPointer<Int32>
+    let cellBase: UnsafeMutableBufferPointer<Int>
+    let previous: UnsafeMutableBufferPointer<Int64>
+    let first: UnsafeMutableBufferPointer<Int64>
+    let seen: UnsafeMutableBufferPointer<UInt8>
+    let reachedHere: UnsafeMutableBufferPointer<UInt8>
+    let timeHere: UnsafeMutableBufferPointer<Int64>
+
+    init(_ rows: UnsafeBufferPointer<Int32>, cellBase base: (Int32) -> Int) {
+        let m = rows.count
+        self.rows = rows
+        cellBase = .allocate(capacity: m)
+        previous = .allocate(capacity: m)
+        first = .allocate(capacity: m)
+        seen = .allocate(capacity: m)
+        reachedHere = .allocate(capacity: m)
+        timeHere = .allocate(capacity: m)
+        for i in 0..<m { cellBase.initializeElement(at: i, to: base(rows[i])) }
+        previous.initialize(repeating: 0)
+        first.initialize(repeating: 0)
+        seen.initialize(repeating: 0)
+        reachedHere.initialize(repeating: 0)
+        timeHere.initialize(repeating: 0)
+    }
+
+    func deallocate() {
+        cellBase.deallocate(); previous.deallocate(); first.deallocate(); seen.deallocate()
+        reachedHere.deallocate(); timeHere.deallocate()
+    }
+}
+

@@ -377,24 +377,34 @@ private func quantiles<K: OrderedKeys>(_ keys: K, q: Double, _ selection: Select
             }
         }
     }
-    let clampedQ = Swift.min(1, Swift.max(0, q))
     var result: [(lo: Int64, hi: Int64, fraction: Double)?] = []
     result.reserveCapacity(groups.count)
     flat.withUnsafeMutableBufferPointer { fp in
         for g in 0..<groups.count {
-            let start = starts[g]
-            let end = next[g]
-            let m = end - start
-            if m <= 0 { result.append(nil); continue }
-            let position = clampedQ * Double(m - 1)
-            // position is in 0...m-1, so truncation is the floor (and needs no libm).
-            let k = Swift.min(m - 1, Swift.max(0, Int(position)))
-            let fraction = position - Double(k)
-            let (lo, hi) = orderStatistics(fp, from: start, to: end, k: start + k, needNext: fraction > 0)
-            result.append((lo, hi, fraction))
+            result.append(Quantiles.bracket(fp, from: starts[g], to: next[g], q: q))
         }
     }
     return result
+}
+
+public enum Quantiles {
+    /// The order statistic at position q·(n−1) of `values` (n values), the one after it, and the
+    /// fraction of the way between them: what median and percentile interpolate. nil for no
+    /// values or a q that is not a number. Reorders `values`.
+    public static func bracket(_ values: UnsafeMutableBufferPointer<Int64>, q: Double) -> (lo: Int64, hi: Int64, fraction: Double)? {
+        bracket(values, from: 0, to: values.count, q: q)
+    }
+
+    static func bracket(_ values: UnsafeMutableBufferPointer<Int64>, from: Int, to: Int, q: Double) -> (lo: Int64, hi: Int64, fraction: Double)? {
+        guard from >= 0, from < to, to <= values.count, !q.isNaN else { return nil }
+        let m = to - from
+        let position = Swift.min(1, Swift.max(0, q)) * Double(m - 1)
+        // position is in 0...m-1, so truncation is the floor (and needs no libm).
+        let k = Swift.min(m - 1, Swift.max(0, Int(position)))
+        let fraction = position - Double(k)
+        let (lo, hi) = orderStatistics(values, from: from, to: to, k: from + k, needNext: fraction > 0)
+        return (lo, hi, fraction)
+    }
 }
 
 /// The k-th smallest of a[from..<to] and, when `needNext`, the (k+1)-th (else the k-th again);

@@ -112,13 +112,15 @@ extension Interpreter {
             throw Diagnostic.error("unknown rule '\(rule)'", at: range, suggestion: Suggestion.nearest(to: rule, in: session.ruleOrder))
         }
         let definition = try funnel(named: funnelName, session: session, range: range)
-        let current = try totals(try evaluateFunnel(definition, session: session), session: session)
+        let now = try evaluateFunnel(definition, session: session)
+        let current = try totals(now, session: session)
         var changed = session
         changed.rules[rule] = RuleDefinition(name: rule, condition: condition, source: statement)
         if let cycle = Cycles.find(start: rule, edges: { r in changed.rules[r].map { Cycles.names(in: $0.condition).filter { changed.rules[$0] != nil } } ?? [] }) {
             throw Diagnostic.error("the changed rule makes a cycle: \(cycle.joined(separator: " → "))", at: condition.range)
         }
-        let alternative = try totals(try evaluateFunnel(definition, session: changed, cacheable: false), session: changed)
+        let changedFunnel = try evaluateFunnel(definition, session: changed, changing: rule, from: now, previousSession: session)
+        let alternative = try totals(changedFunnel, session: changed)
         var rows: [[Value]] = []
         for k in current.stages.indices {
             let delta = alternative.counts[k] - current.counts[k]
@@ -130,5 +132,55 @@ extension Interpreter {
         return ResultTable(title: "what if \(rule) = \(text) in \(funnelName) (nothing is redefined)",
                            table: Results.rows(rows, names: ["stage", "now", "step now", "what if", "step what if", "change", "change %"]),
                            formats: [nil, .number, .percent, .number, .percent, .number, .percent])
+    }
+}
+
+/// Whether evaluating a stage may read a rule. Conservative: names are followed through rules
+/// (as either session defines them); a KPI, or a kind of expression not followed here, counts
+/// as reading it.
+enum RuleDependence {
+    static func mayRead(_ rule: String, stage: StageSyntax, in sessions: [Session]) -> Bool {
+        var visited: Set<String> = []
+        if let at = stage.at, mayRead(rule, name: at, sessions, &visited) { return true }
+        guard let condition = stage.condition else { return false }
+        return mayRead(rule, condition, sessions, &visited)
+    }
+
+    private static func mayRead(_ rule: String, name: String, _ sessions: [Session], _ visited: inout Set<String>) -> Bool {
+        if name == rule || sessions.contains(where: { $0.kpis[name] != nil }) { return true }
+        guard visited.insert(name).inserted else { return false }
+        for session in sessions {
+            if let definition = session.rules[name], mayRead(rule, definition.condition, sessions, &visited) { return true }
+        }
+        return false
+    }
+
+    private static func mayRead(_ rule: String, _ expr: Expr, _ sessions: [Session], _ visited: inout Set<String>) -> Bool {
+        func any(_ exprs: [Expr]) -> Bool {
+            for e in exprs where mayRead(rule, e, sessions, &visited) { return true }
+            return false
+        }
+        switch expr.kind {
+        case .number, .duration, .string, .date, .boolean, .null, .has:
+            return false
+        case .name(let n):
+            return mayRead(rule, name: n, sessions, &visited)
+        case .member(let base, let n):
+            return mayRead(rule, name: n, sessions, &visited) || mayRead(rule, base, sessions, &visited)
+        case .unary(_, let a), .isNull(let a, _):
+            return mayRead(rule, a, sessions, &visited)
+        case .binary(_, let a, let b):
+            return any([a, b])
+        case .between(let a, let b, let c, _):
+            return any([a, b, c])
+        case .inList(let a, let items, _):
+            return any([a] + items)
+        case .call(_, let args, _):
+            return any(args)
+        case .filter(let base, let condition):
+            return any((base.map { [$0] } ?? []) + [condition])
+        case .load, .groupBy, .select, .sort, .top, .cohort, .versus:
+            return true
+        }
     }
 }

@@ -11,6 +11,9 @@ struct FunnelEvaluation {
     var rowStageNames: [String]
     var times: [[Int64]?]
     var reach: Reach
+    /// The row stages' inputs (times and eligibility), kept so that a what-if recomputes only
+    /// the stages its changed rule touches.
+    var stages: [StageData]
 
     var stageNames: [String] { countStages.map(\.name) + rowStageNames }
     var name: String { definition.syntax.name }
@@ -65,12 +68,22 @@ extension Interpreter {
         let key = "\(definition.syntax.name)\u{1}\(session.generation)"
         let useCache = cacheable && override == nil && !withFromTimes
         if useCache, let cached = funnelCache.lookup(key) { return cached }
-        let evaluation = try computeFunnel(definition, session: session, view: override, withFromTimes: withFromTimes)
+        let evaluation = try computeFunnel(definition, session: session, view: override, withFromTimes: withFromTimes, reusing: nil)
         if useCache { funnelCache.store(evaluation, for: key) }
         return evaluation
     }
 
-    private func computeFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue?, withFromTimes: Bool) throws(Diagnostic) -> FunnelEvaluation {
+    /// The funnel in a session that differs from `previous`'s only by the definition of `rule`:
+    /// stages whose time and condition cannot read the rule keep their inputs; reach is recomputed.
+    func evaluateFunnel(_ definition: FunnelDefinition, session: Session, changing rule: String, from previous: FunnelEvaluation, previousSession: Session) throws(Diagnostic) -> FunnelEvaluation {
+        let sessions = [previousSession, session]
+        let reuse = StageReuse(previous: previous) { stage in
+            !RuleDependence.mayRead(rule, stage: stage, in: sessions)
+        }
+        return try computeFunnel(definition, session: session, view: nil, withFromTimes: false, reusing: reuse)
+    }
+
+    private func computeFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue?, withFromTimes: Bool, reusing reuse: StageReuse?) throws(Diagnostic) -> FunnelEvaluation {
         let syntax = definition.syntax
         guard let base = session.tables[syntax.table] else {
             throw Diagnostic.error("unknown table '\(syntax.table)'", at: definition.source.range)
@@ -88,45 +101,13 @@ extension Interpreter {
                 countStages.append((stage.name, count))
                 continue
             }
-            var eligible = [Bool](repeating: false, count: rowCount)
-            var stageTimes: [Int64]? = nil
-            if let at = stage.at {
-                let column = VectorOps.materialize(try evaluator.evaluate(Expr(.name(at), stage.range), selection: view.selection), rowCount: rowCount)
-                guard let seconds = VectorOps.seconds(column, view.selection) else {
-                    throw Diagnostic.error("'\(at)' is \(VectorOps.describe(column.type)); `at` needs a date or timestamp column", at: stage.range)
-                }
-                stageTimes = seconds
-                eligible.withUnsafeMutableBufferPointer { e in
-                    if let validity = column.validity {
-                        if let selection = view.selection {
-                            for r in selection { e[Int(r)] = validity.isValid(Int(r)) }
-                        } else {
-                            // Word by word: 64 rows per load of the bitmap.
-                            validity.words.withUnsafeBufferPointer { words in
-                                for (w, word) in words.enumerated() {
-                                    let base = w << 6
-                                    for bit in 0..<min(64, rowCount - base) { e[base + bit] = (word >> UInt64(bit)) & 1 == 1 }
-                                }
-                            }
-                        }
-                    } else {
-                        forEachRow(view.selection, below: rowCount) { r in e[r] = true }
-                    }
-                }
-            } else {
-                forEachRow(view.selection, below: rowCount) { r in eligible[r] = true }
+            let data: StageData
+            if let kept = reuse?.kept(stage, at: stages.count) { data = kept } else {
+                data = try stageData(stage, evaluator: evaluator, view: view, rowCount: rowCount)
             }
-            if let condition = stage.condition {
-                let kept = try evaluator.filter(condition, selection: view.selection)
-                var holds = [Bool](repeating: false, count: rowCount)
-                holds.withUnsafeMutableBufferPointer { h in for r in kept { h[Int(r)] = true } }
-                eligible.withUnsafeMutableBufferPointer { e in
-                    holds.withUnsafeBufferPointer { h in for r in 0..<rowCount where e[r] && !h[r] { e[r] = false } }
-                }
-            }
-            stages.append(StageData(name: stage.name, times: stageTimes, eligible: eligible, optional: stage.optional))
+            stages.append(data)
             names.append(stage.name)
-            times.append(stageTimes)
+            times.append(data.times)
         }
         var window: Int64? = nil
         if let w = syntax.window {
@@ -136,7 +117,78 @@ extension Interpreter {
             window = Int64(days * 86_400)
         }
         let reach = FunnelReach.compute(FunnelData(rowCount: rowCount, selection: view.selection, stages: stages, window: window), recordFromTimes: withFromTimes)
-        return FunnelEvaluation(definition: definition, view: view, countStages: countStages, rowStageNames: names, times: times, reach: reach)
+        return FunnelEvaluation(definition: definition, view: view, countStages: countStages, rowStageNames: names, times: times, reach: reach, stages: stages)
+    }
+
+    /// A row stage's inputs: when each row reached it, and whether its time is known and its condition holds.
+    private func stageData(_ stage: StageSyntax, evaluator: RowEvaluator, view: TableValue, rowCount: Int) throws(Diagnostic) -> StageData {
+        var eligible = [Bool](repeating: false, count: rowCount)
+        var stageTimes: [Int64]? = nil
+        if let at = stage.at {
+            let column = VectorOps.materialize(try evaluator.evaluate(Expr(.name(at), stage.range), selection: view.selection), rowCount: rowCount)
+            guard let seconds = VectorOps.seconds(column, view.selection) else {
+                throw Diagnostic.error("'\(at)' is \(VectorOps.describe(column.type)); `at` needs a date or timestamp column", at: stage.range)
+            }
+            stageTimes = seconds
+            markKnown(column.validity, of: view.selection, rowCount: rowCount, in: &eligible)
+        } else {
+            forEachRow(view.selection, below: rowCount) { r in eligible[r] = true }
+        }
+        if let condition = stage.condition {
+            // Only rows with a known time can be eligible; later stages have few.
+            let candidates = stage.at == nil ? view.selection : rows(where: eligible)
+            let kept = try evaluator.filter(condition, selection: candidates?.isEmpty == true ? view.selection : candidates)
+            var holds = [Bool](repeating: false, count: rowCount)
+            holds.withUnsafeMutableBufferPointer { h in
+                eligible.withUnsafeBufferPointer { e in for r in kept where r >= 0 && Int(r) < rowCount { h[Int(r)] = e[Int(r)] } }
+            }
+            eligible = holds
+        }
+        return StageData(name: stage.name, times: stageTimes, eligible: eligible, optional: stage.optional)
+    }
+
+    /// Marks the selected rows whose value is not null.
+    private func markKnown(_ validity: Validity?, of selection: Selection?, rowCount: Int, in eligible: inout [Bool]) {
+        eligible.withUnsafeMutableBufferPointer { e in
+            guard let validity else {
+                forEachRow(selection, below: rowCount) { r in e[r] = true }
+                return
+            }
+            if let selection {
+                for r in selection where r >= 0 && Int(r) < rowCount { e[Int(r)] = validity.isValid(Int(r)) }
+                return
+            }
+            // Word by word: 64 rows per load of the bitmap, a loop of fixed length (which runs on
+            // vectors) for all but the last.
+            validity.words.withUnsafeBufferPointer { words in
+                let fullWords = min(words.count, rowCount >> 6)
+                for w in 0..<fullWords {
+                    let word = words[w], base = w << 6
+                    for bit in 0..<64 { e[base + bit] = (word >> UInt64(bit)) & 1 == 1 }
+                }
+                let base = fullWords << 6
+                guard fullWords < words.count, base < rowCount else { return }
+                let word = words[fullWords]
+                for bit in 0..<(rowCount - base) { e[base + bit] = (word >> UInt64(bit)) & 1 == 1 }
+            }
+        }
+    }
+
+    /// The rows whose flag is set, ascending. Branch-free: every row is written, and the length
+    /// only grows for the rows kept.
+    private func rows(where flags: [Bool]) -> Selection {
+        var length = 0
+        let out = Selection(unsafeUninitializedCapacity: flags.count + 1) { buffer, initialized in
+            flags.withUnsafeBufferPointer { f in
+                for r in 0..<f.count {
+                    buffer[length] = Int32(truncatingIfNeeded: r)
+                    // A Bool is stored as 0 or 1; `f[r] ? 1 : 0` compiles to a branch.
+                    length &+= Int(unsafeBitCast(f[r], to: UInt8.self))
+                }
+            }
+            initialized = length
+        }
+        return out
     }
 
     /// The counts of every stage: count-only stages from their formulas, row stages from reach.
@@ -166,6 +218,21 @@ extension Interpreter {
             out[to] = (target.comparison, rate, from)
         }
         return out
+    }
+}
+
+/// The stage inputs a what-if keeps from the funnel as it is.
+struct StageReuse {
+    var previous: FunnelEvaluation
+    /// The stage's time and condition cannot read what changed.
+    var unchanged: (StageSyntax) -> Bool
+
+    /// The previous inputs of the row stage at `index`, if they are the same stage's over the same rows and still hold.
+    func kept(_ stage: StageSyntax, at index: Int) -> StageData? {
+        guard index < previous.stages.count else { return nil }
+        let data = previous.stages[index]
+        guard data.name == stage.name, data.eligible.count == previous.view.table.rowCount, unchanged(stage) else { return nil }
+        return data
     }
 }
 

@@ -138,8 +138,8 @@ extension Interpreter {
     func velocityTable(_ evaluation: FunnelEvaluation, keys: [Expr], session: Session) throws(Diagnostic) -> ResultTable {
         let names = evaluation.rowStageNames
         var groupKeys: [[Value]] = [[]]
-        var perGroup: [(steps: [[Int64]], endToEnd: [Int64])] = []
         var dimensionNames: [String] = []
+        var groupOfRow: [Int32]? = nil
         if !keys.isEmpty {
             let aggregation = Aggregation(session: session, context: context)
             let dimensions = Aggregation.dimensions(keys)
@@ -150,20 +150,17 @@ extension Interpreter {
                     dimension.period.map { PeriodLabels.label(column.value(at: g), unit: $0) } ?? column.value(at: g)
                 }
             }
-            // One pass over the rows for every group at once.
-            perGroup = Velocity.durationsByGroup(evaluation.reach, times: evaluation.times, groupOfRow: grouping.groupOfRow, groupCount: grouping.groupCount)
-        } else {
-            let whole = Velocity.durations(evaluation.reach, times: evaluation.times)
-            perGroup = [(whole.steps, whole.endToEnd)]
+            groupOfRow = grouping.groupOfRow
         }
+        // One pass over the rows for every group at once.
+        let summaries = Velocity.durationsByGroup(evaluation.reach, times: evaluation.times, groupOfRow: groupOfRow, groupCount: groupKeys.count).summaries()
         var rows: [[Value]] = []
-        for (key, durations) in zip(groupKeys, perGroup) {
-            let (steps, endToEnd) = durations
+        for (g, key) in groupKeys.enumerated() {
             var entries: [(String, DurationSummary)] = []
             for k in 1..<max(1, names.count) where evaluation.times[k] != nil {
-                entries.append(("\(names[k - 1])→\(names[k])", DurationSummary.of(steps[k])))
+                entries.append(("\(names[k - 1])→\(names[k])", summaries.step(group: g, stage: k)))
             }
-            if names.count > 1 { entries.append(("\(names.first ?? "")→\(names.last ?? "") (end to end)", DurationSummary.of(endToEnd))) }
+            if names.count > 1 { entries.append(("\(names.first ?? "")→\(names.last ?? "") (end to end)", summaries.endToEnd(group: g))) }
             for (label, summary) in entries {
                 rows.append(key + [.text(label), .integer(Int64(summary.count)),
                                    summary.medianDays.map { .decimal($0) } ?? .null,
