@@ -170,39 +170,39 @@ struct CSVAssembly {
         let textColumns = (0..<ncols).filter { kinds[$0] == .text }
         let merges = textColumns.map { CSVTextMerge(column: $0, chunks: chunks) }
 
-        // Round 1 builds the typed columns and, for text, looks up the second chunk's distinct
-        // values in the first one's dictionary (read-only, so in parallel). Later rounds look
-        // up later chunks. After each round the new values get codes in file order.
+        // Round k looks up chunk k's distinct text values in the earlier chunks' dictionaries
+        // (read-only, so in parallel); after each round the new values get codes in file order.
+        // The typed columns are built after the lookups, once the text hash indexes are freed:
+        // the two never take memory at the same time.
         for k in 1..<max(chunks.count, 2) {
-            var tasks: [(column: Int, merge: Int, from: Int, to: Int)] = []
-            if k == 1 {
-                for c in 0..<ncols where kinds[c] != .text { tasks.append((c, -1, 0, 0)) }
-            }
+            var tasks: [(merge: Int, from: Int, to: Int)] = []
             for (m, merge) in merges.enumerated() where k < chunks.count {
                 let n = merge.dicts[k]?.count ?? 0
                 var from = 0
                 while from < n {
                     // Ranges of 65,536 values: `lookUp` keys a per-task slot on `from >> 16`.
                     let to = min(n, from + 65_536)
-                    tasks.append((-1, m, from, to))
+                    tasks.append((m, from, to))
                     from = to
                 }
             }
-            let shared = UnsafeSendable((self, out, rowBases, total, merges, tasks, k))
+            let shared = UnsafeSendable((merges, tasks, k))
             CSVParallel.forEach(tasks.count) { t in
-                let (assembly, out, rowBases, total, merges, tasks, k) = shared.value
-                let task = tasks[t]
-                if task.column >= 0 {
-                    out[task.column] = assembly.buildTypedColumn(task.column, rowBases: rowBases, total: total)
-                } else {
-                    merges[task.merge].lookUp(chunk: k, from: task.from, to: task.to)
-                }
+                let (merges, tasks, k) = shared.value
+                merges[tasks[t].merge].lookUp(chunk: k, from: tasks[t].from, to: tasks[t].to)
             }
             for merge in merges where k < chunks.count { merge.assignCodes(chunk: k) }
         }
-        // Hash indexes are no longer needed; free them before the dictionaries are copied.
+        // Hash indexes are no longer needed; free them before the columns are built.
         for merge in merges {
             for chunk in chunks { chunk.cols[merge.column].dict?.releaseIndex() }
+        }
+        let typedColumns = (0..<ncols).filter { kinds[$0] != .text }
+        let typed = UnsafeSendable((self, out, rowBases, total, typedColumns))
+        CSVParallel.forEach(typedColumns.count) { t in
+            let (assembly, out, rowBases, total, typedColumns) = typed.value
+            let c = typedColumns[t]
+            out[c] = assembly.buildTypedColumn(c, rowBases: rowBases, total: total)
         }
 
         // Text codes and validity, one column per task.
@@ -361,7 +361,9 @@ struct CSVAssembly {
         func build<T: StoredInteger>(_: T.Type) -> [T] {
             [T](unsafeUninitializedCapacity: total) { buffer, initialized in
                 if let base = buffer.baseAddress {
-                    for (k, chunk) in chunks.enumerated() { copyIntegers(chunk.cols + c, to: base + rowBases[k], chunk.rowCount) }
+                    for (k, chunk) in chunks.enumerated() {
+                        copyIntegers(chunk.cols + c, to: base + rowBases[k], chunk.rowCount, releasing: true)
+                    }
                 }
                 initialized = total
             }
@@ -382,23 +384,36 @@ struct CSVAssembly {
                 if b.pointee.kind == .integer, b.pointee.intShift == 3, let v = b.pointee.values {
                     if UnsafeMutableRawPointer(dest) != v { CSVMove.copyReleasing(v.assumingMemoryBound(to: Int64.self), to: dest, count: n) }
                 } else {
-                    copyIntegers(b, to: dest, n)
+                    copyIntegers(b, to: dest, n, releasing: false)
                 }
             })
         }
     }
 
-    /// A chunk's whole numbers (or zeros, when the chunk holds none) into `dest`.
-    private func copyIntegers<T: StoredInteger>(_ b: UnsafeMutablePointer<CSVColumnBuilder>, to dest: UnsafeMutablePointer<T>, _ n: Int) {
+    /// A chunk's whole numbers (or zeros, when the chunk holds none) into `dest`. When
+    /// `releasing`, the chunk's pages are handed back as they are read (the chunk's values are
+    /// freed, unread, afterwards).
+    private func copyIntegers<T: StoredInteger>(_ b: UnsafeMutablePointer<CSVColumnBuilder>, to dest: UnsafeMutablePointer<T>,
+                                                _ n: Int, releasing: Bool) {
         guard b.pointee.kind == .integer, let v = b.pointee.values else {
             dest.initialize(repeating: 0, count: n)
             return
         }
+        func convert<S: StoredInteger>(_ source: UnsafeMutablePointer<S>) {
+            var behind = CSVReleaseBehind(UnsafeRawPointer(source))
+            var r = 0
+            while r < n {
+                let end = min(n, r + 65_536)
+                for i in r..<end { dest[i] = T(truncatingIfNeeded: source[i]) }
+                r = end
+                if releasing { behind.consumed(upTo: UnsafeRawPointer(source + r)) }
+            }
+        }
         switch b.pointee.intShift {
-        case 0: for r in 0..<n { dest[r] = T(truncatingIfNeeded: v.load(fromByteOffset: r, as: Int8.self)) }
-        case 1: for r in 0..<n { dest[r] = T(truncatingIfNeeded: v.load(fromByteOffset: r << 1, as: Int16.self)) }
-        case 2: for r in 0..<n { dest[r] = T(truncatingIfNeeded: v.load(fromByteOffset: r << 2, as: Int32.self)) }
-        default: for r in 0..<n { dest[r] = T(truncatingIfNeeded: v.load(fromByteOffset: r << 3, as: Int64.self)) }
+        case 0: convert(v.assumingMemoryBound(to: Int8.self))
+        case 1: convert(v.assumingMemoryBound(to: Int16.self))
+        case 2: convert(v.assumingMemoryBound(to: Int32.self))
+        default: convert(v.assumingMemoryBound(to: Int64.self))
         }
     }
 
@@ -441,8 +456,11 @@ final class CSVTextMerge: @unchecked Sendable {
     let dicts: [CSVTextDictionary?]
     /// Per chunk: the final code of each of its distinct values (-1 while not yet known).
     private var maps: [UnsafeMutablePointer<Int32>?]
-    /// The final dictionary as `chunk << 32 | index` entries, in code order.
-    private var entries = RawBuffer<Int64>()
+    /// The final dictionary in code order, as runs of one chunk's values each: a run's codes are
+    /// `codes`, its values the chunk's first `codes.count` (`indices == nil`, the first chunk's,
+    /// whose codes are its own) or the chunk values `newIndices[indices]`.
+    private var runs: [(chunk: Int, codes: Range<Int>, indices: Range<Int>?)] = []
+    private var newIndices = RawBuffer<UInt32>()
     private var dictionary = TextDictionary()
     private var nextCode: Int32 = 0
     /// Per chunk, one slot per lookup task (65,536 values each): folds in prefetching loads so
@@ -474,7 +492,7 @@ final class CSVTextMerge: @unchecked Sendable {
             maps[k]?.deallocate()
             maps[k] = nil
         }
-        entries.release()
+        newIndices.release()
     }
 
     /// Looks up values `from..<to` of chunk `k` in the earlier chunks' dictionaries.
@@ -507,65 +525,84 @@ final class CSVTextMerge: @unchecked Sendable {
     /// Gives chunk `k`'s values that earlier chunks lack the next codes, in order.
     func assignCodes(chunk k: Int) {
         guard let d = dicts[k], let map = maps[k] else { return }
-        let first = nextCode == 0
-        for i in 0..<d.count {
-            if first || map[i] < 0 {
-                map[i] = nextCode
-                nextCode += 1
-                entries.append(Int64(k) << 32 | Int64(i))
-            }
+        let firstCode = Int(nextCode)
+        if nextCode == 0 {
+            for i in 0..<d.count { map[i] = Int32(truncatingIfNeeded: i) }
+            nextCode = Int32(truncatingIfNeeded: d.count)
+            runs.append((k, 0..<d.count, nil))
+            return
+        }
+        let firstIndex = newIndices.count
+        for i in 0..<d.count where map[i] < 0 {
+            map[i] = nextCode
+            nextCode += 1
+            newIndices.append(UInt32(truncatingIfNeeded: i))
+        }
+        if Int(nextCode) > firstCode {
+            runs.append((k, firstCode..<Int(nextCode), firstIndex..<newIndices.count))
         }
     }
 
-    /// The final dictionary: every entry's bytes copied, in code order, into one buffer. Codes
-    /// are given chunk by chunk, so the entries are runs per chunk; each chunk's bytes are freed
-    /// once copied, so the column's text is held about once, not twice, at the peak.
+    /// The final dictionary: every value's bytes copied, in code order, into one buffer. Each
+    /// chunk's bytes are handed back as they are copied and freed after, so the column's text is
+    /// held about once, not twice, at the peak.
     func makeDictionary() {
-        let count = entries.count
+        let count = Int(nextCode)
         guard count > 0 else { return }
         var total = 0
-        for i in 0..<count {
-            let e = entries[i]
-            total += dicts[Int(e >> 32)].unsafelyUnwrapped.entry(Int(e & 0xFFFF_FFFF)).1
-        }
+        for run in runs { total += bytes(of: run) }
         if total <= Int(UInt32.max) {
-            let (bytes, offsets) = copyEntries(count: count, total: total, offsetType: UInt32.self)
+            let (bytes, offsets) = copyValues(count: count, total: total, offsetType: UInt32.self)
             dictionary = TextDictionary(bytes: bytes, offsets32: offsets)
         } else {
-            let (bytes, offsets) = copyEntries(count: count, total: total, offsetType: Int.self)
+            let (bytes, offsets) = copyValues(count: count, total: total, offsetType: Int.self)
             dictionary = TextDictionary(bytes: bytes, offsets: offsets)
         }
     }
 
-    private func copyEntries<O: FixedWidthInteger>(count: Int, total: Int, offsetType: O.Type) -> ([UInt8], [O]) {
+    /// The chunk value behind the `j`-th code of `run`.
+    private func index(_ run: (chunk: Int, codes: Range<Int>, indices: Range<Int>?), _ j: Int) -> Int {
+        guard let indices = run.indices else { return j }
+        return Int(newIndices[indices.lowerBound + j])
+    }
+
+    private func bytes(of run: (chunk: Int, codes: Range<Int>, indices: Range<Int>?)) -> Int {
+        let dict = dicts[run.chunk].unsafelyUnwrapped
+        if run.indices == nil { return dict.run(from: 0, to: run.codes.count).1 }
+        var n = 0
+        for j in 0..<run.codes.count { n += dict.entry(index(run, j)).1 }
+        return n
+    }
+
+    private func copyValues<O: FixedWidthInteger>(count: Int, total: Int, offsetType: O.Type) -> ([UInt8], [O]) {
         var offsets = [O](repeating: 0, count: count + 1)
-        for i in 0..<count {
-            let e = entries[i]
-            let n = dicts[Int(e >> 32)].unsafelyUnwrapped.entry(Int(e & 0xFFFF_FFFF)).1
-            offsets[i + 1] = offsets[i] + O(truncatingIfNeeded: n)
+        for run in runs {
+            let dict = dicts[run.chunk].unsafelyUnwrapped
+            for j in 0..<run.codes.count {
+                let code = run.codes.lowerBound + j
+                offsets[code + 1] = offsets[code] + O(truncatingIfNeeded: dict.entry(index(run, j)).1)
+            }
         }
         let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
             initialized = total
             guard let base = buffer.baseAddress else { return }
-            var i = 0
-            while i < count {
-                let k = Int(entries[i] >> 32)
-                var runEnd = i
-                while runEnd < count && Int(entries[runEnd] >> 32) == k { runEnd += 1 }
-                let dict = dicts[k].unsafelyUnwrapped
-                let first = Int(entries[i] & 0xFFFF_FFFF)
-                if Int(entries[runEnd - 1] & 0xFFFF_FFFF) - first == runEnd - 1 - i {
-                    // Consecutive entries of the chunk (all of the first chunk's): one copy.
-                    let (p, n) = dict.run(from: first, to: first + (runEnd - i))
-                    (base + Int(offsets[i])).update(from: p, count: n)
+            for run in runs {
+                let dict = dicts[run.chunk].unsafelyUnwrapped
+                if run.indices == nil {
+                    // The first chunk's values, back to back in its arena: one copy.
+                    let (p, n) = dict.run(from: 0, to: run.codes.count)
+                    CSVMove.copyReleasing(UnsafeMutablePointer(mutating: p), to: base + Int(offsets[run.codes.lowerBound]), count: n)
                 } else {
-                    for j in i..<runEnd {
-                        let (p, n) = dict.entry(Int(entries[j] & 0xFFFF_FFFF))
-                        (base + Int(offsets[j])).update(from: p, count: n)
+                    // A later chunk's new values, in the order they sit in its arena: it is read
+                    // front to back and handed back as the copy moves on.
+                    var behind = CSVReleaseBehind(dict.run(from: 0, to: 0).0)
+                    for j in 0..<run.codes.count {
+                        let (p, n) = dict.entry(index(run, j))
+                        (base + Int(offsets[run.codes.lowerBound + j])).update(from: p, count: n)
+                        behind.consumed(upTo: UnsafeRawPointer(p))
                     }
                 }
-                chunks[k].cols[column].dict?.releaseEntries()
-                i = runEnd
+                chunks[run.chunk].cols[column].dict?.releaseEntries()
             }
         }
         return (bytes, offsets)

@@ -89,29 +89,44 @@ enum CSVParallel {
     }
 }
 
+/// Hands back to the kernel, as reading moves on, the pages of a malloc'd buffer that is read
+/// front to back and freed, unread, afterwards (its pages read as zeros once handed back). Merging
+/// a chunk into the table's column then never holds that chunk's part twice.
+struct CSVReleaseBehind {
+    private let page: Int
+    private var releasedUpTo: Int
+
+    init(_ start: UnsafeRawPointer) {
+        let size = Int(sysconf(Int32(_SC_PAGESIZE)))
+        page = size > 0 ? size : 0
+        // Whole pages only: never the page holding malloc's header before the buffer.
+        releasedUpTo = page > 0 ? (Int(bitPattern: start) + page - 1) / page * page : Int.max
+    }
+
+    /// Everything before `position` will not be read again.
+    mutating func consumed(upTo position: UnsafeRawPointer) {
+        guard page > 0 else { return }
+        let hi = Int(bitPattern: position) / page * page
+        if hi - releasedUpTo >= 256 << 10, let start = UnsafeMutableRawPointer(bitPattern: releasedUpTo) {
+            _ = madvise(start, hi - releasedUpTo, MADV_DONTNEED)
+            releasedUpTo = hi
+        }
+    }
+}
+
 enum CSVMove {
-    /// Copies `count` values from `source` to `destination` a block at a time, handing each
-    /// copied block of `source` back to the kernel at once. `source` must be malloc'd memory that
-    /// is freed, unread, afterwards: its pages read as zeros from then on. Merging a chunk into the
-    /// table's column then never holds that chunk's part twice.
+    /// Copies `count` values from `source` to `destination` a block at a time, handing each copied
+    /// block of `source` back (see `CSVReleaseBehind`: `source` is freed, unread, afterwards).
     static func copyReleasing<T: BitwiseCopyable>(_ source: UnsafeMutablePointer<T>, to destination: UnsafeMutablePointer<T>,
                                                    count: Int) {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let block = max(1, (256 << 10) / MemoryLayout<T>.stride)
+        var behind = CSVReleaseBehind(UnsafeRawPointer(source))
         var done = 0
-        var releasedUpTo = Int(bitPattern: source)
         while done < count {
             let n = min(block, count - done)
             (destination + done).update(from: source + done, count: n)
             done += n
-            guard page > 0 else { continue }
-            // Whole pages strictly inside the copied part of the buffer (never malloc's headers).
-            let lo = max(releasedUpTo, (Int(bitPattern: source) + page - 1) / page * page)
-            let hi = Int(bitPattern: source + done) / page * page
-            if hi > lo, let start = UnsafeMutableRawPointer(bitPattern: lo) {
-                _ = madvise(start, hi - lo, MADV_DONTNEED)
-                releasedUpTo = hi
-            }
+            behind.consumed(upTo: UnsafeRawPointer(source + done))
         }
     }
 }
