@@ -95,10 +95,6 @@ public enum FunnelReach {
                 fromOut.append(b)
             }
         }
-        defer {
-            reachedOut.forEach { $0.deallocate() }
-            fromOut.forEach { $0.deallocate() }
-        }
         let partCounts = UnsafeMutableBufferPointer<Int>.allocate(capacity: parts * stageCount)
         partCounts.initialize(repeating: 0)
         let partFirst = UnsafeMutableBufferPointer<Int64>.allocate(capacity: parts * stageCount)
@@ -119,7 +115,19 @@ public enum FunnelReach {
             }
             ranges.append(first <= last ? (first, last) : nil)
         }
-        var reach = Reach(reached: reachedOut.map { Array($0) }, fromTimes: fromOut.map { Array($0) }, rowCount: rowCount, selection: data.selection, counts: counts)
+        // Each buffer becomes an array and is freed before the next is copied: one stage's
+        // flags are held twice at a time, not all of them.
+        var reached: [[Bool]] = []
+        for b in reachedOut {
+            reached.append(Array(b))
+            b.deallocate()
+        }
+        var fromTimes: [[Int64]] = []
+        for b in fromOut {
+            fromTimes.append(Array(b))
+            b.deallocate()
+        }
+        var reach = Reach(reached: reached, fromTimes: fromTimes, rowCount: rowCount, selection: data.selection, counts: counts)
         reach.timeRanges = ranges
         return reach
     }
@@ -137,34 +145,62 @@ private struct ReachWork: @unchecked Sendable {
     let lastTimes: UnsafeMutableBufferPointer<Int64>
     let parts: Int
 
+    /// Rows are taken a block at a time: a row's running state (still in, previous time, first
+    /// time) lives in small buffers that stay in cache, instead of 17 bytes per row of the half.
+    static let blockRows = 16_384
+
     func run(part: Int) {
         let rowCount = data.rowCount
         let lower = rowCount * part / parts, upper = rowCount * (part + 1) / parts
-        let n = upper - lower
-        guard n > 0 else { return }
+        guard upper > lower else { return }
         let stageCount = data.stages.count
-        let ok = UnsafeMutableBufferPointer<Bool>.allocate(capacity: n)
-        let previousTime = UnsafeMutableBufferPointer<Int64>.allocate(capacity: n)
-        let firstTime = UnsafeMutableBufferPointer<Int64>.allocate(capacity: n)
+        let capacity = min(ReachWork.blockRows, upper - lower)
+        let ok = UnsafeMutableBufferPointer<Bool>.allocate(capacity: capacity)
+        let previousTime = UnsafeMutableBufferPointer<Int64>.allocate(capacity: capacity)
+        let firstTime = UnsafeMutableBufferPointer<Int64>.allocate(capacity: capacity)
         defer { ok.deallocate(); previousTime.deallocate(); firstTime.deallocate() }
+        var count = [Int](repeating: 0, count: stageCount)
+        var earliest = [Int64](repeating: Int64.max, count: stageCount)
+        var latest = [Int64](repeating: Int64.min, count: stageCount)
+        var start = lower
+        while start < upper {
+            let end = min(upper, start + capacity)
+            runBlock(start, end, ok: ok, previousTime: previousTime, firstTime: firstTime,
+                     count: &count, earliest: &earliest, latest: &latest)
+            start = end
+        }
+        for k in 0..<stageCount {
+            counts[part * stageCount + k] = count[k]
+            firstTimes[part * stageCount + k] = earliest[k]
+            lastTimes[part * stageCount + k] = latest[k]
+        }
+    }
+
+    /// Rows `lower..<upper`, stage by stage.
+    private func runBlock(_ lower: Int, _ upper: Int, ok: UnsafeMutableBufferPointer<Bool>,
+                          previousTime: UnsafeMutableBufferPointer<Int64>, firstTime: UnsafeMutableBufferPointer<Int64>,
+                          count: inout [Int], earliest: inout [Int64], latest: inout [Int64]) {
+        let n = upper - lower
         if let inSelection {
             for i in 0..<n { ok[i] = inSelection[lower + i] }
         } else {
-            ok.initialize(repeating: true)
+            for i in 0..<n { ok[i] = true }
         }
         let unknown = Reach.unknown
-        previousTime.initialize(repeating: unknown)
-        firstTime.initialize(repeating: unknown)
+        for i in 0..<n {
+            previousTime[i] = unknown
+            firstTime[i] = unknown
+        }
         let window = data.window ?? Int64.max
         let recordFrom = !from.isEmpty
-        for k in 0..<stageCount {
+        for k in 0..<data.stages.count {
             let stage = data.stages[k]
             let optional = stage.optional
             let timed = stage.times != nil
             let out = reached[k]
             let f = recordFrom ? from[k] : UnsafeMutableBufferPointer<Int64>(start: nil, count: 0)
-            var count = 0
-            var earliest = Int64.max, latest = Int64.min
+            var stageCount = 0
+            var stageEarliest = Int64.max, stageLatest = Int64.min
             stage.eligible.withUnsafeBufferPointer { eligible in
                 (stage.times ?? []).withUnsafeBufferPointer { t in
                     if timed {
@@ -179,9 +215,9 @@ private struct ReachWork: @unchecked Sendable {
                             let inWindow = (first == unknown) || (time &- first <= window)
                             let here = wasOK && eligible[r] && inOrder && inWindow
                             out[r] = here
-                            count &+= here ? 1 : 0
-                            earliest = min(earliest, here ? time : Int64.max)
-                            latest = max(latest, here ? time : Int64.min)
+                            stageCount &+= here ? 1 : 0
+                            stageEarliest = min(stageEarliest, here ? time : Int64.max)
+                            stageLatest = max(stageLatest, here ? time : Int64.min)
                             if recordFrom && here { f[r] = previous }
                             previousTime[i] = here ? time : previous
                             firstTime[i] = (here && first == unknown) ? time : first
@@ -193,15 +229,15 @@ private struct ReachWork: @unchecked Sendable {
                             let wasOK = ok[i]
                             let here = wasOK && eligible[r]
                             out[r] = here
-                            count &+= here ? 1 : 0
+                            stageCount &+= here ? 1 : 0
                             ok[i] = here || (optional && wasOK)
                         }
                     }
                 }
             }
-            counts[part * stageCount + k] = count
-            firstTimes[part * stageCount + k] = earliest
-            lastTimes[part * stageCount + k] = latest
+            count[k] &+= stageCount
+            earliest[k] = min(earliest[k], stageEarliest)
+            latest[k] = max(latest[k], stageLatest)
         }
     }
 }

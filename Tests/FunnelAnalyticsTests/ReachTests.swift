@@ -1,0 +1,80 @@
+import Testing
+@testable import FunnelAnalytics
+import FunnelEngine
+
+@Suite("Reach against a row-by-row reference")
+struct ReachTests {
+    /// A small deterministic generator (the tests must not depend on the system's randomness).
+    struct Mix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    }
+
+    /// The rule of `FunnelReach.compute`, one row at a time. A stage without times records no
+    /// from-time.
+    static func reference(_ data: FunnelData) -> (reached: [[Bool]], from: [[Int64]]) {
+        let n = data.rowCount
+        var reached = [[Bool]](repeating: [Bool](repeating: false, count: n), count: data.stages.count)
+        var from = [[Int64]](repeating: [Int64](repeating: Reach.unknown, count: n), count: data.stages.count)
+        let selected = data.selection.map { Set($0.map(Int.init)) }
+        for r in 0..<n {
+            var ok = selected?.contains(r) ?? true
+            var previous = Reach.unknown
+            var first = Reach.unknown
+            for (k, stage) in data.stages.enumerated() {
+                var here = ok && stage.eligible[r]
+                if here, let t = stage.times?[r] {
+                    if previous != Reach.unknown && t < previous { here = false }
+                    if let w = data.window, first != Reach.unknown, t - first > w { here = false }
+                    if here {
+                        from[k][r] = previous
+                        previous = t
+                        if first == Reach.unknown { first = t }
+                    }
+                }
+                reached[k][r] = here
+                ok = here || (stage.optional && ok)
+            }
+        }
+        return (reached, from)
+    }
+
+    @Test(arguments: [(1, false, false), (2, true, false), (3, false, true), (4, true, true)])
+    func manyBlocksOnTwoCores(seed: UInt64, window: Bool, selected: Bool) {
+        // 150,003 rows: two halves of several blocks each, and a last block that is not full.
+        let n = 150_003
+        var mix = Mix(state: seed)
+        var stages: [StageData] = []
+        for k in 0..<5 {
+            let timed = k != 2
+            let times: [Int64]? = timed ? (0..<n).map { _ in Int64(mix.below(400)) * 86_400 } : nil
+            let eligible = (0..<n).map { _ in mix.below(10) < 7 }
+            stages.append(StageData(name: "s\(k)", times: times, eligible: eligible, optional: k == 1))
+        }
+        let selection: Selection? = selected ? (0..<n).filter { $0 % 3 != 1 }.map { Int32($0) } : nil
+        let data = FunnelData(rowCount: n, selection: selection, stages: stages, window: window ? 120 * 86_400 : nil)
+        let reach = FunnelReach.compute(data, recordFromTimes: true)
+        let expected = Self.reference(data)
+        // Counted, not compared whole: a failure prints two numbers, not a million.
+        let reachedDiffer = (0..<5).reduce(0) { sum, k in sum + (0..<n).filter { reach.reached[k][$0] != expected.reached[k][$0] }.count }
+        let fromDiffer = (0..<5).reduce(0) { sum, k in sum + (0..<n).filter { reach.fromTimes[k][$0] != expected.from[k][$0] }.count }
+        #expect(reachedDiffer == 0)
+        #expect(fromDiffer == 0)
+        #expect(reach.counts == expected.reached.map { $0.filter { $0 }.count })
+        for k in 0..<5 where stages[k].times != nil {
+            let times = (0..<n).filter { expected.reached[k][$0] }.compactMap { stages[k].times?[$0] }
+            if let low = times.min(), let high = times.max() {
+                #expect(reach.timeRanges[k]?.first == low && reach.timeRanges[k]?.last == high)
+            } else {
+                #expect(reach.timeRanges[k] == nil)
+            }
+        }
+    }
+}
