@@ -316,18 +316,28 @@ private struct DurationPass: @unchecked Sendable {
 
     /// Stage by stage over the listed rows, each row's previous and first time kept in arrays:
     /// no step waits for the one before, so many reads of times are in flight at once.
+    ///
+    /// The listed rows go a block at a time (their state is 34 bytes a row); within each cell the
+    /// durations still come in row order, so sums come out the same to the last bit.
     private func scatter(part: Int, spare: Int) {
         guard let next = positions.baseAddress.map({ $0 + part * cellCount }) else { return }
         let rows = listedRows(of: part)
-        guard !rows.isEmpty else { return }
-        let state = ListedRows(rows, cellBase: { Int(group[Int($0)]) * (stageCount + 1) })
-        defer { state.deallocate() }
-        for j in 0..<stages.count {
-            gather(stage: j, into: state)
-            write(stage: stages[j], from: state, next: next, spare: spare)
+        var start = 0
+        while start < rows.count {
+            let end = min(rows.count, start + DurationPass.blockRows)
+            let state = ListedRows(UnsafeBufferPointer(rebasing: rows[start..<end]),
+                                   cellBase: { Int(group[Int($0)]) * (stageCount + 1) })
+            defer { state.deallocate() }
+            for j in 0..<stages.count {
+                gather(stage: j, into: state)
+                write(stage: stages[j], from: state, next: next, spare: spare)
+            }
+            if endToEnd { writeEndToEnd(from: state, next: next, spare: spare) }
+            start = end
         }
-        if endToEnd { writeEndToEnd(from: state, next: next, spare: spare) }
     }
+
+    static let blockRows = 16_384
 
     /// The reads from memory on their own, in a loop of a few instructions, so that many are in
     /// flight at once. A row that did not reach the stage reads row 0's time (in cache) instead:
