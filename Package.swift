@@ -18,11 +18,10 @@ let package = Package(
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "CEditLineShim", dependencies: ["CEditLine"]),
         .target(name: "FunnelShell", dependencies: ["FunnelLanguage", "FunnelRender", "CEditLine", "CEditLineShim"]),
-        .target(name: "CMallocTuning"),
         .executableTarget(
             name: "funnel",
             dependencies: [
-                "FunnelLanguage", "FunnelRender", "FunnelShell", "CMallocTuning",
+                "FunnelLanguage", "FunnelRender", "FunnelShell",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

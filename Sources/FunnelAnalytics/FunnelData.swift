@@ -147,7 +147,7 @@ private struct ReachWork: @unchecked Sendable {
 
     /// Rows are taken a block at a time: a row's running state (still in, previous time, first
     /// time) lives in small buffers that stay in cache, instead of 17 bytes per row of the half.
-    static let blockRows = 16_384
+    static let blockRows = 65_536
 
     func run(part: Int) {
         let rowCount = data.rowCount

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CMallocTuning
 import FunnelEngine
 import FunnelLanguage
 import FunnelRender
@@ -65,7 +64,6 @@ struct FunnelCommand: ParsableCommand {
     }
 
     func run() throws {
-        returnLargeBlocksPromptly()
         let terminal = TerminalInfo.current()
         let printer = OutputPrinter(format: format, terminal: terminal)
         var interpreter = Interpreter(context: EvaluationContext(today: LocalClock.today()), emit: { printer.print($0) })
@@ -122,12 +120,3 @@ struct FunnelCommand: ParsableCommand {
 enum FunnelVersion {
     static let string = "0.1.0"
 }
-
-/// glibc raises its mmap threshold each time a large block is freed, after which column-sized
-/// arrays (a query's selections, flags, group ids) come from the heap and stay in the process
-/// when freed. A fixed threshold keeps them in their own mappings, handed back on free, so a
-/// session's memory is its tables plus what the current statement needs.
-private func returnLargeBlocksPromptly() {
-    funnel_malloc_fixed_thresholds(256 << 10, 1 << 20)
-}
-
