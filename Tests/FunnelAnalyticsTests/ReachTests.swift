@@ -4,19 +4,6 @@ import FunnelEngine
 
 @Suite("Reach against a row-by-row reference")
 struct ReachTests {
-    /// A small deterministic generator (the tests must not depend on the system's randomness).
-    struct Mix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     /// The rule of `FunnelReach.compute`, one row at a time. A stage without times records no
     /// from-time.
     static func reference(_ data: FunnelData) -> (reached: [[Bool]], from: [[Int64]]) {
@@ -50,12 +37,12 @@ struct ReachTests {
     func manyBlocksOnTwoCores(seed: UInt64, window: Bool, selected: Bool) {
         // 150,003 rows: two halves of several blocks each, and a last block that is not full.
         let n = 150_003
-        var mix = Mix(state: seed)
+        var mix = VelocityTests.Mix(state: seed)
         var stages: [StageData] = []
         for k in 0..<5 {
             let timed = k != 2
-            let times: [Int64]? = timed ? (0..<n).map { _ in Int64(mix.below(400)) * 86_400 } : nil
-            let eligible = (0..<n).map { _ in mix.below(10) < 7 }
+            let times: [Int64]? = timed ? (0..<n).map { _ in Int64.random(in: 0..<400, using: &mix) * 86_400 } : nil
+            let eligible = (0..<n).map { _ in Int.random(in: 0..<10, using: &mix) < 7 }
             stages.append(StageData(name: "s\(k)", times: times, eligible: eligible, optional: k == 1))
         }
         let selection: Selection? = selected ? (0..<n).filter { $0 % 3 != 1 }.map { Int32($0) } : nil

@@ -105,8 +105,8 @@ enum FastFilter {
     private static func selectByCode(_ codes: TextCodes, _ keep: [Bool], _ selection: Selection?, _ rowCount: Int,
                                      _ validity: Validity?) -> Selection {
         func run<C: TextCode>(_ codes: [C]) -> Selection {
-            // Selections are ascending, so the last row bounds them all.
-            if let last = selection?.last, Int(last) >= codes.count {
+            // A sorted view's selection is not ascending, so its largest row is looked for.
+            if let largest = selection?.max(), Int(largest) >= codes.count {
                 return select(selection, rowCount, validity) { r in
                     guard r < codes.count else { return false }
                     let code = Int(codes[r])
