@@ -13,10 +13,12 @@ extension Interpreter {
         let dimensions = Aggregation.dimensions(keys)
         // Group the funnel's rows.
         var keyOfGroup: [[Value]] = [[]]
-        var groupOfRow = [Int32](repeating: 0, count: evaluation.view.table.rowCount)
+        let groupOfRow: [Int32]
         var resolved = dimensions
-        if !dimensions.isEmpty {
-            let (grouping, dims, _) = try aggregation.group(view: evaluation.view, dimensions: dimensions, range: keys[0].range)
+        if dimensions.isEmpty {
+            groupOfRow = [Int32](repeating: 0, count: evaluation.view.table.rowCount)
+        } else {
+            let (grouping, dims) = try groupRows(of: evaluation, by: dimensions, session: session, range: keys[0].range)
             resolved = dims
             groupOfRow = grouping.groupOfRow
             keyOfGroup = (0..<grouping.groupCount).map { g in grouping.keys.map { $0.value(at: g) } }

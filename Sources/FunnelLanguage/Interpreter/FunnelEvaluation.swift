@@ -14,6 +14,9 @@ struct FunnelEvaluation {
     /// The row stages' inputs (times and eligibility), kept so that a what-if recomputes only
     /// the stages its changed rule touches.
     var stages: [StageData]
+    /// Where the evaluation is kept in the funnel cache (nil when it is not kept): groupings of
+    /// its rows are kept under it too.
+    var cacheKey: String? = nil
 
     var stageNames: [String] { countStages.map(\.name) + rowStageNames }
     var name: String { definition.syntax.name }
@@ -68,9 +71,29 @@ extension Interpreter {
         let key = "\(definition.syntax.name)\u{1}\(session.generation)"
         let useCache = cacheable && override == nil && !withFromTimes
         if useCache, let cached = funnelCache.lookup(key) { return cached }
-        let evaluation = try computeFunnel(definition, session: session, view: override, withFromTimes: withFromTimes, reusing: nil)
-        if useCache { funnelCache.store(evaluation, for: key) }
+        var evaluation = try computeFunnel(definition, session: session, view: override, withFromTimes: withFromTimes, reusing: nil)
+        if useCache {
+            evaluation.cacheKey = key
+            funnelCache.store(evaluation, for: key)
+        }
         return evaluation
+    }
+
+    /// The funnel's rows grouped by `dimensions`. For a kept evaluation the grouping is kept with
+    /// it, so `velocity F by k` then `demand F by k` evaluate and rank the key once.
+    func groupRows(of evaluation: FunnelEvaluation, by dimensions: [Aggregation.Dimension], session: Session,
+                   range: SourceRange) throws(Diagnostic) -> (Grouping, [Aggregation.Dimension]) {
+        let aggregation = Aggregation(session: session, context: context)
+        guard let evaluationKey = evaluation.cacheKey else {
+            let (grouping, resolved, _) = try aggregation.group(view: evaluation.view, dimensions: dimensions, range: range)
+            return (grouping, resolved)
+        }
+        // The keys' source text: within one generation the same text means the same values.
+        let key = ([evaluationKey] + dimensions.map { $0.expr.range.file.slice($0.expr.range) }).joined(separator: "\u{2}")
+        if let kept = funnelCache.grouping(key) { return kept }
+        let (grouping, resolved, _) = try aggregation.group(view: evaluation.view, dimensions: dimensions, range: range)
+        funnelCache.store((grouping, resolved), for: key)
+        return (grouping, resolved)
     }
 
     /// The funnel in a session that differs from `previous`'s only by the definition of `rule`:
@@ -257,5 +280,18 @@ final class FunnelCache: @unchecked Sendable {
         entries.removeAll { $0.key == key }
         entries.insert((key, evaluation), at: 0)
         if entries.count > 4 { entries.removeLast() }
+    }
+
+    /// Groupings of kept evaluations' rows (a group id per row each, so few are kept).
+    private var groupings: [(key: String, grouping: Grouping, dimensions: [Aggregation.Dimension])] = []
+
+    func grouping(_ key: String) -> (Grouping, [Aggregation.Dimension])? {
+        groupings.first { $0.key == key }.map { ($0.grouping, $0.dimensions) }
+    }
+
+    func store(_ grouping: (Grouping, [Aggregation.Dimension]), for key: String) {
+        groupings.removeAll { $0.key == key }
+        groupings.insert((key, grouping.0, grouping.1), at: 0)
+        if groupings.count > 2 { groupings.removeLast() }
     }
 }
