@@ -7,6 +7,22 @@ import FunnelEngine
 struct Aggregation {
     let session: Session
     let context: EvaluationContext
+    /// The rows of a whole table already grouped by the statement's keys (a funnel's breakdown):
+    /// aggregates over that table use it instead of grouping again.
+    var knownGrouping: KnownGrouping? = nil
+
+    struct KnownGrouping {
+        var view: TableValue
+        var grouping: Grouping
+        var dimensions: [Dimension]
+        var undated: Int
+
+        /// Whether `other` holds exactly the rows this grouping was made over.
+        func covers(_ other: TableValue) -> Bool {
+            view.selection == nil && other.selection == nil && view.sourceName == other.sourceName
+                && view.table.name == other.table.name && view.table.rowCount == other.table.rowCount
+        }
+    }
 
     /// A formula with its aggregates replaced by slots.
     indirect enum Node {
@@ -355,7 +371,12 @@ struct Aggregation {
         for spec in plan.aggregates {
             let cacheKey = spec.groupingKey + "\u{1}" + spec.view.sourceName
             if groupings[cacheKey] == nil {
-                let (grouping, dims, undated) = try group(view: spec.view, dimensions: dimensions, range: spec.range)
+                let (grouping, dims, undated): (Grouping, [Dimension], Int)
+                if let known = knownGrouping, known.covers(spec.view) {
+                    (grouping, dims, undated) = (known.grouping, known.dimensions, known.undated)
+                } else {
+                    (grouping, dims, undated) = try group(view: spec.view, dimensions: dimensions, range: spec.range)
+                }
                 // A dimension is a period when any table read it as one (a table with a column
                 // called month and one without must agree on the labels).
                 for i in resolvedDimensions.indices where i < dims.count { resolvedDimensions[i].period = resolvedDimensions[i].period ?? dims[i].period }

@@ -9,7 +9,7 @@ import FunnelRender
 extension Interpreter {
     func demandTable(_ evaluation: FunnelEvaluation, keys: [Expr], session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable {
         let syntax = evaluation.definition.syntax
-        let aggregation = Aggregation(session: session, context: context)
+        var aggregation = Aggregation(session: session, context: context)
         let dimensions = Aggregation.dimensions(keys)
         // Group the funnel's rows.
         var keyOfGroup: [[Value]] = [[]]
@@ -18,10 +18,12 @@ extension Interpreter {
         if dimensions.isEmpty {
             groupOfRow = [Int32](repeating: 0, count: evaluation.view.table.rowCount)
         } else {
-            let (grouping, dims) = try groupRows(of: evaluation, by: dimensions, session: session, range: keys[0].range)
-            resolved = dims
-            groupOfRow = grouping.groupOfRow
-            keyOfGroup = (0..<grouping.groupCount).map { g in grouping.keys.map { $0.value(at: g) } }
+            let grouped = try groupRows(of: evaluation, by: dimensions, session: session, range: keys[0].range)
+            // Revenue summed over the funnel's own table reuses the same groups.
+            aggregation.knownGrouping = grouped
+            resolved = grouped.dimensions
+            groupOfRow = grouped.grouping.groupOfRow
+            keyOfGroup = (0..<grouped.grouping.groupCount).map { g in grouped.grouping.keys.map { $0.value(at: g) } }
         }
         let groups = keyOfGroup.count
         let names = evaluation.rowStageNames
@@ -35,7 +37,15 @@ extension Interpreter {
             var map: [[Value]: Double] = [:]
             for (i, row) in result.values.enumerated() {
                 // A sum over no rows is null (shown as —), as everywhere else.
-                if let number = row.first?.number { map[result.keyColumns.map { $0.value(at: i) }] = number }
+                guard let number = row.first?.number else { continue }
+                // Sliced formulas label periods ("2025-01"); the funnel's groups hold their first day.
+                let key = result.keyColumns.enumerated().map { d, column -> Value in
+                    let value = column.value(at: i)
+                    guard d < resolved.count, let unit = resolved[d].period, case .text(let label) = value,
+                          let period = Period.parse(label) else { return value }
+                    return .date(Int32(Periods.start(ofDay: period.start, unit: unit)))
+                }
+                map[key] = number
             }
             return map
         }

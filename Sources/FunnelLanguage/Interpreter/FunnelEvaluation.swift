@@ -82,18 +82,19 @@ extension Interpreter {
     /// The funnel's rows grouped by `dimensions`. For a kept evaluation the grouping is kept with
     /// it, so `velocity F by k` then `demand F by k` evaluate and rank the key once.
     func groupRows(of evaluation: FunnelEvaluation, by dimensions: [Aggregation.Dimension], session: Session,
-                   range: SourceRange) throws(Diagnostic) -> (Grouping, [Aggregation.Dimension]) {
+                   range: SourceRange) throws(Diagnostic) -> Aggregation.KnownGrouping {
         let aggregation = Aggregation(session: session, context: context)
-        guard let evaluationKey = evaluation.cacheKey else {
-            let (grouping, resolved, _) = try aggregation.group(view: evaluation.view, dimensions: dimensions, range: range)
-            return (grouping, resolved)
+        func group() throws(Diagnostic) -> Aggregation.KnownGrouping {
+            let (grouping, resolved, undated) = try aggregation.group(view: evaluation.view, dimensions: dimensions, range: range)
+            return Aggregation.KnownGrouping(view: evaluation.view, grouping: grouping, dimensions: resolved, undated: undated)
         }
+        guard let evaluationKey = evaluation.cacheKey else { return try group() }
         // The keys' source text: within one generation the same text means the same values.
         let key = ([evaluationKey] + dimensions.map { $0.expr.range.file.slice($0.expr.range) }).joined(separator: "\u{2}")
         if let kept = funnelCache.grouping(key) { return kept }
-        let (grouping, resolved, _) = try aggregation.group(view: evaluation.view, dimensions: dimensions, range: range)
-        funnelCache.store((grouping, resolved), for: key)
-        return (grouping, resolved)
+        let grouped = try group()
+        funnelCache.store(grouped, for: key)
+        return grouped
     }
 
     /// The funnel in a session that differs from `previous`'s only by the definition of `rule`:
@@ -283,15 +284,15 @@ final class FunnelCache: @unchecked Sendable {
     }
 
     /// Groupings of kept evaluations' rows (a group id per row each, so few are kept).
-    private var groupings: [(key: String, grouping: Grouping, dimensions: [Aggregation.Dimension])] = []
+    private var groupings: [(key: String, grouped: Aggregation.KnownGrouping)] = []
 
-    func grouping(_ key: String) -> (Grouping, [Aggregation.Dimension])? {
-        groupings.first { $0.key == key }.map { ($0.grouping, $0.dimensions) }
+    func grouping(_ key: String) -> Aggregation.KnownGrouping? {
+        groupings.first { $0.key == key }?.grouped
     }
 
-    func store(_ grouping: (Grouping, [Aggregation.Dimension]), for key: String) {
+    func store(_ grouped: Aggregation.KnownGrouping, for key: String) {
         groupings.removeAll { $0.key == key }
-        groupings.insert((key, grouping.0, grouping.1), at: 0)
+        groupings.insert((key, grouped), at: 0)
         if groupings.count > 2 { groupings.removeLast() }
     }
 }

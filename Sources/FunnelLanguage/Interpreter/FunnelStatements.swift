@@ -66,7 +66,7 @@ extension Interpreter {
                 notes.append("stages without `at` are counted in no period")
             }
         } else {
-            let (grouping, _) = try groupRows(of: evaluation, by: dimensions, session: session, range: keys[0].range)
+            let grouping = try groupRows(of: evaluation, by: dimensions, session: session, range: keys[0].range).grouping
             let counts = FunnelGrouping.counts(evaluation.reach, grouping: grouping)
             for g in 0..<grouping.groupCount { rowCounts[grouping.keys.map { $0.value(at: g) }] = counts[g] }
         }
@@ -142,7 +142,8 @@ extension Interpreter {
         var groupOfRow: [Int32]? = nil
         if !keys.isEmpty {
             let dimensions = Aggregation.dimensions(keys)
-            let (grouping, resolved) = try groupRows(of: evaluation, by: dimensions, session: session, range: keys[0].range)
+            let grouped = try groupRows(of: evaluation, by: dimensions, session: session, range: keys[0].range)
+            let (grouping, resolved) = (grouped.grouping, grouped.dimensions)
             dimensionNames = resolved.map(\.name)
             groupKeys = (0..<grouping.groupCount).map { g in
                 zip(grouping.keys, resolved).map { column, dimension in
