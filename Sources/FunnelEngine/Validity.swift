@@ -43,3 +43,52 @@ extension Validity {
         self.count = count
     }
 }
+
+extension Validity {
+    /// Bit `i` set where `flags[i]` is true. Eight flags at a time: a Bool is stored as 0 or 1, so
+    /// eight of them read as one word whose low bits a multiplication gathers into one byte.
+    public init(packing flags: [Bool]) {
+        let count = flags.count
+        let words = [UInt64](unsafeUninitializedCapacity: (count + 63) >> 6) { buffer, initialized in
+            buffer.initialize(repeating: 0)
+            flags.withUnsafeBytes { raw in
+                let whole = count >> 3
+                for chunk in 0..<whole {
+                    let eight = raw.loadUnaligned(fromByteOffset: chunk << 3, as: UInt64.self)
+                    let byte = (eight &* 0x0102_0408_1020_4080) >> 56
+                    buffer[chunk >> 3] |= byte << UInt64((chunk & 7) << 3)
+                }
+                for i in (whole << 3)..<count where raw[i] != 0 {
+                    buffer[i >> 6] |= UInt64(1) << UInt64(i & 63)
+                }
+            }
+            initialized = buffer.count
+        }
+        self.init(words: words, count: count)
+    }
+
+    /// One flag per row: true where the bit is set. Eight at a time: each byte of bits becomes
+    /// eight bytes of 0 or 1 through a table.
+    public var flags: [Bool] {
+        let n = count
+        return [Bool](unsafeUninitializedCapacity: n) { buffer, initialized in
+            let out = UnsafeMutableRawPointer(buffer.baseAddress)
+            Validity.spreadBytes.withUnsafeBufferPointer { spread in
+                words.withUnsafeBufferPointer { w in
+                    let whole = n >> 3
+                    for chunk in 0..<whole {
+                        let byte = Int((w[chunk >> 3] >> UInt64((chunk & 7) << 3)) & 0xFF)
+                        out.unsafelyUnwrapped.storeBytes(of: spread[byte], toByteOffset: chunk << 3, as: UInt64.self)
+                    }
+                    for i in (whole << 3)..<n { buffer[i] = (w[i >> 6] >> UInt64(i & 63)) & 1 == 1 }
+                }
+            }
+            initialized = n
+        }
+    }
+
+    /// Per byte of bits: the eight bytes (0 or 1, lowest bit first) it stands for.
+    private static let spreadBytes: [UInt64] = (0..<256).map { byte in
+        (0..<8).reduce(UInt64(0)) { word, bit in word | (UInt64((byte >> bit) & 1) << UInt64(bit << 3)) }
+    }
+}
