@@ -46,8 +46,13 @@ public struct Completer {
             return Completion(replacing: word.count, candidates: matching(columns(of: table), word))
         }
         var candidates: [String] = []
-        if let table = tableInScope(before) {
+        let scope = tableInScope(before)
+        if let table = scope.table {
             candidates += columns(of: table)
+        }
+        // `by month` and friends: the periods of the table's time column.
+        if scope.afterBy {
+            candidates += Completer.periods
         }
         candidates += session.rules.keys.sorted() + session.kpis.keys.sorted() + session.scalars.keys.sorted()
         candidates += session.tableOrder + session.funnelOrder
@@ -59,6 +64,7 @@ public struct Completer {
     }
 
     static var functions: [String] { FunctionNames.all }
+    static let periods = DateUnit.allCases.map(\.rawValue)
     /// Words that start statements without being reserved (a column may be called `plan`).
     static let statementWords = ["funnel", "velocity", "bottleneck", "decay", "stuck", "health", "explain", "what", "plan", "demand", "alias", "report", "chart"]
 
@@ -95,26 +101,32 @@ public struct Completer {
 
     private func tableNamed(_ name: String) -> TableValue? { session.tables[name] }
 
-    /// The table whose columns make sense here: the last table named before a clause keyword,
-    /// as in `leads where ` or `deals by source, `.
-    private func tableInScope(_ before: Substring) -> TableValue? {
+    /// The table whose columns make sense here: the last table (or funnel's table) named before
+    /// a clause keyword, as in `leads where `, `deals by source, ` or `velocity inbound by `; and
+    /// whether that clause is `by`.
+    private func tableInScope(_ before: Substring) -> (table: TableValue?, afterBy: Bool) {
         let tokens = Lexer.tokenize(SourceFile(path: "<completion>", text: String(before)))
         var table: TableValue? = nil
-        var sawClause = false
+        var clause: Keyword? = nil
         for token in tokens {
             switch token.kind {
             case .identifier(let name), .quotedIdentifier(let name):
-                if let t = session.tables[name] { table = t; sawClause = false }
+                if let t = session.tables[name] {
+                    table = t
+                    clause = nil
+                } else if let funnel = session.funnels[name], let t = session.tables[funnel.syntax.table] {
+                    table = t
+                    clause = nil
+                }
             case .keyword(let k) where [.where, .by, .select, .sort].contains(k):
-                sawClause = true
+                clause = k
             case .newline, .symbol(.semicolon):
                 table = nil
-                sawClause = false
+                clause = nil
             default: break
             }
         }
-        // Inside an aggregate call, `count(leads where ` also scopes to leads.
-        return sawClause || table != nil ? table : nil
+        return (table, table != nil && clause == .by)
     }
 
     private func columns(of table: TableValue) -> [String] {

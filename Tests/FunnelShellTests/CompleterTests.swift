@@ -77,6 +77,17 @@ struct CompleterTests {
         #expect(!c.candidates.contains("Became a Customer Date"))
     }
 
+    @Test func periodsAndColumnsAfterAFunnelsBy() {
+        // A funnel's breakdown offers its table's columns, then the periods.
+        #expect(Self.completer().complete("inbound by so").candidates.first == "source")
+        let c = Self.completer().complete("velocity inbound by quar")
+        #expect(c.candidates.first == "quarter")
+        #expect(c.candidates.contains("quarter("))
+        #expect(Self.completer().complete("leads by mo").candidates.first == "month")
+        // Periods only follow `by`.
+        #expect(!Self.completer().complete("leads where mo").candidates.contains("month"))
+    }
+
     @Test func linkedTableColumnsAreOffered() {
         // deals links to leads, so `deals by ` offers the lead's columns too.
         let c = Self.completer().complete("deals by ")

@@ -1,5 +1,5 @@
 public enum DatePart: String, Sendable { case year, quarter, month, week, day, dayOfWeek }
-public enum DateUnit: String, Sendable { case day, week, month, quarter, year }
+public enum DateUnit: String, Sendable, CaseIterable { case day, week, month, quarter, year }
 
 /// Calendar kernels over date and timestamp columns (proleptic Gregorian, no time zones).
 /// Results are table-length columns named like the input; rows outside the selection and null
