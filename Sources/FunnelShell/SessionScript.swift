@@ -25,9 +25,13 @@ enum SessionScript {
             switch statement.kind {
             case .include(let path):
                 lines.append("include \(quoted(absolute(path, base)))")
-            case .assign(_, let expr):
-                if case .load(let path, _) = expr.kind, !path.hasPrefix("/") {
-                    lines.append(replacingFirst(quoted(path), in: source, with: quoted(absolute(path, base))))
+            case .assign(let name, let expr):
+                if case .load(let pathExpr, _) = expr.kind, case .string(let path) = pathExpr.kind {
+                    lines.append(path.hasPrefix("/") ? source : replacingFirst(quoted(path), in: source, with: quoted(absolute(path, base))))
+                } else if case .load(let pathExpr, _) = expr.kind, let path = session.loadSources[name] {
+                    // A path made from parameters: the file it named when it was loaded.
+                    let text = pathExpr.range.file.slice(pathExpr.range)
+                    lines.append(replacingFirst(text, in: source, with: quoted(absolute(path, base))))
                 } else {
                     lines.append(source)
                 }

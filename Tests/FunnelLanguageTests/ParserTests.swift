@@ -74,7 +74,7 @@ struct ParserTests {
         case .call(let f, let args, let distinct): return "\(f)(\(distinct ? "distinct " : "")\(args.map { sexp($0) }.joined(separator: ", ")))"
         case .has(let t): return "(has \(t))"
         case .load(let path, let options):
-            var out = "(load \"\(path)\""
+            var out = "(load \(sexp(path))"
             for o in options {
                 switch o.kind {
                 case .delimiter(let d): out += " delimiter \"\(d)\""
@@ -211,6 +211,7 @@ struct ParserTests {
     @Test(arguments: [
         ("x = 1", "(assign x 1)"),
         ("`my table` = load \"a.csv\"", "(assign my table (load \"a.csv\"))"),
+        ("leads = load data + \"/leads.csv\" time created_at", "(assign leads (load (+ data \"/leads.csv\") time created_at))"),
         ("leads = load \"data/leads.csv\" time created_at delimiter \";\" dates \"dd/mm/yyyy\"",
          "(assign leads (load \"data/leads.csv\" time created_at delimiter \";\" dates \"dd/mm/yyyy\"))"),
         ("t = load \"a.csv\" types (zip text, score integer)", "(assign t (load \"a.csv\" types (zip text, score integer)))"),

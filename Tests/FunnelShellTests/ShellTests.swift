@@ -218,6 +218,20 @@ struct ShellTests {
         #expect(again.session.links.map { "\($0.fromTable).\($0.fromColumn) -> \($0.toTable).\($0.toColumn)" } == ["deals.contact_id -> leads.id"])
     }
 
+    @Test func saveWritesTheFileAPathExpressionNamed() throws {
+        // `load data + "/leads.csv"` is saved as the file it loaded, so the script runs anywhere.
+        let dir = ShellTestSupport.dataDirectory()
+        defer { ShellTestSupport.removeTree(dir) }
+        let script = dir + "/session.funnel"
+        let out = Self.run(["data = \"\(dir)\"", "leads = load data + \"/leads.csv\"", ":save \(script)"])
+        let text = try #require(ShellTestSupport.read(script), "no file at \(script)")
+        #expect(text.contains("leads = load \"\(dir)/leads.csv\""))
+        #expect(!text.contains("load data"))
+        let again = ShellTestSupport.session(running: text, in: dir)
+        #expect(out.session.tables["leads"] != nil)
+        #expect(again.session.tables["leads"]?.rowCount == out.session.tables["leads"]?.rowCount)
+    }
+
     @Test func saveRefusesToOverwriteWithoutBang() throws {
         let dir = ShellTestSupport.dataDirectory()
         defer { ShellTestSupport.removeTree(dir) }

@@ -61,7 +61,8 @@ public struct Interpreter: Sendable {
             let value = try evaluate(expr, session: session, baseDirectory: baseDirectory, assigningTo: name)
             switch value {
             case .table(var view):
-                if case .load(let path, _) = expr.kind {
+                if case .load(let pathExpr, _) = expr.kind {
+                    let path = try loadPath(pathExpr, session: session, baseDirectory: baseDirectory)
                     view.table.name = name
                     view.sourceName = name
                     session.loadedPaths.insert(fileSystem.canonical(FileAccess.resolve(path, relativeTo: baseDirectory)))
@@ -290,7 +291,8 @@ public struct Interpreter: Sendable {
             if name == "today" { return .scalar(.date(context.today), format: nil, kpi: nil) }
             throw Diagnostic.error("unknown name '\(name)'", at: expr.range,
                                    suggestion: Suggestion.nearest(to: name, in: session.tableOrder + session.kpiOrder + session.ruleOrder + session.scalars.keys.sorted() + Keyword.allCases.map(\.rawValue)))
-        case .load(let path, let options):
+        case .load(let pathExpr, let options):
+            let path = try loadPath(pathExpr, session: session, baseDirectory: baseDirectory)
             let view = try Loader.load(path: path, options: options, name: assigningTo ?? "table", baseDirectory: baseDirectory, context: context, range: expr.range, fileSystem: fileSystem, emit: emit)
             return .table(view)
         case .filter(let base, let condition):
@@ -668,3 +670,20 @@ public enum Parameters {
         return .text(text)
     }
 }
+
+extension Interpreter {
+    /// The file a `load` reads: its path expression, evaluated (a string, or text made from
+    /// parameters: `load data + "/leads.csv"`).
+    func loadPath(_ expr: Expr, session: Session, baseDirectory: String) throws(Diagnostic) -> String {
+        if case .string(let literal) = expr.kind { return literal }
+        guard case .scalar(let value, _, _) = try evaluate(expr, session: session, baseDirectory: baseDirectory) else {
+            throw Diagnostic.error("load needs the file's path as text, found a table", at: expr.range)
+        }
+        guard case .text(let path) = value else {
+            throw Diagnostic.error("load needs the file's path as text, found \(VectorOps.describe(value.type))", at: expr.range,
+                                   notes: ["for example: load data + \"/leads.csv\" with param data = \"exports/2025-Q3\""])
+        }
+        return path
+    }
+}
+

@@ -187,6 +187,9 @@ enum VectorOps {
         let left = materialize(lhs, rowCount: rowCount)
         let right = materialize(rhs, rowCount: rowCount)
         var validity = both(left.validity, right.validity)
+        if op == .add, left.type == .text, right.type == .text {
+            return .vector(concatenate(left, right, validity: validity, selection: selection, rowCount: rowCount))
+        }
         // Temporal arithmetic: timestamp − timestamp = days; date ± days = date.
         if left.type.isTemporal || right.type.isTemporal {
             return .vector(try temporalArithmetic(op, left, right, selection: selection, rowCount: rowCount))
@@ -270,8 +273,45 @@ enum VectorOps {
         throw .mismatch("cannot use '\(op.rawValue)' on \(describe(a.type)) and \(describe(b.type))")
     }
 
+    /// `text + text`: joined row by row, each distinct pair of values once (a column and a
+    /// constant join once per distinct value of the column).
+    static func concatenate(_ left: Column, _ right: Column, validity: Validity?, selection: Selection?, rowCount: Int) -> Column {
+        guard case .text(let leftCodes, let leftWords) = left.storage, case .text(let rightCodes, let rightWords) = right.storage else {
+            return Column(name: "", storage: .text(codes: TextCodes(repeating: 0, count: rowCount), dictionary: [""]),
+                          validity: Validity(count: rowCount, allValid: false))
+        }
+        var dictionary = TextDictionary()
+        var codeOfPair: [Int64: Int32] = [:]
+        var codeOfText: [String: Int32] = [:]
+        var codes = [Int32](repeating: 0, count: rowCount)
+        let limit = min(rowCount, leftCodes.count, rightCodes.count)
+        forEachRow(selection, below: limit) { r in
+            let a = Int(leftCodes[r]), b = Int(rightCodes[r])
+            guard a >= 0, a < leftWords.count, b >= 0, b < rightWords.count else { return }
+            let pair = Int64(a) << 32 | Int64(b)
+            if let code = codeOfPair[pair] {
+                codes[r] = code
+                return
+            }
+            let joined = leftWords[a] + rightWords[b]
+            let code: Int32
+            if let existing = codeOfText[joined] {
+                code = existing
+            } else {
+                code = Int32(truncatingIfNeeded: dictionary.count)
+                dictionary.append(joined)
+                codeOfText[joined] = code
+            }
+            codeOfPair[pair] = code
+            codes[r] = code
+        }
+        if dictionary.isEmpty { dictionary.append("") }
+        return Column(name: "", storage: .text(codes: TextCodes(codes), dictionary: dictionary), validity: validity)
+    }
+
     static func arithmeticScalars(_ op: BinaryOperator, _ a: Value, _ b: Value) throws(TypeMismatch) -> Value {
         if a.isNull || b.isNull { return .null }
+        if op == .add, case .text(let x) = a, case .text(let y) = b { return .text(x + y) }
         if case .integer(let x) = a, case .integer(let y) = b, op != .divide {
             let (v, o): (Int64, Bool)
             switch op {

@@ -833,7 +833,16 @@ public struct Parser {
     private mutating func parseLoad() throws -> Expr {
         let start = advance().range
         var end = current.range
-        let path = try expectString("the file to load (load \"data/leads.csv\")")
+        // A string, or an expression that makes one (`load data + "/leads.csv"`); the options that
+        // follow are words, which end the expression.
+        switch current.kind {
+        case .newline, .end, .keyword, .symbol(.semicolon), .symbol(.rightParen), .symbol(.rightBrace):
+            _ = try expectString("the file to load (load \"data/leads.csv\")")
+        default:
+            break
+        }
+        let path = try parseBinary(minPrecedence: Parser.additivePrecedence)
+        end = path.range
         var options: [LoadOption] = []
         while case .identifier(let word) = current.kind {
             let optionStart = current.range

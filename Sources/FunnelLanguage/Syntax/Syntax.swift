@@ -23,8 +23,8 @@ public struct Expr: Sendable {
         case call(String, [Expr], distinct: Bool)
         /// `has deals`: the row has at least one linked row in that table.
         case has(String)
-        /// `load "file.csv" delimiter ";" …`
-        case load(path: String, options: [LoadOption])
+        /// `load "file.csv" delimiter ";" …`; the path is any text expression (`load data + "/leads.csv"`).
+        case load(path: Expr, options: [LoadOption])
         /// `base where condition`; a nil base means the table in scope (`count(where mql)`).
         case filter(Expr?, Expr)
         /// `base by key, …`
