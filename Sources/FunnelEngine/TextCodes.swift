@@ -140,6 +140,22 @@ extension TextCodes {
     /// New codes (for a dictionary of `dictionaryCount` entries), one per row below `count`:
     /// `remap[code]` for the rows of `selection`, 0 for the others.
     public func remapped(_ remap: [Int32], dictionaryCount: Int, selection: Selection?, count: Int) -> TextCodes {
+        // The common case (`lower(trim(source))` over the whole table): one byte to one byte
+        // through a full table, so no code needs a bounds test.
+        if selection == nil, dictionaryCount <= 256, case .bytes(let source) = self {
+            var table = [UInt8](repeating: 0, count: 256)
+            for (c, to) in remap.prefix(256).enumerated() { table[c] = UInt8(truncatingIfNeeded: to) }
+            return .bytes([UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+                let n = Swift.min(count, source.count)
+                source.withUnsafeBufferPointer { src in
+                    table.withUnsafeBufferPointer { t in
+                        for r in 0..<n { out[r] = t[Int(src[r])] }
+                    }
+                }
+                for r in n..<count { out[r] = 0 }
+                initialized = count
+            })
+        }
         func fill<D: TextCode>(_ out: UnsafeMutableBufferPointer<D>) {
             out.initialize(repeating: 0)
             remap.withUnsafeBufferPointer { m in

@@ -56,6 +56,15 @@ struct TextCodesTests {
         #expect(partial.wide == [0, 6, 0])
     }
 
+    @Test func remappedOneByteToOneByte() {
+        // Every row, one-byte codes to a small dictionary: a code past `remap` and rows past
+        // the codes get 0, as on the general path.
+        let codes = TextCodes([0, 1, 2, 1, 5])
+        #expect(codes.remapped([1, 0, 1], dictionaryCount: 2, selection: nil, count: 6) == .bytes([1, 0, 1, 0, 0, 0]))
+        let general = TextCodes.words([0, 1, 2, 1, 5]).remapped([1, 0, 1], dictionaryCount: 2, selection: nil, count: 6)
+        #expect(general.wide == [1, 0, 1, 0, 0, 0])
+    }
+
     @Test func loadedColumnsUseOneBytePerRowForFewValues() throws {
         var csv = "source,email\n"
         for i in 0..<1000 { csv += "s\(i % 7),user\(i)@example.com\n" }
