@@ -48,10 +48,31 @@ struct FunnelCommand: ParsableCommand {
     @Flag(help: "Do not run ~/.config/funnel/init.funnel when the shell starts.")
     var noInit = false
 
+    /// `--set` is taken out of the arguments before ArgumentParser sees them: its handling of a
+    /// repeated option is quadratic (10,000 `--set`s took minutes), and a scheduler may pass many.
+    static func main() {
+        let (arguments, sets) = SetArguments.split(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try parseAsRoot(arguments)
+            if var funnel = command as? FunnelCommand {
+                funnel.parameters = sets + funnel.parameters
+                try funnel.validateParameters()
+                command = funnel
+            }
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     func validate() throws {
         if script != nil && command != nil {
             throw ValidationError("give either a script or -c statements, not both")
         }
+        try validateParameters()
+    }
+
+    func validateParameters() throws {
         for parameter in parameters {
             guard let eq = parameter.firstIndex(of: "="), eq != parameter.startIndex else {
                 throw ValidationError("--set takes name=value, got '\(parameter)'")
@@ -114,6 +135,43 @@ struct FunnelCommand: ParsableCommand {
             _ = shell.runFile(path)
         }
         return shell.run()
+    }
+}
+
+/// Splits `--set name=value` and `--set=name=value` from the other arguments, in one pass.
+enum SetArguments {
+    /// Options whose value is the next argument, so that `-c --set` keeps `--set` as the statements.
+    static let optionsWithValue: Set<String> = ["-c", "-f", "--format"]
+
+    static func split(_ arguments: [String]) -> (others: [String], sets: [String]) {
+        var others: [String] = []
+        var sets: [String] = []
+        others.reserveCapacity(arguments.count)
+        var i = 0
+        while i < arguments.count {
+            let argument = arguments[i]
+            if argument == "--" {
+                others.append(contentsOf: arguments[i...])
+                break
+            }
+            if argument == "--set", i + 1 < arguments.count {
+                sets.append(arguments[i + 1])
+                i += 2
+                continue
+            }
+            if argument.hasPrefix("--set=") {
+                sets.append(String(argument.dropFirst("--set=".count)))
+                i += 1
+                continue
+            }
+            others.append(argument)
+            if optionsWithValue.contains(argument), i + 1 < arguments.count {
+                others.append(arguments[i + 1])
+                i += 1
+            }
+            i += 1
+        }
+        return (others, sets)
     }
 }
 

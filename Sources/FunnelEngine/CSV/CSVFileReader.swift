@@ -259,36 +259,65 @@ struct CSVFileReader {
         }
     }
 
-    /// Trims names, names empty ones `column_N`, and suffixes repeats `_2`, `_3`, …
+    /// Trims names, names empty ones `column_N`, and suffixes repeats `_2`, `_3`, … One warning
+    /// per repeated name and one for all unnamed columns, and linear in the header's width (a
+    /// header of 40,000 copies of one name must not restart its count per copy).
     private mutating func cleanNames(_ raw: [String], headerLine: Int) -> [String] {
         var trimmed: [String] = []
+        trimmed.reserveCapacity(raw.count)
+        var unnamed: [Int] = []
         for (i, name) in raw.enumerated() {
             let t = CSVFileReader.trim(name)
             if t.isEmpty {
                 trimmed.append("column_\(i + 1)")
-                warnings.append(CSVWarning(row: headerLine, column: "column_\(i + 1)",
-                                           message: "column \(i + 1) has no name; it is called column_\(i + 1)"))
+                unnamed.append(i + 1)
             } else {
                 trimmed.append(t)
             }
         }
+        if let first = unnamed.first {
+            let message = unnamed.count == 1
+                ? "column \(first) has no name; it is called column_\(first)"
+                : "\(unnamed.count) columns have no name; they are called column_N by position (\(CSVFileReader.sample(unnamed.map { "column_\($0)" })))"
+            warnings.append(CSVWarning(row: headerLine, column: "column_\(first)", message: message))
+        }
         let written = Set(trimmed)
         var used = Set<String>()
+        used.reserveCapacity(trimmed.count)
+        var nextSuffix: [String: Int] = [:]
+        var renamed: [(name: String, firstColumn: Int, names: [String])] = []
+        var renamedIndex: [String: Int] = [:]
         var result: [String] = []
+        result.reserveCapacity(trimmed.count)
         for (i, name) in trimmed.enumerated() {
             var final = name
             if used.contains(name) {
-                var k = 2
+                var k = nextSuffix[name] ?? 2
                 while used.contains("\(name)_\(k)") || written.contains("\(name)_\(k)") { k += 1 }
                 final = "\(name)_\(k)"
-                warnings.append(CSVWarning(row: headerLine, column: final,
-                                           message: "the column name \"\(name)\" is used more than once; "
-                                               + "column \(i + 1) is called \(final)"))
+                nextSuffix[name] = k + 1
+                if let at = renamedIndex[name] {
+                    renamed[at].names.append(final)
+                } else {
+                    renamedIndex[name] = renamed.count
+                    renamed.append((name, i + 1, [final]))
+                }
             }
             used.insert(final)
             result.append(final)
         }
+        for (name, firstColumn, names) in renamed {
+            let message = names.count == 1
+                ? "the column name \"\(name)\" is used more than once; column \(firstColumn) is called \(names[0])"
+                : "the column name \"\(name)\" is used \(names.count + 1) times; the repeats are called \(CSVFileReader.sample(names))"
+            warnings.append(CSVWarning(row: headerLine, column: names[0], message: message))
+        }
         return result
+    }
+
+    /// `a, b, c` or, for a long list, `a, b, …, z`.
+    static func sample(_ names: [String]) -> String {
+        names.count <= 4 ? names.joined(separator: ", ") : "\(names[0]), \(names[1]), …, \(names[names.count - 1])"
     }
 
     static func trim(_ s: String) -> String {

@@ -439,7 +439,7 @@ final class TextMatcher {
 
 enum Literals {
     static func value(of n: NumberLiteral) -> Value {
-        if n.isInteger, !n.isPercent, abs(n.value) < 9.2e18 { return .integer(Int64(n.value)) }
+        if !n.isPercent, let exact = n.exact { return .integer(exact) }
         return .decimal(n.value)
     }
 }

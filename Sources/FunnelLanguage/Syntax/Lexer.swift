@@ -216,8 +216,17 @@ public struct Lexer {
             }
             position += 1
         }
-        guard var value = Double(String(decoding: digits, as: UTF8.self)) else {
-            return Token(kind: .invalid("malformed number"), range: range(start))
+        let written = String(decoding: bytes[start..<position], as: UTF8.self)
+        guard var value = Double(String(decoding: digits, as: UTF8.self)), value.isFinite else {
+            return Token(kind: .invalid("number \(Lexer.abbreviated(written)) is too large"), range: range(start))
+        }
+        // Whole numbers are kept exact: 9223372036854775807 - 1 must not round through a Double.
+        var exact: Int64? = nil
+        if isInteger {
+            guard let whole = Int64(String(decoding: digits, as: UTF8.self)) else {
+                return Token(kind: .invalid("whole number \(Lexer.abbreviated(written)) is too large (the largest is 9223372036854775807)"), range: range(start))
+            }
+            exact = whole
         }
         var isPercent = false
         // Suffixes marketers write: 100k, 1.5M, 2B, 25%.
@@ -225,19 +234,35 @@ public struct Lexer {
         if (suffix == UInt8(ascii: "k") || suffix == UInt8(ascii: "K") || suffix == UInt8(ascii: "M") || suffix == UInt8(ascii: "B"))
             && !isIdentifierPart(peek(1))
         {
-            value *= suffix == UInt8(ascii: "B") ? 1e9 : suffix == UInt8(ascii: "M") ? 1e6 : 1e3
-            isInteger = value == value.rounded() && abs(value) < 9e15
+            let factor: Int64 = suffix == UInt8(ascii: "B") ? 1_000_000_000 : suffix == UInt8(ascii: "M") ? 1_000_000 : 1_000
+            value *= Double(factor)
             position += 1
+            if let whole = exact {
+                let (product, overflow) = whole.multipliedReportingOverflow(by: factor)
+                guard !overflow else {
+                    return Token(kind: .invalid("whole number \(Lexer.abbreviated(String(decoding: bytes[start..<position], as: UTF8.self))) is too large (the largest is 9223372036854775807)"), range: range(start))
+                }
+                exact = product
+            } else {
+                isInteger = value == value.rounded() && abs(value) < 9e15
+                exact = isInteger ? Int64(value) : nil
+            }
         } else if suffix == UInt8(ascii: "%") {
             isPercent = true
             value /= 100
             isInteger = false
+            exact = nil
             position += 1
         } else if isIdentifierStart(suffix) {
             while position < bytes.count, isIdentifierPart(bytes[position]) { position += 1 }
             return Token(kind: .invalid("malformed number '\(String(decoding: bytes[start..<position], as: UTF8.self))'"), range: range(start))
         }
-        return Token(kind: .number(NumberLiteral(value: value, isInteger: isInteger, isPercent: isPercent)), range: range(start))
+        return Token(kind: .number(NumberLiteral(value: value, isInteger: isInteger, isPercent: isPercent, exact: exact)), range: range(start))
+    }
+
+    /// A long literal shown by its first and last digits in a message.
+    static func abbreviated(_ text: String) -> String {
+        text.count <= 40 ? text : "\(text.prefix(12))…\(text.suffix(6)) (\(text.count) characters)"
     }
 
     private func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }

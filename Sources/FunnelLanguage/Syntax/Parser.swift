@@ -9,6 +9,8 @@ public struct Parser {
     public private(set) var diagnostics: [Diagnostic] = []
     /// Nesting guard: 10,000 nested parentheses must give an error, not a stack overflow.
     private var nesting = 0
+    /// Set while the statements of a `report { … }` are parsed: a report cannot hold another.
+    private var inReport = false
     private static let maxNesting = 200
     private static let maxChain = 2_000
 
@@ -304,6 +306,9 @@ public struct Parser {
             }
             return Statement(kind: .demand(name, by: keys), range: start.to(keys.last?.range ?? end))
         case "report":
+            if inReport { throw fail("a report cannot hold another report; close the first one with '}' before starting the next") }
+            inReport = true
+            defer { inReport = false }
             let path = try expectString("the report's file (report \"out/review.html\" { … })")
             var title: String? = nil
             if case .identifier("title") = current.kind {

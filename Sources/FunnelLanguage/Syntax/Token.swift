@@ -20,6 +20,16 @@ public struct NumberLiteral: Sendable, Equatable {
     public var value: Double
     public var isInteger: Bool
     public var isPercent: Bool
+    /// The exact value of a whole-number literal (`9223372036854775807`, `2M`): a Double holds
+    /// only 53 bits, so the lexer keeps the integer itself and refuses one that does not fit.
+    public var exact: Int64?
+
+    public init(value: Double, isInteger: Bool, isPercent: Bool, exact: Int64? = nil) {
+        self.value = value
+        self.isInteger = isInteger
+        self.isPercent = isPercent
+        self.exact = exact
+    }
 }
 
 public enum Symbol: String, Sendable, CaseIterable {
