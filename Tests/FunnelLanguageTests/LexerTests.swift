@@ -17,7 +17,7 @@ struct LexerTests {
     }
 
     static func number(_ value: Double, integer: Bool = true, percent: Bool = false) -> TokenKind {
-        .number(NumberLiteral(value: value, isInteger: integer, isPercent: percent))
+        .number(NumberLiteral(value: value, isInteger: integer, isPercent: percent, exact: integer ? Int64(exactly: value) : nil))
     }
 
     static func isInvalid(_ kind: TokenKind) -> Bool {
@@ -60,13 +60,19 @@ struct LexerTests {
         #expect(k.first.map(Self.isInvalid) == true, "\(text) should be invalid, got \(k)")
     }
 
-    @Test func hugeNumbersStayNumbers() {
-        // Too big for an integer, but still a number (a decimal), not a crash.
-        guard case .number(let n)? = Self.body("99999999999999999999999").first else {
+    @Test func wholeNumbersPastInt64AreRefusedNotRounded() {
+        // A Double would print 99999999999999999999999 as 1e23: refused where it is written.
+        guard case .invalid(let message)? = Self.body("99999999999999999999999").first else {
+            Issue.record("expected an invalid token")
+            return
+        }
+        #expect(message.contains("too large"))
+        guard case .number(let n)? = Self.body("9223372036854775807").first else {
             Issue.record("expected a number")
             return
         }
-        #expect(n.value == 1e23)
+        #expect(n.exact == Int64.max)
+        #expect(Self.body("99999999999999999999999.5").first.map(Self.isInvalid) == false, "a decimal past 2^64 is still a decimal")
     }
 
     @Test func durationsAreANumberAndAUnitWord() {

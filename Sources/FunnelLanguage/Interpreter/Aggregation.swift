@@ -33,6 +33,19 @@ struct Aggregation {
         case binary(BinaryOperator, Node, Node, SourceRange)
         case isNull(Node, negated: Bool)
         case call(String, [Node], SourceRange)
+        /// A KPI's formula, planned once per statement and evaluated once per row of the result,
+        /// however many formulas use it (`kpi k9 = k8 + k7` must not plan k7 twice per level).
+        case shared(Int)
+    }
+
+    /// The values of shared nodes for one row of the result, computed when first needed.
+    private final class SharedValues {
+        let nodes: [Node]
+        var values: [Value?]
+        init(_ nodes: [Node]) {
+            self.nodes = nodes
+            values = Array(repeating: nil, count: nodes.count)
+        }
     }
 
     struct AggregateSpec {
@@ -63,6 +76,8 @@ struct Aggregation {
     private final class Plan {
         var aggregates: [AggregateSpec] = []
         var kpiStack: [String] = []
+        var sharedNodes: [Node] = []
+        var kpiSlots: [String: Int] = [:]
     }
 
     /// `by` keys as dimensions, named as their columns will be: `source`, `deals.stage` → `stage`,
@@ -145,9 +160,13 @@ struct Aggregation {
                 if plan.kpiStack.contains(name) {
                     throw Diagnostic.error("KPI '\(name)' refers to itself: \((plan.kpiStack + [name]).joined(separator: " → "))", at: expr.range)
                 }
+                if let slot = plan.kpiSlots[name] { return .shared(slot) }
                 plan.kpiStack.append(name)
                 defer { plan.kpiStack.removeLast() }
-                return try planNode(kpi.definition.formula, plan: plan, defaultTable: defaultTable, dimensions: dimensions)
+                let node = try planNode(kpi.definition.formula, plan: plan, defaultTable: defaultTable, dimensions: dimensions)
+                plan.sharedNodes.append(node)
+                plan.kpiSlots[name] = plan.sharedNodes.count - 1
+                return .shared(plan.sharedNodes.count - 1)
             }
             if let value = session.scalars[name] { return .constant(value) }
             if name == "today" { return .constant(.date(context.today)) }
@@ -165,8 +184,10 @@ struct Aggregation {
         case .unary(let op, let a):
             return .unary(op, try planNode(a, plan: plan, defaultTable: defaultTable, dimensions: dimensions))
         case .binary(let op, let a, let b):
-            if op == .match || op == .notMatch, case .string(let pattern) = b.kind, (try? TextMatcher(pattern: pattern)) == nil {
-                throw Diagnostic.error("invalid regular expression \"\(pattern)\"", at: b.range)
+            if op == .match || op == .notMatch, case .string(let pattern) = b.kind {
+                do { _ = try TextMatcher(pattern: pattern) } catch {
+                    throw Diagnostic.error("invalid regular expression \"\(Lexer.abbreviated(pattern))\"", at: b.range, notes: error.reason.map { [$0] } ?? [])
+                }
             }
             return .binary(op, try planNode(a, plan: plan, defaultTable: defaultTable, dimensions: dimensions),
                            try planNode(b, plan: plan, defaultTable: defaultTable, dimensions: dimensions), expr.range)
@@ -359,7 +380,8 @@ struct Aggregation {
                 values.append(Aggregate.compute(spec.function, column: spec.column, selection: spec.selection, rowCount: spec.view.table.rowCount, grouping: nil).first ?? .null)
             }
             var row: [Value] = []
-            for node in nodes { row.append(try evaluateNode(node, aggregates: values, key: [])) }
+            let shared = SharedValues(plan.sharedNodes)
+            for node in nodes { row.append(try evaluateNode(node, aggregates: values, key: [], shared: shared)) }
             return Sliced(keyColumns: [], values: [row])
         }
         // One grouping per table the aggregates read, shared by aggregates over subsets of it.
@@ -413,7 +435,8 @@ struct Aggregation {
                 aggregateValues.append(perAggregate[i][key] ?? Aggregation.emptyValue(spec.function))
             }
             var row: [Value] = []
-            for node in nodes { row.append(try evaluateNode(node, aggregates: aggregateValues, key: key)) }
+            let shared = SharedValues(plan.sharedNodes)
+            for node in nodes { row.append(try evaluateNode(node, aggregates: aggregateValues, key: key, shared: shared)) }
             rows.append(row)
         }
         var keyColumns: [Column] = []
@@ -479,18 +502,24 @@ struct Aggregation {
         return (GroupBy.group(keys: keyColumns, selection: rows, rowCount: view.table.rowCount), resolved, undated)
     }
 
-    private func evaluateNode(_ node: Node, aggregates: [Value], key: [Value]) throws(Diagnostic) -> Value {
+    private func evaluateNode(_ node: Node, aggregates: [Value], key: [Value], shared: SharedValues) throws(Diagnostic) -> Value {
         switch node {
+        case .shared(let i):
+            guard i < shared.nodes.count else { return .null }
+            if let known = shared.values[i] { return known }
+            let value = try evaluateNode(shared.nodes[i], aggregates: aggregates, key: key, shared: shared)
+            shared.values[i] = value
+            return value
         case .constant(let v): return v
         case .aggregate(let i): return i < aggregates.count ? aggregates[i] : .null
         case .key(let i): return i < key.count ? key[i] : .null
         case .unary(let op, let a):
-            let v = try evaluateNode(a, aggregates: aggregates, key: key)
+            let v = try evaluateNode(a, aggregates: aggregates, key: key, shared: shared)
             do {
                 return op == .negate ? try VectorOps.arithmeticScalars(.subtract, .integer(0), v) : try VectorOps.logicalScalars(.and, .boolean(true), v).negated
             } catch { throw Diagnostic.error(error.message, at: nil) }
         case .binary(let op, let a, let b, let range):
-            let x = try evaluateNode(a, aggregates: aggregates, key: key), y = try evaluateNode(b, aggregates: aggregates, key: key)
+            let x = try evaluateNode(a, aggregates: aggregates, key: key, shared: shared), y = try evaluateNode(b, aggregates: aggregates, key: key, shared: shared)
             if op == .match || op == .notMatch {
                 guard case .text(let s) = x, case .text(let p) = y else { return .null }
                 guard let matcher = try? TextMatcher(pattern: p) else {
@@ -504,10 +533,10 @@ struct Aggregation {
                 return try VectorOps.arithmeticScalars(op, x, y)
             } catch { throw Diagnostic.error(error.message, at: range) }
         case .isNull(let a, let negated):
-            return .boolean(try evaluateNode(a, aggregates: aggregates, key: key).isNull != negated)
+            return .boolean(try evaluateNode(a, aggregates: aggregates, key: key, shared: shared).isNull != negated)
         case .call(let name, let args, let range):
             var values: [Value] = []
-            for arg in args { values.append(try evaluateNode(arg, aggregates: aggregates, key: key)) }
+            for arg in args { values.append(try evaluateNode(arg, aggregates: aggregates, key: key, shared: shared)) }
             switch name {
             case "coalesce": return values.first { !$0.isNull } ?? .null
             case "abs":

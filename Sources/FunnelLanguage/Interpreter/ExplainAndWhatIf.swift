@@ -6,16 +6,29 @@ import FunnelRender
 /// changed, beside the current one).
 extension Interpreter {
     /// The clauses of a condition joined by `and`, with rules expanded into their own clauses.
-    func clauses(of condition: Expr, session: Session, seen: [String] = []) -> [Expr] {
-        switch condition.kind {
-        case .binary(.and, let a, let b):
-            return clauses(of: a, session: session, seen: seen) + clauses(of: b, session: session, seen: seen)
-        case .name(let n):
-            if let rule = session.rules[n], !seen.contains(n) { return clauses(of: rule.condition, session: session, seen: seen + [n]) }
-            return [condition]
-        default:
-            return [condition]
+    /// Each rule is expanded once: a rule met again adds clauses already listed, and `a and a`
+    /// removes nothing more than `a` (rules built on the two before them would otherwise
+    /// expand exponentially).
+    func clauses(of condition: Expr, session: Session) -> [Expr] {
+        var expanded: Set<String> = []
+        var out: [Expr] = []
+        func walk(_ e: Expr) {
+            switch e.kind {
+            case .binary(.and, let a, let b):
+                walk(a)
+                walk(b)
+            case .name(let n):
+                if let rule = session.rules[n] {
+                    if expanded.insert(n).inserted { walk(rule.condition) }
+                } else {
+                    out.append(e)
+                }
+            default:
+                out.append(e)
+            }
         }
+        walk(condition)
+        return out
     }
 
     func explainRule(_ name: String, table tableName: String?, session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable {
@@ -117,7 +130,7 @@ extension Interpreter {
         var changed = session
         changed.rules[rule] = RuleDefinition(name: rule, condition: condition, source: statement)
         if let cycle = Cycles.find(start: rule, edges: { r in changed.rules[r].map { Cycles.names(in: $0.condition).filter { changed.rules[$0] != nil } } ?? [] }) {
-            throw Diagnostic.error("the changed rule makes a cycle: \(cycle.joined(separator: " → "))", at: condition.range)
+            throw Diagnostic.error("the changed rule makes a cycle: \(Cycles.describe(cycle))", at: condition.range)
         }
         let changedFunnel = try evaluateFunnel(definition, session: changed, changing: rule, from: now, previousSession: session)
         let alternative = try totals(changedFunnel, session: changed)

@@ -121,26 +121,30 @@ public struct Interpreter: Sendable {
             if session.tables[name] != nil || session.kpis[name] != nil {
                 throw Diagnostic.error("'\(name)' is already a \(session.tables[name] != nil ? "table" : "KPI")", at: statement.range)
             }
-            var trial = session
-            trial.rules[name] = RuleDefinition(name: name, condition: condition, source: statement)
-            if let cycle = Cycles.find(start: name, edges: { r in trial.rules[r].map { Cycles.names(in: $0.condition).filter { trial.rules[$0] != nil } } ?? [] }) {
-                throw Diagnostic.error("rules refer to each other in a cycle: \(cycle.joined(separator: " → "))", at: statement.range)
+            let referenced = Cycles.names(in: condition)
+            let isNew = session.rules[name] == nil
+            session.rules[name] = RuleDefinition(name: name, condition: condition, source: statement)
+            if referenced.contains(name) || session.namesUsedByDefinitions.contains(name),
+               let cycle = Cycles.find(start: name, edges: { [session] r in session.rules[r].map { Cycles.names(in: $0.condition).filter { session.rules[$0] != nil } } ?? [] }) {
+                throw Diagnostic.error("rules refer to each other in a cycle: \(Cycles.describe(cycle))", at: statement.range)
             }
-            session = trial
-            if !session.ruleOrder.contains(name) { session.ruleOrder.append(name) }
+            session.namesUsedByDefinitions.formUnion(referenced)
+            if isNew { session.ruleOrder.append(name) }
             session.definitions.append(statement)
         case .kpi(let definition):
             let name = definition.name
             if session.tables[name] != nil || session.rules[name] != nil {
                 throw Diagnostic.error("'\(name)' is already a \(session.tables[name] != nil ? "table" : "rule")", at: statement.range)
             }
-            var trial = session
-            trial.kpis[name] = KPI(definition: definition, source: statement)
-            if let cycle = Cycles.find(start: name, edges: { k in trial.kpis[k].map { Cycles.names(in: $0.definition.formula).filter { trial.kpis[$0] != nil } } ?? [] }) {
-                throw Diagnostic.error("KPIs refer to each other in a cycle: \(cycle.joined(separator: " → "))", at: statement.range)
+            let referenced = Cycles.names(in: definition.formula)
+            let isNew = session.kpis[name] == nil
+            session.kpis[name] = KPI(definition: definition, source: statement)
+            if referenced.contains(name) || session.namesUsedByDefinitions.contains(name),
+               let cycle = Cycles.find(start: name, edges: { [session] k in session.kpis[k].map { Cycles.names(in: $0.definition.formula).filter { session.kpis[$0] != nil } } ?? [] }) {
+                throw Diagnostic.error("KPIs refer to each other in a cycle: \(Cycles.describe(cycle))", at: statement.range)
             }
-            session = trial
-            if !session.kpiOrder.contains(name) { session.kpiOrder.append(name) }
+            session.namesUsedByDefinitions.formUnion(referenced)
+            if isNew { session.kpiOrder.append(name) }
             session.definitions.append(statement)
         case .assert(let condition, let message):
             let value = try evaluate(condition, session: session, baseDirectory: baseDirectory)
@@ -566,19 +570,35 @@ public struct Interpreter: Sendable {
 
 /// Finds a cycle among named definitions (rules using rules, KPIs using KPIs).
 enum Cycles {
+    /// Depth first, each name explored once: rules defined on the two before them
+    /// (`rule r5 = r4 and r3`) share their definitions, and a walk that copied them per path
+    /// took exponential time.
     static func find(start: String, edges: (String) -> [String]) -> [String]? {
         var path: [String] = []
+        var onPath: Set<String> = []
+        var finished: Set<String> = []
         func visit(_ node: String) -> [String]? {
-            if let i = path.firstIndex(of: node) { return Array(path[i...]) + [node] }
-            if path.count > 1000 { return nil }
+            if onPath.contains(node), let i = path.firstIndex(of: node) { return Array(path[i...]) + [node] }
+            if finished.contains(node) { return nil }
             path.append(node)
-            defer { path.removeLast() }
+            onPath.insert(node)
+            defer {
+                path.removeLast()
+                onPath.remove(node)
+            }
             for next in edges(node) {
                 if let cycle = visit(next) { return cycle }
             }
+            finished.insert(node)
             return nil
         }
         return visit(start)
+    }
+
+    /// `a → b → a`, or for a long cycle its ends and how many names are left out.
+    static func describe(_ cycle: [String]) -> String {
+        guard cycle.count > 12 else { return cycle.joined(separator: " → ") }
+        return (cycle.prefix(5) + ["… (\(cycle.count - 10) more)"] + cycle.suffix(5)).joined(separator: " → ")
     }
 
     static func names(in expr: Expr) -> [String] {

@@ -13,6 +13,9 @@ struct RowEvaluator {
     let context: EvaluationContext
     /// Rules being expanded, to report a cycle instead of recursing forever.
     var ruleStack: [String] = []
+    /// Rules whose expansion is large, each evaluated once over the whole view; shared by the
+    /// copies this evaluator makes of itself.
+    let sharedRules = SharedRuleValues()
 
     var table: Table { view.table }
     var rowCount: Int { view.table.rowCount }
@@ -31,7 +34,8 @@ struct RowEvaluator {
         if case .binary(.and, let a, let b) = condition.kind {
             return try filter(b, selection: try filter(a, selection: selection))
         }
-        if case .name(let name) = condition.kind, table.columnIndex(named: name) == nil, let rule = session.rules[name], !ruleStack.contains(name) {
+        if case .name(let name) = condition.kind, table.columnIndex(named: name) == nil, let rule = session.rules[name], !ruleStack.contains(name),
+           !sharedRules.isLarge(name, session: session) {
             var inner = self
             inner.ruleStack.append(name)
             return try inner.filter(rule.condition, selection: selection)
@@ -180,6 +184,14 @@ struct RowEvaluator {
         if let rule = session.rules[name] {
             if ruleStack.contains(name) {
                 throw Diagnostic.error("rule '\(name)' refers to itself: \((ruleStack + [name]).joined(separator: " → "))", at: expr.range)
+            }
+            if sharedRules.isLarge(name, session: session) {
+                if let known = sharedRules.values[name] { return known }
+                var inner = self
+                inner.ruleStack.append(name)
+                let value = try inner.evaluate(rule.condition, selection: nil)
+                sharedRules.values[name] = value
+                return value
             }
             var inner = self
             inner.ruleStack.append(name)
@@ -352,7 +364,8 @@ struct RowEvaluator {
         }
         let matcher: TextMatcher
         do { matcher = try TextMatcher(pattern: pattern) } catch {
-            throw Diagnostic.error("invalid regular expression \"\(pattern)\"", at: patternExpr.range, category: .script)
+            throw Diagnostic.error("invalid regular expression \"\(Lexer.abbreviated(pattern))\"", at: patternExpr.range, category: .script,
+                                   notes: error.reason.map { [$0] } ?? [])
         }
         switch try evaluate(subject, selection: selection) {
         case .scalar(.null): return .scalar(.null)
@@ -372,12 +385,50 @@ struct RowEvaluator {
     }
 }
 
+/// Rules built on other rules (`rule r9 = r8 and r7`) expand to a tree that can grow
+/// exponentially with the chain. A rule whose expansion is small is expanded inline (so that its
+/// clauses narrow the selection one after the other); a larger one is evaluated once over the
+/// whole view and its value reused wherever it appears.
+final class SharedRuleValues: @unchecked Sendable {
+    // Used by one evaluation on one thread.
+    static let inlineLimit = 64
+    private var sizes: [String: Int] = [:]
+    var values: [String: Operand] = [:]
+
+    func isLarge(_ name: String, session: Session) -> Bool {
+        expandedSize(name, session: session) > SharedRuleValues.inlineLimit
+    }
+
+    /// How many rule references the rule's full expansion holds, counted up to just past the limit.
+    private func expandedSize(_ name: String, session: Session) -> Int {
+        if let known = sizes[name] { return known }
+        guard let rule = session.rules[name] else { return 0 }
+        // A rule met again while its own size is being counted (a cycle) counts as large.
+        sizes[name] = SharedRuleValues.inlineLimit + 1
+        var size = 1
+        for n in Cycles.names(in: rule.condition) where session.rules[n] != nil {
+            size += expandedSize(n, session: session)
+            if size > SharedRuleValues.inlineLimit { break }
+        }
+        sizes[name] = min(size, SharedRuleValues.inlineLimit + 1)
+        return sizes[name] ?? size
+    }
+}
+
 /// A case-insensitive regular expression, compiled once and applied per distinct text value.
 /// POSIX extended syntax through the C library, whose matcher does not backtrack exponentially
 /// (`^(a+)+$` on a long string answers at once, where a backtracking engine would hang a review);
 /// `\d`, `\w` and `\s` are accepted as shorthands.
 final class TextMatcher {
-    struct InvalidPattern: Error {}
+    struct InvalidPattern: Error {
+        /// Why, when it is more than the C library's "does not compile".
+        var reason: String? = nil
+    }
+
+    /// The most states a pattern may expand to. The C library compiles `x{n}` as n copies of x,
+    /// so nested counts multiply: `((a{255}){255}){255}` asked for 16 million copies (11 s and
+    /// 3.5 GB); one level more, 8 GB.
+    static let maxExpandedSize = 20_000
 
     private var compiled = regex_t()
 
@@ -388,8 +439,9 @@ final class TextMatcher {
         return setlocale(LC_CTYPE, "C.UTF-8") != nil
     }()
 
-    init(pattern: String) throws {
+    init(pattern: String) throws(InvalidPattern) {
         _ = TextMatcher.utf8Ready
+        if let reason = TextMatcher.refusal(pattern) { throw InvalidPattern(reason: reason) }
         guard !pattern.utf8.contains(0),
               regcomp(&compiled, TextMatcher.translate(pattern), REG_EXTENDED | REG_ICASE | REG_NOSUB) == 0 else {
             throw InvalidPattern()
@@ -401,6 +453,90 @@ final class TextMatcher {
     func matches(_ text: String) -> Bool {
         // Text with NUL bytes is matched up to the first one, as C strings are.
         regexec(&compiled, text, 0, nil, 0) == 0
+    }
+
+    /// Why a pattern is refused before it reaches the C library, or nil: back-references (which
+    /// make matching exponential), and patterns whose counted repetitions expand past
+    /// `maxExpandedSize`. Linear in the pattern's length.
+    static func refusal(_ pattern: String) -> String? {
+        let bytes = Array(pattern.utf8)
+        // The expanded size of each open group's alternatives so far, innermost last.
+        var groups: [(total: Int, branch: Int)] = [(0, 0)]
+        var lastAtom = 0
+        var i = 0
+        func saturated(_ x: Int) -> Int { min(x, maxExpandedSize + 1) }
+        while i < bytes.count {
+            let c = bytes[i]
+            switch c {
+            case UInt8(ascii: "\\"):
+                if i + 1 < bytes.count, bytes[i + 1] >= UInt8(ascii: "1"), bytes[i + 1] <= UInt8(ascii: "9") {
+                    return "back-references (\\\(Character(Unicode.Scalar(bytes[i + 1])))) are not supported: they can make matching take exponential time"
+                }
+                lastAtom = 1
+                i += 2
+                groups[groups.count - 1].branch = saturated(groups[groups.count - 1].branch + 1)
+                continue
+            case UInt8(ascii: "["):
+                // A bracket expression is one state; `]` first (or after `^`) is a member.
+                var j = i + 1
+                if j < bytes.count, bytes[j] == UInt8(ascii: "^") { j += 1 }
+                if j < bytes.count, bytes[j] == UInt8(ascii: "]") { j += 1 }
+                while j < bytes.count, bytes[j] != UInt8(ascii: "]") {
+                    if bytes[j] == UInt8(ascii: "["), j + 1 < bytes.count, [UInt8(ascii: ":"), UInt8(ascii: "."), UInt8(ascii: "=")].contains(bytes[j + 1]) {
+                        let close = bytes[j + 1]
+                        j += 2
+                        while j + 1 < bytes.count, !(bytes[j] == close && bytes[j + 1] == UInt8(ascii: "]")) { j += 1 }
+                        j += 2
+                    } else {
+                        j += 1
+                    }
+                }
+                lastAtom = 1
+                groups[groups.count - 1].branch = saturated(groups[groups.count - 1].branch + 1)
+                i = j + 1
+                continue
+            case UInt8(ascii: "("):
+                groups.append((0, 0))
+            case UInt8(ascii: ")"):
+                if groups.count > 1 {
+                    let group = groups.removeLast()
+                    lastAtom = saturated(group.total + group.branch + 1)
+                    groups[groups.count - 1].branch = saturated(groups[groups.count - 1].branch + lastAtom)
+                }
+            case UInt8(ascii: "|"):
+                groups[groups.count - 1].total = saturated(groups[groups.count - 1].total + groups[groups.count - 1].branch)
+                groups[groups.count - 1].branch = 0
+            case UInt8(ascii: "{"):
+                // x{m}, x{m,}, x{m,n}: x is copied max(m, n) times (x{m,} as m + 1).
+                var j = i + 1
+                var numbers: [Int] = [0]
+                var sawComma = false
+                while j < bytes.count, bytes[j] != UInt8(ascii: "}") {
+                    if bytes[j] == UInt8(ascii: ",") { numbers.append(0); sawComma = true } else if bytes[j] >= UInt8(ascii: "0"), bytes[j] <= UInt8(ascii: "9") {
+                        numbers[numbers.count - 1] = saturated(numbers[numbers.count - 1] * 10 + Int(bytes[j] - UInt8(ascii: "0")))
+                    }
+                    j += 1
+                }
+                let copies = max(1, sawComma && numbers.count == 2 && j > i + 1 && bytes[j - 1] == UInt8(ascii: ",") ? numbers[0] + 1 : numbers.max() ?? 1)
+                let grown = saturated(lastAtom * copies)
+                groups[groups.count - 1].branch = saturated(groups[groups.count - 1].branch - lastAtom + grown)
+                lastAtom = grown
+                i = j + 1
+                continue
+            case UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"), UInt8(ascii: "^"), UInt8(ascii: "$"):
+                break
+            default:
+                lastAtom = 1
+                groups[groups.count - 1].branch = saturated(groups[groups.count - 1].branch + 1)
+            }
+            i += 1
+        }
+        var size = 0
+        for group in groups { size = saturated(size + group.total + group.branch) }
+        if size > maxExpandedSize {
+            return "its repetition counts expand to more than \(Format.count(maxExpandedSize)) states (nested counts multiply); write a shorter pattern"
+        }
+        return nil
     }
 
     /// `\d` → `[0-9]`, `\w` → `[[:alnum:]_]`, `\s` → `[[:space:]]` (and their capitals), outside brackets.

@@ -52,6 +52,9 @@ public struct Session: Sendable {
     public var ruleOrder: [String] = []
     public var kpis: [String: KPI] = [:]
     public var kpiOrder: [String] = []
+    /// Every name a rule or KPI has referred to: a new definition whose name is not among them
+    /// cannot close a cycle, so the cycle check walks the definitions only when it is.
+    public var namesUsedByDefinitions: Set<String> = []
     public var links: [Link] = []
     public var funnels: [String: FunnelDefinition] = [:]
     /// `alias spend.channel as source`: per table, names that stand for one of its columns.
