@@ -23,8 +23,8 @@ enum SessionScript {
             let source = statement.range.file.slice(statement.range)
             let base = statement.range.file.path.hasPrefix("<") ? currentDirectory : directory(of: absolute(statement.range.file.path, currentDirectory))
             switch statement.kind {
-            case .include(let path):
-                lines.append("include \(quoted(absolute(path, base)))")
+            case .include(let path, let allowed):
+                lines.append("include \(quoted(absolute(path, base)))" + (allowed.isEmpty ? "" : " allow " + allowed.map(\.rawValue).joined(separator: ", ")))
             case .assign(let name, let expr):
                 if case .load(let pathExpr, _) = expr.kind, case .string(let path) = pathExpr.kind {
                     lines.append(path.hasPrefix("/") ? source : replacingFirst(quoted(path), in: source, with: quoted(absolute(path, base))))

@@ -48,6 +48,9 @@ struct FunnelCommand: ParsableCommand {
     @Flag(help: "Do not run ~/.config/funnel/init.funnel when the shell starts.")
     var noInit = false
 
+    @Flag(help: "Print the files the script would read and write (included files too), and run nothing.")
+    var dryRun = false
+
     /// `--set` is taken out of the arguments before ArgumentParser sees them: its handling of a
     /// repeated option is quadratic (10,000 `--set`s took minutes), and a scheduler may pass many.
     static func main() {
@@ -103,10 +106,23 @@ struct FunnelCommand: ParsableCommand {
                 printer.report(Diagnostic(.error, .missingInput, "cannot read \(script): \(error.reason)"))
                 throw ExitCode(ScriptRunner.ExitCode.missingInput.rawValue)
             }
-        } else if onTerminal || interactive {
+        } else if (onTerminal || interactive) && !dryRun {
             throw ExitCode(startShell(interpreter: interpreter, printer: printer, runInit: !noInit))
         } else {
-            file = SourceFile(path: "<stdin>", text: ScriptFile.readStandardInput())
+            do {
+                file = SourceFile(path: "<stdin>", text: try ScriptFile.readStandardInput())
+            } catch {
+                printer.report(Diagnostic(.error, .missingInput, "cannot read the script from standard input: \(error.reason)"))
+                throw ExitCode(ScriptRunner.ExitCode.missingInput.rawValue)
+            }
+        }
+        if dryRun {
+            var runner = ScriptRunner(interpreter: interpreter, report: { printer.report($0) })
+            let (plan, code) = runner.dryRun(file)
+            for line in plan.lines() { print(line) }
+            plan.diagnostics.forEach { printer.report($0) }
+            if code != .success { throw ExitCode(code.rawValue) }
+            return
         }
         if interactive && onTerminal {
             // The shell follows: Ctrl-C during the script cancels the statement instead of ending funnel.

@@ -129,7 +129,8 @@ public enum CSVReader {
 
     static func load(path: String, name: String, options: CSVOptions, chunkCount: Int?) throws(CSVError)
         -> LoadedTable {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking: opening a pipe with no writer must not wait forever (it is refused below).
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             let code = errno
             if code == ENOENT || code == ENOTDIR {
@@ -146,33 +147,23 @@ public enum CSVReader {
         if mode == S_IFDIR {
             throw CSVError(kind: .unreadable, path: path, message: "\(path) is a folder, not a CSV file")
         }
+        // Devices (`/dev/zero`, `/dev/urandom`) and pipes never end, or end where nobody can
+        // tell: only a regular file is read.
+        if mode != S_IFREG {
+            let kind = mode == S_IFCHR || mode == S_IFBLK ? "a device" : mode == S_IFIFO ? "a pipe" : mode == S_IFSOCK ? "a socket" : "not a regular file"
+            throw CSVError(kind: .unreadable, path: path, message: "\(path) is \(kind), not a CSV file")
+        }
         var reader = CSVFileReader(path: path, name: name, options: options, chunkCount: chunkCount)
         let size = Int(info.st_size)
-        if mode == S_IFREG && size > 0 {
-            if let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0),
-               mapped != UnsafeMutableRawPointer(bitPattern: -1) {
-                defer { munmap(mapped, size) }
-                reader.mapped = true
-                return try reader.read(mapped.assumingMemoryBound(to: UInt8.self), count: size)
-            }
-        }
-        // Pipes, special files, or mmap refused: read it all.
-        var buffer = RawBuffer<UInt8>(capacity: max(size, 1 << 16) + 1)
-        defer { buffer.release() }
-        while true {
-            if buffer.count == buffer.capacity { buffer.reserve(buffer.capacity * 2) }
-            let got = read(fd, buffer.base.unsafelyUnwrapped + buffer.count, buffer.capacity - buffer.count)
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw CSVError(kind: .unreadable, path: path, message: "cannot read \(path): \(describe(errno: errno))")
-            }
-            if got == 0 { break }
-            buffer.count += got
-        }
-        if buffer.count == 0 {
+        if size == 0 {
             throw CSVError(kind: .malformed, path: path, row: 1, message: "the file is empty")
         }
-        return try reader.read(UnsafePointer(buffer.base.unsafelyUnwrapped), count: buffer.count)
+        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != UnsafeMutableRawPointer(bitPattern: -1) else {
+            throw CSVError(kind: .unreadable, path: path, message: "cannot read \(path): \(describe(errno: errno))")
+        }
+        defer { munmap(mapped, size) }
+        reader.mapped = true
+        return try reader.read(mapped.assumingMemoryBound(to: UInt8.self), count: size)
     }
 
     private static func describe(errno code: Int32) -> String {

@@ -15,7 +15,7 @@ enum Exporter {
         let resolved = FileAccess.resolve(path, relativeTo: baseDirectory)
         let canonical = fileSystem.canonical(resolved)
         if session.loadedPaths.contains(canonical) {
-            throw Diagnostic(.error, .output, "refusing to overwrite \(path): the script loaded it as input", at: range)
+            throw Diagnostic(.error, .output, "refusing to overwrite \(path): the script reads it (loaded or included)", at: range)
         }
         var text = TableRenderer.render(result, as: format, style: TerminalStyle(width: Int.max / 4, maxRows: Int.max / 4, color: false, unicode: true))
         if !text.hasSuffix("\n") { text += "\n" }

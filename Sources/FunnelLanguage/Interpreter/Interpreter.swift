@@ -16,6 +16,8 @@ public struct Interpreter: Sendable {
     public private(set) var failedAssertions = 0
     let fileSystem = FileAccess()
     let funnelCache = FunnelCache()
+    /// What the file now running may read and write (narrowed while an included file runs).
+    public internal(set) var grant = FileGrant.mainScript
 
     public init(context: EvaluationContext, emit: @escaping @Sendable (Output) -> Void) {
         self.context = context
@@ -88,6 +90,7 @@ public struct Interpreter: Sendable {
             }
             session.definitions.append(statement)
         case .param(let name, let expr):
+            try refuseLoads(in: [expr], of: "a parameter")
             if session.parameters.contains(where: { $0.0 == name }) { break }
             guard case .scalar(let value, _, _) = try evaluate(expr, session: session, baseDirectory: baseDirectory) else {
                 throw Diagnostic.error("a parameter's default must be a single value", at: expr.range)
@@ -118,6 +121,7 @@ public struct Interpreter: Sendable {
             }
             emit(.table(LinkReport.make(links: links, session: session)))
         case .rule(let name, let condition):
+            try refuseLoads(in: [condition], of: "a rule")
             if session.tables[name] != nil || session.kpis[name] != nil {
                 throw Diagnostic.error("'\(name)' is already a \(session.tables[name] != nil ? "table" : "KPI")", at: statement.range)
             }
@@ -132,6 +136,7 @@ public struct Interpreter: Sendable {
             if isNew { session.ruleOrder.append(name) }
             session.definitions.append(statement)
         case .kpi(let definition):
+            try refuseLoads(in: [definition.formula] + (definition.target.map { [$0.value] } ?? []), of: "a KPI")
             let name = definition.name
             if session.tables[name] != nil || session.rules[name] != nil {
                 throw Diagnostic.error("'\(name)' is already a \(session.tables[name] != nil ? "table" : "rule")", at: statement.range)
@@ -167,14 +172,17 @@ public struct Interpreter: Sendable {
                 throw Diagnostic.error("assert needs a condition that is true or false, found \(VectorOps.describe(v.type))", at: condition.range)
             }
         case .export(let expr, let path):
+            _ = try checkedPath(path, for: .export, baseDirectory: baseDirectory, range: statement.range)
             let result = try resultTable(expr, session: session, baseDirectory: baseDirectory, complete: true)
             let written = try Exporter.write(result, to: path, baseDirectory: baseDirectory, session: session, range: statement.range, fileSystem: fileSystem)
             emit(.message("wrote \(written) (\(Format.count(result.table.rowCount, "row")))"))
-        case .include(let path):
-            try include(path, session: &session, baseDirectory: baseDirectory, range: statement.range)
+        case .include(let path, let allowed):
+            try include(path, allowing: allowed, session: &session, baseDirectory: baseDirectory, range: statement.range)
         case .expression(let expr):
             try show(expr, session: session, baseDirectory: baseDirectory)
         case .funnel(let syntax):
+            try refuseLoads(in: syntax.stages.flatMap { [$0.count, $0.condition].compactMap { $0 } }
+                + [syntax.window, syntax.value, syntax.spend, syntax.revenue, syntax.orders].compactMap { $0 } + syntax.targets.map(\.value), of: "a funnel")
             let name = syntax.name
             if session.tables[name] != nil || session.rules[name] != nil || session.kpis[name] != nil {
                 throw Diagnostic.error("'\(name)' is already a table, rule or KPI", at: statement.range)
@@ -193,6 +201,7 @@ public struct Interpreter: Sendable {
             session.aliases[t.sourceName, default: [:]][name] = column
             session.definitions.append(statement)
         case .report(let path, let title, let body):
+            _ = try checkedPath(path, for: .report, baseDirectory: baseDirectory, range: statement.range)
             try runReport(path: path, title: title, body: body, session: &session, baseDirectory: baseDirectory, range: statement.range)
         case .chart(let expr):
             emit(try chartOutput(expr, session: session, baseDirectory: baseDirectory))
@@ -297,6 +306,7 @@ public struct Interpreter: Sendable {
                                    suggestion: Suggestion.nearest(to: name, in: session.tableOrder + session.kpiOrder + session.ruleOrder + session.scalars.keys.sorted() + Keyword.allCases.map(\.rawValue)))
         case .load(let pathExpr, let options):
             let path = try loadPath(pathExpr, session: session, baseDirectory: baseDirectory)
+            _ = try checkedPath(path, for: .load, baseDirectory: baseDirectory, range: expr.range)
             let view = try Loader.load(path: path, options: options, name: assigningTo ?? "table", baseDirectory: baseDirectory, context: context, range: expr.range, fileSystem: fileSystem, emit: emit)
             return .table(view)
         case .filter(let base, let condition):
@@ -536,8 +546,8 @@ public struct Interpreter: Sendable {
 
     // MARK: Include
 
-    private mutating func include(_ path: String, session: inout Session, baseDirectory: String, range: SourceRange) throws(Diagnostic) {
-        let resolved = FileAccess.resolve(path, relativeTo: baseDirectory)
+    private mutating func include(_ path: String, allowing allowed: [FileUse], session: inout Session, baseDirectory: String, range: SourceRange) throws(Diagnostic) {
+        let resolved = try checkedPath(path, for: .include, baseDirectory: baseDirectory, range: range)
         let canonical = fileSystem.canonical(resolved)
         if let start = includeStack.firstIndex(of: canonical) {
             throw Diagnostic.error("include cycle: \((includeStack[start...] + [canonical]).map { FileAccess.displayName($0) }.joined(separator: " → "))", at: range)
@@ -556,7 +566,13 @@ public struct Interpreter: Sendable {
             throw d
         }
         includeStack.append(canonical)
-        defer { includeStack.removeLast() }
+        session.loadedPaths.insert(canonical)
+        let outerGrant = grant
+        grant = grant.narrowed(to: allowed, folder: FileAccess.directory(of: canonical), file: shown, includedAs: path)
+        defer {
+            includeStack.removeLast()
+            grant = outerGrant
+        }
         let includedBase = FileAccess.directory(of: resolved)
         let definitionsBefore = session.definitions.count
         for statement in statements {
@@ -564,8 +580,56 @@ public struct Interpreter: Sendable {
         }
         // A saved session repeats the include, not what the file held.
         session.definitions.removeSubrange(definitionsBefore...)
-        session.definitions.append(Statement(kind: .include(canonical), range: range))
+        session.definitions.append(Statement(kind: .include(canonical, allow: allowed), range: range))
     }
+
+    /// The path a statement may use for `use`, or a located error saying why not.
+    func checkedPath(_ path: String, for use: FileUse, baseDirectory: String, range: SourceRange) throws(Diagnostic) -> String {
+        do { return try fileSystem.checkedPath(path, for: use, grant: grant, relativeTo: baseDirectory) } catch {
+            throw Diagnostic.error(error.reason, at: range, notes: error.notes)
+        }
+    }
+
+    /// A definition is evaluated later, maybe by another file with other grants: it may not read files.
+    private func refuseLoads(in exprs: [Expr], of what: String) throws(Diagnostic) {
+        for expr in exprs {
+            if let load = ExprWalk.firstLoad(in: expr) {
+                throw Diagnostic.error("\(what) cannot load a file; load it into a table first (t = load \"…\") and use the table", at: load.range)
+            }
+        }
+    }
+}
+
+/// Walks expression trees without recursion limits of their own (the parser bounds their depth).
+enum ExprWalk {
+    static func children(of expr: Expr) -> [Expr] {
+        switch expr.kind {
+        case .number, .duration, .string, .date, .boolean, .null, .name, .has: return []
+        case .member(let b, _), .unary(_, let b), .isNull(let b, _), .top(let b, _): return [b]
+        case .binary(_, let a, let b), .versus(let a, let b): return [a, b]
+        case .between(let a, let b, let c, _): return [a, b, c]
+        case .inList(let a, let items, _): return [a] + items
+        case .call(_, let args, _): return args
+        case .load(let path, _): return [path]
+        case .filter(let b, let c): return (b.map { [$0] } ?? []) + [c]
+        case .groupBy(let b, let keys), .cohort(let b, let keys): return [b] + keys
+        case .select(let b, let items): return [b] + items.map(\.expr)
+        case .sort(let b, let keys): return [b] + keys.map(\.expr)
+        }
+    }
+
+    /// Every `load` in `expr`, outermost first.
+    static func loads(in expr: Expr) -> [Expr] {
+        var found: [Expr] = []
+        var stack = [expr]
+        while let e = stack.popLast() {
+            if case .load = e.kind { found.append(e) }
+            stack.append(contentsOf: children(of: e).reversed())
+        }
+        return found
+    }
+
+    static func firstLoad(in expr: Expr) -> Expr? { loads(in: expr).first }
 }
 
 /// Finds a cycle among named definitions (rules using rules, KPIs using KPIs).

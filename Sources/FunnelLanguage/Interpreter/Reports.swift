@@ -42,7 +42,7 @@ extension Interpreter {
         let text = isHTML ? ReportRenderer.html(document) : ReportRenderer.markdown(document)
         let resolved = FileAccess.resolve(path, relativeTo: baseDirectory)
         if session.loadedPaths.contains(fileSystem.canonical(resolved)) {
-            throw Diagnostic(.error, .output, "refusing to overwrite \(path): the script loaded it as input", at: range)
+            throw Diagnostic(.error, .output, "refusing to overwrite \(path): the script reads it (loaded or included)", at: range)
         }
         do { try fileSystem.writeAtomically(text, to: resolved) } catch {
             throw Diagnostic(.error, .output, "cannot write \(path): \(error.reason)", at: range)

@@ -62,7 +62,10 @@ public struct ScriptRunner {
         if !file.path.hasPrefix("<") {
             // The script itself counts as being included, so that including it again is a cycle.
             let real = file.path.hasPrefix("/") || self.baseDirectory == nil ? file.path : baseDirectory + "/" + FileAccess.displayName(file.path)
-            interpreter.includeStack = [interpreter.fileSystem.canonical(real)]
+            let canonical = interpreter.fileSystem.canonical(real)
+            interpreter.includeStack = [canonical]
+            // Never overwritten by its own exports.
+            interpreter.session.loadedPaths.insert(canonical)
         }
         for statement in statements {
             do {

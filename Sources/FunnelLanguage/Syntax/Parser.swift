@@ -215,9 +215,26 @@ public struct Parser {
             return Statement(kind: .export(value, path: path), range: start.to(end))
         case .keyword(.include):
             _ = advance()
-            let end = current.range
+            var end = current.range
             let path = try expectString("the file to include")
-            return Statement(kind: .include(path), range: start.to(end))
+            var allowed: [FileUse] = []
+            if case .identifier("allow") = current.kind {
+                _ = advance()
+                repeat {
+                    let word: String
+                    switch current.kind {
+                    case .keyword(let k): word = k.rawValue
+                    case .identifier(let w): word = w
+                    default: word = ""
+                    }
+                    guard let use = FileUse(rawValue: word) else {
+                        throw fail("expected what the included file may do: load, include, export or report (include \"x.funnel\" allow load)")
+                    }
+                    end = advance().range
+                    if !allowed.contains(use) { allowed.append(use) }
+                } while match(.comma)
+            }
+            return Statement(kind: .include(path, allow: allowed), range: start.to(end))
         case .identifier(let word) where isCommandForm(word):
             return try parseCommand(word)
         case .identifier(let name), .quotedIdentifier(let name):

@@ -90,6 +90,14 @@ public struct LoadOption: Sendable {
 }
 
 /// A statement: one line of a script or one entry at the shell prompt.
+/// Why a script touches a file. An included file may only define (rules, KPIs, funnels, links,
+/// parameters' defaults) unless the include allows one of these, and then only inside its folder.
+public enum FileUse: String, Sendable, CaseIterable {
+    case load, include, export, report
+
+    var isWrite: Bool { self == .export || self == .report }
+}
+
 public struct Statement: Sendable {
     public enum Kind: Sendable {
         case assign(String, Expr)
@@ -101,7 +109,8 @@ public struct Statement: Sendable {
         case kpi(KPIDefinition)
         case assert(Expr, message: String?)
         case export(Expr, path: String)
-        case include(String)
+        /// `include "clients/acme.funnel" allow load`: what the included file may do besides defining.
+        case include(String, allow: [FileUse])
         case expression(Expr)
         case funnel(FunnelSyntax)
         /// `alias spend.channel as source`: spend answers to `source` (by source, where source == …).
