@@ -5,6 +5,9 @@ public struct Table: Sendable {
     public var rowCount: Int
     /// The column `by month` and friends use; set by an override or inferred at load.
     public var timeColumn: String?
+    /// Why a column has the type it has, when a reader should know: "read as text: rows 2 to
+    /// 900,000 hold numbers, row 900,001 holds "n/a"". By column name; said in type errors.
+    public var typeNotes: [String: String] = [:]
 
     public init(name: String, columns: [Column], rowCount: Int? = nil, timeColumn: String? = nil) {
         self.name = name

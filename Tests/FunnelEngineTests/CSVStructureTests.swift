@@ -137,6 +137,28 @@ import Darwin
         #expect(loaded.warnings.contains { $0.message.contains("3 columns have no name") })
     }
 
+    /// Text at row 900,000 of a number column made the whole column text without a word, and the
+    /// later error ("x.v is text") named no row.
+    @Test func aLateValueThatMakesAColumnTextIsNamedWithItsRow() throws {
+        var text = "id,amount,when,flag\n"
+        for i in 1...300 { text += "\(i),\(i).5,2025-01-\(i % 28 + 1 < 10 ? "0" : "")\(i % 28 + 1),\(i % 2 == 0 ? "true" : "false")\n" }
+        text += "301,n/a,soon,maybe\n302,1,2025-01-01,true\n"
+        let loaded = try CSVTest.read(text, chunks: 3)
+        for (column, family) in [("amount", "numbers"), ("when", "dates"), ("flag", "true/false values")] {
+            #expect(CSVTest.type(loaded, column) == .text)
+            let note = loaded.table.typeNotes[column] ?? ""
+            #expect(note.contains("holds \(family) from row 2 to row 301, but row 302 holds"), "\(note)")
+            #expect(loaded.warnings.contains { $0.row == 302 && $0.column == column })
+        }
+        #expect(loaded.table.typeNotes["id"] == nil)
+    }
+
+    @Test func anEarlyBreakIsANoteButNotAWarning() throws {
+        let loaded = try CSVTest.read("code\n12\nA7\nB9\n")
+        #expect(loaded.table.typeNotes["code"]?.contains("row 3 holds \"A7\"") == true)
+        #expect(loaded.warnings.isEmpty)
+    }
+
     @Test func textValuesKeepTheirSpacesAndCase() throws {
         let loaded = try CSVTest.read("source\n  Paid Search \nPAID search\n")
         #expect(CSVTest.values(loaded, "source") == [.text("  Paid Search "), .text("PAID search")])

@@ -2,6 +2,10 @@ import FunnelEngine
 import Testing
 @testable import FunnelLanguage
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Findings of the hostile-input review (issue 21), each with the input that showed it.
 struct HostileInputTests {
     static let leads = ExportTests.data + "/leads.csv"
@@ -75,5 +79,18 @@ struct HostileInputTests {
     func ordinaryRegularExpressionsStillCompile(_ pattern: String) {
         #expect(TextMatcher.refusal(pattern) == nil)
         #expect((try? TextMatcher(pattern: TextMatcher.translate(pattern))) != nil)
+    }
+
+    @Test func aTypeErrorOnAColumnMadeTextLateNamesTheRow() {
+        let folder = ExportTests.temporaryFolder()
+        var text = "id,v\n"
+        for i in 1...100 { text += "\(i),\(i)\n" }
+        text += "101,n/a\n"
+        if let f = fopen(folder + "/late.csv", "wb") { fputs(text, f); fclose(f) }
+        let (code, capture) = HostileRun.run("x = load \"\(folder)/late.csv\"\nsum(x.v)\ncount(x where v > 1)\n")
+        #expect(code == .dataError)
+        let errors = capture.diagnostics.filter { $0.severity == .error }
+        #expect(errors.count == 2)
+        for e in errors { #expect(e.notes.contains { $0.contains("row 102 holds \"n/a\"") }, "\(e.message): \(e.notes)") }
     }
 }

@@ -16,6 +16,9 @@ struct CSVAssembly {
     /// Per column: how pending dd/mm vs mm/dd dates are resolved.
     private(set) var orders: [CSVTemporal.Order]
     private(set) var warnings: [CSVWarning] = []
+    /// Columns whose values all parsed but that file-wide decisions made text (a decimal comma
+    /// beside decimal points, mixed date orders): no single row broke them.
+    private var madeTextByDecision: Set<Int> = []
 
     init(chunks: [CSVChunk], names: [String], settings: CSVParseSettings, lineBases: [Int]) {
         self.chunks = chunks
@@ -44,6 +47,51 @@ struct CSVAssembly {
         case (.date, .timestamp), (.timestamp, .date): return .timestamp
         default: return .text
         }
+    }
+
+    /// A value that turns a column of numbers, dates or true/false into text after this many
+    /// rows is told at load; an earlier one only where the column's type matters.
+    static let lateBreakRows = 50
+
+    /// For each text column whose values start as numbers, dates or true/false: the first row
+    /// that is not one (a late `n/a` makes the whole column text). Notes by column name, and a
+    /// warning when the break comes late.
+    mutating func explainTextColumns(dataLine: Int) -> [String: String] {
+        var notes: [String: String] = [:]
+        let separator = settings.separator
+        let order = settings.dateOrder
+        for c in 0..<names.count where kinds[c] == .text && settings.forced[c] == nil && !madeTextByDecision.contains(c) {
+            guard let first = firstValue(column: c, where: { _, _ in true }) else { continue }
+            let family: String
+            let fits: (UnsafePointer<UInt8>, Int) -> Bool
+            let bytes = Array(first.value.utf8)
+            let probe: (String, (UnsafePointer<UInt8>, Int) -> Bool)? = bytes.withUnsafeBufferPointer { buffer in
+                guard let p = buffer.baseAddress else { return nil }
+                var used: UInt8 = 0
+                if CSVNumber.parseInteger(p, buffer.count) != nil || CSVNumber.parseDecimal(p, buffer.count, separator, used: &used) != nil {
+                    return ("numbers", { p, n in
+                        var used: UInt8 = 0
+                        return CSVNumber.parseInteger(p, n) != nil || CSVNumber.parseDecimal(p, n, separator, used: &used) != nil
+                    })
+                }
+                if CSVNumber.parseBoolean(p, buffer.count) != nil { return ("true/false values", { p, n in CSVNumber.parseBoolean(p, n) != nil }) }
+                if CSVTemporal.parseISO(p, buffer.count, order: order).kind != .invalid {
+                    return ("dates", { p, n in CSVTemporal.parseISO(p, n, order: order).kind != .invalid })
+                }
+                return nil
+            }
+            guard let probe else { continue }
+            (family, fits) = probe
+            guard let breaking = firstValue(column: c, where: { p, n in !fits(p, n) }) else { continue }
+            let note = "column \(names[c]) is read as text: it holds \(family) from row \(first.row) to row \(breaking.row - 1), "
+                + "but row \(breaking.row) holds \"\(CSVFileReader.shorten(breaking.value))\"; "
+                + "fix that row, or load with types (\(names[c]) \(family == "dates" ? "date" : family == "numbers" ? "decimal" : "boolean")) to have every such row named"
+            notes[names[c]] = note
+            if breaking.row - first.row >= CSVAssembly.lateBreakRows {
+                warnings.append(CSVWarning(row: breaking.row, column: names[c], message: note))
+            }
+        }
+        return notes
     }
 
     /// The first value of `column` (in file order) that `matches`, with its physical row.
@@ -86,6 +134,7 @@ struct CSVAssembly {
                             + "say which one the file uses", row: row, column: c + 1)
                     }
                     kinds[c] = .text
+                    madeTextByDecision.insert(c)
                 }
             }
         }
@@ -113,6 +162,7 @@ struct CSVAssembly {
                         + "say which order the file uses", row: row, column: c + 1)
                 }
                 kinds[c] = .text
+                madeTextByDecision.insert(c)
                 warnings.append(CSVWarning(column: names[c], message: "column \(names[c]) mixes dd/mm/yyyy and "
                     + "mm/dd/yyyy dates, so it is read as text"))
                 continue

@@ -211,6 +211,7 @@ struct CSVFileReader {
 
         var assembly = CSVAssembly(chunks: chunks, names: names, settings: settings, lineBases: lineBases)
         try assembly.decideTypes(reader: self)
+        let typeNotes = assembly.explainTextColumns(dataLine: dataLine)
         warnings += assembly.warnings
         try checkCancelled()
         assembly.rescan()
@@ -249,7 +250,8 @@ struct CSVFileReader {
 
         let timeColumn = try chooseTimeColumn(columns)
         let rowCount = chunks.reduce(0) { $0 + $1.rowCount }
-        let table = Table(name: name, columns: columns, rowCount: rowCount, timeColumn: timeColumn)
+        var table = Table(name: name, columns: columns, rowCount: rowCount, timeColumn: timeColumn)
+        table.typeNotes = typeNotes
         return LoadedTable(table: table, warnings: warnings, delimiter: delimiter, encoding: encoding)
     }
 

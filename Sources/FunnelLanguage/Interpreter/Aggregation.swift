@@ -279,7 +279,8 @@ struct Aggregation {
             switch function {
             case .sum, .avg, .median, .percentile:
                 if !(column.type.isNumeric || column.type == .boolean || (column.type.isTemporal && function != .sum)) {
-                    throw Diagnostic.error("\(lowered)() needs numbers, but \(valueArgs.first.map { $0.range.file.slice($0.range) } ?? "the column") is \(VectorOps.describe(column.type))", at: range)
+                    throw Diagnostic.error("\(lowered)() needs numbers, but \(valueArgs.first.map { $0.range.file.slice($0.range) } ?? "the column") is \(VectorOps.describe(column.type))", at: range,
+                                           notes: target.view.table.typeNotes[column.name].map { [$0] } ?? [])
                 }
             default: break
             }

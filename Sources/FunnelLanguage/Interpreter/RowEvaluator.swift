@@ -97,7 +97,15 @@ struct RowEvaluator {
 
     func evaluate(_ expr: Expr, selection: Selection?) throws(Diagnostic) -> Operand {
         func mismatch<T>(_ body: () throws(VectorOps.TypeMismatch) -> T) throws(Diagnostic) -> T {
-            do { return try body() } catch { if case .mismatch(let m) = error { throw Diagnostic.error(m, at: expr.range) }; throw Diagnostic.error("type error", at: expr.range) }
+            do { return try body() } catch {
+                // A column that a late value turned into text says which row did it.
+                let notes = ExprWalk.children(of: expr).compactMap { child -> String? in
+                    if case .name(let n) = child.kind { return table.typeNotes[n] }
+                    return nil
+                }
+                if case .mismatch(let m) = error { throw Diagnostic.error(m, at: expr.range, notes: notes) }
+                throw Diagnostic.error("type error", at: expr.range, notes: notes)
+            }
         }
         switch expr.kind {
         case .number(let n): return .scalar(Literals.value(of: n))
