@@ -153,6 +153,13 @@ import Darwin
         #expect(loaded.table.typeNotes["id"] == nil)
     }
 
+    @Test func aHeaderOfMillionsOfColumnsIsRefusedWithItsRow() {
+        let header = Array(repeating: "c", count: 200_000).joined(separator: ",")
+        let error = CSVTest.error("\n" + header + "\n1\n")
+        #expect(error?.row == 2)
+        #expect(error?.message.contains("more than 65536 columns") == true, "\(error?.message ?? "no error")")
+    }
+
     @Test func anEarlyBreakIsANoteButNotAWarning() throws {
         let loaded = try CSVTest.read("code\n12\nA7\nB9\n")
         #expect(loaded.table.typeNotes["code"]?.contains("row 3 holds \"A7\"") == true)

@@ -141,6 +141,13 @@ struct CSVFileReader {
             rawNames.append(String(decoding: UnsafeBufferPointer(start: tok.fieldPtr, count: tok.fieldLen),
                                    as: UTF8.self))
             if tok.term != 0 { break }
+            if rawNames.count == CSVFileReader.maxColumns {
+                // Each column costs buffers per parallel chunk: 2,000,000 one-character columns
+                // (a 20 MB file) took 2 GB and half a minute.
+                throw malformed("the header has more than \(CSVFileReader.maxColumns) columns; funnel reads at most that many "
+                    + "(if this is not a CSV export, or the delimiter was guessed wrong, say it: delimiter \";\")",
+                    row: headerLine, column: rawNames.count + 1)
+            }
         }
         if tok.unterminatedLine >= 0 {
             throw malformed("row \(tok.unterminatedLine + 1): the quote that opens field \(rawNames.count) is never closed",
@@ -260,6 +267,10 @@ struct CSVFileReader {
             throw CSVError(kind: .cancelled, path: path, message: "loading \(path) was cancelled")
         }
     }
+
+    /// The widest header read. CRM exports run to a few hundred columns; the bound stops a file
+    /// of millions of commas from taking gigabytes.
+    static let maxColumns = 65_536
 
     /// Trims names, names empty ones `column_N`, and suffixes repeats `_2`, `_3`, … One warning
     /// per repeated name and one for all unnamed columns, and linear in the header's width (a
