@@ -39,15 +39,18 @@ struct HostileInputTests {
     /// 20 s. Definitions are shared now, in the cycle check, evaluation, explain and KPIs.
     @Test func rulesAndKPIsBuiltOnTheTwoBeforeThemRunInLinearTime() {
         var text = "t = load \"\(HostileInputTests.leads)\"\nrule r0 = score > 10\nrule r1 = score < 90\n"
-        for i in 2..<3_000 { text += "rule r\(i) = r\(i - 1) and r\(i - 2)\n" }
-        text += "count(t where r2999)\ncount(t where score > 10 and score < 90)\nexplain r2999\n"
+        // 10,000 deep: evaluated bottom up, not by 10,000 levels of recursion (a stack overflow).
+        for i in 2..<10_000 { text += "rule r\(i) = r\(i - 1) and r\(i - 2)\n" }
+        text += "rule chain_end = r9999\n"
+        text += "count(t where chain_end)\ncount(t where score > 10 and score < 90)\nexplain chain_end\n"
         text += "kpi k0 = count(t)\nkpi k1 = count(t where score > 50)\n"
-        for i in 2..<3_000 { text += "kpi k\(i) = k\(i - 1) + k\(i - 2) - k\(i - 1)\n" }
+        for i in 2..<900 { text += "kpi k\(i) = k\(i - 1) + k\(i - 2) - k\(i - 1)\n" }
+        text += "kpi k2999 = k899\n"
         text += "k2999\nk1\n"
         let (code, capture) = HostileRun.run(text)
         #expect(code == .success, "\(capture.stderr)")
         let lines = capture.stdout.split(separator: "\n").map(String.init)
-        let rule = lines.first { $0.hasPrefix("count(t where r2999) = ") }?.split(separator: "=").last
+        let rule = lines.first { $0.hasPrefix("count(t where chain_end) = ") }?.split(separator: "=").last
         let direct = lines.first { $0.hasPrefix("count(t where score > 10 and score < 90) = ") }?.split(separator: "=").last
         #expect(rule != nil && rule == direct)
         // Explain lists each clause once, however often the chain repeats it.
@@ -55,6 +58,15 @@ struct HostileInputTests {
         let k2999 = lines.first { $0.hasPrefix("k2999 = ") }?.dropFirst("k2999 = ".count)
         let k1 = lines.first { $0.hasPrefix("k1 = ") }?.dropFirst("k1 = ".count)
         #expect(k2999 != nil && k2999 == k1)
+    }
+
+    @Test func kpisNestedPastTheLimitAreAnErrorNotAStackOverflow() {
+        var text = "t = load \"\(HostileInputTests.leads)\"\nkpi k0 = count(t)\n"
+        for i in 1..<5_000 { text += "kpi k\(i) = k\(i - 1) + 1\n" }
+        text += "k4999\n"
+        let (code, capture) = HostileRun.run(text)
+        #expect(code == .dataError)
+        #expect(capture.diagnostics.first?.message.contains("more than 1000 levels deep") == true, "\(capture.diagnostics.map(\.message))")
     }
 
     @Test func aLongCycleIsNamedByItsEnds() {

@@ -73,6 +73,9 @@ struct Aggregation {
         var periodKeys: [Bool] = []
     }
 
+    /// How deep KPIs may be built on KPIs (each level is a recursion of the planner).
+    static let maxKPIDepth = 1_000
+
     private final class Plan {
         var aggregates: [AggregateSpec] = []
         var kpiStack: [String] = []
@@ -161,6 +164,10 @@ struct Aggregation {
                     throw Diagnostic.error("KPI '\(name)' refers to itself: \((plan.kpiStack + [name]).joined(separator: " → "))", at: expr.range)
                 }
                 if let slot = plan.kpiSlots[name] { return .shared(slot) }
+                if plan.kpiStack.count >= Aggregation.maxKPIDepth {
+                    throw Diagnostic.error("KPIs built on KPIs go more than \(Aggregation.maxKPIDepth) levels deep here (\(Cycles.describe(plan.kpiStack + [name]))); "
+                        + "funnel evaluates at most that many", at: expr.range)
+                }
                 plan.kpiStack.append(name)
                 defer { plan.kpiStack.removeLast() }
                 let node = try planNode(kpi.definition.formula, plan: plan, defaultTable: defaultTable, dimensions: dimensions)

@@ -34,9 +34,19 @@ public struct Interpreter: Sendable {
 
     /// Runs one statement; on error the session is unchanged.
     public mutating func execute(_ statement: Statement, baseDirectory: String) throws(Diagnostic) {
-        var copy = session
-        try run(statement, in: &copy, baseDirectory: baseDirectory)
-        session = copy
+        switch statement.kind {
+        case .rule, .kpi:
+            // These check everything before they change anything, so they run on the session
+            // itself: a copy per statement made 10,000 definitions quadratic.
+            var working = session
+            session = Session()
+            defer { session = working }
+            try run(statement, in: &working, baseDirectory: baseDirectory)
+        default:
+            var copy = session
+            try run(statement, in: &copy, baseDirectory: baseDirectory)
+            session = copy
+        }
     }
 
     enum Evaluated {
@@ -125,13 +135,16 @@ public struct Interpreter: Sendable {
             if session.tables[name] != nil || session.kpis[name] != nil {
                 throw Diagnostic.error("'\(name)' is already a \(session.tables[name] != nil ? "table" : "KPI")", at: statement.range)
             }
+            // Checked before anything changes: `execute` runs definitions in place.
             let referenced = Cycles.names(in: condition)
             let isNew = session.rules[name] == nil
-            session.rules[name] = RuleDefinition(name: name, condition: condition, source: statement)
             if referenced.contains(name) || session.namesUsedByDefinitions.contains(name),
-               let cycle = Cycles.find(start: name, edges: { [session] r in session.rules[r].map { Cycles.names(in: $0.condition).filter { session.rules[$0] != nil } } ?? [] }) {
+               let cycle = Cycles.find(start: name, edges: { [session] r in
+                   (r == name ? referenced : session.rules[r].map { Cycles.names(in: $0.condition) } ?? []).filter { $0 == name || session.rules[$0] != nil }
+               }) {
                 throw Diagnostic.error("rules refer to each other in a cycle: \(Cycles.describe(cycle))", at: statement.range)
             }
+            session.rules[name] = RuleDefinition(name: name, condition: condition, source: statement)
             session.namesUsedByDefinitions.formUnion(referenced)
             if isNew { session.ruleOrder.append(name) }
             session.definitions.append(statement)
@@ -143,11 +156,13 @@ public struct Interpreter: Sendable {
             }
             let referenced = Cycles.names(in: definition.formula)
             let isNew = session.kpis[name] == nil
-            session.kpis[name] = KPI(definition: definition, source: statement)
             if referenced.contains(name) || session.namesUsedByDefinitions.contains(name),
-               let cycle = Cycles.find(start: name, edges: { [session] k in session.kpis[k].map { Cycles.names(in: $0.definition.formula).filter { session.kpis[$0] != nil } } ?? [] }) {
+               let cycle = Cycles.find(start: name, edges: { [session] k in
+                   (k == name ? referenced : session.kpis[k].map { Cycles.names(in: $0.definition.formula) } ?? []).filter { $0 == name || session.kpis[$0] != nil }
+               }) {
                 throw Diagnostic.error("KPIs refer to each other in a cycle: \(Cycles.describe(cycle))", at: statement.range)
             }
+            session.kpis[name] = KPI(definition: definition, source: statement)
             session.namesUsedByDefinitions.formUnion(referenced)
             if isNew { session.kpiOrder.append(name) }
             session.definitions.append(statement)

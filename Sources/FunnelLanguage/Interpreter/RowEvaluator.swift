@@ -195,11 +195,15 @@ struct RowEvaluator {
             }
             if sharedRules.isLarge(name, session: session) {
                 if let known = sharedRules.values[name] { return known }
-                var inner = self
-                inner.ruleStack.append(name)
-                let value = try inner.evaluate(rule.condition, selection: nil)
-                sharedRules.values[name] = value
-                return value
+                // Bottom up, so that each rule finds the large rules it uses already evaluated:
+                // a chain 10,000 rules deep must not recurse 10,000 levels.
+                for r in sharedRules.evaluationOrder(name, session: session) where sharedRules.values[r] == nil {
+                    guard let definition = session.rules[r] else { continue }
+                    var inner = self
+                    inner.ruleStack.append(r)
+                    sharedRules.values[r] = try inner.evaluate(definition.condition, selection: nil)
+                }
+                if let value = sharedRules.values[name] { return value }
             }
             var inner = self
             inner.ruleStack.append(name)
@@ -403,23 +407,58 @@ final class SharedRuleValues: @unchecked Sendable {
     private var sizes: [String: Int] = [:]
     var values: [String: Operand] = [:]
 
+
     func isLarge(_ name: String, session: Session) -> Bool {
-        expandedSize(name, session: session) > SharedRuleValues.inlineLimit
+        if sizes[name] == nil { computeSizes(from: name, session: session) }
+        return (sizes[name] ?? 0) > SharedRuleValues.inlineLimit
     }
 
-    /// How many rule references the rule's full expansion holds, counted up to just past the limit.
-    private func expandedSize(_ name: String, session: Session) -> Int {
-        if let known = sizes[name] { return known }
-        guard let rule = session.rules[name] else { return 0 }
-        // A rule met again while its own size is being counted (a cycle) counts as large.
-        sizes[name] = SharedRuleValues.inlineLimit + 1
-        var size = 1
-        for n in Cycles.names(in: rule.condition) where session.rules[n] != nil {
-            size += expandedSize(n, session: session)
-            if size > SharedRuleValues.inlineLimit { break }
+    /// The rules a rule's condition names.
+    private static func references(_ name: String, _ session: Session) -> [String] {
+        guard let rule = session.rules[name] else { return [] }
+        return Cycles.names(in: rule.condition).filter { session.rules[$0] != nil }
+    }
+
+    /// Visits the rules reachable from `root` children first, without recursion; `enter` says
+    /// whether to go into a rule, `leave` is called once per entered rule after its children.
+    private static func postOrder(from root: String, session: Session, enter: (String) -> Bool, leave: (String) -> Void) {
+        guard enter(root) else { return }
+        var stack: [(name: String, children: [String], next: Int)] = [(root, references(root, session), 0)]
+        while let top = stack.last {
+            if top.next < top.children.count {
+                stack[stack.count - 1].next += 1
+                let child = top.children[top.next]
+                if enter(child) { stack.append((child, references(child, session), 0)) }
+            } else {
+                stack.removeLast()
+                leave(top.name)
+            }
         }
-        sizes[name] = min(size, SharedRuleValues.inlineLimit + 1)
-        return sizes[name] ?? size
+    }
+
+    /// How many rule references each rule's full expansion holds, counted up to just past the limit.
+    private func computeSizes(from root: String, session: Session) {
+        var entered: Set<String> = []
+        SharedRuleValues.postOrder(from: root, session: session, enter: { name in
+            // A rule met again while it is being counted (a cycle) counts as large.
+            self.sizes[name] == nil && entered.insert(name).inserted
+        }, leave: { name in
+            var size = 1
+            for n in SharedRuleValues.references(name, session) {
+                size = min(size + (self.sizes[n] ?? SharedRuleValues.inlineLimit + 1), SharedRuleValues.inlineLimit + 1)
+            }
+            self.sizes[name] = size
+        })
+    }
+
+    /// The large rules `root` needs that are not evaluated yet, each after those it uses.
+    func evaluationOrder(_ root: String, session: Session) -> [String] {
+        var order: [String] = []
+        var entered: Set<String> = []
+        SharedRuleValues.postOrder(from: root, session: session, enter: { name in
+            self.values[name] == nil && self.isLarge(name, session: session) && entered.insert(name).inserted
+        }, leave: { order.append($0) })
+        return order
     }
 }
 
