@@ -41,6 +41,10 @@ public struct Completer {
             return Completion(replacing: word.count, candidates: session.tableOrder.filter { $0.hasPrefix(word) })
         }
         let (word, before) = currentWord(textBeforeCursor)
+        // `include "x.funnel" ` → allow; `… allow load, ` → what an include may grant.
+        if let grants = Completer.includeGrants(before) {
+            return Completion(replacing: word.count, candidates: matching(grants, word))
+        }
         // `table.` → the table's columns.
         if before.hasSuffix("."), let table = tableNamed(lastName(in: String(before.dropLast()))) {
             return Completion(replacing: word.count, candidates: matching(columns(of: table), word))
@@ -61,6 +65,23 @@ public struct Completer {
         var seen = Set<String>()
         let unique = candidates.filter { seen.insert($0).inserted }
         return Completion(replacing: word.count, candidates: matching(unique, word))
+    }
+
+    /// After a closed `include "…"`: `allow`, or after `allow` (and commas) the grants not yet given.
+    static func includeGrants(_ before: Substring) -> [String]? {
+        guard let start = before.ranges(of: "include \"").last else { return nil }
+        let rest = before[start.upperBound...]
+        guard let close = rest.firstIndex(of: "\"") else { return nil }
+        let after = rest[rest.index(after: close)...]
+        let words = after.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }).map(String.init)
+        if words.isEmpty { return after.isEmpty ? nil : ["allow"] }
+        guard words[0] == "allow", after.last == " " || after.last == "," else { return nil }
+        let given = Set(words.dropFirst())
+        guard given.allSatisfy({ FileUse(rawValue: $0) != nil }) else { return nil }
+        let trimmed = after.reversed().drop(while: { $0 == " " })
+        // `allow load ` needs a comma before the next grant; nothing else may follow.
+        guard words.count == 1 || trimmed.first == "," else { return [] }
+        return FileUse.allCases.map(\.rawValue).filter { !given.contains($0) }
     }
 
     static var functions: [String] { FunctionNames.all }

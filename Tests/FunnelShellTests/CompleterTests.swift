@@ -60,6 +60,18 @@ struct CompleterTests {
         #expect(Self.completer().complete(":schema le").candidates.contains("leads"))
     }
 
+    // MARK: include grants
+
+    @Test func afterAnIncludedFileComesAllowThenTheGrants() {
+        let c = Self.completer()
+        #expect(c.complete("include \"clients/acme.funnel\" ").candidates == ["allow"])
+        #expect(c.complete("include \"clients/acme.funnel\" al").candidates == ["allow"])
+        #expect(c.complete("include \"clients/acme.funnel\" allow ").candidates == ["load", "include", "export", "report"])
+        #expect(c.complete("include \"clients/acme.funnel\" allow load, ").candidates == ["include", "export", "report"])
+        #expect(c.complete("include \"clients/acme.funnel\" allow load, ex").candidates == ["export"])
+        #expect(!c.complete("include \"clients/acme.funnel\" allow load ").candidates.contains("include"))
+    }
+
     // MARK: columns of the table in scope
 
     @Test func columnAfterWhere() {
