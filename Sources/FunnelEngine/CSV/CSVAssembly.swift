@@ -61,6 +61,10 @@ struct CSVAssembly {
         let separator = settings.separator
         let order = settings.dateOrder
         for c in 0..<names.count where kinds[c] == .text && settings.forced[c] == nil && !madeTextByDecision.contains(c) {
+            // Only a column some chunk began reading as typed can have been broken by a value;
+            // text and empty columns are not scanned (a file of empty columns would be read again
+            // once per column).
+            guard chunks.contains(where: { $0.cols[c].kind != .text && $0.cols[c].kind != .empty }) else { continue }
             guard let first = firstValue(column: c, where: { _, _ in true }) else { continue }
             let family: String
             let fits: (UnsafePointer<UInt8>, Int) -> Bool
