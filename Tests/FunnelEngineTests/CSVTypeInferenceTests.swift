@@ -3,10 +3,42 @@ import Testing
 @testable import FunnelEngine
 
 @Suite struct CSVTypeInferenceTests {
-    @Test func integers() throws {
-        let loaded = try CSVTest.read("n\n1\n-42\n+7\n007\n9223372036854775807\n-9223372036854775808\n")
+    /// Zip codes, FIPS codes, hhmm times and phone numbers became integers and lost their
+    /// zeros or `+` (`09001` → 9001), even when quoted.
+    @Test func codesWithALeadingZeroOrPlusStayText() throws {
+        let loaded = try CSVTest.read("zip,phone,fips,hhmm,upc,n,d\n12345,+31612345678,06,0900,00000579000098,5,0.5\n\"09001\",+15550100,12,1730,00000579000099,+7,0123.25\n")
+        for column in ["zip", "phone", "fips", "hhmm", "upc"] {
+            #expect(CSVTest.type(loaded, column) == .text, "\(column)")
+        }
+        #expect(CSVTest.values(loaded, "zip") == [.text("12345"), .text("09001")])
+        #expect(CSVTest.values(loaded, "phone") == [.text("+31612345678"), .text("+15550100")])
+        #expect(CSVTest.values(loaded, "upc").first == .text("00000579000098"))
         #expect(CSVTest.type(loaded, "n") == .integer)
-        #expect(CSVTest.values(loaded, "n") == [.integer(1), .integer(-42), .integer(7), .integer(7),
+        #expect(CSVTest.type(loaded, "d") == .decimal)
+    }
+
+    @Test func aLateCodeTurnsTheColumnToTextAndSaysWhy() throws {
+        var text = "zip\n"
+        for i in 0..<100 { text += "\(10000 + i)\n" }
+        text += "09001\n"
+        let loaded = try CSVTest.read(text, chunks: 2)
+        #expect(CSVTest.type(loaded, "zip") == .text)
+        #expect(CSVTest.values(loaded, "zip").last == .text("09001"))
+        #expect(loaded.warnings.contains { $0.row == 102 && $0.message.contains("a code") }, "\(loaded.warnings.map(\.message))")
+    }
+
+    @Test func aGivenNumberTypeStillReadsLeadingZeros() throws {
+        var options = CSVOptions()
+        options.columnTypes = ["zip": .integer]
+        let loaded = try CSVTest.read("zip\n09001\n", options: options)
+        #expect(CSVTest.values(loaded, "zip") == [.integer(9001)])
+    }
+
+    @Test func integers() throws {
+        // `007` is a code (codesWithALeadingZeroOrPlusStayText); `+7` a number.
+        let loaded = try CSVTest.read("n\n1\n-42\n+7\n0\n9223372036854775807\n-9223372036854775808\n")
+        #expect(CSVTest.type(loaded, "n") == .integer)
+        #expect(CSVTest.values(loaded, "n") == [.integer(1), .integer(-42), .integer(7), .integer(0),
                                                .integer(Int64.max), .integer(Int64.min)])
     }
 

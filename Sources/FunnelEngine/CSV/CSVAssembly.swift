@@ -70,12 +70,13 @@ struct CSVAssembly {
             let fits: (UnsafePointer<UInt8>, Int) -> Bool
             let bytes = Array(first.value.utf8)
             let probe: (String, (UnsafePointer<UInt8>, Int) -> Bool)? = bytes.withUnsafeBufferPointer { buffer in
-                guard let p = buffer.baseAddress else { return nil }
+                // A column whose first value is a code was text from its first row.
+                guard let p = buffer.baseAddress, !CSVNumber.isCode(p, buffer.count) else { return nil }
                 var used: UInt8 = 0
                 if CSVNumber.parseInteger(p, buffer.count) != nil || CSVNumber.parseDecimal(p, buffer.count, separator, used: &used) != nil {
                     return ("numbers", { p, n in
                         var used: UInt8 = 0
-                        return CSVNumber.parseInteger(p, n) != nil || CSVNumber.parseDecimal(p, n, separator, used: &used) != nil
+                        return !CSVNumber.isCode(p, n) && (CSVNumber.parseInteger(p, n) != nil || CSVNumber.parseDecimal(p, n, separator, used: &used) != nil)
                     })
                 }
                 if CSVNumber.parseBoolean(p, buffer.count) != nil { return ("true/false values", { p, n in CSVNumber.parseBoolean(p, n) != nil }) }
@@ -87,8 +88,10 @@ struct CSVAssembly {
             guard let probe else { continue }
             (family, fits) = probe
             guard let breaking = firstValue(column: c, where: { p, n in !fits(p, n) }) else { continue }
+            let isCode = family == "numbers" && Array(breaking.value.utf8).withUnsafeBufferPointer { b in b.baseAddress.map { CSVNumber.isCode($0, b.count) } ?? false }
             let note = "column \(names[c]) is read as text: it holds \(family) from row \(first.row) to row \(breaking.row - 1), "
-                + "but row \(breaking.row) holds \"\(CSVFileReader.shorten(breaking.value))\"; "
+                + "but row \(breaking.row) holds \"\(CSVFileReader.shorten(breaking.value))\""
+                + (isCode ? " (a code: as a number its leading \(breaking.value.hasPrefix("+") ? "+" : "zero") would be lost)" : "") + "; "
                 + "fix that row, or load with types (\(names[c]) \(family == "dates" ? "date" : family == "numbers" ? "decimal" : "boolean")) to have every such row named"
             notes[names[c]] = note
             if breaking.row - first.row >= CSVAssembly.lateBreakRows {

@@ -411,7 +411,7 @@ final class CSVChunk {
         }
         switch b.pointee.kind {
         case .integer:
-            if let v = CSVNumber.parseInteger(p, n) {
+            if let v = CSVNumber.parseInteger(p, n), b.pointee.forced || !CSVNumber.isCode(p, n) {
                 CSVChunk.storeInteger(b, v, row: row)
                 return true
             }
@@ -431,7 +431,7 @@ final class CSVChunk {
             }
         case .decimal:
             var used: UInt8 = 0
-            if let v = CSVNumber.parseDecimal(p, n, settings.separator, used: &used) {
+            if let v = CSVNumber.parseDecimal(p, n, settings.separator, used: &used), b.pointee.forced || !CSVNumber.isCode(p, n) {
                 storeDecimal(b, v, used, row)
                 return true
             }
@@ -596,6 +596,13 @@ final class CSVChunk {
     @inline(never)
     private func first(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p0: UnsafePointer<UInt8>, _ n0: Int,
                        _ p: UnsafePointer<UInt8>, _ n: Int, _ row: Int) {
+        if CSVNumber.isCode(p, n) {
+            // `09001`, `+31…`: text from the start.
+            become(b, .text, rows: row)
+            let code = b.pointee.dict?.intern(p0, n0) ?? 0
+            CSVChunk.storeCode(b, code, row: row, rowsSoFar: row)
+            return
+        }
         if let v = CSVNumber.parseInteger(p, n) {
             become(b, .integer, rows: row)
             CSVChunk.storeInteger(b, v, row: row)
@@ -635,7 +642,7 @@ final class CSVChunk {
         switch b.pointee.kind {
         case .integer:
             var used: UInt8 = 0
-            if let d = CSVNumber.parseDecimal(p, n, settings.separator, used: &used) {
+            if !CSVNumber.isCode(p, n), let d = CSVNumber.parseDecimal(p, n, settings.separator, used: &used) {
                 let old = b.pointee.values.unsafelyUnwrapped
                 let (v, box) = boxed ? allocate(.decimal, capacity: rowCapacity) : (old, nil)
                 // Backwards: in place, each eight-byte slot lies at or past the narrower values

@@ -1,6 +1,27 @@
 // Parsers from raw field bytes to numbers, booleans, dates and timestamps, without Strings.
 
 enum CSVNumber {
+    /// A code, not a number: digits with a significant leading zero (`09001`, `0900`, `00`,
+    /// `-007`) or a `+` before six digits or more (a phone number, `+31612345678`; `+7` is a
+    /// change of seven). Read as a number it would lose what makes it the code, so a column
+    /// holding one is text (unless its type is given). `0.5` and `0123.4` are numbers.
+    @inline(__always)
+    static func isCode(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let c0 = p[0]
+        guard n >= 2, c0 == 0x30 || c0 == 0x2B || (c0 == 0x2D && p[1] == 0x30) else { return false }
+        return isCodeSlow(p, n)
+    }
+
+    @inline(never)
+    private static func isCodeSlow(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let signed = p[0] == 0x2B || p[0] == 0x2D
+        let start = signed ? 1 : 0
+        for i in start..<n where p[i] &- 0x30 > 9 { return false }
+        let digits = n - start
+        if p[0] == 0x2B { return digits >= 6 }
+        return digits >= 2 && p[start] == 0x30
+    }
+
     /// `[+-]?digits` that fits Int64, or nil.
     @inline(__always)
     static func parseInteger(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
