@@ -166,6 +166,34 @@ import Darwin
         #expect(loaded.warnings.isEmpty)
     }
 
+    /// 16 files of DuckDB's corpus have no header: their first data row became the header.
+    @Test func aFirstRowTypedLikeTheDataIsDataNotAHeader() throws {
+        let loaded = try CSVTest.read("1,alpha,2025-01-05,,true\n2,beta,2025-01-06,3.5,false\n3,gamma,2025-01-07,4,true\n")
+        #expect(CSVTest.names(loaded) == ["column_1", "column_2", "column_3", "column_4", "column_5"])
+        #expect(loaded.table.rowCount == 3)
+        #expect(CSVTest.values(loaded, "column_1") == [.integer(1), .integer(2), .integer(3)])
+        #expect(CSVTest.type(loaded, "column_3") == .date)
+        #expect(loaded.warnings.contains { $0.row == 1 && $0.message.contains("looks like data") })
+    }
+
+    @Test(arguments: ["id,name,when\n1,alpha,2025-01-05\n", "2024,2025\nx,y\n", "a,b\nx,y\n", "id,,amount\n1,,2\n"])
+    func aHeaderOfNamesStaysTheHeader(_ text: String) throws {
+        let loaded = try CSVTest.read(text)
+        #expect(loaded.table.rowCount == 1)
+        #expect(!loaded.warnings.contains { $0.message.contains("looks like data") })
+    }
+
+    @Test func headerTrueOrFalseIsObeyed() throws {
+        var options = CSVOptions()
+        options.header = true
+        let named = try CSVTest.read("1,2\n3,4\n", options: options)
+        #expect(CSVTest.names(named) == ["1", "2"] && named.table.rowCount == 1)
+        options.header = false
+        let data = try CSVTest.read("id,name\n1,alpha\n", options: options)
+        #expect(CSVTest.names(data) == ["column_1", "column_2"] && data.table.rowCount == 2)
+        #expect(CSVTest.values(data, "column_1") == [.text("id"), .text("1")])
+    }
+
     @Test func textValuesKeepTheirSpacesAndCase() throws {
         let loaded = try CSVTest.read("source\n  Paid Search \nPAID search\n")
         #expect(CSVTest.values(loaded, "source") == [.text("  Paid Search "), .text("PAID search")])

@@ -103,14 +103,15 @@ import Testing
     static let baseline: Set<String> = [
         "14512_og.csv", "15473.csv", "16857.csv", "17705.csv", "all_quotes.csv", "auto/14177.csv",
         "auto/int_bol.csv", "auto/issue_811.csv", "auto/large_mixed_data.csv",
-        "auto/mock_duckdb_test_data.csv", "auto/normalize_names_6.csv", "auto/sample.csv",
+        "auto/mock_duckdb_test_data.csv", "auto/normalize_names_6.csv", "auto/pipe_delim_quote.csv",
+        "auto/rfc_conform_quote.csv", "auto/sample.csv", "auto/semicolon_quote.csv", "auto/tab.csv",
         "auto/test_fallback.csv", "auto/test_multiple_columns_rn.csv", "auto/time_date_timestamp.csv",
         "auto/time_date_timestamp_dd-mm-yyyy.csv", "auto/time_date_timestamp_mm-dd-yyyy.csv",
         "auto/time_date_timestamp_yyyy.mm.dd.csv", "auto/titlebasicsdebug.tsv", "auto/utf8bom.csv",
         "auto_date/date_example_1.csv", "auto_date/device_metadata_1.csv", "aws_locations.csv",
         "bad_csv_file_2047.csv", "bad_date_timestamp_mix.csv", "big_number.csv", "bool.csv", "bug_10283.csv",
         "bug_7578.csv", "comma_decimal_null.csv", "conflict_timestamp.csv", "csv_quoted_newline_odd.csv",
-        "custom_date.csv", "dateformat/working.csv", "dates.csv",
+        "custom_date.csv", "customer.4.csv", "customer.csv", "dateformat/working.csv", "dates.csv",
         "decimal_separators/decimal_separators.csv", "decimal_separators/decimal_separators_csv.csv",
         "double_trouble.csv", "drug_exposure.csv", "empty_space_start_value.csv", "encodings/latin1.csv",
         "encodings/only_latin1.csv", "encodings/shift_jis.csv", "encodings/utf16.csv",
@@ -119,13 +120,16 @@ import Testing
         "leading_zeros2.csv", "lineitem-carriage.csv", "locations_header_trailing_comma.csv",
         "mixed_decimal.csv", "null/hive_partition_null_overwrite.csv", "null/multiple_nulls.csv",
         "null_mismatch.csv", "null_string.csv", "nullpadding_big_mixed.csv", "people.csv",
-        "phonenumbers.csv", "pollock/file_field_delimiter_0x20.csv", "real/nfc_normalization.csv",
-        "real/ontime_sample.csv", "rejects_sniffer.csv", "sample-0.csv", "soccer_kaggle.csv",
-        "special_date.csv", "split_part.csv", "test/timestampoffset.csv", "test_ignore_errors.csv",
-        "thousands_separator/integers.csv", "thousands_separator/multi_column.csv",
-        "thousands_separator/multi_column_quote.csv", "timestamp_timezone.csv", "timings.csv", "titanic.csv",
-        "tpcc_results.csv", "tpcds_14.csv", "union-by-name/gabor/Comment/part-2.csv",
-        "union-by-name/gabor/Post/part-2.csv", "venue_pipe.csv", "venue_pipe_big.csv", "weather.csv"
+        "phonenumbers.csv", "pollock/file_field_delimiter_0x20.csv", "real/greek_utf8.csv",
+        "real/lineitem_sample.csv", "real/ncvoter.csv", "real/nfc_normalization.csv",
+        "real/ontime_sample.csv", "real/web_page.csv", "rejects_sniffer.csv", "sales_snippet.csv",
+        "sample-0.csv", "soccer_kaggle.csv", "special_date.csv", "split_part.csv",
+        "test/mixed_line_endings.csv", "test/test.csv", "test/timestampoffset.csv",
+        "test/windows_newline.csv", "test_ignore_errors.csv", "thousands_separator/integers.csv",
+        "thousands_separator/multi_column.csv", "thousands_separator/multi_column_quote.csv",
+        "timestamp_timezone.csv", "timings.csv", "titanic.csv", "tpcc_results.csv", "tpcds_14.csv",
+        "union-by-name/gabor/Comment/part-2.csv", "union-by-name/gabor/Post/part-2.csv", "venue_pipe.csv",
+        "venue_pipe_big.csv", "weather.csv"
     ]
 
     @Test func theCorpusIsReadAsTruthSays() throws {

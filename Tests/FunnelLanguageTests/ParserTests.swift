@@ -81,6 +81,7 @@ struct ParserTests {
                 case .dates(let d): out += " dates \"\(d)\""
                 case .time(let c): out += " time \(c)"
                 case .types(let t): out += " types (\(t.map { "\($0.column) \($0.type)" }.joined(separator: ", ")))"
+                case .header(let h): out += " header \(h)"
                 }
             }
             return out + ")"

@@ -49,6 +49,39 @@ struct CSVAssembly {
         }
     }
 
+    /// Whether the first record, read as the header, is typed like the data: every column of
+    /// numbers, dates or true/false has a value of that type there or none (and at least one has).
+    /// A header of names is text; a first row of data is not.
+    func firstRecordIsData(_ record: [String]) -> Bool {
+        guard record.count == names.count else { return false }
+        var typedColumns = 0
+        for c in 0..<names.count where settings.forced[c] == nil {
+            let kind = kinds[c]
+            guard kind != .text && kind != .empty && kind != .deferred else { continue }
+            let value = CSVFileReader.trim(record[c])
+            // An empty field says nothing either way (a null in a row, an unnamed column in a header).
+            guard !value.isEmpty else { continue }
+            typedColumns += 1
+            let fits: Bool = Array(value.utf8).withUnsafeBufferPointer { b in
+                guard let p = b.baseAddress else { return false }
+                var used: UInt8 = 0
+                switch kind {
+                case .integer, .decimal:
+                    return !CSVNumber.isCode(p, b.count) && (CSVNumber.parseInteger(p, b.count) != nil
+                        || CSVNumber.parseDecimal(p, b.count, settings.separator, used: &used) != nil)
+                case .boolean:
+                    return CSVNumber.parseBoolean(p, b.count) != nil
+                case .date, .timestamp:
+                    return CSVTemporal.parseISO(p, b.count, order: settings.dateOrder).kind != .invalid
+                default:
+                    return false
+                }
+            }
+            if !fits { return false }
+        }
+        return typedColumns > 0
+    }
+
     /// A value that turns a column of numbers, dates or true/false into text after this many
     /// rows is told at load; an earlier one only where the column's type matters.
     static let lateBreakRows = 50

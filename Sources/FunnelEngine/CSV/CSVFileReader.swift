@@ -4,7 +4,7 @@
 struct CSVFileReader {
     let path: String
     let name: String
-    let options: CSVOptions
+    var options: CSVOptions
     let chunkCount: Int?
     /// The bytes are a private file mapping (pages may be released once parsed).
     var mapped = false
@@ -117,6 +117,7 @@ struct CSVFileReader {
     /// clean UTF-8 (the caller then checks and decodes the whole file first).
     private mutating func readText(_ data: UnsafePointer<UInt8>, end: Int, lazily: Bool) throws(CSVError)
         -> LoadedTable? {
+        let warningsBeforeHeader = warnings
         let delimiter: UInt8
         if let d = options.delimiter {
             guard d != CSVByte.quote && d != CSVByte.lf && d != CSVByte.cr && d != 0 else {
@@ -132,6 +133,7 @@ struct CSVFileReader {
         defer { tok.release() }
         while tok.pos < end && tok.skipBlankLine() {}
         if tok.pos >= end { throw malformed("the file is empty (it has only empty lines)", row: 1) }
+        let headerStart = tok.pos
         let headerLine = tok.line + 1
         var rawNames: [String] = []
         var headerDirty = false
@@ -154,9 +156,10 @@ struct CSVFileReader {
                             row: tok.unterminatedLine + 1, column: rawNames.count)
         }
         if headerDirty { return nil }
-        let names = cleanNames(rawNames, headerLine: headerLine)
-        let dataStart = tok.pos
-        let dataLine = tok.line + 1
+        let headerless = options.header == false
+        let names = headerless ? (1...rawNames.count).map { "column_\($0)" } : cleanNames(rawNames, headerLine: headerLine)
+        let dataStart = headerless ? headerStart : tok.pos
+        let dataLine = headerless ? headerLine : tok.line + 1
 
         var forced = [ColumnType?](repeating: nil, count: names.count)
         for (columnName, type) in options.columnTypes.sorted(by: { $0.key < $1.key }) {
@@ -218,6 +221,17 @@ struct CSVFileReader {
 
         var assembly = CSVAssembly(chunks: chunks, names: names, settings: settings, lineBases: lineBases)
         try assembly.decideTypes(reader: self)
+        if options.header == nil, assembly.firstRecordIsData(rawNames) {
+            // The "header" is typed like the rows below it: the file has no header. Read again
+            // with the first record as data (this is rare, and the first pass's buffers are freed).
+            var next = self
+            next.options.header = false
+            next.warnings = warningsBeforeHeader
+            next.warnings.append(CSVWarning(row: headerLine, message: "the first row looks like data, not a header "
+                + "(its values have the types of the columns below), so the file is read without a header: "
+                + "the columns are called column_1 to column_\(rawNames.count); say `header true` if it is a header"))
+            return try next.readText(data, end: end, lazily: lazily)
+        }
         let typeNotes = assembly.explainTextColumns(dataLine: dataLine)
         warnings += assembly.warnings
         try checkCancelled()

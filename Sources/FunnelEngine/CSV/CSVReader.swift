@@ -21,6 +21,9 @@ public struct CSVOptions: Sendable {
     public var timeColumn: String? = nil
     /// nil = sniff (only when the delimiter is `;`).
     public var decimalComma: Bool? = nil
+    /// Whether the first record is the header; nil = detect it (it is data when every column of
+    /// numbers, dates or booleans has a value of its type there, as DuckDB's sniffer decides).
+    public var header: Bool? = nil
     /// Polled while loading; when it returns true the load throws `.cancelled`.
     public var isCancelled: (@Sendable () -> Bool)? = nil
 

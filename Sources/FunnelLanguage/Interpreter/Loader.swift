@@ -30,6 +30,8 @@ enum Loader {
                 }
             case .time(let column):
                 csv.timeColumn = column
+            case .header(let present):
+                csv.header = present
             case .types(let types):
                 for (column, typeName, typeRange) in types {
                     guard let type = ColumnType(rawValue: typeName.lowercased()) else {

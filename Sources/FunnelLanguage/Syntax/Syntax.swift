@@ -84,6 +84,8 @@ public struct LoadOption: Sendable {
         case dates(String)
         case time(String)
         case types([(column: String, type: String, range: SourceRange)])
+        /// `header false`: the first record is data; `header true`: it is the header (no detection).
+        case header(Bool)
     }
     public var kind: Kind
     public var range: SourceRange
