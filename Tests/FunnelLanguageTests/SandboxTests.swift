@@ -125,6 +125,22 @@ struct SandboxTests {
         #expect(diagnostics2.first?.message.contains("may not load") == true, "\(diagnostics2.map(\.message))")
     }
 
+    /// An included file's `param data = "/elsewhere"` must not choose what the main script loads.
+    @Test func aPathBuiltFromAValueAnIncludedFileSetIsRefused() {
+        let tree = Tree()
+        for definition in ["param data = \"\(tree.root)/finance\"", "data = \"\(tree.root)/finance\""] {
+            let (code, out, diagnostics) = tree.run("include \"clients/acme.funnel\"\nparam data = \".\"\nx = load data + \"/salaries.csv\"\ncount(x)\n",
+                                                    clients: ["acme.funnel": definition + "\n"])
+            #expect(code == .dataError)
+            #expect(diagnostics.first?.message.contains("which an included file set") == true, "\(definition): \(diagnostics.map(\.message))")
+            #expect(!out.contains("count(x) ="))
+        }
+        // The script's own value, set after the include, is its own again.
+        let (code, _, diagnostics) = tree.run("include \"clients/acme.funnel\"\ndata = \".\"\nx = load data + \"/leads.csv\"\n",
+                                              clients: ["acme.funnel": "data = \"\(tree.root)/finance\"\n"])
+        #expect(code == .success, "\(diagnostics.map(\.message))")
+    }
+
     @Test func definitionsCannotHideALoadForLater() {
         let tree = Tree()
         for definition in ["kpi k = count(load \"../../finance/salaries.csv\")", "rule r = score > count(load \"x.csv\")", "param p = load \"x.csv\""] {

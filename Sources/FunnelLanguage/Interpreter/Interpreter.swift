@@ -97,6 +97,7 @@ public struct Interpreter: Sendable {
                     throw Diagnostic.error("'\(name)' is a table; give the value another name", at: statement.range)
                 }
                 session.scalars[name] = v
+                if grant.folder != nil { session.valuesSetByIncludes.insert(name) } else { session.valuesSetByIncludes.remove(name) }
             }
             session.definitions.append(statement)
         case .param(let name, let expr):
@@ -107,6 +108,7 @@ public struct Interpreter: Sendable {
             }
             session.scalars[name] = value
             session.parameters.append((name, value))
+            if grant.folder != nil { session.valuesSetByIncludes.insert(name) }
             session.definitions.append(statement)
             // `param today = 2025-12-31` pins the date that decay and stuck measure from.
             if name == "today", case .date(let d) = value { context.today = d }
@@ -775,6 +777,10 @@ extension Interpreter {
     /// parameters: `load data + "/leads.csv"`).
     func loadPath(_ expr: Expr, session: Session, baseDirectory: String) throws(Diagnostic) -> String {
         if case .string(let literal) = expr.kind { return literal }
+        if let name = Cycles.names(in: expr).first(where: { session.valuesSetByIncludes.contains($0) }) {
+            throw Diagnostic.error("this path uses '\(name)', which an included file set; a path may only be built from the script's own values and --set", at: expr.range,
+                                   notes: ["otherwise a rule file could choose which files the script reads"])
+        }
         guard case .scalar(let value, _, _) = try evaluate(expr, session: session, baseDirectory: baseDirectory) else {
             throw Diagnostic.error("load needs the file's path as text, found a table", at: expr.range)
         }

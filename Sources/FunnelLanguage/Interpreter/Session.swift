@@ -55,6 +55,9 @@ public struct Session: Sendable {
     /// Every name a rule or KPI has referred to: a new definition whose name is not among them
     /// cannot close a cycle, so the cycle check walks the definitions only when it is.
     public var namesUsedByDefinitions: Set<String> = []
+    /// Values and parameters an included file set: a path the including script builds from one
+    /// of them is refused, or a rule file could choose what the main script reads.
+    public var valuesSetByIncludes: Set<String> = []
     public var links: [Link] = []
     public var funnels: [String: FunnelDefinition] = [:]
     /// `alias spend.channel as source`: per table, names that stand for one of its columns.
