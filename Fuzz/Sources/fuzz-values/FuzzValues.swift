@@ -43,7 +43,9 @@ public func fuzzValues(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     for row in 0..<column.count { _ = column.value(at: row) }
 
     // A column typed integer holds only integers: each field alone reads as the same integer.
-    if !second, case .integer = column.storage, column.count == fields.count {
+    // (Unquoted, a CR or a quote in a field changes the rows, so there is nothing to compare.)
+    let plain = quoted || !fields.contains { $0.contains(UInt8(ascii: "\r")) || $0.contains(UInt8(ascii: "\"")) }
+    if !second, plain, case .integer = column.storage, column.count == fields.count {
         for (row, field) in fields.prefix(8).enumerated() where !column.isNull(row) {
             let alone = makeCSV(header: ["v"], rows: [[field]], delimiter: delimiter, quoted: quoted)
             guard let single = read(alone, options)?.column(named: "v"), single.count == 1 else {
