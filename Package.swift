@@ -34,3 +34,26 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Coverage-guided fuzz targets (libFuzzer), built only by Scripts/fuzz with FUNNEL_FUZZ=1 and
+// `-sanitize=fuzzer,address`, so that the ordinary `swift build` neither sees nor builds them.
+// docs/fuzzing.md describes them.
+if Context.environment["FUNNEL_FUZZ"] == "1" {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("fuzz-csv", ["FunnelEngine"]),
+        ("fuzz-parse", ["FunnelLanguage"]),
+        ("fuzz-script", ["FunnelLanguage", "FunnelEngine", "FunnelRender"]),
+        ("fuzz-values", ["FunnelLanguage", "FunnelEngine"]),
+    ]
+    // libFuzzer's driver as each target's main (FuzzMain.c says why).
+    package.targets.append(.target(name: "FuzzMain", path: "Fuzz/Sources/FuzzMain"))
+    for target in fuzzTargets {
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+        package.targets.append(.executableTarget(
+            name: target.name,
+            dependencies: target.dependencies + ["FuzzMain"],
+            path: "Fuzz/Sources/\(target.name)",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ))
+    }
+}

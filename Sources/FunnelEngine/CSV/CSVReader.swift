@@ -113,8 +113,8 @@ public enum CSVReader {
         try parse(bytes: bytes, path: path, name: name, options: options, chunkCount: nil)
     }
 
-    /// `chunkCount` forces how many parallel chunks are parsed (tests); nil = by size and cores.
-    static func parse(bytes: [UInt8], path: String, name: String, options: CSVOptions, chunkCount: Int?)
+    /// `chunkCount` forces how many parallel chunks are parsed (tests, Fuzz/); nil = by size and cores.
+    public static func parse(bytes: [UInt8], path: String, name: String, options: CSVOptions, chunkCount: Int?)
         throws(CSVError) -> LoadedTable {
         let result: Result<LoadedTable, CSVError> = bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress, buffer.count > 0 else {

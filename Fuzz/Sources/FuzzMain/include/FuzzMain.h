@@ -1,0 +1,1 @@
+// See FuzzMain.c.
