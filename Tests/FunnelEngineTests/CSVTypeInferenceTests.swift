@@ -27,6 +27,17 @@ import Testing
         #expect(loaded.warnings.contains { $0.row == 102 && $0.message.contains("a code") }, "\(loaded.warnings.map(\.message))")
     }
 
+    /// fuzz-csv's first finding: `-0` read as -0.0 in one piece and as 0.0 in a chunk that saw
+    /// only integers, so the same file exported `-0.0` or `0.0` depending on its size.
+    @Test(arguments: [nil, 2] as [Int?])
+    func minusZeroIsZero(chunks: Int?) throws {
+        let loaded = try CSVTest.read("id,amount\n1,2.5\n2,-0\n3,-0.0\n4,-0e7\n", chunks: chunks)
+        for value in CSVTest.values(loaded, "amount").dropFirst() {
+            guard case .decimal(let d) = value else { Issue.record("\(value)"); continue }
+            #expect(d == 0 && d.sign == .plus, "\(d)")
+        }
+    }
+
     @Test func aGivenNumberTypeStillReadsLeadingZeros() throws {
         var options = CSVOptions()
         options.columnTypes = ["zip": .integer]

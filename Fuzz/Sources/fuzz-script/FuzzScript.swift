@@ -168,7 +168,7 @@ private final class Sink: @unchecked Sendable {
 
 // MARK: - Which paths a script may touch
 
-/// Which inputs may run: paths (see the top of this file) and known open problems.
+/// Which inputs may run: their paths (see the top of this file).
 private struct PathPolicy {
     let root: String
     let base: String

@@ -189,9 +189,11 @@ enum CSVNumber {
         if !inexact && mantissa <= (1 << 53) && exponent >= -22 && exponent <= 22 {
             var v = Double(mantissa)
             if exponent >= 0 { v *= exactPower(exponent) } else { v /= exactPower(-exponent) }
-            return negative ? -v : v
+            return negative && mantissa != 0 ? -v : v
         }
-        if mantissa == 0 && !inexact { return negative ? -0.0 : 0.0 }
+        // `-0` is zero: a sign on nothing would print as `-0.0` in exports (and only when the
+        // value landed in a chunk that read decimals: fuzz-csv's first finding).
+        if mantissa == 0 && !inexact { return 0.0 }
         return parseSlow(p, n)
     }
 
@@ -202,7 +204,7 @@ enum CSVNumber {
         for k in bytes.indices where bytes[k] == 0x2C { bytes[k] = 0x2E }
         let text = String(decoding: bytes, as: UTF8.self)
         guard let v = Double(text), v.isFinite else { return nil }
-        return v
+        return v == 0 ? 0 : v
     }
 
     /// 1 true, 0 false, nil otherwise: true/false and yes/no in any case; 1/0 when `digits`.
