@@ -89,7 +89,7 @@ struct CSVAssembly {
     /// For each text column whose values start as numbers, dates or true/false: the first row
     /// that is not one (a late `n/a` makes the whole column text). Notes by column name, and a
     /// warning when the break comes late.
-    mutating func explainTextColumns(dataLine: Int) -> [String: String] {
+    mutating func explainTextColumns() -> [String: String] {
         var notes: [String: String] = [:]
         let separator = settings.separator
         let order = settings.dateOrder

@@ -232,7 +232,7 @@ struct CSVFileReader {
                 + "the columns are called column_1 to column_\(rawNames.count); say `header true` if it is a header"))
             return try next.readText(data, end: end, lazily: lazily)
         }
-        let typeNotes = assembly.explainTextColumns(dataLine: dataLine)
+        let typeNotes = assembly.explainTextColumns()
         warnings += assembly.warnings
         try checkCancelled()
         assembly.rescan()

@@ -133,7 +133,7 @@ struct DryRunWalk {
             plan.diagnostics.append(Diagnostic(.error, .missingInput, "cannot read \(path): \(error.reason)", at: statement.range))
             return
         }
-        let shown = path.hasPrefix("/") ? path : FileAccess.normalize(FileAccess.directory(of: statement.range.file.path) == "." ? path : FileAccess.directory(of: statement.range.file.path) + "/" + path)
+        let shown = FileAccess.shown(path, includedFrom: statement.range.file.path)
         let (statements, diagnostics) = Parser.parse(SourceFile(path: shown, text: text))
         if !diagnostics.isEmpty {
             plan.diagnostics.append(contentsOf: diagnostics)

@@ -127,6 +127,14 @@ struct FileAccess: Sendable {
         return joined.isEmpty ? "." : joined
     }
 
+    /// An included file's path as messages show it: relative to how the including file was
+    /// shown (review.funnel → clients/acme.funnel).
+    static func shown(_ path: String, includedFrom includer: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let folder = directory(of: includer)
+        return normalize(folder == "." ? path : folder + "/" + path)
+    }
+
     static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let dir = String(path[..<slash])

@@ -573,8 +573,7 @@ public struct Interpreter: Sendable {
         do { text = try fileSystem.readText(resolved) } catch {
             throw Diagnostic(.error, .missingInput, "cannot read \(path): \(error.reason)", at: range)
         }
-        // Shown relative to how the including file was shown (review.funnel → clients/acme.funnel).
-        let shown = path.hasPrefix("/") ? path : FileAccess.normalize(FileAccess.directory(of: range.file.path) == "." ? path : FileAccess.directory(of: range.file.path) + "/" + path)
+        let shown = FileAccess.shown(path, includedFrom: range.file.path)
         let file = SourceFile(path: shown, text: text)
         let (statements, diagnostics) = Parser.parse(file)
         if let first = diagnostics.first {
