@@ -1,19 +1,46 @@
 import FunnelEngine
 
+/// A step from one stage to a later one, by the stages' indices.
+public struct Step: Hashable, Sendable {
+    public var from: Int
+    public var to: Int
+
+    public init(from: Int, to: Int) {
+        self.from = from
+        self.to = to
+    }
+}
+
 /// Stage counts and the rates between them, for one funnel or one slice of it.
 public struct FunnelCounts: Sendable, Equatable {
     public var stages: [String]
     public var counts: [Double]
+    /// For a step that starts at an optional stage: the rows that reached both stages. Rows may
+    /// reach the later stage without the optional one, so a rate over the two counts would mix
+    /// populations (436 SQLs over 808 MQLs when 96 of the SQLs never were MQLs).
+    public var joint: [Step: Double]
 
-    public init(stages: [String], counts: [Double]) {
+    public init(stages: [String], counts: [Double], joint: [Step: Double] = [:]) {
         self.stages = stages
         self.counts = counts
+        self.joint = joint
     }
 
-    /// count(k) / count(k-1); nil for the first stage or a zero denominator.
+    /// The rows of stage `to` that went through stage `from`.
+    public func continued(from a: Int, to b: Int) -> Double? {
+        guard a >= 0, b < counts.count, a < b else { return nil }
+        return joint[Step(from: a, to: b)] ?? counts[b]
+    }
+
+    /// The rows of stage k that skipped the (optional) stage before it; nil when none could.
+    public func skipped(into k: Int) -> Double? {
+        guard k > 0, k < counts.count, let both = joint[Step(from: k - 1, to: k)] else { return nil }
+        return counts[k] - both
+    }
+
+    /// The share of stage k-1 that went on to stage k; nil for the first stage or a zero denominator.
     public func stepRate(_ k: Int) -> Double? {
-        guard k > 0, k < counts.count, counts[k - 1] != 0 else { return nil }
-        return counts[k] / counts[k - 1]
+        rate(from: k - 1, to: k)
     }
 
     /// count(k) / count(first); nil for a zero first stage.
@@ -22,15 +49,16 @@ public struct FunnelCounts: Sendable, Equatable {
         return counts[k] / first
     }
 
+    /// The share of stage a's rows that reached stage b.
     public func rate(from a: Int, to b: Int) -> Double? {
-        guard a >= 0, b < counts.count, a < b, counts[a] != 0 else { return nil }
-        return counts[b] / counts[a]
+        guard let through = continued(from: a, to: b), counts[a] != 0 else { return nil }
+        return through / counts[a]
     }
 
-    /// count(k-1) − count(k).
+    /// The rows of stage k-1 that did not go on to stage k.
     public func dropOff(_ k: Int) -> Double? {
-        guard k > 0, k < counts.count else { return nil }
-        return counts[k - 1] - counts[k]
+        guard k > 0, let through = continued(from: k - 1, to: k) else { return nil }
+        return counts[k - 1] - through
     }
 
     /// The step furthest below the same step of `reference` (the whole funnel), as a ratio of the

@@ -241,3 +241,42 @@ private struct ReachWork: @unchecked Sendable {
         }
     }
 }
+
+extension Reach {
+    /// This reach with one more stage per step: the rows that reached both of its stages, timed
+    /// by the later one. Counting the extended reach by group or period gives each step's joint
+    /// count beside the stage counts (stage `stageCount + i` is `steps[i]`).
+    public func appendingJointStages(_ steps: [Step], times: [[Int64]?]) -> (reach: Reach, times: [[Int64]?]) {
+        var extended = self
+        var extendedTimes = times
+        for step in steps where step.from >= 0 && step.to < stageCount && step.from < step.to {
+            let a = reached[step.from], b = reached[step.to]
+            var both = [Bool](repeating: false, count: rowCount)
+            var count = 0
+            for r in 0..<min(rowCount, a.count, b.count) where a[r] && b[r] {
+                both[r] = true
+                count += 1
+            }
+            extended.reached.append(both)
+            extended.counts.append(count)
+            if !extended.timeRanges.isEmpty {
+                extended.timeRanges.append(step.to < timeRanges.count ? timeRanges[step.to] : nil)
+            }
+            extendedTimes.append(step.to < times.count ? times[step.to] : nil)
+        }
+        return (extended, extendedTimes)
+    }
+
+    /// Per stage, the rows whose furthest stage it is: reached it and no later one. With an
+    /// optional stage this differs from the difference of two counts (rows may skip a stage).
+    public func furthestStageCounts() -> [Int] {
+        var out = [Int](repeating: 0, count: stageCount)
+        forEachRow(selection, below: rowCount) { r in
+            for k in stride(from: stageCount - 1, through: 0, by: -1) where r < reached[k].count && reached[k][r] {
+                out[k] += 1
+                return
+            }
+        }
+        return out
+    }
+}

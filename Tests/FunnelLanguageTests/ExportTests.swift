@@ -65,32 +65,32 @@ struct ExportTests {
         // JSON and CSV carry raw values: a rate as its ratio, money unformatted, null as null / empty.
         #expect(Self.read("\(dir)/by_source.json") == """
             [
-              {"source": "email", "n": 3, "rate": 0.6666666666666666, "revenue": null},
-              {"source": "organic", "n": 4, "rate": 0.75, "revenue": null},
+              {"source": "email", "n": 3, "rate": 0.6666666666666666, "revenue": 0},
+              {"source": "organic", "n": 4, "rate": 0.75, "revenue": 0},
               {"source": "paid_search", "n": 5, "rate": 0.6, "revenue": 160000},
               {"source": "referral", "n": 3, "rate": 0.6666666666666666, "revenue": 120000},
-              {"source": null, "n": 1, "rate": 1.0, "revenue": null}
+              {"source": null, "n": 1, "rate": 1.0, "revenue": 0}
             ]
 
             """)
         #expect(Self.read("\(dir)/by_source.csv") == """
             source,n,rate,revenue
-            email,3,0.6666666666666666,
-            organic,4,0.75,
+            email,3,0.6666666666666666,0
+            organic,4,0.75,0
             paid_search,5,0.6,160000
             referral,3,0.6666666666666666,120000
-            ,1,1.0,
+            ,1,1.0,0
 
             """)
         // Markdown shows values as the terminal does.
         #expect(Self.read("\(dir)/by_source.md") == """
             | source      |   n |   rate |    revenue |
             | ----------- | --: | -----: | ---------: |
-            | email       |   3 |  66.7% |          — |
-            | organic     |   4 |  75.0% |          — |
+            | email       |   3 |  66.7% |       0.00 |
+            | organic     |   4 |  75.0% |       0.00 |
             | paid_search |   5 |  60.0% | 160,000.00 |
             | referral    |   3 |  66.7% | 120,000.00 |
-            | —           |   1 | 100.0% |          — |
+            | —           |   1 | 100.0% |       0.00 |
 
             """)
         #expect(Self.read("\(dir)/rows.json") == """

@@ -213,6 +213,9 @@ struct Aggregation {
             }
             return negated ? .unary(.not, any) : any
         case .call(let name, let args, let distinct):
+            if name.lowercased() == Functions.wholeTable {
+                return .constant(try wholeTableValue(args, range: expr.range, defaultTable: defaultTable))
+            }
             if Functions.aggregates.contains(name.lowercased()) {
                 return try planCall(name: name, args: args, distinct: distinct, range: expr.range, plan: plan, defaultTable: defaultTable, dimensions: dimensions)
             }
@@ -245,6 +248,19 @@ struct Aggregation {
         case .has, .load, .filter, .groupBy, .select, .sort, .top, .cohort, .versus:
             throw Diagnostic.error("expected a number or a formula here, found a table", at: expr.range)
         }
+    }
+
+    /// `all(formula)`: the formula over every row of its tables (those of the statement's filter,
+    /// not of each group); the same value in every row of a grouped result.
+    func wholeTableValue(_ args: [Expr], range: SourceRange, defaultTable: TableValue?) throws(Diagnostic) -> Value {
+        guard args.count == 1, let formula = args.first else {
+            throw Diagnostic.error("all() takes one formula: count() / all(count())", at: range)
+        }
+        guard containsAggregate(formula) else {
+            throw Diagnostic.error("all() takes an aggregate formula, such as all(count()) or all(sum(amount))", at: formula.range)
+        }
+        let whole = Aggregation(session: session, context: context)
+        return try whole.evaluate([formula], by: [], defaultTable: defaultTable).values.first?.first ?? .null
     }
 
     private func planCall(name: String, args: [Expr], distinct: Bool, range: SourceRange, plan: Plan, defaultTable: TableValue?, dimensions: [Dimension]) throws(Diagnostic) -> Node {
@@ -382,10 +398,11 @@ struct Aggregation {
 
     private func compute(nodes: [Node], plan: Plan, dimensions: [Dimension]) throws(Diagnostic) -> Sliced {
         try context.checkCancelled()
+        for spec in plan.aggregates { noteRowsAfterAsOf(spec.view) }
         if dimensions.isEmpty {
             var values: [Value] = []
             for spec in plan.aggregates {
-                values.append(Aggregate.compute(spec.function, column: spec.column, selection: spec.selection, rowCount: spec.view.table.rowCount, grouping: nil).first ?? .null)
+                values.append(Aggregation.filled(Aggregate.compute(spec.function, column: spec.column, selection: spec.selection, rowCount: spec.view.table.rowCount, grouping: nil).first ?? .null, spec))
             }
             var row: [Value] = []
             let shared = SharedValues(plan.sharedNodes)
@@ -440,13 +457,14 @@ struct Aggregation {
         for key in keys {
             var aggregateValues: [Value] = []
             for (i, spec) in plan.aggregates.enumerated() {
-                aggregateValues.append(perAggregate[i][key] ?? Aggregation.emptyValue(spec.function))
+                aggregateValues.append(Aggregation.filled(perAggregate[i][key] ?? .null, spec))
             }
             var row: [Value] = []
             let shared = SharedValues(plan.sharedNodes)
             for node in nodes { row.append(try evaluateNode(node, aggregates: aggregateValues, key: key, shared: shared)) }
             rows.append(row)
         }
+        notes += sameRowsRatioNotes(nodes, plan: plan, rows: rows)
         var keyColumns: [Column] = []
         for (d, dimension) in resolvedDimensions.enumerated() {
             let values = keys.map { $0[d] }
@@ -459,10 +477,55 @@ struct Aggregation {
         return Sliced(keyColumns: keyColumns, values: rows, notes: notes, periodKeys: resolvedDimensions.map { $0.period != nil })
     }
 
-    /// What an aggregate is over a group with no rows at all.
-    static func emptyValue(_ function: AggregateFunction) -> Value {
-        switch function {
+    /// Rows of a table dated (by its time column) after the as-of date are counted like the
+    /// others; a figure over the table says so, once per session.
+    private func noteRowsAfterAsOf(_ view: TableValue) {
+        let table = view.table
+        guard let timeName = table.timeColumn, let column = table.column(named: timeName),
+              context.dataNotes.firstCheck("\(view.sourceName)\u{1}\(table.name)\u{1}\(table.rowCount)\u{1}\(context.today)") else { return }
+        let endOfAsOf = (Int64(context.today) + 1) * CivilDate.secondsPerDay
+        var late = 0
+        switch column.storage {
+        case .date(let days):
+            for r in 0..<min(days.count, table.rowCount) where Int64(days[r]) * CivilDate.secondsPerDay >= endOfAsOf && column.validity?.isValid(r) != false { late += 1 }
+        case .timestamp(let seconds):
+            for r in 0..<min(seconds.count, table.rowCount) where seconds[r] >= endOfAsOf && column.validity?.isValid(r) != false { late += 1 }
+        default:
+            return
+        }
+        guard late > 0 else { return }
+        context.dataNotes.add("\(Format.count(late, "\(view.sourceName) row")) \(late == 1 ? "has" : "have") \(timeName) after the as-of date \(CivilDate.format(days: Int(context.today))) "
+            + "and \(late == 1 ? "is" : "are") counted (--set today=YYYY-MM-DD to change, or filter: where \(timeName) <= today)")
+    }
+
+    /// A ratio that is exactly 1 in every one of several groups most likely divides a group's
+    /// figure by itself (`count() / count(leads)`, meant as a share of all leads): said in words.
+    private func sameRowsRatioNotes(_ nodes: [Node], plan: Plan, rows: [[Value]]) -> [String] {
+        guard rows.count >= 2 else { return [] }
+        var notes: [String] = []
+        for (i, node) in nodes.enumerated() {
+            var root = node
+            while case .shared(let slot) = root, slot < plan.sharedNodes.count { root = plan.sharedNodes[slot] }
+            guard case .binary(.divide, _, _, let range) = root,
+                  rows.allSatisfy({ i < $0.count && $0[i].number == 1 }) else { continue }
+            let text = Lexer.abbreviated(range.file.slice(range))
+            notes.append("\(text) is 100% in every group: its numerator and denominator count the same rows of each group; "
+                + "for a share of the whole table divide by all(…), e.g. count() / all(count())")
+        }
+        return notes
+    }
+
+    /// An aggregate's value where it found no value: counts are 0, and so is a sum over rows
+    /// that exist but match no filter or no group (a month with spend and no won deal has
+    /// revenue 0, so ROMI −100%; a channel with no spend costs 0). Only a sum over a table with
+    /// no rows at all is unknown; averages, minima and the like of nothing stay unknown.
+    static func filled(_ value: Value, _ spec: AggregateSpec) -> Value {
+        guard value.isNull else { return value }
+        switch spec.function {
         case .countRows, .count, .countDistinct: return .integer(0)
+        case .sum:
+            guard spec.view.table.rowCount > 0 else { return .null }
+            return spec.column?.type == .integer ? .integer(0) : .decimal(0)
         default: return .null
         }
     }

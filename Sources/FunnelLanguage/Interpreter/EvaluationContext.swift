@@ -5,6 +5,9 @@ import FunnelEngine
 public struct EvaluationContext: Sendable {
     public var today: Int32
     public var isCancelled: @Sendable () -> Bool
+    /// What evaluation noticed about the data that changes what a number means (a value read
+    /// from the first of several linked rows); the statement that caused it says it once.
+    let dataNotes = DataNotes()
 
     public init(today: Int32, isCancelled: @escaping @Sendable () -> Bool = { false }) {
         self.today = today
@@ -13,5 +16,27 @@ public struct EvaluationContext: Sendable {
 
     func checkCancelled() throws(Diagnostic) {
         if isCancelled() { throw Diagnostic(.error, .cancelled, "cancelled") }
+    }
+}
+
+/// Notes gathered while one statement runs, taken by the interpreter when it ends. Used from the
+/// one thread that runs statements.
+final class DataNotes: @unchecked Sendable {
+    private var pending: [String] = []
+    /// Tables (name, rows, as-of date) already looked at for rows dated after the as-of date.
+    private var checkedForLateRows: Set<String> = []
+
+    /// Whether `key` is looked at for the first time (and marks it).
+    func firstCheck(_ key: String) -> Bool {
+        checkedForLateRows.insert(key).inserted
+    }
+
+    func add(_ note: String) {
+        if !pending.contains(note) { pending.append(note) }
+    }
+
+    func take() -> [String] {
+        defer { pending = [] }
+        return pending
     }
 }

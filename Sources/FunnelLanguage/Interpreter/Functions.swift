@@ -10,7 +10,10 @@ enum Functions {
         "year", "quarter", "month", "week", "day", "weekday", "date", "date_trunc", "days_between", "in_period", "today",
         "coalesce", "abs", "round",
     ]
-    static var allNames: [String] { rowFunctions + aggregates.sorted() }
+    /// `all(formula)`: an aggregate formula over the whole table in a grouped statement (a share
+    /// of the total: `count() / all(count())`), instead of over each group.
+    static let wholeTable = "all"
+    static var allNames: [String] { rowFunctions + aggregates.sorted() + [wholeTable] }
 
     static func call(_ rawName: String, _ args: [Expr], expr: Expr, evaluator: RowEvaluator, selection: Selection?) throws(Diagnostic) -> Operand {
         let name = rawName.lowercased()

@@ -14,6 +14,12 @@ struct FunnelEvaluation {
     /// The row stages' inputs (times and eligibility), kept so that a what-if recomputes only
     /// the stages its changed rule touches.
     var stages: [KeptStage]
+    /// Per row stage: rows that meet the stage (a time, its condition) and were in the funnel,
+    /// but are not counted in it: an earlier stage is missing, out of order or outside the window.
+    /// A KPI over the same condition counts them (Olist: 842 won, 841 customers).
+    var notCounted: [Int] = []
+    /// Rows with a counted stage time after the end of the as-of date.
+    var afterAsOf = 0
     /// Where the evaluation is kept in the funnel cache (nil when it is not kept): groupings of
     /// its rows are kept under it too.
     var cacheKey: String? = nil
@@ -23,6 +29,72 @@ struct FunnelEvaluation {
 
     func stageIndex(_ name: String) -> Int? { stageNames.firstIndex(of: name) }
     func rowStageIndex(_ name: String) -> Int? { rowStageNames.firstIndex(of: name) }
+
+    /// Per stage, the rows that meet it and reached the first stage but are not counted in it;
+    /// and the rows with a counted stage time at or after `endOfAsOf` (seconds).
+    static func rowsLeftOut(_ reach: Reach, stages: [StageData], endOfAsOf: Int64) -> ([Int], Int) {
+        var notCounted = [Int](repeating: 0, count: stages.count)
+        var after = 0
+        guard let first = reach.reached.first, stages.count == reach.stageCount else { return (notCounted, 0) }
+        forEachRow(reach.selection, below: reach.rowCount) { r in
+            guard r < first.count, first[r] else { return }
+            var late = false
+            for k in stages.indices where r < stages[k].eligible.count {
+                if stages[k].eligible[r] && !reach.reached[k][r] { notCounted[k] += 1 }
+                if reach.reached[k][r], let t = stages[k].times, r < t.count, t[r] >= endOfAsOf { late = true }
+            }
+            if late { after += 1 }
+        }
+        return (notCounted, after)
+    }
+
+    /// What the funnel's counts leave out or take in that a reader would not expect, in words.
+    func rowNotes(asOf today: Int32) -> [String] {
+        var notes: [String] = []
+        let table = definition.syntax.table
+        for (k, count) in notCounted.enumerated() where count > 0 && k < rowStageNames.count {
+            let what = stagesSyntax(k).map { stage in [stage.at.map { "a \($0)" }, stage.condition.map { _ in "its condition" }].compactMap { $0 }.joined(separator: " and ") } ?? ""
+            notes.append("\(Format.count(count, "\(table) row")) with \(what.isEmpty ? "what \(rowStageNames[k]) needs" : what) \(count == 1 ? "is" : "are") not counted in \(rowStageNames[k]): "
+                + "an earlier stage is missing, later, or outside the window (a KPI over the same condition counts \(count == 1 ? "it" : "them"))")
+        }
+        if afterAsOf > 0 {
+            notes.append("\(Format.count(afterAsOf, "\(table) row")) reached a stage after the as-of date \(CivilDate.format(days: Int(today))) and \(afterAsOf == 1 ? "is" : "are") counted (--set today=YYYY-MM-DD to change)")
+        }
+        return notes
+    }
+
+    private func stagesSyntax(_ k: Int) -> StageSyntax? {
+        let rowStages = definition.syntax.stages.filter { $0.count == nil }
+        return k < rowStages.count ? rowStages[k] : nil
+    }
+
+    /// Steps between row stages (row-stage indices) that start at an optional stage: the step
+    /// after each optional stage, and targets from one. Only these can have rows in the later
+    /// stage that skipped the earlier one; every other step's later stage is inside its earlier.
+    var stepsFromOptionalStages: [Step] {
+        let optional = definition.syntax.stages.filter { $0.count == nil }.map(\.optional)
+        var steps: [Step] = []
+        for k in 1..<max(1, optional.count) where optional[k - 1] { steps.append(Step(from: k - 1, to: k)) }
+        for target in definition.syntax.targets {
+            guard let to = rowStageIndex(target.to), let from = target.from.map({ rowStageIndex($0) }) ?? (to > 0 ? to - 1 : nil),
+                  from < to, optional[from] else { continue }
+            let step = Step(from: from, to: to)
+            if !steps.contains(step) { steps.append(step) }
+        }
+        return steps
+    }
+
+    /// Joint counts (rows in both stages of a step from an optional stage) as FunnelCounts keeps
+    /// them: indices over all stages, count-only ones first. `counts` holds the extended reach's
+    /// counts (see `Reach.appendingJointStages`).
+    func jointCounts(_ counts: [Int], steps: [Step]) -> [Step: Double] {
+        var joint: [Step: Double] = [:]
+        let offset = countStages.count
+        for (i, step) in steps.enumerated() where reach.stageCount + i < counts.count {
+            joint[Step(from: step.from + offset, to: step.to + offset)] = Double(counts[reach.stageCount + i])
+        }
+        return joint
+    }
 }
 
 extension Interpreter {
@@ -144,8 +216,10 @@ extension Interpreter {
             window = Int64(days * 86_400)
         }
         let reach = FunnelReach.compute(FunnelData(rowCount: rowCount, selection: view.selection, stages: stages, window: window), recordFromTimes: withFromTimes)
-        return FunnelEvaluation(definition: definition, view: view, countStages: countStages, rowStageNames: names, times: times, reach: reach,
-                                stages: keepingStages ? stages.map(KeptStage.init) : [])
+        var evaluation = FunnelEvaluation(definition: definition, view: view, countStages: countStages, rowStageNames: names, times: times, reach: reach,
+                                          stages: keepingStages ? stages.map(KeptStage.init) : [])
+        (evaluation.notCounted, evaluation.afterAsOf) = FunnelEvaluation.rowsLeftOut(reach, stages: stages, endOfAsOf: (Int64(context.today) + 1) * CivilDate.secondsPerDay)
+        return evaluation
     }
 
     /// A row stage's inputs: when each row reached it, and whether its time is known and its condition holds.
@@ -228,7 +302,9 @@ extension Interpreter {
             counts.append(sliced.values.first?.first?.number ?? 0)
         }
         for k in 0..<evaluation.reach.stageCount { counts.append(Double(evaluation.reach.count(k))) }
-        return FunnelCounts(stages: evaluation.stageNames, counts: counts)
+        let steps = evaluation.stepsFromOptionalStages
+        let extended = evaluation.reach.appendingJointStages(steps, times: evaluation.times).reach
+        return FunnelCounts(stages: evaluation.stageNames, counts: counts, joint: evaluation.jointCounts(extended.counts, steps: steps))
     }
 
     /// The target of each step (index = later stage), from `target b/a >= x` lines.

@@ -36,10 +36,43 @@ extension Interpreter {
         if !targets.isEmpty { names.append("target"); formats.append(nil) }
         let table = Results.rows(rows, names: names)
         var footnotes: [String] = []
+        footnotes += skippedStageNotes(counts)
+        footnotes += evaluation.rowNotes(asOf: context.today)
+        footnotes += try untimedRowNotes(evaluation, session: session)
         if evaluation.view.selection != nil { footnotes.append("\(Format.count(evaluation.view.rowCount)) of \(Format.count(evaluation.view.table.rowCount)) \(evaluation.definition.syntax.table) rows") }
         var result = ResultTable(title: title ?? "\(evaluation.name) on \(evaluation.definition.syntax.table)", table: table, formats: formats, footnotes: footnotes)
         result.chart = .funnel
         return result
+    }
+
+    /// Rows that meet a stage's condition but have no time for it are in no stage, while a KPI
+    /// over the condition counts them (808 MQLs in the funnel, 879 leads where mql): said per stage.
+    func untimedRowNotes(_ evaluation: FunnelEvaluation, session: Session) throws(Diagnostic) -> [String] {
+        let evaluator = RowEvaluator(session: session, view: evaluation.view, context: context)
+        var notes: [String] = []
+        for stage in evaluation.definition.syntax.stages where stage.count == nil {
+            guard let at = stage.at, let condition = stage.condition else { continue }
+            let untimed = Expr(.binary(.and, condition, Expr(.isNull(Expr(.name(at), stage.range), negated: false), stage.range)), stage.range)
+            let rows = try evaluator.filter(untimed, selection: evaluation.view.selection).count
+            guard rows > 0 else { continue }
+            let conditionText = Lexer.abbreviated(condition.range.file.slice(condition.range))
+            notes.append("\(Format.count(rows, "\(evaluation.definition.syntax.table) row")) \(rows == 1 ? "meets" : "meet") \(conditionText) but \(rows == 1 ? "has" : "have") no \(at): "
+                + "not in \(stage.name) (count(\(evaluation.definition.syntax.table) where \(conditionText)) includes \(rows == 1 ? "it" : "them"))")
+        }
+        return notes
+    }
+
+    /// One line per step out of an optional stage that some rows skipped: the step rate counts
+    /// only the rows that were in the earlier stage.
+    func skippedStageNotes(_ counts: FunnelCounts) -> [String] {
+        var notes: [String] = []
+        for k in counts.stages.indices {
+            guard let skipped = counts.skipped(into: k), skipped > 0, let through = counts.continued(from: k - 1, to: k) else { continue }
+            let (earlier, later) = (counts.stages[k - 1], counts.stages[k])
+            notes.append("\(ValueFormatter.format(.decimal(skipped), as: .number)) \(later) skipped \(earlier) (optional): "
+                + "the step \(earlier)→\(later) counts the \(ValueFormatter.format(.decimal(through), as: .number)) that were \(earlier)")
+        }
+        return notes
     }
 
     /// `F by key`: one row per value of the key (taken from the funnel's table), counts and step rates, the worst step named.
@@ -53,13 +86,16 @@ extension Interpreter {
         var keyTuples: [[Value]] = []
         var rowCounts: [[Value]: [Int]] = [:]
         var notes: [String] = []
+        // Steps out of optional stages are counted as extra stages (rows in both), then split off.
+        let steps = evaluation.stepsFromOptionalStages
+        let (reach, times) = evaluation.reach.appendingJointStages(steps, times: evaluation.times)
         if keys.count == 1, let unit = periods.first {
             // Each stage counts in the period its own time falls in.
-            let byPeriod = FunnelGrouping.countsByPeriod(evaluation.reach, times: evaluation.times, unit: unit)
+            let byPeriod = FunnelGrouping.countsByPeriod(reach, times: times, unit: unit)
             for (start, counts) in byPeriod { rowCounts[[.date(Int32(start))]] = counts }
             if let first = byPeriod.keys.min(), let last = byPeriod.keys.max() {
                 for start in Periods.range(from: first, through: last, unit: unit) where rowCounts[[.date(Int32(start))]] == nil {
-                    rowCounts[[.date(Int32(start))]] = [Int](repeating: 0, count: evaluation.reach.stageCount)
+                    rowCounts[[.date(Int32(start))]] = [Int](repeating: 0, count: reach.stageCount)
                 }
             }
             if evaluation.times.contains(where: { $0 == nil }) {
@@ -67,7 +103,7 @@ extension Interpreter {
             }
         } else {
             let grouping = try groupRows(of: evaluation, by: dimensions, session: session, range: keys[0].range).grouping
-            let counts = FunnelGrouping.counts(evaluation.reach, grouping: grouping)
+            let counts = FunnelGrouping.counts(reach, grouping: grouping)
             for g in 0..<grouping.groupCount { rowCounts[grouping.keys.map { $0.value(at: g) }] = counts[g] }
         }
         // Count-only stages sliced by the same keys in their own tables.
@@ -88,15 +124,44 @@ extension Interpreter {
         let overall = try totals(evaluation, session: session)
         let stageNames = evaluation.stageNames
         var rows: [[Value]] = []
+        let byPeriod = keys.count == 1 && !periods.isEmpty
+        let entryStage = evaluation.countStages.count
+        let today = Int(context.today)
+        var outnumbered = false, afterToday: [String] = [], unfinished: [String] = []
         for key in keyTuples {
             var counts: [Double] = countStageValues.map { $0[key]?.number ?? 0 }
-            counts += (rowCounts[key] ?? []).map(Double.init)
-            let funnel = FunnelCounts(stages: stageNames, counts: counts)
-            var row: [Value] = keys.count == 1 && !periods.isEmpty ? [PeriodLabels.label(key[0], unit: periods[0])] : key
+            let rowStageCounts = rowCounts[key] ?? []
+            counts += rowStageCounts.prefix(evaluation.reach.stageCount).map(Double.init)
+            let funnel = FunnelCounts(stages: stageNames, counts: counts, joint: evaluation.jointCounts(rowStageCounts, steps: steps))
+            var row: [Value] = byPeriod ? [PeriodLabels.label(key[0], unit: periods[0])] : key
             row += counts.map { .decimal($0) }
-            for k in 1..<max(1, stageNames.count) { row.append(funnel.stepRate(k).map { .decimal($0) } ?? .null) }
-            row.append(funnel.worstStep(comparedWith: overall).map { .text("\(stageNames[$0 - 1])→\(stageNames[$0])") } ?? .null)
+            // In a period view each stage counts in its own period, so a step's two counts are not
+            // the same rows: a rate above 100% (more SQLs than MQLs in a quarter) is no conversion,
+            // and a period with no entries or past the as-of date has no step to rank.
+            var meaningful = true
+            if byPeriod, case .date(let start) = key[0] {
+                let label = TextForm.of(PeriodLabels.label(key[0], unit: periods[0]))
+                if Int(start) > today { afterToday.append(label); meaningful = false }
+                else if Periods.next(Int(start), unit: periods[0]) > today + 1 { unfinished.append(label) }
+                if entryStage < counts.count, counts[entryStage] == 0 { meaningful = false }
+            }
+            for k in 1..<max(1, stageNames.count) {
+                let rate = meaningful ? funnel.stepRate(k) : nil
+                if byPeriod, let r = rate, r > 1 { outnumbered = true; row.append(.null) } else { row.append(rate.map { .decimal($0) } ?? .null) }
+            }
+            let worst = meaningful ? funnel.worstStep(comparedWith: overall) : nil
+            row.append(worst.map { .text("\(stageNames[$0 - 1])→\(stageNames[$0])") } ?? .null)
             rows.append(row)
+        }
+        if byPeriod {
+            notes.insert("each stage counts in the period its own time falls in, so a step rate compares two counts of one period, "
+                + "not the same rows (`\(evaluation.name) cohort by \(dimensions[0].name)` follows rows from their entry)", at: 0)
+            if outnumbered { notes.append("— where a period has more of a stage than of the stage before (no conversion rate)") }
+            if !afterToday.isEmpty {
+                notes.append("\(afterToday.joined(separator: ", ")): after the as-of date \(CivilDate.format(days: today)), "
+                    + "stage times later than the data's date (no rates; --set today=YYYY-MM-DD to change)")
+            }
+            if !unfinished.isEmpty { notes.append("\(unfinished.joined(separator: ", ")): not over on \(CivilDate.format(days: today))") }
         }
         var names = dimensions.map(\.name) + stageNames
         var formats: [DisplayFormat?] = Array(repeating: nil, count: dimensions.count) + Array(repeating: .number, count: stageNames.count)
@@ -187,19 +252,21 @@ extension Interpreter {
         var worst: (k: Int, ratio: Double, text: String)? = nil
         // With targets: actual against target. Without: each step's rate in the latest month against
         // its rate over the twelve months before.
-        let trailing = targets.isEmpty ? try trailingRates(evaluation, session: session) : [:]
+        let (trailing, compared) = targets.isEmpty ? trailingRates(evaluation) : ([:], nil)
         for k in 1..<max(1, names.count) {
             let from = targets[k]?.from ?? (k - 1)
             guard let actual = counts.rate(from: from, to: k) else { continue }
             var reference: Double? = nil
             var basis = ""
             if let (_, rate, _) = targets[k] { reference = rate; basis = "target" }
-            else if let (_, baseline) = trailing[k] { reference = baseline; basis = "trailing 12 months" }
-            let current = targets.isEmpty ? (trailing[k]?.0 ?? actual) : actual
+            else if let step = trailing[k] { reference = step.baseline; basis = "12 months before" }
+            let current = targets.isEmpty ? (trailing[k]?.rate ?? actual) : actual
             var shortBy: Value = .null
             if let reference, reference > 0 {
-                let needed = reference * counts.counts[from]
-                let short = max(0, (needed - counts.counts[k]).rounded(.up))
+                // Short by: against a target, over the whole funnel; against the months before, in the month compared.
+                let (entered, continued) = trailing[k].map { ($0.entered, $0.continued) }
+                    ?? (counts.counts[from], counts.continued(from: from, to: k) ?? counts.counts[k])
+                let short = max(0, (reference * entered - continued - 1e-9).rounded(.up))
                 shortBy = .decimal(short)
                 let ratio = current / reference
                 let text = "\(names[from])→\(names[k]) \(ValueFormatter.format(.decimal(current), as: .percent)) vs \(ValueFormatter.format(.decimal(reference), as: .percent))"
@@ -209,29 +276,47 @@ extension Interpreter {
             rows.append([.text("\(names[from])→\(names[k])"), .decimal(current), reference.map { .decimal($0) } ?? .null, .text(basis.isEmpty ? "—" : basis), shortBy])
         }
         let table = Results.rows(rows, names: ["step", "rate", "reference", "basis", "short by"])
-        let headline = worst.map { "bottleneck: \($0.text)" } ?? "no step is below its \(targets.isEmpty ? "trailing 12-month rate" : "target")"
-        return .table(ResultTable(title: headline, table: table, formats: [nil, .percent, .percent, nil, .number]))
+        let month = compared.map { CivilDate.format(days: $0).prefix(7) }.map(String.init)
+        let headline = worst.map { "bottleneck: \($0.text)" }
+            ?? (targets.isEmpty ? month.map { "no step of \($0) is below its rate over the 12 months before" }
+                ?? "no month to compare: no finished month with \(evaluation.rowStageNames.first ?? "entries") and 12 months before it"
+                : "no step is below its target")
+        var footnotes: [String] = []
+        if targets.isEmpty, let month {
+            footnotes.append("rate: the steps of \(month), the last finished month with \(evaluation.rowStageNames.first ?? "entries") "
+                + "(as of \(CivilDate.format(days: Int(context.today)))); each stage counted in the month of its own time")
+        }
+        return .table(ResultTable(title: headline, table: table, formats: [nil, .percent, .percent, nil, .number], footnotes: footnotes))
     }
 
-    /// Step rates (by the later stage's time) in the latest month with data, and over the 12 months before it.
-    private func trailingRates(_ evaluation: FunnelEvaluation, session: Session) throws(Diagnostic) -> [Int: (Double, Double)] {
-        let byMonth = FunnelGrouping.countsByPeriod(evaluation.reach, times: evaluation.times, unit: .month)
-        guard let latest = byMonth.keys.max() else { return [:] }
+    /// Step rates (by the later stage's time) in the latest finished month with entries (rows in
+    /// the first row stage), and over the 12 months before it; and that month. A month after the
+    /// as-of date, still running, or with no entries would compare with nothing like itself.
+    private func trailingRates(_ evaluation: FunnelEvaluation) -> ([Int: TrailingStep], Int?) {
+        let steps = evaluation.stepsFromOptionalStages
+        let (reach, times) = evaluation.reach.appendingJointStages(steps, times: evaluation.times)
+        let byMonth = FunnelGrouping.countsByPeriod(reach, times: times, unit: .month)
+        let today = Int(context.today)
+        let finished = byMonth.filter { Periods.next($0.key, unit: .month) <= today + 1 && ($0.value.first ?? 0) > 0 }
+        guard let latest = finished.keys.max(), let recentCounts = byMonth[latest] else { return ([:], nil) }
         var start = latest
         for _ in 0..<12 { start = Periods.start(ofDay: start - 1, unit: .month) }
-        let offset = evaluation.countStages.count
-        var out: [Int: (Double, Double)] = [:]
-        for k in 1..<max(1, evaluation.reach.stageCount) {
-            let recent = byMonth[latest] ?? []
-            var before = [0, 0]
-            for (month, counts) in byMonth where month >= start && month < latest {
-                before[0] += counts[k - 1]
-                before[1] += counts[k]
-            }
-            guard recent.count > k, recent[k - 1] > 0, before[0] > 0 else { continue }
-            out[k + offset] = (Double(recent[k]) / Double(recent[k - 1]), Double(before[1]) / Double(before[0]))
+        var earlierCounts = [Int](repeating: 0, count: recentCounts.count)
+        for (month, counts) in byMonth where month >= start && month < latest {
+            for i in counts.indices where i < earlierCounts.count { earlierCounts[i] += counts[i] }
         }
-        return out
+        let names = evaluation.stageNames
+        let offset = evaluation.countStages.count
+        let recent = FunnelCounts(stages: names, counts: [Double](repeating: 0, count: offset) + recentCounts.prefix(evaluation.reach.stageCount).map(Double.init),
+                                  joint: evaluation.jointCounts(recentCounts, steps: steps))
+        let earlier = FunnelCounts(stages: names, counts: [Double](repeating: 0, count: offset) + earlierCounts.prefix(evaluation.reach.stageCount).map(Double.init),
+                                   joint: evaluation.jointCounts(earlierCounts, steps: steps))
+        var out: [Int: TrailingStep] = [:]
+        for k in (offset + 1)..<max(offset + 1, names.count) {
+            guard let rate = recent.stepRate(k), let baseline = earlier.stepRate(k) else { continue }
+            out[k] = TrailingStep(rate: rate, baseline: baseline, entered: recent.counts[k - 1], continued: recent.continued(from: k - 1, to: k) ?? 0)
+        }
+        return (out, latest)
     }
 
     // MARK: Decay, stuck, health
@@ -240,10 +325,11 @@ extension Interpreter {
         let limit = Int64(context.today) * 86_400 + 86_400 - Int64(afterDays * 86_400)
         var stale: Selection = []
         guard let times = evaluation.times[stage] else { return [] }
-        let next = stage + 1 < evaluation.reach.stageCount ? stage + 1 : nil
+        let later = (stage + 1)..<evaluation.reach.stageCount
         forEachRow(evaluation.reach.selection, below: evaluation.reach.rowCount) { r in
             guard evaluation.reach.reached[stage][r] else { return }
-            if let next, evaluation.reach.reached[next][r] { return }
+            // A row that went on, even past an optional stage, is not stuck here.
+            if later.contains(where: { evaluation.reach.reached[$0][r] }) { return }
             if times[r] < limit { stale.append(Int32(r)) }
         }
         return stale
@@ -313,10 +399,12 @@ extension Interpreter {
         let names = evaluation.rowStageNames
         var rows: [[Value]] = []
         var counts: [Double] = []
+        // Not further: rows whose furthest stage this is (a row may skip an optional stage).
+        let furthest = evaluation.reach.furthestStageCounts()
         for k in names.indices {
             let reached = evaluation.reach.count(k)
             counts.append(Double(reached))
-            let waiting = k + 1 < names.count ? reached - evaluation.reach.count(k + 1) : 0
+            let waiting = furthest[k]
             let stuck = k + 1 < names.count && evaluation.times[k] != nil ? staleRows(evaluation, stage: k, afterDays: days).count : 0
             rows.append([.text(names[k]), .decimal(Double(reached)), k + 1 < names.count ? .decimal(Double(waiting)) : .null,
                          k + 1 < names.count && evaluation.times[k] != nil ? .decimal(Double(stuck)) : .null])
@@ -326,6 +414,15 @@ extension Interpreter {
                            formats: [nil, .number, .number, .number],
                            footnotes: [shape.description, "as of \(CivilDate.format(days: Int(context.today)))"])
     }
+}
+
+/// One step of the month a bottleneck compares: its rate, the rate over the 12 months before,
+/// and the month's rows in the earlier stage and those of them that went on.
+struct TrailingStep {
+    var rate: Double
+    var baseline: Double
+    var entered: Double
+    var continued: Double
 }
 
 /// The shape of a funnel: a pint glass keeps a steady share at each step; a martini glass loses

@@ -18,6 +18,8 @@ public struct Interpreter: Sendable {
     let funnelCache = FunnelCache()
     /// What the file now running may read and write (narrowed while an included file runs).
     public internal(set) var grant = FileGrant.mainScript
+    /// Data notes already said in this session.
+    var saidDataNotes: Set<String> = []
 
     public init(context: EvaluationContext, emit: @escaping @Sendable (Output) -> Void) {
         self.context = context
@@ -34,6 +36,14 @@ public struct Interpreter: Sendable {
 
     /// Runs one statement; on error the session is unchanged.
     public mutating func execute(_ statement: Statement, baseDirectory: String) throws(Diagnostic) {
+        _ = context.dataNotes.take()
+        defer {
+            // Said once per session: the first statement that reads such a value says it.
+            for note in context.dataNotes.take() where !saidDataNotes.contains(note) {
+                saidDataNotes.insert(note)
+                emit(.warning(Diagnostic(.warning, .data, note, at: statement.range)))
+            }
+        }
         switch statement.kind {
         case .rule, .kpi:
             // These check everything before they change anything, so they run on the session

@@ -49,23 +49,39 @@ extension Interpreter {
             }
             overrides.append((a, b, try number(value)))
         }
-        let historical = names.indices.map { history.stepRate($0) }
+        // The chain runs on each stage's count per count of the stage before: after an optional
+        // stage that is not a conversion (some rows skipped it), but it keeps the mix of the
+        // data, which is what the counts needed must follow. The note below says so.
+        let historical: [Double?] = names.indices.map { k in
+            k > 0 && history.counts[k - 1] > 0 ? history.counts[k] / history.counts[k - 1] : nil
+        }
         guard let result = ReversePlan.compute(stages: names, goal: target, historicalRates: historical, overrides: overrides) else {
             throw Diagnostic.error("a step of \(plan.funnel) has no conversion to plan with; give it a rate (rate a -> b = 20%)", at: range)
         }
-        // The current run rate: the stage's count over the months the data covers, per year.
+        // The current run rate: the stage's count over the months the data covers, for as many
+        // months as the plan (a six-month goal is compared with six months of the run rate).
         let covered = max(1.0, monthsCovered(evaluation))
+        let wholeMonths = Int(months.rounded(.up))
         var rows: [[Value]] = []
         for k in names.indices {
-            let perYear = result.required[k]
-            let runRate = history.counts[k] / covered * 12
-            rows.append([.text(names[k]), result.rates[k].map { .decimal($0) } ?? .null, .decimal(perYear),
-                         .decimal((perYear / months).rounded(.up)), .decimal(runRate.rounded()), .decimal(perYear - runRate.rounded())])
+            let needed = result.required[k]
+            let runRate = (history.counts[k] / covered * months).rounded()
+            rows.append([.text(names[k]), result.rates[k].map { .decimal($0) } ?? .null, .decimal(needed),
+                         .decimal((needed / months).rounded(.up)), .decimal(runRate), .decimal(needed - runRate)])
         }
-        var footnotes = ["rates are \(plan.funnel)'s own unless set with `rate`; counts are rounded up; per month is the plan spread evenly over \(Int(months)) months"]
+        var footnotes = ["rates are \(plan.funnel)'s own unless set with `rate`; counts are rounded up; per month is the plan spread evenly over \(wholeMonths) months"
+            + (shaped ? " (shaped like last year below)" : "")]
+        for k in names.indices {
+            guard let skipped = history.skipped(into: k), skipped > 0, let through = history.continued(from: k - 1, to: k),
+                  let conversion = history.stepRate(k) else { continue }
+            let overridden = overrides.contains { $0.to >= k && $0.from < k }
+            footnotes.append("\(names[k]) per \(names[k - 1]) is \(overridden ? "as set" : "the data's mix") (\(Format.count(Int(skipped))) of \(Format.count(Int(history.counts[k]))) \(names[k]) skipped \(names[k - 1])), "
+                + "not a conversion: \(ValueFormatter.format(.decimal(conversion), as: .percent)) of \(names[k - 1]) reached \(names[k]) (\(Format.count(Int(through))))")
+        }
         if let dealSize { footnotes.append("\(Format.count(Int(result.required.last ?? 0))) \(names.last ?? "") × \(ValueFormatter.format(.decimal(dealSize), as: .money)) = \(ValueFormatter.format(.decimal((result.required.last ?? 0) * dealSize), as: .money))") }
         let summary = ResultTable(title: "plan \(plan.name) from \(plan.funnel): \(ValueFormatter.format(.decimal(target), as: .number)) \(names.last ?? "")",
-                                  table: Results.rows(rows, names: ["stage", "rate into", "needed", "per month", "run rate / year", "gap"]),
+                                  table: Results.rows(rows, names: ["stage", "rate into", "needed", "per month",
+                                                                    wholeMonths == 12 ? "run rate / year" : "run rate / \(wholeMonths) months", "gap"]),
                                   formats: [nil, .percent, .number, .number, .number, .number], footnotes: footnotes)
         guard shaped else { return [summary] }
         // Shaped like last year: each calendar month gets the share of the year's entries (the first
@@ -80,14 +96,25 @@ extension Interpreter {
         guard total > 0 else {
             throw Diagnostic.error("no entries with a time to shape the plan like last year; use spread = \"even\"", at: range)
         }
-        let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        // The plan's months follow the as-of date's month; each gets its calendar month's share
+        // of the entries of those months.
+        var firstMonth = Periods.next(Periods.start(ofDay: Int(context.today), unit: .month), unit: .month)
+        var planMonths: [Int] = []
+        for _ in 0..<wholeMonths {
+            planMonths.append(firstMonth)
+            firstMonth = Periods.next(firstMonth, unit: .month)
+        }
+        let planTotal = planMonths.reduce(0.0) { $0 + perCalendarMonth[CivilDate.civil(fromDays: $1).month - 1] }
         var monthly: [[Value]] = []
-        for m in 0..<12 {
-            let share = perCalendarMonth[m] / total
-            monthly.append([.text(monthNames[m]), .decimal(share)] + result.required.map { .decimal(($0 * share - 1e-9).rounded(.up)) })
+        for start in planMonths {
+            let share = planTotal > 0 ? perCalendarMonth[CivilDate.civil(fromDays: start).month - 1] / planTotal : 1 / Double(planMonths.count)
+            monthly.append([PeriodLabels.label(.date(Int32(start)), unit: .month), .decimal(share)] + result.required.map { .decimal(($0 * share - 1e-9).rounded(.up)) })
         }
         var shape = ResultTable(title: "plan \(plan.name) per month, shaped like last year", table: Results.rows(monthly, names: ["month", "share"] + names),
-                                formats: [nil, .percent] + names.map { _ in DisplayFormat.number }, footnotes: ["share: the month's part of the year's \(names.first(where: { evaluation.rowStageIndex($0) != nil }) ?? "entries") in the data; counts rounded up"])
+                                formats: [nil, .percent] + names.map { _ in DisplayFormat.number },
+                                footnotes: ["share: the calendar month's part of the \(names.first(where: { evaluation.rowStageIndex($0) != nil }) ?? "entries") "
+                                    + "in the data's same months; the plan starts after the as-of date \(CivilDate.format(days: Int(context.today))); counts rounded up"
+                                    + (planTotal > 0 ? "" : "; the data has no entries in these calendar months, so they share evenly")])
         shape.chart = .breakdown
         return [summary, shape]
     }
@@ -154,7 +181,12 @@ extension Interpreter {
             }
             if elapsed > 0 {
                 let projection = cumulativeActual / Double(elapsed) * Double(periodOrder.count)
-                footnotes.append("\(stage): \(Format.count(Int(cumulativeActual))) so far; at this pace \(Format.count(Int(projection.rounded()))) by the end against a plan of \(Format.count(Int(yearPlan)))")
+                // The funnel's own count of the stage may differ: it has periods the plan does not.
+                let everywhere = actual.values.reduce(0.0) { $0 + ($1[stage] ?? 0) }
+                let outside = everywhere - cumulativeActual
+                let span = (periodOrder.first?.1).map { first in first == periodOrder.last?.1 ? " in \(first)" : " in \(first) to \(periodOrder.last?.1 ?? first)" } ?? ""
+                footnotes.append("\(stage): \(Format.count(Int(cumulativeActual))) so far\(outside > 0 ? span : ""); at this pace \(Format.count(Int(projection.rounded()))) by the end against a plan of \(Format.count(Int(yearPlan)))"
+                    + (outside > 0 ? " (\(evaluation.name) counts \(Format.count(Int(everywhere))) \(stage): \(Format.count(Int(outside))) in periods the plan does not have)" : ""))
             }
         }
         var result = ResultTable(title: "runway: \(evaluation.name) by \(unitName) vs plan", table: Results.rows(rows, names: [unitName, "stage", "actual", "plan", "variance", "% of plan", "pace"]),

@@ -153,6 +153,10 @@ struct RowEvaluator {
                 return negated ? try VectorOps.not(inside, selection: selection, rowCount: rowCount) : inside
             }
         case .call(let name, let args, let distinct):
+            if name.lowercased() == Functions.wholeTable {
+                // In a row expression an aggregate is already over the whole view: `score > all(avg(score))`.
+                return .scalar(try Aggregation(session: session, context: context).wholeTableValue(args, range: expr.range, defaultTable: view))
+            }
             if Functions.aggregates.contains(name.lowercased()), let perRow = try linkedAggregate(name, args, distinct: distinct, expr: expr) {
                 return perRow
             }
@@ -252,8 +256,13 @@ struct RowEvaluator {
         for link in session.linksTo(view.sourceName) where tableName == nil || link.fromTable == tableName {
             guard let source = session.tables[link.fromTable], let column = source.table.column(named: name) else { continue }
             var firstRow = [Int32](repeating: -1, count: rowCount)
-            for (r, t) in link.target.enumerated() where t >= 0 && Int(t) < rowCount && firstRow[Int(t)] < 0 {
-                firstRow[Int(t)] = Int32(r)
+            var several = Set<Int32>()
+            for (r, t) in link.target.enumerated() where t >= 0 && Int(t) < rowCount {
+                if firstRow[Int(t)] < 0 { firstRow[Int(t)] = Int32(r) } else { several.insert(t) }
+            }
+            if !several.isEmpty {
+                context.dataNotes.add("\(Format.count(several.count, "\(view.sourceName) row")) \(several.count == 1 ? "has" : "have") several \(link.fromTable) rows: "
+                    + "\(name) is read from the first of them (in file order); an aggregate such as count(\(link.fromTable)) or max(\(link.fromTable).\(name)) reads them all")
             }
             let rows = firstRow.map { max(0, $0) }
             var gathered = source.table.rowCount == 0 ? VectorOps.allNull(rowCount) : Gather.take(column, rows: rows)
