@@ -17,13 +17,12 @@ public struct DurationSummary: Sendable, Equatable {
     public static func of(_ seconds: ArraySlice<Int64>) -> DurationSummary {
         guard !seconds.isEmpty else { return DurationSummary(count: 0, medianDays: nil, p90Days: nil, meanDays: nil) }
         // Summed in the given order, day by day, as avg sums its column: the mean is the same to the last bit.
-        var sum = 0.0
-        for s in seconds { sum += Double(s) / secondsPerDay }
+        let sum = DecimalSum.total(seconds.lazy.map { Double($0) / secondsPerDay })
         var scratch = Array(seconds)
         let (median, p90) = scratch.withUnsafeMutableBufferPointer { values in
             (quantileDays(values, q: 0.5), quantileDays(values, q: 0.9))
         }
-        return DurationSummary(count: seconds.count, medianDays: median, p90Days: p90, meanDays: sum / Double(seconds.count))
+        return DurationSummary(count: seconds.count, medianDays: median, p90Days: p90, meanDays: DecimalSum.mean(sum, count: seconds.count))
     }
 
     /// Selection on the seconds themselves: dividing by a day keeps their order, so the order

@@ -41,8 +41,13 @@ enum MachineText {
         return out + "\""
     }
 
-    /// A decimal as the shortest text that reads back as the same double; nil for NaN and infinities.
-    static func number(_ v: Double) -> String? { v.isFinite ? v.description : nil }
+    /// A decimal as the shortest text that reads back as the same double, a whole number without
+    /// ".0" (a count is 808, not 808.0; a spreadsheet reads both the same); nil for NaN and infinities.
+    static func number(_ v: Double) -> String? {
+        guard v.isFinite else { return nil }
+        if v == v.rounded(), v.magnitude < 9_007_199_254_740_992 { return v == 0 ? "0" : String(Int64(v)) }
+        return v.description
+    }
 
     /// One value in the dialect (for scalars and small tables; columns use `writer`).
     static func value(_ value: Value, _ dialect: Dialect) -> String {

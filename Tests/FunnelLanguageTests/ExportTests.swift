@@ -69,7 +69,7 @@ struct ExportTests {
               {"source": "organic", "n": 4, "rate": 0.75, "revenue": 0},
               {"source": "paid_search", "n": 5, "rate": 0.6, "revenue": 160000},
               {"source": "referral", "n": 3, "rate": 0.6666666666666666, "revenue": 120000},
-              {"source": null, "n": 1, "rate": 1.0, "revenue": 0}
+              {"source": null, "n": 1, "rate": 1, "revenue": 0}
             ]
 
             """)
@@ -79,7 +79,7 @@ struct ExportTests {
             organic,4,0.75,0
             paid_search,5,0.6,160000
             referral,3,0.6666666666666666,120000
-            ,1,1.0,0
+            ,1,1,0
 
             """)
         // Markdown shows values as the terminal does.

@@ -79,7 +79,7 @@ struct HostileInputTests {
         #expect(message.contains("cycle") && message.contains("more)") && message.count < 200, "\(message)")
     }
 
-    @Test(arguments: ["((a{255}){255}){255}", "(a{255}){255}", "(x{100,}){300}", "(ab)\\1"])
+    @Test(arguments: ["((a{255}){255}){255}", "(a{255}){255}", "(x{100,}){300}", "(ab)\\1", "a" + String(repeating: "+", count: 40)])
     func regularExpressionsThatWouldExplodeAreRefused(_ pattern: String) {
         let (code, capture) = HostileRun.run("t = load \"\(HostileInputTests.leads)\"\ncount(t where title ~ \"\(pattern)\")\n")
         #expect(code == .dataError)

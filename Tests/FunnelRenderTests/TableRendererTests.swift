@@ -203,8 +203,8 @@ import FunnelEngine
         let expected = """
             source,leads,mql %,spend,first,ratio
             paid_search,1204,0.1234,1234.5,2025-07-01,0.25
-            ,17,,0.0,,1234.5
-            Société,0,1.0,,2024-12-31,
+            ,17,,0,,1234.5
+            Société,0,1,,2024-12-31,
             東京,-5,0.0005,-1234567.891,2000-02-29,0.6666666666666666
 
             """
@@ -224,7 +224,7 @@ import FunnelEngine
             "line
             break",true,1e-07
             "",true,1e+21
-            ,true,-0.0
+            ,true,0
             "cr\#rhere",false,0.1
             plain,true,
 
@@ -253,8 +253,8 @@ import FunnelEngine
         let expected = """
             [
               {"source": "paid_search", "leads": 1204, "mql %": 0.1234, "spend": 1234.5, "first": "2025-07-01", "ratio": 0.25},
-              {"source": null, "leads": 17, "mql %": null, "spend": 0.0, "first": null, "ratio": 1234.5},
-              {"source": "Société", "leads": 0, "mql %": 1.0, "spend": null, "first": "2024-12-31", "ratio": null},
+              {"source": null, "leads": 17, "mql %": null, "spend": 0, "first": null, "ratio": 1234.5},
+              {"source": "Société", "leads": 0, "mql %": 1, "spend": null, "first": "2024-12-31", "ratio": null},
               {"source": "東京", "leads": -5, "mql %": 0.0005, "spend": -1234567.891, "first": "2000-02-29", "ratio": 0.6666666666666666}
             ]
 

@@ -209,29 +209,72 @@ private func sumIntegers<K: OrderedKeys>(_ keys: K, _ selection: Selection?, _ r
     return (sums, counts)
 }
 
+/// Sums of decimals per group, compensated (Neumaier) so that the only error left is that of
+/// the inputs themselves, then written as the shortest decimal that error allows: amounts read
+/// as 19.99 and 0.01 sum to 20, not 20.000000000000004 (see `DecimalSum.settled`).
 private func sumDecimals(_ values: [Double], _ validity: Validity?, _ selection: Selection?, _ rowCount: Int, _ groups: GroupMap) -> (sums: [Double], counts: [Int]) {
     var sums = [Double](repeating: 0, count: groups.count)
+    var compensations = [Double](repeating: 0, count: groups.count)
+    var magnitudes = [Double](repeating: 0, count: groups.count)
     var counts = [Int](repeating: 0, count: groups.count)
     let limit = min(rowCount, values.count, validity?.count ?? Int.max)
     values.withUnsafeBufferPointer { vp in
         sums.withUnsafeMutableBufferPointer { sp in
-            counts.withUnsafeMutableBufferPointer { cp in
-                if let validity {
-                    forEachGroupedRow(selection, below: limit, groups) { r, g in
-                        if !validity.isValid(r) { return }
-                        sp[g] += vp[r]
-                        cp[g] += 1
-                    }
-                } else {
-                    forEachGroupedRow(selection, below: limit, groups) { r, g in
-                        sp[g] += vp[r]
-                        cp[g] += 1
+            compensations.withUnsafeMutableBufferPointer { ep in
+                magnitudes.withUnsafeMutableBufferPointer { mp in
+                    counts.withUnsafeMutableBufferPointer { cp in
+                        forEachGroupedRow(selection, below: limit, groups) { r, g in
+                            if let validity, !validity.isValid(r) { return }
+                            DecimalSum.add(vp[r], to: &sp[g], compensation: &ep[g], magnitude: &mp[g])
+                            cp[g] += 1
+                        }
                     }
                 }
             }
         }
     }
+    for g in sums.indices { sums[g] = DecimalSum.settled(sums[g] + compensations[g], magnitude: magnitudes[g]) }
     return (sums, counts)
+}
+
+public enum DecimalSum {
+    /// One step of a compensated sum (Neumaier): `sum + compensation` is the sum of the values
+    /// added to within one rounding; `magnitude` sums their sizes, for `settled`.
+    @inline(__always)
+    public static func add(_ v: Double, to sum: inout Double, compensation: inout Double, magnitude: inout Double) {
+        let t = sum + v
+        compensation += sum.magnitude >= v.magnitude ? (sum - t) + v : (v - t) + sum
+        sum = t
+        magnitude += v.magnitude
+    }
+
+    /// The mean of `count` values whose settled sum is `sum`, without the division's last-bit noise.
+    public static func mean(_ sum: Double, count: Int) -> Double {
+        let mean = sum / Double(count)
+        return settled(mean, magnitude: mean.magnitude)
+    }
+
+    /// The settled sum of values, in the order given.
+    public static func total<S: Sequence>(_ values: S) -> Double where S.Element == Double {
+        var sum = 0.0, compensation = 0.0, magnitude = 0.0
+        for v in values { add(v, to: &sum, compensation: &compensation, magnitude: &magnitude) }
+        return settled(sum + compensation, magnitude: magnitude)
+    }
+
+    /// The shortest decimal within the error the inputs carry (each decimal read from text is off
+    /// by at most half a unit in its last binary place, so a sum by at most ε·Σ|v|), or the sum
+    /// itself when none is shorter. Only digits that are noise are dropped.
+    public static func settled(_ sum: Double, magnitude: Double) -> Double {
+        guard sum.isFinite, magnitude.isFinite, sum.magnitude < 1e15 else { return sum }
+        let tolerance = magnitude * Double.ulpOfOne + sum.magnitude * Double.ulpOfOne
+        var scale = 1.0
+        for _ in 0...15 {
+            let candidate = (sum * scale).rounded() / scale
+            if (candidate - sum).magnitude <= tolerance { return candidate }
+            scale *= 10
+        }
+        return sum
+    }
 }
 
 private func integerValue(_ s: Int128) -> Value {
@@ -268,7 +311,9 @@ private func sumOrAverage(_ column: Column, average: Bool, selection: Selection?
         return average ? integers(r) { .decimal(Double($0) / Double($1)) } : integers(r) { s, _ in integerValue(s) }
     case .decimal(let v):
         let r = sumDecimals(v, column.validity, selection, rowCount, groups)
-        return zip(r.sums, r.counts).map { s, c in c == 0 ? .null : .decimal(average ? s / Double(c) : s) }
+        return zip(r.sums, r.counts).map { s, c in
+            c == 0 ? .null : .decimal(average ? DecimalSum.mean(s, count: c) : s)
+        }
     case .date(let v):
         guard average else { return nulls }
         let r = sumIntegers(Int32Keys(v, column.validity), selection, rowCount, groups)

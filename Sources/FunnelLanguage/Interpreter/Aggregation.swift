@@ -301,7 +301,9 @@ struct Aggregation {
         if let column = target.column {
             switch function {
             case .sum, .avg, .median, .percentile:
-                if !(column.type.isNumeric || column.type == .boolean || (column.type.isTemporal && function != .sum)) {
+                // A column with no values at all (an empty export) reads as text; it sums to nothing.
+                let empty = column.nullCount >= column.count
+                if !(empty || column.type.isNumeric || column.type == .boolean || (column.type.isTemporal && function != .sum)) {
                     throw Diagnostic.error("\(lowered)() needs numbers, but \(valueArgs.first.map { $0.range.file.slice($0.range) } ?? "the column") is \(VectorOps.describe(column.type))", at: range,
                                            notes: target.view.table.typeNotes[column.name].map { [$0] } ?? [])
                 }
@@ -398,7 +400,7 @@ struct Aggregation {
 
     private func compute(nodes: [Node], plan: Plan, dimensions: [Dimension]) throws(Diagnostic) -> Sliced {
         try context.checkCancelled()
-        for spec in plan.aggregates { noteRowsAfterAsOf(spec.view) }
+        for spec in plan.aggregates { noteRowsAfterAsOf(spec.view, selection: spec.selection) }
         if dimensions.isEmpty {
             var values: [Value] = []
             for spec in plan.aggregates {
@@ -479,21 +481,27 @@ struct Aggregation {
 
     /// Rows of a table dated (by its time column) after the as-of date are counted like the
     /// others; a figure over the table says so, once per session.
-    private func noteRowsAfterAsOf(_ view: TableValue) {
+    private func noteRowsAfterAsOf(_ view: TableValue, selection: Selection?) {
         let table = view.table
-        guard let timeName = table.timeColumn, let column = table.column(named: timeName),
-              context.dataNotes.firstCheck("\(view.sourceName)\u{1}\(table.name)\u{1}\(table.rowCount)\u{1}\(context.today)") else { return }
+        let key = "\(view.sourceName)\u{1}\(table.name)\u{1}\(table.rowCount)\u{1}\(context.today)"
+        guard let timeName = table.timeColumn, let column = table.column(named: timeName), !context.dataNotes.wasNoted(key) else { return }
         let endOfAsOf = (Int64(context.today) + 1) * CivilDate.secondsPerDay
         var late = 0
         switch column.storage {
         case .date(let days):
-            for r in 0..<min(days.count, table.rowCount) where Int64(days[r]) * CivilDate.secondsPerDay >= endOfAsOf && column.validity?.isValid(r) != false { late += 1 }
+            let lastDay = Int32(clamping: endOfAsOf / CivilDate.secondsPerDay - 1)
+            forEachRow(selection, below: min(days.count, table.rowCount)) { r in
+                if days[r] > lastDay && column.validity?.isValid(r) != false { late += 1 }
+            }
         case .timestamp(let seconds):
-            for r in 0..<min(seconds.count, table.rowCount) where seconds[r] >= endOfAsOf && column.validity?.isValid(r) != false { late += 1 }
+            forEachRow(selection, below: min(seconds.count, table.rowCount)) { r in
+                if seconds[r] >= endOfAsOf && column.validity?.isValid(r) != false { late += 1 }
+            }
         default:
             return
         }
         guard late > 0 else { return }
+        context.dataNotes.markNoted(key)
         context.dataNotes.add("\(Format.count(late, "\(view.sourceName) row")) \(late == 1 ? "has" : "have") \(timeName) after the as-of date \(CivilDate.format(days: Int(context.today))) "
             + "and \(late == 1 ? "is" : "are") counted (--set today=YYYY-MM-DD to change, or filter: where \(timeName) <= today)")
     }

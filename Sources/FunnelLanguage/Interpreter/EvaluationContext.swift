@@ -23,13 +23,11 @@ public struct EvaluationContext: Sendable {
 /// one thread that runs statements.
 final class DataNotes: @unchecked Sendable {
     private var pending: [String] = []
-    /// Tables (name, rows, as-of date) already looked at for rows dated after the as-of date.
-    private var checkedForLateRows: Set<String> = []
+    /// Tables (name, rows, as-of date) whose rows dated after the as-of date were noted.
+    private var noted: Set<String> = []
 
-    /// Whether `key` is looked at for the first time (and marks it).
-    func firstCheck(_ key: String) -> Bool {
-        checkedForLateRows.insert(key).inserted
-    }
+    func wasNoted(_ key: String) -> Bool { noted.contains(key) }
+    func markNoted(_ key: String) { noted.insert(key) }
 
     func add(_ note: String) {
         if !pending.contains(note) { pending.append(note) }

@@ -157,8 +157,9 @@ extension Interpreter {
             notes.insert("each stage counts in the period its own time falls in, so a step rate compares two counts of one period, "
                 + "not the same rows (`\(evaluation.name) cohort by \(dimensions[0].name)` follows rows from their entry)", at: 0)
             if outnumbered { notes.append("— where a period has more of a stage than of the stage before (no conversion rate)") }
-            if !afterToday.isEmpty {
-                notes.append("\(afterToday.joined(separator: ", ")): after the as-of date \(CivilDate.format(days: today)), "
+            if let firstLate = afterToday.first, let lastLate = afterToday.last {
+                let periods = afterToday.count == 1 ? firstLate : afterToday.count == 2 ? "\(firstLate), \(lastLate)" : "\(firstLate) to \(lastLate)"
+                notes.append("\(periods): after the as-of date \(CivilDate.format(days: today)), "
                     + "stage times later than the data's date (no rates; --set today=YYYY-MM-DD to change)")
             }
             if !unfinished.isEmpty { notes.append("\(unfinished.joined(separator: ", ")): not over on \(CivilDate.format(days: today))") }
@@ -273,7 +274,9 @@ extension Interpreter {
                     + (targets.isEmpty ? " (\(basis))" : "") + (short > 0 ? ": \(Format.count(Int(short))) \(names[k]) short" : "")
                 if ratio < 1, worst == nil || ratio < (worst?.ratio ?? 1) { worst = (k, ratio, text) }
             }
-            rows.append([.text("\(names[from])→\(names[k])"), .decimal(current), reference.map { .decimal($0) } ?? .null, .text(basis.isEmpty ? "—" : basis), shortBy])
+            // Against the months before, a step the compared month has no rate for shows none.
+            let shown: Value = targets.isEmpty && trailing[k] == nil ? .null : .decimal(current)
+            rows.append([.text("\(names[from])→\(names[k])"), shown, reference.map { .decimal($0) } ?? .null, .text(basis.isEmpty ? "—" : basis), shortBy])
         }
         let table = Results.rows(rows, names: ["step", "rate", "reference", "basis", "short by"])
         let month = compared.map { CivilDate.format(days: $0).prefix(7) }.map(String.init)

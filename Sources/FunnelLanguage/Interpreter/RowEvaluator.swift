@@ -579,7 +579,13 @@ final class TextMatcher {
                 lastAtom = grown
                 i = j + 1
                 continue
-            case UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"), UInt8(ascii: "^"), UInt8(ascii: "$"):
+            case UInt8(ascii: "+"):
+                // The C library compiles x+ as x x*: each + doubles its operand, so a run of them
+                // (a++++…, found by fuzz-script) grows the pattern exponentially.
+                let grown = saturated(lastAtom * 2)
+                groups[groups.count - 1].branch = saturated(groups[groups.count - 1].branch - lastAtom + grown)
+                lastAtom = grown
+            case UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "^"), UInt8(ascii: "$"):
                 break
             default:
                 lastAtom = 1

@@ -326,9 +326,11 @@ enum VectorOps {
         }
         if let x = a.number, let y = b.number {
             switch op {
-            case .add: return .decimal(x + y)
-            case .subtract: return .decimal(x - y)
-            case .multiply: return .decimal(x * y)
+            // Figures of a formula (revenue − spend) are said as the shortest decimal their
+            // rounding allows: 60209, not 60208.99999999999.
+            case .add: return .decimal(DecimalSum.settled(x + y, magnitude: x.magnitude + y.magnitude))
+            case .subtract: return .decimal(DecimalSum.settled(x - y, magnitude: x.magnitude + y.magnitude))
+            case .multiply: return .decimal(DecimalSum.settled(x * y, magnitude: (x * y).magnitude))
             case .divide: return y == 0 ? .null : .decimal(x / y)
             default: return y == 0 ? .null : .decimal(x.truncatingRemainder(dividingBy: y))
             }
