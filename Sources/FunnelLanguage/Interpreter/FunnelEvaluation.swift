@@ -53,8 +53,10 @@ struct FunnelEvaluation {
         var notes: [String] = []
         let table = definition.syntax.table
         for (k, count) in notCounted.enumerated() where count > 0 && k < rowStageNames.count {
-            let what = stagesSyntax(k).map { stage in [stage.at.map { "a \($0)" }, stage.condition.map { _ in "its condition" }].compactMap { $0 }.joined(separator: " and ") } ?? ""
-            notes.append("\(Format.count(count, "\(table) row")) with \(what.isEmpty ? "what \(rowStageNames[k]) needs" : what) \(count == 1 ? "is" : "are") not counted in \(rowStageNames[k]): "
+            let stage = rowStageNames[k]
+            let parts = stagesSyntax(k).map { [$0.at.map { "a \($0)" }, $0.condition.map { _ in "the condition of \(stage)" }].compactMap { $0 } } ?? []
+            let what = parts.isEmpty ? "what \(stage) needs" : parts.joined(separator: " and ")
+            notes.append("\(Format.count(count, "\(table) row")) with \(what) \(count == 1 ? "is" : "are") not counted in \(stage): "
                 + "an earlier stage is missing, later, or outside the window (a KPI over the same condition counts \(count == 1 ? "it" : "them"))")
         }
         if afterAsOf > 0 {
