@@ -243,6 +243,41 @@ import Darwin
         #expect(loaded.warnings.contains { $0.row == 2 && $0.message.contains("empty fields after the last column") })
     }
 
+    /// `unescaped_quotes/stops.csv` of DuckDB's corpus: the inner quotes were altered with no word.
+    @Test func undoubledInnerQuotesArePartOfTheValueAndSaid() throws {
+        let loaded = try CSVTest.read("id,name,lat\n\"1\",\"Lahr \"Vis-à-Vis Bus\" more text\",\"48.3\"\n\"2\",\"Lahr \"Vis-à-Vis Bus\"\",\"48.4\"\n\"3\",\"plain\",\"48.5\"\n")
+        #expect(loaded.table.rowCount == 3)
+        #expect(CSVTest.values(loaded, "name") == [.text("Lahr \"Vis-à-Vis Bus\" more text"), .text("Lahr \"Vis-à-Vis Bus\""), .text("plain")])
+        #expect(CSVTest.values(loaded, "lat") == [.decimal(48.3), .decimal(48.4), .decimal(48.5)])
+        #expect(loaded.warnings.contains { $0.row == 2 && $0.message.contains("not doubled") })
+    }
+
+    /// Past a delimiter an undoubled quote is ambiguous: the field ends at the quote, and a row
+    /// that then has too many fields is refused (DuckDB's bad_csv_file_2047.csv).
+    @Test func anUndoubledQuoteBeforeADelimiterIsNotGuessedAcross() {
+        let error = CSVTest.error("a,b,c\n\"1\",\"\"x, y\"\",\"2\"\n")
+        #expect(error?.kind == .malformed)
+        #expect(error?.row == 2)
+    }
+
+    /// `page_namespacepage_title_sample.csv`: titles such as `"` and `"!"` in a tab-separated file
+    /// joined 27 lines into other rows. Its quotes are not quoting: each line is a row, and the
+    /// load says so.
+    @Test func quotesThatAreNotQuotingAreReadAsCharacters() throws {
+        var text = "ns\ttitle\n"
+        for i in 0..<50 { text += "0\tTitle_\(i)\n" }
+        text += "0\t\"\n0\t\"!\"\n0\t\"\"Chu\"_\"Kara\":_Best\n0\tAfter\n"
+        let loaded = try CSVTest.read(text)
+        #expect(loaded.table.rowCount == 54)
+        #expect(CSVTest.values(loaded, "title").suffix(4) == [.text("\""), .text("\"!\""), .text("\"\"Chu\"_\"Kara\":_Best"), .text("After")])
+        #expect(loaded.warnings.contains { $0.message.contains("not CSV quoting") })
+        // Said otherwise, the quotes quote: the same lines join.
+        var options = CSVOptions()
+        options.quoting = true
+        let quoted = try CSVTest.read(text, options: options)
+        #expect(quoted.table.rowCount < 54)
+    }
+
     @Test func unterminatedQuoteNamesTheRowWhereItOpened() {
         let error = CSVTest.error("a,b\n1,2\n3,\"never closed\n4,5\n6,7\n")
         #expect(error?.kind == .malformed)

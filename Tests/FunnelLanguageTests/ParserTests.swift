@@ -82,6 +82,7 @@ struct ParserTests {
                 case .time(let c): out += " time \(c)"
                 case .types(let t): out += " types (\(t.map { "\($0.column) \($0.type)" }.joined(separator: ", ")))"
                 case .header(let h): out += " header \(h)"
+                case .quotes(let q): out += " quotes \(q)"
                 }
             }
             return out + ")"
@@ -215,6 +216,8 @@ struct ParserTests {
         ("leads = load data + \"/leads.csv\" time created_at", "(assign leads (load (+ data \"/leads.csv\") time created_at))"),
         ("leads = load \"data/leads.csv\" time created_at delimiter \";\" dates \"dd/mm/yyyy\"",
          "(assign leads (load \"data/leads.csv\" time created_at delimiter \";\" dates \"dd/mm/yyyy\"))"),
+        ("t = load \"titles.tsv\" header false quotes false",
+         "(assign t (load \"titles.tsv\" header false quotes false))"),
         ("t = load \"a.csv\" types (zip text, score integer)", "(assign t (load \"a.csv\" types (zip text, score integer)))"),
         ("rule mql = score >= 60 and senior", "(rule mql (and (>= score 60) senior))"),
         ("kpi r = a / b as percent target >= 2%", "(kpi r (/ a b) as percent target >= 0.02%)"),

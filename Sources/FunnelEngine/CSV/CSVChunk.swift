@@ -163,6 +163,8 @@ struct CSVParseSettings: Sendable {
     let dateOrder: CSVTemporal.Order
     let forced: [ColumnType?]
     let isCancelled: (@Sendable () -> Bool)?
+    /// Whether `"` quotes fields (off for a file whose quotes are ordinary characters).
+    var quoting = true
     var columnCount: Int { forced.count }
 }
 
@@ -205,6 +207,10 @@ final class CSVChunk {
     /// Rows with fewer fields than the header (filled with nulls), and the first one's line.
     private(set) var shortRows = 0
     private(set) var firstShortLine = 0
+    /// Quotes inside quoted fields that were neither doubled nor closing (read as part of the
+    /// value, or the field closed before text that was kept), and the first one's line.
+    private(set) var strayQuotes = 0
+    private(set) var firstStrayQuoteLine = 0
     /// Rows with empty fields after the last column (ignored), and the first one's line.
     private(set) var paddedRows = 0
     private(set) var firstPaddedLine = 0
@@ -274,7 +280,7 @@ final class CSVChunk {
     // MARK: - The main loop
 
     func parse() {
-        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start)
+        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
         defer { tok.release() }
         let cols = self.cols
         let ncols = settings.columnCount
@@ -375,6 +381,8 @@ final class CSVChunk {
         rowCount = rows
         end = tok.pos
         lines = tok.line
+        strayQuotes = tok.strayQuotes
+        firstStrayQuoteLine = tok.firstStrayQuoteLine
         self.failure = failure
     }
 
@@ -748,7 +756,7 @@ final class CSVChunk {
             cols[c].nullCount = 0
             become(cols + c, .text, rows: 0)
         }
-        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start)
+        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
         defer { tok.release() }
         var row = 0
         while tok.pos < limit && row < rowCount {
@@ -877,7 +885,7 @@ final class CSVChunk {
 
     /// The chunk-local line and text of the first non-empty value of `column` that `matches`.
     func firstValue(column: Int, where matches: (UnsafePointer<UInt8>, Int) -> Bool) -> (line: Int, value: String)? {
-        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start)
+        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
         defer { tok.release() }
         var row = 0
         while tok.pos < limit && row < rowCount {

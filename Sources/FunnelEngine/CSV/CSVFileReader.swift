@@ -128,8 +128,15 @@ struct CSVFileReader {
             delimiter = CSVSniffer.delimiter(data, end: end)
         }
 
+        let quoting = options.quoting ?? CSVSniffer.quotesAreQuoting(data, end: end, delimiter: delimiter)
+        if !quoting && options.quoting == nil {
+            warnings.append(CSVWarning(message: "the quotes in this file are not CSV quoting (read as quoting, they would join lines "
+                + "into one row, while each line alone has the header's fields), so a \" is read as an ordinary character; "
+                + "say `quotes true` to read them as quoting"))
+        }
+
         // Header: the first non-blank record.
-        var tok = CSVTokenizer(data: data, end: end, delimiter: delimiter, pos: 0)
+        var tok = CSVTokenizer(data: data, end: end, delimiter: delimiter, pos: 0, quoting: quoting)
         defer { tok.release() }
         while tok.pos < end && tok.skipBlankLine() {}
         if tok.pos >= end { throw malformed("the file is empty (it has only empty lines)", row: 1) }
@@ -184,12 +191,13 @@ struct CSVFileReader {
         case .monthFirst?: order = CSVTemporal.monthFirst
         case nil: order = CSVTemporal.unknownOrder
         }
-        let settings = CSVParseSettings(delimiter: delimiter, separator: separator, dateOrder: order,
+        var settings = CSVParseSettings(delimiter: delimiter, separator: separator, dateOrder: order,
                                         forced: forced, isCancelled: options.isCancelled)
+        settings.quoting = quoting
 
         // Chunks, parsed in parallel from guessed starts, then verified in order.
         let bytes = end - dataStart
-        let sampled = CSVSniffer.sample(data, end: end, start: dataStart, delimiter: delimiter, maxRecords: 256)
+        let sampled = CSVSniffer.sample(data, end: end, start: dataStart, delimiter: delimiter, maxRecords: 256, quoting: quoting)
         let bytesPerRow = sampled.counts.isEmpty ? 64.0 : max(1.0, Double(sampled.bytes) / Double(sampled.counts.count))
         var parts = max(1, chunkCount ?? (bytes < (2 << 20) ? 1 : min(CSVParallel.processorCount, 16)))
         // Chunks stay under 1 GiB so chunk-local row numbers fit 32 bits.
@@ -248,7 +256,13 @@ struct CSVFileReader {
         var firstShort = 0
         var paddedRows = 0
         var firstPadded = 0
+        var strayQuotes = 0
+        var firstStray = 0
         for (k, chunk) in chunks.enumerated() {
+            if chunk.strayQuotes > 0 {
+                if strayQuotes == 0 { firstStray = lineBases[k] + chunk.firstStrayQuoteLine }
+                strayQuotes += chunk.strayQuotes
+            }
             if chunk.shortRows > 0 {
                 if shortRows == 0 { firstShort = lineBases[k] + chunk.firstShortLine }
                 shortRows += chunk.shortRows
@@ -262,6 +276,11 @@ struct CSVFileReader {
             let what = shortRows == 1 ? "1 row had" : "\(shortRows) rows had"
             warnings.append(CSVWarning(row: firstShort, message: "\(what) fewer fields than the header "
                 + "(the first is row \(firstShort)); the missing fields are empty"))
+        }
+        if strayQuotes > 0 {
+            let what = strayQuotes == 1 ? "1 quote inside a quoted field is" : "\(strayQuotes) quotes inside quoted fields are"
+            warnings.append(CSVWarning(row: firstStray, message: "\(what) not doubled (\"\" is a quote inside quotes; the first is on row \(firstStray)); "
+                + "read as part of the value where the field closes later on its line, else the field ends there and the text after the quote is kept"))
         }
         if paddedRows > 0 {
             let what = paddedRows == 1 ? "1 row had" : "\(paddedRows) rows had"

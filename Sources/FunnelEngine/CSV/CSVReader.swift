@@ -24,6 +24,10 @@ public struct CSVOptions: Sendable {
     /// Whether the first record is the header; nil = detect it (it is data when every column of
     /// numbers, dates or booleans has a value of its type there, as DuckDB's sniffer decides).
     public var header: Bool? = nil
+    /// Whether `"` quotes fields; nil = yes, unless the file's quotes are clearly not CSV
+    /// quoting (they would join lines into one row while every line alone has the header's
+    /// field count), which the load then says.
+    public var quoting: Bool? = nil
     /// Polled while loading; when it returns true the load throws `.cancelled`.
     public var isCancelled: (@Sendable () -> Bool)? = nil
 

@@ -6,8 +6,16 @@ enum CSVSniffer {
     /// Field counts of up to `maxRecords` records from `start` (blank lines skipped), and the
     /// bytes they span. Stops after `window` bytes, keeping at least one record.
     static func sample(_ data: UnsafePointer<UInt8>, end: Int, start: Int, delimiter: UInt8,
-                       maxRecords: Int, window: Int = 1 << 20) -> (counts: [Int], bytes: Int) {
-        var tok = CSVTokenizer(data: data, end: end, delimiter: delimiter, pos: start)
+                       maxRecords: Int, window: Int = 1 << 20, quoting: Bool = true) -> (counts: [Int], bytes: Int) {
+        sampleRecords(data, end: end, start: start, delimiter: delimiter, maxRecords: maxRecords, window: window, quoting: quoting).sample
+    }
+
+    /// As `sample`, with what the quotes did: quotes that neither closed nor were doubled, and
+    /// line breaks inside quoted fields.
+    static func sampleRecords(_ data: UnsafePointer<UInt8>, end: Int, start: Int, delimiter: UInt8, maxRecords: Int,
+                              window: Int = 1 << 20, quoting: Bool = true)
+        -> (sample: (counts: [Int], bytes: Int), strayQuotes: Int, quotedLineBreaks: Int, unterminated: Bool) {
+        var tok = CSVTokenizer(data: data, end: end, delimiter: delimiter, pos: start, quoting: quoting)
         defer { tok.release() }
         var counts: [Int] = []
         var lastEnd = start
@@ -24,7 +32,22 @@ enum CSVSniffer {
             counts.append(fields)
             lastEnd = tok.pos
         }
-        return (counts, lastEnd - start)
+        return ((counts, lastEnd - start), tok.strayQuotes, tok.quotedLineBreaks, tok.unterminatedLine >= 0)
+    }
+
+    /// Whether the file's quotes are CSV quoting. They are not when, read as quoting, stray
+    /// quotes (neither doubled nor closing) and line breaks inside quotes join lines into rows,
+    /// while read as ordinary characters every record of the sample has the first record's
+    /// field count (at least 2): a title column holding `"` or `"!"`, as in DuckDB's corpus,
+    /// which DuckDB's sniffer also reads with no quote character.
+    static func quotesAreQuoting(_ data: UnsafePointer<UInt8>, end: Int, delimiter: UInt8) -> Bool {
+        let quoted = sampleRecords(data, end: end, start: 0, delimiter: delimiter, maxRecords: 20_000)
+        guard quoted.strayQuotes > 0, quoted.quotedLineBreaks > 0 else { return true }
+        let plain = sampleRecords(data, end: end, start: 0, delimiter: delimiter, maxRecords: 20_000, quoting: false)
+        guard let header = plain.sample.counts.first, header >= 2, plain.sample.counts.allSatisfy({ $0 == header }),
+              plain.sample.counts.count * max(1, quoted.sample.bytes) > quoted.sample.counts.count * max(1, plain.sample.bytes)
+        else { return true }
+        return false
     }
 
     /// The candidate whose first ~20 records most consistently have the header's field count

@@ -15,15 +15,32 @@ enum CSVByte {
 /// Reads one field at a time from `data[pos..<end]`.
 ///
 /// Quoting follows RFC 4180 and forgives what spreadsheets and hand edits produce:
-/// spaces before an opening quote are skipped, text after a closing quote is kept (spaces
-/// there are dropped), and a quote inside an unquoted field is an ordinary character.
+/// spaces before an opening quote are skipped, a quote inside an unquoted field is an ordinary
+/// character, a quote inside a quoted field that is not doubled is part of the value when the
+/// field closes later on the same line (`"Lahr "Vis-à-Vis" Bus"`), and otherwise text after a
+/// closing quote is kept (spaces there are dropped). Such quotes are counted (`strayQuotes`), so
+/// that the load can say so. With `quoting` off (a file whose quotes are not CSV quoting), a
+/// quote is an ordinary character everywhere.
 /// `line` counts the line breaks consumed, including those inside quoted fields.
 struct CSVTokenizer {
     let data: UnsafePointer<UInt8>
     let end: Int
     let delimiter: UInt8
+    /// Whether `"` quotes fields.
+    let quoting: Bool
     var pos: Int
     var line = 0
+    /// Quotes inside quoted fields that neither close the field nor are doubled, and the line
+    /// (0-based, as `line`) of the first.
+    var strayQuotes = 0
+    var firstStrayQuoteLine = -1
+    /// Line breaks read inside quoted fields.
+    var quotedLineBreaks = 0
+    /// Within the current line, a quote that closes its field lies before this offset: quotes
+    /// before it that do not close are literal without looking ahead again (-1: not known).
+    private var closingQuoteAhead = -1
+    /// No quote closes a field from here to the end of the line that starts before this offset.
+    private var noClosingQuoteBefore = -1
     /// Holds a field's text when it had to be unescaped.
     var scratch = RawBuffer<UInt8>()
     var fieldPtr: UnsafePointer<UInt8>
@@ -36,10 +53,11 @@ struct CSVTokenizer {
     private var blockBase = -1
     private var blockBits: UInt64 = 0
 
-    init(data: UnsafePointer<UInt8>, end: Int, delimiter: UInt8, pos: Int) {
+    init(data: UnsafePointer<UInt8>, end: Int, delimiter: UInt8, pos: Int, quoting: Bool = true) {
         self.data = data
         self.end = end
         self.delimiter = delimiter
+        self.quoting = quoting
         self.pos = pos
         fieldPtr = data
     }
@@ -75,11 +93,11 @@ struct CSVTokenizer {
             return
         }
         let first = p[i]
-        if first == CSVByte.quote {
+        if first == CSVByte.quote && quoting {
             scanQuotedField(i)
             return
         }
-        if first == CSVByte.space, startsQuotedAfterSpaces(i) {
+        if first == CSVByte.space && quoting, startsQuotedAfterSpaces(i) {
             return
         }
         let start = i
@@ -200,6 +218,50 @@ struct CSVTokenizer {
         scanQuoted(i)
     }
 
+    /// Whether the quote at `q` ends its field: spaces or tabs, then a delimiter, a line break or
+    /// the end of the input.
+    private func closesField(_ q: Int) -> Bool {
+        var j = q + 1
+        while j < end && (data[j] == CSVByte.space || data[j] == CSVByte.tab) && data[j] != delimiter { j += 1 }
+        return j >= end || data[j] == delimiter || data[j] == CSVByte.lf || data[j] == CSVByte.cr
+    }
+
+    /// Whether a quote that closes the field follows `from` before the next delimiter or line
+    /// break (a doubled quote right before the end counts: `"a "b""` is `a "b"`). Past a
+    /// delimiter the reading is ambiguous (`""a, b""` may be two fields), so it is not taken.
+    /// Remembers what it found, so that a field of many stray quotes is looked at once.
+    private mutating func closingQuoteLater(on from: Int) -> Bool {
+        if from < closingQuoteAhead { return true }
+        if from < noClosingQuoteBefore { return false }
+        var j = from
+        while j < end {
+            let c = data[j]
+            if c == CSVByte.lf || c == CSVByte.cr || c == delimiter { break }
+            if c == CSVByte.quote {
+                if j + 1 < end && data[j + 1] == CSVByte.quote {
+                    if closesField(j + 1) {
+                        closingQuoteAhead = j + 2
+                        return true
+                    }
+                    j += 2
+                    continue
+                }
+                if closesField(j) {
+                    closingQuoteAhead = j + 1
+                    return true
+                }
+            }
+            j += 1
+        }
+        noClosingQuoteBefore = j
+        return false
+    }
+
+    private mutating func noteStrayQuote() {
+        if strayQuotes == 0 { firstStrayQuoteLine = line }
+        strayQuotes += 1
+    }
+
     @inline(never)
     private mutating func startsQuotedAfterSpaces(_ i: Int) -> Bool {
         var j = i
@@ -218,6 +280,7 @@ struct CSVTokenizer {
         var i = q + 1
         var segment = i
         var copying = false
+        var strayInField = false
         scratch.count = 0
         while true {
             // The next quote, counting line breaks on the way; 16 bytes at a time while there
@@ -235,8 +298,10 @@ struct CSVTokenizer {
                 if c == CSVByte.quote { break }
                 if c == CSVByte.lf {
                     line += 1
+                    quotedLineBreaks += 1
                 } else if c == CSVByte.cr && !(i + 1 < end && p[i + 1] == CSVByte.lf) {
                     line += 1
+                    quotedLineBreaks += 1
                 }
                 i += 1
             }
@@ -257,9 +322,27 @@ struct CSVTokenizer {
             if i + 1 < end && p[i + 1] == CSVByte.quote {
                 scratch.append(contentsOf: p + segment, count: i + 1 - segment)
                 copying = true
+                if strayInField && closesField(i + 1) {
+                    // After an undoubled quote, `""` at the end is that quote's partner and the close.
+                    i += 1
+                    segment = i
+                    break
+                }
                 i += 2
                 segment = i
                 continue
+            }
+            if !closesField(i) {
+                noteStrayQuote()
+                if closingQuoteLater(on: i + 1) {
+                    strayInField = true
+                    // An inner quote written without doubling: part of the value.
+                    scratch.append(contentsOf: p + segment, count: i + 1 - segment)
+                    copying = true
+                    i += 1
+                    segment = i
+                    continue
+                }
             }
             break
         }

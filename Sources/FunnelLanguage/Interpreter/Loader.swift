@@ -32,6 +32,8 @@ enum Loader {
                 csv.timeColumn = column
             case .header(let present):
                 csv.header = present
+            case .quotes(let quoting):
+                csv.quoting = quoting
             case .types(let types):
                 for (column, typeName, typeRange) in types {
                     guard let type = ColumnType(rawValue: typeName.lowercased()) else {

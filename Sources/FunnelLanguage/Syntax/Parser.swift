@@ -893,19 +893,21 @@ public struct Parser {
                 } while match(.comma)
                 end = try expect(.rightParen, "to close the list of types").range
                 options.append(LoadOption(kind: .types(types), range: optionStart.to(end)))
-            case "header":
+            case "header", "quotes":
                 _ = advance()
                 end = current.range
                 let value: Bool
                 switch current.kind {
                 case .keyword(.true): value = true
                 case .keyword(.false): value = false
-                default: throw fail("expected true or false after 'header' (header false: the first row is data)")
+                default:
+                    throw fail(word == "header" ? "expected true or false after 'header' (header false: the first row is data)"
+                                                : "expected true or false after 'quotes' (quotes false: a \" is an ordinary character)")
                 }
                 _ = advance()
-                options.append(LoadOption(kind: .header(value), range: optionStart.to(end)))
+                options.append(LoadOption(kind: word == "header" ? .header(value) : .quotes(value), range: optionStart.to(end)))
             default:
-                throw fail("unknown load option '\(word)'", suggestion: Suggestion.nearest(to: word, in: ["delimiter", "dates", "time", "types", "header"]))
+                throw fail("unknown load option '\(word)'", suggestion: Suggestion.nearest(to: word, in: ["delimiter", "dates", "time", "types", "header", "quotes"]))
             }
         }
         return Expr(.load(path: path, options: options), start.to(end))

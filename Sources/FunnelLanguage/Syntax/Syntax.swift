@@ -86,6 +86,8 @@ public struct LoadOption: Sendable {
         case types([(column: String, type: String, range: SourceRange)])
         /// `header false`: the first record is data; `header true`: it is the header (no detection).
         case header(Bool)
+        /// `quotes false`: `"` is an ordinary character; `quotes true`: it quotes fields (no detection).
+        case quotes(Bool)
     }
     public var kind: Kind
     public var range: SourceRange
