@@ -129,6 +129,20 @@ import Testing
                                                CSVTest.days(2025, 3, 4)])
     }
 
+    /// DuckDB's mixed_dates.csv: `03/10/2024` between 2024-03-09 and 2024-03-11 is 10 March;
+    /// between 2024-10-02 and 2024-10-04 it is 3 October. The neighbours decide, and it is said.
+    @Test(arguments: [("2024-03-09", "2024-03-11", "2024-03-10", "mm/dd/yyyy"), ("2024-10-02", "2024-10-04", "2024-10-03", "dd/mm/yyyy")])
+    func ambiguousDatesAmongUnambiguousOnesFollowTheirNeighbours(_ before: String, _ after: String, _ expected: String, _ read: String) throws {
+        for time in ["", " 01:25:58"] {
+            let loaded = try CSVTest.read("a,b\n1,\(before)\(time)\n2,03/10/2024\(time)\n3,\(after)\(time)\n")
+            let value = CSVTest.values(loaded, "b")[1]
+            let parts = expected.split(separator: "-").compactMap { Int($0) }
+            let days = CivilDate.days(year: parts[0], month: parts[1], day: parts[2])
+            #expect(value == (time.isEmpty ? .date(Int32(days)) : .timestamp(Int64(days) * 86_400 + 5_158)))
+            #expect(loaded.warnings.contains { $0.message.contains("read as \(read), the reading that puts them nearest") })
+        }
+    }
+
     @Test func ambiguousDatesAreDayFirstWithAWarning() throws {
         let loaded = try CSVTest.read("signup\n01/02/2025\n03/04/2025\n")
         #expect(CSVTest.values(loaded, "signup") == [CSVTest.days(2025, 2, 1), CSVTest.days(2025, 4, 3)])

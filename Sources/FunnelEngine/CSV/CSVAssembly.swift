@@ -212,12 +212,74 @@ struct CSVAssembly {
                 orders[c] = evidence[c] == 1 ? CSVTemporal.dayFirst : CSVTemporal.monthFirst
             } else if fileEvidence == 1 || fileEvidence == 2 {
                 orders[c] = fileEvidence == 1 ? CSVTemporal.dayFirst : CSVTemporal.monthFirst
+            } else if let order = orderFromNeighbours(c) {
+                orders[c] = order
+                let (read, other) = order == CSVTemporal.monthFirst ? ("mm/dd/yyyy", "dd/mm/yyyy") : ("dd/mm/yyyy", "mm/dd/yyyy")
+                warnings.append(CSVWarning(column: names[c], message: "dates in column \(names[c]) are ambiguous "
+                    + "(dd/mm vs mm/dd); read as \(read), the reading that puts them nearest the unambiguous dates "
+                    + "written around them; override with dates \"\(other)\""))
             } else {
                 orders[c] = CSVTemporal.dayFirst
                 warnings.append(CSVWarning(column: names[c], message: "dates in column \(names[c]) are ambiguous "
                     + "(dd/mm vs mm/dd); read as dd/mm/yyyy, override with dates \"mm/dd/yyyy\""))
             }
         }
+    }
+
+    /// When nothing in the file says whether `03/10/2024` is 3 October or 10 March, but the
+    /// column also holds dates that are not ambiguous (ISO ones, or 25/10/2024), the order that
+    /// puts each ambiguous date nearest the unambiguous dates before and after it in the file
+    /// (exports run in date order, or near it) decides; nil when there are none or both orders
+    /// come out even.
+    private func orderFromNeighbours(_ c: Int) -> CSVTemporal.Order? {
+        var distance = [0.0, 0.0]          // day first, month first
+        var lastKnown: Int64? = nil        // days of the last unambiguous date
+        var waiting: [(Int64?, Int64?)] = []
+        func settle(next: Int64?) {
+            for (dayFirst, monthFirst) in waiting {
+                for (i, value) in [dayFirst, monthFirst].enumerated() {
+                    guard let value else { distance[i] += 1e12; continue }
+                    let near = [lastKnown, next].compactMap { $0.map { Double(abs(value - $0)) } }.min() ?? 0
+                    distance[i] += near
+                }
+            }
+            waiting.removeAll()
+        }
+        var sawKnown = false
+        for chunk in chunks {
+            let b = chunk.cols[c]
+            guard b.kind == .date || b.kind == .timestamp, let values = b.values else { continue }
+            var nextPending = 0
+            for r in 0..<chunk.rowCount {
+                if let nulls = b.nullBits, nulls[r >> 6] & (1 << UInt64(r & 63)) != 0 { continue }
+                let isPending = nextPending < b.pending.count && Int(b.pending[nextPending]) == r
+                if isPending { nextPending += 1 }
+                if b.kind == .date {
+                    let v = values.load(fromByteOffset: r << 2, as: Int32.self)
+                    if isPending {
+                        waiting.append((CSVTemporal.resolveDate(v, order: CSVTemporal.dayFirst).map(Int64.init),
+                                        CSVTemporal.resolveDate(v, order: CSVTemporal.monthFirst).map(Int64.init)))
+                    } else {
+                        settle(next: Int64(v))
+                        lastKnown = Int64(v)
+                        sawKnown = true
+                    }
+                } else {
+                    let v = values.load(fromByteOffset: r << 3, as: Int64.self)
+                    if isPending {
+                        waiting.append((CSVTemporal.resolveTimestamp(v, order: CSVTemporal.dayFirst).map { $0 / 86_400 },
+                                        CSVTemporal.resolveTimestamp(v, order: CSVTemporal.monthFirst).map { $0 / 86_400 }))
+                    } else {
+                        settle(next: v / 86_400)
+                        lastKnown = v / 86_400
+                        sawKnown = true
+                    }
+                }
+            }
+        }
+        settle(next: nil)
+        guard sawKnown, distance[0] != distance[1] else { return nil }
+        return distance[0] < distance[1] ? CSVTemporal.dayFirst : CSVTemporal.monthFirst
     }
 
     /// Reads again, as text, every chunk column whose buffer does not hold text but must.
