@@ -278,6 +278,32 @@ import Darwin
         #expect(quoted.table.rowCount < 54)
     }
 
+    /// DuckDB's unionbyname_21248 files: one row, a blank line, then "Ultima actualizacion: …".
+    @Test func aNoteAfterABlankLineAtTheEndIsNotARow() throws {
+        for ending in ["", "\n", "\r\n"] {
+            let text = "id|name|updated\r\n2004|\"Coppel S.A.\"|2021-04-30T19:51:27\r\n\r\n\"Ultima actualizacion: 2025-05-28\"" + ending
+            let loaded = try CSVTest.read(text)
+            #expect(loaded.table.rowCount == 1)
+            #expect(CSVTest.type(loaded, "id") == .integer)
+            #expect(loaded.warnings.contains { $0.row == 4 && $0.message.contains("ends with a note") && $0.message.contains("Ultima") })
+        }
+        // Without the blank line, or with a delimiter, the last line is a (short) row as before.
+        #expect(try CSVTest.read("a,b\n1,2\nTotal\n").table.rowCount == 2)
+        #expect(try CSVTest.read("a,b\n1,2\n\nTotal,3\n").table.rowCount == 2)
+        // The end of a quoted field that spans a blank line is not a note.
+        #expect(CSVTest.values(try CSVTest.read("a,b\n1,\"first\n\nsecond\"\n"), "b") == [.text("first\n\nsecond")])
+    }
+
+    /// A file of one record: data when it holds a date or mostly numbers (DuckDB's
+    /// hits_problematic.csv, one row of 105 fields), else a header with no rows.
+    @Test func aLoneRecordIsDataWhenItLooksLikeData() throws {
+        let row = try CSVTest.read("5258277067567845909,1,\"Смеситет\",1,\"2013-07-01 21:30:14\"\n")
+        #expect(row.table.rowCount == 1 && row.table.columns.count == 5)
+        #expect(row.warnings.contains { $0.message.contains("looks like data") })
+        let header = try CSVTest.read("id,name,created_at\n")
+        #expect(header.table.rowCount == 0 && header.table.columns.map(\.name) == ["id", "name", "created_at"])
+    }
+
     @Test func unterminatedQuoteNamesTheRowWhereItOpened() {
         let error = CSVTest.error("a,b\n1,2\n3,\"never closed\n4,5\n6,7\n")
         #expect(error?.kind == .malformed)

@@ -54,6 +54,7 @@ struct CSVAssembly {
     /// A header of names is text; a first row of data is not.
     func firstRecordIsData(_ record: [String]) -> Bool {
         guard record.count == names.count else { return false }
+        if chunks.allSatisfy({ $0.rowCount == 0 }) { return CSVAssembly.loneRecordIsData(record, settings: settings) }
         var typedColumns = 0
         for c in 0..<names.count where settings.forced[c] == nil {
             let kind = kinds[c]
@@ -80,6 +81,28 @@ struct CSVAssembly {
             if !fits { return false }
         }
         return typedColumns > 0
+    }
+
+    /// A file of one record has no rows to compare it with: it is data (DuckDB reads such files
+    /// as one row too) when a field is a date or most of its fields are numbers, which names of
+    /// columns are not.
+    static func loneRecordIsData(_ record: [String], settings: CSVParseSettings) -> Bool {
+        var numbers = 0, filled = 0
+        for field in record {
+            let value = CSVFileReader.trim(field)
+            guard !value.isEmpty else { continue }
+            filled += 1
+            let (isNumber, isDate): (Bool, Bool) = Array(value.utf8).withUnsafeBufferPointer { b in
+                guard let p = b.baseAddress else { return (false, false) }
+                var used: UInt8 = 0
+                let number = !CSVNumber.isCode(p, b.count) && (CSVNumber.parseInteger(p, b.count) != nil
+                    || CSVNumber.parseDecimal(p, b.count, settings.separator, used: &used) != nil)
+                return (number, CSVTemporal.parse(p, b.count, order: settings.dateOrder).kind != .invalid)
+            }
+            if isDate { return true }
+            if isNumber { numbers += 1 }
+        }
+        return filled > 0 && numbers * 2 > filled
     }
 
     /// A value that turns a column of numbers, dates or true/false into text after this many

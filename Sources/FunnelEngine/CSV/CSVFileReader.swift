@@ -163,6 +163,15 @@ struct CSVFileReader {
                             row: tok.unterminatedLine + 1, column: rawNames.count)
         }
         if headerDirty { return nil }
+        // A note after the rows (a blank line, then "Updated 2025-05-28") is not a row.
+        var end = end
+        if rawNames.count >= 2, tok.pos < end, let footer = CSVSniffer.footer(data, start: tok.pos, end: end, delimiter: delimiter) {
+            let line = CSVEncoding.line(of: footer.offset, in: data, count: end) + 1
+            let text = footer.lines.map { CSVFileReader.shorten(CSVFileReader.trim($0)) }.joined(separator: " / ")
+            warnings.append(CSVWarning(row: line, message: "the file ends with a note after a blank line, not a row: \(text) "
+                + "(row \(line)\(footer.lines.count > 1 ? " to \(line + footer.lines.count - 1)" : "")); it is left out"))
+            end = footer.offset
+        }
         let headerless = options.header == false
         let names = headerless ? (1...rawNames.count).map { "column_\($0)" } : cleanNames(rawNames, headerLine: headerLine)
         let dataStart = headerless ? headerStart : tok.pos

@@ -35,6 +35,36 @@ enum CSVSniffer {
         return ((counts, lastEnd - start), tok.strayQuotes, tok.quotedLineBreaks, tok.unterminatedLine >= 0)
     }
 
+    /// Where a footer starts: up to 5 lines at the end of the file, each a single field (no
+    /// delimiter, whole quotes), after a blank line ("Ultima actualizacion: 2025-05-28", "Total"),
+    /// in a file of at least 2 columns. Returns the offset of the blank line (the data ends there)
+    /// and the footer's lines, or nil.
+    static func footer(_ data: UnsafePointer<UInt8>, start: Int, end: Int, delimiter: UInt8) -> (offset: Int, lines: [String])? {
+        func isBreak(_ c: UInt8) -> Bool { c == CSVByte.lf || c == CSVByte.cr }
+        var lineEnd = end
+        while lineEnd > start && isBreak(data[lineEnd - 1]) { lineEnd -= 1 }
+        var lines: [String] = []
+        while lineEnd > start && lines.count <= 5 {
+            var lineStart = lineEnd
+            while lineStart > start && !isBreak(data[lineStart - 1]) { lineStart -= 1 }
+            var quotes = 0
+            for i in lineStart..<lineEnd {
+                if data[i] == delimiter { return nil }
+                if data[i] == CSVByte.quote { quotes += 1 }
+            }
+            if quotes % 2 == 1 || lineStart <= start { return nil }
+            lines.insert(String(decoding: UnsafeBufferPointer(start: data + lineStart, count: lineEnd - lineStart), as: UTF8.self), at: 0)
+            // The line break before this line, then: a blank line ends the footer.
+            var previous = lineStart - 1
+            if data[previous] == CSVByte.lf && previous > start && data[previous - 1] == CSVByte.cr { previous -= 1 }
+            if previous > start && isBreak(data[previous - 1]) {
+                return lines.count <= 5 ? (previous, lines) : nil
+            }
+            lineEnd = previous
+        }
+        return nil
+    }
+
     /// Whether the file's quotes are CSV quoting. They are not when, read as quoting, stray
     /// quotes (neither doubled nor closing) and line breaks inside quotes join lines into rows,
     /// while read as ordinary characters every record of the sample has the first record's
