@@ -278,6 +278,21 @@ import Darwin
         #expect(quoted.table.rowCount < 54)
     }
 
+    /// A title line above the header (DuckDB's skip_row.csv, stats_3_muta_10_21.csv; ad reports):
+    /// skipped, and said. The delimiter is sniffed past it.
+    @Test func titleLinesAboveTheHeaderAreSkippedAndSaid() throws {
+        let loaded = try CSVTest.read("Campaign report\nExported 2025-05-28\ndate;campaign;spend\n2025-05-01;Brand;12,5\n2025-05-02;Search;7\n")
+        #expect(loaded.table.columns.map(\.name) == ["date", "campaign", "spend"])
+        #expect(loaded.table.rowCount == 2)
+        #expect(loaded.warnings.contains { $0.row == 1 && $0.message.contains("rows 1 to 2 are titles") && $0.message.contains("the header is row 3") })
+        // Rows may leave the header's last columns off (nullpadding_header.csv).
+        let padded = try CSVTest.read("# gunk at the top\none,two,three,four\n1,a,alice\n2,b,bob\n")
+        #expect(padded.table.columns.count == 4 && padded.table.rowCount == 2)
+        // A header with no rows below it is not a title's: the file keeps its first record.
+        #expect(CSVTest.error("content\n84,hello\n")?.row == 2)
+        #expect(try CSVTest.read("a\nb\n").table.rowCount == 1)
+    }
+
     /// DuckDB's unionbyname_21248 files: one row, a blank line, then "Ultima actualizacion: …".
     @Test func aNoteAfterABlankLineAtTheEndIsNotARow() throws {
         for ending in ["", "\n", "\r\n"] {

@@ -135,11 +135,30 @@ struct CSVFileReader {
                 + "say `quotes true` to read them as quoting"))
         }
 
-        // Header: the first non-blank record.
+        // Header: the first non-blank record, after any title lines above it.
         var tok = CSVTokenizer(data: data, end: end, delimiter: delimiter, pos: 0, quoting: quoting)
         defer { tok.release() }
         while tok.pos < end && tok.skipBlankLine() {}
         if tok.pos >= end { throw malformed("the file is empty (it has only empty lines)", row: 1) }
+        if options.header != false {
+            let counts = CSVSniffer.sample(data, end: end, start: tok.pos, delimiter: delimiter,
+                                           maxRecords: 20 + CSVSniffer.maxPreambleLines, quoting: quoting).counts
+            let titles = CSVSniffer.preambleRecords(counts)
+            if titles > 0 {
+                let firstLine = tok.line + 1
+                var skipped: [String] = []
+                for _ in 0..<titles {
+                    while tok.pos < end && tok.skipBlankLine() {}
+                    tok.next()
+                    skipped.append(CSVFileReader.shorten(CSVFileReader.trim(String(decoding: UnsafeBufferPointer(start: tok.fieldPtr, count: tok.fieldLen), as: UTF8.self))))
+                    while tok.term == 0 { tok.next() }
+                }
+                while tok.pos < end && tok.skipBlankLine() {}
+                let lines = titles == 1 ? "row \(firstLine) is a title" : "rows \(firstLine) to \(tok.line) are titles"
+                warnings.append(CSVWarning(row: firstLine, message: "\(lines), not the header: \(skipped.map { "\"\($0)\"" }.joined(separator: ", ")); "
+                    + "the header is row \(tok.line + 1)"))
+            }
+        }
         let headerStart = tok.pos
         let headerLine = tok.line + 1
         var rawNames: [String] = []

@@ -83,11 +83,16 @@ enum CSVSniffer {
     /// The candidate whose first ~20 records most consistently have the header's field count
     /// (at least 2 fields); ties go to more fields, then to the order `, ; tab |`.
     static func delimiter(_ data: UnsafePointer<UInt8>, end: Int) -> UInt8 {
+        let samples = candidates.map { sample(data, end: end, start: 0, delimiter: $0, maxRecords: 20 + maxPreambleLines).counts }
+        // Title lines above the header (one field each) say nothing about the delimiter: they
+        // are looked past only when no candidate splits the first record.
+        let titled = !samples.contains { ($0.first ?? 0) >= 2 }
         var best = CSVByte.comma
         var bestScore = -1.0
         var bestFields = 0
-        for d in candidates {
-            let counts = sample(data, end: end, start: 0, delimiter: d, maxRecords: 20).counts
+        for (d, sampled) in zip(candidates, samples) {
+            var counts = sampled
+            if titled { counts.removeFirst(preambleRecords(counts)) }
             guard let header = counts.first, header >= 2 else { continue }
             let rest = counts.dropFirst()
             let score = rest.isEmpty ? 1.0 : Double(rest.filter { $0 == header }.count) / Double(rest.count)
@@ -98,6 +103,24 @@ enum CSVSniffer {
             }
         }
         return best
+    }
+
+    /// At most this many title lines above a header are skipped.
+    static let maxPreambleLines = 10
+
+    /// How many leading records are title lines, given the field counts of the first records:
+    /// records of one field above a record of at least 2 fields that most of the records after
+    /// it share ("some notes…", "# exported 2025-05-28" above `id,name,date`); 0 when none.
+    static func preambleRecords(_ counts: [Int]) -> Int {
+        var titles = 0
+        while titles < counts.count && titles < maxPreambleLines && counts[titles] == 1 { titles += 1 }
+        guard titles > 0, titles < counts.count, counts[titles] >= 2 else { return 0 }
+        // A header with no row below it is not told from a data row: no titles then.
+        let after = counts.dropFirst(titles + 1)
+        guard !after.isEmpty else { return 0 }
+        // Rows may stop short of the header's last columns (empty trailing fields left off).
+        let fitting = after.filter { $0 >= 2 && $0 <= counts[titles] }.count
+        return fitting * 5 >= after.count * 4 ? titles : 0
     }
 
     /// Start offsets for chunks 1..<parts of `data[start..<end]`, each just after a line break.
