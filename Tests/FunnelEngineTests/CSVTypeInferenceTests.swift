@@ -143,6 +143,34 @@ import Testing
         }
     }
 
+    /// DuckDB's date_example_2.csv (12/17/23), multi_quote.csv (1/1/19) and time_date_timestamp
+    /// files (01-01-90 12:12:00 AM): two-digit years, read as POSIX %y reads them, and said.
+    @Test func twoDigitYearsAreReadAndSaid() throws {
+        let us = try CSVTest.read("d\n12/17/23\n1/1/19\n12/20/90\n")
+        #expect(CSVTest.values(us, "d") == [CSVTest.days(2023, 12, 17), CSVTest.days(2019, 1, 1), CSVTest.days(1990, 12, 20)])
+        #expect(us.warnings.contains { $0.message.contains("two-digit years") })
+        let eu = try CSVTest.read("d;t\n17.12.23;01-01-90 12:12:00 AM\n02.01.24;13-12-04 03:16:00 PM\n")
+        #expect(CSVTest.values(eu, "d") == [CSVTest.days(2023, 12, 17), CSVTest.days(2024, 1, 2)])
+        #expect(CSVTest.values(eu, "t") == [.timestamp(Int64(CivilDate.days(year: 1990, month: 1, day: 1)) * 86_400 + 12 * 60),
+                                           .timestamp(Int64(CivilDate.days(year: 2004, month: 12, day: 13)) * 86_400 + 15 * 3600 + 16 * 60)])
+        // Versions are not dates; a two-digit year first is read when said.
+        #expect(CSVTest.type(try CSVTest.read("v\n1.5.20\n2.0.11\n"), "v") == .text)
+        #expect(CSVTest.type(try CSVTest.read("d\n90.01.01\n04.12.13\n"), "d") == .text)
+        var options = CSVOptions()
+        options.dateOrder = .shortYearFirst
+        let yearFirst = try CSVTest.read("d\n90.01.01\n04.12.13\n", options: options)
+        #expect(CSVTest.values(yearFirst, "d") == [CSVTest.days(1990, 1, 1), CSVTest.days(2004, 12, 13)])
+    }
+
+    /// DuckDB's timestamp_with_tz.csv: zone names after the time.
+    @Test func timestampsWithZoneNames() throws {
+        let loaded = try CSVTest.read("t\n2021-05-25 04:55:03 UTC\n2021-05-25 04:55:03 EST\n2021-05-25 04:55:03 CEST\n")
+        let base = Int64(CivilDate.days(year: 2021, month: 5, day: 25)) * 86_400 + 4 * 3600 + 55 * 60 + 3
+        #expect(CSVTest.values(loaded, "t") == [.timestamp(base), .timestamp(base + 5 * 3600), .timestamp(base - 2 * 3600)])
+        // A name that means two zones is not guessed.
+        #expect(CSVTest.type(try CSVTest.read("t\n2021-05-25 04:55:03 CST\n"), "t") == .text)
+    }
+
     @Test func ambiguousDatesAreDayFirstWithAWarning() throws {
         let loaded = try CSVTest.read("signup\n01/02/2025\n03/04/2025\n")
         #expect(CSVTest.values(loaded, "signup") == [CSVTest.days(2025, 2, 1), CSVTest.days(2025, 4, 3)])

@@ -206,15 +206,18 @@ struct CSVAssembly {
         var evidence = [UInt8](repeating: 0, count: ncols)
         var hasPending = [Bool](repeating: false, count: ncols)
         var fileEvidence: UInt8 = 0
+        var shortYears = [Bool](repeating: false, count: ncols)
         for c in 0..<ncols where kinds[c] == .date || kinds[c] == .timestamp {
             for chunk in chunks {
                 let b = chunk.cols[c]
                 guard b.kind == .date || b.kind == .timestamp else { continue }
-                evidence[c] |= b.evidence
+                evidence[c] |= b.evidence & 3
+                if b.evidence & CSVTemporal.shortYearEvidence != 0 { shortYears[c] = true }
                 if b.pending.count > 0 { hasPending[c] = true }
             }
             fileEvidence |= evidence[c]
         }
+        defer { noteShortYears(shortYears) }
         for c in 0..<ncols where kinds[c] == .date || kinds[c] == .timestamp {
             if evidence[c] == 3 {
                 if settings.forced[c] != nil {
@@ -246,6 +249,14 @@ struct CSVAssembly {
                 warnings.append(CSVWarning(column: names[c], message: "dates in column \(names[c]) are ambiguous "
                     + "(dd/mm vs mm/dd); read as dd/mm/yyyy, override with dates \"mm/dd/yyyy\""))
             }
+        }
+    }
+
+    /// Two-digit years are read as POSIX reads them; each date column that has them says so.
+    private mutating func noteShortYears(_ shortYears: [Bool]) {
+        for c in shortYears.indices where shortYears[c] && (kinds[c] == .date || kinds[c] == .timestamp) {
+            warnings.append(CSVWarning(column: names[c], message: "dates in column \(names[c]) have two-digit years: 69–99 are read as "
+                + "1969–1999 and 00–68 as 2000–2068, the year last (01-01-90 is 1990); for the year first say dates \"yy.mm.dd\""))
         }
     }
 

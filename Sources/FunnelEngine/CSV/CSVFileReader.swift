@@ -217,6 +217,7 @@ struct CSVFileReader {
         switch options.dateOrder {
         case .dayFirst?: order = CSVTemporal.dayFirst
         case .monthFirst?: order = CSVTemporal.monthFirst
+        case .shortYearFirst?: order = CSVTemporal.shortYearFirst
         case nil: order = CSVTemporal.unknownOrder
         }
         var settings = CSVParseSettings(delimiter: delimiter, separator: separator, dateOrder: order,

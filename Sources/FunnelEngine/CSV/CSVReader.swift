@@ -8,6 +8,8 @@ import Darwin
 /// How to read `01/02/2025`: the 1st of February (day first) or the 2nd of January.
 public enum DateOrder: String, Sendable {
     case dayFirst, monthFirst
+    /// `yy.mm.dd` (and `yy-mm-dd`, `yy/mm/dd`): a two-digit year first.
+    case shortYearFirst
 }
 
 public struct CSVOptions: Sendable {

@@ -255,6 +255,16 @@ enum CSVTemporal {
     static let unknownOrder: Order = 0
     static let dayFirst: Order = 1
     static let monthFirst: Order = 2
+    /// Said with `dates "yy.mm.dd"`: a two-digit year, then month and day.
+    static let shortYearFirst: Order = 3
+
+    /// Evidence bit: the year was written with two digits.
+    static let shortYearEvidence: UInt8 = 4
+
+    /// The year a two-digit year stands for, as POSIX `%y` reads it: 69–99 are 1969–1999, 00–68
+    /// are 2000–2068.
+    @inline(__always)
+    static func fullYear(_ twoDigits: Int) -> Int { twoDigits >= 69 ? 1900 + twoDigits : 2000 + twoDigits }
 
     /// Added to a pending timestamp's seconds-of-day (after the zone offset) so it stays positive.
     static let pendingBias: Int64 = 2 * 86_400
@@ -330,10 +340,12 @@ enum CSVTemporal {
                                 seconds: Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second))
     }
 
-    /// Reads `yyyy-mm-dd`, `dd/mm/yyyy` / `mm/dd/yyyy` (separators `/ - .`), each optionally
-    /// followed by `T` or a space and `HH:MM[:SS[.fff]]`, `AM`/`PM`, and `Z`, `UTC` or `±hh[:mm]`.
+    /// Reads `yyyy-mm-dd`, `dd/mm/yyyy` / `mm/dd/yyyy` (separators `/ - .`), the same with a
+    /// two-digit year last (`12/17/23`, `01-01-90`; with `.` only as `dd.mm.yy`), or first when
+    /// the order says so (`yy.mm.dd`), each optionally followed by `T` or a space and
+    /// `HH:MM[:SS[.fff]]`, `AM`/`PM`, and `Z`, `UTC` or `±hh[:mm]`.
     static func parse(_ p: UnsafePointer<UInt8>, _ n: Int, order: Order) -> CSVTemporalValue {
-        if n < 8 { return .invalid }
+        if n < 6 { return .invalid }
         var i = 0
         let first = digitRun(p, n, &i, max: 4)
         guard i < n else { return .invalid }
@@ -356,12 +368,25 @@ enum CSVTemporal {
             month = second.value
             day = third.value
             guard isValid(year, month, day) else { return .invalid }
+        } else if order == shortYearFirst {
+            guard first.count == 2, second.count == 2 else { return .invalid }
+            let third = digitRun(p, n, &i, max: 2)
+            guard third.count == 2 else { return .invalid }
+            year = fullYear(first.value)
+            month = second.value
+            day = third.value
+            evidence = shortYearEvidence
+            guard isValid(year, month, day) else { return .invalid }
         } else if first.count >= 1 && first.count <= 2 {
             let third = digitRun(p, n, &i, max: 4)
-            guard third.count == 4 else { return .invalid }
-            year = third.value
+            let shortYear = third.count == 2
+            // 1.5.20 may be a version number; 17.12.23 is a date.
+            guard third.count == 4 || (shortYear && (sep != 0x2E || (first.count == 2 && second.count == 2))) else { return .invalid }
+            year = shortYear ? fullYear(third.value) : third.value
             let a = first.value
             let b = second.value
+            let yearEvidence = shortYear ? shortYearEvidence : 0
+            evidence = yearEvidence
             switch order {
             case dayFirst:
                 day = a
@@ -372,11 +397,11 @@ enum CSVTemporal {
             default:
                 guard a >= 1, a <= 31, b >= 1, b <= 31, !(a > 12 && b > 12) else { return .invalid }
                 if a > 12 {
-                    evidence = 1
+                    evidence = 1 | yearEvidence
                     day = a
                     month = b
                 } else if b > 12 {
-                    evidence = 2
+                    evidence = 2 | yearEvidence
                     day = b
                     month = a
                 } else {
@@ -393,7 +418,7 @@ enum CSVTemporal {
         let days = pending ? 0 : CSVTemporal.days(year, month, day)
         if i == n {
             if pending {
-                return CSVTemporalValue(kind: .date, pending: true, evidence: 0, date: packed,
+                return CSVTemporalValue(kind: .date, pending: true, evidence: evidence, date: packed,
                                         seconds: Int64(packed) << 32 | pendingBias)
             }
             return CSVTemporalValue(kind: .date, pending: false, evidence: evidence, date: Int32(days),
@@ -401,11 +426,43 @@ enum CSVTemporal {
         }
         guard let secondsOfDay = parseTime(p, n, from: i) else { return .invalid }
         if pending {
-            return CSVTemporalValue(kind: .timestamp, pending: true, evidence: 0, date: packed,
+            return CSVTemporalValue(kind: .timestamp, pending: true, evidence: evidence, date: packed,
                                     seconds: Int64(packed) << 32 | (Int64(secondsOfDay) + pendingBias))
         }
         return CSVTemporalValue(kind: .timestamp, pending: false, evidence: evidence, date: Int32(days),
                                 seconds: Int64(days) * 86_400 + Int64(secondsOfDay))
+    }
+
+    /// Seconds east of UTC of a zone written by name at the end of a timestamp: UTC, GMT and
+    /// the North American and Central European names exports use. Names that mean two zones
+    /// (CST: US Central or China; IST; BST) are not read.
+    private static func zoneOffset(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
+        guard n >= 3, n <= 4 else { return nil }
+        var name = 0
+        for k in 0..<n {
+            let c = p[k] | 0x20
+            guard c >= 0x61, c <= 0x7A else { return nil }
+            name = name << 8 | Int(c)
+        }
+        func code(_ text: StaticString) -> Int {
+            var v = 0
+            text.withUTF8Buffer { for b in $0 { v = v << 8 | Int(b) } }
+            return v
+        }
+        let hour = 3600
+        switch name {
+        case code("utc"), code("gmt"): return 0
+        case code("est"): return -5 * hour
+        case code("edt"): return -4 * hour
+        case code("cdt"): return -5 * hour
+        case code("mst"): return -7 * hour
+        case code("mdt"): return -6 * hour
+        case code("pst"): return -8 * hour
+        case code("pdt"): return -7 * hour
+        case code("cet"): return hour
+        case code("cest"): return 2 * hour
+        default: return nil
+        }
     }
 
     /// The time part starting at the `T` or space; seconds of the day in UTC (may fall
@@ -467,10 +524,9 @@ enum CSVTemporal {
                     om = mm.value
                 }
                 offset = (oh.value * 3600 + om * 60) * (c == 0x2D ? -1 : 1)
-            } else if i + 3 == n
-                && ((p[i] | 0x20 == 0x75 && p[i + 1] | 0x20 == 0x74 && p[i + 2] | 0x20 == 0x63)
-                    || (p[i] | 0x20 == 0x67 && p[i + 1] | 0x20 == 0x6D && p[i + 2] | 0x20 == 0x74)) {
-                i += 3
+            } else if let zone = zoneOffset(p + i, n - i) {
+                offset = zone
+                i = n
             } else {
                 return nil
             }

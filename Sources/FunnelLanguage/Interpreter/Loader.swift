@@ -23,10 +23,11 @@ enum Loader {
                 csv.delimiter = byte
             case .dates(let format):
                 switch format.lowercased() {
-                case "dd/mm/yyyy", "dd.mm.yyyy", "dd-mm-yyyy": csv.dateOrder = .dayFirst
-                case "mm/dd/yyyy", "mm-dd-yyyy": csv.dateOrder = .monthFirst
+                case "dd/mm/yyyy", "dd.mm.yyyy", "dd-mm-yyyy", "dd/mm/yy", "dd.mm.yy", "dd-mm-yy": csv.dateOrder = .dayFirst
+                case "mm/dd/yyyy", "mm-dd-yyyy", "mm.dd.yyyy", "mm/dd/yy", "mm-dd-yy", "mm.dd.yy": csv.dateOrder = .monthFirst
+                case "yy.mm.dd", "yy-mm-dd", "yy/mm/dd": csv.dateOrder = .shortYearFirst
                 default:
-                    throw Diagnostic.error("unknown date format \"\(format)\"", at: option.range, notes: ["use \"dd/mm/yyyy\" or \"mm/dd/yyyy\"; ISO dates (2025-07-01) are always read"])
+                    throw Diagnostic.error("unknown date format \"\(format)\"", at: option.range, notes: ["use \"dd/mm/yyyy\", \"mm/dd/yyyy\", \"dd/mm/yy\", \"mm/dd/yy\" or \"yy.mm.dd\"; ISO dates (2025-07-01) are always read"])
                 }
             case .time(let column):
                 csv.timeColumn = column
