@@ -252,6 +252,16 @@ import Darwin
         #expect(loaded.warnings.contains { $0.row == 2 && $0.message.contains("not doubled") })
     }
 
+    /// DuckDB's imdb_movie_info_escaped.csv: quotes escaped with a backslash, also right before a
+    /// delimiter (`the \"Pacemaker\", easily`).
+    @Test func backslashEscapedQuotesAreQuotes() throws {
+        let loaded = try CSVTest.read("id,note\n1,\"the \\\"Pacemaker\\\", easily\"\n2,\"a\\\",b\"\n3,\"plain\"\n4,\"C:\\\\\"\n")
+        #expect(CSVTest.values(loaded, "note") == [.text("the \"Pacemaker\", easily"), .text("a\",b"), .text("plain"), .text("C:\\\\")])
+        #expect(loaded.warnings.contains { $0.message.contains("escaped with a backslash") })
+        // Without such quotes a backslash is an ordinary character.
+        #expect(CSVTest.values(try CSVTest.read("p\n\"C:\\dir\"\n"), "p") == [.text("C:\\dir")])
+    }
+
     /// Past a delimiter an undoubled quote is ambiguous: the field ends at the quote, and a row
     /// that then has too many fields is refused (DuckDB's bad_csv_file_2047.csv).
     @Test func anUndoubledQuoteBeforeADelimiterIsNotGuessedAcross() {

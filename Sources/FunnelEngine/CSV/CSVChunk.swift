@@ -165,6 +165,8 @@ struct CSVParseSettings: Sendable {
     let isCancelled: (@Sendable () -> Bool)?
     /// Whether `"` quotes fields (off for a file whose quotes are ordinary characters).
     var quoting = true
+    /// Whether `\"` inside a quoted field is a quote.
+    var backslashEscapes = false
     var columnCount: Int { forced.count }
 }
 
@@ -281,6 +283,7 @@ final class CSVChunk {
 
     func parse() {
         var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
+        tok.backslashEscapes = settings.backslashEscapes
         defer { tok.release() }
         let cols = self.cols
         let ncols = settings.columnCount
@@ -757,6 +760,7 @@ final class CSVChunk {
             become(cols + c, .text, rows: 0)
         }
         var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
+        tok.backslashEscapes = settings.backslashEscapes
         defer { tok.release() }
         var row = 0
         while tok.pos < limit && row < rowCount {
@@ -886,6 +890,7 @@ final class CSVChunk {
     /// The chunk-local line and text of the first non-empty value of `column` that `matches`.
     func firstValue(column: Int, where matches: (UnsafePointer<UInt8>, Int) -> Bool) -> (line: Int, value: String)? {
         var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
+        tok.backslashEscapes = settings.backslashEscapes
         defer { tok.release() }
         var row = 0
         while tok.pos < limit && row < rowCount {

@@ -135,8 +135,14 @@ struct CSVFileReader {
                 + "say `quotes true` to read them as quoting"))
         }
 
+        let backslashEscapes = quoting && CSVSniffer.escapesWithBackslash(data, end: end, delimiter: delimiter)
+        if backslashEscapes {
+            warnings.append(CSVWarning(message: "quotes inside quoted fields are escaped with a backslash (\\\") in this file; read as quotes"))
+        }
+
         // Header: the first non-blank record, after any title lines above it.
         var tok = CSVTokenizer(data: data, end: end, delimiter: delimiter, pos: 0, quoting: quoting)
+        tok.backslashEscapes = backslashEscapes
         defer { tok.release() }
         while tok.pos < end && tok.skipBlankLine() {}
         if tok.pos >= end { throw malformed("the file is empty (it has only empty lines)", row: 1) }
@@ -223,6 +229,7 @@ struct CSVFileReader {
         var settings = CSVParseSettings(delimiter: delimiter, separator: separator, dateOrder: order,
                                         forced: forced, isCancelled: options.isCancelled)
         settings.quoting = quoting
+        settings.backslashEscapes = backslashEscapes
 
         // Chunks, parsed in parallel from guessed starts, then verified in order.
         let bytes = end - dataStart

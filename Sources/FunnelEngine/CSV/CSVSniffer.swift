@@ -14,7 +14,7 @@ enum CSVSniffer {
     /// line breaks inside quoted fields.
     static func sampleRecords(_ data: UnsafePointer<UInt8>, end: Int, start: Int, delimiter: UInt8, maxRecords: Int,
                               window: Int = 1 << 20, quoting: Bool = true)
-        -> (sample: (counts: [Int], bytes: Int), strayQuotes: Int, quotedLineBreaks: Int, unterminated: Bool) {
+        -> (sample: (counts: [Int], bytes: Int), strayQuotes: Int, quotedLineBreaks: Int, unterminated: Bool, afterBackslash: Int) {
         var tok = CSVTokenizer(data: data, end: end, delimiter: delimiter, pos: start, quoting: quoting)
         defer { tok.release() }
         var counts: [Int] = []
@@ -32,7 +32,7 @@ enum CSVSniffer {
             counts.append(fields)
             lastEnd = tok.pos
         }
-        return ((counts, lastEnd - start), tok.strayQuotes, tok.quotedLineBreaks, tok.unterminatedLine >= 0)
+        return ((counts, lastEnd - start), tok.strayQuotes, tok.quotedLineBreaks, tok.unterminatedLine >= 0, tok.strayQuotesAfterBackslash)
     }
 
     /// Where a footer starts: up to 5 lines at the end of the file, each a single field (no
@@ -63,6 +63,13 @@ enum CSVSniffer {
             lineEnd = previous
         }
         return nil
+    }
+
+    /// Whether the file escapes quotes inside quoted fields with a backslash (`"a \"b\" c"`): the
+    /// sample's quotes that neither close nor are doubled all follow a backslash.
+    static func escapesWithBackslash(_ data: UnsafePointer<UInt8>, end: Int, delimiter: UInt8) -> Bool {
+        let quoted = sampleRecords(data, end: end, start: 0, delimiter: delimiter, maxRecords: 20_000)
+        return quoted.afterBackslash > 0 && quoted.afterBackslash >= quoted.strayQuotes
     }
 
     /// Whether the file's quotes are CSV quoting. They are not when, read as quoting, stray

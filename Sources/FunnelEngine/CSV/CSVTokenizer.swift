@@ -10,6 +10,7 @@ enum CSVByte {
     static let semicolon: UInt8 = 0x3B
     static let pipe: UInt8 = 0x7C
     static let point: UInt8 = 0x2E
+    static let backslash: UInt8 = 0x5C
 }
 
 /// Reads one field at a time from `data[pos..<end]`.
@@ -28,12 +29,17 @@ struct CSVTokenizer {
     let delimiter: UInt8
     /// Whether `"` quotes fields.
     let quoting: Bool
+    /// Inside quoted fields, `\"` is a quote (the file escapes quotes with a backslash, as
+    /// MySQL and some exporters do) where the quote does not end the field.
+    var backslashEscapes = false
     var pos: Int
     var line = 0
     /// Quotes inside quoted fields that neither close the field nor are doubled, and the line
     /// (0-based, as `line`) of the first.
     var strayQuotes = 0
     var firstStrayQuoteLine = -1
+    /// Stray quotes right after a backslash (`\"`): a file that escapes quotes so.
+    var strayQuotesAfterBackslash = 0
     /// Line breaks read inside quoted fields.
     var quotedLineBreaks = 0
     /// Within the current line, a quote that closes its field lies before this offset: quotes
@@ -198,7 +204,7 @@ struct CSVTokenizer {
         if s1 + 16 <= end {
             let m = CSVTokenizer.mask16(UnsafeRawPointer(p + s1), CSVByte.quote, CSVByte.lf, CSVByte.cr)
             let k = s1 + m.trailingZeroBitCount
-            if m != 0 && p[k] == CSVByte.quote && k + 1 < end {
+            if m != 0 && p[k] == CSVByte.quote && k + 1 < end && !(backslashEscapes && k > s1 && p[k - 1] == CSVByte.backslash) {
                 let c = p[k + 1]
                 if c == delimiter {
                     fieldPtr = p + s1
@@ -319,6 +325,20 @@ struct CSVTokenizer {
                 term = 2
                 return
             }
+            if backslashEscapes && i > segment && p[i - 1] == CSVByte.backslash {
+                // `\"` is a quote whatever follows it (`\\"` is a backslash, then the quote).
+                var backslashes = 0
+                var k = i - 1
+                while k > q && p[k] == CSVByte.backslash { backslashes += 1; k -= 1 }
+                if backslashes % 2 == 1 {
+                    scratch.append(contentsOf: p + segment, count: i - 1 - segment)
+                    scratch.append(contentsOf: p + i, count: 1)
+                    copying = true
+                    i += 1
+                    segment = i
+                    continue
+                }
+            }
             if i + 1 < end && p[i + 1] == CSVByte.quote {
                 scratch.append(contentsOf: p + segment, count: i + 1 - segment)
                 copying = true
@@ -333,6 +353,7 @@ struct CSVTokenizer {
                 continue
             }
             if !closesField(i) {
+                if i > segment && p[i - 1] == CSVByte.backslash { strayQuotesAfterBackslash += 1 }
                 noteStrayQuote()
                 if closingQuoteLater(on: i + 1) {
                     strayInField = true
