@@ -91,6 +91,20 @@ import Darwin
         #expect(loaded.encoding == "windows-1252")
         #expect(CSVTest.values(loaded, "name") == [.text("Société"), .text("Café")])
         #expect(CSVTest.values(loaded, "price") == [.text("€5"), .text("3")])
+        #expect(loaded.warnings.contains { $0.message.contains("not UTF-8") && $0.message.contains("Windows-1252") })
+    }
+
+    /// DuckDB's encodings/shift_jis.csv was read as Windows-1252 mojibake with no word.
+    @Test func shiftJISIsToldFromWindows1252AndSaid() throws {
+        let bytes: [UInt8] = [150, 188, 145, 79, 44, 148, 78, 151, 238, 10, 142, 82, 147, 99, 44, 51, 48, 10, 151, 233, 150, 216, 44, 51, 50, 10]
+        let loaded = try CSVTest.read(bytes: bytes)
+        #expect(loaded.encoding == "shift-jis")
+        #expect(loaded.table.columns.map(\.name) == ["名前", "年齢"])
+        #expect(CSVTest.values(loaded, "名前") == [.text("山田"), .text("鈴木")])
+        #expect(loaded.warnings.contains { $0.message.contains("Shift-JIS") })
+        // Accented Latin text fits Shift-JIS byte rules too, and stays Windows-1252.
+        let french: [UInt8] = Array("ville\nTr".utf8) + [0xE8] + Array("s bien\nC".utf8) + [0xF4] + Array("te\n".utf8)
+        #expect(try CSVTest.read(bytes: french).encoding == "windows-1252")
     }
 
     @Test func latin1HeaderIsDecodedToo() throws {

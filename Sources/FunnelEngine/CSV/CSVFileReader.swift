@@ -69,6 +69,14 @@ struct CSVFileReader {
         }
         let scan = CSVEncoding.scanParallel(body, count: count, threads: CSVParallel.processorCount)
         if !scan.valid {
+            // Not UTF-8: which encoding it is, is a guess from the bytes, and said.
+            if CSVShiftJIS.looksLikeShiftJIS(body, count: count), let decoded = CSVShiftJIS.decode(body, count: count) {
+                warnings.append(CSVWarning(message: "the file is not UTF-8; its bytes read as Shift-JIS (Japanese), "
+                    + "so it is read so (a guess: if its text looks wrong, save it as UTF-8)"))
+                return try readDecoded(decoded, encoding: "shift-jis")
+            }
+            warnings.append(CSVWarning(message: "the file is not UTF-8; it is read as Windows-1252 (Western European), "
+                + "a guess: if its text looks wrong, save it as UTF-8"))
             return try readDecoded(CSVEncoding.decodeWindows1252(body, count: count), encoding: "windows-1252")
         }
         if scan.nulCount > 0 {
