@@ -90,23 +90,28 @@ enum CSVSniffer {
     /// The candidate whose first ~20 records most consistently have the header's field count
     /// (at least 2 fields); ties go to more fields, then to the order `, ; tab |`.
     static func delimiter(_ data: UnsafePointer<UInt8>, end: Int) -> UInt8 {
-        let samples = candidates.map { sample(data, end: end, start: 0, delimiter: $0, maxRecords: 20 + maxPreambleLines).counts }
-        // Title lines above the header (one field each) say nothing about the delimiter: they
-        // are looked past only when no candidate splits the first record.
-        let titled = !samples.contains { ($0.first ?? 0) >= 2 }
         var best = CSVByte.comma
         var bestScore = -1.0
+        var bestTitles = Int.max
         var bestFields = 0
-        for (d, sampled) in zip(candidates, samples) {
-            var counts = sampled
-            if titled { counts.removeFirst(preambleRecords(counts)) }
-            guard let header = counts.first, header >= 2 else { continue }
-            let rest = counts.dropFirst()
-            let score = rest.isEmpty ? 1.0 : Double(rest.filter { $0 == header }.count) / Double(rest.count)
-            if score > bestScore || (score == bestScore && header > bestFields) {
-                best = d
-                bestScore = score
-                bestFields = header
+        for d in candidates {
+            let counts = sample(data, end: end, start: 0, delimiter: d, maxRecords: 20 + maxPreambleLines).counts
+            // Title lines above the header say nothing about the delimiter: each candidate is
+            // also scored past the title lines it would skip (one field each under it), and a
+            // reading with fewer titles wins a tie ("Spend report, exported …" above
+            // `day;campaign;spend` is one comma-split record, not the header).
+            let titles = preambleRecords(counts)
+            for skip in Set([0, titles]) {
+                let rest = counts.dropFirst(skip)
+                guard let header = rest.first, header >= 2 else { continue }
+                let rows = rest.dropFirst()
+                let score = rows.isEmpty ? 1.0 : Double(rows.filter { $0 == header }.count) / Double(rows.count)
+                if score > bestScore || (score == bestScore && (skip < bestTitles || (skip == bestTitles && header > bestFields))) {
+                    best = d
+                    bestScore = score
+                    bestTitles = skip
+                    bestFields = header
+                }
             }
         }
         return best
@@ -123,7 +128,9 @@ enum CSVSniffer {
         while titles < counts.count && titles < maxPreambleLines && counts[titles] == 1 { titles += 1 }
         guard titles > 0, titles < counts.count, counts[titles] >= 2 else { return 0 }
         // A header with no row below it is not told from a data row: no titles then.
-        let after = counts.dropFirst(titles + 1)
+        var after = counts.dropFirst(titles + 1)
+        // A note of one field at the end ("Last updated …") does not count against the header.
+        while after.count > 1, after.last == 1 { after.removeLast() }
         guard !after.isEmpty else { return 0 }
         // Rows may stop short of the header's last columns (empty trailing fields left off).
         let fitting = after.filter { $0 >= 2 && $0 <= counts[titles] }.count
