@@ -317,6 +317,23 @@ import Darwin
         #expect(try CSVTest.read("a\nb\n").table.rowCount == 1)
     }
 
+    /// A Google Ads report: a title, a date range (three comma-split fields above eight columns),
+    /// the header, rows, and totals rows at the bottom, which are not data.
+    @Test func anAdReportReadsItsRowsOnly() throws {
+        var text = "Campaign report\nMarch 1, 2024 - March 31, 2024\nCampaign,Day,Clicks,Impr.,Cost,Conv.,Status,Budget\n"
+        for i in 1...6 { text += "Brand \(i),2024-03-0\(i),\(i * 10),\(i * 100),\(i).50,\(i),Enabled,100\n" }
+        text += "Total: Account,--,210,2100,24.00,21,,\nTotal: Search,--,210,2100,24.00,21,,\n"
+        let loaded = try CSVTest.read(text)
+        #expect(loaded.table.rowCount == 6)
+        #expect(CSVTest.type(loaded, "Day") == .date && CSVTest.type(loaded, "Clicks") == .integer)
+        #expect(loaded.warnings.contains { $0.row == 1 && $0.message.contains("rows 1 to 2 are titles") })
+        #expect(loaded.warnings.contains { $0.row == 10 && $0.message.contains("2 rows are totals rows") })
+        // A campaign called "Total Recall" is a row.
+        #expect(try CSVTest.read("campaign,clicks\nBrand,1\nTotal Recall,2\n").table.rowCount == 2)
+        // A malformed header (fewer fields than its rows) is still refused, not taken for a title.
+        #expect(CSVTest.error("a,b\n1,2,3\n4,5,6\n")?.row == 2)
+    }
+
     /// DuckDB's unionbyname_21248 files: one row, a blank line, then "Ultima actualizacion: …".
     @Test func aNoteAfterABlankLineAtTheEndIsNotARow() throws {
         for ending in ["", "\n", "\r\n"] {

@@ -205,6 +205,14 @@ struct CSVFileReader {
                 + "(row \(line)\(footer.lines.count > 1 ? " to \(line + footer.lines.count - 1)" : "")); it is left out"))
             end = footer.offset
         }
+        // Totals rows at the bottom (ad reports, spreadsheets) are sums of the rows, not rows.
+        if rawNames.count >= 2, tok.pos < end, let totals = CSVSniffer.totalsRows(data, start: tok.pos, end: end, delimiter: delimiter) {
+            let line = CSVEncoding.line(of: totals.offset, in: data, count: end)
+            let labels = totals.lines.map { CSVFileReader.shorten(CSVFileReader.trim($0)) }.joined(separator: " / ")
+            warnings.append(CSVWarning(row: line, message: "the last \(totals.lines.count == 1 ? "row is a totals row" : "\(totals.lines.count) rows are totals rows"), "
+                + "not data: \(labels) (row \(line)\(totals.lines.count > 1 ? " to \(line + totals.lines.count - 1)" : "")); left out, so that sums are not counted twice"))
+            end = totals.offset
+        }
         let headerless = options.header == false
         let names = headerless ? (1...rawNames.count).map { "column_\($0)" } : cleanNames(rawNames, headerLine: headerLine)
         let dataStart = headerless ? headerStart : tok.pos

@@ -65,6 +65,45 @@ enum CSVSniffer {
         return nil
     }
 
+    /// Where totals rows at the end of the data start: up to 5 last lines whose first field is a
+    /// totals label ("Total", "Grand Total", "Totals", "Totaux", "Total général", "Gesamt",
+    /// "Summe", or one of them followed by a colon: "Total: Account"), as ad platforms and
+    /// spreadsheets write them. Returns the offset of the first such line and the lines, or nil.
+    static func totalsRows(_ data: UnsafePointer<UInt8>, start: Int, end: Int, delimiter: UInt8) -> (offset: Int, lines: [String])? {
+        func isBreak(_ c: UInt8) -> Bool { c == CSVByte.lf || c == CSVByte.cr }
+        var lineEnd = end
+        var offset: Int? = nil
+        var lines: [String] = []
+        while lines.count < 5 {
+            while lineEnd > start && isBreak(data[lineEnd - 1]) { lineEnd -= 1 }
+            guard lineEnd > start else { break }
+            var lineStart = lineEnd
+            while lineStart > start && !isBreak(data[lineStart - 1]) { lineStart -= 1 }
+            guard lineStart > start else { break }   // never the first record
+            var fieldEnd = lineStart
+            while fieldEnd < lineEnd && data[fieldEnd] != delimiter { fieldEnd += 1 }
+            let field = String(decoding: UnsafeBufferPointer(start: data + lineStart, count: fieldEnd - lineStart), as: UTF8.self)
+            guard isTotalsLabel(field) else { break }
+            lines.insert(String(decoding: UnsafeBufferPointer(start: data + lineStart, count: lineEnd - lineStart), as: UTF8.self), at: 0)
+            offset = lineStart
+            lineEnd = lineStart
+        }
+        return offset.map { ($0, lines) }
+    }
+
+    static let totalsLabels: Set<String> = ["total", "totals", "grand total", "totaux", "total général", "total general",
+                                            "gesamt", "gesamtsumme", "summe", "insgesamt", "totale"]
+
+    static func isTotalsLabel(_ field: String) -> Bool {
+        var text = Substring(field)
+        while let c = text.first, c == " " || c == "\"" { text = text.dropFirst() }
+        while let c = text.last, c == " " || c == "\"" { text = text.dropLast() }
+        let lowered = text.lowercased()
+        if totalsLabels.contains(lowered) { return true }
+        guard let colon = lowered.firstIndex(of: ":") else { return false }
+        return totalsLabels.contains(String(lowered[..<colon]).trimmingSpaces)
+    }
+
     /// Whether the file escapes quotes inside quoted fields with a backslash (`"a \"b\" c"`): the
     /// sample's quotes that neither close nor are doubled all follow a backslash.
     static func escapesWithBackslash(_ data: UnsafePointer<UInt8>, end: Int, delimiter: UInt8) -> Bool {
@@ -121,20 +160,32 @@ enum CSVSniffer {
     static let maxPreambleLines = 10
 
     /// How many leading records are title lines, given the field counts of the first records:
-    /// records of one field above a record of at least 2 fields that most of the records after
-    /// it share ("some notes…", "# exported 2025-05-28" above `id,name,date`); 0 when none.
+    /// short records above a record of at least 2 fields that most of the records after it fit
+    /// under ("some notes…", "# exported 2025-05-28" above `id,name,date`); 0 when the first
+    /// record is such a header, or none is.
     static func preambleRecords(_ counts: [Int]) -> Int {
-        var titles = 0
-        while titles < counts.count && titles < maxPreambleLines && counts[titles] == 1 { titles += 1 }
-        guard titles > 0, titles < counts.count, counts[titles] >= 2 else { return 0 }
-        // A header with no row below it is not told from a data row: no titles then.
-        var after = counts.dropFirst(titles + 1)
+        if fits(counts, header: 0) { return 0 }
+        for header in stride(from: 1, to: min(counts.count, maxPreambleLines + 1), by: 1) {
+            // Titles are short: one field, or fewer than half the header's (a date range
+            // "March 1, 2024 - March 31, 2024" is three comma-split fields above eight columns).
+            let width = counts[header]
+            guard width >= 2, counts[..<header].allSatisfy({ $0 == 1 || $0 * 2 < width }) else { continue }
+            if fits(counts, header: header) { return header }
+        }
+        return 0
+    }
+
+    /// Whether the record at `header` has at least 2 fields and most records below it fit under
+    /// it (2 fields up to its count: rows may leave the last columns off).
+    private static func fits(_ counts: [Int], header: Int) -> Bool {
+        guard header < counts.count, counts[header] >= 2 else { return false }
+        // A header with no row below it is not told from a data row.
+        var after = counts.dropFirst(header + 1)
         // A note of one field at the end ("Last updated …") does not count against the header.
         while after.count > 1, after.last == 1 { after.removeLast() }
-        guard !after.isEmpty else { return 0 }
-        // Rows may stop short of the header's last columns (empty trailing fields left off).
-        let fitting = after.filter { $0 >= 2 && $0 <= counts[titles] }.count
-        return fitting * 5 >= after.count * 4 ? titles : 0
+        guard !after.isEmpty else { return header == 0 }
+        let fitting = after.filter { $0 >= 2 && $0 <= counts[header] }.count
+        return fitting * 5 >= after.count * 4
     }
 
     /// Start offsets for chunks 1..<parts of `data[start..<end]`, each just after a line break.
@@ -234,5 +285,15 @@ enum CSVSniffer {
             line = after(data, lineEnd, end: end)
         }
         return candidate
+    }
+}
+
+extension String {
+    /// The text without leading and trailing spaces.
+    var trimmingSpaces: String {
+        var text = Substring(self)
+        while text.first == " " { text = text.dropFirst() }
+        while text.last == " " { text = text.dropLast() }
+        return String(text)
     }
 }
