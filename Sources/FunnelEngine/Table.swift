@@ -8,6 +8,9 @@ public struct Table: Sendable {
     /// Why a column has the type it has, when a reader should know: "read as text: rows 2 to
     /// 900,000 hold numbers, row 900,001 holds "n/a"". By column name; said in type errors.
     public var typeNotes: [String: String] = [:]
+    /// How a column written for people was read, by column name: "decimal, from "$1,234.56"",
+    /// "months as their first day, from "Jan 2024"". Shown with the table's shape.
+    public var readAs: [String: String] = [:]
 
     public init(name: String, columns: [Column], rowCount: Int? = nil, timeColumn: String? = nil) {
         self.name = name

@@ -56,7 +56,10 @@ public enum SummaryRenderer {
         let nameWidth = names.map(\.width).max() ?? 0
         let typeWidth = table.columns.map(\.type.rawValue.count).max() ?? 0
         for (column, name) in zip(table.columns, names) {
-            let note = nullNote(column, rows: table.safeRowCount)
+            var note = nullNote(column, rows: table.safeRowCount)
+            if let readAs = table.readAs[column.name] {
+                note = (note.isEmpty ? "" : note + ", ") + "read as " + ValueFormatter.visible(readAs)
+            }
             var line = "  " + DisplayWidth.pad(name.text, width: name.width, to: nameWidth, right: false) + "  "
             line += note.isEmpty ? column.type.rawValue
                 : DisplayWidth.pad(column.type.rawValue, width: column.type.rawValue.count, to: typeWidth, right: false) + "  " + note
@@ -101,12 +104,14 @@ public enum SummaryRenderer {
         return out + "  ]\n}\n"
     }
 
-    /// The columns as a table: column, type, nulls.
+    /// The columns as a table: column, type, nulls, and how values written for people were read.
     static func schema(_ table: Table) -> Table {
-        Table(name: table.name, columns: [
+        var columns = [
             textColumn("column", table.columns.map(\.name)),
             textColumn("type", table.columns.map(\.type.rawValue)),
             Column(name: "nulls", storage: .integer(.int64(table.columns.map { Int64($0.nullCount) }))),
-        ], rowCount: table.columns.count)
+        ]
+        if !table.readAs.isEmpty { columns.append(textColumn("read as", table.columns.map { table.readAs[$0.name] ?? "" })) }
+        return Table(name: table.name, columns: columns, rowCount: table.columns.count)
     }
 }

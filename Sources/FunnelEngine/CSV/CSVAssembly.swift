@@ -176,18 +176,38 @@ struct CSVAssembly {
             var anyComma = false
             var anyPoint = false
             var commaColumns: [Int] = []
+            var pointColumns: [Int] = []
+            var bothColumns: [Int] = []
             for c in 0..<ncols where kinds[c] == .integer || kinds[c] == .decimal {
-                var comma = false
+                var comma = false, point = false
                 for chunk in chunks {
                     let b = chunk.cols[c]
                     guard b.kind == .integer || b.kind == .decimal else { continue }
                     comma = comma || b.sawComma
-                    anyPoint = anyPoint || b.sawPoint
+                    point = point || b.sawPoint
                 }
                 if comma { commaColumns.append(c) }
+                if point && !comma { pointColumns.append(c) }
+                if point && comma { bothColumns.append(c) }
                 anyComma = anyComma || comma
+                anyPoint = anyPoint || point
             }
-            if anyComma && anyPoint {
+            // A German export: decimals `1,76` in one column, counts `24.197` in another. When
+            // every point in the file groups three digits, the points are thousands separators:
+            // those columns are read again as text, and then as grouped numbers.
+            let pointsGroupThousands = anyComma && !pointColumns.isEmpty && pointColumns.allSatisfy { c in
+                settings.forced[c] == nil && firstValue(column: c) { p, n in
+                    guard let point = memchr(p, Int32(CSVByte.point), n) else { return false }
+                    let after = n - (UnsafeRawPointer(point) - UnsafeRawPointer(p)) - 1
+                    return after != 3
+                } == nil
+            }
+            if pointsGroupThousands {
+                for c in pointColumns + bothColumns where settings.forced[c] == nil {
+                    kinds[c] = .text
+                    madeTextByDecision.insert(c)
+                }
+            } else if anyComma && anyPoint {
                 for c in commaColumns {
                     if settings.forced[c] != nil {
                         let found = firstValue(column: c) { p, n in memchr(p, Int32(CSVByte.comma), n) != nil }

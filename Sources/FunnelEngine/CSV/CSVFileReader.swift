@@ -205,6 +205,13 @@ struct CSVFileReader {
                 + "(row \(line)\(footer.lines.count > 1 ? " to \(line + footer.lines.count - 1)" : "")); it is left out"))
             end = footer.offset
         }
+        // Rows of nothing but delimiters below the data (a spreadsheet's formatted empty rows).
+        if rawNames.count >= 2, tok.pos < end, let empty = CSVSniffer.emptyRecordsAtEnd(data, start: tok.pos, end: end, delimiter: delimiter) {
+            let line = CSVEncoding.line(of: empty.offset, in: data, count: end)
+            warnings.append(CSVWarning(row: line, message: "\(empty.count == 1 ? "the last row is" : "the last \(empty.count) rows are") empty "
+                + "(only delimiters, from row \(line)); left out"))
+            end = empty.offset
+        }
         // Totals rows at the bottom (ad reports, spreadsheets) are sums of the rows, not rows.
         if rawNames.count >= 2, tok.pos < end, let totals = CSVSniffer.totalsRows(data, start: tok.pos, end: end, delimiter: delimiter) {
             let line = CSVEncoding.line(of: totals.offset, in: data, count: end)
@@ -302,7 +309,15 @@ struct CSVFileReader {
             throw malformed("the text in this file is too large to load (over 4 GB in one part of the file)",
                             row: dataLine)
         }
-        let columns = try assembly.buildColumns(reader: self)
+        var columns = try assembly.buildColumns(reader: self)
+        // Text columns written for people ($1,234.56, 12.5%, Jan 2024, 2024-Q1) read again.
+        var readAs: [String: String] = [:]
+        for c in columns.indices where forced[c] == nil && columns[c].type == .text {
+            let said: Character? = options.decimalComma.map { $0 ? "," : "." }
+            guard let recognised = CSVFormattedValues.recognise(columns[c], europeanFile: delimiter == CSVByte.semicolon, decimalMark: said) else { continue }
+            columns[c] = recognised.column
+            readAs[columns[c].name] = recognised.note
+        }
 
         var shortRows = 0
         var firstShort = 0
@@ -343,7 +358,8 @@ struct CSVFileReader {
         let timeColumn = try chooseTimeColumn(columns)
         let rowCount = chunks.reduce(0) { $0 + $1.rowCount }
         var table = Table(name: name, columns: columns, rowCount: rowCount, timeColumn: timeColumn)
-        table.typeNotes = typeNotes
+        table.typeNotes = typeNotes.filter { readAs[$0.key] == nil }
+        table.readAs = readAs
         return LoadedTable(table: table, warnings: warnings, delimiter: delimiter, encoding: encoding)
     }
 

@@ -47,9 +47,12 @@ enum CSVSniffer {
         while lineEnd > start && lines.count <= 5 {
             var lineStart = lineEnd
             while lineStart > start && !isBreak(data[lineStart - 1]) { lineStart -= 1 }
+            // One field: no delimiter, or one quoted field ("Copyright (c) 2000-2024 salesforce.com, inc.").
             var quotes = 0
+            let wholeQuoted = lineEnd - lineStart >= 2 && data[lineStart] == CSVByte.quote && data[lineEnd - 1] == CSVByte.quote
             for i in lineStart..<lineEnd {
-                if data[i] == delimiter { return nil }
+                if data[i] == delimiter && !wholeQuoted { return nil }
+                if data[i] == delimiter && i > lineStart && data[i - 1] == CSVByte.quote && i - 1 > lineStart { return nil }
                 if data[i] == CSVByte.quote { quotes += 1 }
             }
             if quotes % 2 == 1 || lineStart <= start { return nil }
@@ -65,7 +68,7 @@ enum CSVSniffer {
         return nil
     }
 
-    /// Where totals rows at the end of the data start: up to 5 last lines whose first field is a
+    /// Where totals rows at the end of the data start: up to 10 last lines whose first field is a
     /// totals label ("Total", "Grand Total", "Totals", "Totaux", "Total général", "Gesamt",
     /// "Summe", or one of them followed by a colon: "Total: Account"), as ad platforms and
     /// spreadsheets write them. Returns the offset of the first such line and the lines, or nil.
@@ -74,7 +77,7 @@ enum CSVSniffer {
         var lineEnd = end
         var offset: Int? = nil
         var lines: [String] = []
-        while lines.count < 5 {
+        while lines.count < 10 {
             while lineEnd > start && isBreak(data[lineEnd - 1]) { lineEnd -= 1 }
             guard lineEnd > start else { break }
             var lineStart = lineEnd
@@ -100,8 +103,35 @@ enum CSVSniffer {
         while let c = text.last, c == " " || c == "\"" { text = text.dropLast() }
         let lowered = text.lowercased()
         if totalsLabels.contains(lowered) { return true }
-        guard let colon = lowered.firstIndex(of: ":") else { return false }
-        return totalsLabels.contains(String(lowered[..<colon]).trimmingSpaces)
+        // "Total: Account", "Grand Total (14 records)".
+        guard let mark = lowered.firstIndex(where: { $0 == ":" || $0 == "(" }) else { return false }
+        return totalsLabels.contains(String(lowered[..<mark]).trimmingSpaces)
+    }
+
+    /// Where empty records at the end start (`,,,,` lines a spreadsheet leaves below its rows),
+    /// and how many there are; nil when the data does not end with one.
+    static func emptyRecordsAtEnd(_ data: UnsafePointer<UInt8>, start: Int, end: Int, delimiter: UInt8) -> (offset: Int, count: Int)? {
+        func isBreak(_ c: UInt8) -> Bool { c == CSVByte.lf || c == CSVByte.cr }
+        var lineEnd = end
+        var offset: Int? = nil
+        var count = 0
+        while true {
+            while lineEnd > start && isBreak(data[lineEnd - 1]) { lineEnd -= 1 }
+            guard lineEnd > start else { break }
+            var lineStart = lineEnd
+            while lineStart > start && !isBreak(data[lineStart - 1]) { lineStart -= 1 }
+            guard lineStart > start else { break }
+            var onlyDelimiters = true
+            for i in lineStart..<lineEnd where data[i] != delimiter && data[i] != CSVByte.space && data[i] != CSVByte.tab {
+                onlyDelimiters = false
+                break
+            }
+            guard onlyDelimiters, (lineStart..<lineEnd).contains(where: { data[$0] == delimiter }) else { break }
+            offset = lineStart
+            count += 1
+            lineEnd = lineStart
+        }
+        return offset.map { ($0, count) }
     }
 
     /// Whether the file escapes quotes inside quoted fields with a backslash (`"a \"b\" c"`): the
