@@ -334,6 +334,16 @@ import Darwin
         #expect(CSVTest.error("a,b\n1,2,3\n4,5,6\n")?.row == 2)
     }
 
+    /// DuckDB's dates_special_format.csv: eight dates like "Dec 8, 2022", the first of them no header.
+    @Test func aFirstRowOfPeopleDatesIsData() throws {
+        let loaded = try CSVTest.read("\"Dec 8, 2022\"\n\"Sep 26, 2022\"\n\"Aug 31, 2022\"\n")
+        #expect(loaded.table.rowCount == 3 && CSVTest.type(loaded, "column_1") == .date)
+        // Years heading columns of amounts are names.
+        let pivot = try CSVTest.read("channel,2023,2024\nsearch,\"$1,200\",\"$1,500\"\nsocial,$800,$950\n")
+        #expect(pivot.table.columns.map(\.name) == ["channel", "2023", "2024"] && pivot.table.rowCount == 2)
+        #expect(CSVTest.values(pivot, "2024") == [.integer(1500), .integer(950)])
+    }
+
     /// DuckDB's unionbyname_21248 files: one row, a blank line, then "Ultima actualizacion: …".
     @Test func aNoteAfterABlankLineAtTheEndIsNotARow() throws {
         for ending in ["", "\n", "\r\n"] {

@@ -52,7 +52,9 @@ struct CSVAssembly {
     /// Whether the first record, read as the header, is typed like the data: every column of
     /// numbers, dates or true/false has a value of that type there or none (and at least one has).
     /// A header of names is text; a first row of data is not.
-    func firstRecordIsData(_ record: [String]) -> Bool {
+    /// `orRecognised`: true when columns read again as numbers or dates written for people
+    /// are typed too (their header value fitting was checked by the caller).
+    func firstRecordIsData(_ record: [String], orRecognised: Bool = false) -> Bool {
         guard record.count == names.count else { return false }
         if chunks.allSatisfy({ $0.rowCount == 0 }) { return CSVAssembly.loneRecordIsData(record, settings: settings) }
         var typedColumns = 0
@@ -80,7 +82,7 @@ struct CSVAssembly {
             }
             if !fits { return false }
         }
-        return typedColumns > 0
+        return typedColumns > 0 || orRecognised
     }
 
     /// A file of one record has no rows to compare it with: it is data (DuckDB reads such files

@@ -355,6 +355,19 @@ struct CSVFileReader {
                 + "(the first is row \(firstPadded)); they were ignored"))
         }
 
+        // A "header" whose values read as the people-written numbers or dates below them
+        // ("Dec 8, 2022" above "Sep 26, 2022") is a row: read again without a header.
+        if options.header == nil, !readAs.isEmpty, rawNames.count == columns.count,
+           columns.indices.allSatisfy({ c in readAs[columns[c].name] == nil || CSVFormattedValues.fits(rawNames[c], columns[c].type) }),
+           assembly.firstRecordIsData(rawNames, orRecognised: true) {
+            var next = self
+            next.options.header = false
+            next.warnings = warningsBeforeHeader
+            next.warnings.append(CSVWarning(row: headerLine, message: "the first row looks like data, not a header "
+                + "(its values have the types of the columns below), so the file is read without a header: "
+                + "the columns are called column_1 to column_\(rawNames.count); say `header true` if it is a header"))
+            return try next.readText(data, end: end, lazily: lazily)
+        }
         let timeColumn = try chooseTimeColumn(columns)
         let rowCount = chunks.reduce(0) { $0 + $1.rowCount }
         var table = Table(name: name, columns: columns, rowCount: rowCount, timeColumn: timeColumn)

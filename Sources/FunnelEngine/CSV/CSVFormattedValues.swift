@@ -49,6 +49,17 @@ enum CSVFormattedValues {
         return nil
     }
 
+    /// Whether one value reads as a column of `type` recognised from values written for people.
+    static func fits(_ value: String, _ type: ColumnType) -> Bool {
+        let text = trimmed(value)
+        switch type {
+        // A plain number ("2024" heading a column of amounts) is a name here, not a value.
+        case .integer, .decimal: return PeopleNumbers.read([text], europeanFile: false) != nil
+        case .date, .timestamp: return PeopleDates.parse(text) != nil
+        default: return false
+        }
+    }
+
     private static func trimmed(_ text: String) -> String {
         var s = Substring(text)
         while let c = s.first, c == " " || c == "\t" || c == "\u{A0}" { s = s.dropFirst() }
