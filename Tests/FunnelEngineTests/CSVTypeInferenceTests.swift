@@ -174,11 +174,20 @@ import Testing
         #expect(CSVTest.type(try CSVTest.read("t\n2021-05-25 04:55:03 CST\n"), "t") == .text)
     }
 
-    @Test func ambiguousDatesAreDayFirstWithAWarning() throws {
+    /// DuckDB's multi_quote.csv (1/1/19, 1/2/19, …) and issue_811.csv (01.01.2012, 01.02.2012, …).
+    @Test func ambiguousDatesInOrderOrDottedAreDecided() throws {
+        let days = try CSVTest.read("d\n1/1/19\n1/2/19\n1/3/19\n1/4/19\n")
+        #expect(CSVTest.values(days, "d") == [CSVTest.days(2019, 1, 1), CSVTest.days(2019, 1, 2), CSVTest.days(2019, 1, 3), CSVTest.days(2019, 1, 4)])
+        let dotted = try CSVTest.read("d\n01.02.2012\n03.04.2013\n")
+        #expect(CSVTest.values(dotted, "d") == [CSVTest.days(2012, 2, 1), CSVTest.days(2013, 4, 3)])
+    }
+
+    @Test func ambiguousDatesAreTextWithAWarningThatSaysWhatDecides() throws {
         let loaded = try CSVTest.read("signup\n01/02/2025\n03/04/2025\n")
-        #expect(CSVTest.values(loaded, "signup") == [CSVTest.days(2025, 2, 1), CSVTest.days(2025, 4, 3)])
+        #expect(CSVTest.values(loaded, "signup") == [.text("01/02/2025"), .text("03/04/2025")])
         #expect(loaded.warnings == [CSVWarning(column: "signup", message:
-            "dates in column signup are ambiguous (dd/mm vs mm/dd); read as dd/mm/yyyy, override with dates \"mm/dd/yyyy\"")])
+            "dates in column signup are ambiguous (dd/mm vs mm/dd) and nothing in the file decides, so it is read as text; "
+            + "say dates \"dd/mm/yyyy\" or dates \"mm/dd/yyyy\"")])
         var options = CSVOptions()
         options.dateOrder = .monthFirst
         let explicit = try CSVTest.read("signup\n01/02/2025\n03/04/2025\n", options: options)
@@ -225,7 +234,9 @@ import Testing
         let loaded = try CSVTest.read("t\n2025-01-02\n2025-01-03 08:00:00\n")
         #expect(CSVTest.type(loaded, "t") == .timestamp)
         #expect(CSVTest.values(loaded, "t") == [CSVTest.seconds(2025, 1, 2), CSVTest.seconds(2025, 1, 3, 8)])
-        let pending = try CSVTest.read("t\n01/02/2025\n03/04/2025 08:00\n")
+        var dayFirst = CSVOptions()
+        dayFirst.dateOrder = .dayFirst
+        let pending = try CSVTest.read("t\n01/02/2025\n03/04/2025 08:00\n", options: dayFirst)
         #expect(CSVTest.values(pending, "t") == [CSVTest.seconds(2025, 2, 1), CSVTest.seconds(2025, 4, 3, 8)])
     }
 

@@ -137,6 +137,16 @@ import Testing
         "venue_pipe_big.csv", "weather.csv"
     ]
 
+    /// Files read otherwise than truth on purpose, with the reading they get instead: a single
+    /// date `10/08/2008` is 10 August or 8 October, and funnel does not guess (issue 12: an
+    /// ambiguous column is text, with a warning that says which option settles it).
+    static let deliberate: [String: (reason: String, holds: @Sendable (LoadedTable) -> Bool)] = [
+        "dates.csv": ("the one date 10/08/2008 is ambiguous: text, with a warning", { loaded in
+            loaded.table.columns.count == 2 && loaded.table.columns[1].type == .text
+                && loaded.warnings.contains { $0.message.contains("ambiguous (dd/mm vs mm/dd)") && $0.message.contains("dates \"mm/dd/yyyy\"") }
+        }),
+    ]
+
     @Test func theCorpusIsReadAsTruthSays() throws {
         guard let entries = PeerCorpusTests.entries() else {
             // The corpus lives beside the clone (../shared); without it there is nothing to check.
@@ -144,13 +154,21 @@ import Testing
             return
         }
         var wrong: [(String, String)] = []
+        var otherwise: [String] = []
         for entry in entries {
+            if let (reason, holds) = PeerCorpusTests.deliberate[entry.path] {
+                let loaded = try CSVReader.load(path: PeerCorpusTests.folder + "/files/" + entry.path, name: "t")
+                #expect(holds(loaded), "\(entry.path) is no longer read as it deliberately is: \(reason)")
+                otherwise.append("\(entry.path): \(reason)")
+                continue
+            }
             if let problem = PeerCorpusTests.problem(entry) { wrong.append((entry.path, problem)) }
         }
-        let right = Set(entries.map(\.path)).subtracting(wrong.map(\.0))
-        print("peer corpus: \(right.count) of \(entries.count) files read as truth says")
+        let right = Set(entries.map(\.path)).subtracting(wrong.map(\.0)).subtracting(PeerCorpusTests.deliberate.keys)
+        print("peer corpus: \(right.count) of \(entries.count) files read as truth says, \(otherwise.count) deliberately otherwise")
+        for line in otherwise { print("  \(line)") }
         for (path, problem) in wrong { print("  \(path): \(problem)") }
-        for path in PeerCorpusTests.baseline.subtracting(right).sorted() {
+        for path in PeerCorpusTests.baseline.subtracting(right).subtracting(PeerCorpusTests.deliberate.keys).sorted() {
             Issue.record("\(path) was read right and no longer is: \(wrong.first { $0.0 == path }?.1 ?? "")")
         }
     }

@@ -267,9 +267,12 @@ struct CSVAssembly {
                     + "(dd/mm vs mm/dd); read as \(read), the reading that puts them nearest the unambiguous dates "
                     + "written around them; override with dates \"\(other)\""))
             } else {
-                orders[c] = CSVTemporal.dayFirst
+                // 01/02/2024 and 03/04/2024 only: either reading is a guess, so neither is made.
+                kinds[c] = .text
+                madeTextByDecision.insert(c)
                 warnings.append(CSVWarning(column: names[c], message: "dates in column \(names[c]) are ambiguous "
-                    + "(dd/mm vs mm/dd); read as dd/mm/yyyy, override with dates \"mm/dd/yyyy\""))
+                    + "(dd/mm vs mm/dd) and nothing in the file decides, so it is read as text; "
+                    + "say dates \"dd/mm/yyyy\" or dates \"mm/dd/yyyy\""))
             }
         }
     }
@@ -334,8 +337,45 @@ struct CSVAssembly {
             }
         }
         settle(next: nil)
-        guard sawKnown, distance[0] != distance[1] else { return nil }
-        return distance[0] < distance[1] ? CSVTemporal.dayFirst : CSVTemporal.monthFirst
+        if sawKnown {
+            guard distance[0] != distance[1] else { return nil }
+            return distance[0] < distance[1] ? CSVTemporal.dayFirst : CSVTemporal.monthFirst
+        }
+        // Only ambiguous dates: a column in date order (1/1/19, 1/2/19, 1/3/19 …) steps a day
+        // at a time in one reading and a month in the other. Decided only when one reading's
+        // steps add up to a third of the other's or less, over at least three dates.
+        return orderFromSteps(c)
+    }
+
+    private func orderFromSteps(_ c: Int) -> CSVTemporal.Order? {
+        var steps = [0.0, 0.0]
+        var previous: [Int64?] = [nil, nil]
+        var count = 0
+        for chunk in chunks {
+            let b = chunk.cols[c]
+            guard b.kind == .date || b.kind == .timestamp, let values = b.values else { continue }
+            for i in 0..<b.pending.count {
+                let r = Int(b.pending[i])
+                let readings: [Int64?]
+                if b.kind == .date {
+                    let v = values.load(fromByteOffset: r << 2, as: Int32.self)
+                    readings = [CSVTemporal.dayFirst, CSVTemporal.monthFirst].map { CSVTemporal.resolveDate(v, order: $0).map(Int64.init) }
+                } else {
+                    let v = values.load(fromByteOffset: r << 3, as: Int64.self)
+                    readings = [CSVTemporal.dayFirst, CSVTemporal.monthFirst].map { CSVTemporal.resolveTimestamp(v, order: $0).map { $0 / 86_400 } }
+                }
+                for k in 0..<2 {
+                    guard let value = readings[k] else { steps[k] += 1e12; continue }
+                    if let before = previous[k] { steps[k] += Double(abs(value - before)) }
+                    previous[k] = value
+                }
+                count += 1
+            }
+        }
+        guard count >= 3 else { return nil }
+        if steps[0] * 3 <= steps[1] { return CSVTemporal.dayFirst }
+        if steps[1] * 3 <= steps[0] { return CSVTemporal.monthFirst }
+        return nil
     }
 
     /// Reads again, as text, every chunk column whose buffer does not hold text but must.

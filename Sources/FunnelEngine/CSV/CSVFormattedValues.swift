@@ -14,6 +14,15 @@ enum CSVFormattedValues {
     /// a decimal; elsewhere the other way round (only when nothing else in the column decides).
     static func recognise(_ column: Column, europeanFile: Bool, decimalMark: Character? = nil) -> Recognised? {
         guard case .text(let codes, let dictionary) = column.storage, dictionary.count > 0 else { return nil }
+        // Most text columns (names, emails, notes) fail on their first values: look at a few
+        // before reading the whole dictionary.
+        var looked = 0
+        for i in 0..<dictionary.count where looked < 8 {
+            let value = trimmed(dictionary[i])
+            if value.isEmpty { continue }
+            looked += 1
+            if PeopleNumbers.parts(value) == nil && PeopleDates.parse(value) == nil { return nil }
+        }
         var values: [String?] = []
         values.reserveCapacity(dictionary.count)
         var sample: String? = nil

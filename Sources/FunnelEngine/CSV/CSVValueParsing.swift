@@ -396,7 +396,13 @@ enum CSVTemporal {
                 month = a
             default:
                 guard a >= 1, a <= 31, b >= 1, b <= 31, !(a > 12 && b > 12) else { return .invalid }
-                if a > 12 {
+                if sep == 0x2E && b <= 12 {
+                    // Dotted dates are day first wherever they are written (01.02.2024 is
+                    // 1 February in German, French and Russian exports; no tool writes mm.dd).
+                    evidence = 1 | yearEvidence
+                    day = a
+                    month = b
+                } else if a > 12 {
                     evidence = 1 | yearEvidence
                     day = a
                     month = b
