@@ -4,7 +4,9 @@
 CREATE LOAD_KIND leads    AS SELECT * FROM read_csv_auto('LEADS_PATH');
 CREATE LOAD_KIND sessions AS SELECT * FROM read_csv_auto('SESSIONS_PATH');
 CREATE LOAD_KIND spend    AS SELECT * FROM read_csv_auto('SPEND_PATH');
-CREATE LOAD_KIND plan     AS SELECT * FROM read_csv_auto('PLAN_PATH');
+-- The plan's months are written 2025-01, as plan spreadsheets write them: DuckDB is told so.
+CREATE LOAD_KIND plan     AS SELECT * REPLACE (CAST(month || '-01' AS DATE) AS month)
+                             FROM read_csv_auto('PLAN_PATH', types = {'month': 'VARCHAR'});
 
 -- The funnel, as docs/metrics.md defines reach:
 --   leads at created_at; mqls at mql_at where mql optional; sqls at sql_at; opportunities at

@@ -13,7 +13,7 @@ parts = [r.filter(pl.col(flag)).group_by(pl.col(t).dt.truncate("1mo").cast(pl.Da
          for k, (flag, t) in enumerate(zip(REACHED, TIMES))]
 visits = (scan(d, "sessions.csv").group_by(pl.col("date").dt.truncate("1mo").alias("m"))
           .agg(pl.col("sessions").sum().cast(pl.Int64).alias("n")).with_columns(pl.lit(0).alias("k")))
-plan = scan(d, "plan.csv").with_columns(pl.col("month").dt.truncate("1mo").alias("m"))
+plan = scan(d, "plan.csv").with_columns(pl.col("month").cast(pl.Utf8).str.to_date("%Y-%m").alias("m"))
 names = ["visits"] + STAGES
 plan_long = (plan.group_by("m").agg([pl.col(s).sum().cast(pl.Int64) for s in names])
              .unpivot(index="m", on=names, variable_name="stage", value_name="plan")
