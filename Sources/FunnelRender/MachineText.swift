@@ -115,3 +115,9 @@ enum MachineText {
         }
     }
 }
+
+/// JSON text for callers outside the renderers (the document of a script's results).
+public enum JSONText {
+    /// A JSON string literal of `text`.
+    public static func string(_ text: String) -> String { MachineText.jsonString(text) }
+}

@@ -27,12 +27,63 @@ public final class OutputPrinter: @unchecked Sendable {
 
     public var text: OutputText { OutputText(format: format, style: style, errorColor: terminal.errorColor) }
 
+    /// Set for a script run with --format json: results are gathered into one JSON document.
+    public var collectsDocument = false
+    /// Set with --out DIR: each result is written to its own file in DIR instead.
+    public var outputFolder: String? = nil
+    /// The statement now running (its source text), for the document and the file names.
+    public var statement = ""
+    /// The files the script reads so far (canonical paths): --out never writes over them.
+    public var inputs: Set<String> = []
+    private var results: [(statement: String, text: String)] = []
+    private var written = 0
+    /// A file of --out DIR could not be written.
+    public private(set) var outputFailure: String? = nil
+
     public func print(_ output: Output) {
         let (stream, rendered) = text.render(output)
         if stream == .standardError {
             StandardStreams.err(rendered)
+        } else if let outputFolder {
+            writeResult(rendered, to: outputFolder)
+        } else if collectsDocument {
+            results.append((statement, rendered))
         } else {
+            // CSV results follow each other with a blank line between them: no CSV line of funnel's
+            // is blank (an empty value is written ""), so a program can split on it.
+            if format == .csv && written > 0 { StandardStreams.out("\n") }
+            written += 1
             StandardStreams.out(rendered)
+        }
+    }
+
+    /// The gathered results as one JSON array: each the statement that printed it and its result.
+    public func finishDocument() {
+        guard collectsDocument else { return }
+        var out = "["
+        for (i, result) in results.enumerated() {
+            let body = result.text.hasSuffix("\n") ? String(result.text.dropLast()) : result.text
+            out += (i == 0 ? "\n" : ",\n") + "{\"statement\": " + JSONText.string(result.statement) + ",\n \"result\": " + body + "}"
+        }
+        StandardStreams.out(out + (results.isEmpty ? "]\n" : "\n]\n"))
+        results = []
+    }
+
+    /// One result in DIR: 01-leads-by-source.csv, named by its order and its statement.
+    private func writeResult(_ rendered: String, to folder: String) {
+        written += 1
+        let ext = format == .csv ? "csv" : format == .json ? "json" : format == .markdown ? "md" : "txt"
+        var slug = ""
+        for c in statement.lowercased() {
+            if c.isLetter || c.isNumber, c.isASCII { slug.append(c) } else if !slug.isEmpty && slug.last != "-" { slug.append("-") }
+            if slug.count >= 40 { break }
+        }
+        while slug.last == "-" { slug.removeLast() }
+        let number = written < 10 ? "0\(written)" : "\(written)"
+        let path = folder + "/" + number + (slug.isEmpty ? "" : "-" + slug) + "." + ext
+        if let failure = ResultFiles.write(rendered, to: path, inputs: inputs) {
+            outputFailure = outputFailure ?? failure
+            StandardStreams.err("error: cannot write \(path): \(failure)\n")
         }
     }
 

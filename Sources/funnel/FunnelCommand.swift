@@ -51,6 +51,9 @@ struct FunnelCommand: ParsableCommand {
     @Flag(help: "Print the files the script would read and write (included files too), and run nothing.")
     var dryRun = false
 
+    @Option(name: .customLong("out"), help: ArgumentHelp("Write each result to its own file in DIR (01-leads-by-source.csv, …) in the --format given.", valueName: "DIR"))
+    var outputFolder: String?
+
     /// `--set` is taken out of the arguments before ArgumentParser sees them: its handling of a
     /// repeated option is quadratic (10,000 `--set`s took minutes), and a scheduler may pass many.
     static func main() {
@@ -131,7 +134,21 @@ struct FunnelCommand: ParsableCommand {
         }
         var runner = ScriptRunner(interpreter: interpreter, report: { printer.report($0) })
         runner.keepGoing = keepGoing || interactive
+        // A script's results in JSON are one document; with --out, one file each.
+        printer.outputFolder = outputFolder
+        printer.collectsDocument = format == .json && !interactive && outputFolder == nil
+        runner.willRun = { statement, inputs in
+            printer.statement = statement
+            printer.inputs = inputs
+        }
         let code = runner.run(file)
+        printer.finishDocument()
+        printer.collectsDocument = false
+        printer.outputFolder = nil
+        // A result that could not be written was said as it happened; the exit code says it too.
+        if printer.outputFailure != nil && code == .success {
+            throw ExitCode(ScriptRunner.ExitCode.cannotCreateOutput.rawValue)
+        }
         if interactive {
             throw ExitCode(startShell(interpreter: runner.interpreter, printer: printer, runInit: false))
         }

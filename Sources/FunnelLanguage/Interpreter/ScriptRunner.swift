@@ -20,6 +20,8 @@ public struct ScriptRunner {
     public var baseDirectory: String?
     /// Where diagnostics go (errors, warnings), rendered by the caller.
     public var report: @Sendable (Diagnostic) -> Void
+    /// Told each statement's source text before it runs (a document of results names them).
+    public var willRun: (@Sendable (String, _ inputs: Set<String>) -> Void)? = nil
 
     public init(interpreter: Interpreter, report: @escaping @Sendable (Diagnostic) -> Void) {
         self.interpreter = interpreter
@@ -68,6 +70,7 @@ public struct ScriptRunner {
             interpreter.session.loadedPaths.insert(canonical)
         }
         for statement in statements {
+            willRun?(statement.range.file.slice(statement.range), interpreter.session.loadedPaths)
             do {
                 try interpreter.execute(statement, baseDirectory: baseDirectory)
             } catch {
