@@ -182,6 +182,53 @@ import Testing
         #expect(CSVTest.values(dotted, "d") == [CSVTest.days(2012, 2, 1), CSVTest.days(2013, 4, 3)])
     }
 
+    /// `dates "…"` with a pattern: GA4's 20240301, 05-Mar-2024 14:30, a month 2024/03, US am/pm.
+    @Test func explicitDatePatterns() throws {
+        var options = CSVOptions()
+        options.datePattern = CSVDatePattern("yyyymmdd")
+        let ga = try CSVTest.read("day,sessions\n20240301,5\n20240302,7\n", options: options)
+        #expect(CSVTest.values(ga, "day") == [CSVTest.days(2024, 3, 1), CSVTest.days(2024, 3, 2)])
+        #expect(ga.table.readAs["day"] == "date, with the pattern \"yyyymmdd\"")
+        #expect(CSVTest.type(ga, "sessions") == .integer)
+        let pattern = CSVDatePattern("dd-MMM-yy h:mm am")
+        #expect(pattern?.seconds("05-mars-24 2:30 pm") == Int64(CivilDate.days(year: 2024, month: 3, day: 5)) * 86_400 + 14 * 3600 + 30 * 60)
+        #expect(CSVDatePattern("yyyy/mm")?.seconds("2024/03") == Int64(CivilDate.days(year: 2024, month: 3, day: 1)) * 86_400)
+        #expect(CSVDatePattern("yyyy/mm")?.seconds("2024/13") == nil)
+        #expect(CSVDatePattern("dd.mm.yyyy")?.seconds("31.02.2024") == nil)
+        #expect(CSVDatePattern("qq") == nil && CSVDatePattern("HH:mm") == nil)
+    }
+
+    /// Issue 12's shapes, each read without options.
+    @Test(arguments: [
+        ("2024-01", "2024-01-01"), ("2024/01", "2024-01-01"), ("01/2024", "2024-01-01"), ("Jan 2024", "2024-01-01"),
+        ("January 2024", "2024-01-01"), ("janv. 2024", "2024-01-01"), ("février 2024", "2024-02-01"), ("Jan-24", "2024-01-01"),
+        ("2024-Q1", "2024-01-01"), ("Q2 2024", "2024-04-01"), ("T3 2024", "2024-07-01"), ("Jan 5, 2024", "2024-01-05"),
+        ("5 janv. 2024", "2024-01-05"), ("5 January 2024", "2024-01-05"), ("5. März 2024", "2024-03-05"), ("05-Jan-2024", "2024-01-05"),
+    ])
+    func peopleDates(_ written: String, _ iso: String) throws {
+        let loaded = try CSVTest.read("d,n\n\"\(written)\",1\n\"\(written)\",2\n")
+        let parts = iso.split(separator: "-").compactMap { Int($0) }
+        #expect(CSVTest.values(loaded, "d").first == CSVTest.days(parts[0], parts[1], parts[2]), "\(written)")
+        #expect(loaded.table.readAs["d"] != nil)
+    }
+
+    @Test(arguments: [
+        ("\"$1,234.56\"", 1234.56), ("\"1 234,56 €\"", 1234.56), ("EUR 12.50", 12.5), ("\"(1,234.00)\"", -1234),
+        ("12.5%", 0.125), ("\"1,234\"", 1234), ("£99", 99), ("-$5.25", -5.25), ("\"12 345\"", 12345),
+    ])
+    func peopleNumbers(_ written: String, _ value: Double) throws {
+        let loaded = try CSVTest.read("x,n\n\(written),1\n\(written),2\n")
+        #expect(CSVTest.values(loaded, "x").first?.number == value, "\(written)")
+        #expect(loaded.table.readAs["x"] != nil)
+    }
+
+    @Test func peopleNumbersOnlyWhenEveryValueAgrees() throws {
+        #expect(CSVTest.type(try CSVTest.read("x\n$5\n€6\n"), "x") == .text)         // two currencies
+        #expect(CSVTest.type(try CSVTest.read("x\n12%\n0.5\n"), "x") == .text)       // percent and not
+        #expect(CSVTest.type(try CSVTest.read("x\n$5\nn/a\n"), "x") == .text)        // a word
+        #expect(CSVTest.type(try CSVTest.read("zip\n09001\n\"1,234\"\n"), "zip") == .text)   // a code
+    }
+
     @Test func ambiguousDatesAreTextWithAWarningThatSaysWhatDecides() throws {
         let loaded = try CSVTest.read("signup\n01/02/2025\n03/04/2025\n")
         #expect(CSVTest.values(loaded, "signup") == [.text("01/02/2025"), .text("03/04/2025")])

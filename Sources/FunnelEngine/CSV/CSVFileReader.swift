@@ -318,6 +318,13 @@ struct CSVFileReader {
             columns[c] = recognised.column
             readAs[columns[c].name] = recognised.note
         }
+        if let pattern = options.datePattern {
+            for c in columns.indices where forced[c] == nil && readAs[columns[c].name] == nil && (columns[c].type == .text || columns[c].type == .integer) {
+                guard let recognised = CSVFormattedValues.withPattern(columns[c], pattern) else { continue }
+                columns[c] = recognised.column
+                readAs[columns[c].name] = recognised.note
+            }
+        }
 
         var shortRows = 0
         var firstShort = 0

@@ -58,6 +58,45 @@ enum CSVFormattedValues {
         return nil
     }
 
+    /// The column read with a date pattern the user gave (`dates "yyyymmdd"`): text, or whole
+    /// numbers such as 20240301; nil unless every value follows it.
+    static func withPattern(_ column: Column, _ pattern: CSVDatePattern) -> Recognised? {
+        var seconds: [Int64?]
+        var known: [Bool]
+        var sample = ""
+        switch column.storage {
+        case .text(let codes, let dictionary):
+            seconds = []
+            for i in 0..<dictionary.count {
+                let value = trimmed(dictionary[i])
+                if value.isEmpty { seconds.append(nil); continue }
+                guard let s = pattern.seconds(value) else { return nil }
+                if sample.isEmpty { sample = value }
+                seconds.append(s)
+            }
+            known = seconds.map { $0 != nil }
+            guard !sample.isEmpty else { return nil }
+            let storage: ColumnStorage = pattern.hasTime
+                ? .timestamp(codesMapped(codes, rows: column.count, seconds.map { $0 ?? 0 }, empty: 0))
+                : .date(codesMapped(codes, rows: column.count, seconds.map { Int32(clamping: ($0 ?? 0) / 86_400) }, empty: 0))
+            return Recognised(column: Column(name: column.name, storage: storage, validity: mergedValidity(column, codes: codes, known: known)),
+                              note: "\(pattern.hasTime ? "timestamp" : "date"), with the pattern \"\(pattern.text)\"")
+        case .integer:
+            var values: [Int64] = []
+            values.reserveCapacity(column.count)
+            for r in 0..<column.count {
+                guard column.validity?.isValid(r) != false, case .integer(let v) = column.value(at: r) else { values.append(0); continue }
+                guard let s = pattern.seconds(String(v)) else { return nil }
+                values.append(s)
+            }
+            let storage: ColumnStorage = pattern.hasTime ? .timestamp(values) : .date(values.map { Int32(clamping: $0 / 86_400) })
+            return Recognised(column: Column(name: column.name, storage: storage, validity: column.validity),
+                              note: "\(pattern.hasTime ? "timestamp" : "date"), with the pattern \"\(pattern.text)\"")
+        default:
+            return nil
+        }
+    }
+
     /// Whether one value reads as a column of `type` recognised from values written for people.
     static func fits(_ value: String, _ type: ColumnType) -> Bool {
         let text = trimmed(value)

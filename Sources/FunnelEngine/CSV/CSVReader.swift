@@ -17,6 +17,8 @@ public struct CSVOptions: Sendable {
     public var delimiter: UInt8? = nil
     /// nil = decide from the data (and warn when nothing decides it).
     public var dateOrder: DateOrder? = nil
+    /// `dates "yyyymmdd"` and other explicit patterns: columns whose every value follows it are dates.
+    public var datePattern: CSVDatePattern? = nil
     /// Forced types by column name (after header clean-up: trimmed, de-duplicated).
     public var columnTypes: [String: ColumnType] = [:]
     /// The column `by month` and friends use; nil = the only date/timestamp column, if one.

@@ -27,7 +27,9 @@ enum Loader {
                 case "mm/dd/yyyy", "mm-dd-yyyy", "mm.dd.yyyy", "mm/dd/yy", "mm-dd-yy", "mm.dd.yy": csv.dateOrder = .monthFirst
                 case "yy.mm.dd", "yy-mm-dd", "yy/mm/dd": csv.dateOrder = .shortYearFirst
                 default:
-                    throw Diagnostic.error("unknown date format \"\(format)\"", at: option.range, notes: ["use \"dd/mm/yyyy\", \"mm/dd/yyyy\", \"dd/mm/yy\", \"mm/dd/yy\" or \"yy.mm.dd\"; ISO dates (2025-07-01) are always read"])
+                    if let pattern = CSVDatePattern(format) { csv.datePattern = pattern; break }
+                    throw Diagnostic.error("unknown date format \"\(format)\"", at: option.range, notes: ["use \"dd/mm/yyyy\", \"mm/dd/yyyy\", \"dd/mm/yy\", \"mm/dd/yy\", \"yy.mm.dd\", or a pattern of yyyy, yy, mm, MMM, dd, HH:mm, ss, am "
+                        + "(\"yyyymmdd\", \"dd-MMM-yyyy HH:mm\"); ISO dates (2025-07-01) are always read"])
                 }
             case .time(let column):
                 csv.timeColumn = column
