@@ -33,6 +33,9 @@ enum CSVFormattedValues {
         guard let sample else { return nil }
         let shown = sample.count > 24 ? String(sample.prefix(23)) + "…" : sample
         if let numbers = PeopleNumbers.read(values, europeanFile: europeanFile, decimalMark: decimalMark) {
+            // Show a value that needed reading ("1,234", not "426").
+            let telling = values.lazy.compactMap { $0 }.first { $0.contains { !($0.isASCII && $0.isNumber) } } ?? sample
+            let shown = telling.count > 24 ? String(telling.prefix(23)) + "…" : telling
             let storage: ColumnStorage
             if numbers.integers, let whole = wholeNumbers(numbers.values) {
                 storage = .integer(.int64(codesMapped(codes, rows: column.count, whole, empty: 0)))
