@@ -158,7 +158,11 @@ import Testing
                                            .timestamp(Int64(CivilDate.days(year: 2004, month: 12, day: 13)) * 86_400 + 15 * 3600 + 16 * 60)])
         // Versions are not dates; a two-digit year first is read when said.
         #expect(CSVTest.type(try CSVTest.read("v\n1.5.20\n2.0.11\n"), "v") == .text)
-        #expect(CSVTest.type(try CSVTest.read("d\n90.01.01\n04.12.13\n"), "d") == .text)
+        // A value with its first part above 31 shows the year first, for the whole column
+        // (DuckDB's time_date_timestamp_yy.mm.dd.csv).
+        let auto = try CSVTest.read("d\n90.01.01\n04.12.13\n")
+        #expect(CSVTest.values(auto, "d") == [CSVTest.days(1990, 1, 1), CSVTest.days(2004, 12, 13)])
+        #expect(auto.table.readAs["d"]?.contains("two-digit year first") == true)
         var options = CSVOptions()
         options.dateOrder = .shortYearFirst
         let yearFirst = try CSVTest.read("d\n90.01.01\n04.12.13\n", options: options)

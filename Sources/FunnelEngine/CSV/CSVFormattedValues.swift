@@ -21,7 +21,7 @@ enum CSVFormattedValues {
             let value = trimmed(dictionary[i])
             if value.isEmpty { continue }
             looked += 1
-            if PeopleNumbers.parts(value) == nil && PeopleDates.parse(value) == nil { return nil }
+            if PeopleNumbers.parts(value) == nil && PeopleDates.parse(value) == nil && PeopleDates.parse(value, shortYearFirst: true) == nil { return nil }
         }
         var values: [String?] = []
         values.reserveCapacity(dictionary.count)
@@ -422,8 +422,17 @@ enum PeopleDates {
         return n
     }
 
+    /// Whether a value is three two-digit numbers with the first above 31: a year first
+    /// (`90.01.01`), which makes its column's `02.02.02` and `04.12.13` years first too.
+    static func showsShortYearFirst(_ value: String) -> Bool {
+        guard let (t, _) = tokens(value), t.count == 3,
+              case .number(let first, 2) = t[0], case .number(_, 2) = t[1], case .number(_, 2) = t[2] else { return false }
+        return first > 31
+    }
+
     /// One value: its kind and the first second of it (a month's or quarter's first day).
-    static func parse(_ value: String) -> (kind: Kind, seconds: Int64, timed: Bool)? {
+    /// `shortYearFirst`: three two-digit numbers are year, month, day (the column said so).
+    static func parse(_ value: String, shortYearFirst: Bool = false) -> (kind: Kind, seconds: Int64, timed: Bool)? {
         guard let (t, time) = tokens(value) else { return nil }
         func day(_ y: Int, _ m: Int, _ d: Int) -> Int64? {
             guard CSVTemporal.isValid(y, m, d) else { return nil }
@@ -444,6 +453,9 @@ enum PeopleDates {
             // 2024-Q1, Q1 2024, T1 2024, 2024Q1 (a word and a digit glued: "q1" is word "q", number 1)
             return nil
         case 3:
+            if shortYearFirst, case .number(let y, 2) = t[0], case .number(let m, 2) = t[1], case .number(let d, 2) = t[2] {
+                return day(CSVTemporal.fullYear(y), m, d).map { (.date, $0, time != nil) }
+            }
             // Q1 2024 / 2024 Q1 / T1-2024
             if case .word(let w) = t[0], w == "q" || w == "t", let q = small(t[1], 1...4), isDigits4(t[2]), let y = year(t[2]), time == nil {
                 return day(y, (q - 1) * 3 + 1, 1).map { (.quarter, $0, false) }
@@ -466,9 +478,10 @@ enum PeopleDates {
         var kind: Kind? = nil
         var timed = false
         var sawWordOrShape = false
+        let shortYearFirst = values.contains { $0.map(showsShortYearFirst) ?? false }
         for value in values {
             guard let value else { out.append(nil); continue }
-            guard let parsed = parse(value) else { return nil }
+            guard let parsed = parse(value, shortYearFirst: shortYearFirst) else { return nil }
             if let known = kind, known != parsed.kind { return nil }
             kind = parsed.kind
             timed = timed || parsed.timed
@@ -480,7 +493,7 @@ enum PeopleDates {
         switch kind {
         case .month: described = "months as their first day"
         case .quarter: described = "quarters as their first day"
-        case .date: described = timed ? "timestamp" : "date"
+        case .date: described = (timed ? "timestamp" : "date") + (shortYearFirst ? ", two-digit year first (90.01.01 is 1990-01-01)" : "")
         }
         return Read(seconds: out, timed: timed && kind == .date, kind: described)
     }
