@@ -276,6 +276,19 @@ import Darwin
         #expect(CSVTest.values(try CSVTest.read("p\n\"C:\\dir\"\n"), "p") == [.text("C:\\dir")])
     }
 
+    /// pollock's file_quotation_char_0x27.csv: fields quoted with ', one holding commas and an
+    /// apostrophe ("It's").
+    @Test func apostropheQuotedFilesAreReadAndSaid() throws {
+        let text = "date,sku,price,description\n31/05/2018,HK-9973,39.49,'Light, ventilated. It's also grippy.'\n01/06/2018,HK-9974,12.00,'Plain'\n"
+        let loaded = try CSVTest.read(text)
+        #expect(loaded.table.columns.count == 4 && loaded.table.rowCount == 2)
+        #expect(CSVTest.values(loaded, "description") == [.text("Light, ventilated. It's also grippy."), .text("Plain")])
+        #expect(loaded.warnings.contains { $0.message.contains("quotes its fields with '") })
+        // Apostrophes in names, and a field that only starts with one, leave ' an ordinary character.
+        let names = try CSVTest.read("name,city\nO'Brien,Cork\n'Tis the season,Dublin\n")
+        #expect(CSVTest.values(names, "name") == [.text("O'Brien"), .text("'Tis the season")])
+    }
+
     /// Past a delimiter an undoubled quote is ambiguous: the field ends at the quote, and a row
     /// that then has too many fields is refused (DuckDB's bad_csv_file_2047.csv).
     @Test func anUndoubledQuoteBeforeADelimiterIsNotGuessedAcross() {

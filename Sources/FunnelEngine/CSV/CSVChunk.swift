@@ -167,6 +167,8 @@ struct CSVParseSettings: Sendable {
     var quoting = true
     /// Whether `\"` inside a quoted field is a quote.
     var backslashEscapes = false
+    /// The quote character (`"`, or `'` in a file that quotes with it).
+    var quote = CSVByte.quote
     var columnCount: Int { forced.count }
 }
 
@@ -284,6 +286,7 @@ final class CSVChunk {
     func parse() {
         var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
         tok.backslashEscapes = settings.backslashEscapes
+        tok.quote = settings.quote
         defer { tok.release() }
         let cols = self.cols
         let ncols = settings.columnCount
@@ -761,6 +764,7 @@ final class CSVChunk {
         }
         var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
         tok.backslashEscapes = settings.backslashEscapes
+        tok.quote = settings.quote
         defer { tok.release() }
         var row = 0
         while tok.pos < limit && row < rowCount {
@@ -891,6 +895,7 @@ final class CSVChunk {
     func firstValue(column: Int, where matches: (UnsafePointer<UInt8>, Int) -> Bool) -> (line: Int, value: String)? {
         var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
         tok.backslashEscapes = settings.backslashEscapes
+        tok.quote = settings.quote
         defer { tok.release() }
         var row = 0
         while tok.pos < limit && row < rowCount {

@@ -143,6 +143,11 @@ struct CSVFileReader {
                 + "say `quotes true` to read them as quoting"))
         }
 
+        let quote = quoting && CSVSniffer.quotesWithApostrophe(data, end: end, delimiter: delimiter) ? UInt8(ascii: "'") : CSVByte.quote
+        if quote != CSVByte.quote {
+            warnings.append(CSVWarning(message: "this file quotes its fields with ' (apostrophes), not \": read so, since its fields "
+                + "in apostrophes hold the delimiter; say `quotes false` to read ' as an ordinary character"))
+        }
         let backslashEscapes = quoting && CSVSniffer.escapesWithBackslash(data, end: end, delimiter: delimiter)
         if backslashEscapes {
             warnings.append(CSVWarning(message: "quotes inside quoted fields are escaped with a backslash (\\\") in this file; read as quotes"))
@@ -151,12 +156,13 @@ struct CSVFileReader {
         // Header: the first non-blank record, after any title lines above it.
         var tok = CSVTokenizer(data: data, end: end, delimiter: delimiter, pos: 0, quoting: quoting)
         tok.backslashEscapes = backslashEscapes
+        tok.quote = quote
         defer { tok.release() }
         while tok.pos < end && tok.skipBlankLine() {}
         if tok.pos >= end { throw malformed("the file is empty (it has only empty lines)", row: 1) }
         if options.header != false {
             let counts = CSVSniffer.sample(data, end: end, start: tok.pos, delimiter: delimiter,
-                                           maxRecords: 20 + CSVSniffer.maxPreambleLines, quoting: quoting).counts
+                                           maxRecords: 20 + CSVSniffer.maxPreambleLines, quoting: quoting, quote: quote).counts
             let titles = CSVSniffer.preambleRecords(counts)
             if titles > 0 {
                 let firstLine = tok.line + 1
@@ -253,10 +259,11 @@ struct CSVFileReader {
                                         forced: forced, isCancelled: options.isCancelled)
         settings.quoting = quoting
         settings.backslashEscapes = backslashEscapes
+        settings.quote = quote
 
         // Chunks, parsed in parallel from guessed starts, then verified in order.
         let bytes = end - dataStart
-        let sampled = CSVSniffer.sample(data, end: end, start: dataStart, delimiter: delimiter, maxRecords: 256, quoting: quoting)
+        let sampled = CSVSniffer.sample(data, end: end, start: dataStart, delimiter: delimiter, maxRecords: 256, quoting: quoting, quote: quote)
         let bytesPerRow = sampled.counts.isEmpty ? 64.0 : max(1.0, Double(sampled.bytes) / Double(sampled.counts.count))
         var parts = max(1, chunkCount ?? (bytes < (2 << 20) ? 1 : min(CSVParallel.processorCount, 16)))
         // Chunks stay under 1 GiB so chunk-local row numbers fit 32 bits.

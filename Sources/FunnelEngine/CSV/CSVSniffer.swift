@@ -1,4 +1,9 @@
 // Guesses a file's delimiter, samples record sizes, and picks where parallel chunks start.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 enum CSVSniffer {
     static let candidates: [UInt8] = [CSVByte.comma, CSVByte.semicolon, CSVByte.tab, CSVByte.pipe]
@@ -6,25 +11,29 @@ enum CSVSniffer {
     /// Field counts of up to `maxRecords` records from `start` (blank lines skipped), and the
     /// bytes they span. Stops after `window` bytes, keeping at least one record.
     static func sample(_ data: UnsafePointer<UInt8>, end: Int, start: Int, delimiter: UInt8,
-                       maxRecords: Int, window: Int = 1 << 20, quoting: Bool = true) -> (counts: [Int], bytes: Int) {
-        sampleRecords(data, end: end, start: start, delimiter: delimiter, maxRecords: maxRecords, window: window, quoting: quoting).sample
+                       maxRecords: Int, window: Int = 1 << 20, quoting: Bool = true, quote: UInt8 = CSVByte.quote) -> (counts: [Int], bytes: Int) {
+        sampleRecords(data, end: end, start: start, delimiter: delimiter, maxRecords: maxRecords, window: window, quoting: quoting, quote: quote).sample
     }
 
     /// As `sample`, with what the quotes did: quotes that neither closed nor were doubled, and
     /// line breaks inside quoted fields.
     static func sampleRecords(_ data: UnsafePointer<UInt8>, end: Int, start: Int, delimiter: UInt8, maxRecords: Int,
-                              window: Int = 1 << 20, quoting: Bool = true)
-        -> (sample: (counts: [Int], bytes: Int), strayQuotes: Int, quotedLineBreaks: Int, unterminated: Bool, afterBackslash: Int) {
+                              window: Int = 1 << 20, quoting: Bool = true, quote: UInt8 = CSVByte.quote)
+        -> (sample: (counts: [Int], bytes: Int), strayQuotes: Int, quotedLineBreaks: Int, unterminated: Bool, afterBackslash: Int, quotedFields: Int) {
         var tok = CSVTokenizer(data: data, end: end, delimiter: delimiter, pos: start, quoting: quoting)
+        tok.quote = quote
         defer { tok.release() }
         var counts: [Int] = []
+        var quotedFields = 0
         var lastEnd = start
         while counts.count < maxRecords && tok.pos < end {
             if tok.skipBlankLine() { continue }
             if !counts.isEmpty && tok.pos - start > window { break }
             var fields = 0
             while true {
+                let fieldStart = tok.pos
                 tok.next()
+                if fieldStart < end && data[fieldStart] == quote { quotedFields += 1 }
                 fields += 1
                 if tok.term != 0 { break }
             }
@@ -32,7 +41,7 @@ enum CSVSniffer {
             counts.append(fields)
             lastEnd = tok.pos
         }
-        return ((counts, lastEnd - start), tok.strayQuotes, tok.quotedLineBreaks, tok.unterminatedLine >= 0, tok.strayQuotesAfterBackslash)
+        return ((counts, lastEnd - start), tok.strayQuotes, tok.quotedLineBreaks, tok.unterminatedLine >= 0, tok.strayQuotesAfterBackslash, quotedFields)
     }
 
     /// Where a footer starts: up to 5 lines at the end of the file, each a single field (no
@@ -132,6 +141,23 @@ enum CSVSniffer {
             lineEnd = lineStart
         }
         return offset.map { ($0, count) }
+    }
+
+    /// Whether the file quotes fields with `'` (pollock's file_quotation_char_0x27.csv): it has
+    /// no `"` in its first records, some field there starts with `'`, and read with `'` as the
+    /// quote every field so quoted closes on its line and the records agree on their field
+    /// count, which differs from the reading without it (a quoted field held the delimiter).
+    static func quotesWithApostrophe(_ data: UnsafePointer<UInt8>, end: Int, delimiter: UInt8) -> Bool {
+        let apostrophe = UInt8(ascii: "'")
+        let window = min(end, 1 << 20)
+        guard delimiter != apostrophe, memchr(data, Int32(CSVByte.quote), window) == nil,
+              memchr(data, Int32(apostrophe), window) != nil else { return false }
+        let quoted = sampleRecords(data, end: end, start: 0, delimiter: delimiter, maxRecords: 200, quote: apostrophe)
+        guard quoted.quotedFields > 0, quoted.strayQuotes == 0 || quoted.quotedFields > quoted.strayQuotes, !quoted.unterminated,
+              quoted.quotedLineBreaks == 0, let first = quoted.sample.counts.first,
+              quoted.sample.counts.allSatisfy({ $0 == first }) else { return false }
+        let plain = sample(data, end: end, start: 0, delimiter: delimiter, maxRecords: 200).counts
+        return plain != quoted.sample.counts
     }
 
     /// Whether the file escapes quotes inside quoted fields with a backslash (`"a \"b\" c"`): the

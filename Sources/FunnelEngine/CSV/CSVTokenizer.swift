@@ -29,6 +29,8 @@ struct CSVTokenizer {
     let delimiter: UInt8
     /// Whether `"` quotes fields.
     let quoting: Bool
+    /// The quote character: `"`, or `'` in a file that quotes with it.
+    var quote: UInt8 = CSVByte.quote
     /// Inside quoted fields, `\"` is a quote (the file escapes quotes with a backslash, as
     /// MySQL and some exporters do) where the quote does not end the field.
     var backslashEscapes = false
@@ -99,7 +101,7 @@ struct CSVTokenizer {
             return
         }
         let first = p[i]
-        if first == CSVByte.quote && quoting {
+        if first == quote && quoting {
             scanQuotedField(i)
             return
         }
@@ -202,9 +204,9 @@ struct CSVTokenizer {
         let p = data
         let s1 = i + 1
         if s1 + 16 <= end {
-            let m = CSVTokenizer.mask16(UnsafeRawPointer(p + s1), CSVByte.quote, CSVByte.lf, CSVByte.cr)
+            let m = CSVTokenizer.mask16(UnsafeRawPointer(p + s1), quote, CSVByte.lf, CSVByte.cr)
             let k = s1 + m.trailingZeroBitCount
-            if m != 0 && p[k] == CSVByte.quote && k + 1 < end && !(backslashEscapes && k > s1 && p[k - 1] == CSVByte.backslash) {
+            if m != 0 && p[k] == quote && k + 1 < end && !(backslashEscapes && k > s1 && p[k - 1] == CSVByte.backslash) {
                 let c = p[k + 1]
                 if c == delimiter {
                     fieldPtr = p + s1
@@ -243,8 +245,8 @@ struct CSVTokenizer {
         while j < end {
             let c = data[j]
             if c == CSVByte.lf || c == CSVByte.cr || c == delimiter { break }
-            if c == CSVByte.quote {
-                if j + 1 < end && data[j + 1] == CSVByte.quote {
+            if c == quote {
+                if j + 1 < end && data[j + 1] == quote {
                     if closesField(j + 1) {
                         closingQuoteAhead = j + 2
                         return true
@@ -272,7 +274,7 @@ struct CSVTokenizer {
     private mutating func startsQuotedAfterSpaces(_ i: Int) -> Bool {
         var j = i
         while j < end && data[j] == CSVByte.space { j += 1 }
-        if j < end && data[j] == CSVByte.quote && delimiter != CSVByte.space {
+        if j < end && data[j] == quote && delimiter != CSVByte.space {
             scanQuoted(j)
             return true
         }
@@ -293,7 +295,7 @@ struct CSVTokenizer {
             // is neither.
             while i < end {
                 if i + 16 <= end {
-                    let m = CSVTokenizer.mask16(UnsafeRawPointer(p + i), CSVByte.quote, CSVByte.lf, CSVByte.cr)
+                    let m = CSVTokenizer.mask16(UnsafeRawPointer(p + i), quote, CSVByte.lf, CSVByte.cr)
                     if m == 0 {
                         i += 16
                         continue
@@ -301,7 +303,7 @@ struct CSVTokenizer {
                     i += m.trailingZeroBitCount
                 }
                 let c = p[i]
-                if c == CSVByte.quote { break }
+                if c == quote { break }
                 if c == CSVByte.lf {
                     line += 1
                     quotedLineBreaks += 1
@@ -339,7 +341,7 @@ struct CSVTokenizer {
                     continue
                 }
             }
-            if i + 1 < end && p[i + 1] == CSVByte.quote {
+            if i + 1 < end && p[i + 1] == quote {
                 scratch.append(contentsOf: p + segment, count: i + 1 - segment)
                 copying = true
                 if strayInField && closesField(i + 1) {
