@@ -295,9 +295,9 @@ struct CSVFileReader {
 
         var assembly = CSVAssembly(chunks: chunks, names: names, settings: settings, lineBases: lineBases)
         try assembly.decideTypes(reader: self)
-        if options.header == nil, assembly.firstRecordIsData(rawNames) {
-            // The "header" is typed like the rows below it: the file has no header. Read again
-            // with the first record as data (this is rare, and the first pass's buffers are freed).
+        /// The file read again with its first record as data (this is rare, and the first
+        /// pass's buffers are freed), saying so.
+        func readWithoutHeader() throws(CSVError) -> LoadedTable? {
             var next = self
             next.options.header = false
             next.warnings = warningsBeforeHeader
@@ -306,6 +306,8 @@ struct CSVFileReader {
                 + "the columns are called column_1 to column_\(rawNames.count); say `header true` if it is a header"))
             return try next.readText(data, end: end, lazily: lazily)
         }
+        // The "header" is typed like the rows below it: the file has no header.
+        if options.header == nil, assembly.firstRecordIsData(rawNames) { return try readWithoutHeader() }
         let typeNotes = assembly.explainTextColumns()
         warnings += assembly.warnings
         try checkCancelled()
@@ -374,13 +376,7 @@ struct CSVFileReader {
         if options.header == nil, !readAs.isEmpty, rawNames.count == columns.count,
            columns.indices.allSatisfy({ c in readAs[columns[c].name] == nil || CSVFormattedValues.fits(rawNames[c], columns[c].type) }),
            assembly.firstRecordIsData(rawNames, orRecognised: true) {
-            var next = self
-            next.options.header = false
-            next.warnings = warningsBeforeHeader
-            next.warnings.append(CSVWarning(row: headerLine, message: "the first row looks like data, not a header "
-                + "(its values have the types of the columns below), so the file is read without a header: "
-                + "the columns are called column_1 to column_\(rawNames.count); say `header true` if it is a header"))
-            return try next.readText(data, end: end, lazily: lazily)
+            return try readWithoutHeader()
         }
         let timeColumn = try chooseTimeColumn(columns)
         let rowCount = chunks.reduce(0) { $0 + $1.rowCount }
