@@ -21,21 +21,18 @@ enum CSVFormattedValues {
             let value = trimmed(dictionary[i])
             if value.isEmpty { continue }
             looked += 1
-            if PeopleNumbers.parts(value) == nil && PeopleDates.parse(value) == nil && PeopleDates.parse(value, shortYearFirst: true) == nil { return nil }
+            if PeopleNumbers.shape(value) == nil && PeopleDates.parse(value) == nil && PeopleDates.parse(value, shortYearFirst: true) == nil { return nil }
         }
-        var values: [String?] = []
-        values.reserveCapacity(dictionary.count)
-        var sample: String? = nil
-        for i in 0..<dictionary.count {
-            let value = trimmed(dictionary[i])
-            if value.isEmpty { values.append(nil) } else { values.append(value); sample = sample ?? value }
-        }
-        guard let sample else { return nil }
-        let shown = sample.count > 24 ? String(sample.prefix(23)) + "…" : sample
-        if let numbers = PeopleNumbers.read(values, europeanFile: europeanFile, decimalMark: decimalMark) {
+        func shortened(_ text: String) -> String { text.count > 24 ? String(text.prefix(23)) + "…" : text }
+        if let numbers = PeopleNumbers.read(dictionary, europeanFile: europeanFile, decimalMark: decimalMark) {
             // Show a value that needed reading ("1,234", not "426").
-            let telling = values.lazy.compactMap { $0 }.first { $0.contains { !($0.isASCII && $0.isNumber) } } ?? sample
-            let shown = telling.count > 24 ? String(telling.prefix(23)) + "…" : telling
+            var telling = ""
+            for i in 0..<dictionary.count {
+                let value = trimmed(dictionary[i])
+                if telling.isEmpty { telling = value }
+                if value.contains(where: { !($0.isASCII && $0.isNumber) }) { telling = value; break }
+            }
+            let shown = shortened(telling)
             let storage: ColumnStorage
             if numbers.integers, let whole = wholeNumbers(numbers.values) {
                 storage = .integer(.int64(codesMapped(codes, rows: column.count, whole, empty: 0)))
@@ -47,7 +44,10 @@ enum CSVFormattedValues {
             return Recognised(column: Column(name: column.name, storage: storage, validity: validity),
                               note: "\(what), from \"\(shown)\"")
         }
-        if let dates = PeopleDates.read(values) {
+        if let dates = PeopleDates.read(dictionary) {
+            var sample = ""
+            for i in 0..<dictionary.count where sample.isEmpty { sample = trimmed(dictionary[i]) }
+            let shown = shortened(sample)
             let storage: ColumnStorage
             if dates.timed {
                 storage = .timestamp(codesMapped(codes, rows: column.count, dates.seconds.map { $0 ?? 0 }, empty: 0))
@@ -105,7 +105,7 @@ enum CSVFormattedValues {
         let text = trimmed(value)
         switch type {
         // A plain number ("2024" heading a column of amounts) is a name here, not a value.
-        case .integer, .decimal: return PeopleNumbers.read([text], europeanFile: false) != nil
+        case .integer, .decimal: return PeopleNumbers.read(TextDictionary([text]), europeanFile: false) != nil
         case .date, .timestamp: return PeopleDates.parse(text) != nil
         default: return false
         }
@@ -152,7 +152,8 @@ enum CSVFormattedValues {
 
 /// Amounts, counts and percentages as people write them: `$1,234.56`, `1 234,56 €`, `EUR 12.50`,
 /// `(1,234.00)`, `12.5%`, `"1,234"`. The decimal mark and the thousands separator are decided
-/// for the whole column.
+/// for the whole column. Read from the values' UTF-8 bytes: a column of a million amounts has
+/// hundreds of thousands of distinct values.
 enum PeopleNumbers {
     struct Read {
         var values: [Double?]
@@ -160,113 +161,216 @@ enum PeopleNumbers {
         var percent: Bool
     }
 
-    static let currencies: [String] = ["US$", "USD", "EUR", "GBP", "CHF", "CAD", "AUD", "JPY", "$", "€", "£", "¥"]
-
-    /// One value taken apart: sign, currency, percent, and the digits with their separators.
-    struct Parts {
+    /// One value taken apart, without allocating: sign, currency, percent, and its digits.
+    struct Shape {
         var negative = false
-        var currency: String? = nil
+        var parentheses = false
+        /// 0 none; else an index into `currencies`' normal forms.
+        var currency: UInt8 = 0
         var percent = false
-        /// Digit runs, and the separator before each run after the first.
-        var groups: [String] = []
-        var separators: [Character] = []
+        /// Where the digits and separators are.
+        var core: Range<Int> = 0..<0
+        /// Bit 1 `,`, 2 `.`, 4 a space, 8 an apostrophe.
+        var separatorKinds: UInt8 = 0
+        var separators = 0
+        var lastSeparator: UInt8 = 0
+        var firstGroup = 0
+        var lastGroup = 0
+        /// Groups between the first and the last all have three digits.
+        var middleGroupsOfThree = true
     }
 
-    static func parts(_ value: String) -> Parts? {
-        var s = Substring(value)
-        var parts = Parts()
-        func strip() { while let c = s.first, c == " " || c == "\u{A0}" || c == "\u{202F}" { s = s.dropFirst() }
-                       while let c = s.last, c == " " || c == "\u{A0}" || c == "\u{202F}" { s = s.dropLast() } }
+    /// Currency signs and codes, as UTF-8, with the sign each stands for (USD is $).
+    static let currencies: [(bytes: [UInt8], normal: UInt8)] = [
+        (Array("US$".utf8), 1), (Array("USD".utf8), 1), (Array("EUR".utf8), 2), (Array("GBP".utf8), 3), (Array("JPY".utf8), 4),
+        (Array("CHF".utf8), 5), (Array("CAD".utf8), 6), (Array("AUD".utf8), 7),
+        (Array("$".utf8), 1), (Array("€".utf8), 2), (Array("£".utf8), 3), (Array("¥".utf8), 4),
+    ]
+
+    static func shape(_ text: String) -> Shape? {
+        var bytes = Array(text.utf8)
+        return bytes.withUnsafeMutableBufferPointer { shape(UnsafeBufferPointer($0)) }
+    }
+
+    static func shape(_ b: UnsafeBufferPointer<UInt8>) -> Shape? {
+        var lo = 0, hi = b.count
+        var shape = Shape()
+        /// The length of a space at `i` going forward (space, tab, no-break or narrow no-break space).
+        func spaceAt(_ i: Int) -> Int {
+            if i < hi, b[i] == 0x20 || b[i] == 0x09 { return 1 }
+            if i + 1 < hi, b[i] == 0xC2, b[i + 1] == 0xA0 { return 2 }
+            if i + 2 < hi, b[i] == 0xE2, b[i + 1] == 0x80, b[i + 2] == 0xAF { return 3 }
+            return 0
+        }
+        func spaceBefore(_ i: Int) -> Int {
+            if i - 1 >= lo, b[i - 1] == 0x20 || b[i - 1] == 0x09 { return 1 }
+            if i - 2 >= lo, b[i - 2] == 0xC2, b[i - 1] == 0xA0 { return 2 }
+            if i - 3 >= lo, b[i - 3] == 0xE2, b[i - 2] == 0x80, b[i - 1] == 0xAF { return 3 }
+            return 0
+        }
+        func trim() {
+            while lo < hi { let n = spaceAt(lo); if n == 0 { break }; lo += n }
+            while hi > lo { let n = spaceBefore(hi); if n == 0 { break }; hi -= n }
+        }
         func takeCurrency() -> Bool {
-            for code in currencies {
-                if s.hasPrefix(code) { s = s.dropFirst(code.count); strip(); return set(code) }
-                if s.hasSuffix(code) { s = s.dropLast(code.count); strip(); return set(code) }
+            for (code, normal) in currencies {
+                let n = code.count
+                guard hi - lo >= n else { continue }
+                var prefix = true, suffix = true
+                for k in 0..<n {
+                    if b[lo + k] != code[k] { prefix = false }
+                    if b[hi - n + k] != code[k] { suffix = false }
+                }
+                guard prefix || suffix else { continue }
+                if shape.currency != 0 && shape.currency != normal { return false }
+                shape.currency = normal
+                if prefix { lo += n } else { hi -= n }
+                trim()
+                return true
             }
             return true
         }
-        func set(_ code: String) -> Bool {
-            let normal = code == "US$" || code == "USD" ? "$" : code == "EUR" ? "€" : code == "GBP" ? "£" : code == "JPY" ? "¥" : code
-            if let current = parts.currency, current != normal { return false }
-            parts.currency = normal
-            return true
-        }
         func takeSign() {
-            if let c = s.first, c == "-" || c == "\u{2212}" { parts.negative.toggle(); s = s.dropFirst(); strip() }
+            if lo < hi, b[lo] == 0x2D { shape.negative.toggle(); lo += 1; trim() }
+            else if lo + 2 < hi, b[lo] == 0xE2, b[lo + 1] == 0x88, b[lo + 2] == 0x92 { shape.negative.toggle(); lo += 3; trim() }
         }
-        strip()
-        if s.hasSuffix("%") { parts.percent = true; s = s.dropLast(); strip() }
+        func takePercent() {
+            if hi > lo, b[hi - 1] == 0x25 { shape.percent = true; hi -= 1; trim() }
+        }
+        trim()
+        takePercent()
         takeSign()
         guard takeCurrency() else { return nil }
         takeSign()
-        if s.first == "(" && s.last == ")" {
-            parts.negative.toggle()
-            s = s.dropFirst().dropLast()
-            strip()
+        if hi - lo >= 2, b[lo] == 0x28, b[hi - 1] == 0x29 {
+            shape.negative.toggle()
+            shape.parentheses = true
+            lo += 1
+            hi -= 1
+            trim()
             guard takeCurrency() else { return nil }
             takeSign()
         }
         guard takeCurrency() else { return nil }
-        if s.hasSuffix("%") && !parts.percent { parts.percent = true; s = s.dropLast(); strip() }
-        guard !(parts.percent && parts.currency != nil), let first = s.first, first.isASCII, first.isNumber else { return nil }
-        var run = ""
-        for c in s {
-            if c.isASCII && c.isNumber {
-                run.append(c)
-            } else if c == "," || c == "." || c == " " || c == "\u{A0}" || c == "\u{202F}" || c == "'" || c == "\u{2019}" {
-                guard !run.isEmpty else { return nil }   // two separators in a row
-                parts.groups.append(run)
-                parts.separators.append(c == "\u{A0}" || c == "\u{202F}" || c == "\u{2019}" ? (c == "\u{2019}" ? "'" : " ") : c)
-                run = ""
-            } else {
-                return nil
+        if !shape.percent { takePercent() }
+        guard !(shape.percent && shape.currency != 0), lo < hi, b[lo] &- 0x30 <= 9, b[hi - 1] &- 0x30 <= 9 else { return nil }
+        shape.core = lo..<hi
+        var i = lo
+        var group = 0
+        var groups = 0
+        while i < hi {
+            let c = b[i]
+            if c &- 0x30 <= 9 { group += 1; i += 1; continue }
+            var kind: UInt8 = 0, width = 1
+            switch c {
+            case 0x2C: kind = 1
+            case 0x2E: kind = 2
+            case 0x20: kind = 4
+            case 0x27: kind = 8
+            case 0xC2 where i + 1 < hi && b[i + 1] == 0xA0: kind = 4; width = 2
+            case 0xE2 where i + 2 < hi && b[i + 1] == 0x80 && b[i + 2] == 0xAF: kind = 4; width = 3
+            case 0xE2 where i + 2 < hi && b[i + 1] == 0x80 && b[i + 2] == 0x99: kind = 8; width = 3
+            default: return nil
             }
+            guard group > 0 else { return nil }   // two separators in a row
+            if groups == 0 { shape.firstGroup = group } else if group != 3 { shape.middleGroupsOfThree = false }
+            groups += 1
+            shape.separators += 1
+            shape.separatorKinds |= kind
+            shape.lastSeparator = kind == 1 ? 0x2C : kind == 2 ? 0x2E : kind == 4 ? 0x20 : 0x27
+            group = 0
+            i += width
         }
-        guard !run.isEmpty else { return nil }
-        parts.groups.append(run)
-        return parts
+        if groups == 0 { shape.firstGroup = group }
+        shape.lastGroup = group
+        return shape
     }
 
-    /// `decimalMark`: said by the user (`,` or `.`); nil to decide from the column.
-    static func read(_ values: [String?], europeanFile: Bool, decimalMark said: Character? = nil) -> Read? {
-        var all: [Parts?] = []
-        all.reserveCapacity(values.count)
-        var currency: String? = nil
+    /// The number a shape stands for with `mark` as the decimal mark (0: none), or nil when
+    /// its separators do not fit (a thousands group of other than three digits).
+    static func value(_ b: UnsafeBufferPointer<UInt8>, _ shape: Shape, mark: UInt8) -> (Double, fraction: Bool)? {
+        var whole: Int64 = 0
+        var digits = 0
+        var fractionDigits = 0
+        var inFraction = false
+        var group = 0, seenSeparator = false
+        var i = shape.core.lowerBound
+        while i < shape.core.upperBound {
+            let c = b[i]
+            if c &- 0x30 <= 9 {
+                if digits >= 18 { return nil }
+                whole = whole * 10 + Int64(c &- 0x30)
+                digits += whole == 0 ? 0 : 1
+                if inFraction { fractionDigits += 1 }
+                group += 1
+                i += 1
+                continue
+            }
+            let width = c == 0xC2 ? 2 : c == 0xE2 ? 3 : 1
+            let char: UInt8 = c == 0xC2 || (c == 0xE2 && b[i + 2] == 0xAF) ? 0x20 : c == 0xE2 ? 0x27 : c
+            // Before a separator: at most three digits first, three after each thousands separator.
+            guard !inFraction, seenSeparator ? group == 3 : (char == mark || group <= 3) else { return nil }
+            if char == mark { inFraction = true }
+            seenSeparator = true
+            group = 0
+            i += width
+        }
+        // The last group after a thousands separator has three digits.
+        if seenSeparator && !inFraction && group != 3 { return nil }
+        var number = fractionDigits == 0 ? Double(whole) : Double(whole) / pow10(fractionDigits)
+        if shape.negative { number = -number }
+        if shape.percent { number = DecimalSum.settled(number / 100, magnitude: (number / 100).magnitude) }
+        return (number, fractionDigits > 0)
+    }
+
+    private static func pow10(_ n: Int) -> Double {
+        var p = 1.0
+        for _ in 0..<n { p *= 10 }
+        return p
+    }
+
+    /// The column's numbers, or nil unless every value is one under one reading. `values`:
+    /// per dictionary entry, its UTF-8 bytes (nil: empty).
+    static func read(_ dictionary: TextDictionary, europeanFile: Bool, decimalMark said: Character? = nil) -> Read? {
+        var shapes: [Shape?] = []
+        shapes.reserveCapacity(dictionary.count)
+        var currency: UInt8 = 0
         var anyPeopleSign = false
-        var decimalMarks = Set<Character>()
-        var ambiguous = Set<Character>()
+        var decimalMarks = Set<UInt8>()
+        var ambiguous = Set<UInt8>()
         var percentCount = 0, filled = 0
         var combined = false
-        for value in values {
-            guard let value else { all.append(nil); continue }
-            guard let p = parts(value) else { return nil }
+        for i in 0..<dictionary.count {
+            let got: Shape?? = dictionary.withUTF8(i) { b -> Shape?? in
+                if isBlank(b) { return .some(nil) }
+                guard let shape = shape(b) else { return nil }
+                return .some(shape)
+            }
+            guard let entry = got else { return nil }
+            guard let p = entry else { shapes.append(nil); continue }
             filled += 1
-            if let c = p.currency {
-                if let known = currency, known != c { return nil }   // $ and € in one column: not one sum
-                currency = c
+            if p.currency != 0 {
+                if currency != 0 && currency != p.currency { return nil }   // $ and € in one column: not one sum
+                currency = p.currency
             }
             if p.percent { percentCount += 1 }
-            if p.currency != nil || p.percent || p.negative && value.contains("(") || !p.separators.isEmpty { anyPeopleSign = true }
+            if p.currency != 0 || p.percent || p.parentheses || p.separators > 0 { anyPeopleSign = true }
             // A code written with a leading zero (09001) is no amount.
-            if p.separators.isEmpty, p.groups[0].count > 1, p.groups[0].first == "0" { return nil }
-            let kinds = Set(p.separators)
-            if kinds.count > 2 { return nil }
-            if kinds.count == 2, let last = p.separators.last {
-                guard last == "," || last == "." else { return nil }
-                decimalMarks.insert(last)
+            if p.separators == 0, p.firstGroup > 1, dictionary.withUTF8(i, { $0[p.core.lowerBound] }) == 0x30 { return nil }
+            let kinds = p.separatorKinds.nonzeroBitCount
+            if kinds > 2 { return nil }
+            if kinds == 2 {
+                guard p.lastSeparator == 0x2C || p.lastSeparator == 0x2E else { return nil }
+                decimalMarks.insert(p.lastSeparator)
                 combined = true
-            } else if let only = kinds.first {
-                if only == "," || only == "." {
-                    if p.separators.count == 1 {
-                        if p.groups[1].count == 3 { ambiguous.insert(only) } else { decimalMarks.insert(only) }
-                    }
-                    // Several of one mark: it groups thousands (1,234,567).
-                }
+            } else if kinds == 1, p.separators == 1, p.lastSeparator == 0x2C || p.lastSeparator == 0x2E {
+                if p.lastGroup == 3 { ambiguous.insert(p.lastSeparator) } else { decimalMarks.insert(p.lastSeparator) }
             }
-            all.append(p)
+            shapes.append(p)
         }
         guard filled > 0, anyPeopleSign, decimalMarks.count <= 1 else { return nil }
         if let said {
-            decimalMarks = [said]
+            decimalMarks = [said == "," ? 0x2C : 0x2E]
         } else if let mark = decimalMarks.first, ambiguous.contains(where: { $0 != mark }), !combined {
             // `5,5` and `5.555` in one column, and no value like `1.234,5` to show that the
             // other mark groups thousands: 5555 or 5.555 is a guess, so the column stays text.
@@ -274,37 +378,26 @@ enum PeopleNumbers {
         }
         // A percent column is percent throughout.
         guard percentCount == 0 || percentCount == filled else { return nil }
-        let mark: Character? = decimalMarks.first ?? {
-            if ambiguous.contains(",") && ambiguous.contains(".") { return europeanFile ? "," : "." }
-            if ambiguous.contains(",") { return europeanFile ? "," : nil }
-            if ambiguous.contains(".") { return europeanFile ? nil : "." }
-            return nil
+        let mark: UInt8 = decimalMarks.first ?? {
+            if ambiguous.contains(0x2C) && ambiguous.contains(0x2E) { return europeanFile ? 0x2C : 0x2E }
+            if ambiguous.contains(0x2C) { return europeanFile ? 0x2C : 0 }
+            if ambiguous.contains(0x2E) { return europeanFile ? 0 : 0x2E }
+            return 0
         }()
         var out: [Double?] = []
-        out.reserveCapacity(all.count)
+        out.reserveCapacity(shapes.count)
         var integers = percentCount == 0
-        for p in all {
-            guard let p else { out.append(nil); continue }
-            var digits = p.groups[0]
-            var fraction: String? = nil
-            for (k, sep) in p.separators.enumerated() {
-                let group = p.groups[k + 1]
-                if sep == mark && k == p.separators.count - 1 {
-                    fraction = group
-                } else {
-                    // A thousands separator: never the decimal mark, and groups of three after it.
-                    guard sep != mark, group.count == 3, p.groups[0].count <= 3 || k > 0 else { return nil }
-                    digits += group
-                }
-            }
-            if p.separators.count >= 1, p.separators.first != mark, p.groups[0].count > 3 { return nil }
-            guard var number = Double(digits + (fraction.map { "." + $0 } ?? "")) else { return nil }
-            if fraction != nil { integers = false }
-            if p.negative { number = -number }
-            if p.percent { number = DecimalSum.settled(number / 100, magnitude: (number / 100).magnitude) }
+        for (i, shape) in shapes.enumerated() {
+            guard let shape else { out.append(nil); continue }
+            guard let (number, fraction) = dictionary.withUTF8(i, { value($0, shape, mark: mark) }) else { return nil }
+            if fraction { integers = false }
             out.append(number)
         }
         return Read(values: out, integers: integers, percent: percentCount > 0)
+    }
+
+    static func isBlank(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        b.allSatisfy { $0 == 0x20 || $0 == 0x09 }
     }
 }
 
@@ -349,57 +442,78 @@ enum PeopleDates {
     }
 
     /// Words and numbers of a value, with the separators between them dropped, and the time
-    /// part (from the first number followed by `:`) in seconds of the day.
+    /// part (from the first number followed by `:`) in seconds of the day. Read from UTF-8
+    /// bytes: a column of a million timestamps has a million distinct values.
     static func tokens(_ value: String) -> (tokens: [Token], time: Int?)? {
-        var tokens: [Token] = []
-        var word = ""
-        var number = "", time: Int? = nil
-        let characters = Array(value.lowercased())
-        var i = 0
-        func flush() {
-            if !word.isEmpty { tokens.append(.word(word)); word = "" }
-            if !number.isEmpty { tokens.append(.number(Int(number) ?? -1, digits: number.count)); number = "" }
-        }
-        while i < characters.count {
-            let c = characters[i]
-            if c == ":" && !number.isEmpty {
-                // The time: H:MM[:SS] [am|pm].
-                let start = i - number.count
-                guard let seconds = timeOfDay(String(characters[start...])) else { return nil }
-                number = ""
-                time = seconds
-                break
-            }
-            if c.isASCII && c.isNumber {
-                if !word.isEmpty { flush() }
-                number.append(c)
-            } else if c.isLetter {
-                if !number.isEmpty { flush() }
-                word.append(c)
-            } else if [" ", ",", ".", "-", "/", "'", "\u{A0}", "\u{2019}"].contains(c) {
-                flush()
-            } else {
-                return nil
-            }
-            i += 1
-        }
-        flush()
-        return (tokens, time)
+        var bytes = Array(value.utf8)
+        return bytes.withUnsafeMutableBufferPointer { tokens(UnsafeBufferPointer($0)) }
     }
 
-    static func timeOfDay(_ text: String) -> Int? {
-        var parts = text.split(whereSeparator: { $0 == " " }).map(String.init)
-        guard let clock = parts.first else { return nil }
-        parts.removeFirst()
-        let fields = clock.split(separator: ":").map(String.init)
-        guard fields.count == 2 || fields.count == 3, let h = Int(fields[0]), let m = Int(fields[1]), fields[1].count == 2,
-              m < 60 else { return nil }
-        let s = fields.count == 3 ? Int(fields[2].prefix(2)) ?? -1 : 0
-        guard s >= 0, s < 60 else { return nil }
+    static func tokens(_ b: UnsafeBufferPointer<UInt8>) -> (tokens: [Token], time: Int?)? {
+        var tokens: [Token] = []
+        tokens.reserveCapacity(4)
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if c &- 0x30 <= 9 {
+                var v = 0, digits = 0
+                while i < n, b[i] &- 0x30 <= 9, digits < 9 { v = v * 10 + Int(b[i] &- 0x30); digits += 1; i += 1 }
+                if i < n, b[i] &- 0x30 <= 9 { return nil }
+                if i < n, b[i] == 0x3A {
+                    // The time: H:MM[:SS[.fff]] [am|pm], to the end.
+                    guard let seconds = timeOfDay(b, hour: v, from: i) else { return nil }
+                    return (tokens, seconds)
+                }
+                tokens.append(.number(v, digits: digits))
+                continue
+            }
+            if (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || c >= 0xC3 && c <= 0xC5 {
+                // A word: ASCII letters and the accented letters of French and German (2 bytes).
+                var word: [UInt8] = []
+                while i < n {
+                    let d = b[i]
+                    if (d | 0x20) >= 0x61 && (d | 0x20) <= 0x7A { word.append(d | 0x20); i += 1 }
+                    else if d == 0xC3, i + 1 < n { word.append(0xC3); word.append(b[i + 1] >= 0x80 && b[i + 1] <= 0x9E ? b[i + 1] + 0x20 : b[i + 1]); i += 2 }
+                    else { break }
+                    if word.count > 16 { return nil }
+                }
+                tokens.append(.word(String(decoding: word, as: UTF8.self)))
+                continue
+            }
+            switch c {
+            case 0x20, 0x2C, 0x2E, 0x2D, 0x2F, 0x27: i += 1
+            case 0xC2 where i + 1 < n && b[i + 1] == 0xA0: i += 2
+            case 0xE2 where i + 2 < n && b[i + 1] == 0x80 && (b[i + 2] == 0x99 || b[i + 2] == 0xAF): i += 3
+            default: return nil
+            }
+            if tokens.count > 6 { return nil }
+        }
+        return (tokens, nil)
+    }
+
+    /// `H:MM[:SS[.fff]] [am|pm]` from the colon at `colon` to the end; seconds of the day.
+    static func timeOfDay(_ b: UnsafeBufferPointer<UInt8>, hour h: Int, from colon: Int) -> Int? {
+        var i = colon + 1
+        let n = b.count
+        func two() -> Int? {
+            guard i + 1 < n, b[i] &- 0x30 <= 9, b[i + 1] &- 0x30 <= 9 else { return nil }
+            defer { i += 2 }
+            return Int(b[i] &- 0x30) * 10 + Int(b[i + 1] &- 0x30)
+        }
+        guard let m = two(), m < 60 else { return nil }
+        var s = 0
+        if i < n, b[i] == 0x3A {
+            i += 1
+            guard let sec = two(), sec < 60 else { return nil }
+            s = sec
+            if i < n, b[i] == 0x2E { i += 1; while i < n, b[i] &- 0x30 <= 9 { i += 1 } }
+        }
+        while i < n, b[i] == 0x20 { i += 1 }
         var hour = h
-        if let marker = parts.first {
-            guard parts.count == 1, marker == "am" || marker == "pm", (1...12).contains(h) else { return nil }
-            hour = marker == "am" ? (h == 12 ? 0 : h) : (h == 12 ? 12 : h + 12)
+        if i < n {
+            guard i + 2 == n, (b[i] | 0x20) == 0x61 || (b[i] | 0x20) == 0x70, (b[i + 1] | 0x20) == 0x6D, (1...12).contains(h) else { return nil }
+            hour = (b[i] | 0x20) == 0x61 ? (h == 12 ? 0 : h) : (h == 12 ? 12 : h + 12)
         }
         guard hour < 24 else { return nil }
         return hour * 3600 + m * 60 + s
@@ -424,8 +538,8 @@ enum PeopleDates {
 
     /// Whether a value is three two-digit numbers with the first above 31: a year first
     /// (`90.01.01`), which makes its column's `02.02.02` and `04.12.13` years first too.
-    static func showsShortYearFirst(_ value: String) -> Bool {
-        guard let (t, _) = tokens(value), t.count == 3,
+    static func showsShortYearFirst(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let (t, _) = tokens(b), t.count == 3,
               case .number(let first, 2) = t[0], case .number(_, 2) = t[1], case .number(_, 2) = t[2] else { return false }
         return first > 31
     }
@@ -433,7 +547,13 @@ enum PeopleDates {
     /// One value: its kind and the first second of it (a month's or quarter's first day).
     /// `shortYearFirst`: three two-digit numbers are year, month, day (the column said so).
     static func parse(_ value: String, shortYearFirst: Bool = false) -> (kind: Kind, seconds: Int64, timed: Bool)? {
-        guard let (t, time) = tokens(value) else { return nil }
+        var bytes = Array(value.utf8)
+        return bytes.withUnsafeMutableBufferPointer { parse(UnsafeBufferPointer($0), shortYearFirst: shortYearFirst) }
+    }
+
+    static func parse(_ b: UnsafeBufferPointer<UInt8>, shortYearFirst: Bool = false) -> (kind: Kind, seconds: Int64, timed: Bool)? {
+        guard let (t, time) = tokens(b) else { return nil }
+        let hasDashOrApostrophe = b.contains { $0 == 0x2D || $0 == 0x27 } || (0..<max(0, b.count - 2)).contains { b[$0] == 0xE2 && b[$0 + 1] == 0x80 && b[$0 + 2] == 0x99 }
         func day(_ y: Int, _ m: Int, _ d: Int) -> Int64? {
             guard CSVTemporal.isValid(y, m, d) else { return nil }
             return Int64(CSVTemporal.days(y, m, d)) * 86_400 + Int64(time ?? 0)
@@ -447,7 +567,7 @@ enum PeopleDates {
             if isDigits4(t[1]), let m = small(t[0], 1...12), let y = year(t[1]) { return day(y, m, 1).map { (.month, $0, false) } }
             // Jan 2024, janvier 2024, Jan-24 (a two-digit year only after - or ': "Jan 24" may be a day)
             if let m = month(t[0]), let y = year(t[1]) {
-                if case .number(_, 2) = t[1], !(value.contains("-") || value.contains("'") || value.contains("\u{2019}")) { return nil }
+                if case .number(_, 2) = t[1], !hasDashOrApostrophe { return nil }
                 return day(y, m, 1).map { (.month, $0, false) }
             }
             // 2024-Q1, Q1 2024, T1 2024, 2024Q1 (a word and a digit glued: "q1" is word "q", number 1)
@@ -472,16 +592,25 @@ enum PeopleDates {
         }
     }
 
-    static func read(_ values: [String?]) -> Read? {
+    static func read(_ dictionary: TextDictionary) -> Read? {
         var out: [Int64?] = []
-        out.reserveCapacity(values.count)
+        out.reserveCapacity(dictionary.count)
         var kind: Kind? = nil
         var timed = false
         var sawWordOrShape = false
-        let shortYearFirst = values.contains { $0.map(showsShortYearFirst) ?? false }
-        for value in values {
-            guard let value else { out.append(nil); continue }
-            guard let parsed = parse(value, shortYearFirst: shortYearFirst) else { return nil }
+        var shortYearFirst = false
+        for i in 0..<dictionary.count where dictionary.withUTF8(i, { showsShortYearFirst($0) }) { shortYearFirst = true; break }
+        for i in 0..<dictionary.count {
+            let result: (kind: Kind, seconds: Int64, timed: Bool)?? = dictionary.withUTF8(i) { raw in
+                var lo = 0, hi = raw.count
+                while lo < hi, raw[lo] == 0x20 || raw[lo] == 0x09 { lo += 1 }
+                while hi > lo, raw[hi - 1] == 0x20 || raw[hi - 1] == 0x09 { hi -= 1 }
+                if lo == hi { return .some(nil) }
+                guard let parsed = parse(UnsafeBufferPointer(rebasing: raw[lo..<hi]), shortYearFirst: shortYearFirst) else { return nil }
+                return .some(parsed)
+            }
+            guard let entry = result else { return nil }
+            guard let parsed = entry else { out.append(nil); continue }
             if let known = kind, known != parsed.kind { return nil }
             kind = parsed.kind
             timed = timed || parsed.timed
