@@ -468,7 +468,7 @@ enum PeopleDates {
                 tokens.append(.number(v, digits: digits))
                 continue
             }
-            if (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || c >= 0xC3 && c <= 0xC5 {
+            if (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || (c == 0xC3 && i + 1 < n) {
                 // A word: ASCII letters and the accented letters of French and German (2 bytes).
                 var word: [UInt8] = []
                 while i < n {
@@ -478,6 +478,8 @@ enum PeopleDates {
                     else { break }
                     if word.count > 16 { return nil }
                 }
+                // Never an empty word: each pass of the loop moves on (fuzz-csv's finding 6).
+                guard !word.isEmpty, tokens.count <= 6 else { return nil }
                 tokens.append(.word(String(decoding: word, as: UTF8.self)))
                 continue
             }
