@@ -136,7 +136,8 @@ struct CSVFileReader {
             delimiter = CSVSniffer.delimiter(data, end: end)
         }
 
-        let quoting = options.quoting ?? CSVSniffer.quotesAreQuoting(data, end: end, delimiter: delimiter)
+        let quotedSample = CSVSniffer.quotedSample(data, end: end, delimiter: delimiter)
+        let quoting = options.quoting ?? CSVSniffer.quotesAreQuoting(data, end: end, delimiter: delimiter, quoted: quotedSample)
         if !quoting && options.quoting == nil {
             warnings.append(CSVWarning(message: "the quotes in this file are not CSV quoting (read as quoting, they would join lines "
                 + "into one row, while each line alone has the header's fields), so a \" is read as an ordinary character; "
@@ -148,7 +149,7 @@ struct CSVFileReader {
             warnings.append(CSVWarning(message: "this file quotes its fields with ' (apostrophes), not \": read so, since its fields "
                 + "in apostrophes hold the delimiter; say `quotes false` to read ' as an ordinary character"))
         }
-        let backslashEscapes = quoting && CSVSniffer.escapesWithBackslash(data, end: end, delimiter: delimiter)
+        let backslashEscapes = quoting && CSVSniffer.escapesWithBackslash(quotedSample)
         if backslashEscapes {
             warnings.append(CSVWarning(message: "quotes inside quoted fields are escaped with a backslash (\\\") in this file; read as quotes"))
         }

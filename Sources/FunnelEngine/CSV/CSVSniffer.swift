@@ -15,11 +15,20 @@ enum CSVSniffer {
         sampleRecords(data, end: end, start: start, delimiter: delimiter, maxRecords: maxRecords, window: window, quoting: quoting, quote: quote).sample
     }
 
+    typealias QuotedSample = (sample: (counts: [Int], bytes: Int), strayQuotes: Int, quotedLineBreaks: Int, unterminated: Bool,
+                              afterBackslash: Int, quotedFields: Int)
+
+    /// The first records read with `"` quoting, which the quote decisions share (one pass of
+    /// up to 1 MB, not one per decision).
+    static func quotedSample(_ data: UnsafePointer<UInt8>, end: Int, delimiter: UInt8) -> QuotedSample {
+        sampleRecords(data, end: end, start: 0, delimiter: delimiter, maxRecords: 20_000)
+    }
+
     /// As `sample`, with what the quotes did: quotes that neither closed nor were doubled, and
     /// line breaks inside quoted fields.
     static func sampleRecords(_ data: UnsafePointer<UInt8>, end: Int, start: Int, delimiter: UInt8, maxRecords: Int,
                               window: Int = 1 << 20, quoting: Bool = true, quote: UInt8 = CSVByte.quote)
-        -> (sample: (counts: [Int], bytes: Int), strayQuotes: Int, quotedLineBreaks: Int, unterminated: Bool, afterBackslash: Int, quotedFields: Int) {
+        -> QuotedSample {
         var tok = CSVTokenizer(data: data, end: end, delimiter: delimiter, pos: start, quoting: quoting)
         tok.quote = quote
         defer { tok.release() }
@@ -114,7 +123,7 @@ enum CSVSniffer {
         if totalsLabels.contains(lowered) { return true }
         // "Total: Account", "Grand Total (14 records)".
         guard let mark = lowered.firstIndex(where: { $0 == ":" || $0 == "(" }) else { return false }
-        return totalsLabels.contains(String(lowered[..<mark]).trimmingSpaces)
+        return totalsLabels.contains(CSVFileReader.trim(String(lowered[..<mark])))
     }
 
     /// Where empty records at the end start (`,,,,` lines a spreadsheet leaves below its rows),
@@ -162,9 +171,8 @@ enum CSVSniffer {
 
     /// Whether the file escapes quotes inside quoted fields with a backslash (`"a \"b\" c"`): the
     /// sample's quotes that neither close nor are doubled all follow a backslash.
-    static func escapesWithBackslash(_ data: UnsafePointer<UInt8>, end: Int, delimiter: UInt8) -> Bool {
-        let quoted = sampleRecords(data, end: end, start: 0, delimiter: delimiter, maxRecords: 20_000)
-        return quoted.afterBackslash > 0 && quoted.afterBackslash >= quoted.strayQuotes
+    static func escapesWithBackslash(_ quoted: QuotedSample) -> Bool {
+        quoted.afterBackslash > 0 && quoted.afterBackslash >= quoted.strayQuotes
     }
 
     /// Whether the file's quotes are CSV quoting. They are not when, read as quoting, stray
@@ -172,8 +180,7 @@ enum CSVSniffer {
     /// while read as ordinary characters every record of the sample has the first record's
     /// field count (at least 2): a title column holding `"` or `"!"`, as in DuckDB's corpus,
     /// which DuckDB's sniffer also reads with no quote character.
-    static func quotesAreQuoting(_ data: UnsafePointer<UInt8>, end: Int, delimiter: UInt8) -> Bool {
-        let quoted = sampleRecords(data, end: end, start: 0, delimiter: delimiter, maxRecords: 20_000)
+    static func quotesAreQuoting(_ data: UnsafePointer<UInt8>, end: Int, delimiter: UInt8, quoted: QuotedSample) -> Bool {
         guard quoted.strayQuotes > 0, quoted.quotedLineBreaks > 0 else { return true }
         let plain = sampleRecords(data, end: end, start: 0, delimiter: delimiter, maxRecords: 20_000, quoting: false)
         guard let header = plain.sample.counts.first, header >= 2, plain.sample.counts.allSatisfy({ $0 == header }),
@@ -341,15 +348,5 @@ enum CSVSniffer {
             line = after(data, lineEnd, end: end)
         }
         return candidate
-    }
-}
-
-extension String {
-    /// The text without leading and trailing spaces.
-    var trimmingSpaces: String {
-        var text = Substring(self)
-        while text.first == " " { text = text.dropFirst() }
-        while text.last == " " { text = text.dropLast() }
-        return String(text)
     }
 }

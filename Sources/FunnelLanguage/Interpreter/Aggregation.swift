@@ -484,26 +484,39 @@ struct Aggregation {
     private func noteRowsAfterAsOf(_ view: TableValue, selection: Selection?) {
         let table = view.table
         let key = "\(view.sourceName)\u{1}\(table.name)\u{1}\(table.rowCount)\u{1}\(context.today)"
-        guard let timeName = table.timeColumn, let column = table.column(named: timeName), !context.dataNotes.wasNoted(key) else { return }
+        guard let timeName = table.timeColumn, let column = table.column(named: timeName) else { return }
+        let known = context.dataNotes.lateRows(key)
+        if let known, known.said || !known.any { return }
         let endOfAsOf = (Int64(context.today) + 1) * CivilDate.secondsPerDay
-        var late = 0
-        switch column.storage {
-        case .date(let days):
-            let lastDay = Int32(clamping: endOfAsOf / CivilDate.secondsPerDay - 1)
-            forEachRow(selection, below: min(days.count, table.rowCount)) { r in
-                if days[r] > lastDay && column.validity?.isValid(r) != false { late += 1 }
+        /// Rows of `rows` dated after the as-of date.
+        func late(_ rows: Selection?) -> Int {
+            var late = 0
+            switch column.storage {
+            case .date(let days):
+                let lastDay = Int32(clamping: endOfAsOf / CivilDate.secondsPerDay - 1)
+                forEachRow(rows, below: min(days.count, table.rowCount)) { r in
+                    if days[r] > lastDay && column.validity?.isValid(r) != false { late += 1 }
+                }
+            case .timestamp(let seconds):
+                forEachRow(rows, below: min(seconds.count, table.rowCount)) { r in
+                    if seconds[r] >= endOfAsOf && column.validity?.isValid(r) != false { late += 1 }
+                }
+            default:
+                break
             }
-        case .timestamp(let seconds):
-            forEachRow(selection, below: min(seconds.count, table.rowCount)) { r in
-                if seconds[r] >= endOfAsOf && column.validity?.isValid(r) != false { late += 1 }
-            }
-        default:
-            return
+            return late
         }
-        guard late > 0 else { return }
-        context.dataNotes.markNoted(key)
-        context.dataNotes.add("\(Format.count(late, "\(view.sourceName) row")) \(late == 1 ? "has" : "have") \(timeName) after the as-of date \(CivilDate.format(days: Int(context.today))) "
-            + "and \(late == 1 ? "is" : "are") counted (--set today=YYYY-MM-DD to change, or filter: where \(timeName) <= today)")
+        // The whole table once per session: most have no such row, and then no figure looks again.
+        if known == nil {
+            let any = late(nil) > 0
+            context.dataNotes.setLateRows(key, any: any, said: false)
+            if !any { return }
+        }
+        let counted = late(selection)
+        guard counted > 0 else { return }
+        context.dataNotes.setLateRows(key, any: true, said: true)
+        context.dataNotes.add("\(Format.count(counted, "\(view.sourceName) row")) \(counted == 1 ? "has" : "have") \(timeName) after the as-of date \(CivilDate.format(days: Int(context.today))) "
+            + "and \(counted == 1 ? "is" : "are") counted (--set today=YYYY-MM-DD to change, or filter: where \(timeName) <= today)")
     }
 
     /// A ratio that is exactly 1 in every one of several groups most likely divides a group's

@@ -23,11 +23,12 @@ public struct EvaluationContext: Sendable {
 /// one thread that runs statements.
 final class DataNotes: @unchecked Sendable {
     private var pending: [String] = []
-    /// Tables (name, rows, as-of date) whose rows dated after the as-of date were noted.
-    private var noted: Set<String> = []
+    /// Per table (name, rows, as-of date): whether any of its rows is dated after the as-of
+    /// date (looked at once), and whether that was said.
+    private var lateRows: [String: (any: Bool, said: Bool)] = [:]
 
-    func wasNoted(_ key: String) -> Bool { noted.contains(key) }
-    func markNoted(_ key: String) { noted.insert(key) }
+    func lateRows(_ key: String) -> (any: Bool, said: Bool)? { lateRows[key] }
+    func setLateRows(_ key: String, any: Bool, said: Bool) { lateRows[key] = (any, said) }
 
     func add(_ note: String) {
         if !pending.contains(note) { pending.append(note) }
