@@ -67,11 +67,9 @@ struct CSVAssembly {
             typedColumns += 1
             let fits: Bool = Array(value.utf8).withUnsafeBufferPointer { b in
                 guard let p = b.baseAddress else { return false }
-                var used: UInt8 = 0
                 switch kind {
                 case .integer, .decimal:
-                    return !CSVNumber.isCode(p, b.count) && (CSVNumber.parseInteger(p, b.count) != nil
-                        || CSVNumber.parseDecimal(p, b.count, settings.separator, used: &used) != nil)
+                    return CSVNumber.isNumber(p, b.count, settings.separator)
                 case .boolean:
                     return CSVNumber.parseBoolean(p, b.count) != nil
                 case .date, .timestamp:
@@ -96,10 +94,7 @@ struct CSVAssembly {
             filled += 1
             let (isNumber, isDate): (Bool, Bool) = Array(value.utf8).withUnsafeBufferPointer { b in
                 guard let p = b.baseAddress else { return (false, false) }
-                var used: UInt8 = 0
-                let number = !CSVNumber.isCode(p, b.count) && (CSVNumber.parseInteger(p, b.count) != nil
-                    || CSVNumber.parseDecimal(p, b.count, settings.separator, used: &used) != nil)
-                return (number, CSVTemporal.parse(p, b.count, order: settings.dateOrder).kind != .invalid)
+                return (CSVNumber.isNumber(p, b.count, settings.separator), CSVTemporal.parse(p, b.count, order: settings.dateOrder).kind != .invalid)
             }
             if isDate { return true }
             if isNumber { numbers += 1 }
@@ -132,10 +127,7 @@ struct CSVAssembly {
                 guard let p = buffer.baseAddress, !CSVNumber.isCode(p, buffer.count) else { return nil }
                 var used: UInt8 = 0
                 if CSVNumber.parseInteger(p, buffer.count) != nil || CSVNumber.parseDecimal(p, buffer.count, separator, used: &used) != nil {
-                    return ("numbers", { p, n in
-                        var used: UInt8 = 0
-                        return !CSVNumber.isCode(p, n) && (CSVNumber.parseInteger(p, n) != nil || CSVNumber.parseDecimal(p, n, separator, used: &used) != nil)
-                    })
+                    return ("numbers", { p, n in CSVNumber.isNumber(p, n, separator) })
                 }
                 if CSVNumber.parseBoolean(p, buffer.count) != nil { return ("true/false values", { p, n in CSVNumber.parseBoolean(p, n) != nil }) }
                 if CSVTemporal.parseISO(p, buffer.count, order: order).kind != .invalid {

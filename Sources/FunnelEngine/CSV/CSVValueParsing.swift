@@ -1,6 +1,13 @@
 // Parsers from raw field bytes to numbers, booleans, dates and timestamps, without Strings.
 
 enum CSVNumber {
+    /// Whether the text reads as a number (whole or decimal, `separator` the accepted decimal
+    /// mark) and is not a code that would lose its zeros or plus as one.
+    static func isNumber(_ p: UnsafePointer<UInt8>, _ n: Int, _ separator: Separator) -> Bool {
+        var used: UInt8 = 0
+        return !isCode(p, n) && (parseInteger(p, n) != nil || parseDecimal(p, n, separator, used: &used) != nil)
+    }
+
     /// A code, not a number: digits with a significant leading zero (`09001`, `0900`, `00`,
     /// `-007`) or a `+` before six digits or more (a phone number, `+31612345678`; `+7` is a
     /// change of seven). Read as a number it would lose what makes it the code, so a column
