@@ -1,14 +1,12 @@
-import FunnelEngine
-
 /// `column op constant` straight to a selection: one pass over the rows in scope, no vector of
 /// booleans in between. The common shape of rule clauses (`score >= 60`, `source == "email"`,
 /// `title ~ "vp|director"`); anything else goes through the general evaluator.
-enum FastFilter {
+public enum FastFilter {
     /// The rows of `selection` (all rows when nil) where `keep(row)` holds, in order. Branch-free:
     /// every row is written and the count moves on only when it is kept, so the outcome of the
     /// test (often a coin flip) costs no misprediction.
     @inline(__always)
-    static func select(_ selection: Selection?, _ rowCount: Int, _ validity: Validity?, _ keep: (Int) -> Bool) -> Selection {
+    public static func select(_ selection: Selection?, _ rowCount: Int, _ validity: Validity?, _ keep: (Int) -> Bool) -> Selection {
         let capacity = selection?.count ?? rowCount
         return [Int32](unsafeUninitializedCapacity: capacity) { buffer, count in
             var n = 0
@@ -45,7 +43,7 @@ enum FastFilter {
 
     /// One loop per operator, so that the comparison is inlined rather than chosen per row.
     @inline(__always)
-    static func scan<T: Comparable>(_ op: BinaryOperator, _ k: T, _ selection: Selection?, _ rowCount: Int, _ validity: Validity?, _ value: (Int) -> T) -> Selection? {
+    public static func scan<T: Comparable>(_ op: BinaryOperator, _ k: T, _ selection: Selection?, _ rowCount: Int, _ validity: Validity?, _ value: (Int) -> T) -> Selection? {
         switch op {
         case .equal: return select(selection, rowCount, validity) { value($0) == k }
         case .notEqual: return select(selection, rowCount, validity) { value($0) != k }
@@ -58,7 +56,7 @@ enum FastFilter {
     }
 
     /// nil when the column and constant are not a pair this path handles.
-    static func compare(_ column: Column, _ op: BinaryOperator, _ constant: Value, selection: Selection?, rowCount: Int) -> Selection? {
+    public static func compare(_ column: Column, _ op: BinaryOperator, _ constant: Value, selection: Selection?, rowCount: Int) -> Selection? {
         guard column.count == rowCount else { return nil }
         if constant.isNull { return [] }
         let validity = column.validity
@@ -103,7 +101,7 @@ enum FastFilter {
     }
 
     /// `text ~ pattern`: the pattern is matched once per distinct value.
-    static func match(_ column: Column, _ matcher: TextMatcher, negated: Bool, selection: Selection?, rowCount: Int) -> Selection? {
+    public static func match(_ column: Column, _ matcher: TextMatcher, negated: Bool, selection: Selection?, rowCount: Int) -> Selection? {
         guard column.count == rowCount, case .text(let codes, let dictionary) = column.storage else { return nil }
         let validity = column.validity
         let byCode = dictionary.map { matcher.matches($0) != negated }

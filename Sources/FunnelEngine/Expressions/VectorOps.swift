@@ -1,14 +1,16 @@
-import FunnelEngine
-
 /// Element-wise kernels for row expressions: arithmetic, comparison and logic on operands,
 /// with SQL null semantics. Type errors are reported by the caller, which knows the source span.
-enum VectorOps {
-    enum TypeMismatch: Error { case mismatch(String) }
+public enum VectorOps {
+    public enum TypeMismatch: Error {
+        case mismatch(String)
+
+        public var message: String { if case .mismatch(let m) = self { return m }; return "type error" }
+    }
 
     // MARK: Reading operands as primitive arrays
 
     /// Numbers as doubles (integers, decimals, booleans as 0/1), with validity.
-    static func doubles(_ column: Column, _ selection: Selection?) -> [Double]? {
+    public static func doubles(_ column: Column, _ selection: Selection?) -> [Double]? {
         switch column.storage {
         case .decimal(let v): return v
         case .integer(let v):
@@ -26,7 +28,7 @@ enum VectorOps {
     }
 
     /// Dates and timestamps as seconds since 1970.
-    static func seconds(_ column: Column, _ selection: Selection?) -> [Int64]? {
+    public static func seconds(_ column: Column, _ selection: Selection?) -> [Int64]? {
         switch column.storage {
         case .timestamp(let v): return v
         case .date(let v):
@@ -37,7 +39,7 @@ enum VectorOps {
         }
     }
 
-    static func scalarSeconds(_ v: Value) -> Int64? {
+    public static func scalarSeconds(_ v: Value) -> Int64? {
         switch v {
         case .date(let d): return Int64(d) * CivilDate.secondsPerDay
         case .timestamp(let s): return s
@@ -46,7 +48,7 @@ enum VectorOps {
     }
 
     /// Combined validity of two columns (nil = all valid).
-    static func both(_ a: Validity?, _ b: Validity?) -> Validity? {
+    public static func both(_ a: Validity?, _ b: Validity?) -> Validity? {
         guard let a else { return b }
         guard let b else { return a }
         var out = a
@@ -54,13 +56,13 @@ enum VectorOps {
         return out
     }
 
-    static func allNull(_ rowCount: Int) -> Column {
+    public static func allNull(_ rowCount: Int) -> Column {
         .vector(.boolean([Bool](repeating: false, count: rowCount)), Validity(count: rowCount, allValid: false))
     }
 
     // MARK: Comparison
 
-    static func compare(_ op: BinaryOperator, _ lhs: Operand, _ rhs: Operand, selection: Selection?, rowCount: Int) throws(TypeMismatch) -> Operand {
+    public static func compare(_ op: BinaryOperator, _ lhs: Operand, _ rhs: Operand, selection: Selection?, rowCount: Int) throws(TypeMismatch) -> Operand {
         switch (lhs, rhs) {
         case (.scalar(let a), .scalar(let b)):
             return .scalar(try compareScalars(op, a, b))
@@ -73,7 +75,7 @@ enum VectorOps {
         }
     }
 
-    static func flip(_ op: BinaryOperator) -> BinaryOperator {
+    public static func flip(_ op: BinaryOperator) -> BinaryOperator {
         switch op {
         case .less: return .greater
         case .lessEqual: return .greaterEqual
@@ -84,7 +86,7 @@ enum VectorOps {
     }
 
     @inline(__always)
-    static func holds<T: Comparable>(_ op: BinaryOperator, _ a: T, _ b: T) -> Bool {
+    public static func holds<T: Comparable>(_ op: BinaryOperator, _ a: T, _ b: T) -> Bool {
         switch op {
         case .equal: return a == b
         case .notEqual: return a != b
@@ -96,7 +98,7 @@ enum VectorOps {
         }
     }
 
-    static func compareScalars(_ op: BinaryOperator, _ a: Value, _ b: Value) throws(TypeMismatch) -> Value {
+    public static func compareScalars(_ op: BinaryOperator, _ a: Value, _ b: Value) throws(TypeMismatch) -> Value {
         if a.isNull || b.isNull { return .null }
         if let x = a.number, let y = b.number { return .boolean(holds(op, x, y)) }
         if let x = scalarSeconds(a), let y = scalarSeconds(b) { return .boolean(holds(op, x, y)) }
@@ -110,7 +112,7 @@ enum VectorOps {
     }
 
     /// true/false for the words a boolean column can be written with.
-    static func booleanWord(_ word: String) -> Bool? {
+    public static func booleanWord(_ word: String) -> Bool? {
         switch word.lowercased() {
         case "true", "yes": return true
         case "false", "no": return false
@@ -118,7 +120,7 @@ enum VectorOps {
         }
     }
 
-    static func describe(_ type: ColumnType?) -> String {
+    public static func describe(_ type: ColumnType?) -> String {
         switch type {
         case nil: return "null"
         case .integer?, .decimal?: return "a number"
@@ -129,7 +131,7 @@ enum VectorOps {
         }
     }
 
-    static func compareToConstant(_ op: BinaryOperator, _ column: Column, _ constant: Value, selection: Selection?) throws(TypeMismatch) -> Column {
+    public static func compareToConstant(_ op: BinaryOperator, _ column: Column, _ constant: Value, selection: Selection?) throws(TypeMismatch) -> Column {
         let n = column.count
         if constant.isNull { return allNull(n) }
         var out = [Bool](repeating: false, count: n)
@@ -166,7 +168,7 @@ enum VectorOps {
         return .vector(.boolean(out), column.validity)
     }
 
-    static func compareVectors(_ op: BinaryOperator, _ a: Column, _ b: Column, selection: Selection?, rowCount: Int) throws(TypeMismatch) -> Column {
+    public static func compareVectors(_ op: BinaryOperator, _ a: Column, _ b: Column, selection: Selection?, rowCount: Int) throws(TypeMismatch) -> Column {
         var out = [Bool](repeating: false, count: rowCount)
         if let x = doubles(a, selection), let y = doubles(b, selection), a.type != .boolean || b.type == .boolean {
             forEachRow(selection, below: rowCount) { out[$0] = holds(op, x[$0], y[$0]) }
@@ -182,7 +184,7 @@ enum VectorOps {
 
     // MARK: Arithmetic
 
-    static func arithmetic(_ op: BinaryOperator, _ lhs: Operand, _ rhs: Operand, selection: Selection?, rowCount: Int) throws(TypeMismatch) -> Operand {
+    public static func arithmetic(_ op: BinaryOperator, _ lhs: Operand, _ rhs: Operand, selection: Selection?, rowCount: Int) throws(TypeMismatch) -> Operand {
         if case .scalar(let a) = lhs, case .scalar(let b) = rhs { return .scalar(try arithmeticScalars(op, a, b)) }
         let left = materialize(lhs, rowCount: rowCount)
         let right = materialize(rhs, rowCount: rowCount)
@@ -275,7 +277,7 @@ enum VectorOps {
 
     /// `text + text`: joined row by row, each distinct pair of values once (a column and a
     /// constant join once per distinct value of the column).
-    static func concatenate(_ left: Column, _ right: Column, validity: Validity?, selection: Selection?, rowCount: Int) -> Column {
+    public static func concatenate(_ left: Column, _ right: Column, validity: Validity?, selection: Selection?, rowCount: Int) -> Column {
         guard case .text(let leftCodes, let leftWords) = left.storage, case .text(let rightCodes, let rightWords) = right.storage else {
             return Column(name: "", storage: .text(codes: TextCodes(repeating: 0, count: rowCount), dictionary: [""]),
                           validity: Validity(count: rowCount, allValid: false))
@@ -309,7 +311,7 @@ enum VectorOps {
         return Column(name: "", storage: .text(codes: TextCodes(codes), dictionary: dictionary), validity: validity)
     }
 
-    static func arithmeticScalars(_ op: BinaryOperator, _ a: Value, _ b: Value) throws(TypeMismatch) -> Value {
+    public static func arithmeticScalars(_ op: BinaryOperator, _ a: Value, _ b: Value) throws(TypeMismatch) -> Value {
         if a.isNull || b.isNull { return .null }
         if op == .add, case .text(let x) = a, case .text(let y) = b { return .text(x + y) }
         if case .integer(let x) = a, case .integer(let y) = b, op != .divide {
@@ -349,14 +351,14 @@ enum VectorOps {
         throw .mismatch("cannot use '\(op.rawValue)' on \(describe(a.type)) and \(describe(b.type))")
     }
 
-    static func negate(_ operand: Operand, selection: Selection?, rowCount: Int) throws(TypeMismatch) -> Operand {
+    public static func negate(_ operand: Operand, selection: Selection?, rowCount: Int) throws(TypeMismatch) -> Operand {
         try arithmetic(.subtract, .scalar(.integer(0)), operand, selection: selection, rowCount: rowCount)
     }
 
     // MARK: Logic (three-valued)
 
     /// A boolean vector: values and validity. Non-boolean operands are a type error.
-    static func booleans(_ operand: Operand, rowCount: Int) throws(TypeMismatch) -> (values: [Bool], validity: Validity?) {
+    public static func booleans(_ operand: Operand, rowCount: Int) throws(TypeMismatch) -> (values: [Bool], validity: Validity?) {
         switch operand {
         case .scalar(.boolean(let b)): return ([Bool](repeating: b, count: rowCount), nil)
         case .scalar(.null): return ([Bool](repeating: false, count: rowCount), Validity(count: rowCount, allValid: false))
@@ -368,7 +370,7 @@ enum VectorOps {
         }
     }
 
-    static func logical(_ op: BinaryOperator, _ lhs: Operand, _ rhs: Operand, selection: Selection?, rowCount: Int) throws(TypeMismatch) -> Operand {
+    public static func logical(_ op: BinaryOperator, _ lhs: Operand, _ rhs: Operand, selection: Selection?, rowCount: Int) throws(TypeMismatch) -> Operand {
         if case .scalar(let a) = lhs, case .scalar(let b) = rhs {
             return .scalar(try logicalScalars(op, a, b))
         }
@@ -389,7 +391,7 @@ enum VectorOps {
         return .vector(.vector(.boolean(out), anyNull ? validity : nil))
     }
 
-    static func logicalScalars(_ op: BinaryOperator, _ a: Value, _ b: Value) throws(TypeMismatch) -> Value {
+    public static func logicalScalars(_ op: BinaryOperator, _ a: Value, _ b: Value) throws(TypeMismatch) -> Value {
         func truth(_ v: Value) throws(TypeMismatch) -> Bool? {
             switch v {
             case .null: return nil
@@ -408,7 +410,7 @@ enum VectorOps {
         return .boolean(false)
     }
 
-    static func not(_ operand: Operand, selection: Selection?, rowCount: Int) throws(TypeMismatch) -> Operand {
+    public static func not(_ operand: Operand, selection: Selection?, rowCount: Int) throws(TypeMismatch) -> Operand {
         if case .scalar(let v) = operand {
             switch v {
             case .null: return .scalar(.null)
@@ -422,14 +424,14 @@ enum VectorOps {
         return .vector(.vector(.boolean(out), validity))
     }
 
-    static func materialize(_ operand: Operand, rowCount: Int) -> Column {
+    public static func materialize(_ operand: Operand, rowCount: Int) -> Column {
         switch operand {
         case .vector(let c): return c
         case .scalar(let v): return constantColumn(v, rowCount: rowCount)
         }
     }
 
-    static func constantColumn(_ v: Value, rowCount: Int) -> Column {
+    public static func constantColumn(_ v: Value, rowCount: Int) -> Column {
         switch v {
         case .null: return allNull(rowCount)
         case .integer(let x): return .vector(.integer(.int64([Int64](repeating: x, count: rowCount))), nil)

@@ -1,12 +1,10 @@
-import FunnelEngine
-
 /// The value of a row expression over a table: one value for every row, or a constant.
 /// Vectors are table-length; only the rows of the current selection are meaningful.
-enum Operand {
+public enum Operand {
     case scalar(Value)
     case vector(Column)
 
-    var type: ColumnType? {
+    public var type: ColumnType? {
         switch self {
         case .scalar(let v): return v.type
         case .vector(let c): return c.type
@@ -14,7 +12,7 @@ enum Operand {
     }
 }
 
-extension Column {
+public extension Column {
     /// A nameless table-length column of the given storage and validity.
     static func vector(_ storage: ColumnStorage, _ validity: Validity?) -> Column {
         Column(name: "", storage: storage, validity: validity)
