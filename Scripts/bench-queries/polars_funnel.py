@@ -61,6 +61,16 @@ def stage_counts():
     return [pl.col(r).sum().cast(pl.Int64).alias(s) for r, s in zip(REACHED, STAGES)]
 
 
+# Steps from an optional stage (docs/metrics.md: step = both(k-1, k) / count(k-1)): mqls is
+# optional, so some sqls never were mqls, and the step mqls→sqls counts the leads that reached
+# both. THROUGH maps such a step's later stage to the column of that joint count.
+THROUGH = {"sqls": "mqls&sqls"}
+
+
+def joint_counts():
+    return [(pl.col("r_mqls") & pl.col("r_sqls")).sum().cast(pl.Int64).alias(THROUGH["sqls"])]
+
+
 def ratio(a, b):
     """a / b, null when b is 0 (or null)."""
     return pl.when(b != 0).then(a / b).otherwise(None)

@@ -1,6 +1,9 @@
 -- W1: the funnel visits -> leads -> MQL -> SQL -> opportunity -> customer by lower(trim(source)),
 -- with step conversion and the worst step (the step whose rate is furthest below the whole
 -- funnel's, as a ratio; the first such step on a tie).
+-- mqls is optional, so some sqls never were mqls: the step mqls→sqls is, as docs/metrics.md
+-- defines a step, both(mqls, sqls) / count(mqls), the leads that reached both over the mqls (not
+-- count(sqls) / count(mqls)), in each group and in the whole funnel the worst step compares with.
 WITH visits AS (
     SELECT lower(trim(source)) AS src, sum(sessions) AS visits FROM sessions GROUP BY 1
 ), g AS (
@@ -9,21 +12,22 @@ WITH visits AS (
            count(*) FILTER (WHERE r_mqls)      AS mqls,
            count(*) FILTER (WHERE r_sqls)      AS sqls,
            count(*) FILTER (WHERE r_opps)      AS opportunities,
-           count(*) FILTER (WHERE r_customers) AS customers
+           count(*) FILTER (WHERE r_customers) AS customers,
+           count(*) FILTER (WHERE r_mqls AND r_sqls) AS mqls_sqls   -- both(mqls, sqls)
     FROM reach GROUP BY src
 ), c AS (
-    SELECT g.src, coalesce(v.visits, 0) AS visits, leads, mqls, sqls, opportunities, customers
+    SELECT g.src, coalesce(v.visits, 0) AS visits, leads, mqls, sqls, opportunities, customers, mqls_sqls
     FROM g LEFT JOIN visits v ON v.src = g.src
 ), rates AS (
     -- the whole funnel's counts as window sums over the groups (g is read once)
     SELECT c.*,
            CASE WHEN c.visits <> 0 THEN c.leads / c.visits END               AS s1,
            CASE WHEN c.leads <> 0 THEN c.mqls / c.leads END                   AS s2,
-           CASE WHEN c.mqls <> 0 THEN c.sqls / c.mqls END                     AS s3,
+           CASE WHEN c.mqls <> 0 THEN c.mqls_sqls / c.mqls END                AS s3,
            CASE WHEN c.sqls <> 0 THEN c.opportunities / c.sqls END            AS s4,
            CASE WHEN c.opportunities <> 0 THEN c.customers / c.opportunities END AS s5,
            sum(leads) OVER () / (SELECT sum(sessions) FROM sessions) AS b1,
-           sum(mqls) OVER () / sum(leads) OVER () AS b2, sum(sqls) OVER () / sum(mqls) OVER () AS b3,
+           sum(mqls) OVER () / sum(leads) OVER () AS b2, sum(mqls_sqls) OVER () / sum(mqls) OVER () AS b3,
            sum(opportunities) OVER () / sum(sqls) OVER () AS b4,
            sum(customers) OVER () / sum(opportunities) OVER () AS b5
     FROM c
