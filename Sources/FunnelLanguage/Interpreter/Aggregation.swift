@@ -558,7 +558,7 @@ struct Aggregation {
         var keyColumns: [Column] = []
         var resolved = dimensions
         for (i, dimension) in dimensions.enumerated() {
-            if case .name(let n) = dimension.expr.kind, view.table.column(named: n) == nil, (try? evaluator.linkedColumn(n)) == nil,
+            if case .name(let n) = dimension.expr.kind, view.table.column(named: n) == nil, evaluator.linkedColumn(n) == nil,
                 let unit = Aggregation.periodNames[n]
             {
                 guard let timeName = view.table.timeColumn, let timeColumn = view.table.column(named: timeName) else {

@@ -52,7 +52,7 @@ extension Interpreter {
                 candidates = loaded.filter { t in
                     guard let table = session.tables[t] else { return false }
                     let evaluator = RowEvaluator(session: session, view: table, context: context)
-                    return columnNames.allSatisfy { table.table.column(named: $0) != nil || ((try? evaluator.linkedColumn($0)) ?? nil) != nil }
+                    return columnNames.allSatisfy { table.table.column(named: $0) != nil || evaluator.linkedColumn($0) != nil }
                 }
             }
             guard candidates.count == 1, let only = candidates.first, let t = session.tables[only] else {

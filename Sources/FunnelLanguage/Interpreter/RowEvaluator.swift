@@ -1,21 +1,30 @@
 import FunnelEngine
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Evaluates row expressions (conditions, computed columns, group keys) over one table view.
+/// Row expressions over one table view: lowers the language's expressions to plan expressions
+/// (names resolved against the session: columns, linked columns, aliases, rules, parameters,
+/// KPIs) and runs them on the in-memory backend.
 struct RowEvaluator {
     let session: Session
     let view: TableValue
     let context: EvaluationContext
     /// Rules being expanded, to report a cycle instead of recursing forever.
     var ruleStack: [String] = []
-    /// Rules whose expansion is large, each evaluated once over the whole view; shared by the
-    /// copies this evaluator makes of itself.
+    /// Rules whose expansion is large, lowered once and evaluated once over the whole view;
+    /// shared by the copies this evaluator makes of itself.
     let sharedRules = SharedRuleValues()
+    /// What a lowering records for its evaluation: joins, shared rules.
+    let lowered = Lowered()
+    /// The source range of each origin tag; shared with evaluators of linked rows.
+    var origins = Origins()
+
+    final class Lowered {
+        var joins: [LinkJoin] = []
+        var shared: [(name: String, expression: PlanExpression)] = []
+    }
+
+    final class Origins {
+        var ranges: [SourceRange] = []
+    }
 
     var table: Table { view.table }
     var rowCount: Int { view.table.rowCount }
@@ -26,146 +35,98 @@ struct RowEvaluator {
         self.context = context
     }
 
-    // MARK: Filtering
+    var backend: InMemoryBackend { InMemoryBackend(relations: session.tables, links: session.links) }
+
+    // MARK: Running
 
     /// The rows of `selection` for which `condition` is true (null counts as not true).
     func filter(_ condition: Expr, selection: Selection?) throws(Diagnostic) -> Selection {
         try context.checkCancelled()
-        if case .binary(.and, let a, let b) = condition.kind {
-            return try filter(b, selection: try filter(a, selection: selection))
-        }
-        if case .name(let name) = condition.kind, table.columnIndex(named: name) == nil, let rule = session.rules[name], !ruleStack.contains(name),
-           !sharedRules.isLarge(name, session: session) {
-            var inner = self
-            inner.ruleStack.append(name)
-            return try inner.filter(rule.condition, selection: selection)
-        }
-        if let fast = try fastFilter(condition, selection: selection) { return fast }
-        let operand = try evaluate(condition, selection: selection)
-        switch operand {
-        case .scalar(.boolean(true)): return selection ?? (0..<Int32(rowCount)).map { $0 }
-        case .scalar(.boolean(false)), .scalar(.null): return []
-        case .scalar(let v):
-            throw Diagnostic.error("expected a condition (true/false), found \(VectorOps.describe(v.type))", at: condition.range)
-        case .vector(let column):
-            guard case .boolean(let values) = column.storage else {
-                throw Diagnostic.error("expected a condition (true/false), found \(VectorOps.describe(column.type))", at: condition.range)
-            }
-            var kept: Selection = []
-            kept.reserveCapacity(min(rowCount, 1 << 16))
-            values.withUnsafeBufferPointer { v in
-                if let validity = column.validity {
-                    forEachRow(selection, below: rowCount) { r in if v[r] && validity.isValid(r) { kept.append(Int32(r)) } }
-                } else {
-                    forEachRow(selection, below: rowCount) { r in if v[r] { kept.append(Int32(r)) } }
-                }
-            }
-            return kept
+        let expression = try lower(condition)
+        return try run(at: condition.range) { evaluation throws(PlanError) in try evaluation.filter(expression, selection: selection) }
+    }
+
+    func evaluate(_ expr: Expr, selection: Selection?) throws(Diagnostic) -> Operand {
+        let expression = try lower(expr)
+        return try run(at: expr.range) { evaluation throws(PlanError) in try evaluation.evaluate(expression, selection: selection) }
+    }
+
+    /// Runs a lowered expression's evaluation; errors are said where their expression was written.
+    private func run<T>(at range: SourceRange, _ body: (RowEvaluation) throws(PlanError) -> T) throws(Diagnostic) -> T {
+        let backend = self.backend
+        let evaluation = RowEvaluation(view: view, backend: backend, joins: lowered.joins)
+        defer { for note in backend.notes.take() { context.dataNotes.add(note) } }
+        do {
+            try evaluation.prepare(shared: lowered.shared)
+            return try body(evaluation)
+        } catch {
+            throw diagnostic(error, default: range)
         }
     }
 
-    /// A column of this table compared with a constant, or matched with a constant pattern.
-    private func fastFilter(_ condition: Expr, selection: Selection?) throws(Diagnostic) -> Selection? {
-        guard case .binary(let op, let a, let b) = condition.kind, case .name(let name) = a.kind,
-              let column = table.column(named: name) else { return nil }
-        func constant(_ e: Expr) -> Value? {
-            switch e.kind {
-            case .number(let n): return Literals.value(of: n)
-            case .string(let s): return .text(s)
-            case .date(let d): return .date(d)
-            case .duration(let d): return .decimal(d)
-            case .name(let n) where table.column(named: n) == nil && session.rules[n] == nil && session.kpis[n] == nil: return session.scalars[n]
-            default: return nil
-            }
-        }
-        guard let value = constant(b) else { return nil }
-        if op.isComparison {
-            // Booleans and mixed types keep the general path and its messages.
-            if column.type == .boolean { return nil }
-            if column.type == .text, value.type != .text { return nil }
-            if column.type.isNumeric, value.number == nil { return nil }
-            return FastFilter.compare(column, op, value, selection: selection, rowCount: rowCount)
-        }
-        if op == .match || op == .notMatch, case .text(let pattern) = value, column.type == .text {
-            guard let matcher = try? TextMatcher(pattern: pattern) else { return nil }
-            return FastFilter.match(column, matcher, negated: op == .notMatch, selection: selection, rowCount: rowCount)
+    func diagnostic(_ error: PlanError, default range: SourceRange) -> Diagnostic {
+        let at = error.origin.flatMap { $0 < origins.ranges.count ? origins.ranges[$0] : nil } ?? range
+        return Diagnostic.error(error.message, at: at, notes: error.notes)
+    }
+
+    /// The value of an expression that reads no row (a constant, a parameter, a function of them).
+    private func constantValue(_ expression: PlanExpression, range: SourceRange) throws(Diagnostic) -> Value? {
+        guard expression.isConstant else { return nil }
+        let nothing = TableValue(table: Table(name: "", columns: [], rowCount: 1), selection: nil, sourceName: "")
+        let evaluation = RowEvaluation(view: nothing, backend: InMemoryBackend())
+        do {
+            try evaluation.prepare(shared: lowered.shared)
+            if case .scalar(let v) = try evaluation.evaluate(expression, selection: nil) { return v }
+        } catch {
+            throw diagnostic(error, default: range)
         }
         return nil
     }
 
-    // MARK: Expressions
+    // MARK: Lowering
 
-    func evaluate(_ expr: Expr, selection: Selection?) throws(Diagnostic) -> Operand {
-        func mismatch<T>(_ body: () throws(VectorOps.TypeMismatch) -> T) throws(Diagnostic) -> T {
-            do { return try body() } catch {
-                // A column that a late value turned into text says which row did it.
-                let notes = ExprWalk.children(of: expr).compactMap { child -> String? in
-                    if case .name(let n) = child.kind { return table.typeNotes[n] }
-                    return nil
-                }
-                if case .mismatch(let m) = error { throw Diagnostic.error(m, at: expr.range, notes: notes) }
-                throw Diagnostic.error("type error", at: expr.range, notes: notes)
-            }
-        }
+    /// The expression as a plan expression over this view's rows.
+    func lower(_ expr: Expr) throws(Diagnostic) -> PlanExpression {
+        origins.ranges.append(expr.range)
+        let id = origins.ranges.count - 1
+        return .origin(id, try lowerKind(expr))
+    }
+
+    private func lowerKind(_ expr: Expr) throws(Diagnostic) -> PlanExpression {
         switch expr.kind {
-        case .number(let n): return .scalar(Literals.value(of: n))
-        case .duration(let days): return .scalar(.decimal(days))
-        case .string(let s): return .scalar(.text(s))
-        case .date(let d): return .scalar(.date(d))
-        case .boolean(let b): return .scalar(.boolean(b))
-        case .null: return .scalar(.null)
-        case .name(let name): return try resolveName(name, expr: expr, selection: selection)
+        case .number(let n): return .constant(Literals.value(of: n))
+        case .duration(let days): return .constant(.decimal(days))
+        case .string(let s): return .constant(.text(s))
+        case .date(let d): return .constant(.date(d))
+        case .boolean(let b): return .constant(.boolean(b))
+        case .null: return .constant(.null)
+        case .name(let name): return try resolveName(name, expr: expr)
         case .member(let base, let column): return try resolveMember(base, column, expr: expr)
-        case .unary(.negate, let operand):
-            let value = try evaluate(operand, selection: selection)
-            return try mismatch { () throws(VectorOps.TypeMismatch) in try VectorOps.negate(value, selection: selection, rowCount: rowCount) }
-        case .unary(.not, let operand):
-            let value = try evaluate(operand, selection: selection)
-            return try mismatch { () throws(VectorOps.TypeMismatch) in try VectorOps.not(value, selection: selection, rowCount: rowCount) }
+        case .unary(let op, let operand): return .unary(op, try lower(operand))
         case .binary(let op, let a, let b):
-            if op == .match || op == .notMatch { return try regexMatch(a, b, negated: op == .notMatch, expr: expr, selection: selection) }
-            let left = try evaluate(a, selection: selection)
-            let right = try evaluate(b, selection: selection)
-            return try mismatch { () throws(VectorOps.TypeMismatch) in
-                if op.isComparison { return try VectorOps.compare(op, left, right, selection: selection, rowCount: rowCount) }
-                if op == .and || op == .or { return try VectorOps.logical(op, left, right, selection: selection, rowCount: rowCount) }
-                return try VectorOps.arithmetic(op, left, right, selection: selection, rowCount: rowCount)
-            }
-        case .isNull(let operand, let negated):
-            return isNull(try evaluate(operand, selection: selection), negated: negated, selection: selection)
+            if op == .match || op == .notMatch { return try regexMatch(a, b, negated: op == .notMatch) }
+            return .binary(op, try lower(a), try lower(b))
+        case .isNull(let operand, let negated): return .isNull(try lower(operand), negated: negated)
         case .inList(let operand, let items, let negated):
-            let value = try evaluate(operand, selection: selection)
-            var result: Operand = .scalar(.boolean(false))
-            for item in items {
-                let candidate = try evaluate(item, selection: selection)
-                let equal = try mismatch { () throws(VectorOps.TypeMismatch) in try VectorOps.compare(.equal, value, candidate, selection: selection, rowCount: rowCount) }
-                result = try mismatch { () throws(VectorOps.TypeMismatch) in try VectorOps.logical(.or, result, equal, selection: selection, rowCount: rowCount) }
-            }
-            if negated { result = try mismatch { () throws(VectorOps.TypeMismatch) in try VectorOps.not(result, selection: selection, rowCount: rowCount) } }
-            return result
+            let value = try lower(operand)
+            var any = PlanExpression.constant(.boolean(false))
+            for item in items { any = .binary(.or, any, .binary(.equal, value, try lower(item))) }
+            return negated ? .unary(.not, any) : any
         case .between(let operand, let low, let high, let negated):
-            let value = try evaluate(operand, selection: selection)
-            let lo = try evaluate(low, selection: selection), hi = try evaluate(high, selection: selection)
-            return try mismatch { () throws(VectorOps.TypeMismatch) in
-                let above = try VectorOps.compare(.greaterEqual, value, lo, selection: selection, rowCount: rowCount)
-                let below = try VectorOps.compare(.lessEqual, value, hi, selection: selection, rowCount: rowCount)
-                let inside = try VectorOps.logical(.and, above, below, selection: selection, rowCount: rowCount)
-                return negated ? try VectorOps.not(inside, selection: selection, rowCount: rowCount) : inside
-            }
+            let value = try lower(operand)
+            let inside = PlanExpression.binary(.and, .binary(.greaterEqual, value, try lower(low)), .binary(.lessEqual, value, try lower(high)))
+            return negated ? .unary(.not, inside) : inside
         case .call(let name, let args, let distinct):
             if name.lowercased() == Functions.wholeTable {
                 // In a row expression an aggregate is already over the whole view: `score > all(avg(score))`.
-                return .scalar(try Aggregation(session: session, context: context).wholeTableValue(args, range: expr.range, defaultTable: view))
-            }
-            if Functions.aggregates.contains(name.lowercased()), let perRow = try linkedAggregate(name, args, distinct: distinct, expr: expr) {
-                return perRow
+                return .constant(try Aggregation(session: session, context: context).wholeTableValue(args, range: expr.range, defaultTable: view))
             }
             if Functions.aggregates.contains(name.lowercased()) {
+                if let perRow = try linkedAggregate(name, args, distinct: distinct, expr: expr) { return perRow }
                 // An aggregate inside a row expression is a constant over the whole view: `score > avg(score)`.
-                let value = try Aggregation(session: session, context: context).scalarAggregate(name: name, args: args, distinct: distinct, defaultTable: view, range: expr.range)
-                return .scalar(value)
+                return .constant(try Aggregation(session: session, context: context).scalarAggregate(name: name, args: args, distinct: distinct, defaultTable: view, range: expr.range))
             }
-            return try Functions.call(name, args, expr: expr, evaluator: self, selection: selection)
+            return try lowerCall(name, args, expr: expr)
         case .has(let other):
             return try has(other, expr: expr)
         case .load, .filter, .groupBy, .select, .sort, .top, .cohort, .versus:
@@ -173,54 +134,46 @@ struct RowEvaluator {
         }
     }
 
-    private func isNull(_ operand: Operand, negated: Bool, selection: Selection?) -> Operand {
-        switch operand {
-        case .scalar(let v): return .scalar(.boolean(v.isNull != negated))
-        case .vector(let column):
-            var out = [Bool](repeating: false, count: rowCount)
-            if let validity = column.validity {
-                forEachRow(selection, below: rowCount) { out[$0] = validity.isValid($0) == negated }
-            } else if negated {
-                forEachRow(selection, below: rowCount) { out[$0] = true }
-            }
-            return .vector(.vector(.boolean(out), nil))
-        }
-    }
-
     // MARK: Names
 
-    func resolveName(_ name: String, expr: Expr, selection: Selection?) throws(Diagnostic) -> Operand {
-        if let column = table.column(named: name) { return .vector(column) }
-        if let column = try linkedColumn(name) { return .vector(column) }
-        if let aliased = session.aliases[view.sourceName]?[name], let column = table.column(named: aliased) { return .vector(column) }
+    private func resolveName(_ name: String, expr: Expr) throws(Diagnostic) -> PlanExpression {
+        if table.column(named: name) != nil { return .column(ColumnRef(name)) }
+        if let linked = linkedColumn(name) { return linked }
+        if let aliased = session.aliases[view.sourceName]?[name], table.column(named: aliased) != nil { return .column(ColumnRef(aliased)) }
         if let rule = session.rules[name] {
             if ruleStack.contains(name) {
                 throw Diagnostic.error("rule '\(name)' refers to itself: \((ruleStack + [name]).joined(separator: " → "))", at: expr.range)
             }
-            if sharedRules.isLarge(name, session: session) {
-                if let known = sharedRules.values[name] { return known }
-                // Bottom up, so that each rule finds the large rules it uses already evaluated:
-                // a chain 10,000 rules deep must not recurse 10,000 levels.
-                for r in sharedRules.evaluationOrder(name, session: session) where sharedRules.values[r] == nil {
-                    guard let definition = session.rules[r] else { continue }
-                    var inner = self
-                    inner.ruleStack.append(r)
-                    sharedRules.values[r] = try inner.evaluate(definition.condition, selection: nil)
-                }
-                if let value = sharedRules.values[name] { return value }
-            }
+            if sharedRules.isLarge(name, session: session) { return try sharedRule(name) }
             var inner = self
             inner.ruleStack.append(name)
-            return try inner.evaluate(rule.condition, selection: selection)
+            return try inner.lower(rule.condition)
         }
-        if let value = session.scalars[name] { return .scalar(value) }
+        if let value = session.scalars[name] { return .constant(value) }
         if let kpi = session.kpis[name] {
             // A KPI in a row condition is one number over its own tables: score > avg_score.
             let sliced = try Aggregation(session: session, context: context).evaluate([kpi.definition.formula], by: [], defaultTable: nil)
-            return .scalar(sliced.values.first?.first ?? .null)
+            return .constant(sliced.values.first?.first ?? .null)
         }
-        if name == "today" { return .scalar(.date(context.today)) }
+        if name == "today" { return .constant(.date(context.today)) }
         throw unknownName(name, range: expr.range)
+    }
+
+    /// A large rule, lowered once: bottom up, so that each finds the large rules it uses already
+    /// lowered (a chain 10,000 rules deep must not recurse 10,000 levels).
+    private func sharedRule(_ name: String) throws(Diagnostic) -> PlanExpression {
+        for r in sharedRules.evaluationOrder(name, session: session) where sharedRules.lowered[r] == nil {
+            guard let definition = session.rules[r] else { continue }
+            var inner = self
+            inner.ruleStack.append(r)
+            let expression = try inner.lower(definition.condition)
+            sharedRules.lowered[r] = expression
+            lowered.shared.append((r, expression))
+        }
+        guard let expression = sharedRules.lowered[name] else {
+            throw Diagnostic.error("rule '\(name)' refers to itself", at: nil)
+        }
+        return .shared(name: name, expression)
     }
 
     func unknownName(_ name: String, range: SourceRange) -> Diagnostic {
@@ -236,60 +189,43 @@ struct RowEvaluator {
             notes: isTable ? ["link the tables (link \(view.sourceName).key -> \(name).id) to use its columns"] : [])
     }
 
-    /// A column of a table this one links to, brought into this table's rows.
-    func linkedColumn(_ name: String, in tableName: String? = nil) throws(Diagnostic) -> Column? {
+    /// A column of a table this one links to (or that links to it), joined into this table's rows.
+    func linkedColumn(_ name: String, in tableName: String? = nil) -> PlanExpression? {
         for link in session.linksFrom(view.sourceName) where tableName == nil || link.toTable == tableName {
-            guard let target = session.tables[link.toTable], let column = target.table.column(named: name) else { continue }
-            var rows = link.target
-            if rows.count != rowCount { continue }
-            // Rows with no match read as null.
-            for i in rows.indices where rows[i] < 0 { rows[i] = 0 }
-            var gathered = target.table.rowCount == 0 ? VectorOps.allNull(rowCount) : Gather.take(column, rows: rows)
-            var validity = gathered.validity ?? Validity(count: rowCount, allValid: true)
-            for i in link.target.indices where link.target[i] < 0 { validity.clear(i) }
-            gathered.validity = validity.nullCount == 0 ? nil : validity
-            gathered.name = name
-            return gathered
+            guard let target = session.tables[link.toTable], target.table.column(named: name) != nil, link.target.count == rowCount else { continue }
+            return joinedColumn(name, LinkJoin(link: link.step, direction: .toOne))
         }
-        // The other way: deals.mql_id -> mqls.mql_id lets an MQL read its deal's columns (its first
-        // deal, in file order), e.g. `at won_date` in a funnel on mqls.
         for link in session.linksTo(view.sourceName) where tableName == nil || link.fromTable == tableName {
-            guard let source = session.tables[link.fromTable], let column = source.table.column(named: name) else { continue }
-            var firstRow = [Int32](repeating: -1, count: rowCount)
-            var several = Set<Int32>()
-            for (r, t) in link.target.enumerated() where t >= 0 && Int(t) < rowCount {
-                if firstRow[Int(t)] < 0 { firstRow[Int(t)] = Int32(r) } else { several.insert(t) }
-            }
-            if !several.isEmpty {
-                context.dataNotes.add("\(Format.count(several.count, "\(view.sourceName) row")) \(several.count == 1 ? "has" : "have") several \(link.fromTable) rows: "
-                    + "\(name) is read from the first of them (in file order); an aggregate such as count(\(link.fromTable)) or max(\(link.fromTable).\(name)) reads them all")
-            }
-            let rows = firstRow.map { max(0, $0) }
-            var gathered = source.table.rowCount == 0 ? VectorOps.allNull(rowCount) : Gather.take(column, rows: rows)
-            var validity = gathered.validity ?? Validity(count: rowCount, allValid: true)
-            for i in firstRow.indices where firstRow[i] < 0 { validity.clear(i) }
-            gathered.validity = validity.nullCount == 0 ? nil : validity
-            gathered.name = name
-            return gathered
+            guard let source = session.tables[link.fromTable], source.table.column(named: name) != nil else { continue }
+            return joinedColumn(name, LinkJoin(link: link.step, direction: .firstLinking))
         }
         return nil
     }
 
-    private func resolveMember(_ base: Expr, _ column: String, expr: Expr) throws(Diagnostic) -> Operand {
+    private func joinedColumn(_ name: String, _ join: LinkJoin) -> PlanExpression {
+        if let known = lowered.joins.first(where: { $0.relation == join.relation }), known != join {
+            // Two links reach the same table: the one met first serves (as a plain name reads it).
+            return .column(ColumnRef(name, of: known.relation))
+        }
+        if !lowered.joins.contains(join) { lowered.joins.append(join) }
+        return .column(ColumnRef(name, of: join.relation))
+    }
+
+    private func resolveMember(_ base: Expr, _ column: String, expr: Expr) throws(Diagnostic) -> PlanExpression {
         guard case .name(let tableName) = base.kind else {
             throw Diagnostic.error("expected table.column", at: expr.range)
         }
         let sourceName = session.tables[tableName]?.sourceName ?? tableName
         if sourceName == view.sourceName || tableName == view.sourceName {
-            if let c = table.column(named: column) { return .vector(c) }
-            if let c = try linkedColumn(column) { return .vector(c) }
+            if table.column(named: column) != nil { return .column(ColumnRef(column)) }
+            if let linked = linkedColumn(column) { return linked }
             throw unknownName(column, range: expr.range)
         }
         guard let other = session.tables[tableName] else {
             throw Diagnostic.error("unknown table '\(tableName)'", at: base.range,
                                    suggestion: Suggestion.nearest(to: tableName, in: session.tableOrder))
         }
-        if let c = try linkedColumn(column, in: other.sourceName) { return .vector(c) }
+        if let linked = linkedColumn(column, in: other.sourceName) { return linked }
         if other.table.column(named: column) == nil {
             throw Diagnostic.error("unknown column '\(column)' in \(tableName)", at: expr.range,
                                    suggestion: Suggestion.nearest(to: column, in: other.table.columns.map(\.name)))
@@ -298,36 +234,25 @@ struct RowEvaluator {
                                notes: ["add a link such as: link \(view.sourceName).\(tableName)_id -> \(tableName).id"])
     }
 
-    private func has(_ other: String, expr: Expr) throws(Diagnostic) -> Operand {
+    // MARK: Linked rows
+
+    private func has(_ other: String, expr: Expr) throws(Diagnostic) -> PlanExpression {
         guard let otherView = session.tables[other] else {
             throw Diagnostic.error("unknown table '\(other)'", at: expr.range, suggestion: Suggestion.nearest(to: other, in: session.tableOrder))
         }
-        var marks = [Bool](repeating: false, count: rowCount)
         if let link = session.links.first(where: { $0.fromTable == otherView.sourceName && $0.toTable == view.sourceName }) {
-            forEachRow(otherView.selection, below: link.target.count) { r in
-                let t = Int(link.target[r])
-                if t >= 0 && t < marks.count { marks[t] = true }
-            }
-        } else if let link = session.links.first(where: { $0.fromTable == view.sourceName && $0.toTable == otherView.sourceName }) {
-            var inView: [Bool]? = nil
-            if let selection = otherView.selection {
-                var flags = [Bool](repeating: false, count: otherView.table.rowCount)
-                for r in selection { flags[Int(r)] = true }
-                inView = flags
-            }
-            for (r, t) in link.target.enumerated() where t >= 0 && r < marks.count {
-                marks[r] = inView?[Int(t)] ?? true
-            }
-        } else {
-            throw Diagnostic.error("\(other) is not linked to \(view.sourceName)", at: expr.range,
-                                   notes: ["link them first, for example: link \(other).\(view.sourceName)_id -> \(view.sourceName).id"])
+            return .linkedExists(rows: .scan(other, columns: nil), link: link.step, towardThisRow: true)
         }
-        return .vector(.vector(.boolean(marks), nil))
+        if let link = session.links.first(where: { $0.fromTable == view.sourceName && $0.toTable == otherView.sourceName }) {
+            return .linkedExists(rows: .scan(other, columns: nil), link: link.step, towardThisRow: false)
+        }
+        throw Diagnostic.error("\(other) is not linked to \(view.sourceName)", at: expr.range,
+                               notes: ["link them first, for example: link \(other).\(view.sourceName)_id -> \(view.sourceName).id"])
     }
 
     /// `count(orders)` or `sum(orders.amount where paid)` on leads, when orders links to leads: one
     /// value per lead, over its own linked rows. nil when the argument is not about a linking table.
-    private func linkedAggregate(_ name: String, _ args: [Expr], distinct: Bool, expr: Expr) throws(Diagnostic) -> Operand? {
+    private func linkedAggregate(_ name: String, _ args: [Expr], distinct: Bool, expr: Expr) throws(Diagnostic) -> PlanExpression? {
         guard let first = args.first else { return nil }
         var tableName: String? = nil
         var columnName: String? = nil
@@ -343,16 +268,16 @@ struct RowEvaluator {
         analyse(first)
         guard let tableName, let other = session.tables[tableName],
               let link = session.links.first(where: { $0.fromTable == other.sourceName && $0.toTable == view.sourceName }) else { return nil }
-        var rows = other.selection
-        let otherEvaluator = RowEvaluator(session: session, view: other, context: context)
-        if let condition { rows = try otherEvaluator.filter(condition, selection: rows) }
-        var column: Column? = nil
-        if let columnName {
-            column = VectorOps.materialize(try otherEvaluator.evaluate(Expr(.name(columnName), expr.range), selection: rows), rowCount: other.table.rowCount)
-        }
+        var otherEvaluator = RowEvaluator(session: session, view: other, context: context)
+        otherEvaluator.origins = origins
+        let filter = try condition.map { c throws(Diagnostic) in try otherEvaluator.lower(c) }
+        let argument = try columnName.map { c throws(Diagnostic) in try otherEvaluator.lower(Expr(.name(c), expr.range)) }
+        var rows = LogicalPlan.scan(tableName, columns: nil)
+        for join in otherEvaluator.lowered.joins { rows = .join(rows, join) }
+        if let filter { rows = .filter(rows, filter) }
         let function: AggregateFunction
         switch name.lowercased() {
-        case "count": function = column == nil ? .countRows : (distinct ? .countDistinct : .count)
+        case "count": function = argument == nil ? .countRows : (distinct ? .countDistinct : .count)
         case "sum": function = .sum
         case "avg": function = .avg
         case "min": function = .min
@@ -360,48 +285,113 @@ struct RowEvaluator {
         case "median": function = .median
         default: function = .percentile(0.9)
         }
-        if column == nil && function != .countRows {
+        if argument == nil && function != .countRows {
             throw Diagnostic.error("\(name)() of \(tableName) needs a column: \(name)(\(tableName).amount)", at: expr.range)
         }
-        let grouping = Grouping(groupCount: rowCount, groupOfRow: link.target, keys: [])
-        let values = Aggregate.compute(function, column: column, selection: rows, rowCount: other.table.rowCount, grouping: grouping)
-        let filled = values.count == rowCount ? values : values + Array(repeating: Value.null, count: max(0, rowCount - values.count))
-        let result = filled.map { v -> Value in
-            if v.isNull, function == .countRows || function == .count || function == .countDistinct { return .integer(0) }
-            return v
-        }
-        return .vector(ColumnBuilder.column(from: result, rowCount: rowCount))
+        return .linkedAggregate(LinkedAggregate(rows: rows, link: link.step, function: function, argument: argument))
     }
 
-    // MARK: Regex
+    // MARK: Regex and functions
 
-    private func regexMatch(_ subject: Expr, _ patternExpr: Expr, negated: Bool, expr: Expr, selection: Selection?) throws(Diagnostic) -> Operand {
-        guard case .scalar(let patternValue) = try evaluate(patternExpr, selection: selection) else {
+    private func regexMatch(_ subject: Expr, _ patternExpr: Expr, negated: Bool) throws(Diagnostic) -> PlanExpression {
+        guard let patternValue = try constantValue(try lower(patternExpr), range: patternExpr.range) else {
             throw Diagnostic.error("the pattern after '~' must be a constant string", at: patternExpr.range)
         }
         guard case .text(let pattern) = patternValue else {
-            if patternValue.isNull { return .scalar(.null) }
+            if patternValue.isNull { return .constant(.null) }
             throw Diagnostic.error("the pattern after '~' must be a string", at: patternExpr.range)
         }
-        let matcher: TextMatcher
-        do { matcher = try TextMatcher(pattern: pattern) } catch {
+        do { _ = try TextMatcher(pattern: pattern) } catch {
             throw Diagnostic.error("invalid regular expression \"\(Lexer.abbreviated(pattern))\"", at: patternExpr.range, category: .script,
                                    notes: error.reason.map { [$0] } ?? [])
         }
-        switch try evaluate(subject, selection: selection) {
-        case .scalar(.null): return .scalar(.null)
-        case .scalar(.text(let s)): return .scalar(.boolean(matcher.matches(s) != negated))
-        case .scalar(let v): throw Diagnostic.error("'~' matches text, found \(VectorOps.describe(v.type))", at: subject.range)
-        case .vector(let column):
-            guard case .text(let codes, let dictionary) = column.storage else {
-                throw Diagnostic.error("'~' matches text, found \(VectorOps.describe(column.type))", at: subject.range)
+        return .match(try lower(subject), pattern: pattern, negated: negated)
+    }
+
+    /// A row function, its arguments checked: how many, and those that must be constants.
+    private func lowerCall(_ rawName: String, _ args: [Expr], expr: Expr) throws(Diagnostic) -> PlanExpression {
+        let name = rawName.lowercased()
+        func arity(_ n: ClosedRange<Int>) throws(Diagnostic) {
+            guard n.contains(args.count) else {
+                let expected = n.lowerBound == n.upperBound ? "\(n.lowerBound)" : "\(n.lowerBound) to \(n.upperBound)"
+                throw Diagnostic.error("\(name)() takes \(expected) argument\(n.upperBound == 1 ? "" : "s"), found \(args.count)", at: expr.range)
             }
-            let byCode = dictionary.map { matcher.matches($0) != negated }
-            var out = [Bool](repeating: false, count: rowCount)
-            out.withUnsafeMutableBufferPointer { o in
-                codes.forEachCode(selection, below: rowCount) { r, c in if c >= 0 && c < byCode.count { o[r] = byCode[c] } }
+        }
+        func lowered(_ i: Int) throws(Diagnostic) -> PlanExpression { try lower(args[i]) }
+        /// Argument `i` as a constant, or nil when it reads rows.
+        func constant(_ i: Int) throws(Diagnostic) -> Value? { try constantValue(try lower(args[i]), range: args[i].range) }
+        func call(_ function: RowFunction, _ indices: [Int]) throws(Diagnostic) -> PlanExpression {
+            var lowered: [PlanExpression] = []
+            for i in indices { lowered.append(try lower(args[i])) }
+            return .function(function, lowered)
+        }
+        switch name {
+        case "lower", "upper", "trim":
+            try arity(1...1)
+            return try call(name == "lower" ? .lower : name == "upper" ? .upper : .trim, [0])
+        case "month_number":
+            try arity(1...1)
+            return try call(.monthNumber, [0])
+        case "length":
+            try arity(1...1)
+            return try call(.length, [0])
+        case "contains", "starts_with", "ends_with":
+            try arity(2...2)
+            guard let needleValue = try constant(1) else {
+                throw Diagnostic.error("the second argument of \(name)() must be a constant string", at: args[1].range)
             }
-            return .vector(.vector(.boolean(out), column.validity))
+            guard case .text(let needle) = needleValue else {
+                if needleValue.isNull { return .constant(.null) }
+                throw Diagnostic.error("the second argument of \(name)() must be a string", at: args[1].range)
+            }
+            return try call(name == "contains" ? .contains(needle) : name == "starts_with" ? .startsWith(needle) : .endsWith(needle), [0])
+        case "year", "quarter", "month", "week", "day", "weekday":
+            try arity(1...1)
+            let part: DatePart = name == "year" ? .year : name == "quarter" ? .quarter : name == "month" ? .month : name == "week" ? .week : name == "day" ? .day : .dayOfWeek
+            return try call(.part(part), [0])
+        case "date":
+            try arity(1...1)
+            return try call(.truncate(.day), [0])
+        case "date_trunc":
+            try arity(2...2)
+            guard case .text(let unitName)? = try constant(0) else {
+                throw Diagnostic.error("date_trunc's first argument is the unit as a string: \"week\", \"month\", \"quarter\" or \"year\"", at: args[0].range)
+            }
+            guard let unit = DateUnit(rawValue: unitName.lowercased()) else {
+                throw Diagnostic.error("unknown date unit \"\(unitName)\"", at: args[0].range,
+                                       suggestion: Suggestion.nearest(to: unitName, in: ["day", "week", "month", "quarter", "year"]))
+            }
+            return try call(.truncate(unit), [1])
+        case "days_between":
+            try arity(2...2)
+            return try call(.daysBetween, [0, 1])
+        case "in_period":
+            try arity(2...2)
+            guard case .text(let periodText)? = try constant(1), let period = Period.parse(periodText) else {
+                throw Diagnostic.error("in_period()'s second argument is a period such as \"2025\", \"2025-Q3\", \"2025-07\" or \"2025-W27\"", at: args[1].range)
+            }
+            return try call(.inPeriod(start: Int32(clamping: period.start), end: Int32(clamping: period.end), text: periodText), [0])
+        case "today":
+            try arity(0...0)
+            return .constant(.date(context.today))
+        case "coalesce":
+            guard !args.isEmpty else { throw Diagnostic.error("coalesce() takes at least one argument", at: expr.range) }
+            return try call(.coalesce, Array(args.indices))
+        case "abs":
+            try arity(1...1)
+            return try call(.abs, [0])
+        case "round":
+            try arity(1...2)
+            var places = 0
+            if args.count == 2 {
+                guard case .integer(let p)? = try constant(1), (0...10).contains(p) else {
+                    throw Diagnostic.error("round()'s second argument is the number of decimals, 0 to 10", at: args[1].range)
+                }
+                places = Int(p)
+            }
+            return try call(.round(places: places), [0])
+        default:
+            throw Diagnostic.error("unknown function '\(rawName)'", at: expr.range, suggestion: Suggestion.nearest(to: rawName, in: Functions.allNames))
         }
     }
 }
@@ -414,7 +404,8 @@ final class SharedRuleValues: @unchecked Sendable {
     // Used by one evaluation on one thread.
     static let inlineLimit = 64
     private var sizes: [String: Int] = [:]
-    var values: [String: Operand] = [:]
+    /// Large rules as lowered, by name.
+    var lowered: [String: PlanExpression] = [:]
 
 
     func isLarge(_ name: String, session: Session) -> Bool {
@@ -465,7 +456,7 @@ final class SharedRuleValues: @unchecked Sendable {
         var order: [String] = []
         var entered: Set<String> = []
         SharedRuleValues.postOrder(from: root, session: session, enter: { name in
-            self.values[name] == nil && self.isLarge(name, session: session) && entered.insert(name).inserted
+            self.lowered[name] == nil && self.isLarge(name, session: session) && entered.insert(name).inserted
         }, leave: { order.append($0) })
         return order
     }

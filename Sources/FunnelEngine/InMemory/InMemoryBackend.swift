@@ -1,0 +1,196 @@
+/// Runs plans in memory on the columnar kernels: filters narrow selection vectors, text stays
+/// dictionary codes, groups are found once per key set.
+public struct InMemoryBackend: Backend {
+    /// The relations plans scan, by name: loaded tables, views of them (a selection of rows), and
+    /// small results bound for one statement.
+    public var relations: [String: TableValue]
+    public var links: [Link]
+    /// What running a plan noticed that changes what a number means, in words.
+    public let notes = PlanNotes()
+
+    public init(relations: [String: TableValue] = [:], links: [Link] = []) {
+        self.relations = relations
+        self.links = links
+    }
+
+    public func schema(of relation: String) -> RelationSchema? {
+        guard let view = relations[relation] else { return nil }
+        return RelationSchema(columns: view.table.columns.map { ($0.name, $0.type) }, timeColumn: view.table.timeColumn)
+    }
+
+    func link(_ step: LinkStep) -> Link? {
+        links.first { $0.fromTable == step.fromTable && $0.fromColumn == step.fromColumn && $0.toTable == step.toTable && $0.toColumn == step.toColumn }
+    }
+
+    public func execute(_ plan: LogicalPlan) throws(PlanError) -> ResultTable {
+        if case .aggregate(let input, let keys, let measures) = plan {
+            return try aggregate(input, keys: keys, measures: measures)
+        }
+        let (evaluation, rows) = try frame(plan)
+        var columns = evaluation.view.table.columns.map { Gather.take($0, rows: rows) }
+        for (ref, column) in evaluation.extra.sorted(by: { $0.key.text < $1.key.text }) {
+            var gathered = Gather.take(column, rows: rows)
+            gathered.name = ref.text
+            columns.append(gathered)
+        }
+        var table = Table(name: evaluation.view.table.name, columns: columns, rowCount: rows.count, timeColumn: evaluation.view.table.timeColumn)
+        table.typeNotes = evaluation.view.table.typeNotes
+        return ResultTable(table: table)
+    }
+
+    /// The rows a plan of scans, joins, filters, derives, sorts and limits keeps, as a view of
+    /// its relation (joined and derived columns are dropped).
+    public func view(_ plan: LogicalPlan) throws(PlanError) -> TableValue {
+        let (evaluation, rows) = try frame(plan)
+        var view = evaluation.view
+        view.selection = rows.count == view.table.rowCount && evaluation.view.selection == nil && isIdentity(rows) ? nil : rows
+        return view
+    }
+
+    /// An evaluation over the plan's relation with its joined and derived columns, and the rows kept.
+    public func frame(_ plan: LogicalPlan) throws(PlanError) -> (RowEvaluation, Selection) {
+        switch plan {
+        case .scan(let name, _):
+            guard let view = relations[name] else { throw PlanError("unknown relation '\(name)'") }
+            return (RowEvaluation(view: view, backend: self), view.selection ?? (0..<Int32(view.table.rowCount)).map { $0 })
+        case .join(let input, let join):
+            var (evaluation, rows) = try frame(input)
+            guard relations[join.relation] != nil else { throw PlanError("unknown relation '\(join.relation)'") }
+            if evaluation.joins[join.relation] == nil { evaluation.joins[join.relation] = join }
+            return (evaluation, rows)
+        case .filter(let input, let condition):
+            let (evaluation, rows) = try frame(input)
+            return (evaluation, try evaluation.filter(condition, selection: ascending(rows)))
+        case .derive(let input, let name, let expression):
+            var (evaluation, rows) = try frame(input)
+            var column = VectorOps.materialize(try evaluation.evaluate(expression, selection: rows), rowCount: evaluation.view.table.rowCount)
+            column.name = name
+            evaluation.extra[ColumnRef(name)] = column
+            return (evaluation, rows)
+        case .sort(let input, let keys):
+            let (evaluation, rows) = try frame(input)
+            var sortKeys: [(column: Column, descending: Bool)] = []
+            for key in keys {
+                sortKeys.append((VectorOps.materialize(try evaluation.evaluate(key.expression, selection: rows), rowCount: evaluation.view.table.rowCount), key.descending))
+            }
+            return (evaluation, Sort.order(keys: sortKeys, selection: rows, rowCount: evaluation.view.table.rowCount))
+        case .limit(let input, let n):
+            let (evaluation, rows) = try frame(input)
+            return (evaluation, Array(rows.prefix(max(0, n))))
+        case .aggregate:
+            throw PlanError("an aggregate has no rows of a relation")
+        }
+    }
+
+    /// Kernels expect ascending rows; a sorted view is not.
+    private func ascending(_ rows: Selection) -> Selection {
+        zip(rows, rows.dropFirst()).contains(where: { $0 >= $1 }) ? Array(Set(rows)).sorted() : rows
+    }
+
+    private func isIdentity(_ rows: Selection) -> Bool {
+        for (i, r) in rows.enumerated() where Int(r) != i { return false }
+        return true
+    }
+
+    // MARK: Joins
+
+    /// A column of a linked relation, brought into the rows of `view` along the join.
+    func joined(_ name: String, along join: LinkJoin, into view: TableValue) throws(PlanError) -> Column {
+        guard let link = link(join.link), let other = relations[join.relation], let column = other.table.column(named: name) else {
+            throw PlanError("no column \(name) along \(join.link.text)")
+        }
+        let rowCount = view.table.rowCount
+        var rows: [Int32]
+        switch join.direction {
+        case .toOne:
+            guard link.target.count == rowCount else { throw PlanError("the link \(join.link.text) does not fit \(view.sourceName)") }
+            rows = link.target
+        case .firstLinking:
+            // deals.mql_id -> mqls.mql_id lets an MQL read its deal's columns: its first deal, in file order.
+            rows = [Int32](repeating: -1, count: rowCount)
+            var several = Set<Int32>()
+            for (r, t) in link.target.enumerated() where t >= 0 && Int(t) < rowCount {
+                if rows[Int(t)] < 0 { rows[Int(t)] = Int32(r) } else { several.insert(t) }
+            }
+            if !several.isEmpty {
+                notes.add("\(PlanNotes.count(several.count, "\(view.sourceName) row")) \(several.count == 1 ? "has" : "have") several \(link.fromTable) rows: "
+                    + "\(name) is read from the first of them (in file order); an aggregate such as count(\(link.fromTable)) or max(\(link.fromTable).\(name)) reads them all")
+            }
+        }
+        // Rows with no match read as null.
+        let missing = rows.indices.filter { rows[$0] < 0 }
+        for i in missing { rows[i] = 0 }
+        var gathered = other.table.rowCount == 0 ? VectorOps.allNull(rowCount) : Gather.take(column, rows: rows)
+        var validity = gathered.validity ?? Validity(count: rowCount, allValid: true)
+        for i in missing { validity.clear(i) }
+        gathered.validity = validity.nullCount == 0 ? nil : validity
+        gathered.name = name
+        return gathered
+    }
+
+    // MARK: Aggregation
+
+    private func aggregate(_ input: LogicalPlan, keys: [GroupKey], measures: [Measure]) throws(PlanError) -> ResultTable {
+        let (evaluation, rows) = try frame(input)
+        let rowCount = evaluation.view.table.rowCount
+        let selection = ascending(rows)
+        var keyColumns: [Column] = []
+        for key in keys {
+            var column = VectorOps.materialize(try evaluation.evaluate(key.expression, selection: selection), rowCount: rowCount)
+            if let unit = key.period {
+                guard column.type.isTemporal || column.nullCount >= column.count else {
+                    throw PlanError("`by \(unit.rawValue)` needs a date or timestamp, found \(VectorOps.describe(column.type))")
+                }
+                if column.type.isTemporal { column = DateKernels.truncate(column, to: unit, selection: selection) }
+            }
+            column.name = key.name
+            keyColumns.append(column)
+        }
+        let grouping: Grouping? = keys.isEmpty ? nil : GroupBy.group(keys: keyColumns, selection: selection, rowCount: rowCount)
+        var measureColumns: [Column] = []
+        for measure in measures {
+            let kept = try measure.filter.map { f throws(PlanError) in try evaluation.filter(f, selection: selection) } ?? selection
+            var column: Column? = nil
+            if let argument = measure.argument {
+                column = VectorOps.materialize(try evaluation.evaluate(argument, selection: kept), rowCount: rowCount)
+            }
+            let values = Aggregate.compute(measure.function, column: column, selection: kept, rowCount: rowCount, grouping: grouping)
+            measureColumns.append(ColumnBuilder.column(from: values, name: measure.name))
+        }
+        let groupKeys = grouping?.keys.enumerated().map { i, column -> Column in
+            var named = column
+            named.name = keys[i].name
+            return named
+        } ?? []
+        let resultRows = grouping?.groupCount ?? 1
+        let table = Table(name: "result", columns: groupKeys + measureColumns, rowCount: resultRows, timeColumn: nil)
+        return ResultTable(table: table)
+    }
+}
+
+/// Notes gathered while plans run, taken by whoever runs the statement. Used from one thread.
+public final class PlanNotes: @unchecked Sendable {
+    private var pending: [String] = []
+
+    public init() {}
+
+    public func add(_ note: String) {
+        if !pending.contains(note) { pending.append(note) }
+    }
+
+    public func take() -> [String] {
+        defer { pending = [] }
+        return pending
+    }
+
+    /// "1 row", "1,234 rows".
+    static func count(_ n: Int, _ singular: String) -> String {
+        var digits = String(n)
+        var grouped = ""
+        while digits.count > 3 {
+            grouped = "," + digits.suffix(3) + grouped
+            digits = String(digits.dropLast(3))
+        }
+        return digits + grouped + " " + (n == 1 ? singular : singular + "s")
+    }
+}

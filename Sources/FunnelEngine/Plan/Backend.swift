@@ -1,0 +1,32 @@
+/// Why a backend could not run a plan: a value of the wrong type, a pattern that does not compile.
+/// `origin` is the tag of the innermost expression it concerns (see `PlanExpression.origin`).
+public struct PlanError: Error, Sendable {
+    public var message: String
+    public var origin: Int?
+    public var notes: [String]
+
+    public init(_ message: String, origin: Int? = nil, notes: [String] = []) {
+        self.message = message
+        self.origin = origin
+        self.notes = notes
+    }
+}
+
+/// A relation's columns as a backend describes them.
+public struct RelationSchema: Sendable {
+    public var columns: [(name: String, type: ColumnType)]
+    /// The column periods (`by month`) are taken from.
+    public var timeColumn: String?
+
+    public init(columns: [(name: String, type: ColumnType)], timeColumn: String?) {
+        self.columns = columns
+        self.timeColumn = timeColumn
+    }
+}
+
+/// Where plans run. The language and the analytics build plans and read their small results;
+/// a backend decides how to answer them (columnar kernels in memory, SQL on a database).
+public protocol Backend {
+    func schema(of relation: String) -> RelationSchema?
+    func execute(_ plan: LogicalPlan) throws(PlanError) -> ResultTable
+}

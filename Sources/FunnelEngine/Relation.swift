@@ -1,0 +1,42 @@
+/// A table as a script sees it: the loaded data and the rows a filter kept (in order).
+public struct TableValue: Sendable {
+    public var table: Table
+    /// nil = all rows. After `sort`, not ascending.
+    public var selection: Selection?
+    /// The session name of the loaded table this view is over, for links.
+    public var sourceName: String
+
+    public var rowCount: Int { selection?.count ?? table.rowCount }
+
+    public init(table: Table, selection: Selection?, sourceName: String) {
+        self.table = table
+        self.selection = selection
+        self.sourceName = sourceName
+    }
+}
+
+/// `link deals.contact_id -> leads.id`: each row of `fromTable` reaches at most one row of `toTable`.
+public struct Link: Sendable {
+    public var fromTable: String
+    public var fromColumn: String
+    public var toTable: String
+    public var toColumn: String
+    /// For each row of fromTable, the matching row of toTable, or -1.
+    public var target: [Int32]
+    public var duplicateKeys: Int
+    public var unmatched: Int
+    public var nullKeys: Int
+
+    public init(fromTable: String, fromColumn: String, toTable: String, toColumn: String, target: [Int32], duplicateKeys: Int, unmatched: Int, nullKeys: Int) {
+        self.fromTable = fromTable
+        self.fromColumn = fromColumn
+        self.toTable = toTable
+        self.toColumn = toColumn
+        self.target = target
+        self.duplicateKeys = duplicateKeys
+        self.unmatched = unmatched
+        self.nullKeys = nullKeys
+    }
+
+    public var step: LinkStep { LinkStep(fromTable: fromTable, fromColumn: fromColumn, toTable: toTable, toColumn: toColumn) }
+}
