@@ -52,8 +52,12 @@ struct Aggregation {
         var function: AggregateFunction
         var groupingKey: String
         var view: TableValue
-        var selection: Selection?
-        var column: Column?
+        /// The view's name in the backend.
+        var relation: String
+        var joins: [LinkJoin]
+        var filter: PlanExpression?
+        var argument: PlanExpression?
+        var argumentType: ColumnType?
         var range: SourceRange
     }
 
@@ -78,6 +82,11 @@ struct Aggregation {
 
     private final class Plan {
         var aggregates: [AggregateSpec] = []
+        /// Views bound for this statement, by the name plans scan them by.
+        var relations: [String: TableValue] = [:]
+        let origins = RowEvaluator.Origins()
+        /// The plans run, in order (for `explain plan`).
+        var executed: [LogicalPlan] = []
         var kpiStack: [String] = []
         var sharedNodes: [Node] = []
         var kpiSlots: [String: Int] = [:]
@@ -288,17 +297,17 @@ struct Aggregation {
         if valueArgs.count > 1 {
             throw Diagnostic.error("\(lowered)() takes one argument, found \(valueArgs.count)", at: range)
         }
-        let target = try aggregateTarget(valueArgs.first, function: lowered, defaultTable: defaultTable, range: range)
+        let target = try aggregateTarget(valueArgs.first, function: lowered, defaultTable: defaultTable, range: range, plan: plan)
         if lowered == "count" {
-            if target.column != nil { function = distinct ? .countDistinct : .count } else if distinct {
+            if target.argument != nil { function = distinct ? .countDistinct : .count } else if distinct {
                 throw Diagnostic.error("count(distinct …) needs a column: count(distinct leads.email)", at: range)
             }
         } else if distinct {
             throw Diagnostic.error("distinct only goes with count", at: range)
-        } else if target.column == nil {
+        } else if target.argument == nil {
             throw Diagnostic.error("\(lowered)() needs a column, for example \(lowered)(deals.amount)", at: range)
         }
-        if let column = target.column {
+        if let column = target.argumentColumn {
             switch function {
             case .sum, .avg, .median, .percentile:
                 // A column with no values at all (an empty export) reads as text; it sums to nothing.
@@ -310,28 +319,68 @@ struct Aggregation {
             default: break
             }
         }
-        plan.aggregates.append(AggregateSpec(function: function, groupingKey: target.key, view: target.view, selection: target.selection, column: target.column, range: range))
+        plan.aggregates.append(AggregateSpec(function: function, groupingKey: target.key, view: target.view, relation: target.relation, joins: target.joins,
+                                             filter: target.filter, argument: target.argument, argumentType: target.argumentColumn?.type, range: range))
         return .aggregate(plan.aggregates.count - 1)
     }
 
     private struct Target {
         var key: String
         var view: TableValue
-        var selection: Selection?
-        var column: Column?
+        /// The view's name in the backend.
+        var relation: String
+        var joins: [LinkJoin] = []
+        var filter: PlanExpression? = nil
+        var argument: PlanExpression? = nil
+        /// The argument over no rows: its type, or the column itself when it is one.
+        var argumentColumn: Column? = nil
+    }
+
+    /// An evaluator of row expressions over `view` whose errors are said through the plan's origins.
+    private func evaluator(_ view: TableValue, plan: Plan) -> RowEvaluator {
+        var evaluator = RowEvaluator(session: session, view: view, context: context)
+        evaluator.origins = plan.origins
+        return evaluator
+    }
+
+    /// The name a view goes by in the backend: its session name, or a name bound for this statement.
+    private func bind(_ view: TableValue, name: String?, plan: Plan) -> String {
+        if let name, session.tables[name] != nil { return name }
+        if let bound = plan.relations.first(where: { $0.value.sourceName == view.sourceName && $0.value.table.name == view.table.name
+                                                     && $0.value.selection == view.selection }) {
+            return bound.key
+        }
+        var bound = "\(view.sourceName) view"
+        var n = 1
+        while session.tables[bound] != nil || plan.relations[bound] != nil {
+            n += 1
+            bound = "\(view.sourceName) view \(n)"
+        }
+        plan.relations[bound] = view
+        return bound
     }
 
     /// Works out which table an aggregate runs over, its rows, and the column it reads.
-    private func aggregateTarget(_ arg: Expr?, function: String, defaultTable: TableValue?, range: SourceRange) throws(Diagnostic) -> Target {
+    private func aggregateTarget(_ arg: Expr?, function: String, defaultTable: TableValue?, range: SourceRange, plan: Plan) throws(Diagnostic) -> Target {
         func requireDefault(_ at: SourceRange) throws(Diagnostic) -> TableValue {
             guard let defaultTable else {
                 throw Diagnostic.error("\(function)() needs a table here, for example \(function)(leads)", at: at)
             }
             return defaultTable
         }
+        func over(_ view: TableValue, key: String, name: String?, argument: Expr?) throws(Diagnostic) -> Target {
+            var target = Target(key: key, view: view, relation: bind(view, name: name, plan: plan))
+            if let argument {
+                let evaluator = evaluator(view, plan: plan)
+                let lowered = try evaluator.lower(argument)
+                target.argument = lowered
+                target.joins = evaluator.lowered.joins
+                target.argumentColumn = VectorOps.materialize(try evaluator.evaluateLowered(lowered, selection: [], at: argument.range), rowCount: view.table.rowCount)
+            }
+            return target
+        }
         guard let arg else {
-            let table = try requireDefault(range)
-            return Target(key: "", view: table, selection: table.selection, column: nil)
+            return try over(try requireDefault(range), key: "", name: nil, argument: nil)
         }
         switch arg.kind {
         case .filter(let base, let condition):
@@ -340,30 +389,27 @@ struct Aggregation {
                 if case .name(let n) = base.kind, session.tables[n] == nil, defaultTable == nil {
                     throw Diagnostic.error("unknown table '\(n)'", at: base.range, suggestion: Suggestion.nearest(to: n, in: session.tableOrder))
                 }
-                target = try aggregateTarget(base, function: function, defaultTable: defaultTable, range: range)
+                target = try aggregateTarget(base, function: function, defaultTable: defaultTable, range: range, plan: plan)
             } else {
-                let table = try requireDefault(arg.range)
-                target = Target(key: "", view: table, selection: table.selection, column: nil)
+                target = try over(try requireDefault(arg.range), key: "", name: nil, argument: nil)
             }
-            let evaluator = RowEvaluator(session: session, view: target.view, context: context)
-            target.selection = try evaluator.filter(condition, selection: target.selection)
+            let evaluator = evaluator(target.view, plan: plan)
+            let lowered = try evaluator.lower(condition)
+            target.filter = target.filter.map { .binary(.and, $0, lowered) } ?? lowered
+            for join in evaluator.lowered.joins where !target.joins.contains(join) { target.joins.append(join) }
             return target
         case .name(let name):
             if let table = session.tables[name], defaultTable?.table.column(named: name) == nil {
-                return Target(key: name, view: table, selection: table.selection, column: nil)
+                return try over(table, key: name, name: name, argument: nil)
             }
             if defaultTable == nil {
                 throw Diagnostic.error("unknown table '\(name)'", at: arg.range, suggestion: Suggestion.nearest(to: name, in: session.tableOrder),
                                        notes: ["\(function)() needs a table here, for example \(function)(leads)"])
             }
-            let table = try requireDefault(arg.range)
-            let column = try RowEvaluator(session: session, view: table, context: context).evaluate(arg, selection: table.selection)
-            return Target(key: "", view: table, selection: table.selection, column: VectorOps.materialize(column, rowCount: table.table.rowCount))
+            return try over(try requireDefault(arg.range), key: "", name: nil, argument: arg)
         case .member(let base, let columnName):
             if case .name(let tableName) = base.kind, let table = session.tables[tableName] {
-                let evaluator = RowEvaluator(session: session, view: table, context: context)
-                let column = try evaluator.evaluate(Expr(.name(columnName), arg.range), selection: table.selection)
-                return Target(key: tableName, view: table, selection: table.selection, column: VectorOps.materialize(column, rowCount: table.table.rowCount))
+                return try over(table, key: tableName, name: tableName, argument: Expr(.name(columnName), arg.range))
             }
             throw Diagnostic.error("unknown table in '\(arg.range.file.slice(arg.range))'", at: base.range,
                                    suggestion: { if case .name(let n) = base.kind { return Suggestion.nearest(to: n, in: session.tableOrder) }; return nil }())
@@ -371,10 +417,10 @@ struct Aggregation {
             // A computed value: over the one table it names (deals.amount * 0.9), else the table in scope.
             let tables = referencedTables(arg)
             let key = tables.count == 1 ? tables[0] : ""
-            let table: TableValue
-            if tables.count == 1, let named = session.tables[tables[0]] { table = named } else { table = try requireDefault(arg.range) }
-            let column = try RowEvaluator(session: session, view: table, context: context).evaluate(arg, selection: table.selection)
-            return Target(key: key, view: table, selection: table.selection, column: VectorOps.materialize(column, rowCount: table.table.rowCount))
+            if tables.count == 1, let named = session.tables[tables[0]] {
+                return try over(named, key: key, name: tables[0], argument: arg)
+            }
+            return try over(try requireDefault(arg.range), key: key, name: nil, argument: arg)
         }
     }
 
@@ -398,51 +444,67 @@ struct Aggregation {
 
     // MARK: Computing
 
+    /// The aggregates of one relation, run as one plan: grouped by the statement's keys once,
+    /// each aggregate over the rows its own filter keeps.
+    private struct RelationPlan {
+        var relation: String
+        var view: TableValue
+        var joins: [LinkJoin] = []
+        /// Indices into the statement's aggregates.
+        var aggregates: [Int] = []
+    }
+
     private func compute(nodes: [Node], plan: Plan, dimensions: [Dimension]) throws(Diagnostic) -> Sliced {
         try context.checkCancelled()
-        for spec in plan.aggregates { noteRowsAfterAsOf(spec.view, selection: spec.selection) }
-        if dimensions.isEmpty {
-            var values: [Value] = []
-            for spec in plan.aggregates {
-                values.append(Aggregation.filled(Aggregate.compute(spec.function, column: spec.column, selection: spec.selection, rowCount: spec.view.table.rowCount, grouping: nil).first ?? .null, spec))
+        let backend = InMemoryBackend(relations: session.tables.merging(plan.relations) { $1 }, links: session.links)
+        defer { for note in backend.notes.take() { context.dataNotes.add(note) } }
+        // One plan per relation (and grouping key), shared by the aggregates over subsets of it.
+        var relationPlans: [RelationPlan] = []
+        var planOf: [String: Int] = [:]
+        for (i, spec) in plan.aggregates.enumerated() {
+            let key = spec.groupingKey + "\u{1}" + spec.relation
+            if planOf[key] == nil {
+                planOf[key] = relationPlans.count
+                relationPlans.append(RelationPlan(relation: spec.relation, view: spec.view))
             }
-            var row: [Value] = []
-            let shared = SharedValues(plan.sharedNodes)
-            for node in nodes { row.append(try evaluateNode(node, aggregates: values, key: [], shared: shared)) }
-            return Sliced(keyColumns: [], values: [row])
+            guard let p = planOf[key] else { continue }
+            relationPlans[p].aggregates.append(i)
+            for join in spec.joins where !relationPlans[p].joins.contains(where: { $0.relation == join.relation }) { relationPlans[p].joins.append(join) }
         }
-        // One grouping per table the aggregates read, shared by aggregates over subsets of it.
-        var groupings: [String: (Grouping, [[Value]])] = [:]
         var resolvedDimensions = dimensions
-        var perAggregate: [[[Value]: Value]] = []
+        var perAggregate = [[[Value]: Value]](repeating: [:], count: plan.aggregates.count)
         var allKeys = Set<[Value]>()
         var notes: [String] = []
-        for spec in plan.aggregates {
-            let cacheKey = spec.groupingKey + "\u{1}" + spec.view.sourceName
-            if groupings[cacheKey] == nil {
-                let (grouping, dims, undated): (Grouping, [Dimension], Int)
-                if let known = knownGrouping, known.covers(spec.view) {
-                    (grouping, dims, undated) = (known.grouping, known.dimensions, known.undated)
-                } else {
-                    (grouping, dims, undated) = try group(view: spec.view, dimensions: dimensions, range: spec.range)
-                }
+        for relationPlan in relationPlans {
+            let view = relationPlan.view
+            var grouped: (keys: [[Value]], values: [[Value]], late: [Int], undated: Int)
+            if !dimensions.isEmpty, let known = knownGrouping, known.covers(view) {
+                grouped = try computeWithKnownGrouping(known, relationPlan, plan: plan, backend: backend)
+                for i in resolvedDimensions.indices where i < known.dimensions.count { resolvedDimensions[i].period = resolvedDimensions[i].period ?? known.dimensions[i].period }
+            } else {
+                let (keys, resolved, keyJoins) = try groupKeys(view: view, dimensions: dimensions, plan: plan)
                 // A dimension is a period when any table read it as one (a table with a column
                 // called month and one without must agree on the labels).
-                for i in resolvedDimensions.indices where i < dims.count { resolvedDimensions[i].period = resolvedDimensions[i].period ?? dims[i].period }
-                if undated > 0, let timeName = spec.view.table.timeColumn {
-                    notes.append("\(Format.count(undated, "\(spec.view.sourceName) row")) with no \(timeName) \(undated == 1 ? "is" : "are") in no period")
-                }
-                var keyTuples: [[Value]] = []
-                keyTuples.reserveCapacity(grouping.groupCount)
-                for g in 0..<grouping.groupCount { keyTuples.append(grouping.keys.map { $0.value(at: g) }) }
-                groupings[cacheKey] = (grouping, keyTuples)
-                allKeys.formUnion(keyTuples)
+                for i in resolvedDimensions.indices where i < resolved.count { resolvedDimensions[i].period = resolvedDimensions[i].period ?? resolved[i].period }
+                grouped = try run(relationPlan, keys: keys, keyJoins: keyJoins, plan: plan, backend: backend)
             }
-            guard let (grouping, keyTuples) = groupings[cacheKey] else { continue }
-            let values = Aggregate.compute(spec.function, column: spec.column, selection: spec.selection, rowCount: spec.view.table.rowCount, grouping: grouping)
-            var byKey: [[Value]: Value] = [:]
-            for (g, v) in values.enumerated() where g < keyTuples.count { byKey[keyTuples[g]] = v }
-            perAggregate.append(byKey)
+            if grouped.undated > 0, let timeName = view.table.timeColumn {
+                notes.append("\(Format.count(grouped.undated, "\(view.sourceName) row")) with no \(timeName) \(grouped.undated == 1 ? "is" : "are") in no period")
+            }
+            allKeys.formUnion(grouped.keys)
+            for (j, i) in relationPlan.aggregates.enumerated() {
+                var byKey: [[Value]: Value] = [:]
+                for (g, key) in grouped.keys.enumerated() where j < grouped.values[g].count { byKey[key] = grouped.values[g][j] }
+                perAggregate[i] = byKey
+                if j < grouped.late.count { noteRowsAfterAsOf(plan.aggregates[i].view, late: grouped.late[j]) }
+            }
+        }
+        if dimensions.isEmpty {
+            let values = plan.aggregates.indices.map { Aggregation.filled(perAggregate[$0][[]] ?? .null, plan.aggregates[$0]) }
+            let shared = SharedValues(plan.sharedNodes)
+            var row: [Value] = []
+            for node in nodes { row.append(try evaluateNode(node, aggregates: values, key: [], shared: shared)) }
+            return Sliced(keyColumns: [], values: [row])
         }
         var keys = Array(allKeys)
         // Rows with no date belong to no period: they are counted in the note, not shown as a row.
@@ -479,41 +541,108 @@ struct Aggregation {
         return Sliced(keyColumns: keyColumns, values: rows, notes: notes, periodKeys: resolvedDimensions.map { $0.period != nil })
     }
 
+    /// The plan of one relation's aggregates: its group keys, a measure per aggregate, the rows of
+    /// each group (when a key is a period, to count the undated), and the rows after the as-of
+    /// date (when the table has any).
+    private func aggregatePlan(_ relationPlan: RelationPlan, keys: [GroupKey], keyJoins: [LinkJoin], plan: Plan) -> (LogicalPlan, lateMeasures: [Int: Int]) {
+        var input = LogicalPlan.scan(relationPlan.relation, columns: nil)
+        var joined = Set<String>()
+        for join in relationPlan.joins + keyJoins where joined.insert(join.relation).inserted { input = .join(input, join) }
+        var measures: [Measure] = []
+        var lateMeasures: [Int: Int] = [:]
+        let late = lateCondition(relationPlan.view)
+        for (j, i) in relationPlan.aggregates.enumerated() {
+            let spec = plan.aggregates[i]
+            measures.append(Measure(name: "a\(i)", function: spec.function, argument: spec.argument, filter: spec.filter))
+            if let late {
+                lateMeasures[j] = measures.count
+                measures.append(Measure(name: "late a\(i)", function: .countRows, filter: spec.filter.map { .binary(.and, $0, late) } ?? late))
+            }
+        }
+        if keys.contains(where: { $0.period != nil }) { measures.append(Measure(name: "rows", function: .countRows)) }
+        return (.aggregate(input, keys: keys, measures: measures), lateMeasures)
+    }
+
+    private func run(_ relationPlan: RelationPlan, keys: [GroupKey], keyJoins: [LinkJoin], plan: Plan,
+                     backend: InMemoryBackend) throws(Diagnostic) -> (keys: [[Value]], values: [[Value]], late: [Int], undated: Int) {
+        let (logical, lateMeasures) = aggregatePlan(relationPlan, keys: keys, keyJoins: keyJoins, plan: plan)
+        plan.executed.append(logical)
+        let result: ResultTable
+        do { result = try backend.execute(logical) } catch {
+            throw evaluator(relationPlan.view, plan: plan).diagnostic(error, default: plan.aggregates[relationPlan.aggregates.first ?? 0].range)
+        }
+        let columns = result.table.columns
+        let measureCount = relationPlan.aggregates.count
+        var tuples: [[Value]] = []
+        var values: [[Value]] = []
+        var late = [Int](repeating: 0, count: measureCount)
+        var undated = 0
+        let hasPeriod = keys.contains { $0.period != nil }
+        for g in 0..<result.table.rowCount {
+            let key = (0..<keys.count).map { columns[$0].value(at: g) }
+            tuples.append(key)
+            values.append(relationPlan.aggregates.indices.map { j in columns[keys.count + (lateMeasures.isEmpty ? j : 2 * j)].value(at: g) })
+            for (j, m) in lateMeasures { late[j] += Int(columns[keys.count + m].value(at: g).number ?? 0) }
+            if hasPeriod, keys.indices.contains(where: { keys[$0].period != nil && key[$0].isNull }) {
+                undated += Int(columns[columns.count - 1].value(at: g).number ?? 0)
+            }
+        }
+        return (tuples, values, lateMeasures.isEmpty ? [] : late, undated)
+    }
+
+    /// A funnel breakdown's rows are grouped already: the aggregates over its table use that grouping.
+    private func computeWithKnownGrouping(_ known: KnownGrouping, _ relationPlan: RelationPlan, plan: Plan,
+                                          backend: InMemoryBackend) throws(Diagnostic) -> (keys: [[Value]], values: [[Value]], late: [Int], undated: Int) {
+        let grouping = known.grouping
+        var tuples: [[Value]] = []
+        tuples.reserveCapacity(grouping.groupCount)
+        for g in 0..<grouping.groupCount { tuples.append(grouping.keys.map { $0.value(at: g) }) }
+        var values = [[Value]](repeating: [], count: grouping.groupCount)
+        for i in relationPlan.aggregates {
+            let spec = plan.aggregates[i]
+            var rows = LogicalPlan.scan(spec.relation, columns: nil)
+            for join in spec.joins { rows = .join(rows, join) }
+            if let filter = spec.filter { rows = .filter(rows, filter) }
+            let computed: [Value]
+            do {
+                let (evaluation, selection) = try backend.frame(rows)
+                let column = try spec.argument.map { a throws(PlanError) in VectorOps.materialize(try evaluation.evaluate(a, selection: selection), rowCount: spec.view.table.rowCount) }
+                computed = Aggregate.compute(spec.function, column: column, selection: selection, rowCount: spec.view.table.rowCount, grouping: grouping)
+            } catch {
+                throw evaluator(spec.view, plan: plan).diagnostic(error, default: spec.range)
+            }
+            for g in 0..<grouping.groupCount { values[g].append(g < computed.count ? computed[g] : .null) }
+        }
+        return (tuples, values, [], known.undated)
+    }
+
+    /// `row's time >= the day after the as-of date`, when the table has any such row (looked at
+    /// once per session); nil when it has none or when that was said already.
+    private func lateCondition(_ view: TableValue) -> PlanExpression? {
+        let table = view.table
+        guard let timeName = table.timeColumn, table.column(named: timeName)?.type.isTemporal == true else { return nil }
+        let key = lateKey(view)
+        let condition = PlanExpression.binary(.greaterEqual, .column(ColumnRef(timeName)), .constant(.date(context.today &+ 1)))
+        if let known = context.dataNotes.lateRows(key) { return known.any && !known.said ? condition : nil }
+        // The whole table once per session: most have no such row, and then no figure looks again.
+        let whole = TableValue(table: table, selection: nil, sourceName: view.sourceName)
+        let backend = InMemoryBackend(relations: ["table": whole])
+        let plan = LogicalPlan.aggregate(.scan("table", columns: nil), keys: [], measures: [Measure(name: "late", function: .countRows, filter: condition)])
+        let any = ((try? backend.execute(plan))?.table.columns.first?.value(at: 0).number ?? 0) > 0
+        context.dataNotes.setLateRows(key, any: any, said: false)
+        return any ? condition : nil
+    }
+
+    private func lateKey(_ view: TableValue) -> String {
+        "\(view.sourceName)\u{1}\(view.table.name)\u{1}\(view.table.rowCount)\u{1}\(context.today)"
+    }
+
     /// Rows of a table dated (by its time column) after the as-of date are counted like the
     /// others; a figure over the table says so, once per session.
-    private func noteRowsAfterAsOf(_ view: TableValue, selection: Selection?) {
-        let table = view.table
-        let key = "\(view.sourceName)\u{1}\(table.name)\u{1}\(table.rowCount)\u{1}\(context.today)"
-        guard let timeName = table.timeColumn, let column = table.column(named: timeName) else { return }
-        let known = context.dataNotes.lateRows(key)
-        if let known, known.said || !known.any { return }
-        let endOfAsOf = (Int64(context.today) + 1) * CivilDate.secondsPerDay
-        /// Rows of `rows` dated after the as-of date.
-        func late(_ rows: Selection?) -> Int {
-            var late = 0
-            switch column.storage {
-            case .date(let days):
-                let lastDay = Int32(clamping: endOfAsOf / CivilDate.secondsPerDay - 1)
-                forEachRow(rows, below: min(days.count, table.rowCount)) { r in
-                    if days[r] > lastDay && column.validity?.isValid(r) != false { late += 1 }
-                }
-            case .timestamp(let seconds):
-                forEachRow(rows, below: min(seconds.count, table.rowCount)) { r in
-                    if seconds[r] >= endOfAsOf && column.validity?.isValid(r) != false { late += 1 }
-                }
-            default:
-                break
-            }
-            return late
-        }
-        // The whole table once per session: most have no such row, and then no figure looks again.
-        if known == nil {
-            let any = late(nil) > 0
-            context.dataNotes.setLateRows(key, any: any, said: false)
-            if !any { return }
-        }
-        let counted = late(selection)
-        guard counted > 0 else { return }
+    private func noteRowsAfterAsOf(_ view: TableValue, late counted: Int) {
+        guard counted > 0, let timeName = view.table.timeColumn else { return }
+        let key = lateKey(view)
+        if context.dataNotes.lateRows(key)?.said == true { return }
         context.dataNotes.setLateRows(key, any: true, said: true)
         context.dataNotes.add("\(Format.count(counted, "\(view.sourceName) row")) \(counted == 1 ? "has" : "have") \(timeName) after the as-of date \(CivilDate.format(days: Int(context.today))) "
             + "and \(counted == 1 ? "is" : "are") counted (--set today=YYYY-MM-DD to change, or filter: where \(timeName) <= today)")
@@ -546,9 +675,38 @@ struct Aggregation {
         case .countRows, .count, .countDistinct: return .integer(0)
         case .sum:
             guard spec.view.table.rowCount > 0 else { return .null }
-            return spec.column?.type == .integer ? .integer(0) : .decimal(0)
+            return spec.argumentType == .integer ? .integer(0) : .decimal(0)
         default: return .null
         }
+    }
+
+    /// The statement's dimensions as group keys over one table's rows: `month` & co. as periods
+    /// of its time column (unless it has a column of that name), anything else as a row expression.
+    private func groupKeys(view: TableValue, dimensions: [Dimension], plan: Plan) throws(Diagnostic) -> ([GroupKey], [Dimension], [LinkJoin]) {
+        let evaluator = evaluator(view, plan: plan)
+        var keys: [GroupKey] = []
+        var resolved = dimensions
+        for (i, dimension) in dimensions.enumerated() {
+            if case .name(let n) = dimension.expr.kind, view.table.column(named: n) == nil, evaluator.linkedColumn(n) == nil,
+               let unit = Aggregation.periodNames[n]
+            {
+                guard let timeName = view.table.timeColumn, view.table.column(named: timeName) != nil else {
+                    throw Diagnostic.error("\(view.sourceName) has no time column for `by \(n)`", at: dimension.expr.range,
+                                           notes: ["name one when loading: \(view.sourceName) = load \"…\" time created_at"])
+                }
+                keys.append(GroupKey(name: n, expression: .column(ColumnRef(timeName)), period: unit))
+                resolved[i].period = unit
+                continue
+            }
+            do { keys.append(GroupKey(name: dimension.name, expression: try evaluator.lower(dimension.expr))) } catch {
+                if case .name(let n) = dimension.expr.kind, error.message.hasPrefix("unknown column") {
+                    throw Diagnostic.error("\(view.sourceName) has no column '\(n)' to break down by", at: dimension.expr.range,
+                                           suggestion: error.suggestion, notes: ["a formula sliced by a dimension needs it in every table it reads (directly or through a link)"])
+                }
+                throw error
+            }
+        }
+        return (keys, resolved, evaluator.lowered.joins)
     }
 
     /// Groups a table's view by the dimensions, resolving `month` & co. to its time column.

@@ -51,6 +51,11 @@ struct RowEvaluator {
         return try run(at: expr.range) { evaluation throws(PlanError) in try evaluation.evaluate(expression, selection: selection) }
     }
 
+    /// An expression this evaluator lowered, evaluated; errors are said at `range` unless placed.
+    func evaluateLowered(_ expression: PlanExpression, selection: Selection?, at range: SourceRange) throws(Diagnostic) -> Operand {
+        try run(at: range) { evaluation throws(PlanError) in try evaluation.evaluate(expression, selection: selection) }
+    }
+
     /// Runs a lowered expression's evaluation; errors are said where their expression was written.
     private func run<T>(at range: SourceRange, _ body: (RowEvaluation) throws(PlanError) -> T) throws(Diagnostic) -> T {
         let backend = self.backend
