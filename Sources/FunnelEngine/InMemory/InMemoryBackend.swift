@@ -26,16 +26,41 @@ public struct InMemoryBackend: Backend {
         if case .aggregate(let input, let keys, let measures) = plan {
             return try aggregate(input, keys: keys, measures: measures)
         }
-        let (evaluation, rows) = try frame(plan)
-        var columns = evaluation.view.table.columns.map { Gather.take($0, rows: rows) }
-        for (ref, column) in evaluation.extra.sorted(by: { $0.key.text < $1.key.text }) {
-            var gathered = Gather.take(column, rows: rows)
-            gathered.name = ref.text
-            columns.append(gathered)
+        let (evaluation, kept) = try frame(plan)
+        // All the rows in table order (no filter, no sort): the columns as they are, not copied.
+        func output(_ column: Column) -> Column { kept.map { Gather.take(column, rows: $0) } ?? column }
+        let rowCountOut = kept?.count ?? evaluation.view.table.rowCount
+        var scanned = evaluation.view.table.columns
+        if let named = scanColumns(plan) { scanned = named.compactMap { evaluation.view.table.column(named: $0) } }
+        var columns = scanned.map(output)
+        for (ref, column) in derivedInOrder(plan, evaluation) {
+            var out = output(column)
+            out.name = ref.text
+            columns.append(out)
         }
-        var table = Table(name: evaluation.view.table.name, columns: columns, rowCount: rows.count, timeColumn: evaluation.view.table.timeColumn)
+        var table = Table(name: evaluation.view.table.name, columns: columns, rowCount: rowCountOut, timeColumn: evaluation.view.table.timeColumn)
         table.typeNotes = evaluation.view.table.typeNotes
         return ResultTable(table: table)
+    }
+
+    public func takeNotes() -> [String] { notes.take() }
+
+    private func scanColumns(_ plan: LogicalPlan) -> [String]? {
+        var node = plan
+        while let input = node.input { node = input }
+        if case .scan(_, let columns) = node { return columns }
+        return nil
+    }
+
+    /// The derived columns in the order the plan derives them.
+    private func derivedInOrder(_ plan: LogicalPlan, _ evaluation: RowEvaluation) -> [(ColumnRef, Column)] {
+        var names: [String] = []
+        var node: LogicalPlan? = plan
+        while let current = node {
+            if case .derive(_, let name, _) = current { names.insert(name, at: 0) }
+            node = current.input
+        }
+        return names.compactMap { name in evaluation.extra[ColumnRef(name)].map { (ColumnRef(name), $0) } }
     }
 
     /// The rows a plan of scans, joins, filters, derives, sorts and limits keeps, as a view of
@@ -43,16 +68,17 @@ public struct InMemoryBackend: Backend {
     public func view(_ plan: LogicalPlan) throws(PlanError) -> TableValue {
         let (evaluation, rows) = try frame(plan)
         var view = evaluation.view
-        view.selection = rows.count == view.table.rowCount && evaluation.view.selection == nil && isIdentity(rows) ? nil : rows
+        view.selection = rows
         return view
     }
 
-    /// An evaluation over the plan's relation with its joined and derived columns, and the rows kept.
-    public func frame(_ plan: LogicalPlan) throws(PlanError) -> (RowEvaluation, Selection) {
+    /// An evaluation over the plan's relation with its joined and derived columns, and the rows
+    /// kept (nil: every row, in table order).
+    public func frame(_ plan: LogicalPlan) throws(PlanError) -> (RowEvaluation, Selection?) {
         switch plan {
         case .scan(let name, _):
             guard let view = relations[name] else { throw PlanError("unknown relation '\(name)'") }
-            return (RowEvaluation(view: view, backend: self), view.selection ?? (0..<Int32(view.table.rowCount)).map { $0 })
+            return (RowEvaluation(view: view, backend: self), view.selection)
         case .join(let input, let join):
             var (evaluation, rows) = try frame(input)
             guard relations[join.relation] != nil else { throw PlanError("unknown relation '\(join.relation)'") }
@@ -60,10 +86,10 @@ public struct InMemoryBackend: Backend {
             return (evaluation, rows)
         case .filter(let input, let condition):
             let (evaluation, rows) = try frame(input)
-            return (evaluation, try evaluation.filter(condition, selection: ascending(rows)))
+            return (evaluation, try evaluation.filter(condition, selection: rows.map(ascending)))
         case .derive(let input, let name, let expression):
             var (evaluation, rows) = try frame(input)
-            var column = VectorOps.materialize(try evaluation.evaluate(expression, selection: rows), rowCount: evaluation.view.table.rowCount)
+            var column = VectorOps.materialize(try evaluation.evaluate(expression, selection: rows.map(ascending)), rowCount: evaluation.view.table.rowCount)
             column.name = name
             evaluation.extra[ColumnRef(name)] = column
             return (evaluation, rows)
@@ -71,12 +97,13 @@ public struct InMemoryBackend: Backend {
             let (evaluation, rows) = try frame(input)
             var sortKeys: [(column: Column, descending: Bool)] = []
             for key in keys {
-                sortKeys.append((VectorOps.materialize(try evaluation.evaluate(key.expression, selection: rows), rowCount: evaluation.view.table.rowCount), key.descending))
+                sortKeys.append((VectorOps.materialize(try evaluation.evaluate(key.expression, selection: rows.map(ascending)), rowCount: evaluation.view.table.rowCount), key.descending))
             }
             return (evaluation, Sort.order(keys: sortKeys, selection: rows, rowCount: evaluation.view.table.rowCount))
         case .limit(let input, let n):
             let (evaluation, rows) = try frame(input)
-            return (evaluation, Array(rows.prefix(max(0, n))))
+            let all = rows ?? (0..<Int32(evaluation.view.table.rowCount)).map { $0 }
+            return (evaluation, Array(all.prefix(max(0, n))))
         case .aggregate:
             throw PlanError("an aggregate has no rows of a relation")
         }
@@ -85,11 +112,6 @@ public struct InMemoryBackend: Backend {
     /// Kernels expect ascending rows; a sorted view is not.
     private func ascending(_ rows: Selection) -> Selection {
         zip(rows, rows.dropFirst()).contains(where: { $0 >= $1 }) ? Array(Set(rows)).sorted() : rows
-    }
-
-    private func isIdentity(_ rows: Selection) -> Bool {
-        for (i, r) in rows.enumerated() where Int(r) != i { return false }
-        return true
     }
 
     // MARK: Joins
@@ -133,7 +155,7 @@ public struct InMemoryBackend: Backend {
     private func aggregate(_ input: LogicalPlan, keys: [GroupKey], measures: [Measure]) throws(PlanError) -> ResultTable {
         let (evaluation, rows) = try frame(input)
         let rowCount = evaluation.view.table.rowCount
-        let selection = ascending(rows)
+        let selection = rows.map(ascending)
         var keyColumns: [Column] = []
         for key in keys {
             var column = VectorOps.materialize(try evaluation.evaluate(key.expression, selection: selection), rowCount: rowCount)
@@ -149,7 +171,7 @@ public struct InMemoryBackend: Backend {
         let grouping: Grouping? = keys.isEmpty ? nil : GroupBy.group(keys: keyColumns, selection: selection, rowCount: rowCount)
         var measureColumns: [Column] = []
         for measure in measures {
-            let kept = try measure.filter.map { f throws(PlanError) in try evaluation.filter(f, selection: selection) } ?? selection
+            let kept: Selection? = try measure.filter.map { f throws(PlanError) in try evaluation.filter(f, selection: selection) } ?? selection
             var column: Column? = nil
             if let argument = measure.argument {
                 column = VectorOps.materialize(try evaluation.evaluate(argument, selection: kept), rowCount: rowCount)

@@ -201,9 +201,8 @@ public struct RowEvaluation {
 
     /// Per row, an aggregate of the linking relation's rows that link to it.
     private func linkedAggregate(_ aggregate: LinkedAggregate) throws(PlanError) -> Operand {
-        let (linking, rows) = try backend.frame(aggregate.rows)
+        let (linking, selection) = try backend.frame(aggregate.rows)
         let other = linking.view
-        let selection = rows.count == other.table.rowCount && other.selection == nil ? nil : rows
         guard let link = backend.link(aggregate.link), link.target.count == other.table.rowCount else { throw PlanError("no link \(aggregate.link.text)") }
         var column: Column? = nil
         if let argument = aggregate.argument {

@@ -46,6 +46,14 @@ public enum Gather {
         return Column(name: column.name, storage: storage, validity: validity)
     }
 
+    /// The inverse of `take`: a column of `count` rows holding `column`'s i-th value at row
+    /// `rows[i]`, null elsewhere (a value computed for a view's rows, placed back in its table's).
+    public static func spread(_ column: Column, over rows: Selection, count: Int) -> Column {
+        var position = [Int32](repeating: -1, count: count)
+        for (i, r) in rows.enumerated() where r >= 0 && Int(r) < count { position[Int(r)] = Int32(truncatingIfNeeded: i) }
+        return take(column, rows: position)
+    }
+
     /// A table of the rows at `rows` of every column, keeping the table's name and time column.
     public static func take(_ table: Table, rows: Selection) -> Table {
         Table(name: table.name, columns: table.columns.map { take($0, rows: rows) },

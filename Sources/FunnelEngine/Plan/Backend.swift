@@ -28,5 +28,12 @@ public struct RelationSchema: Sendable {
 /// a backend decides how to answer them (columnar kernels in memory, SQL on a database).
 public protocol Backend {
     func schema(of relation: String) -> RelationSchema?
+    /// The plan's rows: one per group for an aggregate; else the rows kept, with the columns its
+    /// scan names (all when it names none) and those derived after them.
     func execute(_ plan: LogicalPlan) throws(PlanError) -> ResultTable
+    /// The rows of its relation a plan of scans, joins, filters, sorts and limits keeps, as a view
+    /// of that relation (how the language keeps `won = deals where stage == "won"`).
+    func view(_ plan: LogicalPlan) throws(PlanError) -> TableValue
+    /// What running plans noticed that changes what a number means, in words, since last asked.
+    func takeNotes() -> [String]
 }

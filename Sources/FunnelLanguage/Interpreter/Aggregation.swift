@@ -85,8 +85,6 @@ struct Aggregation {
         /// Views bound for this statement, by the name plans scan them by.
         var relations: [String: TableValue] = [:]
         let origins = RowEvaluator.Origins()
-        /// The plans run, in order (for `explain plan`).
-        var executed: [LogicalPlan] = []
         var kpiStack: [String] = []
         var sharedNodes: [Node] = []
         var kpiSlots: [String: Int] = [:]
@@ -375,7 +373,15 @@ struct Aggregation {
                 let lowered = try evaluator.lower(argument)
                 target.argument = lowered
                 target.joins = evaluator.lowered.joins
-                target.argumentColumn = VectorOps.materialize(try evaluator.evaluateLowered(lowered, selection: [], at: argument.range), rowCount: view.table.rowCount)
+                if case .column(let ref) = lowered.unwrapped, ref.relation == nil, let column = view.table.column(named: ref.name) {
+                    target.argumentColumn = column
+                } else {
+                    // Over no rows: its type only.
+                    var typed = VectorOps.materialize(try evaluator.evaluateLowered(lowered, selection: [], at: argument.range), rowCount: 0)
+                    typed.validity = nil
+                    typed.name = ""
+                    target.argumentColumn = typed
+                }
             }
             return target
         }
@@ -456,8 +462,7 @@ struct Aggregation {
 
     private func compute(nodes: [Node], plan: Plan, dimensions: [Dimension]) throws(Diagnostic) -> Sliced {
         try context.checkCancelled()
-        let backend = InMemoryBackend(relations: session.tables.merging(plan.relations) { $1 }, links: session.links)
-        defer { for note in backend.notes.take() { context.dataNotes.add(note) } }
+        let backend = context.makeBackend(session.tables.merging(plan.relations) { $1 }, session.links)
         // One plan per relation (and grouping key), shared by the aggregates over subsets of it.
         var relationPlans: [RelationPlan] = []
         var planOf: [String: Int] = [:]
@@ -564,11 +569,10 @@ struct Aggregation {
     }
 
     private func run(_ relationPlan: RelationPlan, keys: [GroupKey], keyJoins: [LinkJoin], plan: Plan,
-                     backend: InMemoryBackend) throws(Diagnostic) -> (keys: [[Value]], values: [[Value]], late: [Int], undated: Int) {
+                     backend: any Backend) throws(Diagnostic) -> (keys: [[Value]], values: [[Value]], late: [Int], undated: Int) {
         let (logical, lateMeasures) = aggregatePlan(relationPlan, keys: keys, keyJoins: keyJoins, plan: plan)
-        plan.executed.append(logical)
         let result: ResultTable
-        do { result = try backend.execute(logical) } catch {
+        do { result = try context.execute(logical, on: backend) } catch {
             throw evaluator(relationPlan.view, plan: plan).diagnostic(error, default: plan.aggregates[relationPlan.aggregates.first ?? 0].range)
         }
         let columns = result.table.columns
@@ -592,7 +596,7 @@ struct Aggregation {
 
     /// A funnel breakdown's rows are grouped already: the aggregates over its table use that grouping.
     private func computeWithKnownGrouping(_ known: KnownGrouping, _ relationPlan: RelationPlan, plan: Plan,
-                                          backend: InMemoryBackend) throws(Diagnostic) -> (keys: [[Value]], values: [[Value]], late: [Int], undated: Int) {
+                                          backend: any Backend) throws(Diagnostic) -> (keys: [[Value]], values: [[Value]], late: [Int], undated: Int) {
         let grouping = known.grouping
         var tuples: [[Value]] = []
         tuples.reserveCapacity(grouping.groupCount)
@@ -600,14 +604,18 @@ struct Aggregation {
         var values = [[Value]](repeating: [], count: grouping.groupCount)
         for i in relationPlan.aggregates {
             let spec = plan.aggregates[i]
-            var rows = LogicalPlan.scan(spec.relation, columns: nil)
+            let rowCount = spec.view.table.rowCount
+            var rows = LogicalPlan.scan(spec.relation, columns: [])
             for join in spec.joins { rows = .join(rows, join) }
             if let filter = spec.filter { rows = .filter(rows, filter) }
             let computed: [Value]
             do {
-                let (evaluation, selection) = try backend.frame(rows)
-                let column = try spec.argument.map { a throws(PlanError) in VectorOps.materialize(try evaluation.evaluate(a, selection: selection), rowCount: spec.view.table.rowCount) }
-                computed = Aggregate.compute(spec.function, column: column, selection: selection, rowCount: spec.view.table.rowCount, grouping: grouping)
+                let selection = try context.view(rows, on: backend).selection
+                var column: Column? = nil
+                if let argument = spec.argument, let values = try context.execute(.derive(rows, name: "value", argument), on: backend).table.columns.last {
+                    column = selection.map { Gather.spread(values, over: $0, count: rowCount) } ?? values
+                }
+                computed = Aggregate.compute(spec.function, column: column, selection: selection, rowCount: rowCount, grouping: grouping)
             } catch {
                 throw evaluator(spec.view, plan: plan).diagnostic(error, default: spec.range)
             }

@@ -8,10 +8,31 @@ public struct EvaluationContext: Sendable {
     /// What evaluation noticed about the data that changes what a number means (a value read
     /// from the first of several linked rows); the statement that caused it says it once.
     let dataNotes = DataNotes()
+    /// Where plans run, over the session's relations and links: the in-memory backend unless
+    /// another is given (a test's recording one, later a database).
+    public var makeBackend: @Sendable (_ relations: [String: TableValue], _ links: [Link]) -> any Backend
+    /// The plans run while a statement is explained.
+    let planLog = PlanLog()
 
-    public init(today: Int32, isCancelled: @escaping @Sendable () -> Bool = { false }) {
+    public init(today: Int32, isCancelled: @escaping @Sendable () -> Bool = { false },
+                makeBackend: @escaping @Sendable (_ relations: [String: TableValue], _ links: [Link]) -> any Backend = { InMemoryBackend(relations: $0, links: $1) }) {
         self.today = today
         self.isCancelled = isCancelled
+        self.makeBackend = makeBackend
+    }
+
+    /// Runs a plan on a backend, noting it for `explain plan` and passing on what the backend noticed.
+    func execute(_ plan: LogicalPlan, on backend: any Backend) throws(PlanError) -> ResultTable {
+        planLog.record(plan)
+        defer { for note in backend.takeNotes() { dataNotes.add(note) } }
+        return try backend.execute(plan)
+    }
+
+    /// The rows a row plan keeps, as a view, noted like `execute`.
+    func view(_ plan: LogicalPlan, on backend: any Backend) throws(PlanError) -> TableValue {
+        planLog.record(plan)
+        defer { for note in backend.takeNotes() { dataNotes.add(note) } }
+        return try backend.view(plan)
     }
 
     func checkCancelled() throws(Diagnostic) {
@@ -37,5 +58,27 @@ final class DataNotes: @unchecked Sendable {
     func take() -> [String] {
         defer { pending = [] }
         return pending
+    }
+}
+
+/// The plans a statement ran, kept while `explain plan` records them. Used from one thread.
+final class PlanLog: @unchecked Sendable {
+    private(set) var plans: [LogicalPlan] = []
+    private var depth = 0
+
+    func record(_ plan: LogicalPlan) {
+        if depth > 0 { plans.append(plan) }
+    }
+
+    /// Records the plans `body` runs, and gives them back.
+    func recording<T>(_ body: () throws(Diagnostic) -> T) throws(Diagnostic) -> (T, [LogicalPlan]) {
+        let before = plans.count
+        depth += 1
+        defer {
+            depth -= 1
+            if depth == 0 { plans = [] }
+        }
+        let result = try body()
+        return (result, Array(plans[before...]))
     }
 }

@@ -35,35 +35,50 @@ struct RowEvaluator {
         self.context = context
     }
 
-    var backend: InMemoryBackend { InMemoryBackend(relations: session.tables, links: session.links) }
-
     // MARK: Running
+
+    /// The rows `selection` holds of this view's table (all of them when nil), as plans scan them:
+    /// by the session's name for a loaded table read whole, else bound to a name for the statement.
+    private func scanned(_ selection: Selection?) -> (plan: LogicalPlan, backend: any Backend) {
+        var relations = session.tables
+        var name = view.sourceName
+        let whole = session.tables[name].map { $0.selection == nil && $0.table.name == view.table.name && $0.table.rowCount == view.table.rowCount } ?? false
+        if selection != nil || !whole {
+            name = selection == nil ? "\(view.sourceName) (all rows)" : "\(view.sourceName) (\(Format.count(selection?.count ?? 0, "row")))"
+            relations[name] = TableValue(table: view.table, selection: selection, sourceName: view.sourceName)
+        }
+        var plan = LogicalPlan.scan(name, columns: [])
+        for join in lowered.joins { plan = .join(plan, join) }
+        return (plan, context.makeBackend(relations, session.links))
+    }
 
     /// The rows of `selection` for which `condition` is true (null counts as not true).
     func filter(_ condition: Expr, selection: Selection?) throws(Diagnostic) -> Selection {
         try context.checkCancelled()
         let expression = try lower(condition)
-        return try run(at: condition.range) { evaluation throws(PlanError) in try evaluation.filter(expression, selection: selection) }
+        let (rows, backend) = scanned(selection)
+        do {
+            let kept = try context.view(.filter(rows, expression), on: backend)
+            return kept.selection ?? (0..<Int32(kept.table.rowCount)).map { $0 }
+        } catch {
+            throw diagnostic(error, default: condition.range)
+        }
     }
 
     func evaluate(_ expr: Expr, selection: Selection?) throws(Diagnostic) -> Operand {
-        let expression = try lower(expr)
-        return try run(at: expr.range) { evaluation throws(PlanError) in try evaluation.evaluate(expression, selection: selection) }
+        try evaluateLowered(try lower(expr), selection: selection, at: expr.range)
     }
 
-    /// An expression this evaluator lowered, evaluated; errors are said at `range` unless placed.
+    /// An expression this evaluator lowered, evaluated for each row of `selection` (a column as
+    /// long as the table; rows outside the selection are null), or once when it reads no row.
     func evaluateLowered(_ expression: PlanExpression, selection: Selection?, at range: SourceRange) throws(Diagnostic) -> Operand {
-        try run(at: range) { evaluation throws(PlanError) in try evaluation.evaluate(expression, selection: selection) }
-    }
-
-    /// Runs a lowered expression's evaluation; errors are said where their expression was written.
-    private func run<T>(at range: SourceRange, _ body: (RowEvaluation) throws(PlanError) -> T) throws(Diagnostic) -> T {
-        let backend = self.backend
-        let evaluation = RowEvaluation(view: view, backend: backend, joins: lowered.joins)
-        defer { for note in backend.notes.take() { context.dataNotes.add(note) } }
+        if let constant = try constantValue(expression, range: range) { return .scalar(constant) }
+        let (rows, backend) = scanned(selection)
         do {
-            try evaluation.prepare(shared: lowered.shared)
-            return try body(evaluation)
+            let result = try context.execute(.derive(rows, name: "value", expression), on: backend)
+            guard let column = result.table.columns.last else { return .scalar(.null) }
+            guard let selection else { return .vector(column) }
+            return .vector(Gather.spread(column, over: selection, count: rowCount))
         } catch {
             throw diagnostic(error, default: range)
         }
@@ -80,7 +95,6 @@ struct RowEvaluator {
         let nothing = TableValue(table: Table(name: "", columns: [], rowCount: 1), selection: nil, sourceName: "")
         let evaluation = RowEvaluation(view: nothing, backend: InMemoryBackend())
         do {
-            try evaluation.prepare(shared: lowered.shared)
             if case .scalar(let v) = try evaluation.evaluate(expression, selection: nil) { return v }
         } catch {
             throw diagnostic(error, default: range)
