@@ -21,7 +21,7 @@ public final class Shell {
     /// Modification times of loaded files, to know what `:reload` must re-read.
     var loadedFileTimes: [String: Int] = [:]
 
-    public static let commandNames = [":help", ":tables", ":schema", ":rules", ":kpis", ":funnels", ":save", ":timing", ":format", ":reload", ":quit"]
+    public static let commandNames = [":help", ":tables", ":schema", ":rules", ":kpis", ":funnels", ":save", ":timing", ":format", ":plan", ":reload", ":quit"]
 
     public init(interpreter: Interpreter, reader: LineReader, printer: OutputPrinter) {
         self.interpreter = interpreter
@@ -155,6 +155,10 @@ public final class Shell {
                 return problem("usage: :format table|csv|json|markdown (now \(printer.format.rawValue))")
             }
             printer.format = format
+        case ":plan":
+            // `:plan inbound by source` is `explain plan inbound by source`.
+            guard !argument.isEmpty else { return problem("usage: :plan STATEMENT (the plans it runs and the columns they read)") }
+            _ = evaluate("explain plan " + argument, path: "<input>")
         case ":reload": reload()
         case ":quit", ":q", ":exit": quitRequested = true
         default:

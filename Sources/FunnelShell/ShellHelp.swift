@@ -23,6 +23,7 @@ enum ShellHelp {
                   :rules  :kpis  :funnels                   definitions so far
                   :save FILE         the session's definitions as a script (:save! replaces a file)
                   :timing on|off     time each statement    :format table|csv|json|markdown
+                  :plan STATEMENT    the plans a statement runs and the columns they read
                   :reload            re-read loaded files that changed on disk
                   :quit              leave (or Ctrl-D on an empty line)
                 """

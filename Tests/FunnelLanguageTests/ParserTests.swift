@@ -48,6 +48,7 @@ struct ParserTests {
         case .explain(let name, let stage, let table): return "(explain \(name)" + (stage.map { ".\($0)" } ?? "") + (table.map { " on \($0)" } ?? "") + ")"
         case .whatIf(let rule, let condition, let funnel): return "(what-if \(rule) \(sexp(condition)) \(funnel))"
         case .plan(let p): return "(plan \(p.name) from \(p.funnel))"
+        case .explainPlan(let inner): return "(explain-plan \(sexp(inner)))"
         }
     }
 
@@ -234,6 +235,14 @@ struct ParserTests {
     ])
     func statements(_ source: String, _ expected: String) {
         #expect(Self.tree(source) == expected, "\(source)")
+    }
+
+    @Test func explainPlanTakesAWholeStatement() {
+        #expect(Self.tree("explain plan velocity inbound by source") == "(explain-plan (velocity inbound by source))")
+        #expect(Self.tree("explain plan x = leads where mql") == "(explain-plan (assign x (where leads mql)))")
+        // A rule called plan is still explained as a rule.
+        #expect(Self.tree("explain plan") == "(explain plan)")
+        #expect(Self.tree("explain plan on deals") == "(explain plan on deals)")
     }
 
     @Test func kpiTargetStopsBeforeComparison() {

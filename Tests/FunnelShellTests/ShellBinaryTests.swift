@@ -45,9 +45,17 @@ struct ShellBinaryTests {
     @Test func helpListsTheCommands() {
         guard let (run, dir) = Self.run(["-i", "--no-init"], input: ":help\n") else { return }
         defer { ShellTestSupport.removeTree(dir) }
-        for command in [":help", ":tables", ":schema", ":rules", ":kpis", ":funnels", ":save", ":timing", ":format", ":reload", ":quit"] {
+        for command in [":help", ":tables", ":schema", ":rules", ":kpis", ":funnels", ":save", ":timing", ":format", ":plan", ":reload", ":quit"] {
             #expect(run.stdout.contains(command), "\(command) missing from :help")
         }
+        #expect(run.stderr == "")
+    }
+
+    @Test func planCommandPrintsThePlansAndTheColumnsRead() {
+        guard let (run, dir) = Self.run(["-i", "--no-init"], input: "leads = load \"leads.csv\"\n:plan leads where score > 50\n") else { return }
+        defer { ShellTestSupport.removeTree(dir) }
+        #expect(run.stdout.contains("filter score > 50\n  scan leads [score]"))
+        #expect(run.stdout.contains("columns read:\n  leads: score"))
         #expect(run.stderr == "")
     }
 

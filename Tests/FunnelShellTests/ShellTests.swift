@@ -159,6 +159,15 @@ struct ShellTests {
         #expect(out.stderr.contains("usage: :save FILE.funnel"))
     }
 
+    @Test func planCommandChangesNothing() {
+        let dir = ShellTestSupport.dataDirectory()
+        defer { ShellTestSupport.removeTree(dir) }
+        let out = Self.run(["leads = load \"\(dir)/leads.csv\"", ":plan x = leads where score > 50", ":plan"])
+        #expect(out.session.tables["x"] == nil)
+        #expect(out.session.tables["leads"] != nil)
+        #expect(out.stderr.contains("usage: :plan STATEMENT"))
+    }
+
     @Test func formatCommandChangesTheOutputFormat() {
         let out = Self.run([":format csv"])
         #expect(out.shell.printer.format == .csv)

@@ -133,6 +133,11 @@ public indirect enum LogicalPlan: Sendable {
                     if let r = ref.relation { out[r, default: []].insert(ref.name) } else { used.insert(ref.name) }
                 }
                 for linked in e.linkedPlans { visit(linked, need: []) }
+                // Each side's key of the links those rows are found along.
+                for link in e.links {
+                    out[link.fromTable, default: []].insert(link.fromColumn)
+                    out[link.toTable, default: []].insert(link.toColumn)
+                }
             }
             switch plan {
             case .scan(let name, let columns):

@@ -155,6 +155,19 @@ public indirect enum PlanExpression: Sendable {
         return found
     }
 
+    /// The links its linked rows are found along.
+    public var links: [LinkStep] {
+        var found: [LinkStep] = []
+        forEachNode { e in
+            switch e {
+            case .linkedAggregate(let a): found.append(a.link)
+            case .linkedExists(_, let link, _): found.append(link)
+            default: break
+            }
+        }
+        return found
+    }
+
     /// The plans of linked rows the expression reads (each with its own scans).
     public var linkedPlans: [LogicalPlan] {
         var found: [LogicalPlan] = []

@@ -8,10 +8,13 @@ public enum PlanText {
         while let current = node {
             let pad = String(repeating: "  ", count: depth)
             lines.append(pad + line(current))
+            var shown = Set<String>()
             for e in current.expressions {
                 for linked in e.linkedPlans {
-                    lines.append(pad + "    linked rows:")
-                    lines += describe(linked).split(separator: "\n").map { pad + "      " + $0 }
+                    let text = describe(linked)
+                    guard shown.insert(text).inserted else { continue }
+                    lines.append(pad + "  linked rows:")
+                    lines += text.split(separator: "\n").map { pad + "    " + $0 }
                 }
             }
             node = current.input
@@ -33,7 +36,7 @@ public enum PlanText {
                 key.period.map { "\($0.rawValue)(\(expression(key.expression)))" } ?? (key.name == expression(key.expression) ? key.name : "\(key.name) = \(expression(key.expression))")
             }
             let measureText = measures.map { m in
-                "\(m.name) = \(aggregate(m.function, m.argument))" + (m.filter.map { " where \(expression($0))" } ?? "")
+                aggregate(m.function, m.argument) + (m.filter.map { " where \(expression($0))" } ?? "")
             }
             return "aggregate" + (keyText.isEmpty ? "" : " by \(keyText.joined(separator: ", "))") + ": " + measureText.joined(separator: ", ")
         case .sort(_, let keys):
@@ -42,7 +45,7 @@ public enum PlanText {
         }
     }
 
-    static func aggregate(_ function: AggregateFunction, _ argument: PlanExpression?) -> String {
+    public static func aggregate(_ function: AggregateFunction, _ argument: PlanExpression?) -> String {
         let arg = argument.map(expression) ?? ""
         switch function {
         case .countRows: return "count()"

@@ -344,6 +344,10 @@ struct Aggregation {
     /// The name a view goes by in the backend: its session name, or a name bound for this statement.
     private func bind(_ view: TableValue, name: String?, plan: Plan) -> String {
         if let name, session.tables[name] != nil { return name }
+        if let loaded = session.tables[view.sourceName], loaded.selection == nil, view.selection == nil,
+           loaded.table.name == view.table.name, loaded.table.rowCount == view.table.rowCount {
+            return view.sourceName
+        }
         if let bound = plan.relations.first(where: { $0.value.sourceName == view.sourceName && $0.value.table.name == view.table.name
                                                      && $0.value.selection == view.selection }) {
             return bound.key
@@ -549,28 +553,37 @@ struct Aggregation {
     /// The plan of one relation's aggregates: its group keys, a measure per aggregate, the rows of
     /// each group (when a key is a period, to count the undated), and the rows after the as-of
     /// date (when the table has any).
-    private func aggregatePlan(_ relationPlan: RelationPlan, keys: [GroupKey], keyJoins: [LinkJoin], plan: Plan) -> (LogicalPlan, lateMeasures: [Int: Int]) {
+    private func aggregatePlan(_ relationPlan: RelationPlan, keys: [GroupKey], keyJoins: [LinkJoin], plan: Plan) -> (LogicalPlan, measureOf: [Int], lateOf: [Int: Int], rows: Int?) {
         var input = LogicalPlan.scan(relationPlan.relation, columns: nil)
         var joined = Set<String>()
         for join in relationPlan.joins + keyJoins where joined.insert(join.relation).inserted { input = .join(input, join) }
         var measures: [Measure] = []
-        var lateMeasures: [Int: Int] = [:]
+        // The same aggregate asked twice (`(revenue - sum(spend.amount)) / sum(spend.amount)`) is one measure.
+        var known: [String: Int] = [:]
+        var measureOf: [Int] = []
+        var lateOf: [Int: Int] = [:]
         let late = lateCondition(relationPlan.view)
+        func measure(_ m: Measure) -> Int {
+            let text = PlanText.aggregate(m.function, m.argument) + (m.filter.map { " where " + PlanText.expression($0) } ?? "")
+            if let i = known[text] { return i }
+            measures.append(m)
+            known[text] = measures.count - 1
+            return measures.count - 1
+        }
         for (j, i) in relationPlan.aggregates.enumerated() {
             let spec = plan.aggregates[i]
-            measures.append(Measure(name: "a\(i)", function: spec.function, argument: spec.argument, filter: spec.filter))
+            measureOf.append(measure(Measure(name: Lexer.abbreviated(spec.range.file.slice(spec.range)), function: spec.function, argument: spec.argument, filter: spec.filter)))
             if let late {
-                lateMeasures[j] = measures.count
-                measures.append(Measure(name: "late a\(i)", function: .countRows, filter: spec.filter.map { .binary(.and, $0, late) } ?? late))
+                lateOf[j] = measure(Measure(name: "rows after the as-of date", function: .countRows, filter: spec.filter.map { .binary(.and, $0, late) } ?? late))
             }
         }
-        if keys.contains(where: { $0.period != nil }) { measures.append(Measure(name: "rows", function: .countRows)) }
-        return (.aggregate(input, keys: keys, measures: measures), lateMeasures)
+        let rows = keys.contains(where: { $0.period != nil }) ? measure(Measure(name: "rows", function: .countRows)) : nil
+        return (.aggregate(input, keys: keys, measures: measures), measureOf, lateOf, rows)
     }
 
     private func run(_ relationPlan: RelationPlan, keys: [GroupKey], keyJoins: [LinkJoin], plan: Plan,
                      backend: any Backend) throws(Diagnostic) -> (keys: [[Value]], values: [[Value]], late: [Int], undated: Int) {
-        let (logical, lateMeasures) = aggregatePlan(relationPlan, keys: keys, keyJoins: keyJoins, plan: plan)
+        let (logical, measureOf, lateOf, rowsMeasure) = aggregatePlan(relationPlan, keys: keys, keyJoins: keyJoins, plan: plan)
         let result: ResultTable
         do { result = try context.execute(logical, on: backend) } catch {
             throw evaluator(relationPlan.view, plan: plan).diagnostic(error, default: plan.aggregates[relationPlan.aggregates.first ?? 0].range)
@@ -581,17 +594,16 @@ struct Aggregation {
         var values: [[Value]] = []
         var late = [Int](repeating: 0, count: measureCount)
         var undated = 0
-        let hasPeriod = keys.contains { $0.period != nil }
         for g in 0..<result.table.rowCount {
             let key = (0..<keys.count).map { columns[$0].value(at: g) }
             tuples.append(key)
-            values.append(relationPlan.aggregates.indices.map { j in columns[keys.count + (lateMeasures.isEmpty ? j : 2 * j)].value(at: g) })
-            for (j, m) in lateMeasures { late[j] += Int(columns[keys.count + m].value(at: g).number ?? 0) }
-            if hasPeriod, keys.indices.contains(where: { keys[$0].period != nil && key[$0].isNull }) {
-                undated += Int(columns[columns.count - 1].value(at: g).number ?? 0)
+            values.append(measureOf.map { m in columns[keys.count + m].value(at: g) })
+            for (j, m) in lateOf { late[j] += Int(columns[keys.count + m].value(at: g).number ?? 0) }
+            if let r = rowsMeasure, keys.indices.contains(where: { keys[$0].period != nil && key[$0].isNull }) {
+                undated += Int(columns[keys.count + r].value(at: g).number ?? 0)
             }
         }
-        return (tuples, values, lateMeasures.isEmpty ? [] : late, undated)
+        return (tuples, values, lateOf.isEmpty ? [] : late, undated)
     }
 
     /// A funnel breakdown's rows are grouped already: the aggregates over its table use that grouping.

@@ -251,6 +251,15 @@ public struct Parser {
         return Statement(kind: .expression(value), range: value.range)
     }
 
+    /// Whether a token can begin the statement `explain plan` explains (not the end of the line,
+    /// nor what follows a rule's name in `explain plan on deals` or a funnel's in `explain plan.stage`).
+    static func startsStatement(_ kind: TokenKind) -> Bool {
+        switch kind {
+        case .newline, .end, .symbol(.semicolon), .symbol(.dot), .identifier("on"): return false
+        default: return true
+        }
+    }
+
     /// Statement words that are not reserved (a column may be called `plan` or `funnel`): they
     /// start a command only in the command's shape, a name followed by another name.
     private func isCommandForm(_ word: String) -> Bool {
@@ -377,6 +386,12 @@ public struct Parser {
             }
             return Statement(kind: .health(name, after: after), range: start.to(after?.range ?? end))
         case "explain":
+            // `explain plan inbound by source`; `explain plan` alone explains a rule called plan.
+            if case .identifier("plan") = current.kind, Parser.startsStatement(peekToken(1).kind) {
+                _ = advance()
+                let inner = try parseStatement()
+                return Statement(kind: .explainPlan(inner), range: start.to(inner.range))
+            }
             let (name, end) = try expectName("a rule or funnel.stage")
             if match(.dot) {
                 let (stage, stageEnd) = try expectName("a stage name")

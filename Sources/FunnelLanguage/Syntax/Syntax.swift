@@ -122,6 +122,9 @@ public struct Statement: Sendable {
         case health(String, after: Expr?)
         /// `explain rule [on table]` or `explain F.stage`
         case explain(String, stage: String?, table: String?)
+        /// `explain plan STATEMENT`: the plans the statement runs, with the columns each scan
+        /// reads; nothing is defined, shown or written.
+        indirect case explainPlan(Statement)
         /// `what if rule = condition in F`
         case whatIf(rule: String, condition: Expr, funnel: String)
         /// `plan NAME from F { customers = 10; deal_size = 100k; rate sqls -> customers = 25% }`
