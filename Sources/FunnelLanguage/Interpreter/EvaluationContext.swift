@@ -82,3 +82,20 @@ final class PlanLog: @unchecked Sendable {
         return (result, Array(plans[before...]))
     }
 }
+
+/// The session's backend as the analytics use it: each plan noted for `explain plan`, and what
+/// the backend noticed passed on to the statement's notes.
+struct RecordedBackend: Backend {
+    let inner: any Backend
+    let context: EvaluationContext
+
+    init(_ inner: any Backend, context: EvaluationContext) {
+        self.inner = inner
+        self.context = context
+    }
+
+    func schema(of relation: String) -> RelationSchema? { inner.schema(of: relation) }
+    func execute(_ plan: LogicalPlan) throws(PlanError) -> ResultTable { try context.execute(plan, on: inner) }
+    func view(_ plan: LogicalPlan) throws(PlanError) -> TableValue { try context.view(plan, on: inner) }
+    func takeNotes() -> [String] { [] }
+}

@@ -30,24 +30,6 @@ struct FunnelEvaluation {
     func stageIndex(_ name: String) -> Int? { stageNames.firstIndex(of: name) }
     func rowStageIndex(_ name: String) -> Int? { rowStageNames.firstIndex(of: name) }
 
-    /// Per stage, the rows that meet it and reached the first stage but are not counted in it;
-    /// and the rows with a counted stage time at or after `endOfAsOf` (seconds).
-    static func rowsLeftOut(_ reach: Reach, stages: [StageData], endOfAsOf: Int64) -> ([Int], Int) {
-        var notCounted = [Int](repeating: 0, count: stages.count)
-        var after = 0
-        guard let first = reach.reached.first, stages.count == reach.stageCount else { return (notCounted, 0) }
-        forEachRow(reach.selection, below: reach.rowCount) { r in
-            guard r < first.count, first[r] else { return }
-            var late = false
-            for k in stages.indices where r < stages[k].eligible.count {
-                if stages[k].eligible[r] && !reach.reached[k][r] { notCounted[k] += 1 }
-                if reach.reached[k][r], let t = stages[k].times, r < t.count, t[r] >= endOfAsOf { late = true }
-            }
-            if late { after += 1 }
-        }
-        return (notCounted, after)
-    }
-
     /// What the funnel's counts leave out or take in that a reader would not expect, in words.
     func rowNotes(asOf today: Int32) -> [String] {
         var notes: [String] = []
@@ -191,24 +173,19 @@ extension Interpreter {
         }
         let view = override ?? base
         let evaluator = RowEvaluator(session: session, view: view, context: context)
-        let rowCount = view.table.rowCount
         var countStages: [(String, Expr)] = []
-        var stages: [StageData] = []
-        var names: [String] = []
-        var times: [[Int64]?] = []
+        var stagePlans: [StagePlan] = []
+        var rowStages: [StageSyntax] = []
         for stage in syntax.stages {
             try context.checkCancelled()
             if let count = stage.count {
                 countStages.append((stage.name, count))
                 continue
             }
-            let data: StageData
-            if let kept = reuse?.kept(stage, at: stages.count) { data = kept } else {
-                data = try stageData(stage, evaluator: evaluator, view: view, rowCount: rowCount)
-            }
-            stages.append(data)
-            names.append(stage.name)
-            times.append(data.times)
+            let time = try stage.at.map { at throws(Diagnostic) in try evaluator.lower(Expr(.name(at), stage.range)) }
+            let condition = try stage.condition.map { c throws(Diagnostic) in try evaluator.lower(c) }
+            stagePlans.append(StagePlan(name: stage.name, time: time, condition: condition, optional: stage.optional, timeLabel: stage.at ?? ""))
+            rowStages.append(stage)
         }
         var window: Int64? = nil
         if let w = syntax.window {
@@ -217,82 +194,21 @@ extension Interpreter {
             }
             window = Int64(days * 86_400)
         }
-        let reach = FunnelReach.compute(FunnelData(rowCount: rowCount, selection: view.selection, stages: stages, window: window), recordFromTimes: withFromTimes)
-        var evaluation = FunnelEvaluation(definition: definition, view: view, countStages: countStages, rowStageNames: names, times: times, reach: reach,
+        let (rows, backend) = evaluator.scanned(view.selection)
+        let plan = FunnelPlan(rows: rows, stages: stagePlans, window: window)
+        let stages: [StageData]
+        do {
+            stages = try FunnelRows.stages(plan, view: view, on: RecordedBackend(backend, context: context)) { k in
+                k < rowStages.count ? reuse?.kept(rowStages[k], at: k) : nil
+            }
+        } catch {
+            throw evaluator.diagnostic(error, default: definition.source.range)
+        }
+        let reach = FunnelReach.compute(FunnelData(rowCount: view.table.rowCount, selection: view.selection, stages: stages, window: window), recordFromTimes: withFromTimes)
+        var evaluation = FunnelEvaluation(definition: definition, view: view, countStages: countStages, rowStageNames: stagePlans.map(\.name), times: stages.map(\.times), reach: reach,
                                           stages: keepingStages ? stages.map(KeptStage.init) : [])
-        (evaluation.notCounted, evaluation.afterAsOf) = FunnelEvaluation.rowsLeftOut(reach, stages: stages, endOfAsOf: (Int64(context.today) + 1) * CivilDate.secondsPerDay)
+        (evaluation.notCounted, evaluation.afterAsOf) = FunnelRows.rowsLeftOut(reach, stages: stages, endOfAsOf: (Int64(context.today) + 1) * CivilDate.secondsPerDay)
         return evaluation
-    }
-
-    /// A row stage's inputs: when each row reached it, and whether its time is known and its condition holds.
-    private func stageData(_ stage: StageSyntax, evaluator: RowEvaluator, view: TableValue, rowCount: Int) throws(Diagnostic) -> StageData {
-        var eligible = [Bool](repeating: false, count: rowCount)
-        var stageTimes: [Int64]? = nil
-        if let at = stage.at {
-            let column = VectorOps.materialize(try evaluator.evaluate(Expr(.name(at), stage.range), selection: view.selection), rowCount: rowCount)
-            guard let seconds = VectorOps.seconds(column, view.selection) else {
-                throw Diagnostic.error("'\(at)' is \(VectorOps.describe(column.type)); `at` needs a date or timestamp column", at: stage.range)
-            }
-            stageTimes = seconds
-            markKnown(column.validity, of: view.selection, rowCount: rowCount, in: &eligible)
-        } else {
-            forEachRow(view.selection, below: rowCount) { r in eligible[r] = true }
-        }
-        if let condition = stage.condition {
-            // Only rows with a known time can be eligible; later stages have few.
-            let candidates = stage.at == nil ? view.selection : rows(where: eligible)
-            let kept = try evaluator.filter(condition, selection: candidates?.isEmpty == true ? view.selection : candidates)
-            var holds = [Bool](repeating: false, count: rowCount)
-            holds.withUnsafeMutableBufferPointer { h in
-                eligible.withUnsafeBufferPointer { e in for r in kept where r >= 0 && Int(r) < rowCount { h[Int(r)] = e[Int(r)] } }
-            }
-            eligible = holds
-        }
-        return StageData(name: stage.name, times: stageTimes, eligible: eligible, optional: stage.optional)
-    }
-
-    /// Marks the selected rows whose value is not null.
-    private func markKnown(_ validity: Validity?, of selection: Selection?, rowCount: Int, in eligible: inout [Bool]) {
-        eligible.withUnsafeMutableBufferPointer { e in
-            guard let validity else {
-                forEachRow(selection, below: rowCount) { r in e[r] = true }
-                return
-            }
-            if let selection {
-                for r in selection where r >= 0 && Int(r) < rowCount { e[Int(r)] = validity.isValid(Int(r)) }
-                return
-            }
-            // Word by word: 64 rows per load of the bitmap, a loop of fixed length (which runs on
-            // vectors) for all but the last.
-            validity.words.withUnsafeBufferPointer { words in
-                let fullWords = min(words.count, rowCount >> 6)
-                for w in 0..<fullWords {
-                    let word = words[w], base = w << 6
-                    for bit in 0..<64 { e[base + bit] = (word >> UInt64(bit)) & 1 == 1 }
-                }
-                let base = fullWords << 6
-                guard fullWords < words.count, base < rowCount else { return }
-                let word = words[fullWords]
-                for bit in 0..<(rowCount - base) { e[base + bit] = (word >> UInt64(bit)) & 1 == 1 }
-            }
-        }
-    }
-
-    /// The rows whose flag is set, ascending. Branch-free: every row is written, and the length
-    /// only grows for the rows kept.
-    private func rows(where flags: [Bool]) -> Selection {
-        var length = 0
-        let out = Selection(unsafeUninitializedCapacity: flags.count + 1) { buffer, initialized in
-            flags.withUnsafeBufferPointer { f in
-                for r in 0..<f.count {
-                    buffer[length] = Int32(truncatingIfNeeded: r)
-                    // A Bool is stored as 0 or 1; `f[r] ? 1 : 0` compiles to a branch.
-                    length &+= Int(unsafeBitCast(f[r], to: UInt8.self))
-                }
-            }
-            initialized = length
-        }
-        return out
     }
 
     /// The counts of every stage: count-only stages from their formulas, row stages from reach.

@@ -39,7 +39,7 @@ struct RowEvaluator {
 
     /// The rows `selection` holds of this view's table (all of them when nil), as plans scan them:
     /// by the session's name for a loaded table read whole, else bound to a name for the statement.
-    private func scanned(_ selection: Selection?) -> (plan: LogicalPlan, backend: any Backend) {
+    func scanned(_ selection: Selection?) -> (plan: LogicalPlan, backend: any Backend) {
         var relations = session.tables
         var name = view.sourceName
         let whole = session.tables[name].map { $0.selection == nil && $0.table.name == view.table.name && $0.table.rowCount == view.table.rowCount } ?? false

@@ -1,0 +1,159 @@
+import FunnelEngine
+
+/// A row stage of a funnel as plans read it: when each row reached it and what else it needs.
+public struct StagePlan: Sendable {
+    public var name: String
+    /// A date or timestamp per row; nil for a stage with no `at` (reached with the stage before).
+    public var time: PlanExpression?
+    public var condition: PlanExpression?
+    public var optional: Bool
+    /// The time as written (`mql_at`), for messages.
+    public var timeLabel: String
+
+    public init(name: String, time: PlanExpression?, condition: PlanExpression?, optional: Bool, timeLabel: String = "") {
+        self.name = name
+        self.time = time
+        self.condition = condition
+        self.optional = optional
+        self.timeLabel = timeLabel
+    }
+}
+
+/// What a funnel's row stages ask of the data: its rows (a scan of its relation, with the joins
+/// its stages need) and each stage's time and condition.
+public struct FunnelPlan: Sendable {
+    public var rows: LogicalPlan
+    public var stages: [StagePlan]
+    /// Conversion window from the first stage's time, in seconds.
+    public var window: Int64?
+
+    public init(rows: LogicalPlan, stages: [StagePlan], window: Int64?) {
+        self.rows = rows
+        self.stages = stages
+        self.window = window
+    }
+}
+
+/// The inputs of a funnel's reach, read through plans: one derive of every stage time, and per
+/// stage with a condition one filter over the rows whose time is known.
+public enum FunnelRows {
+    /// Per stage (in order), its inputs over the rows of `view` (the relation `plan.rows` scans):
+    /// table-length arrays, meaningful on the view's selection. `kept(k)` gives a stage's inputs
+    /// when they are known already (a what-if keeps the stages its rule cannot change).
+    public static func stages(_ plan: FunnelPlan, view: TableValue, on backend: any Backend,
+                              kept: (Int) -> StageData? = { _ in nil }) throws(PlanError) -> [StageData] {
+        let rowCount = view.table.rowCount
+        let selection = view.selection
+        var derived = plan.rows
+        var timed: [Int] = []
+        for (k, stage) in plan.stages.enumerated() where kept(k) == nil {
+            if let time = stage.time {
+                derived = .derive(derived, name: "stage \(k) time", time)
+                timed.append(k)
+            }
+        }
+        var times: [Int: Column] = [:]
+        if !timed.isEmpty {
+            let result = try backend.execute(emptyScan(derived))
+            let columns = result.table.columns.suffix(timed.count)
+            for (k, column) in zip(timed, columns) {
+                times[k] = selection.map { Gather.spread(column, over: $0, count: rowCount) } ?? column
+            }
+        }
+        var stages: [StageData] = []
+        for (k, stage) in plan.stages.enumerated() {
+            if let data = kept(k) {
+                stages.append(data)
+                continue
+            }
+            var eligible = [Bool](repeating: false, count: rowCount)
+            var seconds: [Int64]? = nil
+            if let column = times[k] {
+                guard let values = VectorOps.seconds(column, selection) else {
+                    throw located(PlanError("'\(stage.timeLabel)' is \(VectorOps.describe(column.type)); `at` needs a date or timestamp column"), stage.time)
+                }
+                seconds = values
+                markKnown(column.validity, of: selection, rowCount: rowCount, in: &eligible)
+            } else {
+                forEachRow(selection, below: rowCount) { r in eligible[r] = true }
+            }
+            if let condition = stage.condition {
+                // Only rows with a known time can be eligible; later stages have few.
+                var filter = condition
+                if let time = stage.time { filter = .binary(.and, .isNull(time, negated: true), condition) }
+                let kept = try backend.view(.filter(plan.rows, filter)).selection ?? (0..<Int32(rowCount)).map { $0 }
+                var holds = [Bool](repeating: false, count: rowCount)
+                holds.withUnsafeMutableBufferPointer { h in
+                    eligible.withUnsafeBufferPointer { e in for r in kept where r >= 0 && Int(r) < rowCount { h[Int(r)] = e[Int(r)] } }
+                }
+                eligible = holds
+            }
+            stages.append(StageData(name: stage.name, times: seconds, eligible: eligible, optional: stage.optional))
+        }
+        return stages
+    }
+
+    /// The plan with its scan naming no column: only what it derives comes back.
+    private static func emptyScan(_ plan: LogicalPlan) -> LogicalPlan {
+        switch plan {
+        case .scan(let name, _): return .scan(name, columns: [])
+        case .join(let p, let j): return .join(emptyScan(p), j)
+        case .filter(let p, let e): return .filter(emptyScan(p), e)
+        case .derive(let p, let n, let e): return .derive(emptyScan(p), name: n, e)
+        case .aggregate(let p, let k, let m): return .aggregate(emptyScan(p), keys: k, measures: m)
+        case .sort(let p, let k): return .sort(emptyScan(p), k)
+        case .limit(let p, let n): return .limit(emptyScan(p), n)
+        }
+    }
+
+    private static func located(_ error: PlanError, _ expression: PlanExpression?) -> PlanError {
+        var located = error
+        if located.origin == nil, case .origin(let id, _)? = expression { located.origin = id }
+        return located
+    }
+
+    /// Marks the selected rows whose value is not null.
+    private static func markKnown(_ validity: Validity?, of selection: Selection?, rowCount: Int, in eligible: inout [Bool]) {
+        eligible.withUnsafeMutableBufferPointer { e in
+            guard let validity else {
+                forEachRow(selection, below: rowCount) { r in e[r] = true }
+                return
+            }
+            if let selection {
+                for r in selection where r >= 0 && Int(r) < rowCount { e[Int(r)] = validity.isValid(Int(r)) }
+                return
+            }
+            // Word by word: 64 rows per load of the bitmap, a loop of fixed length (which runs on
+            // vectors) for all but the last.
+            validity.words.withUnsafeBufferPointer { words in
+                let fullWords = min(words.count, rowCount >> 6)
+                for w in 0..<fullWords {
+                    let word = words[w], base = w << 6
+                    for bit in 0..<64 { e[base + bit] = (word >> UInt64(bit)) & 1 == 1 }
+                }
+                let base = fullWords << 6
+                guard fullWords < words.count, base < rowCount else { return }
+                let word = words[fullWords]
+                for bit in 0..<(rowCount - base) { e[base + bit] = (word >> UInt64(bit)) & 1 == 1 }
+            }
+        }
+    }
+
+    /// Per stage, the rows that meet it and reached the first stage but are not counted in it;
+    /// and the rows with a counted stage time at or after `endOfAsOf` (seconds).
+    public static func rowsLeftOut(_ reach: Reach, stages: [StageData], endOfAsOf: Int64) -> (notCounted: [Int], afterAsOf: Int) {
+        var notCounted = [Int](repeating: 0, count: stages.count)
+        var after = 0
+        guard let first = reach.reached.first, stages.count == reach.stageCount else { return (notCounted, 0) }
+        forEachRow(reach.selection, below: reach.rowCount) { r in
+            guard r < first.count, first[r] else { return }
+            var late = false
+            for k in stages.indices where r < stages[k].eligible.count {
+                if stages[k].eligible[r] && !reach.reached[k][r] { notCounted[k] += 1 }
+                if reach.reached[k][r], let t = stages[k].times, r < t.count, t[r] >= endOfAsOf { late = true }
+            }
+            if late { after += 1 }
+        }
+        return (notCounted, after)
+    }
+}
