@@ -77,7 +77,8 @@ struct RowEvaluator {
         do {
             let result = try context.execute(.derive(rows, name: "value", expression), on: backend)
             guard let column = result.table.columns.last else { return .scalar(.null) }
-            guard let selection else { return .vector(column) }
+            // No rows asked for: the column's type is all a caller can read.
+            guard let selection, !selection.isEmpty else { return .vector(column) }
             return .vector(Gather.spread(column, over: selection, count: rowCount))
         } catch {
             throw diagnostic(error, default: range)
