@@ -1,3 +1,4 @@
+import FunnelEngine
 /// Text for HTML and SVG: escaped for both text and attribute positions, and well-formed as XML
 /// too (every element closed, every attribute quoted), so the report also reads as XHTML.
 enum HTMLText {

@@ -1,3 +1,4 @@
+import FunnelEngine
 /// The report's charts as inline SVG: drawn in a 960-unit-wide view box that scales to the page,
 /// styled by the report's CSS through classes, and marked with data- attributes that say what
 /// each shape stands for (`data-stage`, `data-count`, `data-series`, `data-period`, `data-value`),

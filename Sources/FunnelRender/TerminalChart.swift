@@ -1,3 +1,4 @@
+import FunnelEngine
 /// Charts drawn with characters, for the shell and for Markdown: sparklines, small line charts,
 /// horizontal bars and funnels. Unicode uses block and braille characters; with `unicode: false`
 /// everything is plain ASCII. Multi-line charts end every line with a newline and keep each line

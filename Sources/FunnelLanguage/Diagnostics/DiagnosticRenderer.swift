@@ -1,3 +1,4 @@
+import FunnelEngine
 import FunnelRender
 
 /// Renders diagnostics the way compilers do: `file:line:col: error: message`, the line, a caret.

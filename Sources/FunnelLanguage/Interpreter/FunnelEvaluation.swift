@@ -1,84 +1,32 @@
 import FunnelAnalytics
 import FunnelEngine
 
-/// A funnel's stages evaluated over its table: leading count-only stages (formulas over other
-/// tables) and row stages (who reached what, when).
+/// A funnel evaluated (FunnelAnalytics' `EvaluatedFunnel`) with the definition it came from:
+/// the formulas of its count-only stages and the source its errors point at.
 struct FunnelEvaluation {
     var definition: FunnelDefinition
-    var view: TableValue
-    /// Count-only stages, in order, before the row stages.
-    var countStages: [(name: String, formula: Expr)]
-    var rowStageNames: [String]
-    var times: [[Int64]?]
-    var reach: Reach
-    /// The row stages' inputs (times and eligibility), kept so that a what-if recomputes only
-    /// the stages its changed rule touches.
-    var stages: [KeptStage]
-    /// Per row stage: rows that meet the stage (a time, its condition) and were in the funnel,
-    /// but are not counted in it: an earlier stage is missing, out of order or outside the window.
-    /// A KPI over the same condition counts them (Olist: 842 won, 841 customers).
-    var notCounted: [Int] = []
-    /// Rows with a counted stage time after the end of the as-of date.
-    var afterAsOf = 0
-    /// Where the evaluation is kept in the funnel cache (nil when it is not kept): groupings of
-    /// its rows are kept under it too.
-    var cacheKey: String? = nil
+    var funnel: EvaluatedFunnel
 
-    var stageNames: [String] { countStages.map(\.name) + rowStageNames }
-    var name: String { definition.syntax.name }
-
-    func stageIndex(_ name: String) -> Int? { stageNames.firstIndex(of: name) }
-    func rowStageIndex(_ name: String) -> Int? { rowStageNames.firstIndex(of: name) }
-
-    /// What the funnel's counts leave out or take in that a reader would not expect, in words.
-    func rowNotes(asOf today: Int32) -> [String] {
-        var notes: [String] = []
-        let table = definition.syntax.table
-        for (k, count) in notCounted.enumerated() where count > 0 && k < rowStageNames.count {
-            let stage = rowStageNames[k]
-            let parts = stagesSyntax(k).map { [$0.at.map { "a \($0)" }, $0.condition.map { _ in "the condition of \(stage)" }].compactMap { $0 } } ?? []
-            let what = parts.isEmpty ? "what \(stage) needs" : parts.joined(separator: " and ")
-            notes.append("\(Format.count(count, "\(table) row")) with \(what) \(count == 1 ? "is" : "are") not counted in \(stage): "
-                + "an earlier stage is missing, later, or outside the window (a KPI over the same condition counts \(count == 1 ? "it" : "them"))")
-        }
-        if afterAsOf > 0 {
-            notes.append("\(Format.count(afterAsOf, "\(table) row")) reached a stage after the as-of date \(CivilDate.format(days: Int(today))) and \(afterAsOf == 1 ? "is" : "are") counted (--set today=YYYY-MM-DD to change)")
-        }
-        return notes
+    /// The count-only stages' formulas, in order.
+    var countFormulas: [Expr] { definition.syntax.stages.compactMap(\.count) }
+    var name: String { funnel.name }
+    var view: TableValue { funnel.view }
+    var reach: Reach { funnel.reach }
+    var times: [[Int64]?] { funnel.times }
+    var stages: [KeptStage] { funnel.stages }
+    var rowStageNames: [String] { funnel.rowStageNames }
+    var stageNames: [String] { funnel.stageNames }
+    var countStageCount: Int { funnel.countStageNames.count }
+    var cacheKey: String? {
+        get { funnel.cacheKey }
+        set { funnel.cacheKey = newValue }
     }
 
-    private func stagesSyntax(_ k: Int) -> StageSyntax? {
-        let rowStages = definition.syntax.stages.filter { $0.count == nil }
-        return k < rowStages.count ? rowStages[k] : nil
-    }
-
-    /// Steps between row stages (row-stage indices) that start at an optional stage: the step
-    /// after each optional stage, and targets from one. Only these can have rows in the later
-    /// stage that skipped the earlier one; every other step's later stage is inside its earlier.
-    var stepsFromOptionalStages: [Step] {
-        let optional = definition.syntax.stages.filter { $0.count == nil }.map(\.optional)
-        var steps: [Step] = []
-        for k in 1..<max(1, optional.count) where optional[k - 1] { steps.append(Step(from: k - 1, to: k)) }
-        for target in definition.syntax.targets {
-            guard let to = rowStageIndex(target.to), let from = target.from.map({ rowStageIndex($0) }) ?? (to > 0 ? to - 1 : nil),
-                  from < to, optional[from] else { continue }
-            let step = Step(from: from, to: to)
-            if !steps.contains(step) { steps.append(step) }
-        }
-        return steps
-    }
-
-    /// Joint counts (rows in both stages of a step from an optional stage) as FunnelCounts keeps
-    /// them: indices over all stages, count-only ones first. `counts` holds the extended reach's
-    /// counts (see `Reach.appendingJointStages`).
-    func jointCounts(_ counts: [Int], steps: [Step]) -> [Step: Double] {
-        var joint: [Step: Double] = [:]
-        let offset = countStages.count
-        for (i, step) in steps.enumerated() where reach.stageCount + i < counts.count {
-            joint[Step(from: step.from + offset, to: step.to + offset)] = Double(counts[reach.stageCount + i])
-        }
-        return joint
-    }
+    func stageIndex(_ name: String) -> Int? { funnel.stageIndex(name) }
+    func rowStageIndex(_ name: String) -> Int? { funnel.rowStageIndex(name) }
+    func rowNotes(asOf today: Int32) -> [String] { funnel.rowNotes(asOf: today) }
+    var stepsFromOptionalStages: [Step] { funnel.stepsFromOptionalStages }
+    func jointCounts(_ counts: [Int], steps: [Step]) -> [Step: Double] { funnel.jointCounts(counts, steps: steps) }
 }
 
 extension Interpreter {
@@ -173,13 +121,13 @@ extension Interpreter {
         }
         let view = override ?? base
         let evaluator = RowEvaluator(session: session, view: view, context: context)
-        var countStages: [(String, Expr)] = []
+        var countStageNames: [String] = []
         var stagePlans: [StagePlan] = []
         var rowStages: [StageSyntax] = []
         for stage in syntax.stages {
             try context.checkCancelled()
-            if let count = stage.count {
-                countStages.append((stage.name, count))
+            if stage.count != nil {
+                countStageNames.append(stage.name)
                 continue
             }
             let time = try stage.at.map { at throws(Diagnostic) in try evaluator.lower(Expr(.name(at), stage.range)) }
@@ -205,24 +153,23 @@ extension Interpreter {
             throw evaluator.diagnostic(error, default: definition.source.range)
         }
         let reach = FunnelReach.compute(FunnelData(rowCount: view.table.rowCount, selection: view.selection, stages: stages, window: window), recordFromTimes: withFromTimes)
-        var evaluation = FunnelEvaluation(definition: definition, view: view, countStages: countStages, rowStageNames: stagePlans.map(\.name), times: stages.map(\.times), reach: reach,
-                                          stages: keepingStages ? stages.map(KeptStage.init) : [])
-        (evaluation.notCounted, evaluation.afterAsOf) = FunnelRows.rowsLeftOut(reach, stages: stages, endOfAsOf: (Int64(context.today) + 1) * CivilDate.secondsPerDay)
-        return evaluation
+        var funnel = EvaluatedFunnel(name: syntax.name, table: syntax.table, view: view, countStageNames: countStageNames,
+                                     rowStages: rowStages.map { RowStage(name: $0.name, timeLabel: $0.at, hasCondition: $0.condition != nil, optional: $0.optional) },
+                                     targetSteps: syntax.targets.map { ($0.from, $0.to) }, times: stages.map(\.times), reach: reach,
+                                     stages: keepingStages ? stages.map(KeptStage.init) : [])
+        (funnel.notCounted, funnel.afterAsOf) = FunnelRows.rowsLeftOut(reach, stages: stages, endOfAsOf: (Int64(context.today) + 1) * CivilDate.secondsPerDay)
+        return FunnelEvaluation(definition: definition, funnel: funnel)
     }
 
     /// The counts of every stage: count-only stages from their formulas, row stages from reach.
     func totals(_ evaluation: FunnelEvaluation, session: Session) throws(Diagnostic) -> FunnelCounts {
-        var counts: [Double] = []
+        var values: [Double] = []
         let aggregation = Aggregation(session: session, context: context)
-        for (_, formula) in evaluation.countStages {
+        for formula in evaluation.countFormulas {
             let sliced = try aggregation.evaluate([formula], by: [], defaultTable: nil)
-            counts.append(sliced.values.first?.first?.number ?? 0)
+            values.append(sliced.values.first?.first?.number ?? 0)
         }
-        for k in 0..<evaluation.reach.stageCount { counts.append(Double(evaluation.reach.count(k))) }
-        let steps = evaluation.stepsFromOptionalStages
-        let extended = evaluation.reach.appendingJointStages(steps, times: evaluation.times).reach
-        return FunnelCounts(stages: evaluation.stageNames, counts: counts, joint: evaluation.jointCounts(extended.counts, steps: steps))
+        return evaluation.funnel.totals(countStageValues: values)
     }
 
     /// The target of each step (index = later stage), from `target b/a >= x` lines.
@@ -256,24 +203,6 @@ struct StageReuse {
         guard kept.name == stage.name, kept.eligible.count == previous.view.table.rowCount, unchanged(stage) else { return nil }
         return kept.data
     }
-}
-
-/// A row stage's inputs as a kept evaluation holds them: eligibility one bit per row (a funnel of
-/// five stages over a million rows keeps 0.6 MB of it instead of 5 MB).
-struct KeptStage {
-    var name: String
-    var times: [Int64]?
-    var eligible: Validity
-    var optional: Bool
-
-    init(_ data: StageData) {
-        name = data.name
-        times = data.times
-        eligible = Validity(packing: data.eligible)
-        optional = data.optional
-    }
-
-    var data: StageData { StageData(name: name, times: times, eligible: eligible.flags, optional: optional) }
 }
 
 /// The last few funnel evaluations, shared by copies of the interpreter. Keys change whenever

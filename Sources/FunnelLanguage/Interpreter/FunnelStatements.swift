@@ -108,7 +108,7 @@ extension Interpreter {
         }
         // Count-only stages sliced by the same keys in their own tables.
         var countStageValues: [[[Value]: Value]] = []
-        for (_, formula) in evaluation.countStages {
+        for formula in evaluation.countFormulas {
             let sliced = try aggregation.evaluate([formula], by: keys, defaultTable: nil)
             var map: [[Value]: Value] = [:]
             for (i, row) in sliced.values.enumerated() {
@@ -125,7 +125,7 @@ extension Interpreter {
         let stageNames = evaluation.stageNames
         var rows: [[Value]] = []
         let byPeriod = keys.count == 1 && !periods.isEmpty
-        let entryStage = evaluation.countStages.count
+        let entryStage = evaluation.countStageCount
         let today = Int(context.today)
         var outnumbered = false, afterToday: [String] = [], unfinished: [String] = []
         for key in keyTuples {
@@ -309,7 +309,7 @@ extension Interpreter {
             for i in counts.indices where i < earlierCounts.count { earlierCounts[i] += counts[i] }
         }
         let names = evaluation.stageNames
-        let offset = evaluation.countStages.count
+        let offset = evaluation.countStageCount
         let recent = FunnelCounts(stages: names, counts: [Double](repeating: 0, count: offset) + recentCounts.prefix(evaluation.reach.stageCount).map(Double.init),
                                   joint: evaluation.jointCounts(recentCounts, steps: steps))
         let earlier = FunnelCounts(stages: names, counts: [Double](repeating: 0, count: offset) + earlierCounts.prefix(evaluation.reach.stageCount).map(Double.init),

@@ -1,15 +1,15 @@
 /// Decimal digits of a finite number, so that rounding and thousands separators can be done by hand
 /// on the shortest decimal form (what an analyst typed, what a spreadsheet shows), without Foundation.
-struct DecimalDigits {
-    var negative: Bool
+public struct DecimalDigits {
+    public var negative: Bool
     /// Significant digits as ASCII bytes, no leading or trailing zeros; empty for zero.
-    var digits: [UInt8]
+    public var digits: [UInt8]
     /// Position of the decimal point: the value is 0.d₁d₂d₃… × 10^exponent.
-    var exponent: Int
+    public var exponent: Int
 
-    var isZero: Bool { digits.isEmpty }
+    public var isZero: Bool { digits.isEmpty }
 
-    init(_ value: Int64) {
+    public init(_ value: Int64) {
         negative = value < 0
         digits = Array(String(value.magnitude).utf8)
         exponent = digits.count
@@ -18,7 +18,7 @@ struct DecimalDigits {
 
     /// `value` must be finite; the digits are those of Swift's shortest round-tripping description,
     /// so 2.675 rounds to 2.68 as it would on paper.
-    init(_ value: Double) {
+    public init(_ value: Double) {
         var bytes = Array(value.description.utf8)[...]
         negative = bytes.first == UInt8(ascii: "-")
         if negative { bytes = bytes.dropFirst() }
@@ -64,7 +64,7 @@ struct DecimalDigits {
     }
 
     /// The value × 10^power (exact: only the decimal point moves).
-    func shifted(by power: Int) -> DecimalDigits {
+    public func shifted(by power: Int) -> DecimalDigits {
         var copy = self
         if !copy.isZero { copy.exponent += power }
         return copy
@@ -72,7 +72,7 @@ struct DecimalDigits {
 
     /// The magnitude rounded half away from zero to `decimals` places: integer digits (at least "0")
     /// and exactly `decimals` fraction digits.
-    func rounded(decimals: Int) -> (integer: [UInt8], fraction: [UInt8]) {
+    public func rounded(decimals: Int) -> (integer: [UInt8], fraction: [UInt8]) {
         let zero = UInt8(ascii: "0")
         let places = max(0, decimals)
         // Digits kept, counted from the first significant one; the one after them decides rounding.

@@ -1,5 +1,3 @@
-import FunnelEngine
-
 /// How one value reads to an analyst in the terminal and in Markdown.
 ///
 /// - null: "—" ("-" in ASCII).
@@ -140,7 +138,7 @@ public enum ValueFormatter {
         return out
     }
 
-    static func escape(_ scalar: Unicode.Scalar) -> String? {
+    public static func escape(_ scalar: Unicode.Scalar) -> String? {
         switch scalar.value {
         case 0x0A: return "\\n"
         case 0x0D: return "\\r"
@@ -151,7 +149,7 @@ public enum ValueFormatter {
         }
     }
 
-    static func hex(_ value: UInt32, digits: Int) -> String {
+    public static func hex(_ value: UInt32, digits: Int) -> String {
         let text = String(value, radix: 16, uppercase: true)
         return text.count >= digits ? text : String(repeating: "0", count: digits - text.count) + text
     }

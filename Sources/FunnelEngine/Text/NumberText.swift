@@ -1,8 +1,8 @@
 /// Text for numbers as people read them.
-enum NumberText {
+public enum NumberText {
     /// Fixed-point text: rounded to `decimals` places, trailing fraction zeros dropped when `trim`,
     /// "," between thousands when `group`. A result that rounds to zero carries no minus sign.
-    static func fixed(_ number: DecimalDigits, decimals: Int, trim: Bool, group: Bool) -> String {
+    public static func fixed(_ number: DecimalDigits, decimals: Int, trim: Bool, group: Bool) -> String {
         var (integer, fraction) = number.rounded(decimals: decimals)
         if trim {
             while fraction.last == UInt8(ascii: "0") { fraction.removeLast() }
@@ -25,7 +25,7 @@ enum NumberText {
     }
 
     /// Scientific text with up to `decimals` mantissa decimals, trailing zeros dropped: "1.2346e+15".
-    static func scientific(_ number: DecimalDigits, decimals: Int) -> String {
+    public static func scientific(_ number: DecimalDigits, decimals: Int) -> String {
         guard !number.isZero else { return "0" }
         var mantissa = number
         mantissa.exponent = 1
@@ -40,7 +40,7 @@ enum NumberText {
     }
 
     /// Digits (with an optional leading "-") with "," every three from the right.
-    static func grouped(_ digits: String) -> String {
+    public static func grouped(_ digits: String) -> String {
         let utf8 = Array(digits.utf8)
         let sign = utf8.first == UInt8(ascii: "-") ? 1 : 0
         var bytes: [UInt8] = []
@@ -51,7 +51,7 @@ enum NumberText {
     }
 
     /// A count as the analyst reads it: 1,234.
-    static func count(_ n: Int) -> String { grouped(String(n)) }
+    public static func count(_ n: Int) -> String { grouped(String(n)) }
 
     private static func appendGrouped(_ digits: ArraySlice<UInt8>, to bytes: inout [UInt8]) {
         var left = digits.count
@@ -60,5 +60,14 @@ enum NumberText {
             left -= 1
             if left > 0 && left % 3 == 0 { bytes.append(UInt8(ascii: ",")) }
         }
+    }
+}
+
+/// Counts as people read them in notes: "1 row", "1,234 rows".
+public enum CountText {
+    public static func of(_ n: Int) -> String { ValueFormatter.format(.integer(Int64(n)), as: .number) }
+
+    public static func of(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
+        of(n) + " " + (n == 1 ? singular : plural ?? singular + "s")
     }
 }

@@ -1,0 +1,135 @@
+import FunnelEngine
+
+/// A row stage as its funnel defines it.
+public struct RowStage: Sendable {
+    public var name: String
+    /// The column of its time as written (`mql_at`); nil when it has none.
+    public var timeLabel: String?
+    public var hasCondition: Bool
+    public var optional: Bool
+
+    public init(name: String, timeLabel: String?, hasCondition: Bool, optional: Bool) {
+        self.name = name
+        self.timeLabel = timeLabel
+        self.hasCondition = hasCondition
+        self.optional = optional
+    }
+}
+
+/// A funnel's stages evaluated over its table: leading count-only stages (formulas over other
+/// tables, counted by whoever reads them) and row stages (who reached what, when).
+public struct EvaluatedFunnel: Sendable {
+    public var name: String
+    /// The table its rows are of.
+    public var table: String
+    public var view: TableValue
+    /// Count-only stages, in order, before the row stages.
+    public var countStageNames: [String]
+    public var rowStages: [RowStage]
+    /// Steps its targets name (`target sqls/mqls`): the earlier stage (nil: the one before) and the later.
+    public var targetSteps: [(from: String?, to: String)]
+    public var times: [[Int64]?]
+    public var reach: Reach
+    /// The row stages' inputs (times and eligibility), kept so that a what-if recomputes only
+    /// the stages its changed rule touches.
+    public var stages: [KeptStage]
+    /// Per row stage: rows that meet the stage (a time, its condition) and were in the funnel,
+    /// but are not counted in it: an earlier stage is missing, out of order or outside the window.
+    /// A KPI over the same condition counts them (Olist: 842 won, 841 customers).
+    public var notCounted: [Int] = []
+    /// Rows with a counted stage time after the end of the as-of date.
+    public var afterAsOf = 0
+    /// Where the evaluation is kept in a cache (nil when it is not kept).
+    public var cacheKey: String? = nil
+
+    public init(name: String, table: String, view: TableValue, countStageNames: [String], rowStages: [RowStage],
+                targetSteps: [(from: String?, to: String)], times: [[Int64]?], reach: Reach, stages: [KeptStage]) {
+        self.name = name
+        self.table = table
+        self.view = view
+        self.countStageNames = countStageNames
+        self.rowStages = rowStages
+        self.targetSteps = targetSteps
+        self.times = times
+        self.reach = reach
+        self.stages = stages
+    }
+
+    public var rowStageNames: [String] { rowStages.map(\.name) }
+    public var stageNames: [String] { countStageNames + rowStageNames }
+
+    public func stageIndex(_ name: String) -> Int? { stageNames.firstIndex(of: name) }
+    public func rowStageIndex(_ name: String) -> Int? { rowStageNames.firstIndex(of: name) }
+
+    /// What the funnel's counts leave out or take in that a reader would not expect, in words.
+    public func rowNotes(asOf today: Int32) -> [String] {
+        var notes: [String] = []
+        for (k, count) in notCounted.enumerated() where count > 0 && k < rowStages.count {
+            let stage = rowStages[k]
+            let parts = [stage.timeLabel.map { "a \($0)" }, stage.hasCondition ? "the condition of \(stage.name)" : nil].compactMap { $0 }
+            let what = parts.isEmpty ? "what \(stage.name) needs" : parts.joined(separator: " and ")
+            notes.append("\(CountText.of(count, "\(table) row")) with \(what) \(count == 1 ? "is" : "are") not counted in \(stage.name): "
+                + "an earlier stage is missing, later, or outside the window (a KPI over the same condition counts \(count == 1 ? "it" : "them"))")
+        }
+        if afterAsOf > 0 {
+            notes.append("\(CountText.of(afterAsOf, "\(table) row")) reached a stage after the as-of date \(CivilDate.format(days: Int(today))) and \(afterAsOf == 1 ? "is" : "are") counted (--set today=YYYY-MM-DD to change)")
+        }
+        return notes
+    }
+
+    /// Steps between row stages (row-stage indices) that start at an optional stage: the step
+    /// after each optional stage, and targets from one. Only these can have rows in the later
+    /// stage that skipped the earlier one; every other step's later stage is inside its earlier.
+    public var stepsFromOptionalStages: [Step] {
+        let optional = rowStages.map(\.optional)
+        var steps: [Step] = []
+        for k in 1..<max(1, optional.count) where optional[k - 1] { steps.append(Step(from: k - 1, to: k)) }
+        for target in targetSteps {
+            guard let to = rowStageIndex(target.to), let from = target.from.map({ rowStageIndex($0) }) ?? (to > 0 ? to - 1 : nil),
+                  from < to, optional[from] else { continue }
+            let step = Step(from: from, to: to)
+            if !steps.contains(step) { steps.append(step) }
+        }
+        return steps
+    }
+
+    /// Joint counts (rows in both stages of a step from an optional stage) as FunnelCounts keeps
+    /// them: indices over all stages, count-only ones first. `counts` holds the extended reach's
+    /// counts (see `Reach.appendingJointStages`).
+    public func jointCounts(_ counts: [Int], steps: [Step]) -> [Step: Double] {
+        var joint: [Step: Double] = [:]
+        let offset = countStageNames.count
+        for (i, step) in steps.enumerated() where reach.stageCount + i < counts.count {
+            joint[Step(from: step.from + offset, to: step.to + offset)] = Double(counts[reach.stageCount + i])
+        }
+        return joint
+    }
+
+    /// The counts of every stage, given the count-only stages' values: row stages from reach,
+    /// with the joint counts of steps from optional stages.
+    public func totals(countStageValues: [Double]) -> FunnelCounts {
+        var counts = countStageValues
+        for k in 0..<reach.stageCount { counts.append(Double(reach.count(k))) }
+        let steps = stepsFromOptionalStages
+        let extended = reach.appendingJointStages(steps, times: times).reach
+        return FunnelCounts(stages: stageNames, counts: counts, joint: jointCounts(extended.counts, steps: steps))
+    }
+}
+
+/// A row stage's inputs as a kept evaluation holds them: eligibility one bit per row (a funnel of
+/// five stages over a million rows keeps 0.6 MB of it instead of 5 MB).
+public struct KeptStage: Sendable {
+    public var name: String
+    public var times: [Int64]?
+    public var eligible: Validity
+    public var optional: Bool
+
+    public init(_ data: StageData) {
+        name = data.name
+        times = data.times
+        eligible = Validity(packing: data.eligible)
+        optional = data.optional
+    }
+
+    public var data: StageData { StageData(name: name, times: times, eligible: eligible.flags, optional: optional) }
+}
