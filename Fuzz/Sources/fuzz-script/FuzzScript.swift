@@ -206,6 +206,8 @@ private struct PathPolicy {
         switch statement.kind {
         case .rule(_, let e):
             check(e)
+        case .explainPlan(let inner):
+            check(inner)
         case .assign(_, let e), .param(_, let e), .expression(let e), .chart(let e):
             check(e)
         case .link, .checkLink, .alias, .bottleneck, .explain:

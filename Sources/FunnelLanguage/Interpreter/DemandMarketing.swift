@@ -134,6 +134,6 @@ extension Interpreter {
         if spend == nil { footnotes.append("add `spend sum(spend.amount)` to the funnel for cost per stage and ROMI") }
         if revenue == nil { footnotes.append("add `revenue sum(revenue)` to the funnel for revenue, average deal and ROMI") }
         return ResultTable(title: "demand marketing: \(evaluation.name)" + (resolved.isEmpty ? "" : " by \(resolved.map(\.name).joined(separator: ", "))"),
-                           table: Results.rows(rows, names: columnNames), formats: formats, footnotes: footnotes)
+                           table: ResultRows.table(rows, names: columnNames), formats: formats, footnotes: footnotes)
     }
 }

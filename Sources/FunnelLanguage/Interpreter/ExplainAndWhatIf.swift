@@ -116,7 +116,7 @@ extension Interpreter {
                          .decimal(Double(before - kept.count)), .decimal(Double(nullRemoved))])
             current = kept
         }
-        return ResultTable(title: title, table: Results.rows(rows, names: ["clause", "kept", "removed", "removed (empty value)"]),
+        return ResultTable(title: title, table: ResultRows.table(rows, names: ["clause", "kept", "removed", "removed (empty value)"]),
                            formats: [nil, .number, .number, .number])
     }
 
@@ -143,7 +143,7 @@ extension Interpreter {
         }
         let text = Interpreter.shortLabel(condition.range.file.slice(condition.range))
         return ResultTable(title: "what if \(rule) = \(text) in \(funnelName) (nothing is redefined)",
-                           table: Results.rows(rows, names: ["stage", "now", "step now", "what if", "step what if", "change", "change %"]),
+                           table: ResultRows.table(rows, names: ["stage", "now", "step now", "what if", "step what if", "change", "change %"]),
                            formats: [nil, .number, .percent, .number, .percent, .number, .percent])
     }
 }

@@ -173,8 +173,8 @@ extension Interpreter {
     }
 
     /// The target of each step (index = later stage), from `target b/a >= x` lines.
-    func stepTargets(_ evaluation: FunnelEvaluation, session: Session) throws(Diagnostic) -> [Int: (BinaryOperator, Double, from: Int)] {
-        var out: [Int: (BinaryOperator, Double, from: Int)] = [:]
+    func stepTargets(_ evaluation: FunnelEvaluation, session: Session) throws(Diagnostic) -> [Int: StepTarget] {
+        var out: [Int: StepTarget] = [:]
         for target in evaluation.definition.syntax.targets {
             guard let to = evaluation.stageIndex(target.to) else { continue }
             let from = target.from.flatMap { evaluation.stageIndex($0) } ?? (to - 1)
@@ -184,7 +184,7 @@ extension Interpreter {
             guard case .scalar(let v, _, _) = try evaluate(target.value, session: session, baseDirectory: "."), let rate = v.number else {
                 throw Diagnostic.error("a target is a rate such as 20%", at: target.value.range)
             }
-            out[to] = (target.comparison, rate, from)
+            out[to] = StepTarget(comparison: target.comparison, rate: rate, from: from)
         }
         return out
     }

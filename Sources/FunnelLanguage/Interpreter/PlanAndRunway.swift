@@ -80,7 +80,7 @@ extension Interpreter {
         }
         if let dealSize { footnotes.append("\(Format.count(Int(result.required.last ?? 0))) \(names.last ?? "") × \(ValueFormatter.format(.decimal(dealSize), as: .money)) = \(ValueFormatter.format(.decimal((result.required.last ?? 0) * dealSize), as: .money))") }
         let summary = ResultTable(title: "plan \(plan.name) from \(plan.funnel): \(ValueFormatter.format(.decimal(target), as: .number)) \(names.last ?? "")",
-                                  table: Results.rows(rows, names: ["stage", "rate into", "needed", "per month",
+                                  table: ResultRows.table(rows, names: ["stage", "rate into", "needed", "per month",
                                                                     wholeMonths == 12 ? "run rate / year" : "run rate / \(wholeMonths) months", "gap"]),
                                   formats: [nil, .percent, .number, .number, .number, .number], footnotes: footnotes)
         guard shaped else { return [summary] }
@@ -110,7 +110,7 @@ extension Interpreter {
             let share = planTotal > 0 ? perCalendarMonth[CivilDate.civil(fromDays: start).month - 1] / planTotal : 1 / Double(planMonths.count)
             monthly.append([PeriodLabels.label(.date(Int32(start)), unit: .month), .decimal(share)] + result.required.map { .decimal(($0 * share - 1e-9).rounded(.up)) })
         }
-        var shape = ResultTable(title: "plan \(plan.name) per month, shaped like last year", table: Results.rows(monthly, names: ["month", "share"] + names),
+        var shape = ResultTable(title: "plan \(plan.name) per month, shaped like last year", table: ResultRows.table(monthly, names: ["month", "share"] + names),
                                 formats: [nil, .percent] + names.map { _ in DisplayFormat.number },
                                 footnotes: ["share: the calendar month's part of the \(names.first(where: { evaluation.rowStageIndex($0) != nil }) ?? "entries") "
                                     + "in the data's same months; the plan starts after the as-of date \(CivilDate.format(days: Int(context.today))); counts rounded up"
@@ -189,7 +189,7 @@ extension Interpreter {
                     + (outside > 0 ? " (\(evaluation.name) counts \(Format.count(Int(everywhere))) \(stage): \(Format.count(Int(outside))) in periods the plan does not have)" : ""))
             }
         }
-        var result = ResultTable(title: "runway: \(evaluation.name) by \(unitName) vs plan", table: Results.rows(rows, names: [unitName, "stage", "actual", "plan", "variance", "% of plan", "pace"]),
+        var result = ResultTable(title: "runway: \(evaluation.name) by \(unitName) vs plan", table: ResultRows.table(rows, names: [unitName, "stage", "actual", "plan", "variance", "% of plan", "pace"]),
                                  formats: [nil, nil, .number, .number, .number, .percent, .percent], footnotes: footnotes)
         result.chart = .runway
         return result
