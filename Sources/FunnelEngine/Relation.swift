@@ -38,5 +38,18 @@ public struct Link: Sendable {
         self.nullKeys = nullKeys
     }
 
+    /// The link from `fromKey`'s rows to `toKey`'s (the first row of a key that appears more than once).
+    public init(_ step: LinkStep, fromKey: Column, toKey: Column) {
+        let index = KeyIndex(column: toKey)
+        let target = index.lookup(fromKey, selection: nil)
+        var unmatched = 0
+        var nullKeys = 0
+        for (r, t) in target.enumerated() where t < 0 {
+            if fromKey.isNull(r) { nullKeys += 1 } else { unmatched += 1 }
+        }
+        self.init(fromTable: step.fromTable, fromColumn: step.fromColumn, toTable: step.toTable, toColumn: step.toColumn, target: target,
+                  duplicateKeys: index.duplicateKeys, unmatched: unmatched, nullKeys: nullKeys)
+    }
+
     public var step: LinkStep { LinkStep(fromTable: fromTable, fromColumn: fromColumn, toTable: toTable, toColumn: toColumn) }
 }

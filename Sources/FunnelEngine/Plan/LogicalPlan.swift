@@ -94,36 +94,42 @@ public indirect enum LogicalPlan: Sendable {
         }
     }
 
-    /// The same plan with each scan reading only the columns the plan uses of its relation.
+    /// The same plan with each scan reading only the columns the plan uses of its relation: those
+    /// its expressions read, and, where no aggregate is above it, those it gives back (the scan's
+    /// own list; nil, all of them, stays nil).
     public func pruned() -> LogicalPlan {
-        prunedScans(need: [])
+        prunedScans(need: [], givesScanColumns: true)
     }
 
-    private func prunedScans(need: Set<String>) -> LogicalPlan {
+    private func prunedScans(need: Set<String>, givesScanColumns: Bool) -> LogicalPlan {
         var used = need
         for e in expressions {
             for ref in e.columns where ref.relation == nil { used.insert(ref.name) }
         }
         switch self {
-        case .scan(let name, _):
-            return .scan(name, columns: used.sorted())
+        case .scan(let name, let columns):
+            guard givesScanColumns else { return .scan(name, columns: used.sorted()) }
+            return .scan(name, columns: columns.map { used.union($0).sorted() })
         case .join(let p, let join):
             // The key this side of the link is read from the scanned relation.
             if join.direction == .toOne { used.insert(join.link.fromColumn) } else { used.insert(join.link.toColumn) }
-            return .join(p.prunedScans(need: used), join)
-        case .filter(let p, let e): return .filter(p.prunedScans(need: used), e)
+            return .join(p.prunedScans(need: used, givesScanColumns: givesScanColumns), join)
+        case .filter(let p, let e): return .filter(p.prunedScans(need: used, givesScanColumns: givesScanColumns), e)
         case .derive(let p, let name, let e):
             used.remove(name)
             for ref in e.columns where ref.relation == nil { used.insert(ref.name) }
-            return .derive(p.prunedScans(need: used), name: name, e)
-        case .aggregate(let p, let keys, let measures): return .aggregate(p.prunedScans(need: used), keys: keys, measures: measures)
-        case .sort(let p, let keys): return .sort(p.prunedScans(need: used), keys)
-        case .limit(let p, let n): return .limit(p.prunedScans(need: used), n)
+            return .derive(p.prunedScans(need: used, givesScanColumns: givesScanColumns), name: name, e)
+        case .aggregate(let p, let keys, let measures): return .aggregate(p.prunedScans(need: used, givesScanColumns: false), keys: keys, measures: measures)
+        case .sort(let p, let keys): return .sort(p.prunedScans(need: used, givesScanColumns: givesScanColumns), keys)
+        case .limit(let p, let n): return .limit(p.prunedScans(need: used, givesScanColumns: givesScanColumns), n)
         }
     }
 
+    /// In `columnsRead`, stands for every column of a relation (a plan that gives back all its rows' columns).
+    public static let allColumns = "*"
+
     /// Per relation, the columns this plan reads (its scans, its joins, and the plans of linked
-    /// rows its expressions read), as the CSV reader would need them.
+    /// rows its expressions read), as the CSV reader would need them; `allColumns` for all.
     public var columnsRead: [String: Set<String>] {
         var out: [String: Set<String>] = [:]
         func visit(_ plan: LogicalPlan, need: Set<String>) {
@@ -141,7 +147,7 @@ public indirect enum LogicalPlan: Sendable {
             }
             switch plan {
             case .scan(let name, let columns):
-                out[name, default: []].formUnion(columns.map(Set.init) ?? used)
+                out[name, default: []].formUnion(columns.map(Set.init) ?? [LogicalPlan.allColumns])
             case .join(let p, let join):
                 out[join.relation, default: []].insert(join.direction == .toOne ? join.link.toColumn : join.link.fromColumn)
                 used.insert(join.direction == .toOne ? join.link.fromColumn : join.link.toColumn)

@@ -28,6 +28,16 @@ public struct EvaluationContext: Sendable {
         return try backend.execute(plan)
     }
 
+    /// The rows `selection` holds of a view's table (every row when nil), in its order, with all
+    /// its columns: a scan of the view bound for the statement.
+    func rows(of view: TableValue, _ selection: Selection?) throws(Diagnostic) -> Table {
+        let name = selection.map { "\(view.sourceName) (\(CountText.of($0.count, "row")))" } ?? view.sourceName
+        let backend = makeBackend([name: TableValue(table: view.table, selection: selection, sourceName: view.sourceName)], [])
+        do { return try execute(.scan(name, columns: nil), on: backend).table } catch {
+            throw Diagnostic.error(error.message, at: nil, notes: error.notes)
+        }
+    }
+
     /// The rows a row plan keeps, as a view, noted like `execute`.
     func view(_ plan: LogicalPlan, on backend: any Backend) throws(PlanError) -> TableValue {
         planLog.record(plan)

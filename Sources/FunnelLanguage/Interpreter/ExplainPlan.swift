@@ -24,7 +24,9 @@ extension Interpreter {
             for (relation, columns) in plan.columnsRead { read[relation, default: []].formUnion(columns) }
         }
         let columns = read.keys.sorted().map { relation in
-            "  \(relation): " + (read[relation].map { $0.isEmpty ? "(no column: rows only)" : $0.sorted().joined(separator: ", ") } ?? "")
+            "  \(relation): " + (read[relation].map { columns in
+                columns.contains(LogicalPlan.allColumns) ? "all columns" : columns.isEmpty ? "(no column: rows only)" : columns.sorted().joined(separator: ", ")
+            } ?? "")
         }
         return parts.joined(separator: "\n\n") + "\n\ncolumns read:\n" + columns.joined(separator: "\n")
     }

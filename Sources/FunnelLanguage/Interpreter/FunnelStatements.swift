@@ -197,7 +197,7 @@ extension Interpreter {
         let rows = FunnelTables.staleRows(evaluation.funnel, stage: k, afterDays: days, asOf: context.today)
         var view = evaluation.view
         view.selection = rows
-        var preview = self.preview(view, title: "\(Format.count(rows.count)) \(evaluation.definition.syntax.table) rows in \(stage) for more than \(ValueFormatter.format(.decimal(days), as: .number)) days")
+        var preview = try self.preview(view, title: "\(Format.count(rows.count)) \(evaluation.definition.syntax.table) rows in \(stage) for more than \(ValueFormatter.format(.decimal(days), as: .number)) days")
         preview.footnotes.append("as of \(CivilDate.format(days: Int(context.today)))")
         return [.table(preview)]
     }

@@ -1,3 +1,4 @@
+import FunnelAnalytics
 import FunnelEngine
 import FunnelRender
 
@@ -141,7 +142,7 @@ public struct Interpreter: Sendable {
             guard !links.isEmpty else {
                 throw Diagnostic.error("\(table) has no links", at: statement.range, notes: ["define one first: link \(table).key -> other.id"])
             }
-            emit(.table(LinkReport.make(links: links, session: session)))
+            emit(.table(LinkTables.report(links, tables: session.tables.mapValues(\.table))))
         case .rule(let name, let condition):
             try refuseLoads(in: [condition], of: "a rule")
             if session.tables[name] != nil || session.kpis[name] != nil {
@@ -272,7 +273,7 @@ public struct Interpreter: Sendable {
             if case .name = expr.kind, view.selection == nil {
                 emit(.summary(view.table, rowCount: view.rowCount))
             } else {
-                emit(.table(preview(view, title: nil)))
+                emit(.table(try preview(view, title: nil)))
             }
         case .result(let result):
             emit(.table(result))
@@ -303,10 +304,10 @@ public struct Interpreter: Sendable {
     }
 
     /// The first rows of a view, with the row count underneath.
-    func preview(_ view: TableValue, title: String?) -> ResultTable {
+    func preview(_ view: TableValue, title: String?) throws(Diagnostic) -> ResultTable {
         let total = view.rowCount
         let rows: Selection = view.selection.map { Array($0.prefix(previewRows)) } ?? (0..<Int32(min(previewRows, view.table.rowCount))).map { $0 }
-        let table = Gather.take(view.table, rows: rows)
+        let table = try context.rows(of: view, rows)
         let notes = total > rows.count ? ["showing the first \(Format.count(rows.count)) of \(Format.count(total)) rows"] : []
         return ResultTable(title: title, table: table, footnotes: notes)
     }
@@ -354,7 +355,7 @@ public struct Interpreter: Sendable {
             case .result(let result):
                 var view = TableValue(table: result.table, selection: nil, sourceName: result.table.name)
                 view.selection = try RowEvaluator(session: session, view: view, context: context).filter(condition, selection: nil)
-                return .result(ResultTable(title: result.title, table: Gather.take(view.table, rows: view.selection ?? []), formats: result.formats, footnotes: []))
+                return .result(ResultTable(title: result.title, table: try context.rows(of: view, view.selection ?? []), formats: result.formats, footnotes: []))
             case .scalar:
                 throw Diagnostic.error("'where' filters a table, but this is a single value", at: base.range)
             }
@@ -402,20 +403,16 @@ public struct Interpreter: Sendable {
         case .sort(let base, let keys):
             let (view, formats, title) = try viewForOrdering(base, session: session, baseDirectory: baseDirectory)
             let evaluator = RowEvaluator(session: session, view: view, context: context)
-            var sortKeys: [(column: Column, descending: Bool)] = []
-            for key in keys {
-                sortKeys.append((VectorOps.materialize(try evaluator.evaluate(key.expr, selection: view.selection), rowCount: view.table.rowCount), key.descending))
-            }
             var sorted = view
-            sorted.selection = Sort.order(keys: sortKeys, selection: view.selection, rowCount: view.table.rowCount)
-            if let formats { return .result(ResultTable(title: title, table: Gather.take(sorted.table, rows: sorted.selection ?? []), formats: formats)) }
+            sorted.selection = try evaluator.sorted(view.selection, by: keys)
+            if let formats { return .result(ResultTable(title: title, table: try evaluator.rows(sorted.selection), formats: formats)) }
             return .table(sorted)
         case .top(let base, let n):
             let (view, formats, title) = try viewForOrdering(base, session: session, baseDirectory: baseDirectory)
             var limited = view
             let rows: Selection = view.selection.map { Array($0.prefix(n)) } ?? (0..<Int32(min(n, view.table.rowCount))).map { $0 }
             limited.selection = rows
-            if let formats { return .result(ResultTable(title: title, table: Gather.take(view.table, rows: rows), formats: formats)) }
+            if let formats { return .result(ResultTable(title: title, table: try RowEvaluator(session: session, view: view, context: context).rows(rows), formats: formats)) }
             return .table(limited)
         default:
             break
@@ -495,15 +492,8 @@ public struct Interpreter: Sendable {
             return .result(Results.table(sliced, names: names, formats: formats, title: nil))
         }
         // Row projection: one output row per row of the view.
-        let evaluator = RowEvaluator(session: session, view: view, context: context)
-        let rows = view.selection ?? (0..<Int32(view.table.rowCount)).map { $0 }
-        var columns: [Column] = []
-        for (i, item) in items.enumerated() {
-            var column = Gather.take(VectorOps.materialize(try evaluator.evaluate(item.expr, selection: view.selection), rowCount: view.table.rowCount), rows: rows)
-            column.name = names[i]
-            columns.append(column)
-        }
-        var table = Table(name: view.sourceName, columns: columns, rowCount: rows.count)
+        var table = try RowEvaluator(session: session, view: view, context: context).project(items.map(\.expr), names: names, selection: view.selection)
+        table.name = view.sourceName
         table.timeColumn = nil
         return .table(TableValue(table: table, selection: nil, sourceName: view.sourceName + "_selected"))
     }
@@ -523,8 +513,7 @@ public struct Interpreter: Sendable {
     func resultTable(_ expr: Expr, session: Session, baseDirectory: String, complete: Bool) throws(Diagnostic) -> ResultTable {
         switch try evaluate(expr, session: session, baseDirectory: baseDirectory) {
         case .table(let view):
-            let rows = view.selection ?? (0..<Int32(view.table.rowCount)).map { $0 }
-            return ResultTable(table: Gather.take(view.table, rows: rows))
+            return ResultTable(table: try context.rows(of: view, view.selection))
         case .result(let result): return result
         case .scalar(let v, let format, let kpi):
             let name = kpi?.definition.name ?? expr.range.file.slice(expr.range)
@@ -555,15 +544,7 @@ public struct Interpreter: Sendable {
             throw Diagnostic.error("\(fromTable).\(fromColumn) is \(VectorOps.describe(fromKey.type)) but \(toTable).\(toColumn) is \(VectorOps.describe(toKey.type)); link keys must have the same type", at: range,
                                    notes: ["load one of them with types (\(fromColumn) text) to compare them as text"])
         }
-        let index = KeyIndex(column: toKey)
-        let target = index.lookup(fromKey, selection: nil)
-        var unmatched = 0
-        var nullKeys = 0
-        for (r, t) in target.enumerated() where t < 0 {
-            if fromKey.isNull(r) { nullKeys += 1 } else { unmatched += 1 }
-        }
-        return Link(fromTable: fromTable, fromColumn: fromColumn, toTable: toTable, toColumn: toColumn, target: target,
-                    duplicateKeys: index.duplicateKeys, unmatched: unmatched, nullKeys: nullKeys)
+        return Link(LinkStep(fromTable: fromTable, fromColumn: fromColumn, toTable: toTable, toColumn: toColumn), fromKey: fromKey, toKey: toKey)
     }
 
     /// After a table is replaced, its links are rebuilt against the new rows.
@@ -628,90 +609,6 @@ public struct Interpreter: Sendable {
     }
 }
 
-/// Walks expression trees without recursion limits of their own (the parser bounds their depth).
-enum ExprWalk {
-    static func children(of expr: Expr) -> [Expr] {
-        switch expr.kind {
-        case .number, .duration, .string, .date, .boolean, .null, .name, .has: return []
-        case .member(let b, _), .unary(_, let b), .isNull(let b, _), .top(let b, _): return [b]
-        case .binary(_, let a, let b), .versus(let a, let b): return [a, b]
-        case .between(let a, let b, let c, _): return [a, b, c]
-        case .inList(let a, let items, _): return [a] + items
-        case .call(_, let args, _): return args
-        case .load(let path, _): return [path]
-        case .filter(let b, let c): return (b.map { [$0] } ?? []) + [c]
-        case .groupBy(let b, let keys), .cohort(let b, let keys): return [b] + keys
-        case .select(let b, let items): return [b] + items.map(\.expr)
-        case .sort(let b, let keys): return [b] + keys.map(\.expr)
-        }
-    }
-
-    /// Every `load` in `expr`, outermost first.
-    static func loads(in expr: Expr) -> [Expr] {
-        var found: [Expr] = []
-        var stack = [expr]
-        while let e = stack.popLast() {
-            if case .load = e.kind { found.append(e) }
-            stack.append(contentsOf: children(of: e).reversed())
-        }
-        return found
-    }
-
-    static func firstLoad(in expr: Expr) -> Expr? { loads(in: expr).first }
-}
-
-/// Finds a cycle among named definitions (rules using rules, KPIs using KPIs).
-enum Cycles {
-    /// Depth first, each name explored once: rules defined on the two before them
-    /// (`rule r5 = r4 and r3`) share their definitions, and a walk that copied them per path
-    /// took exponential time.
-    static func find(start: String, edges: (String) -> [String]) -> [String]? {
-        var path: [String] = []
-        var onPath: Set<String> = []
-        var finished: Set<String> = []
-        func visit(_ node: String) -> [String]? {
-            if onPath.contains(node), let i = path.firstIndex(of: node) { return Array(path[i...]) + [node] }
-            if finished.contains(node) { return nil }
-            path.append(node)
-            onPath.insert(node)
-            defer {
-                path.removeLast()
-                onPath.remove(node)
-            }
-            for next in edges(node) {
-                if let cycle = visit(next) { return cycle }
-            }
-            finished.insert(node)
-            return nil
-        }
-        return visit(start)
-    }
-
-    /// `a → b → a`, or for a long cycle its ends and how many names are left out.
-    static func describe(_ cycle: [String]) -> String {
-        guard cycle.count > 12 else { return cycle.joined(separator: " → ") }
-        return (cycle.prefix(5) + ["… (\(cycle.count - 10) more)"] + cycle.suffix(5)).joined(separator: " → ")
-    }
-
-    static func names(in expr: Expr) -> [String] {
-        var found: [String] = []
-        func walk(_ e: Expr) {
-            switch e.kind {
-            case .name(let n): found.append(n)
-            case .member(let b, _), .unary(_, let b), .isNull(let b, _): walk(b)
-            case .binary(_, let a, let b): walk(a); walk(b)
-            case .between(let a, let b, let c, _): walk(a); walk(b); walk(c)
-            case .inList(let a, let items, _): walk(a); items.forEach(walk)
-            case .call(_, let args, _): args.forEach(walk)
-            case .filter(let b, let c): if let b { walk(b) }; walk(c)
-            default: break
-            }
-        }
-        walk(expr)
-        return found
-    }
-}
-
 /// Builds result tables from sliced formulas.
 enum Results {
     static func table(_ sliced: Aggregation.Sliced, names: [String], formats: [DisplayFormat?], title: String?) -> ResultTable {
@@ -729,57 +626,11 @@ enum Results {
     }
 }
 
-/// `check link deals`: what matched and what did not.
-enum LinkReport {
-    static func make(links: [Link], session: Session) -> ResultTable {
-        var rows: [[Value]] = []
-        for link in links {
-            let total = link.target.count
-            rows.append([.text("\(link.fromTable).\(link.fromColumn) -> \(link.toTable).\(link.toColumn)"), .integer(Int64(total)),
-                         .integer(Int64(total - link.unmatched - link.nullKeys)), .integer(Int64(link.unmatched)),
-                         .integer(Int64(link.nullKeys)), .integer(Int64(link.duplicateKeys))])
-        }
-        let names = ["link", "rows", "matched", "unmatched", "empty key", "duplicate keys"]
-        let columns = names.enumerated().map { i, name in ColumnBuilder.column(from: rows.map { $0[i] }, name: name) }
-        var footnotes: [String] = []
-        for link in links where link.unmatched > 0 {
-            if let from = session.tables[link.fromTable]?.table, let key = from.column(named: link.fromColumn) {
-                var examples: [String] = []
-                for (r, t) in link.target.enumerated() where t < 0 && !key.isNull(r) {
-                    examples.append(TextForm.of(key.value(at: r)))
-                    if examples.count == 5 { break }
-                }
-                footnotes.append("unmatched \(link.fromColumn) values, first \(examples.count): \(examples.joined(separator: ", "))")
-            }
-        }
-        return ResultTable(title: "links from \(links.first?.fromTable ?? "")", table: Table(name: "links", columns: columns, rowCount: rows.count),
-                           formats: [nil, .number, .number, .number, .number, .number], footnotes: footnotes)
-    }
-}
-
 enum Format {
     static func count(_ n: Int) -> String { ValueFormatter.format(.integer(Int64(n)), as: .number) }
     /// "1 row", "2 rows".
     static func count(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
         count(n) + " " + (n == 1 ? singular : plural ?? singular + "s")
-    }
-}
-
-/// Values given on the command line: numbers, percentages, dates or text.
-public enum Parameters {
-    public static func parse(_ text: String) -> Value {
-        let file = SourceFile(path: "--set", text: text)
-        let tokens = Lexer.tokenize(file)
-        if tokens.count == 2 {
-            switch tokens[0].kind {
-            case .number(let n): return Literals.value(of: n)
-            case .date(let d): return .date(d)
-            case .keyword(.true): return .boolean(true)
-            case .keyword(.false): return .boolean(false)
-            default: break
-            }
-        }
-        return .text(text)
     }
 }
 

@@ -39,7 +39,7 @@ struct RowEvaluator {
 
     /// The rows `selection` holds of this view's table (all of them when nil), as plans scan them:
     /// by the session's name for a loaded table read whole, else bound to a name for the statement.
-    func scanned(_ selection: Selection?) -> (plan: LogicalPlan, backend: any Backend) {
+    func scanned(_ selection: Selection?, columns: [String]? = []) -> (plan: LogicalPlan, backend: any Backend) {
         var relations = session.tables
         var name = view.sourceName
         let whole = session.tables[name].map { $0.selection == nil && $0.table.name == view.table.name && $0.table.rowCount == view.table.rowCount } ?? false
@@ -47,9 +47,44 @@ struct RowEvaluator {
             name = selection == nil ? "\(view.sourceName) (all rows)" : "\(view.sourceName) (\(Format.count(selection?.count ?? 0, "row")))"
             relations[name] = TableValue(table: view.table, selection: selection, sourceName: view.sourceName)
         }
-        var plan = LogicalPlan.scan(name, columns: [])
+        var plan = LogicalPlan.scan(name, columns: columns)
         for join in lowered.joins { plan = .join(plan, join) }
         return (plan, context.makeBackend(relations, session.links))
+    }
+
+    /// The rows of `selection` (every row when nil), in its order, with all the table's columns.
+    func rows(_ selection: Selection?) throws(Diagnostic) -> Table {
+        let (plan, backend) = scanned(selection, columns: nil)
+        do { return try context.execute(plan, on: backend).table } catch { throw diagnostic(error, default: nil) }
+    }
+
+    /// One column per expression, named `names`, for each row of `selection` in its order.
+    func project(_ exprs: [Expr], names: [String], selection: Selection?) throws(Diagnostic) -> Table {
+        var lowered: [PlanExpression] = []
+        for expr in exprs { lowered.append(try lower(expr)) }
+        var (plan, backend) = scanned(selection)
+        // Derived under names of their own: an item may be named like a column it reads.
+        for (i, expression) in lowered.enumerated() { plan = .derive(plan, name: "item \(i)", expression) }
+        do {
+            var table = try context.execute(plan, on: backend).table
+            for i in table.columns.indices where i < names.count { table.columns[i].name = names[i] }
+            return table
+        } catch {
+            throw diagnostic(error, default: exprs.first?.range)
+        }
+    }
+
+    /// The rows of `selection` ordered by `keys` (stable: ties keep their order).
+    func sorted(_ selection: Selection?, by keys: [SortKey]) throws(Diagnostic) -> Selection {
+        var planKeys: [PlanSortKey] = []
+        for key in keys { planKeys.append(PlanSortKey(try lower(key.expr), descending: key.descending)) }
+        let (plan, backend) = scanned(selection)
+        do {
+            let view = try context.view(.sort(plan, planKeys), on: backend)
+            return view.selection ?? (0..<Int32(view.table.rowCount)).map { $0 }
+        } catch {
+            throw diagnostic(error, default: keys.first?.expr.range)
+        }
     }
 
     /// The rows of `selection` for which `condition` is true (null counts as not true).
@@ -85,7 +120,7 @@ struct RowEvaluator {
         }
     }
 
-    func diagnostic(_ error: PlanError, default range: SourceRange) -> Diagnostic {
+    func diagnostic(_ error: PlanError, default range: SourceRange?) -> Diagnostic {
         let at = error.origin.flatMap { $0 < origins.ranges.count ? origins.ranges[$0] : nil } ?? range
         return Diagnostic.error(error.message, at: at, notes: error.notes)
     }
