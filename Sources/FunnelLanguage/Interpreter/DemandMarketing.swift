@@ -25,11 +25,6 @@ extension Interpreter {
             groupOfRow = grouped.grouping.groupOfRow
             keyOfGroup = (0..<grouped.grouping.groupCount).map { g in grouped.grouping.keys.map { $0.value(at: g) } }
         }
-        let groups = keyOfGroup.count
-        let names = evaluation.rowStageNames
-        let last = names.count - 1
-        // Stage by stage over the rows, as the funnel breakdown counts.
-        let counts = FunnelGrouping.counts(evaluation.reach, grouping: Grouping(groupCount: groups, groupOfRow: groupOfRow, keys: []))
         // Spend and revenue, sliced by the same keys in their own tables.
         func sliced(_ formula: Expr?) throws(Diagnostic) -> [[Value]: Double]? {
             guard let formula else { return nil }
@@ -53,7 +48,7 @@ extension Interpreter {
         let revenue = try sliced(syntax.revenue)
         // Orders per funnel row, through the link orders → funnel table.
         var orderCounts: [Int64]? = nil
-        var orderAmounts: [Double]? = nil
+        var orderAmounts: Column? = nil
         if let orders = syntax.orders {
             let evaluator = RowEvaluator(session: session, view: evaluation.view, context: context)
             guard case .member(let tableExpr, _) = orders.kind else {
@@ -65,75 +60,22 @@ extension Interpreter {
                 throw Diagnostic.error("orders must be a table linked to \(syntax.table): link orders.contact_id -> \(syntax.table).id", at: orders.range)
             }
             orderCounts = c.wide
-            orderAmounts = VectorOps.doubles(sumColumn, evaluation.view.selection).map { values in
-                values.enumerated().map { sumColumn.isNull($0.offset) ? 0 : $0.element }
-            }
-        }
-        var promoters = [Int](repeating: 0, count: groups)
-        var lifetime = [Double](repeating: 0, count: groups)
-        if let orderCounts {
-            forEachRow(evaluation.reach.selection, below: evaluation.reach.rowCount) { r in
-                let g = Int(groupOfRow[r])
-                guard g >= 0, g < groups, evaluation.reach.reached[last][r] else { return }
-                if orderCounts[r] >= 2 { promoters[g] += 1 }
-                lifetime[g] += orderAmounts?[r] ?? 0
-            }
-        }
-        var rows: [[Value]] = []
-        var columnNames = resolved.map(\.name) + names
-        var formats: [DisplayFormat?] = Array(repeating: nil, count: resolved.count) + Array(repeating: .number, count: names.count)
-        if spend != nil {
-            columnNames.append("spend"); formats.append(.money)
-            for n in names { columnNames.append("cost/\(n)"); formats.append(.money) }
-        }
-        columnNames.append("\(names[last])/\(names[0])"); formats.append(.percent)
-        if revenue != nil {
-            columnNames += ["revenue", "avg deal"]; formats += [.money, .money]
-            if spend != nil { columnNames.append("ROMI"); formats.append(.percent) }
-        }
-        if orderCounts != nil {
-            columnNames += ["promoters", "promoter rate", "lifetime value"]; formats += [.number, .percent, .money]
-        }
-        let order = (0..<groups).sorted { KeyOrder.less(keyOfGroup[$0], keyOfGroup[$1]) }
-        for g in order {
-            let key = keyOfGroup[g]
-            var row: [Value] = zip(key, resolved).map { value, d in d.period.map { PeriodLabels.label(value, unit: $0) } ?? value }
-            row += counts[g].map { .decimal(Double($0)) }
-            let cost = spend?[key]
-            if spend != nil {
-                row.append(cost.map { .decimal($0) } ?? .null)
-                for k in names.indices { row.append(cost.flatMap { counts[g][k] > 0 ? .decimal($0 / Double(counts[g][k])) : nil } ?? .null) }
-            }
-            row.append(counts[g][0] > 0 ? .decimal(Double(counts[g][last]) / Double(counts[g][0])) : .null)
-            if let revenue {
-                let won = revenue[key]
-                row.append(won.map { .decimal($0) } ?? .null)
-                row.append(won.flatMap { counts[g][last] > 0 ? .decimal($0 / Double(counts[g][last])) : nil } ?? .null)
-                if spend != nil {
-                    row.append(won.flatMap { w in cost.flatMap { c in c > 0 ? .decimal((w - c) / c) : nil } } ?? .null)
-                }
-            }
-            if orderCounts != nil {
-                let customers = counts[g][last]
-                row += [.decimal(Double(promoters[g])), customers > 0 ? .decimal(Double(promoters[g]) / Double(customers)) : .null,
-                        customers > 0 ? .decimal(lifetime[g] / Double(customers)) : .null]
-            }
-            rows.append(row)
+            orderAmounts = sumColumn
         }
         var footnotes: [String] = []
         if session.rules["marketing"] != nil {
-            var lastRows: Selection = []
-            forEachRow(evaluation.reach.selection, below: evaluation.reach.rowCount) { r in if evaluation.reach.reached[last][r] { lastRows.append(Int32(r)) } }
+            let lastRows = FunnelTables.lastStageRows(evaluation.funnel)
             let fromMarketing = try RowEvaluator(session: session, view: evaluation.view, context: context)
                 .filter(Expr(.name("marketing"), range), selection: lastRows).count
             let share = lastRows.isEmpty ? "—" : ValueFormatter.format(.decimal(Double(fromMarketing) / Double(lastRows.count)), as: .percent)
-            footnotes.append("lift: \(share) of \(names[last]) came from marketing sources (\(Format.count(fromMarketing)) of \(Format.count(lastRows.count)), by rule marketing)")
+            footnotes.append("lift: \(share) of \(evaluation.rowStageNames.last ?? "the last stage") came from marketing sources (\(Format.count(fromMarketing)) of \(Format.count(lastRows.count)), by rule marketing)")
         } else {
             footnotes.append("lift needs the client's marketing sources: rule marketing = source in (\"paid_search\", \"social\", …)")
         }
         if spend == nil { footnotes.append("add `spend sum(spend.amount)` to the funnel for cost per stage and ROMI") }
         if revenue == nil { footnotes.append("add `revenue sum(revenue)` to the funnel for revenue, average deal and ROMI") }
-        return ResultTable(title: "demand marketing: \(evaluation.name)" + (resolved.isEmpty ? "" : " by \(resolved.map(\.name).joined(separator: ", "))"),
-                           table: ResultRows.table(rows, names: columnNames), formats: formats, footnotes: footnotes)
+        let inputs = DemandInputs(keyNames: resolved.map(\.name), keyPeriods: resolved.map(\.period), keyOfGroup: keyOfGroup, groupOfRow: groupOfRow,
+                                  spend: spend, revenue: revenue, orderCounts: orderCounts, orderAmounts: orderAmounts, notes: footnotes)
+        return FunnelTables.demand(evaluation.funnel, inputs)
     }
 }
