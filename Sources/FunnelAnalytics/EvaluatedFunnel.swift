@@ -105,6 +105,32 @@ public struct EvaluatedFunnel: Sendable {
         return joint
     }
 
+    /// Months between the first and last time of the first timed stage (12 when none is known).
+    public var monthsCovered: Double {
+        guard let k = times.firstIndex(where: { $0 != nil }), let stageTimes = times[k] else { return 12 }
+        var lo = Int64.max, hi = Int64.min
+        forEachRow(reach.selection, below: reach.rowCount) { r in
+            guard reach.reached[k][r], r < stageTimes.count else { return }
+            lo = min(lo, stageTimes[r])
+            hi = max(hi, stageTimes[r])
+        }
+        guard lo <= hi else { return 12 }
+        return max(1, (Double(hi - lo) / 86_400 / 30.44).rounded())
+    }
+
+    /// The rows that may enter row stage `k`: they reached the stage before, or it was optional
+    /// and they could have entered it.
+    public func rowsThatMayEnter(_ k: Int) -> Selection? {
+        guard k > 0 else { return view.selection }
+        var rows: Selection = []
+        forEachRow(view.selection, below: view.table.rowCount) { r in
+            var open = true
+            for j in 0..<min(k, reach.stageCount, rowStages.count) { open = reach.reached[j][r] || (rowStages[j].optional && open) }
+            if open { rows.append(Int32(r)) }
+        }
+        return rows
+    }
+
     /// The counts of every stage, given the count-only stages' values: row stages from reach,
     /// with the joint counts of steps from optional stages.
     public func totals(countStageValues: [Double]) -> FunnelCounts {

@@ -75,15 +75,9 @@ extension Interpreter {
         if k > 0 {
             // Rows that may enter this stage: they reached the one before, or it was optional and
             // they could have entered it.
-            let rowStages = definition.syntax.stages.filter { $0.count == nil }
-            var previous: Selection = []
-            forEachRow(evaluation.view.selection, below: evaluation.view.table.rowCount) { r in
-                var open = true
-                for j in 0..<k { open = evaluation.reach.reached[j][r] || (rowStages[j].optional && open) }
-                if open { previous.append(Int32(r)) }
-            }
+            let previous = evaluation.funnel.rowsThatMayEnter(k) ?? []
             start = previous
-            let skippable = rowStages[k - 1].optional ? " (or could skip it)" : ""
+            let skippable = evaluation.funnel.rowStages[k - 1].optional ? " (or could skip it)" : ""
             title += " (from the \(Format.count(previous.count)) rows that reached \(evaluation.rowStageNames[k - 1])\(skippable))"
         }
         var list: [(String?, Expr)] = []
@@ -105,13 +99,7 @@ extension Interpreter {
             let before = current?.count ?? view.table.rowCount
             let kept = try evaluator.filter(clause, selection: current)
             // Rows removed because the clause was null (a value was empty), not false.
-            let truth = try evaluator.evaluate(clause, selection: current)
-            var nullRemoved = 0
-            if case .vector(let column) = truth, let validity = column.validity {
-                forEachRow(current, below: view.table.rowCount) { r in if !validity.isValid(r) { nullRemoved += 1 } }
-            } else if case .scalar(.null) = truth {
-                nullRemoved = before
-            }
+            let nullRemoved = try evaluator.filter(Expr(.isNull(clause, negated: false), clause.range), selection: current).count
             rows.append([.text(label ?? Interpreter.shortLabel(clause.range.file.slice(clause.range))), .decimal(Double(kept.count)),
                          .decimal(Double(before - kept.count)), .decimal(Double(nullRemoved))])
             current = kept

@@ -60,7 +60,7 @@ extension Interpreter {
         }
         // The current run rate: the stage's count over the months the data covers, for as many
         // months as the plan (a six-month goal is compared with six months of the run rate).
-        let covered = max(1.0, monthsCovered(evaluation))
+        let covered = max(1.0, evaluation.funnel.monthsCovered)
         let wholeMonths = Int(months.rounded(.up))
         var rows: [[Value]] = []
         for k in names.indices {
@@ -119,19 +119,6 @@ extension Interpreter {
         return [summary, shape]
     }
 
-    /// Months between the first and last time of the funnel's first timed stage.
-    private func monthsCovered(_ evaluation: FunnelEvaluation) -> Double {
-        guard let k = evaluation.times.firstIndex(where: { $0 != nil }), let times = evaluation.times[k] else { return 12 }
-        var lo = Int64.max, hi = Int64.min
-        forEachRow(evaluation.reach.selection, below: evaluation.reach.rowCount) { r in
-            guard evaluation.reach.reached[k][r] else { return }
-            lo = min(lo, times[r])
-            hi = max(hi, times[r])
-        }
-        guard lo <= hi else { return 12 }
-        return max(1, (Double(hi - lo) / 86_400 / 30.44).rounded())
-    }
-
     /// `F by month vs plan`: per month and stage, actual against the plan table's column of the same name.
     func runway(_ evaluation: FunnelEvaluation, keys: [Expr], planExpr: Expr, session: Session) throws(Diagnostic) -> ResultTable {
         guard keys.count == 1, case .name(let unitName) = keys[0].kind, let unit = Aggregation.periodNames[unitName] else {
@@ -140,7 +127,7 @@ extension Interpreter {
         guard case .table(let planView) = try evaluate(planExpr, session: session, baseDirectory: ".") else {
             throw Diagnostic.error("expected a plan table after vs (with a month column and one column per stage)", at: planExpr.range)
         }
-        guard let timeName = planView.table.timeColumn, let timeColumn = planView.table.column(named: timeName) else {
+        guard let timeName = planView.table.timeColumn, planView.table.column(named: timeName) != nil else {
             throw Diagnostic.error("the plan has no time column (its month)", at: planExpr.range, notes: ["load it with: plan = load \"plan.csv\" time month"])
         }
         let names = evaluation.stageNames
@@ -154,14 +141,25 @@ extension Interpreter {
             guard case .text(let label) = actualTable.table.columns[0].value(at: r) else { continue }
             for (i, stage) in names.enumerated() { actual[label, default: [:]][stage] = actualTable.table.columns[1 + i].value(at: r).number ?? 0 }
         }
+        // The plan's numbers summed per period of its time column (empty and non-numeric cells count 0).
+        let summed = planned.filter { planView.table.column(named: $0)?.type.isNumeric == true }
+        let evaluator = RowEvaluator(session: session, view: planView, context: context)
+        let (planRows, backend) = evaluator.scanned(planView.selection)
+        let perPeriod: ResultTable
+        do {
+            perPeriod = try context.execute(.aggregate(planRows, keys: [GroupKey(name: unitName, expression: .column(ColumnRef(timeName)), period: unit)],
+                                                       measures: summed.map { Measure(name: $0, function: .sum, argument: .column(ColumnRef($0))) }), on: backend)
+        } catch {
+            throw evaluator.diagnostic(error, default: planExpr.range)
+        }
         var plan: [String: [String: Double]] = [:]
         var periodOrder: [(Int, String)] = []
-        let truncated = DateKernels.truncate(timeColumn, to: unit, selection: planView.selection)
-        forEachRow(planView.selection, below: planView.table.rowCount) { r in
-            guard case .date(let d) = truncated.value(at: r), case .text(let label) = PeriodLabels.label(.date(d), unit: unit) else { return }
+        for g in 0..<perPeriod.table.rowCount {
+            guard case .date(let d) = perPeriod.table.columns[0].value(at: g), case .text(let label) = PeriodLabels.label(.date(d), unit: unit) else { continue }
             if plan[label] == nil { periodOrder.append((Int(d), label)) }
             for stage in planned {
-                plan[label, default: [:]][stage, default: 0] += planView.table.column(named: stage)?.value(at: r).number ?? 0
+                let sum = summed.firstIndex(of: stage).flatMap { perPeriod.table.columns[1 + $0].value(at: g).number } ?? 0
+                plan[label, default: [:]][stage, default: 0] += sum
             }
         }
         periodOrder.sort { $0.0 < $1.0 }
