@@ -616,18 +616,12 @@ struct Aggregation {
         var values = [[Value]](repeating: [], count: grouping.groupCount)
         for i in relationPlan.aggregates {
             let spec = plan.aggregates[i]
-            let rowCount = spec.view.table.rowCount
             var rows = LogicalPlan.scan(spec.relation, columns: [])
             for join in spec.joins { rows = .join(rows, join) }
-            if let filter = spec.filter { rows = .filter(rows, filter) }
             let computed: [Value]
             do {
-                let selection = try context.view(rows, on: backend).selection
-                var column: Column? = nil
-                if let argument = spec.argument, let values = try context.execute(.derive(rows, name: "value", argument), on: backend).table.columns.last {
-                    column = selection.map { Gather.spread(values, over: $0, count: rowCount) } ?? values
-                }
-                computed = Aggregate.compute(spec.function, column: column, selection: selection, rowCount: rowCount, grouping: grouping)
+                computed = try GroupedRows.measure(Measure(name: "", function: spec.function, argument: spec.argument, filter: spec.filter), rows: rows,
+                                                   rowCount: spec.view.table.rowCount, grouping: grouping, on: RecordedBackend(backend, context: context))
             } catch {
                 throw evaluator(spec.view, plan: plan).diagnostic(error, default: spec.range)
             }
@@ -731,45 +725,17 @@ struct Aggregation {
 
     /// Groups a table's view by the dimensions, resolving `month` & co. to its time column.
     func group(view: TableValue, dimensions: [Dimension], range: SourceRange) throws(Diagnostic) -> (Grouping, [Dimension], undated: Int) {
-        var undated = 0
-        let evaluator = RowEvaluator(session: session, view: view, context: context)
-        var keyColumns: [Column] = []
-        var resolved = dimensions
-        for (i, dimension) in dimensions.enumerated() {
-            if case .name(let n) = dimension.expr.kind, view.table.column(named: n) == nil, evaluator.linkedColumn(n) == nil,
-                let unit = Aggregation.periodNames[n]
-            {
-                guard let timeName = view.table.timeColumn, let timeColumn = view.table.column(named: timeName) else {
-                    throw Diagnostic.error("\(view.sourceName) has no time column for `by \(n)`", at: dimension.expr.range,
-                                           notes: ["name one when loading: \(view.sourceName) = load \"…\" time created_at"])
-                }
-                var truncated = DateKernels.truncate(timeColumn, to: unit, selection: view.selection)
-                truncated.name = n
-                if timeColumn.validity != nil {
-                    forEachRow(view.selection, below: view.table.rowCount) { r in if timeColumn.isNull(r) { undated += 1 } }
-                }
-                keyColumns.append(truncated)
-                resolved[i].period = unit
-                continue
-            }
-            let operand: Operand
-            do { operand = try evaluator.evaluate(dimension.expr, selection: view.selection) } catch {
-                if case .name(let n) = dimension.expr.kind, error.message.hasPrefix("unknown column") {
-                    throw Diagnostic.error("\(view.sourceName) has no column '\(n)' to break down by", at: dimension.expr.range,
-                                           suggestion: error.suggestion, notes: ["a formula sliced by a dimension needs it in every table it reads (directly or through a link)"])
-                }
-                throw error
-            }
-            var column = VectorOps.materialize(operand, rowCount: view.table.rowCount)
-            column.name = dimension.name
-            keyColumns.append(column)
+        let plan = Plan()
+        let (keys, resolved, keyJoins) = try groupKeys(view: view, dimensions: dimensions, plan: plan)
+        let evaluator = evaluator(view, plan: plan)
+        var (rows, backend) = evaluator.scanned(view.selection)
+        for join in keyJoins { rows = .join(rows, join) }
+        do {
+            let (grouping, undated) = try GroupedRows.group(keys, rows: rows, view: view, on: RecordedBackend(backend, context: context))
+            return (grouping, resolved, undated)
+        } catch {
+            throw evaluator.diagnostic(error, default: range)
         }
-        // The kernels expect ascending rows; a sorted view (`leads sort score desc by source`) is not.
-        var rows = view.selection
-        if let selection = rows, zip(selection, selection.dropFirst()).contains(where: { $0 >= $1 }) {
-            rows = Array(Set(selection)).sorted()
-        }
-        return (GroupBy.group(keys: keyColumns, selection: rows, rowCount: view.table.rowCount), resolved, undated)
     }
 
     private func evaluateNode(_ node: Node, aggregates: [Value], key: [Value], shared: SharedValues) throws(Diagnostic) -> Value {
