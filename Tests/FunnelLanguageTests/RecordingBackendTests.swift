@@ -67,6 +67,11 @@ struct RecordingBackend: Backend {
 
     /// Runs `body` after the fixtures, with `makeBackend` as the session's backend; the printed text.
     static func run(_ body: String, makeBackend: @escaping @Sendable ([String: TableValue], [Link]) -> any Backend) -> String {
+        runKeepingColumns(body, makeBackend: makeBackend).printed
+    }
+
+    /// The printed text, and per loaded table the columns the session's plans read.
+    static func runKeepingColumns(_ body: String, makeBackend: @escaping @Sendable ([String: TableValue], [Link]) -> any Backend) -> (printed: String, columns: [String: Set<String>]) {
         let folder = ExportTests.temporaryFolder()
         for (name, text) in [("leads.csv", leads), ("deals.csv", deals)] {
             if let f = fopen(folder + "/" + name, "wb") { fputs(text, f); fclose(f) }
@@ -87,7 +92,7 @@ struct RecordingBackend: Backend {
         var runner = ScriptRunner(interpreter: interpreter) { diagnostic in printed.value += renderer.render(diagnostic) }
         runner.keepGoing = true
         _ = runner.run(SourceFile(path: "<recording>", text: script))
-        return printed.value
+        return (printed.value, interpreter.columnsRead)
     }
 
     /// The columns the script's plans read, and what it printed.
@@ -124,6 +129,24 @@ struct RecordingBackend: Backend {
         #expect(read["leads"] == ["created_at", "mql_at", "customer_at", "score"])
         #expect(read["leads"]?.contains("notes") == false)
         #expect(read["deals"] == nil)
+    }
+
+    @Test func theSessionKnowsWhichColumnsEachLoadNeeds() {
+        let (printed, columns) = Self.runKeepingColumns("""
+            count(leads where mql)
+            won by source
+            funnel inbound on leads {
+              leads at created_at
+              mqls  at mql_at where mql
+            }
+            inbound by source
+
+            """) { InMemoryBackend(relations: $0, links: $1) }
+        #expect(!printed.contains("error"))
+        #expect(columns["leads"] == ["score", "id", "source", "created_at", "mql_at"])
+        #expect(columns["deals"] == ["amount", "stage", "contact_id"])
+        // Views bound for a statement count as their table.
+        #expect(columns.keys.sorted() == ["deals", "leads"])
     }
 
     @Test func theRecordingBackendAnswersAsTheInMemoryOneDoes() {

@@ -15,7 +15,7 @@ public struct InMemoryBackend: Backend {
 
     public func schema(of relation: String) -> RelationSchema? {
         guard let view = relations[relation] else { return nil }
-        return RelationSchema(columns: view.table.columns.map { ($0.name, $0.type) }, timeColumn: view.table.timeColumn)
+        return RelationSchema(columns: view.table.columns.map { ($0.name, $0.type) }, timeColumn: view.table.timeColumn, table: view.sourceName)
     }
 
     func link(_ step: LinkStep) -> Link? {

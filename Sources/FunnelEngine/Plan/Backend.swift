@@ -17,10 +17,13 @@ public struct RelationSchema: Sendable {
     public var columns: [(name: String, type: ColumnType)]
     /// The column periods (`by month`) are taken from.
     public var timeColumn: String?
+    /// The loaded table the relation's rows are of (a view's, a bound selection's).
+    public var table: String
 
-    public init(columns: [(name: String, type: ColumnType)], timeColumn: String?) {
+    public init(columns: [(name: String, type: ColumnType)], timeColumn: String?, table: String) {
         self.columns = columns
         self.timeColumn = timeColumn
+        self.table = table
     }
 }
 

@@ -23,7 +23,7 @@ public struct EvaluationContext: Sendable {
 
     /// Runs a plan on a backend, noting it for `explain plan` and passing on what the backend noticed.
     func execute(_ plan: LogicalPlan, on backend: any Backend) throws(PlanError) -> ResultTable {
-        planLog.record(plan)
+        planLog.record(plan, tableOf: { backend.schema(of: $0)?.table })
         defer { for note in backend.takeNotes() { dataNotes.add(note) } }
         return try backend.execute(plan)
     }
@@ -40,7 +40,7 @@ public struct EvaluationContext: Sendable {
 
     /// The rows a row plan keeps, as a view, noted like `execute`.
     func view(_ plan: LogicalPlan, on backend: any Backend) throws(PlanError) -> TableValue {
-        planLog.record(plan)
+        planLog.record(plan, tableOf: { backend.schema(of: $0)?.table })
         defer { for note in backend.takeNotes() { dataNotes.add(note) } }
         return try backend.view(plan)
     }
@@ -71,13 +71,24 @@ final class DataNotes: @unchecked Sendable {
     }
 }
 
-/// The plans a statement ran, kept while `explain plan` records them. Used from one thread.
+/// The plans a statement ran, kept while `explain plan` records them; and per loaded table the
+/// columns every plan of the session read (what a load needs to parse). Used from one thread.
 final class PlanLog: @unchecked Sendable {
     private(set) var plans: [LogicalPlan] = []
     private var depth = 0
+    private(set) var columnsByTable: [String: Set<String>] = [:]
 
-    func record(_ plan: LogicalPlan) {
+    /// `tableOf` names the loaded table a relation's rows are of.
+    func record(_ plan: LogicalPlan, tableOf: (String) -> String?) {
         if depth > 0 { plans.append(plan) }
+        for (relation, columns) in plan.columnsRead {
+            columnsByTable[tableOf(relation) ?? relation, default: []].formUnion(columns)
+        }
+    }
+
+    /// Columns a statement read outside a plan (a link's keys; a table shown whole).
+    func note(_ columns: Set<String>, of table: String) {
+        columnsByTable[table, default: []].formUnion(columns)
     }
 
     /// Records the plans `body` runs, and gives them back.

@@ -27,6 +27,10 @@ public struct Interpreter: Sendable {
         self.emit = emit
     }
 
+    /// Per loaded table, the columns the plans run so far have read (`LogicalPlan.allColumns`
+    /// when one gave back whole rows): what a load of the same script needs to parse.
+    public var columnsRead: [String: Set<String>] { context.planLog.columnsByTable }
+
     /// Values given with --set, usable as names in the script.
     public mutating func setParameter(_ name: String, text: String) {
         let value = Parameters.parse(text)
@@ -125,6 +129,8 @@ public struct Interpreter: Sendable {
             if name == "today", case .date(let d) = value { context.today = d }
         case .link(let fromTable, let fromColumn, let toTable, let toColumn):
             let link = try makeLink(fromTable, fromColumn, toTable, toColumn, session: session, range: statement.range)
+            context.planLog.note([fromColumn], of: session.tables[fromTable]?.sourceName ?? fromTable)
+            context.planLog.note([toColumn], of: session.tables[toTable]?.sourceName ?? toTable)
             session.links.removeAll { $0.fromTable == fromTable && $0.toTable == toTable }
             session.links.append(link)
             session.definitions.append(statement)
@@ -271,6 +277,7 @@ public struct Interpreter: Sendable {
         switch value {
         case .table(let view):
             if case .name = expr.kind, view.selection == nil {
+                context.planLog.note([LogicalPlan.allColumns], of: view.sourceName)
                 emit(.summary(view.table, rowCount: view.rowCount))
             } else {
                 emit(.table(try preview(view, title: nil)))
