@@ -38,28 +38,11 @@ extension Interpreter {
             if case .name(let n) = d.expr.kind, evaluation.view.table.column(named: n) == nil { return Aggregation.periodNames[n] }
             return nil
         }
-        var keyTuples: [[Value]] = []
-        var rowCounts: [[Value]: [Int]] = [:]
-        var notes: [String] = []
-        // Steps out of optional stages are counted as extra stages (rows in both), then split off.
-        let steps = evaluation.stepsFromOptionalStages
-        let (reach, times) = evaluation.reach.appendingJointStages(steps, times: evaluation.times)
+        let groups: FunnelTables.BreakdownGroups
         if keys.count == 1, let unit = periods.first {
-            // Each stage counts in the period its own time falls in.
-            let byPeriod = FunnelGrouping.countsByPeriod(reach, times: times, unit: unit)
-            for (start, counts) in byPeriod { rowCounts[[.date(Int32(start))]] = counts }
-            if let first = byPeriod.keys.min(), let last = byPeriod.keys.max() {
-                for start in Periods.range(from: first, through: last, unit: unit) where rowCounts[[.date(Int32(start))]] == nil {
-                    rowCounts[[.date(Int32(start))]] = [Int](repeating: 0, count: reach.stageCount)
-                }
-            }
-            if evaluation.times.contains(where: { $0 == nil }) {
-                notes.append("stages without `at` are counted in no period")
-            }
+            groups = .period(unit)
         } else {
-            let grouping = try groupRows(of: evaluation, by: dimensions, session: session, range: keys[0].range).grouping
-            let counts = FunnelGrouping.counts(reach, grouping: grouping)
-            for g in 0..<grouping.groupCount { rowCounts[grouping.keys.map { $0.value(at: g) }] = counts[g] }
+            groups = .groups(try groupRows(of: evaluation, by: dimensions, session: session, range: keys[0].range).grouping)
         }
         // Count-only stages sliced by the same keys in their own tables.
         var countStageValues: [[[Value]: Value]] = []
@@ -75,58 +58,8 @@ extension Interpreter {
             }
             countStageValues.append(map)
         }
-        keyTuples = Array(rowCounts.keys).sorted(by: KeyOrder.less)
-        let overall = try totals(evaluation, session: session)
-        let stageNames = evaluation.stageNames
-        var rows: [[Value]] = []
-        let byPeriod = keys.count == 1 && !periods.isEmpty
-        let entryStage = evaluation.countStageCount
-        let today = Int(context.today)
-        var outnumbered = false, afterToday: [String] = [], unfinished: [String] = []
-        for key in keyTuples {
-            var counts: [Double] = countStageValues.map { $0[key]?.number ?? 0 }
-            let rowStageCounts = rowCounts[key] ?? []
-            counts += rowStageCounts.prefix(evaluation.reach.stageCount).map(Double.init)
-            let funnel = FunnelCounts(stages: stageNames, counts: counts, joint: evaluation.jointCounts(rowStageCounts, steps: steps))
-            var row: [Value] = byPeriod ? [PeriodLabels.label(key[0], unit: periods[0])] : key
-            row += counts.map { .decimal($0) }
-            // In a period view each stage counts in its own period, so a step's two counts are not
-            // the same rows: a rate above 100% (more SQLs than MQLs in a quarter) is no conversion,
-            // and a period with no entries or past the as-of date has no step to rank.
-            var meaningful = true
-            if byPeriod, case .date(let start) = key[0] {
-                let label = TextForm.of(PeriodLabels.label(key[0], unit: periods[0]))
-                if Int(start) > today { afterToday.append(label); meaningful = false }
-                else if Periods.next(Int(start), unit: periods[0]) > today + 1 { unfinished.append(label) }
-                if entryStage < counts.count, counts[entryStage] == 0 { meaningful = false }
-            }
-            for k in 1..<max(1, stageNames.count) {
-                let rate = meaningful ? funnel.stepRate(k) : nil
-                if byPeriod, let r = rate, r > 1 { outnumbered = true; row.append(.null) } else { row.append(rate.map { .decimal($0) } ?? .null) }
-            }
-            let worst = meaningful ? funnel.worstStep(comparedWith: overall) : nil
-            row.append(worst.map { .text("\(stageNames[$0 - 1])→\(stageNames[$0])") } ?? .null)
-            rows.append(row)
-        }
-        if byPeriod {
-            notes.insert("each stage counts in the period its own time falls in, so a step rate compares two counts of one period, "
-                + "not the same rows (`\(evaluation.name) cohort by \(dimensions[0].name)` follows rows from their entry)", at: 0)
-            if outnumbered { notes.append("— where a period has more of a stage than of the stage before (no conversion rate)") }
-            if let firstLate = afterToday.first, let lastLate = afterToday.last {
-                let periods = afterToday.count == 1 ? firstLate : afterToday.count == 2 ? "\(firstLate), \(lastLate)" : "\(firstLate) to \(lastLate)"
-                notes.append("\(periods): after the as-of date \(CivilDate.format(days: today)), "
-                    + "stage times later than the data's date (no rates; --set today=YYYY-MM-DD to change)")
-            }
-            if !unfinished.isEmpty { notes.append("\(unfinished.joined(separator: ", ")): not over on \(CivilDate.format(days: today))") }
-        }
-        var names = dimensions.map(\.name) + stageNames
-        var formats: [DisplayFormat?] = Array(repeating: nil, count: dimensions.count) + Array(repeating: .number, count: stageNames.count)
-        for k in 1..<max(1, stageNames.count) { names.append("\(stageNames[k])/\(stageNames[k - 1])"); formats.append(.percent) }
-        names.append("worst step")
-        formats.append(nil)
-        var result = ResultTable(title: "\(evaluation.name) by \(dimensions.map(\.name).joined(separator: ", "))", table: ResultRows.table(rows, names: names), formats: formats, footnotes: notes)
-        result.chart = keys.count == 1 && !periods.isEmpty ? .series : .breakdown
-        return result
+        return FunnelTables.breakdown(evaluation.funnel, keyNames: dimensions.map(\.name), groups: groups, countStageValues: countStageValues,
+                                      overall: try totals(evaluation, session: session), asOf: context.today)
     }
 
     /// `F cohort by month`: rows grouped by when they entered, followed through every stage.
