@@ -122,17 +122,8 @@ extension Interpreter {
         }
         let changedFunnel = try evaluateFunnel(definition, session: changed, changing: rule, from: now, previousSession: session)
         let alternative = try totals(changedFunnel, session: changed)
-        var rows: [[Value]] = []
-        for k in current.stages.indices {
-            let delta = alternative.counts[k] - current.counts[k]
-            rows.append([.text(current.stages[k]), .decimal(current.counts[k]), current.stepRate(k).map { .decimal($0) } ?? .null,
-                         .decimal(alternative.counts[k]), alternative.stepRate(k).map { .decimal($0) } ?? .null,
-                         .decimal(delta), current.counts[k] != 0 ? .decimal(delta / current.counts[k]) : .null])
-        }
         let text = Interpreter.shortLabel(condition.range.file.slice(condition.range))
-        return ResultTable(title: "what if \(rule) = \(text) in \(funnelName) (nothing is redefined)",
-                           table: ResultRows.table(rows, names: ["stage", "now", "step now", "what if", "step what if", "change", "change %"]),
-                           formats: [nil, .number, .percent, .number, .percent, .number, .percent])
+        return FunnelTables.comparison(current, alternative, title: "what if \(rule) = \(text) in \(funnelName) (nothing is redefined)")
     }
 }
 

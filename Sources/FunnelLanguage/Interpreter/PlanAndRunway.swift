@@ -162,34 +162,8 @@ extension Interpreter {
                 plan[label, default: [:]][stage, default: 0] += sum
             }
         }
-        periodOrder.sort { $0.0 < $1.0 }
-        var rows: [[Value]] = []
-        var footnotes: [String] = []
-        for stage in planned {
-            var cumulativeActual = 0.0, cumulativePlan = 0.0, yearPlan = 0.0
-            var elapsed = 0
-            for (_, label) in periodOrder { yearPlan += plan[label]?[stage] ?? 0 }
-            for (_, label) in periodOrder {
-                let p = plan[label]?[stage] ?? 0
-                let a = actual[label]?[stage]
-                cumulativePlan += p
-                if let a { cumulativeActual += a; elapsed += 1 }
-                rows.append([.text(label), .text(stage), a.map { .decimal($0) } ?? .null, .decimal(p), a.map { .decimal($0 - p) } ?? .null,
-                             a.flatMap { p != 0 ? .decimal($0 / p) : nil } ?? .null, a != nil && cumulativePlan != 0 ? .decimal(cumulativeActual / cumulativePlan) : .null])
-            }
-            if elapsed > 0 {
-                let projection = cumulativeActual / Double(elapsed) * Double(periodOrder.count)
-                // The funnel's own count of the stage may differ: it has periods the plan does not.
-                let everywhere = actual.values.reduce(0.0) { $0 + ($1[stage] ?? 0) }
-                let outside = everywhere - cumulativeActual
-                let span = (periodOrder.first?.1).map { first in first == periodOrder.last?.1 ? " in \(first)" : " in \(first) to \(periodOrder.last?.1 ?? first)" } ?? ""
-                footnotes.append("\(stage): \(Format.count(Int(cumulativeActual))) so far\(outside > 0 ? span : ""); at this pace \(Format.count(Int(projection.rounded()))) by the end against a plan of \(Format.count(Int(yearPlan)))"
-                    + (outside > 0 ? " (\(evaluation.name) counts \(Format.count(Int(everywhere))) \(stage): \(Format.count(Int(outside))) in periods the plan does not have)" : ""))
-            }
-        }
-        var result = ResultTable(title: "runway: \(evaluation.name) by \(unitName) vs plan", table: ResultRows.table(rows, names: [unitName, "stage", "actual", "plan", "variance", "% of plan", "pace"]),
-                                 formats: [nil, nil, .number, .number, .number, .percent, .percent], footnotes: footnotes)
-        result.chart = .runway
-        return result
+        return FunnelTables.runway(name: evaluation.name, unitName: unitName, stages: planned, actual: actual,
+                                   plan: plan, periods: periodOrder.sorted { $0.0 < $1.0 }.map(\.1))
     }
 }
+

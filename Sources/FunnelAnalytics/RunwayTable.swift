@@ -1,0 +1,52 @@
+import FunnelEngine
+
+extension FunnelTables {
+    /// `what if`: each stage now and with the changed rule, and the change.
+    public static func comparison(_ current: FunnelCounts, _ alternative: FunnelCounts, title: String) -> ResultTable {
+        var rows: [[Value]] = []
+        for k in current.stages.indices where k < alternative.counts.count {
+            let delta = alternative.counts[k] - current.counts[k]
+            rows.append([.text(current.stages[k]), .decimal(current.counts[k]), current.stepRate(k).map { .decimal($0) } ?? .null,
+                         .decimal(alternative.counts[k]), alternative.stepRate(k).map { .decimal($0) } ?? .null,
+                         .decimal(delta), current.counts[k] != 0 ? .decimal(delta / current.counts[k]) : .null])
+        }
+        return ResultTable(title: title, table: ResultRows.table(rows, names: ["stage", "now", "step now", "what if", "step what if", "change", "change %"]),
+                           formats: [nil, .number, .percent, .number, .percent, .number, .percent])
+    }
+
+    /// `F by month vs plan`: per period of the plan and stage, actual against plan, the variance,
+    /// the share of plan, the pace (cumulative actual over cumulative plan), and per stage the
+    /// projection at this pace. `actual` and `plan` by period label, then stage; `periods` the
+    /// plan's, in order.
+    public static func runway(name: String, unitName: String, stages: [String], actual: [String: [String: Double]],
+                              plan: [String: [String: Double]], periods: [String]) -> ResultTable {
+        var rows: [[Value]] = []
+        var footnotes: [String] = []
+        for stage in stages {
+            var cumulativeActual = 0.0, cumulativePlan = 0.0, yearPlan = 0.0
+            var elapsed = 0
+            for label in periods { yearPlan += plan[label]?[stage] ?? 0 }
+            for label in periods {
+                let p = plan[label]?[stage] ?? 0
+                let a = actual[label]?[stage]
+                cumulativePlan += p
+                if let a { cumulativeActual += a; elapsed += 1 }
+                rows.append([.text(label), .text(stage), a.map { .decimal($0) } ?? .null, .decimal(p), a.map { .decimal($0 - p) } ?? .null,
+                             a.flatMap { p != 0 ? .decimal($0 / p) : nil } ?? .null, a != nil && cumulativePlan != 0 ? .decimal(cumulativeActual / cumulativePlan) : .null])
+            }
+            if elapsed > 0 {
+                let projection = cumulativeActual / Double(elapsed) * Double(periods.count)
+                // The funnel's own count of the stage may differ: it has periods the plan does not.
+                let everywhere = actual.values.reduce(0.0) { $0 + ($1[stage] ?? 0) }
+                let outside = everywhere - cumulativeActual
+                let span = periods.first.map { first in first == periods.last ? " in \(first)" : " in \(first) to \(periods.last ?? first)" } ?? ""
+                footnotes.append("\(stage): \(CountText.of(Int(cumulativeActual))) so far\(outside > 0 ? span : ""); at this pace \(CountText.of(Int(projection.rounded()))) by the end against a plan of \(CountText.of(Int(yearPlan)))"
+                    + (outside > 0 ? " (\(name) counts \(CountText.of(Int(everywhere))) \(stage): \(CountText.of(Int(outside))) in periods the plan does not have)" : ""))
+            }
+        }
+        var result = ResultTable(title: "runway: \(name) by \(unitName) vs plan", table: ResultRows.table(rows, names: [unitName, "stage", "actual", "plan", "variance", "% of plan", "pace"]),
+                                 formats: [nil, nil, .number, .number, .number, .percent, .percent], footnotes: footnotes)
+        result.chart = .runway
+        return result
+    }
+}
