@@ -271,7 +271,7 @@ public enum FunnelTables {
             rows.append([.text(names[k]), .decimal(Double(reached)), k + 1 < names.count ? .decimal(Double(waiting)) : .null,
                          k + 1 < names.count && funnel.times[k] != nil ? .decimal(Double(stuck)) : .null])
         }
-        let shape = FunnelShape.of(FunnelCounts(stages: names, counts: counts))
+        let shape = FunnelShape.of(FunnelCounts(stages: names, counts: counts), lostAtFirstStep: furthest.first.map(Double.init))
         return ResultTable(title: "health of \(funnel.name)", table: ResultRows.table(rows, names: ["stage", "reached", "not further", "stuck > \(Int(days)) days"]),
                            formats: [nil, .number, .number, .number],
                            footnotes: [shape.description, "as of \(CivilDate.format(days: Int(today)))"])
@@ -293,13 +293,15 @@ public struct FunnelShape: Sendable {
     public var firstStepShareOfLoss: Double?
     public var description: String
 
-    public static func of(_ counts: FunnelCounts) -> FunnelShape {
+    /// `lostAtFirstStep`: rows whose furthest stage is the first (rows that skipped an optional
+    /// second stage and went on are not lost there); without it, the drop from the first count to the second.
+    public static func of(_ counts: FunnelCounts, lostAtFirstStep: Double? = nil) -> FunnelShape {
         guard counts.counts.count >= 3, let first = counts.counts.first, first > 0, let last = counts.counts.last else {
             return FunnelShape(firstStepShareOfLoss: nil, description: "shape: too few stages to tell")
         }
         let totalLoss = first - last
         guard totalLoss > 0 else { return FunnelShape(firstStepShareOfLoss: nil, description: "shape: nothing is lost between stages") }
-        let share = (counts.counts[0] - counts.counts[1]) / totalLoss
+        let share = (lostAtFirstStep ?? (counts.counts[0] - counts.counts[1])) / totalLoss
         let percent = ValueFormatter.format(.decimal(share), as: .percent)
         if share > 0.7 {
             return FunnelShape(firstStepShareOfLoss: share, description: "shape: martini glass — \(percent) of all losses happen at the first step (\(counts.stages[0])→\(counts.stages[1]))")

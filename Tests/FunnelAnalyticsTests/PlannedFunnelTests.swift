@@ -383,10 +383,8 @@ import FunnelEngine
     @Test func shapeCountsRowsLostNotRowsThatSkippedAnOptionalStage() throws {
         let funnel = try Self.evaluate(Self.funnelPlan(windowDays: 60), view: Self.leads, on: Self.backend())
         let result = FunnelTables.health(funnel, afterDays: 30, asOf: Self.asOf)
-        withKnownIssue("FunnelShape treats rows that skipped an optional second stage as lost at the first step") {
-            #expect(result.footnotes.first?.hasPrefix("shape: pint glass") == true)
-            #expect(result.footnotes.first?.contains("(\(Self.percent(0.4)) at the first)") == true)
-        }
+        #expect(result.footnotes.first?.hasPrefix("shape: pint glass") == true)
+        #expect(result.footnotes.first?.contains("(\(Self.percent(0.4)) at the first)") == true)
     }
 
     /// sqls within 60 days: rows 0, 3, 4, 6; customers 0 and 3. Stale after 30 days as of Mar 31:
