@@ -232,7 +232,14 @@ public enum FunnelTables {
         let stage = funnel.rowStageNames[k]
         let stale = staleRows(funnel, stage: k, afterDays: days, asOf: today).count
         let last = funnel.reach.stageCount - 1
-        let estimate = DecayEstimate.estimate(reached: funnel.reach.count(k), stale: stale, customers: funnel.reach.count(last), dealValue: dealValue)
+        // Of the stage's rows, those that reached the last stage: after an optional stage, the
+        // last stage also holds rows that skipped this one, which are no conversion of it.
+        var reachedBoth = 0
+        let reach = funnel.reach
+        if k < reach.stageCount, last < reach.stageCount {
+            forEachRow(reach.selection, below: reach.rowCount) { r in if reach.reached[k][r] && reach.reached[last][r] { reachedBoth += 1 } }
+        }
+        let estimate = DecayEstimate.estimate(reached: funnel.reach.count(k), stale: stale, customers: reachedBoth, dealValue: dealValue)
         let lastName = funnel.rowStageNames[last]
         let nextName = k + 1 <= last ? funnel.rowStageNames[k + 1] : "next stage"
         func text(_ v: Double?, _ format: DisplayFormat) -> Value { v.map { .text(ValueFormatter.format(.decimal($0), as: format)) } ?? .null }

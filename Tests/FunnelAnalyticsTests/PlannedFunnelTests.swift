@@ -405,6 +405,17 @@ import FunnelEngine
                                                  money(2_000) + " → " + money(1_000)])
     }
 
+    /// Decay of the optional mqls within 60 days: mqls {0, 2, 4}, customers {0, 3}; of the MQLs only
+    /// row 0 became a customer (row 3 skipped mqls), so P(customers | mqls) = 1 / 3, not
+    /// count(customers) / count(mqls) = 2 / 3.
+    @Test func decayAtAnOptionalStageCountsItsOwnRowsThatWentOn() throws {
+        let funnel = try Self.evaluate(Self.funnelPlan(windowDays: 60), view: Self.leads, on: Self.backend())
+        let result = FunnelTables.decay(funnel, stage: 1, afterDays: 30, dealValue: 1_000, asOf: Self.asOf)
+        let values = Self.texts(result, "value")
+        #expect(Self.texts(result, "").dropFirst(2).first == "P(customers | mqls)")
+        #expect(values.dropFirst(2).first == Self.percent(1.0 / 3))
+    }
+
     /// Cohorts by month of entry, followed whenever later stages happened (no window): January
     /// rows 0–3: 4, 2 (0, 2), 2 (0, 3), 2 (0, 3); February rows 4, 6: 2, 1, 2, 1 (row 4's customer
     /// in May counts in its February cohort); March row 7: 1, 0, 0, 0.
