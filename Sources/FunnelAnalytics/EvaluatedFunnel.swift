@@ -66,8 +66,10 @@ public struct EvaluatedFunnel: Sendable {
         var notes: [String] = []
         for (k, count) in notCounted.enumerated() where count > 0 && k < rowStages.count {
             let stage = rowStages[k]
-            let parts = [stage.timeLabel.map { "a \($0)" }, stage.hasCondition ? "the condition of \(stage.name)" : nil].compactMap { $0 }
-            let what = parts.isEmpty ? "what \(stage.name) needs" : parts.joined(separator: " and ")
+            // A stage with no time and no condition of its own is met by every row: the rows it
+            // misses are those that missed an earlier stage, which its count already says.
+            guard stage.timeLabel != nil || stage.hasCondition else { continue }
+            let what = [stage.timeLabel.map { "a \($0)" }, stage.hasCondition ? "the condition of \(stage.name)" : nil].compactMap { $0 }.joined(separator: " and ")
             notes.append("\(CountText.of(count, "\(table) row")) with \(what) \(count == 1 ? "is" : "are") not counted in \(stage.name): "
                 + "an earlier stage is missing, later, or outside the window (a KPI over the same condition counts \(count == 1 ? "it" : "them"))")
         }

@@ -416,6 +416,23 @@ import FunnelEngine
         #expect(values.dropFirst(2).first == Self.percent(1.0 / 3))
     }
 
+    /// A stage with no time and no condition (`contacted`) is met by every row: the rows that
+    /// reached leads but not mqls (rows 1, 3, 6, 7; no window, mqls not optional) miss it only
+    /// because they missed mqls, so no note says they are "not counted" in it; mqls' own note stays.
+    @Test func aStageThatEveryRowMeetsHasNoLeftOutNote() throws {
+        let plan = FunnelPlan(rows: .scan("leads", columns: []), stages: [
+            StagePlan(name: "leads", time: Self.column("created_at"), condition: nil, optional: false, timeLabel: "created_at"),
+            StagePlan(name: "mqls", time: Self.column("mql_at"), condition: Self.scoreAtLeast60, optional: false, timeLabel: "mql_at"),
+            StagePlan(name: "contacted", time: nil, condition: nil, optional: false),
+        ], window: nil)
+        let funnel = try Self.evaluate(plan, view: Self.leads, on: Self.backend())
+        #expect(funnel.reach.counts == [7, 3, 3])
+        #expect(funnel.notCounted[2] == 4)
+        let notes = funnel.rowNotes(asOf: Self.asOf)
+        #expect(!notes.contains { $0.contains("contacted") })
+        #expect(notes.contains { $0.hasPrefix("1 leads row with a mql_at and the condition of mqls is not counted in mqls") })
+    }
+
     /// Cohorts by month of entry, followed whenever later stages happened (no window): January
     /// rows 0–3: 4, 2 (0, 2), 2 (0, 3), 2 (0, 3); February rows 4, 6: 2, 1, 2, 1 (row 4's customer
     /// in May counts in its February cohort); March row 7: 1, 0, 0, 0.

@@ -99,6 +99,14 @@ extension Interpreter {
 
     // MARK: Decay, stuck, health
 
+    /// The last stage is where rows arrive: none of them waits there for a later stage.
+    private func refuseLastStage(_ evaluation: FunnelEvaluation, _ k: Int, stage: String, statement: String, range: SourceRange) throws(Diagnostic) {
+        guard k == evaluation.rowStageNames.count - 1 else { return }
+        let earlier = k > 0 ? evaluation.rowStageNames[k - 1] : stage
+        throw Diagnostic.error("'\(stage)' is the last stage of \(evaluation.name): its rows wait for no later stage, so none of them can go stale", at: range,
+                               notes: ["\(statement) a stage before it, for example: \(statement) \(evaluation.name).\(earlier) after 30 days"])
+    }
+
     func durationDays(_ expr: Expr, session: Session) throws(Diagnostic) -> Double {
         guard case .scalar(let v, _, _) = try evaluate(expr, session: session, baseDirectory: "."), let days = v.number, days >= 0, days < 1e6 else {
             throw Diagnostic.error("expected a duration such as 30 days", at: expr.range)
@@ -111,6 +119,7 @@ extension Interpreter {
             throw Diagnostic.error("unknown stage '\(stage)' in \(evaluation.name)", at: range, suggestion: Suggestion.nearest(to: stage, in: evaluation.rowStageNames))
         }
         guard evaluation.times[k] != nil else { throw Diagnostic.error("stage '\(stage)' has no `at` time, so it cannot go stale", at: range) }
+        try refuseLastStage(evaluation, k, stage: stage, statement: "decay", range: range)
         let days = try durationDays(after, session: session)
         var dealValue: Double? = nil
         if let valueExpr = value ?? evaluation.definition.syntax.value {
@@ -126,6 +135,7 @@ extension Interpreter {
             throw Diagnostic.error("unknown stage '\(stage)' in \(evaluation.name)", at: range, suggestion: Suggestion.nearest(to: stage, in: evaluation.rowStageNames))
         }
         guard evaluation.times[k] != nil else { throw Diagnostic.error("stage '\(stage)' has no `at` time", at: range) }
+        try refuseLastStage(evaluation, k, stage: stage, statement: "stuck", range: range)
         let days = try durationDays(after, session: session)
         let rows = FunnelTables.staleRows(evaluation.funnel, stage: k, afterDays: days, asOf: context.today)
         var view = evaluation.view
