@@ -102,6 +102,25 @@ import Testing
         do { _ = try Self.backend.execute(plan) } catch { #expect(error.origin == 2) }
     }
 
+    /// `r_i = r_(i-1) and r_(i-2)`, 1,000 deep: the shared expressions inside are evaluated
+    /// innermost first, so the evaluation never recurses through the chain.
+    @Test func aLongChainOfSharedExpressionsIsEvaluatedInnermostFirst() throws {
+        var chain: [PlanExpression] = [
+            .shared(name: "r0", .binary(.greater, Self.column("score"), .constant(.integer(50)))),
+            .shared(name: "r1", .binary(.less, Self.column("score"), .constant(.integer(100)))),
+        ]
+        for i in 2..<1_000 { chain.append(.shared(name: "r\(i)", .binary(.and, chain[i - 1], chain[i - 2]))) }
+        guard case .shared(_, let top) = chain[999] else { return }
+        let order = PlanExpression.sharedInPostOrder(top).map(\.name)
+        #expect(order.count == 999)
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        for i in 2..<999 {
+            #expect((position["r\(i)"] ?? -1) > (position["r\(i - 1)"] ?? Int.max))
+        }
+        let kept = try Self.backend.view(.filter(.scan("leads", columns: nil), chain[999]))
+        #expect(kept.selection == [0, 2, 3])
+    }
+
     @Test func prunedScansNameTheColumnsUsed() {
         let plan = LogicalPlan.aggregate(.filter(.join(.scan("deals", columns: nil), LinkJoin(link: Self.link.step, direction: .toOne)),
                                                  .binary(.greater, Self.column("amount"), .constant(.integer(10)))),

@@ -135,7 +135,7 @@ public struct InMemoryBackend: Backend {
                 if rows[Int(t)] < 0 { rows[Int(t)] = Int32(r) } else { several.insert(t) }
             }
             if !several.isEmpty {
-                notes.add("\(PlanNotes.count(several.count, "\(view.sourceName) row")) \(several.count == 1 ? "has" : "have") several \(link.fromTable) rows: "
+                notes.add("\(CountText.of(several.count, "\(view.sourceName) row")) \(several.count == 1 ? "has" : "have") several \(link.fromTable) rows: "
                     + "\(name) is read from the first of them (in file order); an aggregate such as count(\(link.fromTable)) or max(\(link.fromTable).\(name)) reads them all")
             }
         }
@@ -203,16 +203,5 @@ public final class PlanNotes: @unchecked Sendable {
     public func take() -> [String] {
         defer { pending = [] }
         return pending
-    }
-
-    /// "1 row", "1,234 rows".
-    static func count(_ n: Int, _ singular: String) -> String {
-        var digits = String(n)
-        var grouped = ""
-        while digits.count > 3 {
-            grouped = "," + digits.suffix(3) + grouped
-            digits = String(digits.dropLast(3))
-        }
-        return digits + grouped + " " + (n == 1 ? singular : singular + "s")
     }
 }

@@ -22,14 +22,6 @@ public struct RowEvaluation {
         for join in joins where self.joins[join.relation] == nil { self.joins[join.relation] = join }
     }
 
-    /// Computes shared sub-expressions in the order given (each after those it uses), so that a
-    /// long chain of them never recurses deeply.
-    public func prepare(shared: [(name: String, expression: PlanExpression)]) throws(PlanError) {
-        for (name, expression) in shared where cache.shared[name] == nil {
-            _ = try evaluate(.shared(name: name, expression), selection: nil)
-        }
-    }
-
     var rowCount: Int { view.table.rowCount }
 
     // MARK: Filtering
@@ -135,6 +127,11 @@ public struct RowEvaluation {
             return try linkedExists(rows, link: link, towardThisRow: towardThisRow)
         case .shared(let name, let inner):
             if let known = cache.shared[name] { return known }
+            // The shared expressions inside it first, innermost first: a chain of thousands of
+            // rules built on rules then never recurses more than one level.
+            for (inside, expression) in PlanExpression.sharedInPostOrder(inner) where cache.shared[inside] == nil {
+                cache.shared[inside] = try evaluate(expression, selection: nil)
+            }
             let value = try evaluate(inner, selection: nil)
             cache.shared[name] = value
             return value

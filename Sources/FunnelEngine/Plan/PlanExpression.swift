@@ -133,6 +133,29 @@ public indirect enum PlanExpression: Sendable {
         }
     }
 
+    /// The shared sub-expressions inside `expression` (not itself), each after those inside it,
+    /// each once; found without recursion.
+    public static func sharedInPostOrder(_ expression: PlanExpression) -> [(name: String, expression: PlanExpression)] {
+        var order: [(name: String, expression: PlanExpression)] = []
+        var seen = Set<String>()
+        // (node, whether it is a shared expression whose inside was visited already)
+        var stack: [(PlanExpression, Bool)] = expression.children.reversed().map { ($0, false) }
+        while let (node, expanded) = stack.popLast() {
+            if case .shared(let name, let inner) = node {
+                if expanded {
+                    order.append((name, inner))
+                    continue
+                }
+                guard seen.insert(name).inserted else { continue }
+                stack.append((node, true))
+                stack.append((inner, false))
+                continue
+            }
+            stack.append(contentsOf: node.children.reversed().map { ($0, false) })
+        }
+        return order
+    }
+
     /// Whether the value is the same for every row (no column, no linked rows).
     public var isConstant: Bool {
         var constant = true

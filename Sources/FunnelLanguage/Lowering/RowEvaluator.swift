@@ -12,14 +12,13 @@ struct RowEvaluator {
     /// Rules whose expansion is large, lowered once and evaluated once over the whole view;
     /// shared by the copies this evaluator makes of itself.
     let sharedRules = SharedRuleValues()
-    /// What a lowering records for its evaluation: joins, shared rules.
+    /// What a lowering records for its evaluation: the joins its columns need.
     let lowered = Lowered()
     /// The source range of each origin tag; shared with evaluators of linked rows.
     var origins = Origins()
 
     final class Lowered {
         var joins: [LinkJoin] = []
-        var shared: [(name: String, expression: PlanExpression)] = []
     }
 
     final class Origins {
@@ -223,7 +222,6 @@ struct RowEvaluator {
             inner.ruleStack.append(r)
             let expression = try inner.lower(definition.condition)
             sharedRules.lowered[r] = expression
-            lowered.shared.append((r, expression))
         }
         guard let expression = sharedRules.lowered[name] else {
             throw Diagnostic.error("rule '\(name)' refers to itself", at: nil)
