@@ -176,8 +176,6 @@ enum PeopleNumbers {
         var lastSeparator: UInt8 = 0
         var firstGroup = 0
         var lastGroup = 0
-        /// Groups between the first and the last all have three digits.
-        var middleGroupsOfThree = true
     }
 
     /// Currency signs and codes, as UTF-8, with the sign each stands for (USD is $).
@@ -273,7 +271,7 @@ enum PeopleNumbers {
             default: return nil
             }
             guard group > 0 else { return nil }   // two separators in a row
-            if groups == 0 { shape.firstGroup = group } else if group != 3 { shape.middleGroupsOfThree = false }
+            if groups == 0 { shape.firstGroup = group }
             groups += 1
             shape.separators += 1
             shape.separatorKinds |= kind
@@ -444,11 +442,6 @@ enum PeopleDates {
     /// Words and numbers of a value, with the separators between them dropped, and the time
     /// part (from the first number followed by `:`) in seconds of the day. Read from UTF-8
     /// bytes: a column of a million timestamps has a million distinct values.
-    static func tokens(_ value: String) -> (tokens: [Token], time: Int?)? {
-        var bytes = Array(value.utf8)
-        return bytes.withUnsafeMutableBufferPointer { tokens(UnsafeBufferPointer($0)) }
-    }
-
     static func tokens(_ b: UnsafeBufferPointer<UInt8>) -> (tokens: [Token], time: Int?)? {
         var tokens: [Token] = []
         tokens.reserveCapacity(4)
@@ -599,7 +592,6 @@ enum PeopleDates {
         out.reserveCapacity(dictionary.count)
         var kind: Kind? = nil
         var timed = false
-        var sawWordOrShape = false
         var shortYearFirst = false
         for i in 0..<dictionary.count where dictionary.withUTF8(i, { showsShortYearFirst($0) }) { shortYearFirst = true; break }
         for i in 0..<dictionary.count {
@@ -616,10 +608,9 @@ enum PeopleDates {
             if let known = kind, known != parsed.kind { return nil }
             kind = parsed.kind
             timed = timed || parsed.timed
-            sawWordOrShape = true
             out.append(parsed.seconds)
         }
-        guard let kind, sawWordOrShape else { return nil }
+        guard let kind else { return nil }
         let described: String
         switch kind {
         case .month: described = "months as their first day"

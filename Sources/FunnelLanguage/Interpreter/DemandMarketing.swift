@@ -68,7 +68,7 @@ extension Interpreter {
             let fromMarketing = try RowEvaluator(session: session, view: evaluation.view, context: context)
                 .filter(Expr(.name("marketing"), range), selection: lastRows).count
             let share = lastRows.isEmpty ? "—" : ValueFormatter.format(.decimal(Double(fromMarketing) / Double(lastRows.count)), as: .percent)
-            footnotes.append("lift: \(share) of \(evaluation.rowStageNames.last ?? "the last stage") came from marketing sources (\(Format.count(fromMarketing)) of \(Format.count(lastRows.count)), by rule marketing)")
+            footnotes.append("lift: \(share) of \(evaluation.rowStageNames.last ?? "the last stage") came from marketing sources (\(CountText.of(fromMarketing)) of \(CountText.of(lastRows.count)), by rule marketing)")
         } else {
             footnotes.append("lift needs the client's marketing sources: rule marketing = source in (\"paid_search\", \"social\", …)")
         }

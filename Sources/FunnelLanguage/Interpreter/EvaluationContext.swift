@@ -53,7 +53,7 @@ public struct EvaluationContext: Sendable {
 /// Notes gathered while one statement runs, taken by the interpreter when it ends. Used from the
 /// one thread that runs statements.
 final class DataNotes: @unchecked Sendable {
-    private var pending: [String] = []
+    private let pending = PlanNotes()
     /// Per table (name, rows, as-of date): whether any of its rows is dated after the as-of
     /// date (looked at once), and whether that was said.
     private var lateRows: [String: (any: Bool, said: Bool)] = [:]
@@ -61,14 +61,9 @@ final class DataNotes: @unchecked Sendable {
     func lateRows(_ key: String) -> (any: Bool, said: Bool)? { lateRows[key] }
     func setLateRows(_ key: String, any: Bool, said: Bool) { lateRows[key] = (any, said) }
 
-    func add(_ note: String) {
-        if !pending.contains(note) { pending.append(note) }
-    }
+    func add(_ note: String) { pending.add(note) }
 
-    func take() -> [String] {
-        defer { pending = [] }
-        return pending
-    }
+    func take() -> [String] { pending.take() }
 }
 
 /// The plans a statement ran, kept while `explain plan` records them; and per loaded table the

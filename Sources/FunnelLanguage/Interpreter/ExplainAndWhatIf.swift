@@ -78,14 +78,14 @@ extension Interpreter {
             let previous = evaluation.funnel.rowsThatMayEnter(k) ?? []
             start = previous
             let skippable = evaluation.funnel.rowStages[k - 1].optional ? " (or could skip it)" : ""
-            title += " (from the \(Format.count(previous.count)) rows that reached \(evaluation.rowStageNames[k - 1])\(skippable))"
+            title += " (from the \(CountText.of(previous.count)) rows that reached \(evaluation.rowStageNames[k - 1])\(skippable))"
         }
         var list: [(String?, Expr)] = []
         if let at = stageSyntax.at { list.append(("\(at) is not null", Expr(.isNull(Expr(.name(at), stageSyntax.range), negated: true), stageSyntax.range))) }
         if let condition = stageSyntax.condition { list += clauses(of: condition, session: session).map { (nil, $0) } }
         var table = try explainClauses(list, view: evaluation.view, start: start, title: title, session: session)
         let reached = evaluation.reach.count(k)
-        table.footnotes.append("\(Format.count(reached)) rows reached \(stage) (rows whose \(stage) time is before the previous stage's, or outside the window, do not count)")
+        table.footnotes.append("\(CountText.of(reached)) rows reached \(stage) (rows whose \(stage) time is before the previous stage's, or outside the window, do not count)")
         return table
     }
 

@@ -24,7 +24,7 @@ extension Interpreter {
             let rows = try evaluator.filter(untimed, selection: evaluation.view.selection).count
             guard rows > 0 else { continue }
             let conditionText = Lexer.abbreviated(condition.range.file.slice(condition.range))
-            notes.append("\(Format.count(rows, "\(evaluation.definition.syntax.table) row")) \(rows == 1 ? "meets" : "meet") \(conditionText) but \(rows == 1 ? "has" : "have") no \(at): "
+            notes.append("\(CountText.of(rows, "\(evaluation.definition.syntax.table) row")) \(rows == 1 ? "meets" : "meet") \(conditionText) but \(rows == 1 ? "has" : "have") no \(at): "
                 + "not in \(stage.name) (count(\(evaluation.definition.syntax.table) where \(conditionText)) includes \(rows == 1 ? "it" : "them"))")
         }
         return notes
@@ -140,7 +140,7 @@ extension Interpreter {
         let rows = FunnelTables.staleRows(evaluation.funnel, stage: k, afterDays: days, asOf: context.today)
         var view = evaluation.view
         view.selection = rows
-        var preview = try self.preview(view, title: "\(Format.count(rows.count)) \(evaluation.definition.syntax.table) rows in \(stage) for more than \(ValueFormatter.format(.decimal(days), as: .number)) days")
+        var preview = try self.preview(view, title: "\(CountText.of(rows.count)) \(evaluation.definition.syntax.table) rows in \(stage) for more than \(ValueFormatter.format(.decimal(days), as: .number)) days")
         preview.footnotes.append("as of \(CivilDate.format(days: Int(context.today)))")
         return [.table(preview)]
     }

@@ -136,8 +136,8 @@ public struct Interpreter: Sendable {
             session.definitions.append(statement)
             if link.unmatched > 0 || link.duplicateKeys > 0 {
                 var parts: [String] = []
-                if link.unmatched > 0 { parts.append("\(Format.count(link.unmatched, "\(fromTable) row")) \(link.unmatched == 1 ? "matches" : "match") no \(toTable).\(toColumn)") }
-                if link.duplicateKeys > 0 { parts.append("\(Format.count(link.duplicateKeys)) \(toTable).\(toColumn) values appear more than once (the first row is used)") }
+                if link.unmatched > 0 { parts.append("\(CountText.of(link.unmatched, "\(fromTable) row")) \(link.unmatched == 1 ? "matches" : "match") no \(toTable).\(toColumn)") }
+                if link.duplicateKeys > 0 { parts.append("\(CountText.of(link.duplicateKeys)) \(toTable).\(toColumn) values appear more than once (the first row is used)") }
                 emit(.warning(Diagnostic(.warning, .data, parts.joined(separator: "; "), at: statement.range, notes: ["`check link \(fromTable)` lists the details"])))
             }
         case .checkLink(let table):
@@ -209,7 +209,7 @@ public struct Interpreter: Sendable {
             _ = try checkedPath(path, for: .export, baseDirectory: baseDirectory, range: statement.range)
             let result = try resultTable(expr, session: session, baseDirectory: baseDirectory, complete: true)
             let written = try Exporter.write(result, to: path, baseDirectory: baseDirectory, session: session, range: statement.range, fileSystem: fileSystem)
-            emit(.message("wrote \(written) (\(Format.count(result.table.rowCount, "row")))"))
+            emit(.message("wrote \(written) (\(CountText.of(result.table.rowCount, "row")))"))
         case .include(let path, let allowed):
             try include(path, allowing: allowed, session: &session, baseDirectory: baseDirectory, range: statement.range)
         case .expression(let expr):
@@ -315,7 +315,7 @@ public struct Interpreter: Sendable {
         let total = view.rowCount
         let rows: Selection = view.selection.map { Array($0.prefix(previewRows)) } ?? (0..<Int32(min(previewRows, view.table.rowCount))).map { $0 }
         let table = try context.rows(of: view, rows)
-        let notes = total > rows.count ? ["showing the first \(Format.count(rows.count)) of \(Format.count(total)) rows"] : []
+        let notes = total > rows.count ? ["showing the first \(CountText.of(rows.count)) of \(CountText.of(total)) rows"] : []
         return ResultTable(title: title, table: table, footnotes: notes)
     }
 
@@ -578,7 +578,7 @@ public struct Interpreter: Sendable {
         let (statements, diagnostics) = Parser.parse(file)
         if let first = diagnostics.first {
             var d = first
-            d.notes.append("included from \(range.file.path):\(range.file.location(of: range.start).line)" + (diagnostics.count > 1 ? " (and \(Format.count(diagnostics.count - 1, "more error", "more errors")) in this file)" : ""))
+            d.notes.append("included from \(range.file.path):\(range.file.location(of: range.start).line)" + (diagnostics.count > 1 ? " (and \(CountText.of(diagnostics.count - 1, "more error", "more errors")) in this file)" : ""))
             throw d
         }
         includeStack.append(canonical)
@@ -630,14 +630,6 @@ enum Results {
             result.chart = sliced.keyColumns.count == 1 && sliced.periodKeys.first == true ? .series : .breakdown
         }
         return result
-    }
-}
-
-enum Format {
-    static func count(_ n: Int) -> String { ValueFormatter.format(.integer(Int64(n)), as: .number) }
-    /// "1 row", "2 rows".
-    static func count(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
-        count(n) + " " + (n == 1 ? singular : plural ?? singular + "s")
     }
 }
 

@@ -75,10 +75,10 @@ extension Interpreter {
             guard let skipped = history.skipped(into: k), skipped > 0, let through = history.continued(from: k - 1, to: k),
                   let conversion = history.stepRate(k) else { continue }
             let overridden = overrides.contains { $0.to >= k && $0.from < k }
-            footnotes.append("\(names[k]) per \(names[k - 1]) is \(overridden ? "as set" : "the data's mix") (\(Format.count(Int(skipped))) of \(Format.count(Int(history.counts[k]))) \(names[k]) skipped \(names[k - 1])), "
-                + "not a conversion: \(ValueFormatter.format(.decimal(conversion), as: .percent)) of \(names[k - 1]) reached \(names[k]) (\(Format.count(Int(through))))")
+            footnotes.append("\(names[k]) per \(names[k - 1]) is \(overridden ? "as set" : "the data's mix") (\(CountText.of(Int(skipped))) of \(CountText.of(Int(history.counts[k]))) \(names[k]) skipped \(names[k - 1])), "
+                + "not a conversion: \(ValueFormatter.format(.decimal(conversion), as: .percent)) of \(names[k - 1]) reached \(names[k]) (\(CountText.of(Int(through))))")
         }
-        if let dealSize { footnotes.append("\(Format.count(Int(result.required.last ?? 0))) \(names.last ?? "") × \(ValueFormatter.format(.decimal(dealSize), as: .money)) = \(ValueFormatter.format(.decimal((result.required.last ?? 0) * dealSize), as: .money))") }
+        if let dealSize { footnotes.append("\(CountText.of(Int(result.required.last ?? 0))) \(names.last ?? "") × \(ValueFormatter.format(.decimal(dealSize), as: .money)) = \(ValueFormatter.format(.decimal((result.required.last ?? 0) * dealSize), as: .money))") }
         let summary = ResultTable(title: "plan \(plan.name) from \(plan.funnel): \(ValueFormatter.format(.decimal(target), as: .number)) \(names.last ?? "")",
                                   table: ResultRows.table(rows, names: ["stage", "rate into", "needed", "per month",
                                                                     wholeMonths == 12 ? "run rate / year" : "run rate / \(wholeMonths) months", "gap"]),

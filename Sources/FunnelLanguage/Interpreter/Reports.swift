@@ -47,7 +47,7 @@ extension Interpreter {
         do { try fileSystem.writeAtomically(text, to: resolved) } catch {
             throw Diagnostic(.error, .output, "cannot write \(path): \(error.reason)", at: range)
         }
-        printing(.message("wrote \(path) (\(Format.count(document.sections.count, "section")))"))
+        printing(.message("wrote \(path) (\(CountText.of(document.sections.count, "section")))"))
     }
 
     func chartOutput(_ expr: Expr, session: Session, baseDirectory: String) throws(Diagnostic) -> Output {

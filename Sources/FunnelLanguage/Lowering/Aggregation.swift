@@ -498,7 +498,7 @@ struct Aggregation {
                 grouped = try run(relationPlan, keys: keys, keyJoins: keyJoins, plan: plan, backend: backend)
             }
             if grouped.undated > 0, let timeName = view.table.timeColumn {
-                notes.append("\(Format.count(grouped.undated, "\(view.sourceName) row")) with no \(timeName) \(grouped.undated == 1 ? "is" : "are") in no period")
+                notes.append("\(CountText.of(grouped.undated, "\(view.sourceName) row")) with no \(timeName) \(grouped.undated == 1 ? "is" : "are") in no period")
             }
             allKeys.formUnion(grouped.keys)
             for (j, i) in relationPlan.aggregates.enumerated() {
@@ -658,7 +658,7 @@ struct Aggregation {
         let key = lateKey(view)
         if context.dataNotes.lateRows(key)?.said == true { return }
         context.dataNotes.setLateRows(key, any: true, said: true)
-        context.dataNotes.add("\(Format.count(counted, "\(view.sourceName) row")) \(counted == 1 ? "has" : "have") \(timeName) after the as-of date \(CivilDate.format(days: Int(context.today))) "
+        context.dataNotes.add("\(CountText.of(counted, "\(view.sourceName) row")) \(counted == 1 ? "has" : "have") \(timeName) after the as-of date \(CivilDate.format(days: Int(context.today))) "
             + "and \(counted == 1 ? "is" : "are") counted (--set today=YYYY-MM-DD to change, or filter: where \(timeName) <= today)")
     }
 

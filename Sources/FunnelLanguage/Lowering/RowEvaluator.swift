@@ -43,7 +43,7 @@ struct RowEvaluator {
         var name = view.sourceName
         let whole = session.tables[name].map { $0.selection == nil && $0.table.name == view.table.name && $0.table.rowCount == view.table.rowCount } ?? false
         if selection != nil || !whole {
-            name = selection == nil ? "\(view.sourceName) (all rows)" : "\(view.sourceName) (\(Format.count(selection?.count ?? 0, "row")))"
+            name = selection == nil ? "\(view.sourceName) (all rows)" : "\(view.sourceName) (\(CountText.of(selection?.count ?? 0, "row")))"
             relations[name] = TableValue(table: view.table, selection: selection, sourceName: view.sourceName)
         }
         var plan = LogicalPlan.scan(name, columns: columns)
@@ -53,8 +53,7 @@ struct RowEvaluator {
 
     /// The rows of `selection` (every row when nil), in its order, with all the table's columns.
     func rows(_ selection: Selection?) throws(Diagnostic) -> Table {
-        let (plan, backend) = scanned(selection, columns: nil)
-        do { return try context.execute(plan, on: backend).table } catch { throw diagnostic(error, default: nil) }
+        try context.rows(of: view, selection)
     }
 
     /// One column per expression, named `names`, for each row of `selection` in its order.
