@@ -84,6 +84,7 @@ struct ParserTests {
                 case .types(let t): out += " types (\(t.map { "\($0.column) \($0.type)" }.joined(separator: ", ")))"
                 case .header(let h): out += " header \(h)"
                 case .quotes(let q): out += " quotes \(q)"
+                case .decimal(let m): out += " decimal \"\(m)\""
                 }
             }
             return out + ")"
@@ -219,6 +220,8 @@ struct ParserTests {
          "(assign leads (load \"data/leads.csv\" time created_at delimiter \";\" dates \"dd/mm/yyyy\"))"),
         ("t = load \"titles.tsv\" header false quotes false",
          "(assign t (load \"titles.tsv\" header false quotes false))"),
+        ("t = load \"de.csv\" decimal \",\" time Datum",
+         "(assign t (load \"de.csv\" decimal \",\" time Datum))"),
         ("t = load \"a.csv\" types (zip text, score integer)", "(assign t (load \"a.csv\" types (zip text, score integer)))"),
         ("rule mql = score >= 60 and senior", "(rule mql (and (>= score 60) senior))"),
         ("kpi r = a / b as percent target >= 2%", "(kpi r (/ a b) as percent target >= 0.02%)"),

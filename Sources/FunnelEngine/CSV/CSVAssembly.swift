@@ -152,7 +152,7 @@ struct CSVAssembly {
     }
 
     /// The first value of `column` (in file order) that `matches`, with its physical row.
-    private func firstValue(column: Int, where matches: (UnsafePointer<UInt8>, Int) -> Bool) -> (row: Int, value: String)? {
+    func firstValue(column: Int, where matches: (UnsafePointer<UInt8>, Int) -> Bool) -> (row: Int, value: String)? {
         for (k, chunk) in chunks.enumerated() {
             if let found = chunk.firstValue(column: column, where: matches) {
                 return (lineBases[k] + found.line, found.value)
@@ -190,11 +190,7 @@ struct CSVAssembly {
             // every point in the file groups three digits, the points are thousands separators:
             // those columns are read again as text, and then as grouped numbers.
             let pointsGroupThousands = anyComma && !pointColumns.isEmpty && pointColumns.allSatisfy { c in
-                settings.forced[c] == nil && firstValue(column: c) { p, n in
-                    guard let point = memchr(p, Int32(CSVByte.point), n) else { return false }
-                    let after = n - (UnsafeRawPointer(point) - UnsafeRawPointer(p)) - 1
-                    return after != 3
-                } == nil
+                settings.forced[c] == nil && pointsMayGroupThousands(c)
             }
             if pointsGroupThousands {
                 for c in pointColumns + bothColumns where settings.forced[c] == nil {
@@ -267,6 +263,32 @@ struct CSVAssembly {
                     + "say dates \"dd/mm/yyyy\" or dates \"mm/dd/yyyy\""))
             }
         }
+    }
+
+    /// Whether every point in `column`'s values has three digits after it (`24.197`, `999`):
+    /// points that may group thousands rather than mark decimals.
+    func pointsMayGroupThousands(_ column: Int) -> Bool {
+        firstValue(column: column) { p, n in
+            guard let point = memchr(p, Int32(CSVByte.point), n) else { return false }
+            let after = n - (UnsafeRawPointer(point) - UnsafeRawPointer(p)) - 1
+            return after != 3
+        } == nil
+    }
+
+    /// The first value of `column` written with a point, if any.
+    func firstValueWithPoint(_ column: Int) -> String? {
+        firstValue(column: column) { p, n in memchr(p, Int32(CSVByte.point), n) != nil }?.value
+    }
+
+    /// `columns` built again as text, from the file's bytes, after a decision made once the
+    /// other columns were built (a decimal comma found in a quoted column of a `,` file).
+    mutating func rebuiltAsText(_ columns: [Int], reader: CSVFileReader) throws(CSVError) -> [Column] {
+        for c in columns {
+            kinds[c] = .text
+            madeTextByDecision.insert(c)
+        }
+        rescan()
+        return try buildColumns(reader: reader, only: columns)
     }
 
     /// Two-digit years are read as POSIX reads them; each date column that has them says so.
@@ -390,7 +412,8 @@ struct CSVAssembly {
 
     // MARK: - Columns
 
-    func buildColumns(reader: CSVFileReader) throws(CSVError) -> [Column] {
+    /// The table's columns (`only`: those columns alone, in that order).
+    func buildColumns(reader: CSVFileReader, only: [Int]? = nil) throws(CSVError) -> [Column] {
         var rowBases: [Int] = []
         var total = 0
         for chunk in chunks {
@@ -407,7 +430,8 @@ struct CSVAssembly {
             out.deinitialize(count: max(ncols, 1))
             out.deallocate()
         }
-        let textColumns = (0..<ncols).filter { kinds[$0] == .text }
+        let wanted = only ?? Array(0..<ncols)
+        let textColumns = wanted.filter { kinds[$0] == .text }
         let merges = textColumns.map { CSVTextMerge(column: $0, chunks: chunks) }
 
         // Round k looks up chunk k's distinct text values in the earlier chunks' dictionaries
@@ -437,7 +461,7 @@ struct CSVAssembly {
         for merge in merges {
             for chunk in chunks { chunk.cols[merge.column].dict?.releaseIndex() }
         }
-        let typedColumns = (0..<ncols).filter { kinds[$0] != .text }
+        let typedColumns = wanted.filter { kinds[$0] != .text }
         let typed = UnsafeSendable((self, out, rowBases, total, typedColumns))
         CSVParallel.forEach(typedColumns.count) { t in
             let (assembly, out, rowBases, total, typedColumns) = typed.value
@@ -460,8 +484,8 @@ struct CSVAssembly {
             for chunk in assembly.chunks { chunk.cols[c].releaseAll() }
         }
         var columns: [Column] = []
-        columns.reserveCapacity(ncols)
-        for c in 0..<ncols {
+        columns.reserveCapacity(wanted.count)
+        for c in wanted {
             // Every column is filled by one of the stages above; an empty one reads as nulls.
             columns.append(out[c] ?? Column(name: names[c], storage: .text(codes: TextCodes(repeating: 0, count: total), dictionary: [""]),
                                             validity: Validity(count: total, allValid: false)))

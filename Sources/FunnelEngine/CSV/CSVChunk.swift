@@ -758,7 +758,14 @@ final class CSVChunk {
             wanted[c] = true
             cols[c].releaseValues()
             cols[c].kind = .empty
-            if let bits = cols[c].nullBits { memset(bits, 0, ((rowCapacity + 63) >> 6) << 3) }
+            let words = (rowCapacity + 63) >> 6
+            if let bits = cols[c].nullBits {
+                memset(bits, 0, words << 3)
+            } else {
+                // Released after its column was built; read again for a later decision.
+                guard let bits = calloc(words, 8) else { fatalError("out of memory while reading a CSV file") }
+                cols[c].nullBits = bits.assumingMemoryBound(to: UInt64.self)
+            }
             cols[c].nullCount = 0
             become(cols + c, .text, rows: 0)
         }

@@ -322,11 +322,17 @@ struct CSVFileReader {
         var columns = try assembly.buildColumns(reader: self)
         // Text columns written for people ($1,234.56, 12.5%, Jan 2024, 2024-Q1) read again.
         var readAs: [String: String] = [:]
+        var decimalCommaColumns: [(column: Int, asText: Column)] = []
         for c in columns.indices where forced[c] == nil && columns[c].type == .text {
             let said: Character? = options.decimalComma.map { $0 ? "," : "." }
             guard let recognised = CSVFormattedValues.recognise(columns[c], europeanFile: delimiter == CSVByte.semicolon, decimalMark: said) else { continue }
+            if recognised.foundDecimalComma { decimalCommaColumns.append((c, columns[c])) }
             columns[c] = recognised.column
             readAs[columns[c].name] = recognised.note
+        }
+        if delimiter != CSVByte.semicolon, let first = decimalCommaColumns.first {
+            try settleDecimalMark(&columns, readAs: &readAs, commaColumns: decimalCommaColumns, example: first.column,
+                                  assembly: &assembly, forced: forced)
         }
         if let pattern = options.datePattern {
             for c in columns.indices where forced[c] == nil && readAs[columns[c].name] == nil && (columns[c].type == .text || columns[c].type == .integer) {
@@ -499,6 +505,43 @@ struct CSVFileReader {
         case .date: return "a date"
         case .timestamp: return "a date and time"
         case .text: return "text"
+        }
+    }
+
+    /// A `,` file whose quoted amounts were found to have decimal commas (`"1,76"`): the
+    /// numbers read with a decimal point elsewhere in the file are either thousands (`24.197`,
+    /// when every point groups three digits, as a German export writes them), read again so,
+    /// or a second decimal mark, and then the comma columns go back to text: one file, one mark.
+    private mutating func settleDecimalMark(_ columns: inout [Column], readAs: inout [String: String],
+                                            commaColumns: [(column: Int, asText: Column)], example: Int,
+                                            assembly: inout CSVAssembly, forced: [ColumnType?]) throws(CSVError) {
+        let pointColumns = columns.indices.filter { c in
+            forced[c] == nil && columns[c].type == .decimal && readAs[columns[c].name] == nil
+                && assembly.firstValueWithPoint(c) != nil
+        }
+        guard !pointColumns.isEmpty else { return }
+        let commaName = columns[example].name
+        if pointColumns.allSatisfy({ assembly.pointsMayGroupThousands($0) }) {
+            let rebuilt = try assembly.rebuiltAsText(pointColumns, reader: self)
+            for (c, text) in zip(pointColumns, rebuilt) {
+                guard let recognised = CSVFormattedValues.recognise(text, europeanFile: true, decimalMark: ",") else {
+                    columns[c] = text
+                    warnings.append(CSVWarning(column: text.name, message: "column \(text.name) is read as text: column \(commaName) "
+                        + "has decimal commas, so its points would group thousands, but not all of them do; say decimal \".\" or decimal \",\""))
+                    continue
+                }
+                columns[c] = recognised.column
+                readAs[text.name] = recognised.note + "; its points group thousands, as the decimal commas in \(commaName) show (say decimal \".\" if they do not)"
+            }
+            return
+        }
+        let pointName = columns[pointColumns[0]].name
+        let point = assembly.firstValueWithPoint(pointColumns[0]) ?? ""
+        for (c, text) in commaColumns {
+            columns[c] = text
+            readAs[text.name] = nil
+            warnings.append(CSVWarning(column: text.name, message: "column \(text.name) is read as text: its numbers have a decimal comma, "
+                + "but column \(pointName) has a decimal point (\"\(CSVFileReader.shorten(point))\"); say decimal \",\" or decimal \".\""))
         }
     }
 

@@ -7,6 +7,8 @@ enum CSVFormattedValues {
     struct Recognised {
         var column: Column
         var note: String
+        /// Read with a decimal comma the values themselves showed (`1,76`).
+        var foundDecimalComma = false
     }
 
     /// The column as numbers or dates, or nil when some value does not fit one reading.
@@ -42,7 +44,7 @@ enum CSVFormattedValues {
             let validity = mergedValidity(column, codes: codes, known: numbers.values.map { $0 != nil })
             let what = numbers.percent ? "percent as a fraction (12.5% is 0.125)" : numbers.integers ? "integer" : "decimal"
             return Recognised(column: Column(name: column.name, storage: storage, validity: validity),
-                              note: "\(what), from \"\(shown)\"")
+                              note: "\(what), from \"\(shown)\"", foundDecimalComma: numbers.foundDecimalComma)
         }
         if let dates = PeopleDates.read(dictionary) {
             var sample = ""
@@ -159,6 +161,8 @@ enum PeopleNumbers {
         var values: [Double?]
         var integers: Bool
         var percent: Bool
+        /// The column's values showed a decimal comma (`1,76`) when nothing was said.
+        var foundDecimalComma = false
     }
 
     /// One value taken apart, without allocating: sign, currency, percent, and its digits.
@@ -336,6 +340,7 @@ enum PeopleNumbers {
         var anyPeopleSign = false
         var decimalMarks = Set<UInt8>()
         var ambiguous = Set<UInt8>()
+        var grouping = Set<UInt8>()
         var percentCount = 0, filled = 0
         var combined = false
         for i in 0..<dictionary.count {
@@ -361,22 +366,34 @@ enum PeopleNumbers {
                 guard p.lastSeparator == 0x2C || p.lastSeparator == 0x2E else { return nil }
                 decimalMarks.insert(p.lastSeparator)
                 combined = true
-            } else if kinds == 1, p.separators == 1, p.lastSeparator == 0x2C || p.lastSeparator == 0x2E {
-                if p.lastGroup == 3 { ambiguous.insert(p.lastSeparator) } else { decimalMarks.insert(p.lastSeparator) }
+            } else if kinds == 1, p.lastSeparator == 0x2C || p.lastSeparator == 0x2E {
+                if p.separators > 1 {
+                    grouping.insert(p.lastSeparator)   // 1.234.567: only thousands have two
+                } else if p.lastGroup == 3 {
+                    ambiguous.insert(p.lastSeparator)
+                } else {
+                    decimalMarks.insert(p.lastSeparator)
+                }
             }
             shapes.append(p)
         }
         guard filled > 0, anyPeopleSign, decimalMarks.count <= 1 else { return nil }
         if let said {
             decimalMarks = [said == "," ? 0x2C : 0x2E]
-        } else if let mark = decimalMarks.first, ambiguous.contains(where: { $0 != mark }), !combined {
-            // `5,5` and `5.555` in one column, and no value like `1.234,5` to show that the
-            // other mark groups thousands: 5555 or 5.555 is a guess, so the column stays text.
+        } else if let mark = decimalMarks.first, ambiguous.contains(where: { $0 != mark }), !combined, !grouping.contains(where: { $0 != mark }) {
+            // `5,5` and `5.555` in one column, and no value like `1.234,5` or `1.234.567` to show
+            // that the other mark groups thousands: 5555 or 5.555 is a guess, so the column stays text.
+            return nil
+        } else if !grouping.isDisjoint(with: decimalMarks) || grouping.count > 1 {
+            return nil
+        } else if decimalMarks.isEmpty, let group = grouping.first, ambiguous.contains(where: { $0 != group }) {
+            // `1.234.567` beside `1,234`: the comma is a decimal mark or a second grouping.
             return nil
         }
         // A percent column is percent throughout.
         guard percentCount == 0 || percentCount == filled else { return nil }
         let mark: UInt8 = decimalMarks.first ?? {
+            if !grouping.isEmpty { return 0 }
             if ambiguous.contains(0x2C) && ambiguous.contains(0x2E) { return europeanFile ? 0x2C : 0x2E }
             if ambiguous.contains(0x2C) { return europeanFile ? 0x2C : 0 }
             if ambiguous.contains(0x2E) { return europeanFile ? 0 : 0x2E }
@@ -391,7 +408,8 @@ enum PeopleNumbers {
             if fraction { integers = false }
             out.append(number)
         }
-        return Read(values: out, integers: integers, percent: percentCount > 0)
+        return Read(values: out, integers: integers, percent: percentCount > 0,
+                    foundDecimalComma: said == nil && mark == 0x2C && decimalMarks.contains(0x2C))
     }
 
     static func isBlank(_ b: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -37,6 +37,12 @@ enum Loader {
                 csv.header = present
             case .quotes(let quoting):
                 csv.quoting = quoting
+            case .decimal(let mark):
+                switch mark {
+                case ",": csv.decimalComma = true
+                case ".": csv.decimalComma = false
+                default: throw Diagnostic.error("the decimal mark must be \",\" or \".\"", at: option.range)
+                }
             case .types(let types):
                 for (column, typeName, typeRange) in types {
                     guard let type = ColumnType(rawValue: typeName.lowercased()) else {

@@ -892,6 +892,10 @@ public struct Parser {
                 _ = advance()
                 end = current.range
                 options.append(LoadOption(kind: .dates(try expectString("the date order (\"dd/mm/yyyy\" or \"mm/dd/yyyy\")")), range: optionStart.to(end)))
+            case "decimal":
+                _ = advance()
+                end = current.range
+                options.append(LoadOption(kind: .decimal(try expectString("the decimal mark (\",\" or \".\")")), range: optionStart.to(end)))
             case "time":
                 _ = advance()
                 let (column, range) = try expectName("the time column")
@@ -922,7 +926,7 @@ public struct Parser {
                 _ = advance()
                 options.append(LoadOption(kind: word == "header" ? .header(value) : .quotes(value), range: optionStart.to(end)))
             default:
-                throw fail("unknown load option '\(word)'", suggestion: Suggestion.nearest(to: word, in: ["delimiter", "dates", "time", "types", "header", "quotes"]))
+                throw fail("unknown load option '\(word)'", suggestion: Suggestion.nearest(to: word, in: ["delimiter", "dates", "decimal", "time", "types", "header", "quotes"]))
             }
         }
         return Expr(.load(path: path, options: options), start.to(end))

@@ -72,6 +72,8 @@ public struct LoadOption: Sendable {
         case header(Bool)
         /// `quotes false`: `"` is an ordinary character; `quotes true`: it quotes fields (no detection).
         case quotes(Bool)
+        /// `decimal ","` or `decimal "."`: the file's decimal mark (no detection).
+        case decimal(String)
     }
     public var kind: Kind
     public var range: SourceRange
