@@ -1,7 +1,10 @@
 /// A named set of equally long columns, as loaded from a CSV or produced by a query.
 public struct Table: Sendable {
     public var name: String
-    public var columns: [Column]
+    /// The columns read, in file order.
+    private var readColumns: [Column]
+    /// Columns a load left unread, read when first needed (see `prepare`); nil = none.
+    public private(set) var unread: UnreadColumns?
     public var rowCount: Int
     /// The column `by month` and friends use; set by an override or inferred at load.
     public var timeColumn: String?
@@ -12,19 +15,72 @@ public struct Table: Sendable {
     /// "months as their first day, from "Jan 2024"". Shown with the table's shape.
     public var readAs: [String: String] = [:]
 
+    /// Every column's name, in file order.
+    public private(set) var columnNames: [String]
+
     public init(name: String, columns: [Column], rowCount: Int? = nil, timeColumn: String? = nil) {
         self.name = name
-        self.columns = columns
+        self.readColumns = columns
+        self.columnNames = columns.map(\.name)
         self.rowCount = rowCount ?? columns.first?.count ?? 0
         self.timeColumn = timeColumn
     }
 
+    /// A loaded table whose columns `unread` are read when first needed; `order` is every
+    /// column's name in file order.
+    init(name: String, columns: [Column], unread: UnreadColumns, order: [String], rowCount: Int, timeColumn: String?) {
+        self.init(name: name, columns: columns, rowCount: rowCount, timeColumn: timeColumn)
+        self.unread = unread
+        self.columnNames = order
+    }
+
+    /// Every column, in file order; unread columns are read first (in one pass over the file).
+    /// Setting them replaces every column.
+    public var columns: [Column] {
+        get {
+            guard let unread else { return readColumns }
+            let late = unread.columnsOrNulls(unread.names, rows: rowCount)
+            var byName: [String: Column] = [:]
+            for column in readColumns { byName[column.name] = column }
+            return columnNames.compactMap { byName[$0] ?? late[$0] }
+        }
+        set {
+            readColumns = newValue
+            columnNames = newValue.map(\.name)
+            unread = nil
+        }
+    }
+
+    /// The columns read so far (a table's shape without reading the others).
+    public var columnsRead: [Column] { readColumns }
+
+    /// The type of a column, read or not.
+    public func type(of name: String) -> ColumnType? {
+        if let column = readColumns.first(where: { $0.name == name }) { return column.type }
+        return unread?.types[name]
+    }
+
     public func columnIndex(named name: String) -> Int? {
-        columns.firstIndex { $0.name == name }
+        columnNames.firstIndex(of: name)
     }
 
     public func column(named name: String) -> Column? {
-        columnIndex(named: name).map { columns[$0] }
+        if let column = readColumns.first(where: { $0.name == name }) { return column }
+        guard let unread, unread.types[name] != nil else { return nil }
+        return unread.columnsOrNulls([name], rows: rowCount)[name]
+    }
+
+    /// Reads, in one pass, the columns among `names` that the load left unread. Throws when
+    /// the file changed since it was loaded.
+    public func prepare(_ names: some Sequence<String>) throws(CSVError) {
+        guard let unread else { return }
+        _ = try unread.columns(names)
+    }
+
+    /// Reads every column the load left unread.
+    public func prepareAll() throws(CSVError) {
+        guard let unread else { return }
+        _ = try unread.columns(unread.names)
     }
 }
 

@@ -7,7 +7,7 @@ enum JSONRenderer {
     static func render(_ table: Table) -> String {
         let rows = table.safeRowCount
         guard rows > 0 else { return "[]\n" }
-        let keys = uniqueKeys(table.columns.map(\.name)).map { MachineText.jsonString($0) + ": " }
+        let keys = uniqueKeys(table.columnNames).map { MachineText.jsonString($0) + ": " }
         let writers = table.columns.map { MachineText.writer(for: $0, .json, rows: rows) }
         var out = "[\n"
         for row in 0..<rows {

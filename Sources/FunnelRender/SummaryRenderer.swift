@@ -107,7 +107,7 @@ public enum SummaryRenderer {
     /// The columns as a table: column, type, nulls, and how values written for people were read.
     static func schema(_ table: Table) -> Table {
         var columns = [
-            textColumn("column", table.columns.map(\.name)),
+            textColumn("column", table.columnNames),
             textColumn("type", table.columns.map(\.type.rawValue)),
             Column(name: "nulls", storage: .integer(.int64(table.columns.map { Int64($0.nullCount) }))),
         ]

@@ -151,9 +151,9 @@ public struct Completer {
     }
 
     private func columns(of table: TableValue) -> [String] {
-        var names = table.table.columns.map(\.name)
+        var names = table.table.columnNames
         for link in session.linksFrom(table.sourceName) {
-            names += session.tables[link.toTable]?.table.columns.map(\.name) ?? []
+            names += session.tables[link.toTable]?.table.columnNames ?? []
         }
         return names.map(Completer.quoteIfNeeded)
     }

@@ -14,7 +14,11 @@ enum GoldenHarness {
         var stderr = ""
     }
 
-    static func run(scriptAt path: String, relativeTo root: String) -> String {
+    /// Which columns a load reads at once: those the script names (as the command line
+    /// does), every one, or none (each read when a statement first needs it, as the shell may).
+    enum ColumnsAtLoad: Sendable { case named, all, none }
+
+    static func run(scriptAt path: String, relativeTo root: String, columnsAtLoad: ColumnsAtLoad = .named) -> String {
         let text = read(path) ?? ""
         // Paths in messages are shown relative to the golden folder so the files do not depend on the checkout.
         let shown = path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
@@ -31,7 +35,9 @@ enum GoldenHarness {
                 interpreter.setParameter(String(assignment[..<eq]), text: String(assignment[assignment.index(after: eq)...]))
             }
         }
+        if columnsAtLoad == .none { interpreter.columnsToRead = [] }
         var runner = ScriptRunner(interpreter: interpreter) { diagnostic in capture.stderr += renderer.render(diagnostic) }
+        runner.readsOnlyUsedColumns = columnsAtLoad == .named
         runner.keepGoing = text.contains("# keep-going")
         // Relative paths start at the script's folder, as when a user runs it; no chdir, since
         // tests run in parallel in one process.

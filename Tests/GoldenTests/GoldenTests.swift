@@ -57,6 +57,26 @@ struct GoldenTests {
         }
     }
 
+    /// The same outputs whichever columns the loads read at once: reading a column later
+    /// gives the column the whole load would have (types, file-wide decisions, warnings).
+    @Test("golden scripts, every column read at load", arguments: GoldenTests.scripts())
+    func goldenReadingEveryColumn(_ path: String) throws {
+        try compare(path, columnsAtLoad: .all)
+    }
+
+    @Test("golden scripts, each column read when first needed", arguments: GoldenTests.scripts())
+    func goldenReadingColumnsLate(_ path: String) throws {
+        try compare(path, columnsAtLoad: .none)
+    }
+
+    private func compare(_ path: String, columnsAtLoad: GoldenHarness.ColumnsAtLoad) throws {
+        guard getenv("UPDATE_GOLDEN") == nil, let expected = GoldenHarness.read(String(path.dropLast(".funnel".count)) + ".out") else { return }
+        let actual = GoldenHarness.run(scriptAt: path, relativeTo: GoldenTests.root, columnsAtLoad: columnsAtLoad)
+        if actual != expected {
+            Issue.record("output of \(path) with columns read \(columnsAtLoad == .all ? "at load" : "late") differs:\n\(GoldenHarness.diff(expected: expected, actual: actual))")
+        }
+    }
+
     @Test func thereAreGoldenScripts() {
         #expect(GoldenTests.scripts().count >= 10)
     }

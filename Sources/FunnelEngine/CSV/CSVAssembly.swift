@@ -36,6 +36,7 @@ struct CSVAssembly {
         }
         self.kinds = kinds
         orders = [CSVTemporal.Order](repeating: settings.dateOrder, count: names.count)
+        unread = settings.unread
     }
 
     static func join(_ a: CSVBuilderKind, _ b: CSVBuilderKind) -> CSVBuilderKind {
@@ -117,7 +118,7 @@ struct CSVAssembly {
             // Only a column some chunk began reading as typed can have been broken by a value;
             // text and empty columns are not scanned (a file of empty columns would be read again
             // once per column).
-            guard chunks.contains(where: { $0.cols[c].kind != .text && $0.cols[c].kind != .empty }) else { continue }
+            guard chunks.contains(where: { $0.cols[c].kind != .text && $0.cols[c].kind != .empty && !$0.cols[c].unreadText }) else { continue }
             guard let first = firstValue(column: c, where: { _, _ in true }) else { continue }
             let family: String
             let fits: (UnsafePointer<UInt8>, Int) -> Bool
@@ -275,6 +276,69 @@ struct CSVAssembly {
         } == nil
     }
 
+    /// Columns the load does not keep (their types are decided all the same).
+    private(set) var unread: [Bool] = []
+
+    func isUnread(_ c: Int) -> Bool { c < unread.count && unread[c] }
+
+    /// Unread columns that must be read all the same: text columns that a second look may read
+    /// as amounts or dates (their first distinct values may be), and those made text after
+    /// holding numbers or dates. Their reading can change file-wide decisions (the time
+    /// column, a decimal comma, whether the first row is a header), so they are read at load.
+    func unreadColumnsToRead() -> [Int] {
+        (0..<names.count).filter { c in
+            guard isUnread(c), kinds[c] == .text, settings.forced[c] == nil else { return false }
+            if madeTextByDecision.contains(c) { return true }
+            if chunks.contains(where: { $0.cols[c].kind != .empty && !$0.cols[c].unreadText }) {
+                // Numbers first, then text (a code with a leading zero, an `n/a`): its first
+                // values were not kept while parsing, so they are read from the file's start.
+                return CSVFormattedValues.mayRecognise(firstValues: [firstDistinctValues(c)])
+            }
+            return CSVFormattedValues.mayRecognise(firstValues: chunks.map { $0.cols[c].firstValues })
+        }
+    }
+
+    /// Reads unread columns from the file's bytes (the chunks' boundaries and every decision
+    /// are kept from the load), and marks them read. Also returns the columns whose text is
+    /// not all UTF-8.
+    mutating func readUnread(_ columns: [Int], reader: CSVFileReader) throws(CSVError) -> (columns: [Column], notUTF8: [Int]) {
+        guard !columns.isEmpty else { return ([], []) }
+        let text = (0..<names.count).map { kinds[$0] == .text }
+        let shared = UnsafeSendable((chunks, columns, text))
+        let dirty = UnsafeMutablePointer<Bool>.allocate(capacity: chunks.count)
+        dirty.initialize(repeating: false, count: chunks.count)
+        defer { dirty.deallocate() }
+        let flags = UnsafeSendable(dirty)
+        CSVParallel.forEach(chunks.count) { k in
+            flags.value[k] = shared.value.0[k].readColumns(shared.value.1, text: shared.value.2)
+        }
+        var notUTF8: [Int] = []
+        if (0..<chunks.count).contains(where: { dirty[$0] }) {
+            notUTF8 = columns.filter { c in chunks.contains { $0.cols[c].dict?.dirty == true } }
+        }
+        for c in columns { unread[c] = false }
+        // A column of numbers in one chunk and text in another is text: read again as text.
+        rescan()
+        return (try buildColumns(reader: reader, only: columns), notUTF8)
+    }
+
+    /// The first distinct values of `column` in file order, as many as the screen of values
+    /// written for people looks at (stopping at the first that cannot be one).
+    private func firstDistinctValues(_ column: Int) -> [String] {
+        var values: [String] = []
+        var looked = 0
+        _ = firstValue(column: column) { p, n in
+            let raw = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+            guard !values.contains(raw) else { return false }
+            values.append(raw)
+            let value = CSVFormattedValues.trimmed(raw)
+            if value.isEmpty { return false }
+            looked += 1
+            return looked >= CSVFormattedValues.screenedValues || !CSVFormattedValues.mayBeWrittenForPeople(value)
+        }
+        return values
+    }
+
     /// The first value of `column` written with a point, if any.
     func firstValueWithPoint(_ column: Int) -> String? {
         firstValue(column: column) { p, n in memchr(p, Int32(CSVByte.point), n) != nil }?.value
@@ -395,7 +459,7 @@ struct CSVAssembly {
     /// Reads again, as text, every chunk column whose buffer does not hold text but must.
     func rescan() {
         var plans = [[Int]](repeating: [], count: chunks.count)
-        for c in 0..<names.count where kinds[c] == .text {
+        for c in 0..<names.count where kinds[c] == .text && !isUnread(c) {
             for (k, chunk) in chunks.enumerated() {
                 let kind = chunk.cols[c].kind
                 if kind != .text && kind != .empty { plans[k].append(c) }
@@ -430,7 +494,7 @@ struct CSVAssembly {
             out.deinitialize(count: max(ncols, 1))
             out.deallocate()
         }
-        let wanted = only ?? Array(0..<ncols)
+        let wanted = only ?? (0..<ncols).filter { !isUnread($0) }
         let textColumns = wanted.filter { kinds[$0] == .text }
         let merges = textColumns.map { CSVTextMerge(column: $0, chunks: chunks) }
 

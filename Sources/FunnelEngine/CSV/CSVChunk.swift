@@ -124,6 +124,14 @@ struct CSVColumnBuilder {
     var sawPoint = false
     /// Bit 0: a date had its first part above 12; bit 1: its second part.
     var evidence: UInt8 = 0
+    /// A column the load does not keep met text (or was said to be text): it is left
+    /// `deferred`, never stored, and read only if a statement needs it later.
+    var unreadText = false
+    /// For an unread text column: its first distinct values in this chunk, up to the first
+    /// that cannot be a value written for people (then the screen stops), or eight of them.
+    var firstValues: [String] = []
+    var screenedCount = 0
+    var screening = false
 
     /// Frees the values and everything about them, but keeps the null bitmap's memory.
     mutating func releaseValues() {
@@ -169,6 +177,8 @@ struct CSVParseSettings: Sendable {
     var backslashEscapes = false
     /// The quote character (`"`, or `'` in a file that quotes with it).
     var quote = CSVByte.quote
+    /// Per column: true when the load does not keep its values (see `CSVChunk.unread`).
+    var unread: [Bool] = []
     var columnCount: Int { forced.count }
 }
 
@@ -207,6 +217,9 @@ final class CSVChunk {
     let boxed: Bool
     private let reserveRows: Int
     let cols: UnsafeMutablePointer<CSVColumnBuilder>
+    /// Columns whose values are checked for their type but whose text is not kept (the
+    /// script does not read them); empty = none.
+    var unread: [Bool] = []
     private(set) var failure: CSVChunkFailure?
     /// Rows with fewer fields than the header (filled with nulls), and the first one's line.
     private(set) var shortRows = 0
@@ -238,6 +251,7 @@ final class CSVChunk {
         self.settings = settings
         cols = UnsafeMutablePointer<CSVColumnBuilder>.allocate(capacity: max(settings.columnCount, 1))
         cols.initialize(repeating: CSVColumnBuilder(), count: max(settings.columnCount, 1))
+        unread = settings.unread
         prepareBuilders()
     }
 
@@ -259,9 +273,30 @@ final class CSVChunk {
             cols[c].nullBits = bits.assumingMemoryBound(to: UInt64.self)
             if let type = settings.forced[c] {
                 cols[c].forced = true
-                become(cols + c, CSVBuilderKind(type), rows: 0)
+                if type == .text && isUnread(c) {
+                    cols[c].kind = .deferred
+                    cols[c].unreadText = true
+                } else {
+                    become(cols + c, CSVBuilderKind(type), rows: 0)
+                }
             }
         }
+    }
+
+    @inline(__always)
+    private func isUnread(_ c: Int) -> Bool { c < unread.count && unread[c] }
+
+    /// Makes an empty builder text from row `row`; false (the column left `deferred`) when the
+    /// load does not keep the column's text.
+    private func becomeText(_ b: UnsafeMutablePointer<CSVColumnBuilder>, rows: Int) -> Bool {
+        if isUnread(b - cols) {
+            b.pointee.kind = .deferred
+            b.pointee.unreadText = true
+            b.pointee.screening = true
+            return false
+        }
+        become(b, .text, rows: rows)
+        return true
     }
 
     /// How many chunks were parsed again because their guessed start was wrong (for tests).
@@ -462,11 +497,27 @@ final class CSVChunk {
             }
         case .empty:
             first(b, p0, n0, p, n, row)
+            if b.pointee.screening { screen(b, p0, n0) }
             return true
         case .deferred:
+            if b.pointee.screening { screen(b, p0, n0) }
             return true
         }
         return widen(b, p0, n0, p, n, row)
+    }
+
+    /// Keeps an unread text column's first distinct values (see `CSVColumnBuilder.firstValues`).
+    @inline(never)
+    private func screen(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p: UnsafePointer<UInt8>, _ n: Int) {
+        let raw = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+        guard !b.pointee.firstValues.contains(raw) else { return }
+        b.pointee.firstValues.append(raw)
+        let value = CSVFormattedValues.trimmed(raw)
+        if value.isEmpty { return }
+        b.pointee.screenedCount += 1
+        if !CSVFormattedValues.mayBeWrittenForPeople(value) || b.pointee.screenedCount >= CSVFormattedValues.screenedValues {
+            b.pointee.screening = false
+        }
     }
 
     @inline(__always)
@@ -488,10 +539,11 @@ final class CSVChunk {
     /// Also switches columns that turned out to have many distinct values to queueing.
     /// Returns true when some text value seen so far is not clean UTF-8 (stop: decode first).
     @discardableResult
-    private func flushText(rows: Int) -> Bool {
+    private func flushText(rows: Int, only columns: [Int]? = nil) -> Bool {
         let arena = batchArena.base
         var dirty = false
-        for c in 0..<settings.columnCount {
+        for i in 0..<(columns?.count ?? settings.columnCount) {
+            let c = columns?[i] ?? i
             let b = cols + c
             if b.pointee.kind == .text && b.pointee.dict.unsafelyUnwrapped.dirty { dirty = true }
             if b.pointee.direct {
@@ -612,7 +664,7 @@ final class CSVChunk {
                        _ p: UnsafePointer<UInt8>, _ n: Int, _ row: Int) {
         if CSVNumber.isCode(p, n) {
             // `09001`, `+31…`: text from the start.
-            become(b, .text, rows: row)
+            guard becomeText(b, rows: row) else { return }
             let code = b.pointee.dict?.intern(p0, n0) ?? 0
             CSVChunk.storeCode(b, code, row: row, rowsSoFar: row)
             return
@@ -642,7 +694,7 @@ final class CSVChunk {
             become(b, .timestamp, rows: row)
             storeTimestamp(b, t, row)
         case .invalid:
-            become(b, .text, rows: row)
+            guard becomeText(b, rows: row) else { return }
             let code = b.pointee.dict?.intern(p0, n0) ?? 0
             CSVChunk.storeCode(b, code, row: row, rowsSoFar: row)
         }
@@ -748,6 +800,67 @@ final class CSVChunk {
     }
 
     // MARK: - Second passes
+
+    /// Parses `columns` from the file's bytes again, as `parse` would have had the load kept
+    /// them (a statement needs columns the load left unread). Their values were checked when
+    /// the file was loaded, so none fails now. Returns true when some text is not UTF-8.
+    func readColumns(_ columns: [Int], text: [Bool]) -> Bool {
+        guard !columns.isEmpty else { return false }
+        let ncols = settings.columnCount
+        for c in columns where c < unread.count { unread[c] = false }
+        var wanted = [Bool](repeating: false, count: ncols)
+        let words = (rowCapacity + 63) >> 6
+        for c in columns {
+            wanted[c] = true
+            cols[c].releaseAll()
+            cols[c] = CSVColumnBuilder()
+            guard let bits = calloc(words, 8) else { fatalError("out of memory while reading a CSV file") }
+            cols[c].nullBits = bits.assumingMemoryBound(to: UInt64.self)
+            if let type = settings.forced[c] {
+                cols[c].forced = true
+                become(cols + c, CSVBuilderKind(type), rows: 0)
+            } else if text[c] {
+                // The load decided it is text: read it so at once, not typed first and then again.
+                become(cols + c, .text, rows: 0)
+            }
+        }
+        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
+        tok.backslashEscapes = settings.backslashEscapes
+        tok.quote = settings.quote
+        defer { tok.release() }
+        var row = 0
+        var dirty = false
+        var released = start
+        while tok.pos < limit && row < rowCount {
+            if tok.skipBlankLine() { continue }
+            var col = 0
+            while true {
+                tok.next()
+                if col < ncols && wanted[col] { _ = store(cols + col, tok.fieldPtr, tok.fieldLen, row: row) }
+                col += 1
+                if tok.term != 0 { break }
+            }
+            if col < ncols {
+                for c in col..<ncols where wanted[c] { storeNull(cols + c, row) }
+            }
+            row += 1
+            if row & (CSVChunk.batchRows - 1) == 0 {
+                if flushText(rows: row, only: columns) { dirty = true }
+                if releaseBehind && tok.pos - released >= 1 << 20 {
+                    releaseInput(from: released, to: tok.pos)
+                    released = tok.pos
+                }
+            }
+        }
+        if flushText(rows: row, only: columns) { dirty = true }
+        if releaseBehind { releaseInput(from: released, to: tok.pos) }
+        return dirty
+    }
+
+    /// Frees what the builders of unread columns hold once the file-wide decisions are made.
+    func releaseUnread() {
+        for c in unread.indices where unread[c] { cols[c].releaseAll() }
+    }
 
     /// Reads the given columns again, as text, over the rows this chunk parsed.
     func rescanAsText(_ columns: [Int]) {

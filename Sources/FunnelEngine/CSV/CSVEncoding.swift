@@ -243,3 +243,33 @@ enum CSVEncoding {
         return line
     }
 }
+
+extension CSVEncoding {
+    /// A text column read from a file whose other columns were UTF-8 but whose values are not:
+    /// every value decoded as Windows-1252, as the whole file would have been had the load
+    /// read this column (NUL bytes removed); values that come out equal share one code.
+    static func windows1252Column(_ column: Column) -> Column? {
+        guard case .text(let codes, let dictionary) = column.storage else { return nil }
+        var decoded = TextDictionary()
+        var codeOf: [String: Int32] = [:]
+        var remap: [Int32] = []
+        remap.reserveCapacity(dictionary.count)
+        for i in 0..<dictionary.count {
+            let bytes: [UInt8] = dictionary.withUTF8(i) { b in
+                guard let base = b.baseAddress, b.count > 0 else { return [] }
+                return decodeWindows1252(base, count: b.count).filter { $0 != 0 }
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            if let code = codeOf[text] {
+                remap.append(code)
+            } else {
+                let code = Int32(decoded.count)
+                codeOf[text] = code
+                decoded.append(text)
+                remap.append(code)
+            }
+        }
+        let recoded = TextCodes(codes.wide.map { remap[Int($0)] })
+        return Column(name: column.name, storage: .text(codes: recoded, dictionary: decoded), validity: column.validity)
+    }
+}

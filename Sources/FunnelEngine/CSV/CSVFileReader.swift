@@ -8,6 +8,8 @@ struct CSVFileReader {
     let chunkCount: Int?
     /// The bytes are a private file mapping (pages may be released once parsed).
     var mapped = false
+    /// The mapping, for a table that reads columns later.
+    var mapping: CSVMapping?
     private var originalBytes: (base: UnsafePointer<UInt8>, count: Int)?
     var warnings: [CSVWarning] = []
     var encoding = "utf-8"
@@ -260,6 +262,12 @@ struct CSVFileReader {
                                         forced: forced, isCancelled: options.isCancelled)
         settings.quoting = quoting
         settings.backslashEscapes = backslashEscapes
+        // Columns the script does not read: typed, not kept. Only from a file mapping, which
+        // the table keeps to read them later (a decoded copy would cost the file's size).
+        if let keep = options.columnsToRead, mapping != nil, !decoded, options.datePattern == nil {
+            let unread = names.map { !keep.contains($0) && $0 != options.timeColumn }
+            if unread.contains(true) { settings.unread = unread }
+        }
         settings.quote = quote
 
         // Chunks, parsed in parallel from guessed starts, then verified in order.
@@ -319,11 +327,16 @@ struct CSVFileReader {
             throw malformed("the text in this file is too large to load (over 4 GB in one part of the file)",
                             row: dataLine)
         }
-        var columns = try assembly.buildColumns(reader: self)
+        // Unread columns whose values the decisions below depend on are read now.
+        let readLate = assembly.unreadColumnsToRead()
+        let built = try assembly.buildColumns(reader: self)
+        let late = try assembly.readUnread(readLate, reader: self)
+        if lazily && !late.notUTF8.isEmpty { return nil }
+        var columns = placed(built + late.columns, names: names, assembly: assembly)
         // Text columns written for people ($1,234.56, 12.5%, Jan 2024, 2024-Q1) read again.
         var readAs: [String: String] = [:]
         var decimalCommaColumns: [(column: Int, asText: Column)] = []
-        for c in columns.indices where forced[c] == nil && columns[c].type == .text {
+        for c in columns.indices where forced[c] == nil && !assembly.isUnread(c) && columns[c].type == .text {
             let said: Character? = options.decimalComma.map { $0 ? "," : "." }
             guard let recognised = CSVFormattedValues.recognise(columns[c], europeanFile: delimiter == CSVByte.semicolon, decimalMark: said) else { continue }
             if recognised.foundDecimalComma { decimalCommaColumns.append((c, columns[c])) }
@@ -331,6 +344,10 @@ struct CSVFileReader {
             readAs[columns[c].name] = recognised.note
         }
         if delimiter != CSVByte.semicolon, let first = decimalCommaColumns.first {
+            // Whether points group thousands is decided over every column of numbers.
+            let unreadNumbers = columns.indices.filter { assembly.isUnread($0) && assembly.kinds[$0] == .decimal }
+            let read = try assembly.readUnread(unreadNumbers, reader: self).columns
+            for (c, column) in zip(unreadNumbers, read) { columns[c] = column }
             try settleDecimalMark(&columns, readAs: &readAs, commaColumns: decimalCommaColumns, example: first.column,
                                   assembly: &assembly, forced: forced)
         }
@@ -385,9 +402,26 @@ struct CSVFileReader {
            assembly.firstRecordIsData(rawNames, orRecognised: true) {
             return try readWithoutHeader()
         }
-        let timeColumn = try chooseTimeColumn(columns)
+        let types = columns.indices.map { c in assembly.isUnread(c) ? assembly.kinds[c].columnType : columns[c].type }
+        let timeColumn = try chooseTimeColumn(names: names, types: types)
         let rowCount = chunks.reduce(0) { $0 + $1.rowCount }
-        var table = Table(name: name, columns: columns, rowCount: rowCount, timeColumn: timeColumn)
+        var table: Table
+        let unreadIndices = columns.indices.filter { assembly.isUnread($0) }
+        if unreadIndices.isEmpty {
+            table = Table(name: name, columns: columns, rowCount: rowCount, timeColumn: timeColumn)
+        } else {
+            for chunk in chunks { chunk.releaseUnread() }
+            var unreadTypes: [String: ColumnType] = [:]
+            var indices: [String: Int] = [:]
+            for c in unreadIndices {
+                unreadTypes[names[c]] = types[c]
+                indices[names[c]] = c
+            }
+            let unread = UnreadColumns(names: unreadIndices.map { names[$0] }, types: unreadTypes, indices: indices,
+                                       assembly: assembly, reader: self)
+            table = Table(name: name, columns: columns.indices.filter { !assembly.isUnread($0) }.map { columns[$0] },
+                          unread: unread, order: names, rowCount: rowCount, timeColumn: timeColumn)
+        }
         table.typeNotes = typeNotes.filter { readAs[$0.key] == nil }
         table.readAs = readAs
         return LoadedTable(table: table, warnings: warnings, delimiter: delimiter, encoding: encoding)
@@ -471,19 +505,30 @@ struct CSVFileReader {
         return String(scalars)
     }
 
-    private func chooseTimeColumn(_ columns: [Column]) throws(CSVError) -> String? {
+    private func chooseTimeColumn(names: [String], types: [ColumnType]) throws(CSVError) -> String? {
         if let wanted = options.timeColumn {
-            guard let column = columns.first(where: { $0.name == wanted }) else {
+            guard let c = names.firstIndex(of: wanted) else {
                 throw malformed("the time column \"\(wanted)\" does not exist")
             }
-            guard column.type.isTemporal else {
-                throw malformed("the time column \"\(wanted)\" holds \(CSVFileReader.describe(column.type)), "
+            guard types[c].isTemporal else {
+                throw malformed("the time column \"\(wanted)\" holds \(CSVFileReader.describe(types[c])), "
                     + "not dates or timestamps")
             }
             return wanted
         }
-        let temporal = columns.filter { $0.type.isTemporal }
-        return temporal.count == 1 ? temporal[0].name : nil
+        let temporal = names.indices.filter { types[$0].isTemporal }
+        return temporal.count == 1 ? names[temporal[0]] : nil
+    }
+
+    /// The columns built (read ones in file order, then those read late, in their order) at
+    /// their places among all the file's columns; an unread column's place holds an empty
+    /// stand-in that nothing reads.
+    private func placed(_ built: [Column], names: [String], assembly: CSVAssembly) -> [Column] {
+        var byName: [String: Column] = [:]
+        for column in built { byName[column.name] = column }
+        return names.map { name in
+            byName[name] ?? Column(name: name, storage: .text(codes: [], dictionary: []))
+        }
     }
 
     static func describe(_ type: ColumnType) -> String {

@@ -19,11 +19,11 @@ enum CSVFormattedValues {
         // Most text columns (names, emails, notes) fail on their first values: look at a few
         // before reading the whole dictionary.
         var looked = 0
-        for i in 0..<dictionary.count where looked < 8 {
+        for i in 0..<dictionary.count where looked < screenedValues {
             let value = trimmed(dictionary[i])
             if value.isEmpty { continue }
             looked += 1
-            if PeopleNumbers.shape(value) == nil && PeopleDates.parse(value) == nil && PeopleDates.parse(value, shortYearFirst: true) == nil { return nil }
+            if !mayBeWrittenForPeople(value) { return nil }
         }
         func shortened(_ text: String) -> String { text.count > 24 ? String(text.prefix(23)) + "…" : text }
         if let numbers = PeopleNumbers.read(dictionary, europeanFile: europeanFile, decimalMark: decimalMark) {
@@ -113,7 +113,33 @@ enum CSVFormattedValues {
         }
     }
 
-    private static func trimmed(_ text: String) -> String {
+    /// How many distinct values of a column (in file order) `recognise` looks at before it
+    /// reads the whole column: a column is read again only when all of them may be amounts,
+    /// percentages, months or dates.
+    static let screenedValues = 8
+
+    /// Whether one value may be an amount, percentage, month or date written for people.
+    static func mayBeWrittenForPeople(_ value: String) -> Bool {
+        PeopleNumbers.shape(value) != nil || PeopleDates.parse(value) != nil || PeopleDates.parse(value, shortYearFirst: true) != nil
+    }
+
+    /// The screen of a column the load did not keep, from its first distinct values per chunk
+    /// (in file order): false when `recognise` would certainly leave it text.
+    static func mayRecognise(firstValues chunks: [[String]]) -> Bool {
+        var seen = Set<String>()
+        var looked = 0
+        for values in chunks {
+            for raw in values where looked < screenedValues && seen.insert(raw).inserted {
+                let value = trimmed(raw)
+                if value.isEmpty { continue }
+                looked += 1
+                if !mayBeWrittenForPeople(value) { return false }
+            }
+        }
+        return looked > 0
+    }
+
+    static func trimmed(_ text: String) -> String {
         var s = Substring(text)
         while let c = s.first, c == " " || c == "\t" || c == "\u{A0}" { s = s.dropFirst() }
         while let c = s.last, c == " " || c == "\t" || c == "\u{A0}" { s = s.dropLast() }

@@ -34,6 +34,10 @@ public struct CSVOptions: Sendable {
     public var quoting: Bool? = nil
     /// Polled while loading; when it returns true the load throws `.cancelled`.
     public var isCancelled: (@Sendable () -> Bool)? = nil
+    /// The columns to read now; nil = all. The others' types are decided all the same (every
+    /// value checked), but their values are read only when a statement first needs them
+    /// (`Table.readColumns`). A column that the file-wide decisions depend on is read anyway.
+    public var columnsToRead: Set<String>? = nil
 
     public init() {}
 }
@@ -172,7 +176,12 @@ public enum CSVReader {
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != UnsafeMutableRawPointer(bitPattern: -1) else {
             throw CSVError(kind: .unreadable, path: path, message: "cannot read \(path): \(describe(errno: errno))")
         }
-        defer { munmap(mapped, size) }
+        // Owned by the mapping from here: a table with unread columns keeps it.
+        guard let ownFD = Optional(dup(fd)), ownFD >= 0 else {
+            munmap(mapped, size)
+            throw CSVError(kind: .unreadable, path: path, message: "cannot read \(path): \(describe(errno: errno))")
+        }
+        reader.mapping = CSVMapping(base: mapped.assumingMemoryBound(to: UInt8.self), size: size, fd: ownFD, info: info)
         reader.mapped = true
         return try reader.read(mapped.assumingMemoryBound(to: UInt8.self), count: size)
     }
@@ -185,5 +194,38 @@ public enum CSVReader {
             guard let text = strerror(code) else { return "error \(code)" }
             return String(cString: text)
         }
+    }
+}
+
+/// A CSV file mapped into memory, with the descriptor it came from: kept by a table whose
+/// columns are read later, unmapped when the last such table is gone.
+final class CSVMapping: @unchecked Sendable {
+    // Immutable after init; the pages are only read.
+    let base: UnsafePointer<UInt8>
+    let size: Int
+    private let fd: Int32
+    private let loadedSize: Int
+    private let loadedModification: timespec
+
+    init(base: UnsafePointer<UInt8>, size: Int, fd: Int32, info: stat) {
+        self.base = base
+        self.size = size
+        self.fd = fd
+        loadedSize = Int(info.st_size)
+        loadedModification = info.st_mtim
+    }
+
+    deinit {
+        munmap(UnsafeMutableRawPointer(mutating: base), size)
+        close(fd)
+    }
+
+    /// Whether the file is as it was when it was loaded (written to since, its pages would
+    /// hold other rows, or none: a shorter file would fault on reading).
+    var isUnchanged: Bool {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return false }
+        return Int(info.st_size) == loadedSize && info.st_mtim.tv_sec == loadedModification.tv_sec
+            && info.st_mtim.tv_nsec == loadedModification.tv_nsec
     }
 }

@@ -15,7 +15,9 @@ public struct InMemoryBackend: Backend {
 
     public func schema(of relation: String) -> RelationSchema? {
         guard let view = relations[relation] else { return nil }
-        return RelationSchema(columns: view.table.columns.map { ($0.name, $0.type) }, timeColumn: view.table.timeColumn, table: view.sourceName)
+        // Names and types alone: columns a load left unread stay unread.
+        let table = view.table
+        return RelationSchema(columns: table.columnNames.map { ($0, table.type(of: $0) ?? .text) }, timeColumn: table.timeColumn, table: view.sourceName)
     }
 
     func link(_ step: LinkStep) -> Link? {
@@ -23,6 +25,7 @@ public struct InMemoryBackend: Backend {
     }
 
     public func execute(_ plan: LogicalPlan) throws(PlanError) -> ResultTable {
+        try readColumns(of: plan)
         if case .aggregate(let input, let keys, let measures) = plan {
             return try aggregate(input, keys: keys, measures: measures)
         }
@@ -30,8 +33,12 @@ public struct InMemoryBackend: Backend {
         // All the rows in table order (no filter, no sort): the columns as they are, not copied.
         func output(_ column: Column) -> Column { kept.map { Gather.take(column, rows: $0) } ?? column }
         let rowCountOut = kept?.count ?? evaluation.view.table.rowCount
-        var scanned = evaluation.view.table.columns
-        if let named = scanColumns(plan) { scanned = named.compactMap { evaluation.view.table.column(named: $0) } }
+        let scanned: [Column]
+        if let named = scanColumns(plan) {
+            scanned = named.compactMap { evaluation.view.table.column(named: $0) }
+        } else {
+            scanned = evaluation.view.table.columns
+        }
         var columns = scanned.map(output)
         for (ref, column) in derivedInOrder(plan, evaluation) {
             var out = output(column)
@@ -44,6 +51,20 @@ public struct InMemoryBackend: Backend {
     }
 
     public func takeNotes() -> [String] { notes.take() }
+
+    /// Reads, one pass per file, the columns the plan needs that their loads left unread (a
+    /// column read on its own when first touched would cost a pass each).
+    private func readColumns(of plan: LogicalPlan) throws(PlanError) {
+        guard relations.values.contains(where: { $0.table.unread != nil }) else { return }
+        for (name, columns) in plan.columnsRead {
+            guard let table = relations[name]?.table, table.unread != nil else { continue }
+            do throws(CSVError) {
+                if columns.contains(LogicalPlan.allColumns) { try table.prepareAll() } else { try table.prepare(columns) }
+            } catch {
+                throw PlanError(error.message)
+            }
+        }
+    }
 
     private func scanColumns(_ plan: LogicalPlan) -> [String]? {
         var node = plan
@@ -66,6 +87,7 @@ public struct InMemoryBackend: Backend {
     /// The rows a plan of scans, joins, filters, derives, sorts and limits keeps, as a view of
     /// its relation (joined and derived columns are dropped).
     public func view(_ plan: LogicalPlan) throws(PlanError) -> TableValue {
+        try readColumns(of: plan)
         let (evaluation, rows) = try frame(plan)
         var view = evaluation.view
         view.selection = rows

@@ -21,6 +21,9 @@ public struct Interpreter: Sendable {
     public internal(set) var grant = FileGrant.mainScript
     /// Data notes already said in this session.
     var saidDataNotes: Set<String> = []
+    /// The columns a load reads at once (`ColumnHint`); the others are read when a statement
+    /// first needs them. nil: every column at load.
+    public var columnsToRead: Set<String>? = nil
 
     public init(context: EvaluationContext, emit: @escaping @Sendable (Output) -> Void) {
         self.context = context
@@ -49,6 +52,7 @@ public struct Interpreter: Sendable {
                 emit(.warning(Diagnostic(.warning, .data, note, at: statement.range)))
             }
         }
+        defer { sayColumnReadWarnings(at: statement.range) }
         switch statement.kind {
         case .rule, .kpi:
             // These check everything before they change anything, so they run on the session
@@ -60,7 +64,26 @@ public struct Interpreter: Sendable {
         default:
             var copy = session
             try run(statement, in: &copy, baseDirectory: baseDirectory)
+            try checkColumnsRead(at: statement.range)
             session = copy
+        }
+    }
+
+    /// A column read when first needed could not be read (its file changed since the load):
+    /// whatever the statement showed used empty values for it, so the statement fails.
+    private func checkColumnsRead(at range: SourceRange) throws(Diagnostic) {
+        for name in session.tableOrder {
+            guard let failure = session.tables[name]?.table.unread?.takeNewFailure() else { continue }
+            throw Diagnostic(.error, .missingInput, failure.message, at: range)
+        }
+    }
+
+    /// Warnings from columns read late (text that is not UTF-8), said at the statement that read them.
+    private func sayColumnReadWarnings(at range: SourceRange) {
+        for name in session.tableOrder {
+            for warning in session.tables[name]?.table.unread?.takeWarnings() ?? [] {
+                emit(.warning(Diagnostic(.warning, .data, warning.message, at: range)))
+            }
         }
     }
 
@@ -230,7 +253,7 @@ public struct Interpreter: Sendable {
                 throw Diagnostic.error("unknown table '\(table)'", at: statement.range, suggestion: Suggestion.nearest(to: table, in: session.tableOrder))
             }
             guard t.table.column(named: column) != nil else {
-                throw Diagnostic.error("unknown column '\(column)' in \(table)", at: statement.range, suggestion: Suggestion.nearest(to: column, in: t.table.columns.map(\.name)))
+                throw Diagnostic.error("unknown column '\(column)' in \(table)", at: statement.range, suggestion: Suggestion.nearest(to: column, in: t.table.columnNames))
             }
             session.aliases[t.sourceName, default: [:]][name] = column
             session.definitions.append(statement)
@@ -278,6 +301,7 @@ public struct Interpreter: Sendable {
         case .table(let view):
             if case .name = expr.kind, view.selection == nil {
                 context.planLog.note([LogicalPlan.allColumns], of: view.sourceName)
+                do { try view.table.prepareAll() } catch { throw Diagnostic(.error, .missingInput, error.message, at: expr.range) }
                 emit(.summary(view.table, rowCount: view.rowCount))
             } else {
                 emit(.table(try preview(view, title: nil)))
@@ -344,7 +368,8 @@ public struct Interpreter: Sendable {
         case .load(let pathExpr, let options):
             let path = try loadPath(pathExpr, session: session, baseDirectory: baseDirectory)
             _ = try checkedPath(path, for: .load, baseDirectory: baseDirectory, range: expr.range)
-            let view = try Loader.load(path: path, options: options, name: assigningTo ?? "table", baseDirectory: baseDirectory, context: context, range: expr.range, fileSystem: fileSystem, emit: emit)
+            let view = try Loader.load(path: path, options: options, name: assigningTo ?? "table", baseDirectory: baseDirectory, context: context, range: expr.range,
+                                       fileSystem: fileSystem, columnsToRead: columnsToRead, emit: emit)
             return .table(view)
         case .filter(let base, let condition):
             guard let base else {
@@ -539,10 +564,10 @@ public struct Interpreter: Sendable {
         }
         guard fromTable != toTable else { throw Diagnostic.error("a table cannot link to itself", at: range) }
         guard let fromKey = from.table.column(named: fromColumn) else {
-            throw Diagnostic.error("unknown column '\(fromColumn)' in \(fromTable)", at: range, suggestion: Suggestion.nearest(to: fromColumn, in: from.table.columns.map(\.name)))
+            throw Diagnostic.error("unknown column '\(fromColumn)' in \(fromTable)", at: range, suggestion: Suggestion.nearest(to: fromColumn, in: from.table.columnNames))
         }
         guard let toKey = to.table.column(named: toColumn) else {
-            throw Diagnostic.error("unknown column '\(toColumn)' in \(toTable)", at: range, suggestion: Suggestion.nearest(to: toColumn, in: to.table.columns.map(\.name)))
+            throw Diagnostic.error("unknown column '\(toColumn)' in \(toTable)", at: range, suggestion: Suggestion.nearest(to: toColumn, in: to.table.columnNames))
         }
         for (column, name) in [(fromKey, "\(fromTable).\(fromColumn)"), (toKey, "\(toTable).\(toColumn)")] where !(column.type == .integer || column.type == .text || column.type == .decimal) {
             throw Diagnostic.error("\(name) is \(VectorOps.describe(column.type)); link keys must be ids (whole numbers or text)", at: range)

@@ -194,7 +194,7 @@ struct Aggregation {
                 throw Diagnostic.error("'\(name)' is a column of \(table.sourceName); use an aggregate such as sum(\(name)) or add it to `by`", at: expr.range)
             }
             throw Diagnostic.error("unknown name '\(name)'", at: expr.range,
-                                   suggestion: Suggestion.nearest(to: name, in: session.kpiOrder + session.scalars.keys.sorted() + session.tableOrder + (defaultTable?.table.columns.map(\.name) ?? [])))
+                                   suggestion: Suggestion.nearest(to: name, in: session.kpiOrder + session.scalars.keys.sorted() + session.tableOrder + (defaultTable?.table.columnNames ?? [])))
         case .unary(let op, let a):
             return .unary(op, try planNode(a, plan: plan, defaultTable: defaultTable, dimensions: dimensions))
         case .binary(let op, let a, let b):

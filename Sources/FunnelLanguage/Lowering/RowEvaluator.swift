@@ -229,9 +229,9 @@ struct RowEvaluator {
     }
 
     func unknownName(_ name: String, range: SourceRange) -> Diagnostic {
-        var candidates = table.columns.map(\.name)
+        var candidates = table.columnNames
         for link in session.linksFrom(view.sourceName) {
-            candidates += session.tables[link.toTable]?.table.columns.map(\.name) ?? []
+            candidates += session.tables[link.toTable]?.table.columnNames ?? []
         }
         candidates += session.rules.keys.sorted() + session.scalars.keys.sorted()
         let isTable = session.tables[name] != nil
@@ -280,7 +280,7 @@ struct RowEvaluator {
         if let linked = linkedColumn(column, in: other.sourceName) { return linked }
         if other.table.column(named: column) == nil {
             throw Diagnostic.error("unknown column '\(column)' in \(tableName)", at: expr.range,
-                                   suggestion: Suggestion.nearest(to: column, in: other.table.columns.map(\.name)))
+                                   suggestion: Suggestion.nearest(to: column, in: other.table.columnNames))
         }
         throw Diagnostic.error("\(tableName) is not linked from \(view.sourceName), so its columns cannot be used here", at: expr.range,
                                notes: ["add a link such as: link \(view.sourceName).\(tableName)_id -> \(tableName).id"])

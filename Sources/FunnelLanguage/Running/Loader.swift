@@ -3,8 +3,9 @@ import FunnelEngine
 /// `load "file.csv" …`: reads a CSV through the engine and turns its errors into diagnostics.
 enum Loader {
     static func load(path: String, options: [LoadOption], name: String, baseDirectory: String, context: EvaluationContext,
-                     range: SourceRange, fileSystem: FileAccess, emit: @Sendable (Output) -> Void) throws(Diagnostic) -> TableValue {
+                     range: SourceRange, fileSystem: FileAccess, columnsToRead: Set<String>? = nil, emit: @Sendable (Output) -> Void) throws(Diagnostic) -> TableValue {
         var csv = CSVOptions()
+        csv.columnsToRead = columnsToRead
         csv.isCancelled = context.isCancelled
         for option in options {
             switch option.kind {
@@ -81,7 +82,7 @@ enum Loader {
         }
         // Columns named in `types` or `time` that do not exist are the script's mistake.
         for (column, _) in csv.columnTypes where loaded.table.column(named: column) == nil {
-            throw Diagnostic.error("\(path) has no column '\(column)'", at: range, suggestion: Suggestion.nearest(to: column, in: loaded.table.columns.map(\.name)))
+            throw Diagnostic.error("\(path) has no column '\(column)'", at: range, suggestion: Suggestion.nearest(to: column, in: loaded.table.columnNames))
         }
         var table = loaded.table
         table.name = name

@@ -18,6 +18,8 @@ public struct ScriptRunner {
     public var keepGoing = false
     /// Where the script's relative paths start; by default the script's own folder.
     public var baseDirectory: String?
+    /// Loads read at once only the columns the script names (the others when first needed).
+    public var readsOnlyUsedColumns = true
     /// Where diagnostics go (errors, warnings), rendered by the caller.
     public var report: @Sendable (Diagnostic) -> Void
     /// Told each statement's source text before it runs (a document of results names them).
@@ -61,6 +63,9 @@ public struct ScriptRunner {
         }
         var worst: ExitCode = .success
         let baseDirectory = self.baseDirectory ?? (file.path.hasPrefix("<") ? "." : FileAccess.directory(of: file.path))
+        if readsOnlyUsedColumns {
+            interpreter.columnsToRead = ColumnHint.names(in: file, baseDirectory: baseDirectory, fileSystem: interpreter.fileSystem)
+        }
         if !file.path.hasPrefix("<") {
             // The script itself counts as being included, so that including it again is a cycle.
             let real = file.path.hasPrefix("/") || self.baseDirectory == nil ? file.path : baseDirectory + "/" + FileAccess.displayName(file.path)

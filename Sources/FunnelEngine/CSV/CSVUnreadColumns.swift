@@ -1,0 +1,109 @@
+// The columns a load left unread (the script does not use them, or not yet), read from the
+// file's mapping the first time a statement needs them.
+import Synchronization
+
+/// Unread columns of one loaded table, shared by every copy of it. The load decided their
+/// types (every value was checked) and every file-wide matter (header, decimal mark, date
+/// order, time column), so reading one later gives the column the whole load would have.
+public final class UnreadColumns: Sendable {
+    /// Names and types of the columns left unread at load, in file order.
+    public let names: [String]
+    public let types: [String: ColumnType]
+    private let state: Mutex<State>
+
+    private struct State: @unchecked Sendable {
+        // The chunks and the mapping are only touched under the mutex.
+        var assembly: CSVAssembly
+        let reader: CSVFileReader
+        let indices: [String: Int]
+        var read: [String: Column] = [:]
+        var failure: CSVError?
+        var failureTaken = false
+        var warnings: [CSVWarning] = []
+    }
+
+    init(names: [String], types: [String: ColumnType], indices: [String: Int], assembly: CSVAssembly, reader: CSVFileReader) {
+        self.names = names
+        self.types = types
+        state = Mutex(State(assembly: assembly, reader: reader, indices: indices))
+    }
+
+    /// Why a column could not be read (the file changed since it was loaded), once it happened.
+    public var failure: CSVError? { state.withLock { $0.failure } }
+
+    /// `failure`, the first time it is asked for after it happened.
+    public func takeNewFailure() -> CSVError? {
+        state.withLock { state in
+            guard !state.failureTaken, let failure = state.failure else { return nil }
+            state.failureTaken = true
+            return failure
+        }
+    }
+
+    /// Warnings from reading columns (text that is not UTF-8), taken once.
+    public func takeWarnings() -> [CSVWarning] {
+        state.withLock { state in
+            defer { state.warnings = [] }
+            return state.warnings
+        }
+    }
+
+    /// `columns`, or for each that cannot be read (the file changed: `failure` says so, and
+    /// the statement that needed it fails on it), a column of nulls.
+    func columnsOrNulls(_ wanted: [String], rows: Int) -> [String: Column] {
+        if let read = try? columns(wanted) { return read }
+        // Nobody was told: the statement's check after it runs is.
+        state.withLock { $0.failureTaken = false }
+        var out: [String: Column] = [:]
+        for name in wanted where types[name] != nil {
+            out[name] = Column(name: name, storage: .text(codes: TextCodes(repeating: 0, count: rows), dictionary: [""]),
+                               validity: Validity(count: rows, allValid: false))
+        }
+        return out
+    }
+
+    /// The columns among `wanted` (unread ones; others are ignored), reading those not read yet
+    /// in one pass over the file. Throws when the file changed since it was loaded.
+    public func columns(_ wanted: some Sequence<String>) throws(CSVError) -> [String: Column] {
+        let result: Result<[String: Column], CSVError> = state.withLock { state in
+            var missing: [Int] = []
+            var out: [String: Column] = [:]
+            for name in wanted {
+                if let column = state.read[name] { out[name] = column; continue }
+                if let index = state.indices[name], !missing.contains(index) { missing.append(index) }
+            }
+            guard !missing.isEmpty else { return .success(out) }
+            if let failure = state.failure {
+                state.failureTaken = true
+                return .failure(failure)
+            }
+            guard state.reader.mapping?.isUnchanged == true else {
+                let failure = CSVError(kind: .unreadable, path: state.reader.path,
+                                       message: "\(state.reader.path) changed since it was loaded, and its columns \(missing.map { state.assembly.names[$0] }.joined(separator: ", ")) "
+                                           + "were not read yet; load it again")
+                state.failure = failure
+                state.failureTaken = true
+                return .failure(failure)
+            }
+            missing.sort()
+            do throws(CSVError) {
+                let (columns, notUTF8) = try state.assembly.readUnread(missing, reader: state.reader)
+                for (index, var column) in zip(missing, columns) {
+                    if notUTF8.contains(index), let decoded = CSVEncoding.windows1252Column(column) {
+                        column = decoded
+                        state.warnings.append(CSVWarning(column: column.name, message: "column \(column.name) holds text that is not UTF-8; "
+                            + "it is read as Windows-1252 (Western European), a guess: if its text looks wrong, save the file as UTF-8"))
+                    }
+                    state.read[column.name] = column
+                    out[column.name] = column
+                }
+                return .success(out)
+            } catch {
+                state.failure = error
+                state.failureTaken = true
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+}

@@ -1,0 +1,29 @@
+/// The names a script may read as columns, found before it runs: every identifier in it and in
+/// the files it includes (their paths are written out, so they are known). A load keeps those
+/// columns and leaves the others unread, to be read if a statement needs them after all: the
+/// hint only saves work, it never decides an answer.
+enum ColumnHint {
+    static func names(in file: SourceFile, baseDirectory: String, fileSystem: FileAccess) -> Set<String> {
+        var names = Set<String>()
+        var visited = Set<String>()
+        var pending: [(SourceFile, String)] = [(file, baseDirectory)]
+        while let (source, directory) = pending.popLast() {
+            let tokens = Lexer.tokenize(source)
+            for (i, token) in tokens.enumerated() {
+                switch token.kind {
+                case .identifier(let name), .quotedIdentifier(let name):
+                    names.insert(name)
+                case .string(let path) where i > 0 && tokens[i - 1].kind == .keyword(.include):
+                    let resolved = FileAccess.resolve(path, relativeTo: directory)
+                    let canonical = fileSystem.canonical(resolved)
+                    guard visited.insert(canonical).inserted, visited.count <= 256,
+                          let text = try? fileSystem.readText(resolved) else { continue }
+                    pending.append((SourceFile(path: path, text: text), FileAccess.directory(of: resolved)))
+                default:
+                    continue
+                }
+            }
+        }
+        return names
+    }
+}
