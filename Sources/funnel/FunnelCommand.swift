@@ -156,6 +156,10 @@ struct FunnelCommand: ParsableCommand {
     }
 
     private func startShell(interpreter: Interpreter, printer: OutputPrinter, runInit: Bool) -> Int32 {
+        var interpreter = interpreter
+        // Later statements are unknown: a load types every column and reads each one when a
+        // statement first needs it.
+        if interpreter.columnsToRead == nil { interpreter.columnsToRead = [] }
         let reader: LineReader
         if isatty(0) == 1 && isatty(1) == 1 {
             reader = EditLineReader(programName: "funnel", historyPath: HistoryFile.path(environment: HistoryFile.environment()))

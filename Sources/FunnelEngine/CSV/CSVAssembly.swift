@@ -19,6 +19,8 @@ struct CSVAssembly {
     /// Columns whose values all parsed but that file-wide decisions made text (a decimal comma
     /// beside decimal points, mixed date orders): no single row broke them.
     private var madeTextByDecision: Set<Int> = []
+    /// Per column made text by a value after holding numbers, dates or true/false: that value.
+    private var breakingValues: [Int: String] = [:]
 
     init(chunks: [CSVChunk], names: [String], settings: CSVParseSettings, lineBases: [Int]) {
         self.chunks = chunks
@@ -139,6 +141,7 @@ struct CSVAssembly {
             guard let probe else { continue }
             (family, fits) = probe
             guard let breaking = firstValue(column: c, where: { p, n in !fits(p, n) }) else { continue }
+            breakingValues[c] = breaking.value
             let isCode = family == "numbers" && Array(breaking.value.utf8).withUnsafeBufferPointer { b in b.baseAddress.map { CSVNumber.isCode($0, b.count) } ?? false }
             let note = "column \(names[c]) is read as text: it holds \(family) from row \(first.row) to row \(breaking.row - 1), "
                 + "but row \(breaking.row) holds \"\(CSVFileReader.shorten(breaking.value))\""
@@ -290,8 +293,10 @@ struct CSVAssembly {
             guard isUnread(c), kinds[c] == .text, settings.forced[c] == nil else { return false }
             if madeTextByDecision.contains(c) { return true }
             if chunks.contains(where: { $0.cols[c].kind != .empty && !$0.cols[c].unreadText }) {
-                // Numbers first, then text (a code with a leading zero, an `n/a`): its first
-                // values were not kept while parsing, so they are read from the file's start.
+                // Numbers first, then text (a code with a leading zero, an `n/a`): one value that
+                // cannot be an amount or a date rules the second look out; the value that made the
+                // column text often is one. Else its first values, from the file's start.
+                if let breaking = breakingValues[c], !CSVFormattedValues.mayBeWrittenForPeople(CSVFormattedValues.trimmed(breaking)) { return false }
                 return CSVFormattedValues.mayRecognise(firstValues: [firstDistinctValues(c)])
             }
             return CSVFormattedValues.mayRecognise(firstValues: chunks.map { $0.cols[c].firstValues })

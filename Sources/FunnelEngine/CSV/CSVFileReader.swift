@@ -278,7 +278,7 @@ struct CSVFileReader {
         // Chunks stay under 1 GiB so chunk-local row numbers fit 32 bits.
         parts = max(parts, bytes / (1 << 30) + 1)
         var starts = [dataStart]
-        starts += CSVSniffer.splitPoints(data, start: dataStart, end: end, parts: parts)
+        starts += CSVSniffer.splitPoints(data, start: dataStart, end: end, parts: parts, releasing: mapped && !decoded)
         var chunks: [CSVChunk] = []
         let allRows = Int(Double(end - dataStart) / bytesPerRow * 1.05) + 64
         for k in 0..<starts.count {

@@ -119,8 +119,11 @@ enum CSVFormattedValues {
     static let screenedValues = 8
 
     /// Whether one value may be an amount, percentage, month or date written for people.
+    /// Exact in one direction: a column holding a value for which this is false is never read
+    /// as amounts or dates (`PeopleNumbers.read` refuses a code such as `09580` as it does).
     static func mayBeWrittenForPeople(_ value: String) -> Bool {
-        PeopleNumbers.shape(value) != nil || PeopleDates.parse(value) != nil || PeopleDates.parse(value, shortYearFirst: true) != nil
+        if let shape = PeopleNumbers.shape(value), !PeopleNumbers.isCode(shape, Array(value.utf8)) { return true }
+        return PeopleDates.parse(value) != nil || PeopleDates.parse(value, shortYearFirst: true) != nil
     }
 
     /// The screen of a column the load did not keep, from its first distinct values per chunk
@@ -384,8 +387,7 @@ enum PeopleNumbers {
             }
             if p.percent { percentCount += 1 }
             if p.currency != 0 || p.percent || p.parentheses || p.separators > 0 { anyPeopleSign = true }
-            // A code written with a leading zero (09001) is no amount.
-            if p.separators == 0, p.firstGroup > 1, dictionary.withUTF8(i, { $0[p.core.lowerBound] }) == 0x30 { return nil }
+            if dictionary.withUTF8(i, { isCode(p, $0) }) { return nil }
             let kinds = p.separatorKinds.nonzeroBitCount
             if kinds > 2 { return nil }
             if kinds == 2 {
@@ -436,6 +438,12 @@ enum PeopleNumbers {
         }
         return Read(values: out, integers: integers, percent: percentCount > 0,
                     foundDecimalComma: said == nil && mark == 0x2C && decimalMarks.contains(0x2C))
+    }
+
+    /// A code written with a leading zero (`09001`) is no amount.
+    static func isCode(_ shape: Shape, _ bytes: some Collection<UInt8>) -> Bool {
+        guard shape.separators == 0, shape.firstGroup > 1, shape.core.lowerBound < bytes.count else { return false }
+        return bytes[bytes.index(bytes.startIndex, offsetBy: shape.core.lowerBound)] == 0x30
     }
 
     static func isBlank(_ b: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -255,7 +255,10 @@ enum CSVSniffer {
     /// Where the lines around a split point have no quoted line breaks, the first such break
     /// is taken; otherwise the quotes since `start` are counted to find a break outside quotes.
     /// Either way these are guesses (stray quotes can fool them); the reader verifies them.
-    static func splitPoints(_ data: UnsafePointer<UInt8>, start: Int, end: Int, parts: Int) -> [Int] {
+    /// `releasing`: the bytes are a file mapping whose pages are given back as they are counted
+    /// (quotes are counted from the start when fields hold line breaks: half the file at once
+    /// would otherwise be resident).
+    static func splitPoints(_ data: UnsafePointer<UInt8>, start: Int, end: Int, parts: Int, releasing: Bool = false) -> [Int] {
         guard parts > 1 else { return [] }
         var points: [Int] = []
         var previous = start
@@ -263,7 +266,7 @@ enum CSVSniffer {
             let target = start + (end - start) / parts * k
             guard target > previous else { continue }
             let point = boundary(data, from: target, end: end)
-                ?? boundaryOutsideQuotes(data, start: start, target: target, end: end)
+                ?? boundaryOutsideQuotes(data, start: start, target: target, end: end, releasing: releasing)
             guard let point, point > previous, point < end else { continue }
             points.append(point)
             previous = point
@@ -272,8 +275,17 @@ enum CSVSniffer {
     }
 
     /// The first line start after `target` that is outside quotes, counting quotes from `start`.
-    private static func boundaryOutsideQuotes(_ data: UnsafePointer<UInt8>, start: Int, target: Int, end: Int) -> Int? {
-        var inQuotes = countQuotes(data, from: start, to: target) & 1 == 1
+    private static func boundaryOutsideQuotes(_ data: UnsafePointer<UInt8>, start: Int, target: Int, end: Int, releasing: Bool) -> Int? {
+        var quotes = 0
+        var from = start
+        while from < target {
+            // In steps of 4 MiB, each released once counted.
+            let to = min(target, from + (4 << 20))
+            quotes += countQuotes(data, from: from, to: to)
+            if releasing { CSVChunk.releasePages(data + from, count: to - from) }
+            from = to
+        }
+        var inQuotes = quotes & 1 == 1
         var i = target
         while i < end {
             let c = data[i]
