@@ -60,6 +60,9 @@ public struct Table: Sendable {
         return unread?.types[name]
     }
 
+    /// Whether the table has the column, read or not (nothing is read).
+    public func hasColumn(_ name: String) -> Bool { type(of: name) != nil }
+
     public func columnIndex(named name: String) -> Int? {
         columnNames.firstIndex(of: name)
     }

@@ -127,6 +127,8 @@ struct CSVColumnBuilder {
     /// A column the load does not keep met text (or was said to be text): it is left
     /// `deferred`, never stored, and read only if a statement needs it later.
     var unreadText = false
+    /// The load does not keep this column: its values are parsed only for their type.
+    var unread = false
     /// For an unread text column: its first distinct values in this chunk, up to the first
     /// that cannot be a value written for people (then the screen stops), or eight of them.
     var firstValues: [String] = []
@@ -271,6 +273,7 @@ final class CSVChunk {
             cols[c] = CSVColumnBuilder()
             guard let bits = calloc(words, 8) else { fatalError("out of memory while reading a CSV file") }
             cols[c].nullBits = bits.assumingMemoryBound(to: UInt64.self)
+            cols[c].unread = isUnread(c)
             if let type = settings.forced[c] {
                 cols[c].forced = true
                 if type == .text && isUnread(c) {
@@ -447,6 +450,11 @@ final class CSVChunk {
             storeNull(b, row)
             return true
         }
+        if b.pointee.kind == .deferred {
+            // Read again later (or never): only an unread column's first values are looked at.
+            if b.pointee.screening { screen(b, p0, n0) }
+            return true
+        }
         if p[0] <= 0x20 || p[n - 1] <= 0x20 {
             while n > 0 && (p[0] == CSVByte.space || p[0] == CSVByte.tab) {
                 p += 1
@@ -500,7 +508,6 @@ final class CSVChunk {
             if b.pointee.screening { screen(b, p0, n0) }
             return true
         case .deferred:
-            if b.pointee.screening { screen(b, p0, n0) }
             return true
         }
         return widen(b, p0, n0, p, n, row)
@@ -615,6 +622,8 @@ final class CSVChunk {
 
     @inline(__always)
     private func storeNull(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ row: Int) {
+        // An unread column's nulls are found again when it is read.
+        if b.pointee.unread { return }
         switch b.pointee.kind {
         case .deferred:
             return

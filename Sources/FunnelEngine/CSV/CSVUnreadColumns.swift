@@ -19,6 +19,7 @@ public final class UnreadColumns: Sendable {
         var read: [String: Column] = [:]
         var failure: CSVError?
         var failureTaken = false
+        var companions: Set<String> = []
         var warnings: [CSVWarning] = []
     }
 
@@ -30,6 +31,11 @@ public final class UnreadColumns: Sendable {
 
     /// Why a column could not be read (the file changed since it was loaded), once it happened.
     public var failure: CSVError? { state.withLock { $0.failure } }
+
+    /// Names read along with any column a statement needs (see `columns`).
+    public func readAlong(_ names: Set<String>) {
+        state.withLock { $0.companions = names }
+    }
 
     /// `failure`, the first time it is asked for after it happened.
     public func takeNewFailure() -> CSVError? {
@@ -84,6 +90,11 @@ public final class UnreadColumns: Sendable {
                 state.failure = failure
                 state.failureTaken = true
                 return .failure(failure)
+            }
+            // A pass over the file reads the companions too: the columns the session is likely
+            // to need next, so that a statement's plans do not take one pass each.
+            for name in state.companions {
+                if state.read[name] == nil, let index = state.indices[name], !missing.contains(index) { missing.append(index) }
             }
             missing.sort()
             do throws(CSVError) {

@@ -47,12 +47,12 @@ extension Interpreter {
             let columnNames = names.filter { session.rules[$0] == nil && session.scalars[$0] == nil && session.kpis[$0] == nil }
             // Prefer tables that hold the columns themselves; then tables that reach them through links.
             let loaded = session.tableOrder.filter { session.tables[$0]?.sourceName == $0 }
-            var candidates = loaded.filter { t in columnNames.allSatisfy { session.tables[t]?.table.column(named: $0) != nil } }
+            var candidates = loaded.filter { t in columnNames.allSatisfy { session.tables[t]?.table.hasColumn($0) == true } }
             if candidates.isEmpty {
                 candidates = loaded.filter { t in
                     guard let table = session.tables[t] else { return false }
                     let evaluator = RowEvaluator(session: session, view: table, context: context)
-                    return columnNames.allSatisfy { table.table.column(named: $0) != nil || evaluator.linkedColumn($0) != nil }
+                    return columnNames.allSatisfy { table.table.hasColumn($0) || evaluator.linkedColumn($0) != nil }
                 }
             }
             guard candidates.count == 1, let only = candidates.first, let t = session.tables[only] else {

@@ -55,10 +55,17 @@ extension Interpreter {
             }
             if stage.count == nil { sawRowStage = true }
             if let at = stage.at {
-                let evaluator = RowEvaluator(session: session, view: view, context: context)
-                let column = try evaluator.evaluate(Expr(.name(at), stage.range), selection: [])
-                guard column.type?.isTemporal == true else {
-                    throw Diagnostic.error("'\(at)' is \(VectorOps.describe(column.type)); `at` needs a date or timestamp column", at: stage.range)
+                // A column of the table has its type without being read (a load may leave it
+                // unread); a linked or aliased one is evaluated over no rows.
+                let type: ColumnType?
+                if let own = view.table.type(of: at) {
+                    type = own
+                } else {
+                    let evaluator = RowEvaluator(session: session, view: view, context: context)
+                    type = try evaluator.evaluate(Expr(.name(at), stage.range), selection: []).type
+                }
+                guard type?.isTemporal == true else {
+                    throw Diagnostic.error("'\(at)' is \(VectorOps.describe(type)); `at` needs a date or timestamp column", at: stage.range)
                 }
             }
         }

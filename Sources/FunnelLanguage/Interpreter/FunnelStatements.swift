@@ -35,7 +35,7 @@ extension Interpreter {
         let aggregation = Aggregation(session: session, context: context)
         let dimensions = Aggregation.dimensions(keys)
         let periods = dimensions.compactMap { d -> DateUnit? in
-            if case .name(let n) = d.expr.kind, evaluation.view.table.column(named: n) == nil { return Aggregation.periodNames[n] }
+            if case .name(let n) = d.expr.kind, !evaluation.view.table.hasColumn(n) { return Aggregation.periodNames[n] }
             return nil
         }
         let groups: FunnelTables.BreakdownGroups

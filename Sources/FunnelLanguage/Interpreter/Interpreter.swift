@@ -24,6 +24,8 @@ public struct Interpreter: Sendable {
     /// The columns a load reads at once (`ColumnHint`); the others are read when a statement
     /// first needs them. nil: every column at load.
     public var columnsToRead: Set<String>? = nil
+    /// The names used by the definitions so far (see `readColumnsAlong`).
+    var namesInDefinitions: Set<String> = []
 
     public init(context: EvaluationContext, emit: @escaping @Sendable (Output) -> Void) {
         self.context = context
@@ -53,6 +55,7 @@ public struct Interpreter: Sendable {
             }
         }
         defer { sayColumnReadWarnings(at: statement.range) }
+        readColumnsAlong(statement)
         switch statement.kind {
         case .rule, .kpi:
             // These check everything before they change anything, so they run on the session
@@ -76,6 +79,23 @@ public struct Interpreter: Sendable {
             guard let failure = session.tables[name]?.table.unread?.takeNewFailure() else { continue }
             throw Diagnostic(.error, .missingInput, failure.message, at: range)
         }
+    }
+
+    /// Columns a load left unread are read when a statement first needs them; the names in
+    /// the statement and in the definitions so far are read in the same pass (a funnel's stages,
+    /// its rules' columns and the statement's grouping would each take a pass of their own).
+    private mutating func readColumnsAlong(_ statement: Statement) {
+        let names: Set<String>
+        switch statement.kind {
+        case .rule, .kpi, .funnel, .link, .alias, .plan:
+            names = ColumnHint.names(in: statement)
+            namesInDefinitions.formUnion(names)
+        default:
+            guard session.tables.values.contains(where: { $0.table.unread != nil }) else { return }
+            names = ColumnHint.names(in: statement)
+        }
+        let along = names.union(namesInDefinitions)
+        for table in session.tables.values { table.table.unread?.readAlong(along) }
     }
 
     /// Warnings from columns read late (text that is not UTF-8), said at the statement that read them.
@@ -252,7 +272,7 @@ public struct Interpreter: Sendable {
             guard let t = session.tables[table] else {
                 throw Diagnostic.error("unknown table '\(table)'", at: statement.range, suggestion: Suggestion.nearest(to: table, in: session.tableOrder))
             }
-            guard t.table.column(named: column) != nil else {
+            guard t.table.hasColumn(column) else {
                 throw Diagnostic.error("unknown column '\(column)' in \(table)", at: statement.range, suggestion: Suggestion.nearest(to: column, in: t.table.columnNames))
             }
             session.aliases[t.sourceName, default: [:]][name] = column

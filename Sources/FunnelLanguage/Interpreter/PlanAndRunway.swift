@@ -127,11 +127,11 @@ extension Interpreter {
         guard case .table(let planView) = try evaluate(planExpr, session: session, baseDirectory: ".") else {
             throw Diagnostic.error("expected a plan table after vs (with a month column and one column per stage)", at: planExpr.range)
         }
-        guard let timeName = planView.table.timeColumn, planView.table.column(named: timeName) != nil else {
+        guard let timeName = planView.table.timeColumn, planView.table.hasColumn(timeName) else {
             throw Diagnostic.error("the plan has no time column (its month)", at: planExpr.range, notes: ["load it with: plan = load \"plan.csv\" time month"])
         }
         let names = evaluation.stageNames
-        let planned = names.filter { planView.table.column(named: $0) != nil }
+        let planned = names.filter { planView.table.hasColumn($0) }
         guard !planned.isEmpty else {
             throw Diagnostic.error("the plan has no column named like a stage of \(evaluation.name) (\(names.joined(separator: ", ")))", at: planExpr.range)
         }
@@ -142,7 +142,7 @@ extension Interpreter {
             for (i, stage) in names.enumerated() { actual[label, default: [:]][stage] = actualTable.table.columns[1 + i].value(at: r).number ?? 0 }
         }
         // The plan's numbers summed per period of its time column (empty and non-numeric cells count 0).
-        let summed = planned.filter { planView.table.column(named: $0)?.type.isNumeric == true }
+        let summed = planned.filter { planView.table.type(of: $0)?.isNumeric == true }
         let evaluator = RowEvaluator(session: session, view: planView, context: context)
         let (planRows, backend) = evaluator.scanned(planView.selection)
         let perPeriod: ResultTable

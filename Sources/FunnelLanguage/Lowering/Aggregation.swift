@@ -190,7 +190,7 @@ struct Aggregation {
             if session.funnels[name] != nil {
                 throw Diagnostic.error("'\(name)' is a funnel; a formula can use one stage's count: count(\(name).stage) is not supported yet, use the stage's condition", at: expr.range)
             }
-            if let table = defaultTable, table.table.column(named: name) != nil {
+            if let table = defaultTable, table.table.hasColumn(name) {
                 throw Diagnostic.error("'\(name)' is a column of \(table.sourceName); use an aggregate such as sum(\(name)) or add it to `by`", at: expr.range)
             }
             throw Diagnostic.error("unknown name '\(name)'", at: expr.range,
@@ -409,7 +409,7 @@ struct Aggregation {
             for join in evaluator.lowered.joins where !target.joins.contains(join) { target.joins.append(join) }
             return target
         case .name(let name):
-            if let table = session.tables[name], defaultTable?.table.column(named: name) == nil {
+            if let table = session.tables[name], defaultTable?.table.hasColumn(name) != true {
                 return try over(table, key: name, name: name, argument: nil)
             }
             if defaultTable == nil {
@@ -634,7 +634,7 @@ struct Aggregation {
     /// once per session); nil when it has none or when that was said already.
     private func lateCondition(_ view: TableValue) -> PlanExpression? {
         let table = view.table
-        guard let timeName = table.timeColumn, table.column(named: timeName)?.type.isTemporal == true else { return nil }
+        guard let timeName = table.timeColumn, table.type(of: timeName)?.isTemporal == true else { return nil }
         let key = lateKey(view)
         let condition = PlanExpression.binary(.greaterEqual, .column(ColumnRef(timeName)), .constant(.date(context.today &+ 1)))
         if let known = context.dataNotes.lateRows(key) { return known.any && !known.said ? condition : nil }
@@ -701,10 +701,10 @@ struct Aggregation {
         var keys: [GroupKey] = []
         var resolved = dimensions
         for (i, dimension) in dimensions.enumerated() {
-            if case .name(let n) = dimension.expr.kind, view.table.column(named: n) == nil, evaluator.linkedColumn(n) == nil,
+            if case .name(let n) = dimension.expr.kind, !view.table.hasColumn(n), evaluator.linkedColumn(n) == nil,
                let unit = Aggregation.periodNames[n]
             {
-                guard let timeName = view.table.timeColumn, view.table.column(named: timeName) != nil else {
+                guard let timeName = view.table.timeColumn, view.table.hasColumn(timeName) else {
                     throw Diagnostic.error("\(view.sourceName) has no time column for `by \(n)`", at: dimension.expr.range,
                                            notes: ["name one when loading: \(view.sourceName) = load \"…\" time created_at"])
                 }

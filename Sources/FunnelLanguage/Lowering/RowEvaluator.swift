@@ -190,9 +190,9 @@ struct RowEvaluator {
     // MARK: Names
 
     private func resolveName(_ name: String, expr: Expr) throws(Diagnostic) -> PlanExpression {
-        if table.column(named: name) != nil { return .column(ColumnRef(name)) }
+        if table.hasColumn(name) { return .column(ColumnRef(name)) }
         if let linked = linkedColumn(name) { return linked }
-        if let aliased = session.aliases[view.sourceName]?[name], table.column(named: aliased) != nil { return .column(ColumnRef(aliased)) }
+        if let aliased = session.aliases[view.sourceName]?[name], table.hasColumn(aliased) { return .column(ColumnRef(aliased)) }
         if let rule = session.rules[name] {
             if ruleStack.contains(name) {
                 throw Diagnostic.error("rule '\(name)' refers to itself: \((ruleStack + [name]).joined(separator: " → "))", at: expr.range)
@@ -244,11 +244,11 @@ struct RowEvaluator {
     /// A column of a table this one links to (or that links to it), joined into this table's rows.
     func linkedColumn(_ name: String, in tableName: String? = nil) -> PlanExpression? {
         for link in session.linksFrom(view.sourceName) where tableName == nil || link.toTable == tableName {
-            guard let target = session.tables[link.toTable], target.table.column(named: name) != nil, link.target.count == rowCount else { continue }
+            guard let target = session.tables[link.toTable], target.table.hasColumn(name), link.target.count == rowCount else { continue }
             return joinedColumn(name, LinkJoin(link: link.step, direction: .toOne))
         }
         for link in session.linksTo(view.sourceName) where tableName == nil || link.fromTable == tableName {
-            guard let source = session.tables[link.fromTable], source.table.column(named: name) != nil else { continue }
+            guard let source = session.tables[link.fromTable], source.table.hasColumn(name) else { continue }
             return joinedColumn(name, LinkJoin(link: link.step, direction: .firstLinking))
         }
         return nil
@@ -269,7 +269,7 @@ struct RowEvaluator {
         }
         let sourceName = session.tables[tableName]?.sourceName ?? tableName
         if sourceName == view.sourceName || tableName == view.sourceName {
-            if table.column(named: column) != nil { return .column(ColumnRef(column)) }
+            if table.hasColumn(column) { return .column(ColumnRef(column)) }
             if let linked = linkedColumn(column) { return linked }
             throw unknownName(column, range: expr.range)
         }
@@ -278,7 +278,7 @@ struct RowEvaluator {
                                    suggestion: Suggestion.nearest(to: tableName, in: session.tableOrder))
         }
         if let linked = linkedColumn(column, in: other.sourceName) { return linked }
-        if other.table.column(named: column) == nil {
+        if !other.table.hasColumn(column) {
             throw Diagnostic.error("unknown column '\(column)' in \(tableName)", at: expr.range,
                                    suggestion: Suggestion.nearest(to: column, in: other.table.columnNames))
         }

@@ -3,6 +3,17 @@
 /// columns and leaves the others unread, to be read if a statement needs them after all: the
 /// hint only saves work, it never decides an answer.
 enum ColumnHint {
+    /// The identifiers of one statement.
+    static func names(in statement: Statement) -> Set<String> {
+        var names = Set<String>()
+        let text = statement.range.file.slice(statement.range)
+        for token in Lexer.tokenize(SourceFile(path: "<statement>", text: text)) {
+            if case .identifier(let name) = token.kind { names.insert(name) }
+            if case .quotedIdentifier(let name) = token.kind { names.insert(name) }
+        }
+        return names
+    }
+
     static func names(in file: SourceFile, baseDirectory: String, fileSystem: FileAccess) -> Set<String> {
         var names = Set<String>()
         var visited = Set<String>()

@@ -81,7 +81,7 @@ enum Loader {
             emit(.warning(d))
         }
         // Columns named in `types` or `time` that do not exist are the script's mistake.
-        for (column, _) in csv.columnTypes where loaded.table.column(named: column) == nil {
+        for (column, _) in csv.columnTypes where !loaded.table.hasColumn(column) {
             throw Diagnostic.error("\(path) has no column '\(column)'", at: range, suggestion: Suggestion.nearest(to: column, in: loaded.table.columnNames))
         }
         var table = loaded.table
