@@ -332,7 +332,7 @@ struct CSVFileReader {
         let built = try assembly.buildColumns(reader: self)
         let late = try assembly.readUnread(readLate, reader: self)
         if lazily && !late.notUTF8.isEmpty { return nil }
-        var columns = placed(built + late.columns, names: names, assembly: assembly)
+        var columns = placed(built + late.columns, names: names)
         // Text columns written for people ($1,234.56, 12.5%, Jan 2024, 2024-Q1) read again.
         var readAs: [String: String] = [:]
         var decimalCommaColumns: [(column: Int, asText: Column)] = []
@@ -523,7 +523,7 @@ struct CSVFileReader {
     /// The columns built (read ones in file order, then those read late, in their order) at
     /// their places among all the file's columns; an unread column's place holds an empty
     /// stand-in that nothing reads.
-    private func placed(_ built: [Column], names: [String], assembly: CSVAssembly) -> [Column] {
+    private func placed(_ built: [Column], names: [String]) -> [Column] {
         var byName: [String: Column] = [:]
         for column in built { byName[column.name] = column }
         return names.map { name in

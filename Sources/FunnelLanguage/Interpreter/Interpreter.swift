@@ -24,6 +24,8 @@ public struct Interpreter: Sendable {
     /// The columns a load reads at once (`ColumnHint`); the others are read when a statement
     /// first needs them. nil: every column at load.
     public var columnsToRead: Set<String>? = nil
+    /// Tables the script shows or exports whole: every column is read at load.
+    public var tablesReadWhole: Set<String> = []
     /// The names used by the definitions so far (see `readColumnsAlong`).
     var namesInDefinitions: Set<String> = []
 
@@ -389,7 +391,7 @@ public struct Interpreter: Sendable {
             let path = try loadPath(pathExpr, session: session, baseDirectory: baseDirectory)
             _ = try checkedPath(path, for: .load, baseDirectory: baseDirectory, range: expr.range)
             let view = try Loader.load(path: path, options: options, name: assigningTo ?? "table", baseDirectory: baseDirectory, context: context, range: expr.range,
-                                       fileSystem: fileSystem, columnsToRead: columnsToRead, emit: emit)
+                                       fileSystem: fileSystem, columnsToRead: tablesReadWhole.contains(assigningTo ?? "") ? nil : columnsToRead, emit: emit)
             return .table(view)
         case .filter(let base, let condition):
             guard let base else {

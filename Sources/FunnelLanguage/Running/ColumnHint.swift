@@ -37,4 +37,46 @@ enum ColumnHint {
         }
         return names
     }
+
+    /// The tables a script shows or exports whole (`leads`, `leads where score > 50`, `export
+    /// leads to …`, or a name given to such a view): every column of theirs is read at load,
+    /// not in a second pass when they are shown.
+    static func tablesReadWhole(in statements: [Statement]) -> Set<String> {
+        var whole = Set<String>()
+        var viewOf: [String: String] = [:]
+        func base(_ expr: Expr) -> String? {
+            var e = expr
+            while true {
+                switch e.kind {
+                case .name(let n): return n
+                case .filter(let b?, _), .sort(let b, _), .top(let b, _): e = b
+                default: return nil
+                }
+            }
+        }
+        var pending = statements
+        while let statement = pending.popLast() {
+            switch statement.kind {
+            case .expression(let e), .export(let e, _):
+                if let n = base(e) { whole.insert(n) }
+            case .assign(let name, let e):
+                if let n = base(e) { viewOf[name] = n }
+            case .report(_, _, let body):
+                pending.append(contentsOf: body)
+            default:
+                continue
+            }
+        }
+        // A view shown whole needs its table whole (`top = leads where score > 90`, then `top`).
+        var result = Set<String>()
+        for var name in whole {
+            var seen = Set<String>()
+            while seen.insert(name).inserted {
+                result.insert(name)
+                guard let next = viewOf[name] else { break }
+                name = next
+            }
+        }
+        return result
+    }
 }

@@ -65,6 +65,7 @@ public struct ScriptRunner {
         let baseDirectory = self.baseDirectory ?? (file.path.hasPrefix("<") ? "." : FileAccess.directory(of: file.path))
         if readsOnlyUsedColumns {
             interpreter.columnsToRead = ColumnHint.names(in: file, baseDirectory: baseDirectory, fileSystem: interpreter.fileSystem)
+            interpreter.tablesReadWhole = ColumnHint.tablesReadWhole(in: statements)
         }
         if !file.path.hasPrefix("<") {
             // The script itself counts as being included, so that including it again is a cycle.
