@@ -277,6 +277,10 @@ struct CSVFileReader {
         var parts = max(1, chunkCount ?? (bytes < (2 << 20) ? 1 : min(CSVParallel.processorCount, 16)))
         // Chunks stay under 1 GiB so chunk-local row numbers fit 32 bits.
         parts = max(parts, bytes / (1 << 30) + 1)
+        // A whole number of rounds on the cores: five chunks on two cores would leave one
+        // core idle while the fifth is read.
+        let cores = CSVParallel.processorCount
+        if chunkCount == nil && parts > cores { parts = (parts + cores - 1) / cores * cores }
         var starts = [dataStart]
         starts += CSVSniffer.splitPoints(data, start: dataStart, end: end, parts: parts, releasing: mapped && !decoded)
         var chunks: [CSVChunk] = []

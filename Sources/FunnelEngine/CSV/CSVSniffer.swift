@@ -260,13 +260,39 @@ enum CSVSniffer {
     /// would otherwise be resident).
     static func splitPoints(_ data: UnsafePointer<UInt8>, start: Int, end: Int, parts: Int, releasing: Bool = false) -> [Int] {
         guard parts > 1 else { return [] }
+        let targets = (1..<parts).map { start + (end - start) / parts * $0 }
+        let nearby = targets.map { boundary(data, from: $0, end: end) }
+        // Where the lines near a target hold quoted line breaks, whether the target is inside
+        // quotes: the quotes before it counted, each stretch between targets on its own core.
+        var quotedAt = [Bool](repeating: false, count: targets.count)
+        if let last = nearby.lastIndex(where: { $0 == nil }) {
+            let counts = UnsafeMutablePointer<Int>.allocate(capacity: last + 1)
+            counts.initialize(repeating: 0, count: last + 1)
+            defer { counts.deallocate() }
+            let shared = UnsafeSendable((data, counts, targets, start))
+            CSVParallel.forEach(last + 1) { k in
+                let (data, counts, targets, start) = shared.value
+                var from = k == 0 ? start : targets[k - 1]
+                var quotes = 0
+                while from < targets[k] {
+                    // In steps of 4 MiB, each released once counted.
+                    let to = min(targets[k], from + (4 << 20))
+                    quotes += countQuotes(data, from: from, to: to)
+                    if releasing { CSVChunk.releasePages(data + from, count: to - from) }
+                    from = to
+                }
+                counts[k] = quotes
+            }
+            var quotes = 0
+            for k in 0...last {
+                quotes += counts[k]
+                quotedAt[k] = quotes & 1 == 1
+            }
+        }
         var points: [Int] = []
         var previous = start
-        for k in 1..<parts {
-            let target = start + (end - start) / parts * k
-            guard target > previous else { continue }
-            let point = boundary(data, from: target, end: end)
-                ?? boundaryOutsideQuotes(data, start: start, target: target, end: end, releasing: releasing)
+        for (k, target) in targets.enumerated() where target > previous {
+            let point = nearby[k] ?? boundaryOutsideQuotes(data, target: target, end: end, quotedAtTarget: quotedAt[k])
             guard let point, point > previous, point < end else { continue }
             points.append(point)
             previous = point
@@ -274,18 +300,10 @@ enum CSVSniffer {
         return points
     }
 
-    /// The first line start after `target` that is outside quotes, counting quotes from `start`.
-    private static func boundaryOutsideQuotes(_ data: UnsafePointer<UInt8>, start: Int, target: Int, end: Int, releasing: Bool) -> Int? {
-        var quotes = 0
-        var from = start
-        while from < target {
-            // In steps of 4 MiB, each released once counted.
-            let to = min(target, from + (4 << 20))
-            quotes += countQuotes(data, from: from, to: to)
-            if releasing { CSVChunk.releasePages(data + from, count: to - from) }
-            from = to
-        }
-        var inQuotes = quotes & 1 == 1
+    /// The first line start after `target` that is outside quotes, given whether `target` is
+    /// inside quotes.
+    private static func boundaryOutsideQuotes(_ data: UnsafePointer<UInt8>, target: Int, end: Int, quotedAtTarget: Bool) -> Int? {
+        var inQuotes = quotedAtTarget
         var i = target
         while i < end {
             let c = data[i]
