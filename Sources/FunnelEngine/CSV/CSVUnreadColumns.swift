@@ -84,9 +84,10 @@ public final class UnreadColumns: Sendable {
                 return .failure(failure)
             }
             guard state.reader.mapping?.isUnchanged == true else {
+                let names = missing.map { state.assembly.names[$0] }
+                let which = names.count == 1 ? "column \(names[0]) had" : "columns \(CSVFileReader.sample(names)) had"
                 let failure = CSVError(kind: .unreadable, path: state.reader.path,
-                                       message: "\(state.reader.path) changed since it was loaded, and its columns \(missing.map { state.assembly.names[$0] }.joined(separator: ", ")) "
-                                           + "were not read yet; load it again")
+                                       message: "\(state.reader.path) changed since it was loaded (its \(which) not been read yet); load it again")
                 state.failure = failure
                 state.failureTaken = true
                 return .failure(failure)
