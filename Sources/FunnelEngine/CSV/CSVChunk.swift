@@ -286,6 +286,14 @@ final class CSVChunk {
         }
     }
 
+    /// A tokenizer at the chunk's start, with the file's dialect.
+    private func tokenizer() -> CSVTokenizer {
+        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
+        tok.backslashEscapes = settings.backslashEscapes
+        tok.quote = settings.quote
+        return tok
+    }
+
     @inline(__always)
     private func isUnread(_ c: Int) -> Bool { c < unread.count && unread[c] }
 
@@ -322,9 +330,7 @@ final class CSVChunk {
     // MARK: - The main loop
 
     func parse() {
-        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
-        tok.backslashEscapes = settings.backslashEscapes
-        tok.quote = settings.quote
+        var tok = tokenizer()
         defer { tok.release() }
         let cols = self.cols
         let ncols = settings.columnCount
@@ -833,9 +839,7 @@ final class CSVChunk {
                 become(cols + c, .text, rows: 0)
             }
         }
-        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
-        tok.backslashEscapes = settings.backslashEscapes
-        tok.quote = settings.quote
+        var tok = tokenizer()
         defer { tok.release() }
         var row = 0
         var dirty = false
@@ -873,54 +877,9 @@ final class CSVChunk {
 
     /// Reads the given columns again, as text, over the rows this chunk parsed.
     func rescanAsText(_ columns: [Int]) {
-        guard !columns.isEmpty else { return }
-        let ncols = settings.columnCount
-        var wanted = [Bool](repeating: false, count: ncols)
-        for c in columns {
-            wanted[c] = true
-            cols[c].releaseValues()
-            cols[c].kind = .empty
-            let words = (rowCapacity + 63) >> 6
-            if let bits = cols[c].nullBits {
-                memset(bits, 0, words << 3)
-            } else {
-                // Released after its column was built; read again for a later decision.
-                guard let bits = calloc(words, 8) else { fatalError("out of memory while reading a CSV file") }
-                cols[c].nullBits = bits.assumingMemoryBound(to: UInt64.self)
-            }
-            cols[c].nullCount = 0
-            become(cols + c, .text, rows: 0)
-        }
-        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
-        tok.backslashEscapes = settings.backslashEscapes
-        tok.quote = settings.quote
-        defer { tok.release() }
-        var row = 0
-        while tok.pos < limit && row < rowCount {
-            if tok.skipBlankLine() { continue }
-            var col = 0
-            while true {
-                tok.next()
-                if col < ncols && wanted[col] { storeText(cols + col, tok.fieldPtr, tok.fieldLen, row) }
-                col += 1
-                if tok.term != 0 { break }
-            }
-            if col < ncols {
-                for c in col..<ncols where wanted[c] { storeNull(cols + c, row) }
-            }
-            row += 1
-        }
+        _ = readColumns(columns, text: [Bool](repeating: true, count: settings.columnCount))
     }
 
-    private func storeText(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p: UnsafePointer<UInt8>, _ n: Int,
-                           _ row: Int) {
-        if CSVChunk.isBlank(p, n) {
-            storeNull(b, row)
-            return
-        }
-        let code = b.pointee.dict?.intern(p, n) ?? 0
-        CSVChunk.storeCode(b, code, row: row, rowsSoFar: row)
-    }
 
     /// Stores a text code at the column's current width, widening the codes stored so far first
     /// when `code` does not fit.
@@ -1022,9 +981,7 @@ final class CSVChunk {
 
     /// The chunk-local line and text of the first non-empty value of `column` that `matches`.
     func firstValue(column: Int, where matches: (UnsafePointer<UInt8>, Int) -> Bool) -> (line: Int, value: String)? {
-        var tok = CSVTokenizer(data: data, end: dataEnd, delimiter: settings.delimiter, pos: start, quoting: settings.quoting)
-        tok.backslashEscapes = settings.backslashEscapes
-        tok.quote = settings.quote
+        var tok = tokenizer()
         defer { tok.release() }
         var row = 0
         while tok.pos < limit && row < rowCount {
