@@ -177,11 +177,7 @@ public enum CSVReader {
             throw CSVError(kind: .unreadable, path: path, message: "cannot read \(path): \(describe(errno: errno))")
         }
         // Owned by the mapping from here: a table with unread columns keeps it.
-        guard let ownFD = Optional(dup(fd)), ownFD >= 0 else {
-            munmap(mapped, size)
-            throw CSVError(kind: .unreadable, path: path, message: "cannot read \(path): \(describe(errno: errno))")
-        }
-        reader.mapping = CSVMapping(base: mapped.assumingMemoryBound(to: UInt8.self), size: size, fd: ownFD, info: info)
+        reader.mapping = CSVMapping(base: mapped.assumingMemoryBound(to: UInt8.self), size: size, path: path, info: info)
         reader.mapped = true
         return try reader.read(mapped.assumingMemoryBound(to: UInt8.self), count: size)
     }
@@ -197,35 +193,33 @@ public enum CSVReader {
     }
 }
 
-/// A CSV file mapped into memory, with the descriptor it came from: kept by a table whose
-/// columns are read later, unmapped when the last such table is gone.
+/// A CSV file mapped into memory: kept by a table whose columns are read later, unmapped when
+/// the last such table is gone. No descriptor is kept (a script may load thousands of files).
 final class CSVMapping: @unchecked Sendable {
     // Immutable after init; the pages are only read.
     let base: UnsafePointer<UInt8>
     let size: Int
-    private let fd: Int32
-    private let loadedSize: Int
-    private let loadedModification: timespec
+    private let path: String
+    private let loaded: stat
 
-    init(base: UnsafePointer<UInt8>, size: Int, fd: Int32, info: stat) {
+    init(base: UnsafePointer<UInt8>, size: Int, path: String, info: stat) {
         self.base = base
         self.size = size
-        self.fd = fd
-        loadedSize = Int(info.st_size)
-        loadedModification = info.st_mtim
+        self.path = path
+        loaded = info
     }
 
     deinit {
         munmap(UnsafeMutableRawPointer(mutating: base), size)
-        close(fd)
     }
 
-    /// Whether the file is as it was when it was loaded (written to since, its pages would
-    /// hold other rows, or none: a shorter file would fault on reading).
+    /// Whether the file at the path is still the one loaded, as it was (written to since, the
+    /// mapping's pages would hold other rows, or none: a shorter file would fault on reading;
+    /// replaced, it is not the file the table came from).
     var isUnchanged: Bool {
         var info = stat()
-        guard fstat(fd, &info) == 0 else { return false }
-        return Int(info.st_size) == loadedSize && info.st_mtim.tv_sec == loadedModification.tv_sec
-            && info.st_mtim.tv_nsec == loadedModification.tv_nsec
+        guard stat(path, &info) == 0 else { return false }
+        return info.st_dev == loaded.st_dev && info.st_ino == loaded.st_ino && info.st_size == loaded.st_size
+            && info.st_mtim.tv_sec == loaded.st_mtim.tv_sec && info.st_mtim.tv_nsec == loaded.st_mtim.tv_nsec
     }
 }
