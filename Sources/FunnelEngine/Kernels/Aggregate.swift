@@ -240,7 +240,9 @@ private func sumDecimals(_ values: [Double], _ validity: Validity?, _ selection:
 public enum DecimalSum {
     /// One step of a compensated sum (Neumaier): `sum + compensation` is the sum of the values
     /// added to within one rounding; `magnitude` sums their sizes, for `settled`.
-    @inline(__always)
+    // Inlinable: other modules call it once per value (velocity's mean, demand's sums), and a
+    // call across modules per value cost more than the addition.
+    @inlinable @inline(__always)
     public static func add(_ v: Double, to sum: inout Double, compensation: inout Double, magnitude: inout Double) {
         let t = sum + v
         compensation += sum.magnitude >= v.magnitude ? (sum - t) + v : (v - t) + sum
@@ -255,6 +257,9 @@ public enum DecimalSum {
     }
 
     /// The settled sum of values, in the order given.
+    /// Inlinable so that it is specialised where it is called: unspecialised, each value of a
+    /// lazy sequence went through the runtime's generic metadata (a quarter of velocity's time).
+    @inlinable
     public static func total<S: Sequence>(_ values: S) -> Double where S.Element == Double {
         var sum = 0.0, compensation = 0.0, magnitude = 0.0
         for v in values { add(v, to: &sum, compensation: &compensation, magnitude: &magnitude) }
