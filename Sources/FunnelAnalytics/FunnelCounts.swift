@@ -98,13 +98,30 @@ public enum FunnelGrouping {
             for r in selection where Int(r) < reach.rowCount { flags[Int(r)] = true }
             return flags
         }
+        // Without a branch per row (a stage reached by a third of the rows mispredicts): every
+        // row adds its reached flag (0 or 1, and 0 outside the selection) to its group's count, or
+        // to a spare slot when it has no group.
+        let spare = groups * stages
+        flat.append(0)
+        let rows = reach.rowCount
         flat.withUnsafeMutableBufferPointer { out in
             grouping.groupOfRow.withUnsafeBufferPointer { groupOf in
-                for k in 0..<stages {
-                    reach.reached[k].withUnsafeBufferPointer { reached in
-                        for r in 0..<reach.rowCount where reached[r] {
-                            let g = Int(groupOf[r])
-                            if g >= 0 && g < groups && (inSelection?[r] ?? true) { out[g * stages + k] += 1 }
+                for k in 0..<stages where reach.reached[k].count >= rows {
+                    reach.reached[k].withUnsafeBytes { reached in
+                        if let inSelection {
+                            inSelection.withUnsafeBytes { selected in
+                                for r in 0..<rows {
+                                    let g = Int(groupOf[r])
+                                    let inGroup = UInt(bitPattern: g) < UInt(groups)
+                                    out[inGroup ? g &* stages &+ k : spare] &+= Int(reached[r] & selected[r])
+                                }
+                            }
+                        } else {
+                            for r in 0..<rows {
+                                let g = Int(groupOf[r])
+                                let inGroup = UInt(bitPattern: g) < UInt(groups)
+                                out[inGroup ? g &* stages &+ k : spare] &+= Int(reached[r])
+                            }
                         }
                     }
                 }

@@ -251,11 +251,22 @@ extension Reach {
         var extendedTimes = times
         for step in steps where step.from >= 0 && step.to < stageCount && step.from < step.to {
             let a = reached[step.from], b = reached[step.to]
-            var both = [Bool](repeating: false, count: rowCount)
+            let common = min(rowCount, a.count, b.count)
             var count = 0
-            for r in 0..<min(rowCount, a.count, b.count) where a[r] && b[r] {
-                both[r] = true
-                count += 1
+            // Flags as bytes (a Bool is stored as 0 or 1), and-ed without a branch per row.
+            let both = [Bool](unsafeUninitializedCapacity: rowCount) { out, initialized in
+                let bytes = UnsafeMutableRawBufferPointer(out)
+                a.withUnsafeBytes { x in
+                    b.withUnsafeBytes { y in
+                        for r in 0..<common {
+                            let v = x[r] & y[r]
+                            bytes[r] = v
+                            count &+= Int(v)
+                        }
+                    }
+                }
+                for r in common..<rowCount { bytes[r] = 0 }
+                initialized = rowCount
             }
             extended.reached.append(both)
             extended.counts.append(count)
