@@ -188,15 +188,21 @@ public enum FunnelGrouping {
                             // Branch-free: every row computes a (clamped) period and adds 1 or 0, since
                             // whether a row reached a stage is close to a coin flip for the predictor.
                             let lastDay = period.count - 1
+                            // A literal divisor: the division becomes a multiplication (the
+                            // constant of another module is not known to the compiler here).
+                            let secondsPerDay: Int64 = 86_400
+                            let flags = UnsafeRawBufferPointer(reached)
                             if let inSelection {
-                                for r in 0..<rowCount {
-                                    let day = min(max(Int((t[r] &- base) / CivilDate.secondsPerDay), 0), lastDay)
-                                    out[Int(period[day]) * stages + k] &+= (reached[r] && inSelection[r]) ? 1 : 0
+                                inSelection.withUnsafeBytes { selected in
+                                    for r in 0..<rowCount {
+                                        let day = min(max(Int((t[r] &- base) / secondsPerDay), 0), lastDay)
+                                        out[Int(period[day]) * stages + k] &+= Int(flags[r] & selected[r])
+                                    }
                                 }
                             } else {
                                 for r in 0..<rowCount {
-                                    let day = min(max(Int((t[r] &- base) / CivilDate.secondsPerDay), 0), lastDay)
-                                    out[Int(period[day]) * stages + k] &+= reached[r] ? 1 : 0
+                                    let day = min(max(Int((t[r] &- base) / secondsPerDay), 0), lastDay)
+                                    out[Int(period[day]) * stages + k] &+= Int(flags[r])
                                 }
                             }
                         }
