@@ -130,6 +130,8 @@ public final class Shell {
                 return problem(argument.isEmpty ? "usage: :schema TABLE" : "unknown table '\(argument)'",
                                suggestion: Suggestion.nearest(to: argument, in: interpreter.session.tableOrder))
             }
+            // Its nulls and first rows need every column: read those a load left unread.
+            do { try table.table.prepareAll() } catch { return problem(error.message) }
             printer.print(.summary(table.table, rowCount: table.rowCount))
         case ":rules":
             let rules = interpreter.session.ruleOrder.compactMap { interpreter.session.rules[$0] }
@@ -182,7 +184,7 @@ public final class Shell {
         var rows: [[Value]] = []
         for name in session.tableOrder {
             guard let t = session.tables[name] else { continue }
-            rows.append([.text(name), .integer(Int64(t.rowCount)), .integer(Int64(t.table.columns.count)),
+            rows.append([.text(name), .integer(Int64(t.rowCount)), .integer(Int64(t.table.columnNames.count)),
                          t.table.timeColumn.map { .text($0) } ?? .null,
                          session.loadSources[name].map { .text($0) } ?? .text(t.sourceName == name ? "computed" : "view of \(t.sourceName)")])
         }
