@@ -29,9 +29,6 @@ public final class UnreadColumns: Sendable {
         state = Mutex(State(assembly: assembly, reader: reader, indices: indices))
     }
 
-    /// Why a column could not be read (the file changed since it was loaded), once it happened.
-    public var failure: CSVError? { state.withLock { $0.failure } }
-
     /// Names read along with any column a statement needs (see `columns`).
     public func readAlong(_ names: Set<String>) {
         state.withLock { $0.companions = names }
