@@ -356,7 +356,11 @@ struct CSVAssembly {
             kinds[c] = .text
             madeTextByDecision.insert(c)
         }
-        rescan()
+        // Every chunk, those where the column was empty too: the first build released their
+        // null bitmaps, so `rescan` (which skips empty chunks) would leave them stale.
+        let text = [Bool](repeating: true, count: names.count)
+        let shared = UnsafeSendable((chunks, columns, text))
+        CSVParallel.forEach(chunks.count) { k in _ = shared.value.0[k].readColumns(shared.value.1, text: shared.value.2) }
         return try buildColumns(reader: reader, only: columns)
     }
 

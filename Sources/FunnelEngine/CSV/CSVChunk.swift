@@ -127,6 +127,9 @@ struct CSVColumnBuilder {
     /// A column the load does not keep met text (or was said to be text): it is left
     /// `deferred`, never stored, and read only if a statement needs it later.
     var unreadText = false
+    /// Becomes text at its first value, whatever the value looks like (a column read again
+    /// after the load decided it is text).
+    var textFromFirstValue = false
     /// The load does not keep this column: its values are parsed only for their type.
     var unread = false
     /// For an unread text column: its first distinct values in this chunk, up to the first
@@ -677,7 +680,7 @@ final class CSVChunk {
     @inline(never)
     private func first(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p0: UnsafePointer<UInt8>, _ n0: Int,
                        _ p: UnsafePointer<UInt8>, _ n: Int, _ row: Int) {
-        if CSVNumber.isCode(p, n) {
+        if CSVNumber.isCode(p, n) || b.pointee.textFromFirstValue {
             // `09001`, `+31…`: text from the start.
             guard becomeText(b, rows: row) else { return }
             let code = b.pointee.dict?.intern(p0, n0) ?? 0
@@ -835,8 +838,9 @@ final class CSVChunk {
                 cols[c].forced = true
                 become(cols + c, CSVBuilderKind(type), rows: 0)
             } else if text[c] {
-                // The load decided it is text: read it so at once, not typed first and then again.
-                become(cols + c, .text, rows: 0)
+                // The load decided it is text: read it so from its first value on, not typed
+                // first and then again (a chunk with no value stays empty: all nulls).
+                cols[c].textFromFirstValue = true
             }
         }
         var tok = tokenizer()
