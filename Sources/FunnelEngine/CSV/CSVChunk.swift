@@ -222,6 +222,10 @@ final class CSVChunk {
     let boxed: Bool
     private let reserveRows: Int
     let cols: UnsafeMutablePointer<CSVColumnBuilder>
+    /// 1 for a column whose fields this chunk no longer looks at (deferred, first values
+    /// screened): the main loop steps over them without a call. Refreshed once per batch; a
+    /// column only ever enters this state, so a stale 0 costs a call and nothing else.
+    private let passOver: UnsafeMutablePointer<UInt8>
     /// Columns whose values are checked for their type but whose text is not kept (the
     /// script does not read them); empty = none.
     var unread: [Bool] = []
@@ -256,6 +260,8 @@ final class CSVChunk {
         self.settings = settings
         cols = UnsafeMutablePointer<CSVColumnBuilder>.allocate(capacity: max(settings.columnCount, 1))
         cols.initialize(repeating: CSVColumnBuilder(), count: max(settings.columnCount, 1))
+        passOver = UnsafeMutablePointer<UInt8>.allocate(capacity: max(settings.columnCount, 1))
+        passOver.initialize(repeating: 0, count: max(settings.columnCount, 1))
         unread = settings.unread
         prepareBuilders()
     }
@@ -264,6 +270,7 @@ final class CSVChunk {
         for c in 0..<max(settings.columnCount, 1) { cols[c].releaseAll() }
         cols.deinitialize(count: max(settings.columnCount, 1))
         cols.deallocate()
+        passOver.deallocate()
         batchArena.release()
         batchHashes.release()
     }
@@ -336,6 +343,8 @@ final class CSVChunk {
         var tok = tokenizer()
         defer { tok.release() }
         let cols = self.cols
+        let passOver = self.passOver
+        notePassedOver()
         let ncols = settings.columnCount
         let limit = self.limit
         var row = 0
@@ -362,7 +371,9 @@ final class CSVChunk {
             while true {
                 tok.next()
                 if col < ncols {
-                    if !store(cols + col, tok.fieldPtr, tok.fieldLen, row: row) {
+                    if passOver[col] != 0 {
+                        // Nothing to keep or look at.
+                    } else if !store(cols + col, tok.fieldPtr, tok.fieldLen, row: row) {
                         let value = String(decoding: UnsafeBufferPointer(start: tok.fieldPtr, count: tok.fieldLen),
                                            as: UTF8.self)
                         finish(tok, rows: row, failure: .badValue(line: recordLine, column: col, value: value))
@@ -401,6 +412,7 @@ final class CSVChunk {
                     finish(tok, rows: row, failure: .needsDecoding)
                     return
                 }
+                notePassedOver()
                 if releaseBehind && tok.pos - released >= 1 << 20 {
                     releaseInput(from: released, to: tok.pos)
                     released = tok.pos
@@ -411,6 +423,13 @@ final class CSVChunk {
         if releaseBehind { releaseInput(from: released, to: tok.pos) }
         let overflowed = (0..<ncols).contains { cols[$0].dict?.overflowed == true }
         finish(tok, rows: row, failure: overflowed ? .tooLarge : nil)
+    }
+
+    /// Marks the columns whose fields `store` would step over (see `passOver`).
+    private func notePassedOver() {
+        for c in 0..<settings.columnCount {
+            passOver[c] = cols[c].kind == .deferred && !cols[c].screening ? 1 : 0
+        }
     }
 
     /// Drops the whole pages inside `data[from..<to]` from this process's memory.
