@@ -50,6 +50,13 @@ public struct Reach: Sendable {
     /// The earliest and latest time among the rows that reached each timed stage (period
     /// breakdowns size their tables with it).
     public var timeRanges: [(first: Int64, last: Int64)?] = []
+    /// Per stage, the rows that meet it (its condition holds and its time is there) and reached
+    /// the first stage, but are not counted in it (out of order, outside the window, or an
+    /// earlier required stage missing).
+    public var notCounted: [Int] = []
+    /// The rows that reached the first stage with a counted stage time at or after the as-of
+    /// end given to `FunnelReach.compute` (0 when none was given).
+    public var afterAsOf = 0
 
     /// Marks a from-time that is not known (the row's earlier stages have no time).
     public static let unknown = Int64.min
@@ -64,15 +71,18 @@ public enum FunnelReach {
     /// A row reaches stage k when it reached the stage before (or that stage is optional and the
     /// one before it was reached), its own condition holds, its time is not before the previous
     /// stage's (strict order), and it is within the window of the first stage.
-    public static func compute(_ data: FunnelData, recordFromTimes: Bool = false) -> Reach {
+    /// `endOfAsOf` (seconds): rows with a counted time at or after it are counted in `afterAsOf`.
+    public static func compute(_ data: FunnelData, recordFromTimes: Bool = false, endOfAsOf: Int64 = Int64.max) -> Reach {
         let stageCount = data.stages.count
         let rowCount = data.rowCount
         let valid = data.stages.allSatisfy { $0.eligible.count == rowCount && ($0.times.map { $0.count == rowCount } ?? true) }
         var counts = [Int](repeating: 0, count: stageCount)
         guard valid, rowCount > 0 else {
-            return Reach(reached: [[Bool]](repeating: [Bool](repeating: false, count: rowCount), count: stageCount),
-                         fromTimes: recordFromTimes ? [[Int64]](repeating: [Int64](repeating: Reach.unknown, count: rowCount), count: stageCount) : [],
-                         rowCount: rowCount, selection: data.selection, counts: counts)
+            var empty = Reach(reached: [[Bool]](repeating: [Bool](repeating: false, count: rowCount), count: stageCount),
+                              fromTimes: recordFromTimes ? [[Int64]](repeating: [Int64](repeating: Reach.unknown, count: rowCount), count: stageCount) : [],
+                              rowCount: rowCount, selection: data.selection, counts: counts)
+            empty.notCounted = counts
+            return empty
         }
         var inSelection: [Bool]? = nil
         if let selection = data.selection {
@@ -80,11 +90,11 @@ public enum FunnelReach {
             for r in selection where Int(r) < rowCount { flags[Int(r)] = true }
             inSelection = flags
         }
-        // Rows are independent: the two halves run on two cores, each stage by stage (column-wise).
+        // Rows are independent: the two halves run on two cores.
         let parts = rowCount >= 100_000 ? 2 : 1
-        let reachedOut = (0..<stageCount).map { _ -> UnsafeMutableBufferPointer<Bool> in
-            let b = UnsafeMutableBufferPointer<Bool>.allocate(capacity: rowCount)
-            b.initialize(repeating: false)
+        let reachedOut = (0..<stageCount).map { _ -> UnsafeMutableBufferPointer<UInt8> in
+            let b = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: rowCount)
+            b.initialize(repeating: 0)
             return b
         }
         var fromOut: [UnsafeMutableBufferPointer<Int64>] = []
@@ -101,15 +111,22 @@ public enum FunnelReach {
         partFirst.initialize(repeating: Int64.max)
         let partLast = UnsafeMutableBufferPointer<Int64>.allocate(capacity: parts * stageCount)
         partLast.initialize(repeating: Int64.min)
-        defer { partCounts.deallocate(); partFirst.deallocate(); partLast.deallocate() }
+        let partMissed = UnsafeMutableBufferPointer<Int>.allocate(capacity: parts * stageCount)
+        partMissed.initialize(repeating: 0)
+        let partAfter = UnsafeMutableBufferPointer<Int>.allocate(capacity: parts)
+        partAfter.initialize(repeating: 0)
+        defer { partCounts.deallocate(); partFirst.deallocate(); partLast.deallocate(); partMissed.deallocate(); partAfter.deallocate() }
         let work = ReachWork(data: data, inSelection: inSelection, reached: reachedOut, from: fromOut, counts: partCounts,
+                             notCounted: partMissed, afterAsOf: partAfter, endOfAsOf: endOfAsOf,
                              firstTimes: partFirst, lastTimes: partLast, parts: parts)
         if parts == 1 { work.run(part: 0) } else { DispatchQueue.concurrentPerform(iterations: parts) { work.run(part: $0) } }
         var ranges: [(first: Int64, last: Int64)?] = []
+        var notCounted = [Int](repeating: 0, count: stageCount)
         for k in 0..<stageCount {
             var first = Int64.max, last = Int64.min
             for p in 0..<parts {
                 counts[k] += partCounts[p * stageCount + k]
+                notCounted[k] += partMissed[p * stageCount + k]
                 first = min(first, partFirst[p * stageCount + k])
                 last = max(last, partLast[p * stageCount + k])
             }
@@ -119,7 +136,11 @@ public enum FunnelReach {
         // flags are held twice at a time, not all of them.
         var reached: [[Bool]] = []
         for b in reachedOut {
-            reached.append(Array(b))
+            // Bytes of 0 and 1 are the storage of false and true.
+            reached.append([Bool](unsafeUninitializedCapacity: rowCount) { flags, initialized in
+                UnsafeMutableRawBufferPointer(flags).copyMemory(from: UnsafeRawBufferPointer(b))
+                initialized = rowCount
+            })
             b.deallocate()
         }
         var fromTimes: [[Int64]] = []
@@ -129,116 +150,147 @@ public enum FunnelReach {
         }
         var reach = Reach(reached: reached, fromTimes: fromTimes, rowCount: rowCount, selection: data.selection, counts: counts)
         reach.timeRanges = ranges
+        reach.notCounted = notCounted
+        reach.afterAsOf = partAfter.reduce(0, +)
         return reach
     }
 }
 
-/// One half of the rows of a reach computation. The buffers outlive the work, and the halves
+/// 1 for true, 0 for false, without a branch.
+@inline(__always)
+private func bit(_ flag: Bool) -> UInt8 { unsafeBitCast(flag, to: UInt8.self) }
+
+/// Where one stage's inputs are, for the row loop.
+private struct StageInputs {
+    /// nil for a stage with no `at`.
+    var times: UnsafePointer<Int64>?
+    /// One byte per row, 0 or 1 (a Bool's storage).
+    var eligible: UnsafeRawPointer
+    var optional: UInt8
+}
+
+/// One part of the rows of a reach computation. The buffers outlive the work, and the parts
 /// write disjoint rows.
 private struct ReachWork: @unchecked Sendable {
     let data: FunnelData
     let inSelection: [Bool]?
-    let reached: [UnsafeMutableBufferPointer<Bool>]
+    let reached: [UnsafeMutableBufferPointer<UInt8>]
     let from: [UnsafeMutableBufferPointer<Int64>]
     let counts: UnsafeMutableBufferPointer<Int>
+    let notCounted: UnsafeMutableBufferPointer<Int>
+    let afterAsOf: UnsafeMutableBufferPointer<Int>
+    let endOfAsOf: Int64
     let firstTimes: UnsafeMutableBufferPointer<Int64>
     let lastTimes: UnsafeMutableBufferPointer<Int64>
     let parts: Int
-
-    /// Rows are taken a block at a time: a row's running state (still in, previous time, first
-    /// time) lives in small buffers that stay in cache, instead of 17 bytes per row of the half.
-    static let blockRows = 65_536
 
     func run(part: Int) {
         let rowCount = data.rowCount
         let lower = rowCount * part / parts, upper = rowCount * (part + 1) / parts
         guard upper > lower else { return }
-        let stageCount = data.stages.count
-        let capacity = min(ReachWork.blockRows, upper - lower)
-        let ok = UnsafeMutableBufferPointer<Bool>.allocate(capacity: capacity)
-        let previousTime = UnsafeMutableBufferPointer<Int64>.allocate(capacity: capacity)
-        let firstTime = UnsafeMutableBufferPointer<Int64>.allocate(capacity: capacity)
-        defer { ok.deallocate(); previousTime.deallocate(); firstTime.deallocate() }
-        var count = [Int](repeating: 0, count: stageCount)
-        var earliest = [Int64](repeating: Int64.max, count: stageCount)
-        var latest = [Int64](repeating: Int64.min, count: stageCount)
-        var start = lower
-        while start < upper {
-            let end = min(upper, start + capacity)
-            runBlock(start, end, ok: ok, previousTime: previousTime, firstTime: firstTime,
-                     count: &count, earliest: &earliest, latest: &latest)
-            start = end
-        }
-        for k in 0..<stageCount {
-            counts[part * stageCount + k] = count[k]
-            firstTimes[part * stageCount + k] = earliest[k]
-            lastTimes[part * stageCount + k] = latest[k]
+        var inputs: [StageInputs] = []
+        ReachWork.withInputs(data.stages[...], &inputs) { inputs in
+            if from.isEmpty {
+                runRows(lower, upper, inputs, part: part, recordFrom: false)
+            } else {
+                runRows(lower, upper, inputs, part: part, recordFrom: true)
+            }
         }
     }
 
-    /// Rows `lower..<upper`, stage by stage.
-    private func runBlock(_ lower: Int, _ upper: Int, ok: UnsafeMutableBufferPointer<Bool>,
-                          previousTime: UnsafeMutableBufferPointer<Int64>, firstTime: UnsafeMutableBufferPointer<Int64>,
-                          count: inout [Int], earliest: inout [Int64], latest: inout [Int64]) {
-        let n = upper - lower
-        if let inSelection {
-            for i in 0..<n { ok[i] = inSelection[lower + i] }
-        } else {
-            for i in 0..<n { ok[i] = true }
+    /// Calls `body` with the address of every stage's inputs, valid for the call.
+    private static func withInputs(_ stages: ArraySlice<StageData>, _ inputs: inout [StageInputs], _ body: ([StageInputs]) -> Void) {
+        guard let stage = stages.first else {
+            body(inputs)
+            return
         }
+        stage.eligible.withUnsafeBytes { eligible in
+            let optional: UInt8 = stage.optional ? 1 : 0
+            guard let eligibleBase = eligible.baseAddress else { return }
+            if let times = stage.times {
+                times.withUnsafeBufferPointer { t in
+                    inputs.append(StageInputs(times: t.baseAddress, eligible: eligibleBase, optional: optional))
+                    withInputs(stages.dropFirst(), &inputs, body)
+                }
+            } else {
+                inputs.append(StageInputs(times: nil, eligible: eligibleBase, optional: optional))
+                withInputs(stages.dropFirst(), &inputs, body)
+            }
+        }
+    }
+
+    /// Row by row, each row through every stage with its running state (still in, previous
+    /// time, first time) in registers. A row reaches stage k when it was still in, the stage's
+    /// condition holds, its time is not before the previous stage's and within the window of the
+    /// first. Whether a row reaches a stage is close to a coin flip, so the flags are bytes
+    /// combined with `&` and `|`, without a branch per outcome. A row that is out stops there
+    /// (no later stage can take it back), so later stages' times are read only for rows still in.
+    /// On the way it counts the rows left out (see `Reach.notCounted`).
+    @inline(__always)
+    private func runRows(_ lower: Int, _ upper: Int, _ inputs: [StageInputs], part: Int, recordFrom: Bool) {
+        let stageCount = inputs.count
         let unknown = Reach.unknown
-        for i in 0..<n {
-            previousTime[i] = unknown
-            firstTime[i] = unknown
-        }
         let window = data.window ?? Int64.max
-        let recordFrom = !from.isEmpty
-        for k in 0..<data.stages.count {
-            let stage = data.stages[k]
-            let optional = stage.optional
-            let timed = stage.times != nil
-            let out = reached[k]
-            let f = recordFrom ? from[k] : UnsafeMutableBufferPointer<Int64>(start: nil, count: 0)
-            var stageCount = 0
-            var stageEarliest = Int64.max, stageLatest = Int64.min
-            stage.eligible.withUnsafeBufferPointer { eligible in
-                (stage.times ?? []).withUnsafeBufferPointer { t in
-                    if timed {
-                        // Branch-free: whether a row reaches a stage is close to a coin flip, so
-                        // every row computes every outcome and keeps the right one.
-                        for i in 0..<n {
-                            let r = lower + i
-                            let wasOK = ok[i]
+        let endOfAsOf = self.endOfAsOf
+        let count = UnsafeMutableBufferPointer<Int>.allocate(capacity: stageCount)
+        let missed = UnsafeMutableBufferPointer<Int>.allocate(capacity: stageCount)
+        let earliest = UnsafeMutableBufferPointer<Int64>.allocate(capacity: stageCount)
+        let latest = UnsafeMutableBufferPointer<Int64>.allocate(capacity: stageCount)
+        count.initialize(repeating: 0)
+        missed.initialize(repeating: 0)
+        earliest.initialize(repeating: Int64.max)
+        latest.initialize(repeating: Int64.min)
+        defer { count.deallocate(); missed.deallocate(); earliest.deallocate(); latest.deallocate() }
+        var lateRows = 0
+        inputs.withUnsafeBufferPointer { inputs in
+            reached.withUnsafeBufferPointer { out in
+                for r in lower..<upper {
+                    var ok: UInt8 = inSelection.map { bit($0[r]) } ?? 1
+                    var previous = unknown, first = unknown
+                    // Reached the first stage; reached some stage at or after the as-of date.
+                    var entered: UInt8 = 0, late: UInt8 = 0
+                    for k in 0..<stageCount {
+                        let stage = inputs[k]
+                        let eligible = stage.eligible.load(fromByteOffset: r, as: UInt8.self)
+                        var here = ok & eligible
+                        if let t = stage.times {
                             let time = t[r]
-                            let previous = previousTime[i], first = firstTime[i]
-                            let inOrder = (previous == unknown) || (time >= previous)
-                            let inWindow = (first == unknown) || (time &- first <= window)
-                            let here = wasOK && eligible[r] && inOrder && inWindow
-                            out[r] = here
-                            stageCount &+= here ? 1 : 0
-                            stageEarliest = min(stageEarliest, here ? time : Int64.max)
-                            stageLatest = max(stageLatest, here ? time : Int64.min)
-                            if recordFrom && here { f[r] = previous }
-                            previousTime[i] = here ? time : previous
-                            firstTime[i] = (here && first == unknown) ? time : first
-                            ok[i] = here || (optional && wasOK)
+                            let inOrder = bit(previous == unknown) | bit(time >= previous)
+                            let inWindow = bit(first == unknown) | bit(time &- first <= window)
+                            here &= inOrder & inWindow
+                            let reachedHere = here != 0
+                            if recordFrom && reachedHere { from[k][r] = previous }
+                            earliest[k] = min(earliest[k], reachedHere ? time : Int64.max)
+                            latest[k] = max(latest[k], reachedHere ? time : Int64.min)
+                            late |= here & bit(time >= endOfAsOf)
+                            first = (here & bit(first == unknown)) != 0 ? time : first
+                            previous = reachedHere ? time : previous
                         }
-                    } else {
-                        for i in 0..<n {
-                            let r = lower + i
-                            let wasOK = ok[i]
-                            let here = wasOK && eligible[r]
-                            out[r] = here
-                            stageCount &+= here ? 1 : 0
-                            ok[i] = here || (optional && wasOK)
+                        if k == 0 { entered = here }
+                        out[k][r] = here
+                        count[k] &+= Int(here)
+                        missed[k] &+= Int(entered & eligible & (here ^ 1))
+                        ok = here | (stage.optional & ok)
+                        if ok == 0 {
+                            if entered != 0 {
+                                for later in (k + 1)..<stageCount {
+                                    missed[later] &+= Int(inputs[later].eligible.load(fromByteOffset: r, as: UInt8.self))
+                                }
+                            }
+                            break
                         }
                     }
+                    lateRows &+= Int(entered & late)
                 }
             }
-            count[k] &+= stageCount
-            earliest[k] = min(earliest[k], stageEarliest)
-            latest[k] = max(latest[k], stageLatest)
         }
+        for k in 0..<stageCount {
+            counts[part * stageCount + k] = count[k]
+            notCounted[part * stageCount + k] = missed[k]
+            firstTimes[part * stageCount + k] = earliest[k]
+            lastTimes[part * stageCount + k] = latest[k]
+        }
+        afterAsOf[part] = lateRows
     }
 }
 

@@ -138,40 +138,4 @@ public enum FunnelRows {
             }
         }
     }
-
-    /// Per stage, the rows that meet it and reached the first stage but are not counted in it;
-    /// and the rows with a counted stage time at or after `endOfAsOf` (seconds).
-    public static func rowsLeftOut(_ reach: Reach, stages: [StageData], endOfAsOf: Int64) -> (notCounted: [Int], afterAsOf: Int) {
-        var notCounted = [Int](repeating: 0, count: stages.count)
-        let rows = reach.rowCount
-        guard let first = reach.reached.first, stages.count == reach.stageCount, first.count >= rows else { return (notCounted, 0) }
-        // Stage by stage over byte flags, without a branch per row: `entered` is 1 for the rows
-        // of the selection that reached the first stage, `late` collects rows with a counted time
-        // after the as-of date.
-        var entered = [UInt8](repeating: 0, count: rows)
-        first.withUnsafeBytes { reached in
-            forEachRow(reach.selection, below: rows) { r in entered[r] = reached[r] }
-        }
-        var late = [UInt8](repeating: 0, count: rows)
-        entered.withUnsafeBufferPointer { entered in
-            late.withUnsafeMutableBufferPointer { late in
-                for k in stages.indices where stages[k].eligible.count >= rows && reach.reached[k].count >= rows {
-                    var missed = 0
-                    stages[k].eligible.withUnsafeBytes { eligible in
-                        reach.reached[k].withUnsafeBytes { reached in
-                            for r in 0..<rows { missed &+= Int(entered[r] & eligible[r] & (reached[r] ^ 1)) }
-                            guard let times = stages[k].times, times.count >= rows else { return }
-                            times.withUnsafeBufferPointer { t in
-                                for r in 0..<rows { late[r] |= reached[r] & (t[r] >= endOfAsOf ? 1 : 0) }
-                            }
-                        }
-                    }
-                    notCounted[k] = missed
-                }
-            }
-        }
-        var after = 0
-        for r in 0..<rows { after &+= Int(entered[r] & late[r]) }
-        return (notCounted, after)
-    }
 }

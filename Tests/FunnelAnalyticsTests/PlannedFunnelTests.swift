@@ -100,12 +100,13 @@ import FunnelEngine
     static func evaluate(_ plan: FunnelPlan, view: TableValue, on backend: any Backend, countStages: [String] = [],
                          targets: [(from: String?, to: String)] = [], asOf today: Int32 = PlannedFunnelTests.asOf) throws -> EvaluatedFunnel {
         let stages = try FunnelRows.stages(plan, view: view, on: backend)
-        let reach = FunnelReach.compute(FunnelData(rowCount: view.table.rowCount, selection: view.selection, stages: stages, window: plan.window))
+        let reach = FunnelReach.compute(FunnelData(rowCount: view.table.rowCount, selection: view.selection, stages: stages, window: plan.window),
+                                        endOfAsOf: (Int64(today) + 1) * day)
         var funnel = EvaluatedFunnel(
             name: "inbound", table: "leads", view: view, countStageNames: countStages,
             rowStages: plan.stages.map { RowStage(name: $0.name, timeLabel: $0.time == nil ? nil : $0.timeLabel, hasCondition: $0.condition != nil, optional: $0.optional) },
             targetSteps: targets, times: stages.map(\.times), reach: reach, stages: stages.map(KeptStage.init))
-        (funnel.notCounted, funnel.afterAsOf) = FunnelRows.rowsLeftOut(reach, stages: stages, endOfAsOf: (Int64(today) + 1) * day)
+        (funnel.notCounted, funnel.afterAsOf) = (reach.notCounted, reach.afterAsOf)
         return funnel
     }
 

@@ -33,6 +33,23 @@ struct ReachTests {
         return (reached, from)
     }
 
+    /// The rows left out, from reached flags: per stage the rows that reached the first stage and
+    /// meet the stage but are not counted in it; and the rows that reached the first stage with a
+    /// counted time at or after `endOfAsOf`.
+    static func leftOut(_ data: FunnelData, reached: [[Bool]], endOfAsOf: Int64) -> (notCounted: [Int], afterAsOf: Int) {
+        var notCounted = [Int](repeating: 0, count: data.stages.count)
+        var after = 0
+        for r in 0..<data.rowCount where reached[0][r] {
+            var late = false
+            for (k, stage) in data.stages.enumerated() {
+                if stage.eligible[r] && !reached[k][r] { notCounted[k] += 1 }
+                if reached[k][r], let t = stage.times?[r], t >= endOfAsOf { late = true }
+            }
+            if late { after += 1 }
+        }
+        return (notCounted, after)
+    }
+
     @Test(arguments: [(1, false, false), (2, true, false), (3, false, true), (4, true, true)])
     func manyBlocksOnTwoCores(seed: UInt64, window: Bool, selected: Bool) {
         // 150,003 rows: two halves of several blocks each, and a last block that is not full.
@@ -47,8 +64,13 @@ struct ReachTests {
         }
         let selection: Selection? = selected ? (0..<n).filter { $0 % 3 != 1 }.map { Int32($0) } : nil
         let data = FunnelData(rowCount: n, selection: selection, stages: stages, window: window ? 120 * 86_400 : nil)
-        let reach = FunnelReach.compute(data, recordFromTimes: true)
+        let endOfAsOf: Int64 = 300 * 86_400
+        let reach = FunnelReach.compute(data, recordFromTimes: true, endOfAsOf: endOfAsOf)
         let expected = Self.reference(data)
+        let leftOut = Self.leftOut(data, reached: expected.reached, endOfAsOf: endOfAsOf)
+        #expect(reach.notCounted == leftOut.notCounted)
+        #expect(reach.afterAsOf == leftOut.afterAsOf)
+        #expect(leftOut.afterAsOf > 0 && leftOut.notCounted.reduce(0, +) > 0)
         // Counted, not compared whole: a failure prints two numbers, not a million.
         let reachedDiffer = (0..<5).reduce(0) { sum, k in sum + (0..<n).filter { reach.reached[k][$0] != expected.reached[k][$0] }.count }
         let fromDiffer = (0..<5).reduce(0) { sum, k in sum + (0..<n).filter { reach.fromTimes[k][$0] != expected.from[k][$0] }.count }

@@ -159,12 +159,13 @@ extension Interpreter {
         } catch {
             throw evaluator.diagnostic(error, default: definition.source.range)
         }
-        let reach = FunnelReach.compute(FunnelData(rowCount: view.table.rowCount, selection: view.selection, stages: stages, window: window), recordFromTimes: withFromTimes)
+        let reach = FunnelReach.compute(FunnelData(rowCount: view.table.rowCount, selection: view.selection, stages: stages, window: window),
+                                        recordFromTimes: withFromTimes, endOfAsOf: (Int64(context.today) + 1) * CivilDate.secondsPerDay)
         var funnel = EvaluatedFunnel(name: syntax.name, table: syntax.table, view: view, countStageNames: countStageNames,
                                      rowStages: rowStages.map { RowStage(name: $0.name, timeLabel: $0.at, hasCondition: $0.condition != nil, optional: $0.optional) },
                                      targetSteps: syntax.targets.map { ($0.from, $0.to) }, times: stages.map(\.times), reach: reach,
                                      stages: keepingStages ? stages.map(KeptStage.init) : [])
-        (funnel.notCounted, funnel.afterAsOf) = FunnelRows.rowsLeftOut(reach, stages: stages, endOfAsOf: (Int64(context.today) + 1) * CivilDate.secondsPerDay)
+        (funnel.notCounted, funnel.afterAsOf) = (reach.notCounted, reach.afterAsOf)
         return FunnelEvaluation(definition: definition, funnel: funnel)
     }
 
