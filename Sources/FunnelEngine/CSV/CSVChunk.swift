@@ -222,9 +222,9 @@ final class CSVChunk {
     let boxed: Bool
     private let reserveRows: Int
     let cols: UnsafeMutablePointer<CSVColumnBuilder>
-    /// 1 for a column whose fields this chunk no longer looks at (deferred, first values
-    /// screened): the main loop steps over them without a call. Refreshed once per batch; a
-    /// column only ever enters this state, so a stale 0 costs a call and nothing else.
+    /// Per column, the fields the main loop steps over without a call (see `notePassedOver`).
+    /// Refreshed once per batch; a column only ever enters these states, so a stale value costs
+    /// a call and nothing else.
     private let passOver: UnsafeMutablePointer<UInt8>
     /// Columns whose values are checked for their type but whose text is not kept (the
     /// script does not read them); empty = none.
@@ -371,7 +371,7 @@ final class CSVChunk {
             while true {
                 tok.next()
                 if col < ncols {
-                    if passOver[col] != 0 {
+                    if passOver[col] == 1 || (passOver[col] == 2 && tok.fieldLen == 0) {
                         // Nothing to keep or look at.
                     } else if !store(cols + col, tok.fieldPtr, tok.fieldLen, row: row) {
                         let value = String(decoding: UnsafeBufferPointer(start: tok.fieldPtr, count: tok.fieldLen),
@@ -425,10 +425,11 @@ final class CSVChunk {
         finish(tok, rows: row, failure: overflowed ? .tooLarge : nil)
     }
 
-    /// Marks the columns whose fields `store` would step over (see `passOver`).
+    /// Marks the columns whose fields `store` would step over (see `passOver`): 1 every field,
+    /// 2 the empty ones (an unread column's nulls are found again when it is read).
     private func notePassedOver() {
         for c in 0..<settings.columnCount {
-            passOver[c] = cols[c].kind == .deferred && !cols[c].screening ? 1 : 0
+            passOver[c] = cols[c].kind == .deferred && !cols[c].screening ? 1 : cols[c].unread ? 2 : 0
         }
     }
 
