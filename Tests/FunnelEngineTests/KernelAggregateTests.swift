@@ -171,6 +171,34 @@ struct KernelAggregateTests {
             == [.integer(2), .integer(1), .integer(1)])
     }
 
+    /// Sums and counts of a mostly empty column visit the set bits of its validity a word at a
+    /// time: the same numbers as row by row, over several words and a last partial one.
+    @Test func sparseColumnsPerGroupMatchRowByRow() {
+        let n = 1_000
+        let amounts: [Double?] = (0..<n).map { r in r % 37 == 0 || r == n - 1 ? Double(r) + 0.25 : nil }
+        let stamps: [Int64?] = (0..<n).map { r in r % 53 == 3 ? Int64(r) * 60 : nil }
+        let keys = intColumn("k", (0..<n).map { Int64($0 % 3) })
+        let amount = decimalColumn("amount", amounts)
+        let at = Column(name: "at", storage: .timestamp(stamps.map { $0 ?? 0 }), validity: validity(stamps))
+        let g = GroupBy.group(keys: [keys], selection: nil, rowCount: n)
+        var sums = [Double](repeating: 0, count: 3), counts = [Int](repeating: 0, count: 3), stamped = [Int](repeating: 0, count: 3)
+        for r in 0..<n {
+            if let a = amounts[r] { sums[r % 3] += a; counts[r % 3] += 1 }
+            if stamps[r] != nil { stamped[r % 3] += 1 }
+        }
+        #expect(Aggregate.compute(.sum, column: amount, selection: nil, rowCount: n, grouping: g) == sums.map { .decimal($0) })
+        #expect(Aggregate.compute(.count, column: amount, selection: nil, rowCount: n, grouping: g) == counts.map { .integer(Int64($0)) })
+        #expect(Aggregate.compute(.count, column: at, selection: nil, rowCount: n, grouping: g) == stamped.map { .integer(Int64($0)) })
+        #expect(Aggregate.compute(.count, column: at, selection: nil, rowCount: n, grouping: nil) == [.integer(Int64(stamped.reduce(0, +)))])
+        // Fewer rows than the column holds: the last word is cut at the row count.
+        #expect(Aggregate.compute(.count, column: amount, selection: nil, rowCount: 75, grouping: nil) == [.integer(3)])
+        // A grouping that names groups out of range, or covers fewer rows, counts those rows nowhere.
+        let bogus = Grouping(groupCount: 2, groupOfRow: (0..<500).map { Int32($0 % 4) - 1 }, keys: [])
+        var expected = [0, 0]
+        for r in 0..<500 where amounts[r] != nil { let g = r % 4 - 1; if g == 0 || g == 1 { expected[g] += 1 } }
+        #expect(Aggregate.compute(.count, column: amount, selection: nil, rowCount: n, grouping: bogus) == expected.map { .integer(Int64($0)) })
+    }
+
     @Test func hostileGroupingDoesNotTrap() {
         let v = intColumn("v", [1, 2, 3])
         let bogus = Grouping(groupCount: 2, groupOfRow: [0, 5, -7], keys: [])

@@ -106,6 +106,42 @@ func forEachGroupedRow(_ selection: Selection?, below limit: Int, _ groups: Grou
     }
 }
 
+/// Calls `body(row, group)` for every row below `limit` whose bit is set in `validity` and that
+/// belongs to a group, 64 rows per word: a mostly empty column costs a look per word, not per row.
+@inline(__always)
+func forEachValidGroupedRow(_ validity: Validity, below limit: Int, _ groups: GroupMap, _ body: (Int, Int) -> Void) {
+    let limit = min(limit, validity.count)
+    guard limit > 0 else { return }
+    validity.words.withUnsafeBufferPointer { words in
+        let wordCount = min(words.count, (limit + 63) >> 6)
+        func visit(_ group: (Int) -> Int) {
+            for w in 0..<wordCount {
+                var bits = words[w]
+                let base = w << 6
+                if base + 64 > limit { bits &= (UInt64(1) << UInt64(limit - base)) &- 1 }
+                while bits != 0 {
+                    let r = base | bits.trailingZeroBitCount
+                    bits &= bits &- 1
+                    let g = group(r)
+                    if g >= 0 { body(r, g) }
+                }
+            }
+        }
+        if let groupOfRow = groups.groupOfRow {
+            let groupCount = groups.count
+            groupOfRow.withUnsafeBufferPointer { gp in
+                visit { r in
+                    guard r < gp.count else { return -1 }
+                    let g = Int(gp[r])
+                    return g < groupCount ? g : -1
+                }
+            }
+        } else {
+            visit { _ in 0 }
+        }
+    }
+}
+
 // MARK: - Counting
 
 private func countRows(selection: Selection?, rowCount: Int, groups: GroupMap) -> [Value] {
@@ -126,8 +162,12 @@ private struct CountValuesVisitor: KeysVisitor {
 private func countValues<K: OrderedKeys>(_ keys: K, _ selection: Selection?, _ rowCount: Int, _ groups: GroupMap) -> [Int] {
     var counts = [Int](repeating: 0, count: groups.count)
     counts.withUnsafeMutableBufferPointer { cp in
-        forEachGroupedRow(selection, below: min(rowCount, keys.limit), groups) { r, g in
-            if !keys.isNull(r) { cp[g] += 1 }
+        if selection == nil, let validity = keys.nullsExactly {
+            forEachValidGroupedRow(validity, below: min(rowCount, keys.limit), groups) { _, g in cp[g] += 1 }
+        } else {
+            forEachGroupedRow(selection, below: min(rowCount, keys.limit), groups) { r, g in
+                if !keys.isNull(r) { cp[g] += 1 }
+            }
         }
     }
     return counts
@@ -223,10 +263,17 @@ private func sumDecimals(_ values: [Double], _ validity: Validity?, _ selection:
             compensations.withUnsafeMutableBufferPointer { ep in
                 magnitudes.withUnsafeMutableBufferPointer { mp in
                     counts.withUnsafeMutableBufferPointer { cp in
-                        forEachGroupedRow(selection, below: limit, groups) { r, g in
-                            if let validity, !validity.isValid(r) { return }
-                            DecimalSum.add(vp[r], to: &sp[g], compensation: &ep[g], magnitude: &mp[g])
-                            cp[g] += 1
+                        if selection == nil, let validity {
+                            forEachValidGroupedRow(validity, below: limit, groups) { r, g in
+                                DecimalSum.add(vp[r], to: &sp[g], compensation: &ep[g], magnitude: &mp[g])
+                                cp[g] += 1
+                            }
+                        } else {
+                            forEachGroupedRow(selection, below: limit, groups) { r, g in
+                                if let validity, !validity.isValid(r) { return }
+                                DecimalSum.add(vp[r], to: &sp[g], compensation: &ep[g], magnitude: &mp[g])
+                                cp[g] += 1
+                            }
                         }
                     }
                 }

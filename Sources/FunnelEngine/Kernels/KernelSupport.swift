@@ -67,6 +67,13 @@ protocol OrderedKeys {
     func isNull(_ r: Int) -> Bool
     /// Only called for non-null `r < limit`.
     func key(_ r: Int) -> Int64
+    /// When not nil, a row below `limit` is null exactly where this bitmap's bit is clear (so
+    /// loops over the values may visit set bits only).
+    var nullsExactly: Validity? { get }
+}
+
+extension OrderedKeys {
+    var nullsExactly: Validity? { nil }
 }
 
 @inline(__always)
@@ -85,6 +92,7 @@ struct IntegerKeys<T: FixedWidthInteger>: OrderedKeys {
         self.validity = validity
         limit = validityLimit(values.count, validity)
     }
+    var nullsExactly: Validity? { validity }
     @inline(__always) func isNull(_ r: Int) -> Bool {
         if let validity { return !validity.isValid(r) }
         return false
@@ -114,6 +122,7 @@ struct BoolKeys: OrderedKeys {
         self.validity = validity
         limit = validityLimit(values.count, validity)
     }
+    var nullsExactly: Validity? { validity }
     @inline(__always) func isNull(_ r: Int) -> Bool {
         if let validity { return !validity.isValid(r) }
         return false
@@ -131,6 +140,7 @@ struct DoubleKeys: OrderedKeys {
         self.validity = validity
         limit = validityLimit(values.count, validity)
     }
+    var nullsExactly: Validity? { validity }
     @inline(__always) func isNull(_ r: Int) -> Bool {
         if let validity { return !validity.isValid(r) }
         return false
