@@ -1,3 +1,4 @@
+import Dispatch
 import FunnelEngine
 
 /// A step from one stage to a later one, by the stages' indices.
@@ -178,37 +179,20 @@ public enum FunnelGrouping {
             }
         }
         let base = Int64(minDay) * CivilDate.secondsPerDay
-        var flat = [Int](repeating: 0, count: periodStarts.count * stages)
-        flat.withUnsafeMutableBufferPointer { out in
-            periodOfDay.withUnsafeBufferPointer { period in
-                for k in 0..<stages {
-                    guard let stageTimes = times[k], stageTimes.count == rowCount else { continue }
-                    reach.reached[k].withUnsafeBufferPointer { reached in
-                        stageTimes.withUnsafeBufferPointer { t in
-                            // Branch-free: every row computes a (clamped) period and adds 1 or 0, since
-                            // whether a row reached a stage is close to a coin flip for the predictor.
-                            let lastDay = period.count - 1
-                            // A literal divisor: the division becomes a multiplication (the
-                            // constant of another module is not known to the compiler here).
-                            let secondsPerDay: Int64 = 86_400
-                            let flags = UnsafeRawBufferPointer(reached)
-                            if let inSelection {
-                                inSelection.withUnsafeBytes { selected in
-                                    for r in 0..<rowCount {
-                                        let day = min(max(Int((t[r] &- base) / secondsPerDay), 0), lastDay)
-                                        out[Int(period[day]) * stages + k] &+= Int(flags[r] & selected[r])
-                                    }
-                                }
-                            } else {
-                                for r in 0..<rowCount {
-                                    let day = min(max(Int((t[r] &- base) / secondsPerDay), 0), lastDay)
-                                    out[Int(period[day]) * stages + k] &+= Int(flags[r])
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        let cells = periodStarts.count * stages
+        let parts = rowCount >= 100_000 ? 2 : 1
+        let tallies = UnsafeMutableBufferPointer<Int>.allocate(capacity: 4 * parts * cells)
+        tallies.initialize(repeating: 0)
+        defer { tallies.deallocate() }
+        periodOfDay.withUnsafeBufferPointer { period in
+            let work = PeriodTallies(reach: reach, times: times, inSelection: inSelection, period: period, base: base,
+                                     stages: stages, cells: cells, parts: parts, tallies: tallies)
+            if parts == 1 { work.run(part: 0) } else { DispatchQueue.concurrentPerform(iterations: parts) { work.run(part: $0) } }
+        }
+        let flat = (0..<cells).map { c in
+            var total = 0
+            for lane in 0..<(4 * parts) { total += tallies[lane * cells + c] }
+            return total
         }
         var out: [Int: [Int]] = [:]
         for (p, start) in periodStarts.enumerated() {
@@ -233,5 +217,66 @@ public enum FunnelGrouping {
             }
         }
         return out
+    }
+}
+
+/// One part of the rows of `countsByPeriod`, every stage: each row reached adds 1 to the cell of
+/// its stage time's period. The parts write their own tallies, which outlive the work.
+private struct PeriodTallies: @unchecked Sendable {
+    let reach: Reach
+    let times: [[Int64]?]
+    let inSelection: [Bool]?
+    /// Period index of each day from the first day that occurs.
+    let period: UnsafeBufferPointer<Int32>
+    /// The first day's first second.
+    let base: Int64
+    let stages: Int
+    /// Periods × stages.
+    let cells: Int
+    let parts: Int
+    /// Four tallies per part, one per row modulo 4, summed by the caller: rows come mostly in
+    /// time order, so neighbours share a period, and a single tally would make each increment
+    /// wait for the one before.
+    let tallies: UnsafeMutableBufferPointer<Int>
+
+    func run(part: Int) {
+        let rowCount = reach.rowCount
+        // Whole words of eight rows per part.
+        let lower = (rowCount * part / parts) & ~7
+        let upper = part == parts - 1 ? rowCount : (rowCount * (part + 1) / parts) & ~7
+        let lastDay = period.count - 1
+        // A literal divisor: the division becomes a multiplication (the constant of another
+        // module is not known to the compiler here).
+        let secondsPerDay: Int64 = 86_400
+        let out = tallies.baseAddress.unsafelyUnwrapped + 4 * cells * part
+        for k in 0..<stages {
+            guard let stageTimes = times[k], stageTimes.count == rowCount, reach.reached[k].count == rowCount else { continue }
+            reach.reached[k].withUnsafeBytes { flags in
+                stageTimes.withUnsafeBufferPointer { t in
+                    @inline(__always) func tally(_ r: Int) {
+                        let day = min(max(Int((t[r] &- base) / secondsPerDay), 0), lastDay)
+                        out[(r & 3) &* cells &+ Int(period[day]) &* stages &+ k] &+= 1
+                    }
+                    // Eight flags (bytes of 0 or 1) per load: later stages are reached by few
+                    // rows, and eight rows that did not are one test.
+                    var r = lower
+                    while r + 8 <= upper {
+                        var eight = flags.loadUnaligned(fromByteOffset: r, as: UInt64.self)
+                        if let inSelection {
+                            eight &= inSelection.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: r, as: UInt64.self) }
+                        }
+                        while eight != 0 {
+                            tally(r &+ eight.trailingZeroBitCount >> 3)
+                            eight &= eight &- 1
+                        }
+                        r &+= 8
+                    }
+                    while r < upper {
+                        if flags[r] != 0 && (inSelection?[r] ?? true) { tally(r) }
+                        r += 1
+                    }
+                }
+            }
+        }
     }
 }
