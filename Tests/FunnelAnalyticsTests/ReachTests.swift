@@ -87,3 +87,63 @@ struct ReachTests {
         }
     }
 }
+
+@Suite("Reach updated for the rows a what-if changes")
+struct ReachUpdateTests {
+    static func data(_ n: Int, seed: UInt64, window: Bool, selected: Bool) -> FunnelData {
+        var mix = VelocityTests.Mix(state: seed)
+        var stages: [StageData] = []
+        for k in 0..<5 {
+            let timed = k != 3
+            let times: [Int64]? = timed ? (0..<n).map { _ in Int64.random(in: 0..<400, using: &mix) * 86_400 } : nil
+            let eligible = (0..<n).map { _ in Int.random(in: 0..<10, using: &mix) < 7 }
+            stages.append(StageData(name: "s\(k)", times: times, eligible: eligible, optional: k == 1))
+        }
+        let selection: Selection? = selected ? (0..<n).filter { $0 % 3 != 1 }.map { Int32($0) } : nil
+        return FunnelData(rowCount: n, selection: selection, stages: stages, window: window ? 120 * 86_400 : nil)
+    }
+
+    /// The what-if's stage: its condition flipped for some rows, its time moved for others.
+    static func changed(_ data: FunnelData, stage k: Int, every step: Int) -> FunnelData {
+        var out = data
+        for r in stride(from: 0, to: data.rowCount, by: step) { out.stages[k].eligible[r].toggle() }
+        if out.stages[k].times != nil {
+            for r in stride(from: step / 2, to: data.rowCount, by: step) { out.stages[k].times?[r] += 3 * 86_400 }
+        }
+        return out
+    }
+
+    @Test(arguments: [(1, false, false), (2, true, false), (3, false, true), (4, true, true)])
+    func sameAsComputedWhole(seed: UInt64, window: Bool, selected: Bool) throws {
+        let n = 20_011
+        let endOfAsOf: Int64 = 300 * 86_400
+        let before = Self.data(n, seed: seed, window: window, selected: selected)
+        let previous = FunnelReach.compute(before, endOfAsOf: endOfAsOf)
+        var changes = 0
+        for (stage, step) in [(1, 40), (0, 97), (2, 29), (4, 25)] {
+            let after = Self.changed(before, stage: stage, every: step)
+            let whole = FunnelReach.compute(after, endOfAsOf: endOfAsOf)
+            let updated = try #require(FunnelReach.updating(previous, of: before, to: after, changedStages: [stage], endOfAsOf: endOfAsOf))
+            #expect(updated.counts == whole.counts, "stage \(stage)")
+            #expect(updated.notCounted == whole.notCounted, "stage \(stage)")
+            #expect(updated.afterAsOf == whole.afterAsOf, "stage \(stage)")
+            #expect((0..<5).allSatisfy { updated.reached[$0] == whole.reached[$0] }, "stage \(stage)")
+            #expect(updated.timeRanges.map { $0.map { [$0.first, $0.last] } } == whole.timeRanges.map { $0.map { [$0.first, $0.last] } },
+                    "stage \(stage)")
+            changes += (0..<5).filter { updated.reached[$0] != previous.reached[$0] }.count
+        }
+        #expect(changes >= 4)
+    }
+
+    @Test func wholeWhenManyRowsChangeOrTheInputsDoNotMatch() {
+        let before = Self.data(5_000, seed: 9, window: false, selected: false)
+        let previous = FunnelReach.compute(before)
+        #expect(FunnelReach.updating(previous, of: before, to: Self.changed(before, stage: 1, every: 2), changedStages: [1], endOfAsOf: .max) == nil)
+        var otherWindow = before
+        otherWindow.window = 86_400
+        #expect(FunnelReach.updating(previous, of: before, to: otherWindow, changedStages: [], endOfAsOf: .max) == nil)
+        let withFrom = FunnelReach.compute(before, recordFromTimes: true)
+        #expect(FunnelReach.updating(withFrom, of: before, to: before, changedStages: [], endOfAsOf: .max) == nil)
+        #expect(FunnelReach.updating(previous, of: before, to: before, changedStages: [7], endOfAsOf: .max) == nil)
+    }
+}

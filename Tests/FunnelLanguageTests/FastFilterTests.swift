@@ -12,7 +12,13 @@ struct FastFilterTests {
         Column(name: "s", storage: .text(codes: [0, 1, 2, 0, 1, 2], dictionary: ["email", "Social", "ads"]), validity: Validity([true, true, false, true, true, true])),
     ])
 
-    static func rows(_ condition: String) throws -> [Int32] {
+    /// 130 rows (two words of a bitmap and a part of a third), a value in about two rows of three.
+    static let sparse = Table(name: "t", columns: [
+        Column(name: "at", storage: .timestamp((0..<130).map { Int64($0) * 60 }), validity: Validity((0..<130).map { $0 % 3 != 1 })),
+        Column(name: "k", storage: .integer(.int64((0..<130).map { Int64($0 % 5) }))),
+    ])
+
+    static func rows(_ condition: String, in table: Table = table) throws -> [Int32] {
         let file = SourceFile(path: "test", text: "t where " + condition)
         let (statements, diagnostics) = Parser.parse(file)
         #expect(diagnostics.isEmpty)
@@ -36,5 +42,14 @@ struct FastFilterTests {
         #expect(try Self.rows("s ~ \"^s\"") == [1, 4])
         #expect(try Self.rows("s !~ \"^s\"") == [0, 3, 5])
         #expect(try Self.rows("n >= 60 and s == \"Social\"") == [1])
+    }
+
+    @Test func nullsFromTheBitmapAsTheGeneralPath() throws {
+        for condition in ["at is null", "at is not null", "k is null", "k is not null", "k >= 2 and at is not null", "k >= 2 and at is null"] {
+            let fast = try Self.rows(condition, in: Self.sparse)
+            let general = try Self.rows("not not (\(condition))", in: Self.sparse)
+            #expect(fast == general, "\(condition)")
+        }
+        #expect(try Self.rows("at is null", in: Self.sparse).count == 43)
     }
 }

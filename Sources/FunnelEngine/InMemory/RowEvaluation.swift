@@ -77,6 +77,9 @@ public struct RowEvaluation {
             guard case .column(let ref) = a.unwrapped, ref.relation == nil, let column = view.table.column(named: ref.name),
                   column.type == .text, let matcher = try? TextMatcher(pattern: pattern) else { return nil }
             return FastFilter.match(column, matcher, negated: negated, selection: selection, rowCount: rowCount)
+        case .isNull(let a, let negated):
+            guard case .column(let ref) = a.unwrapped, ref.relation == nil, let column = view.table.column(named: ref.name) else { return nil }
+            return FastFilter.nulls(column, negated: negated, selection: selection, rowCount: rowCount)
         default:
             return nil
         }

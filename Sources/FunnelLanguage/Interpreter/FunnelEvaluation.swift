@@ -152,15 +152,27 @@ extension Interpreter {
         let (rows, backend) = evaluator.scanned(view.selection)
         let plan = FunnelPlan(rows: rows, stages: stagePlans, window: window)
         let stages: [StageData]
+        var previousStages: [Int: StageData] = [:]
         do {
             stages = try FunnelRows.stages(plan, view: view, on: RecordedBackend(backend, context: context)) { k in
-                k < rowStages.count ? reuse?.kept(rowStages[k], at: k) : nil
+                guard k < rowStages.count, let kept = reuse?.kept(rowStages[k], at: k) else { return nil }
+                previousStages[k] = kept
+                return kept
             }
         } catch {
             throw evaluator.diagnostic(error, default: definition.source.range)
         }
-        let reach = FunnelReach.compute(FunnelData(rowCount: view.table.rowCount, selection: view.selection, stages: stages, window: window),
-                                        recordFromTimes: withFromTimes, endOfAsOf: (Int64(context.today) + 1) * CivilDate.secondsPerDay)
+        let data = FunnelData(rowCount: view.table.rowCount, selection: view.selection, stages: stages, window: window)
+        let endOfAsOf = (Int64(context.today) + 1) * CivilDate.secondsPerDay
+        var updated: Reach? = nil
+        if let reuse, !withFromTimes, reuse.previous.stages.count == stages.count {
+            // A what-if: only the rows whose stage inputs the changed rule touches are followed again.
+            let changed = stages.indices.filter { previousStages[$0] == nil }
+            let before = FunnelData(rowCount: data.rowCount, selection: data.selection,
+                                    stages: stages.indices.map { previousStages[$0] ?? reuse.previous.stages[$0].data }, window: window)
+            updated = FunnelReach.updating(reuse.previous.funnel.reach, of: before, to: data, changedStages: changed, endOfAsOf: endOfAsOf)
+        }
+        let reach = updated ?? FunnelReach.compute(data, recordFromTimes: withFromTimes, endOfAsOf: endOfAsOf)
         var funnel = EvaluatedFunnel(name: syntax.name, table: syntax.table, view: view, countStageNames: countStageNames,
                                      rowStages: rowStages.map { RowStage(name: $0.name, timeLabel: $0.at, hasCondition: $0.condition != nil, optional: $0.optional) },
                                      targetSteps: syntax.targets.map { ($0.from, $0.to) }, times: stages.map(\.times), reach: reach,
