@@ -104,11 +104,13 @@ public enum FunnelTables {
     }
 
     /// `velocity F [by key]`: days per step per group (`groupKeys` labelled, `groupOfRow` per row;
-    /// one group of no key when there is no `by`).
-    public static func velocity(_ funnel: EvaluatedFunnel, dimensionNames: [String], groupKeys: [[Value]], groupOfRow: [Int32]?) -> ResultTable {
+    /// one group of no key when there is no `by`). `steps`: the funnel's step durations when
+    /// already known (`Velocity.stepDurations`).
+    public static func velocity(_ funnel: EvaluatedFunnel, dimensionNames: [String], groupKeys: [[Value]], groupOfRow: [Int32]?,
+                                steps: StepDurations? = nil) -> ResultTable {
         let names = funnel.rowStageNames
-        // One pass over the rows for every group at once.
-        let summaries = Velocity.durationsByGroup(funnel.reach, times: funnel.times, groupOfRow: groupOfRow, groupCount: groupKeys.count).summaries()
+        let steps = steps ?? Velocity.stepDurations(funnel.reach, times: funnel.times)
+        let summaries = steps.grouped(groupOfRow, groupCount: groupKeys.count).summaries()
         var rows: [[Value]] = []
         for (g, key) in groupKeys.enumerated() {
             var entries: [(String, DurationSummary)] = []

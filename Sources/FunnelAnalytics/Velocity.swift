@@ -118,6 +118,70 @@ public struct GroupedSummaries: Sendable {
     private func at(_ c: Int) -> DurationSummary { c >= 0 && c < cells.count ? cells[c] : DurationSummary.of([]) }
 }
 
+/// Every step's durations of a funnel's rows, as one group's cells (`durations`), with each
+/// duration's row at the same place (`rows`): bucketed by any grouping without reading a time.
+public struct StepDurations: Sendable {
+    let rowCount: Int
+    let durations: GroupedDurations
+    let rows: [Int32]
+
+    /// The cells of every group: a stable counting sort of each step's durations by their row's
+    /// group, so each cell keeps row order (sums come out the same to the last bit). `groupOfRow`
+    /// nil puts every row in group 0; a row of group -1 (or out of range) counts nowhere.
+    public func grouped(_ groupOfRow: [Int32]?, groupCount: Int) -> GroupedDurations {
+        let stageCount = durations.stageCount, cellsPerGroup = stageCount + 1
+        let empty = GroupedDurations.empty(groupCount: max(0, groupCount), stageCount: stageCount)
+        let (cellCount, overflow) = groupCount.multipliedReportingOverflow(by: cellsPerGroup)
+        guard groupCount > 0, !overflow, groupOfRow.map({ $0.count == rowCount }) ?? true,
+              durations.starts.count == cellsPerGroup + 1, rows.count == durations.seconds.count else { return empty }
+        guard let groupOfRow else {
+            if groupCount == 1 { return durations }
+            // Every row in group 0, the other groups empty.
+            var starts = durations.starts
+            starts += [Int](repeating: durations.starts[cellsPerGroup], count: cellCount - cellsPerGroup)
+            return GroupedDurations(groupCount: groupCount, stageCount: stageCount, seconds: durations.seconds, starts: starts)
+        }
+        var next = [Int](repeating: 0, count: cellCount)
+        var seconds: [Int64] = []
+        groupOfRow.withUnsafeBufferPointer { group in
+            rows.withUnsafeBufferPointer { rows in
+                @inline(__always) func groupOf(_ i: Int) -> Int {
+                    let g = Int(group[Int(rows[i])])
+                    return g >= 0 && g < groupCount ? g : -1
+                }
+                for step in 0..<cellsPerGroup {
+                    for i in durations.starts[step]..<durations.starts[step + 1] {
+                        let g = groupOf(i)
+                        if g >= 0 { next[g * cellsPerGroup + step] += 1 }
+                    }
+                }
+                var total = 0
+                for c in 0..<cellCount {
+                    let n = next[c]
+                    next[c] = total
+                    total += n
+                }
+                seconds = [Int64](unsafeUninitializedCapacity: total) { out, initialized in
+                    durations.seconds.withUnsafeBufferPointer { source in
+                        for step in 0..<cellsPerGroup {
+                            for i in durations.starts[step]..<durations.starts[step + 1] {
+                                let g = groupOf(i)
+                                guard g >= 0 else { continue }
+                                let c = g * cellsPerGroup + step
+                                out[next[c]] = source[i]
+                                next[c] += 1
+                            }
+                        }
+                    }
+                    initialized = total
+                }
+            }
+        }
+        // After placing, each cell's next place is where the following cell starts.
+        return GroupedDurations(groupCount: groupCount, stageCount: stageCount, seconds: seconds, starts: [0] + next)
+    }
+}
+
 public enum Velocity {
     /// Durations in seconds for each step (index = later stage; step 0 is empty) of rows that reached
     /// it with both times known, and end to end from the first timed stage to the last stage.
@@ -129,27 +193,34 @@ public enum Velocity {
     /// Durations of every group at once: `groupOfRow` gives each row's group (or -1); nil puts
     /// every row in group 0. Rows outside the reach's selection count nowhere.
     public static func durationsByGroup(_ reach: Reach, times: [[Int64]?], groupOfRow: [Int32]?, groupCount: Int) -> GroupedDurations {
+        stepDurations(reach, times: times).grouped(groupOfRow, groupCount: groupCount)
+    }
+
+    /// Every step's durations of the reach's rows (its selection), each with its row, in row
+    /// order: what any grouping of a funnel's velocity is bucketed from. A kept funnel keeps it,
+    /// so `velocity F by k` by another key reads no stage time again.
+    public static func stepDurations(_ reach: Reach, times: [[Int64]?]) -> StepDurations {
         let rowCount = reach.rowCount, stageCount = reach.stageCount
-        let empty = GroupedDurations.empty(groupCount: max(0, groupCount), stageCount: stageCount)
+        let empty = StepDurations(rowCount: rowCount, durations: .empty(groupCount: 1, stageCount: stageCount), rows: [])
         let timed = (0..<min(stageCount, times.count)).filter { times[$0]?.count == rowCount && reach.reached[$0].count == rowCount }
-        let (cellCount, overflow) = groupCount.multipliedReportingOverflow(by: stageCount + 1)
-        guard rowCount > 0, groupCount > 0, !overflow, !timed.isEmpty, groupOfRow.map({ $0.count == rowCount }) ?? true else { return empty }
-        let groups = rowGroups(selection: reach.selection, groupOfRow: groupOfRow, rowCount: rowCount)
+        guard rowCount > 0, !timed.isEmpty else { return empty }
+        let groups = rowGroups(selection: reach.selection, groupOfRow: nil, rowCount: rowCount)
         let timedReached = timed.map { reach.reached[$0] }
         let timedTimes = timed.map { times[$0] ?? [] }
         let lastIsTimed = timed.last == stageCount - 1
-        return withBuffers(timedReached) { reached in
+        let (durations, rows) = withBuffers(timedReached) { reached in
             withBuffers(timedTimes) { times in
                 groups.withUnsafeBufferPointer { group in
                     timed.withUnsafeBufferPointer { stages in
                         let pass = DurationPass(rowCount: rowCount, parts: rowCount >= 100_000 ? 2 : 1, reached: reached, times: times,
                                                 stages: stages, stageCount: stageCount, endToEnd: lastIsTimed,
-                                                group: group, groupCount: groupCount, cellCount: cellCount)
-                        return pass.run()
+                                                group: group)
+                        return pass.run(recordingRows: true)
                     }
                 }
             }
         }
+        return StepDurations(rowCount: rowCount, durations: durations, rows: rows)
     }
 
     /// Each row's group, or -1 for a row outside the selection or with no group.
@@ -179,11 +250,11 @@ public enum Velocity {
     }
 }
 
-/// Durations bucketed by group and step. Most rows stop at the first stage and have none, so
-/// each half of the rows (on two cores) first lists its rows that have some; then counts each
-/// cell's durations so that every cell gets its place in one buffer; then writes them there,
-/// stage by stage over the listed rows. Within a cell the first half's rows come before the
-/// second's: cells are in row order. The pointers outlive the pass; the halves write disjoint
+/// Durations bucketed by step, each with its row. Most rows stop at the first stage and have
+/// none, so each half of the rows (on two cores) first lists its rows that have some; then counts
+/// each step's durations so that every step gets its place in one buffer; then writes them there,
+/// stage by stage over the listed rows. Within a step the first half's rows come before the
+/// second's: steps are in row order. The pointers outlive the pass; the halves write disjoint
 /// places.
 private struct DurationPass: @unchecked Sendable {
     let rowCount: Int
@@ -196,20 +267,27 @@ private struct DurationPass: @unchecked Sendable {
     let stageCount: Int
     /// The last stage is timed (and so the last of `stages`): end-to-end durations exist.
     let endToEnd: Bool
+    /// 0 for a row of the reach's selection, -1 for another: one group, whose cells are the
+    /// steps (groupings bucket them after, `StepDurations.grouped`).
     let group: UnsafeBufferPointer<Int32>
-    let groupCount: Int
-    let cellCount: Int
+    var cellCount: Int { stageCount + 1 }
     /// Per part, from the part's first row: the rows with durations (one spare place per part).
     var rowLists = UnsafeMutableBufferPointer<Int32>(start: nil, count: 0)
     var rowListLengths = UnsafeMutableBufferPointer<Int>(start: nil, count: 0)
     /// Per part and cell: first the count of durations, then where the part writes the next one.
     var positions = UnsafeMutableBufferPointer<Int>(start: nil, count: 0)
-    /// The durations, cell after cell, then one spare place per part.
+    /// The durations, cell after cell, then a spare place per part, each on its own cache line
+    /// (`spareStride` apart): every row that does not count writes there, and two parts writing
+    /// into one line would take it from each other at every row.
     var output = UnsafeMutableBufferPointer<Int64>(start: nil, count: 0)
+    /// When asked for, each duration's row, at the same place.
+    var outputRows = UnsafeMutableBufferPointer<Int32>(start: nil, count: 0)
+    var recordingRows: Bool { outputRows.count > 0 }
 
     func rows(of part: Int) -> Range<Int> { (rowCount * part / parts)..<(rowCount * (part + 1) / parts) }
 
-    func run() -> GroupedDurations {
+    /// The durations bucketed; with `recordingRows`, each duration's row too (same places).
+    func run(recordingRows: Bool = false) -> (durations: GroupedDurations, rows: [Int32]) {
         var work = self
         work.rowLists = .allocate(capacity: rowCount + parts)
         work.rowListLengths = .allocate(capacity: parts)
@@ -234,14 +312,20 @@ private struct DurationPass: @unchecked Sendable {
             }
         }
         starts[cellCount] = total
-        let seconds = [Int64](unsafeUninitializedCapacity: total + parts) { buffer, initialized in
-            for p in 0..<parts { buffer.initializeElement(at: total + p, to: 0) }
-            work.output = buffer
-            let scattering = work, spareBase = total
-            forEachPart { scattering.scatter(part: $0, spare: spareBase + $0) }
-            initialized = total + parts
+        // Rows at the same places as the durations, the spare places included.
+        let capacity = total + parts * DurationPass.spareStride
+        var rows = [Int32](repeating: 0, count: recordingRows ? capacity : 0)
+        let seconds = rows.withUnsafeMutableBufferPointer { rowsBuffer in
+            [Int64](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                for i in total..<capacity { buffer.initializeElement(at: i, to: 0) }
+                work.output = buffer
+                work.outputRows = rowsBuffer
+                let scattering = work, spareBase = total
+                forEachPart { scattering.scatter(part: $0, spare: spareBase + $0 * DurationPass.spareStride) }
+                initialized = capacity
+            }
         }
-        return GroupedDurations(groupCount: groupCount, stageCount: stageCount, seconds: seconds, starts: starts)
+        return (GroupedDurations(groupCount: 1, stageCount: stageCount, seconds: seconds, starts: starts), rows)
     }
 
     private func forEachPart(_ body: @Sendable (Int) -> Void) {
@@ -273,7 +357,7 @@ private struct DurationPass: @unchecked Sendable {
             }
         }
         let lastCounts: UInt8 = endToEnd ? 1 : 0
-        let groups = UInt32(truncatingIfNeeded: groupCount)
+        let groups: UInt32 = 1
         var length = 0
         for i in 0..<n {
             // -1 (no group) is above every group as unsigned.
@@ -296,20 +380,29 @@ private struct DurationPass: @unchecked Sendable {
         return UnsafeBufferPointer(rebasing: rowLists[start..<(start + rowListLengths[part])])
     }
 
+    /// Each step's number of durations, stage by stage with the count in a register (one cell
+    /// per step: a count kept in memory made each row wait for the one before).
     private func count(part: Int) {
         guard let cells = positions.baseAddress.map({ $0 + part * cellCount }) else { return }
-        let timedCount = stages.count
-        let cellsPerGroup = stageCount + 1
-        for listed in listedRows(of: part) {
-            let r = Int(listed)
-            let base = Int(group[r]) * cellsPerGroup
-            var seen: UInt8 = 0
-            for j in 0..<timedCount {
-                let here = bit(reached[j][r])
-                cells[base + stages[j]] &+= Int(here & seen)
-                seen |= here
+        let listed = listedRows(of: part)
+        let seen = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, listed.count))
+        seen.initialize(repeating: 0)
+        defer { seen.deallocate() }
+        for j in 0..<stages.count {
+            let column = bytes(reached[j].baseAddress.unsafelyUnwrapped)
+            var n = 0
+            for i in 0..<listed.count {
+                let here = column[Int(listed[i])]
+                n &+= Int(here & seen[i])
+                seen[i] |= here
             }
-            if endToEnd { cells[base + stageCount] &+= Int(bit(reached[timedCount - 1][r])) }
+            cells[stages[j]] &+= n
+        }
+        if endToEnd {
+            let last = bytes(reached[stages.count - 1].baseAddress.unsafelyUnwrapped)
+            var n = 0
+            for i in 0..<listed.count { n &+= Int(last[Int(listed[i])]) }
+            cells[stageCount] &+= n
         }
     }
 
@@ -324,8 +417,7 @@ private struct DurationPass: @unchecked Sendable {
         var start = 0
         while start < rows.count {
             let end = min(rows.count, start + DurationPass.blockRows)
-            let state = ListedRows(UnsafeBufferPointer(rebasing: rows[start..<end]),
-                                   cellBase: { Int(group[Int($0)]) * (stageCount + 1) })
+            let state = ListedRows(UnsafeBufferPointer(rebasing: rows[start..<end]))
             defer { state.deallocate() }
             for j in 0..<stages.count {
                 gather(stage: j, into: state)
@@ -337,6 +429,8 @@ private struct DurationPass: @unchecked Sendable {
     }
 
     static let blockRows = 16_384
+    /// 16 places: 128 bytes of durations, 64 of rows.
+    static let spareStride = 16
 
     /// The reads from memory on their own, in a loop of a few instructions, so that many are in
     /// flight at once. A row that did not reach the stage reads row 0's time (in cache) instead:
@@ -355,16 +449,20 @@ private struct DurationPass: @unchecked Sendable {
     /// Branch-free: whether a row reached a stage is close to a coin flip, so every listed row
     /// writes a duration, to its cell's next place if it counts and to the spare place if not.
     /// Selections are arithmetic on 0/1 and masks: the compiler turns `?:` into branches.
+    /// The step's next place stays in a register for the block (kept in memory, each row waited
+    /// for the one before).
     private func write(stage: Int, from state: ListedRows, next: UnsafeMutablePointer<Int>, spare: Int) {
+        var p = next[stage]
+        defer { next[stage] = p }
         for i in 0..<state.rows.count {
             let here = Int(state.reachedHere[i])
             let wasSeen = Int(state.seen[i])
             let t = state.timeHere[i]
             let counts = here & wasSeen
-            let c = state.cellBase[i] &+ stage
-            let p = next[c]
-            output[spare &+ (p &- spare) &* counts] = t &- state.previous[i]
-            next[c] = p &+ counts
+            let place = spare &+ (p &- spare) &* counts
+            output[place] = t &- state.previous[i]
+            if recordingRows { outputRows[place] = state.rows[i] }
+            p &+= counts
             let reachedMask = Int64(0) &- Int64(here)
             let firstMask = reachedMask & (Int64(wasSeen) &- 1)
             state.first[i] = (t & firstMask) | (state.first[i] & ~firstMask)
@@ -375,38 +473,37 @@ private struct DurationPass: @unchecked Sendable {
 
     private func writeEndToEnd(from state: ListedRows, next: UnsafeMutablePointer<Int>, spare: Int) {
         let column = reached[stages.count - 1], time = times[stages.count - 1]
+        var p = next[stageCount]
+        defer { next[stageCount] = p }
         for i in 0..<state.rows.count {
             let r = Int(state.rows[i])
             let counts = column[r] ? 1 : 0
-            let c = state.cellBase[i] &+ stageCount
-            let p = next[c]
-            output[spare &+ (p &- spare) &* counts] = time[r &* counts] &- state.first[i]
-            next[c] = p &+ counts
+            let place = spare &+ (p &- spare) &* counts
+            output[place] = time[r &* counts] &- state.first[i]
+            if recordingRows { outputRows[place] = state.rows[i] }
+            p &+= counts
         }
     }
 }
 
-/// Per listed row of one part: its first cell, and as the stages go by, whether it reached a
+/// Per listed row of one part, as the stages go by: whether it reached a
 /// timed stage yet, the time of the last one and of the first; the current stage's flag and time.
 private struct ListedRows {
     let rows: UnsafeBufferPointer<Int32>
-    let cellBase: UnsafeMutableBufferPointer<Int>
     let previous: UnsafeMutableBufferPointer<Int64>
     let first: UnsafeMutableBufferPointer<Int64>
     let seen: UnsafeMutableBufferPointer<UInt8>
     let reachedHere: UnsafeMutableBufferPointer<UInt8>
     let timeHere: UnsafeMutableBufferPointer<Int64>
 
-    init(_ rows: UnsafeBufferPointer<Int32>, cellBase base: (Int32) -> Int) {
+    init(_ rows: UnsafeBufferPointer<Int32>) {
         let m = rows.count
         self.rows = rows
-        cellBase = .allocate(capacity: m)
         previous = .allocate(capacity: m)
         first = .allocate(capacity: m)
         seen = .allocate(capacity: m)
         reachedHere = .allocate(capacity: m)
         timeHere = .allocate(capacity: m)
-        for i in 0..<m { cellBase.initializeElement(at: i, to: base(rows[i])) }
         previous.initialize(repeating: 0)
         first.initialize(repeating: 0)
         seen.initialize(repeating: 0)
@@ -415,7 +512,7 @@ private struct ListedRows {
     }
 
     func deallocate() {
-        cellBase.deallocate(); previous.deallocate(); first.deallocate(); seen.deallocate()
+        previous.deallocate(); first.deallocate(); seen.deallocate()
         reachedHere.deallocate(); timeHere.deallocate()
     }
 }

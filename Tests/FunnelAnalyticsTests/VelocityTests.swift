@@ -91,6 +91,33 @@ struct VelocityTests {
         Self.expectSameDurations(rows: 240_001, stages: 6, untimed: [4], groupCount: 9, selection: nil, seed: 8)
     }
 
+    /// One funnel's step durations, grouped by one key and then another (as a kept funnel's are),
+    /// give what each grouping gives computed from the rows; no key with several groups puts
+    /// every row in the first.
+    @Test func stepDurationsGroupedByOneKeyThenAnother() {
+        let rows = 3_001
+        let (data, times) = Self.randomFunnel(rows: rows, stages: 5, untimed: [2], selection: stride(from: 0, to: rows, by: 2).map { Int32($0) }, seed: 11)
+        let reach = FunnelReach.compute(data)
+        let steps = Velocity.stepDurations(reach, times: times)
+        var mix = Mix(state: 12)
+        for groupCount in [3, 6] {
+            let groupOfRow = (0..<rows).map { _ in Int32(Int.random(in: -1..<groupCount, using: &mix)) }
+            let grouped = steps.grouped(groupOfRow, groupCount: groupCount)
+            let expected = Self.reference(reach, times: times, groupOfRow: groupOfRow, groupCount: groupCount)
+            for group in 0..<groupCount {
+                for k in 0..<5 { #expect(Array(grouped.steps(group: group, stage: k)) == expected[group].steps[k]) }
+                #expect(Array(grouped.endToEnd(group: group)) == expected[group].endToEnd)
+            }
+        }
+        let allInFirst = steps.grouped(nil, groupCount: 2)
+        let expected = Self.reference(reach, times: times, groupOfRow: [Int32](repeating: 0, count: rows), groupCount: 2)
+        for k in 0..<5 {
+            #expect(Array(allInFirst.steps(group: 0, stage: k)) == expected[0].steps[k])
+            #expect(allInFirst.steps(group: 1, stage: k).isEmpty)
+        }
+        #expect(!expected[0].endToEnd.isEmpty && Array(allInFirst.endToEnd(group: 0)) == expected[0].endToEnd)
+    }
+
     @Test func noTimedStageOrNoGroupGivesNoDurations() {
         let (data, times) = Self.randomFunnel(rows: 100, stages: 3, untimed: [0, 1, 2], selection: nil, seed: 9)
         let reach = FunnelReach.compute(data)

@@ -109,6 +109,16 @@ extension Interpreter {
         return grouped
     }
 
+    /// The step durations of the funnel's rows; kept with a kept evaluation, so velocity by one
+    /// key, then by another, reads the stage times once.
+    func stepDurations(of evaluation: FunnelEvaluation) -> StepDurations {
+        guard let key = evaluation.cacheKey else { return Velocity.stepDurations(evaluation.reach, times: evaluation.times) }
+        if let kept = funnelCache.stepDurations(key) { return kept }
+        let steps = Velocity.stepDurations(evaluation.reach, times: evaluation.times)
+        funnelCache.store(steps, for: key)
+        return steps
+    }
+
     /// The funnel in a session that differs from `previous`'s only by the definition of `rule`:
     /// stages whose time and condition cannot read the rule keep their inputs; reach is recomputed.
     func evaluateFunnel(_ definition: FunnelDefinition, session: Session, changing rule: String, from previous: FunnelEvaluation, previousSession: Session) throws(Diagnostic) -> FunnelEvaluation {
@@ -246,6 +256,17 @@ final class FunnelCache: @unchecked Sendable {
         entries.removeAll { $0.key == key }
         entries.insert((key, evaluation), at: 0)
         if entries.count > 4 { entries.removeLast() }
+    }
+
+    /// Step durations of kept evaluations (a duration and a row each, so one is kept).
+    private var steps: (key: String, durations: StepDurations)?
+
+    func stepDurations(_ key: String) -> StepDurations? {
+        steps?.key == key ? steps?.durations : nil
+    }
+
+    func store(_ durations: StepDurations, for key: String) {
+        steps = (key, durations)
     }
 
     /// Groupings of kept evaluations' rows (a group id per row each, so few are kept).

@@ -88,7 +88,8 @@ extension Interpreter {
             }
             groupOfRow = grouping.groupOfRow
         }
-        return FunnelTables.velocity(evaluation.funnel, dimensionNames: dimensionNames, groupKeys: groupKeys, groupOfRow: groupOfRow)
+        return FunnelTables.velocity(evaluation.funnel, dimensionNames: dimensionNames, groupKeys: groupKeys, groupOfRow: groupOfRow,
+                                     steps: stepDurations(of: evaluation))
     }
 
     // MARK: Bottleneck
