@@ -240,6 +240,15 @@ private struct PeriodTallies: @unchecked Sendable {
     let tallies: UnsafeMutableBufferPointer<Int>
 
     func run(part: Int) {
+        if let inSelection {
+            inSelection.withUnsafeBytes { run(part: part, selected: $0) }
+        } else {
+            run(part: part, selected: nil)
+        }
+    }
+
+    /// `selected`: one byte per row, 0 or 1 (a Bool's storage); nil, every row.
+    private func run(part: Int, selected: UnsafeRawBufferPointer?) {
         let rowCount = reach.rowCount
         // Whole words of eight rows per part.
         let lower = (rowCount * part / parts) & ~7
@@ -262,9 +271,7 @@ private struct PeriodTallies: @unchecked Sendable {
                     var r = lower
                     while r + 8 <= upper {
                         var eight = flags.loadUnaligned(fromByteOffset: r, as: UInt64.self)
-                        if let inSelection {
-                            eight &= inSelection.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: r, as: UInt64.self) }
-                        }
+                        if let selected { eight &= selected.loadUnaligned(fromByteOffset: r, as: UInt64.self) }
                         while eight != 0 {
                             tally(r &+ eight.trailingZeroBitCount >> 3)
                             eight &= eight &- 1
@@ -272,7 +279,7 @@ private struct PeriodTallies: @unchecked Sendable {
                         r &+= 8
                     }
                     while r < upper {
-                        if flags[r] != 0 && (inSelection?[r] ?? true) { tally(r) }
+                        if flags[r] & (selected?[r] ?? 1) != 0 { tally(r) }
                         r += 1
                     }
                 }

@@ -44,9 +44,11 @@ public enum FunnelRows {
                               kept: (Int) -> StageData? = { _ in nil }) throws(PlanError) -> [StageData] {
         let rowCount = view.table.rowCount
         let selection = view.selection
+        // Asked once per stage: a kept stage's flags are unpacked when asked for.
+        let keptData = plan.stages.indices.map { kept($0) }
         var derived = plan.rows
         var timed: [Int] = []
-        for (k, stage) in plan.stages.enumerated() where kept(k) == nil {
+        for (k, stage) in plan.stages.enumerated() where keptData[k] == nil {
             if let time = stage.time {
                 derived = .derive(derived, name: "stage \(k) time", time)
                 timed.append(k)
@@ -62,7 +64,7 @@ public enum FunnelRows {
         }
         var stages: [StageData] = []
         for (k, stage) in plan.stages.enumerated() {
-            if let data = kept(k) {
+            if let data = keptData[k] {
                 stages.append(data)
                 continue
             }

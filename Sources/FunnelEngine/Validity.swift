@@ -92,3 +92,40 @@ extension Validity {
         (0..<8).reduce(UInt64(0)) { word, bit in word | (UInt64((byte >> bit) & 1) << UInt64(bit << 3)) }
     }
 }
+
+extension Validity {
+    /// Calls `body` with every row below `limit` whose bit is set (`valid`) or clear (not
+    /// `valid`), in order, 64 rows per word: a mostly empty column costs a look per word.
+    @inline(__always)
+    func forEachRow(valid: Bool, below limit: Int, _ body: (Int) -> Void) {
+        let limit = min(limit, count)
+        guard limit > 0 else { return }
+        words.withUnsafeBufferPointer { words in
+            for w in 0..<min(words.count, (limit + 63) >> 6) {
+                var bits = Validity.bits(words[w], valid: valid, base: w << 6, limit: limit)
+                while bits != 0 {
+                    body((w << 6) | bits.trailingZeroBitCount)
+                    bits &= bits &- 1
+                }
+            }
+        }
+    }
+
+    /// How many rows `forEachRow(valid:below:)` visits.
+    func rowCount(valid: Bool, below limit: Int) -> Int {
+        let limit = min(limit, count)
+        guard limit > 0 else { return 0 }
+        var total = 0
+        for w in 0..<min(words.count, (limit + 63) >> 6) {
+            total += Validity.bits(words[w], valid: valid, base: w << 6, limit: limit).nonzeroBitCount
+        }
+        return total
+    }
+
+    /// The word's bits of the rows asked for, none at or past `limit`.
+    @inline(__always)
+    private static func bits(_ word: UInt64, valid: Bool, base: Int, limit: Int) -> UInt64 {
+        let bits = valid ? word : ~word
+        return base + 64 > limit ? bits & ((UInt64(1) << UInt64(limit - base)) &- 1) : bits
+    }
+}

@@ -68,28 +68,13 @@ public enum FastFilter {
         if let selection {
             return select(selection, rowCount, nil) { validity.isValid($0) == negated }
         }
-        return validity.words.withUnsafeBufferPointer { words in
-            let wordCount = min(words.count, (rowCount + 63) >> 6)
-            @inline(__always) func bits(_ w: Int) -> UInt64 {
-                var b = negated ? words[w] : ~words[w]
-                let base = w << 6
-                if base + 64 > rowCount { b &= (UInt64(1) << UInt64(rowCount - base)) &- 1 }
-                return b
+        return [Int32](unsafeUninitializedCapacity: validity.rowCount(valid: negated, below: rowCount)) { buffer, count in
+            var n = 0
+            validity.forEachRow(valid: negated, below: rowCount) { r in
+                buffer[n] = Int32(truncatingIfNeeded: r)
+                n &+= 1
             }
-            var total = 0
-            for w in 0..<wordCount { total += bits(w).nonzeroBitCount }
-            return [Int32](unsafeUninitializedCapacity: total) { buffer, count in
-                var n = 0
-                for w in 0..<wordCount {
-                    var b = bits(w)
-                    while b != 0 {
-                        buffer[n] = Int32(truncatingIfNeeded: (w << 6) | b.trailingZeroBitCount)
-                        n &+= 1
-                        b &= b &- 1
-                    }
-                }
-                count = n
-            }
+            count = n
         }
     }
 

@@ -110,35 +110,16 @@ func forEachGroupedRow(_ selection: Selection?, below limit: Int, _ groups: Grou
 /// belongs to a group, 64 rows per word: a mostly empty column costs a look per word, not per row.
 @inline(__always)
 func forEachValidGroupedRow(_ validity: Validity, below limit: Int, _ groups: GroupMap, _ body: (Int, Int) -> Void) {
-    let limit = min(limit, validity.count)
-    guard limit > 0 else { return }
-    validity.words.withUnsafeBufferPointer { words in
-        let wordCount = min(words.count, (limit + 63) >> 6)
-        func visit(_ group: (Int) -> Int) {
-            for w in 0..<wordCount {
-                var bits = words[w]
-                let base = w << 6
-                if base + 64 > limit { bits &= (UInt64(1) << UInt64(limit - base)) &- 1 }
-                while bits != 0 {
-                    let r = base | bits.trailingZeroBitCount
-                    bits &= bits &- 1
-                    let g = group(r)
-                    if g >= 0 { body(r, g) }
-                }
+    if let groupOfRow = groups.groupOfRow {
+        let groupCount = groups.count
+        groupOfRow.withUnsafeBufferPointer { gp in
+            validity.forEachRow(valid: true, below: min(limit, gp.count)) { r in
+                let g = Int(gp[r])
+                if g >= 0 && g < groupCount { body(r, g) }
             }
         }
-        if let groupOfRow = groups.groupOfRow {
-            let groupCount = groups.count
-            groupOfRow.withUnsafeBufferPointer { gp in
-                visit { r in
-                    guard r < gp.count else { return -1 }
-                    let g = Int(gp[r])
-                    return g < groupCount ? g : -1
-                }
-            }
-        } else {
-            visit { _ in 0 }
-        }
+    } else {
+        validity.forEachRow(valid: true, below: limit) { body($0, 0) }
     }
 }
 
