@@ -28,7 +28,7 @@ public struct EvaluatedFunnel: Sendable {
     public var rowStages: [RowStage]
     /// Steps its targets name (`target sqls/mqls`): the earlier stage (nil: the one before) and the later.
     public var targetSteps: [(from: String?, to: String)]
-    public var times: [[Int64]?]
+    public var times: [IntegerValues?]
     public var reach: Reach
     /// The row stages' inputs (times and eligibility), kept so that a what-if recomputes only
     /// the stages its changed rule touches.
@@ -43,7 +43,7 @@ public struct EvaluatedFunnel: Sendable {
     public var cacheKey: String? = nil
 
     public init(name: String, table: String, view: TableValue, countStageNames: [String], rowStages: [RowStage],
-                targetSteps: [(from: String?, to: String)], times: [[Int64]?], reach: Reach, stages: [KeptStage]) {
+                targetSteps: [(from: String?, to: String)], times: [IntegerValues?], reach: Reach, stages: [KeptStage]) {
         self.name = name
         self.table = table
         self.view = view
@@ -148,7 +148,7 @@ public struct EvaluatedFunnel: Sendable {
 /// five stages over a million rows keeps 0.6 MB of it instead of 5 MB).
 public struct KeptStage: Sendable {
     public var name: String
-    public var times: [Int64]?
+    public var times: IntegerValues?
     public var eligible: Validity
     public var optional: Bool
 

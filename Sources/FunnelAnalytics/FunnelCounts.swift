@@ -133,7 +133,7 @@ public enum FunnelGrouping {
 
     /// Counts per period, each stage counted in the period its own time falls in.
     /// Returns period start (days since 1970) → counts per stage; stages without times count nowhere.
-    public static func countsByPeriod(_ reach: Reach, times: [[Int64]?], unit: DateUnit) -> [Int: [Int]] {
+    public static func countsByPeriod(_ reach: Reach, times: [IntegerValues?], unit: DateUnit) -> [Int: [Int]] {
         let rowCount = reach.rowCount
         let stages = reach.stageCount
         let inSelection: [Bool]? = reach.selection.map { selection in
@@ -152,7 +152,8 @@ public enum FunnelGrouping {
         for k in 0..<stages {
             guard let stageTimes = times[k], stageTimes.count == rowCount else { continue }
             reach.reached[k].withUnsafeBufferPointer { reached in
-                stageTimes.withUnsafeBufferPointer { t in
+                stageTimes.withReader { reader in
+                    guard let t = reader else { return }
                     for r in 0..<rowCount {
                         let counts = reached[r] && (inSelection?[r] ?? true)
                         minSecond = min(minSecond, counts ? t[r] : Int64.max)
@@ -203,7 +204,7 @@ public enum FunnelGrouping {
     }
 
     /// Counts per entry period: rows grouped by the period of their first timed stage, followed through.
-    public static func cohorts(_ reach: Reach, times: [[Int64]?], unit: DateUnit) -> [Int: [Int]] {
+    public static func cohorts(_ reach: Reach, times: [IntegerValues?], unit: DateUnit) -> [Int: [Int]] {
         var out: [Int: [Int]] = [:]
         forEachRow(reach.selection, below: reach.rowCount) { r in
             var entry: Int64? = nil
@@ -224,7 +225,7 @@ public enum FunnelGrouping {
 /// its stage time's period. The parts write their own tallies, which outlive the work.
 private struct PeriodTallies: @unchecked Sendable {
     let reach: Reach
-    let times: [[Int64]?]
+    let times: [IntegerValues?]
     let inSelection: [Bool]?
     /// Period index of each day from the first day that occurs.
     let period: UnsafeBufferPointer<Int32>
@@ -261,7 +262,8 @@ private struct PeriodTallies: @unchecked Sendable {
         for k in 0..<stages {
             guard let stageTimes = times[k], stageTimes.count == rowCount, reach.reached[k].count == rowCount else { continue }
             reach.reached[k].withUnsafeBytes { flags in
-                stageTimes.withUnsafeBufferPointer { t in
+                stageTimes.withReader { reader in
+                    guard let t = reader else { return }
                     @inline(__always) func tally(_ r: Int) {
                         let day = min(max(Int((t[r] &- base) / secondsPerDay), 0), lastDay)
                         out[(r & 3) &* cells &+ Int(period[day]) &* stages &+ k] &+= 1

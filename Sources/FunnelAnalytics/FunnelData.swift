@@ -6,13 +6,13 @@ import FunnelEngine
 public struct StageData: Sendable {
     public var name: String
     /// Seconds since 1970 per row (table-length); nil for a stage with no `at`.
-    public var times: [Int64]?
+    public var times: IntegerValues?
     /// Per row: the stage's own condition holds and its timestamp (if any) is present.
     public var eligible: [Bool]
     /// The stage may be skipped: later stages do not require it.
     public var optional: Bool
 
-    public init(name: String, times: [Int64]?, eligible: [Bool], optional: Bool) {
+    public init(name: String, times: IntegerValues?, eligible: [Bool], optional: Bool) {
         self.name = name
         self.times = times
         self.eligible = eligible
@@ -163,7 +163,7 @@ private func bit(_ flag: Bool) -> UInt8 { unsafeBitCast(flag, to: UInt8.self) }
 /// Where one stage's inputs are, for the row loop.
 private struct StageInputs {
     /// nil for a stage with no `at`.
-    var times: UnsafePointer<Int64>?
+    var times: IntegerReader?
     /// One byte per row, 0 or 1 (a Bool's storage).
     var eligible: UnsafeRawPointer
     var optional: UInt8
@@ -208,8 +208,8 @@ private struct ReachWork: @unchecked Sendable {
             let optional: UInt8 = stage.optional ? 1 : 0
             guard let eligibleBase = eligible.baseAddress else { return }
             if let times = stage.times {
-                times.withUnsafeBufferPointer { t in
-                    inputs.append(StageInputs(times: t.baseAddress, eligible: eligibleBase, optional: optional))
+                times.withReader { t in
+                    inputs.append(StageInputs(times: t, eligible: eligibleBase, optional: optional))
                     withInputs(stages.dropFirst(), &inputs, body)
                 }
             } else {
@@ -298,7 +298,7 @@ extension Reach {
     /// This reach with one more stage per step: the rows that reached both of its stages, timed
     /// by the later one. Counting the extended reach by group or period gives each step's joint
     /// count beside the stage counts (stage `stageCount + i` is `steps[i]`).
-    public func appendingJointStages(_ steps: [Step], times: [[Int64]?]) -> (reach: Reach, times: [[Int64]?]) {
+    public func appendingJointStages(_ steps: [Step], times: [IntegerValues?]) -> (reach: Reach, times: [IntegerValues?]) {
         var extended = self
         var extendedTimes = times
         for step in steps where step.from >= 0 && step.to < stageCount && step.from < step.to {

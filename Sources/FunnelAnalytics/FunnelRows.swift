@@ -69,9 +69,9 @@ public enum FunnelRows {
                 continue
             }
             var eligible = [Bool](repeating: false, count: rowCount)
-            var seconds: [Int64]? = nil
+            var seconds: IntegerValues? = nil
             if let column = times[k] {
-                guard let values = VectorOps.seconds(column, selection) else {
+                guard let values = VectorOps.timeValues(column) else {
                     throw located(PlanError("'\(stage.timeLabel)' is \(VectorOps.describe(column.type)); `at` needs a date or timestamp column"), stage.time)
                 }
                 seconds = values

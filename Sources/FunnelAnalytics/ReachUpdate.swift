@@ -74,8 +74,9 @@ extension FunnelReach {
                         case (nil, nil):
                             break
                         case (let x?, let y?):
-                            x.withUnsafeBufferPointer { x in
-                                y.withUnsafeBufferPointer { y in
+                            x.withReader { x in
+                                y.withReader { y in
+                                    guard let x, let y else { return }
                                     for r in 0..<rowCount { d[r] |= b[r] & (x[r] != y[r] ? 1 : 0) }
                                 }
                             }
@@ -91,7 +92,7 @@ extension FunnelReach {
         return rows
     }
 
-    private static func timeRange(reached: [Bool], times: [Int64]?) -> (first: Int64, last: Int64)? {
+    private static func timeRange(reached: [Bool], times: IntegerValues?) -> (first: Int64, last: Int64)? {
         guard let times else { return nil }
         var first = Int64.max, last = Int64.min
         for r in 0..<min(reached.count, times.count) where reached[r] {

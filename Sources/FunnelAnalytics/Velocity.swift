@@ -185,31 +185,31 @@ public struct StepDurations: Sendable {
 public enum Velocity {
     /// Durations in seconds for each step (index = later stage; step 0 is empty) of rows that reached
     /// it with both times known, and end to end from the first timed stage to the last stage.
-    public static func durations(_ reach: Reach, times: [[Int64]?]) -> (steps: [[Int64]], endToEnd: [Int64]) {
+    public static func durations(_ reach: Reach, times: [IntegerValues?]) -> (steps: [[Int64]], endToEnd: [Int64]) {
         let all = durationsByGroup(reach, times: times, groupOfRow: nil, groupCount: 1)
         return ((0..<reach.stageCount).map { Array(all.steps(group: 0, stage: $0)) }, Array(all.endToEnd(group: 0)))
     }
 
     /// Durations of every group at once: `groupOfRow` gives each row's group (or -1); nil puts
     /// every row in group 0. Rows outside the reach's selection count nowhere.
-    public static func durationsByGroup(_ reach: Reach, times: [[Int64]?], groupOfRow: [Int32]?, groupCount: Int) -> GroupedDurations {
+    public static func durationsByGroup(_ reach: Reach, times: [IntegerValues?], groupOfRow: [Int32]?, groupCount: Int) -> GroupedDurations {
         stepDurations(reach, times: times).grouped(groupOfRow, groupCount: groupCount)
     }
 
     /// Every step's durations of the reach's rows (its selection), each with its row, in row
     /// order: what any grouping of a funnel's velocity is bucketed from. A kept funnel keeps it,
     /// so `velocity F by k` by another key reads no stage time again.
-    public static func stepDurations(_ reach: Reach, times: [[Int64]?]) -> StepDurations {
+    public static func stepDurations(_ reach: Reach, times: [IntegerValues?]) -> StepDurations {
         let rowCount = reach.rowCount, stageCount = reach.stageCount
         let empty = StepDurations(rowCount: rowCount, durations: .empty(groupCount: 1, stageCount: stageCount), rows: [])
         let timed = (0..<min(stageCount, times.count)).filter { times[$0]?.count == rowCount && reach.reached[$0].count == rowCount }
         guard rowCount > 0, !timed.isEmpty else { return empty }
         let groups = rowGroups(selection: reach.selection, groupOfRow: nil, rowCount: rowCount)
         let timedReached = timed.map { reach.reached[$0] }
-        let timedTimes = timed.map { times[$0] ?? [] }
+        let timedTimes = timed.map { times[$0] ?? .int64([]) }
         let lastIsTimed = timed.last == stageCount - 1
         let (durations, rows) = withBuffers(timedReached) { reached in
-            withBuffers(timedTimes) { times in
+            withReaders(timedTimes) { times in
                 groups.withUnsafeBufferPointer { group in
                     timed.withUnsafeBufferPointer { stages in
                         let pass = DurationPass(rowCount: rowCount, parts: rowCount >= 100_000 ? 2 : 1, reached: reached, times: times,
@@ -233,6 +233,21 @@ public enum Velocity {
             }
         }
         return groups
+    }
+
+    /// Runs `body` with a reader of each column of times, all valid at once (each holds rows:
+    /// the caller checked their counts).
+    private static func withReaders<R>(_ values: [IntegerValues], _ body: (UnsafeBufferPointer<IntegerReader>) -> R) -> R {
+        let readers = UnsafeMutableBufferPointer<IntegerReader>.allocate(capacity: values.count)
+        defer { readers.deallocate() }
+        func bind(_ i: Int) -> R {
+            if i == values.count { return body(UnsafeBufferPointer(readers)) }
+            return values[i].withReader { reader in
+                readers.initializeElement(at: i, to: reader ?? IntegerReader(base: UnsafeRawPointer(readers.baseAddress.unsafelyUnwrapped), shift: 0))
+                return bind(i + 1)
+            }
+        }
+        return bind(0)
     }
 
     /// Runs `body` with a pointer to each array's storage, all valid at once.
@@ -261,7 +276,7 @@ private struct DurationPass: @unchecked Sendable {
     let parts: Int
     /// Per timed stage, in stage order: who reached it and when.
     let reached: UnsafeBufferPointer<UnsafeBufferPointer<Bool>>
-    let times: UnsafeBufferPointer<UnsafeBufferPointer<Int64>>
+    let times: UnsafeBufferPointer<IntegerReader>
     /// The stage index of each timed stage.
     let stages: UnsafeBufferPointer<Int>
     let stageCount: Int

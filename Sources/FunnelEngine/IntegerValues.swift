@@ -128,3 +128,41 @@ public enum IntegerBuffer {
     case int32(UnsafeMutableBufferPointer<Int32>)
     case int64(UnsafeMutableBufferPointer<Int64>)
 }
+
+/// Reads whole numbers stored at any width, for loops that read several columns side by side
+/// (a funnel's stage times): the width is a field, so one loop serves every mix of widths, and
+/// the branch on it is the same at every row.
+public struct IntegerReader {
+    public let base: UnsafeRawPointer
+    /// log2 of the bytes per value.
+    public let shift: Int
+
+    @inlinable
+    public init(base: UnsafeRawPointer, shift: Int) {
+        self.base = base
+        self.shift = shift
+    }
+
+    @inline(__always)
+    public subscript(r: Int) -> Int64 {
+        switch shift {
+        case 2: return Int64(base.load(fromByteOffset: r &<< 2, as: Int32.self))
+        case 3: return base.load(fromByteOffset: r &<< 3, as: Int64.self)
+        case 1: return Int64(base.load(fromByteOffset: r &<< 1, as: Int16.self))
+        default: return Int64(base.load(fromByteOffset: r, as: Int8.self))
+        }
+    }
+}
+
+extension IntegerValues {
+    /// Calls `body` with a reader of the values, valid for the call; nil when there are none.
+    @inlinable
+    public func withReader<R>(_ body: (IntegerReader?) throws -> R) rethrows -> R {
+        switch self {
+        case .int8(let v): return try v.withUnsafeBytes { try body($0.baseAddress.map { IntegerReader(base: $0, shift: 0) }) }
+        case .int16(let v): return try v.withUnsafeBytes { try body($0.baseAddress.map { IntegerReader(base: $0, shift: 1) }) }
+        case .int32(let v): return try v.withUnsafeBytes { try body($0.baseAddress.map { IntegerReader(base: $0, shift: 2) }) }
+        case .int64(let v): return try v.withUnsafeBytes { try body($0.baseAddress.map { IntegerReader(base: $0, shift: 3) }) }
+        }
+    }
+}

@@ -5,7 +5,7 @@ import FunnelEngine
 @Suite("Counts by period against a row-by-row reference")
 struct CountsByPeriodTests {
     /// Each reached row adds one to its stage time's period, in the selection only.
-    static func reference(_ reach: Reach, times: [[Int64]?], unit: DateUnit) -> [Int: [Int]] {
+    static func reference(_ reach: Reach, times: [IntegerValues?], unit: DateUnit) -> [Int: [Int]] {
         var out: [Int: [Int]] = [:]
         let selected = reach.selection.map { Set($0.map(Int.init)) }
         for r in 0..<reach.rowCount where selected?.contains(r) ?? true {
@@ -25,13 +25,13 @@ struct CountsByPeriodTests {
         var mix = VelocityTests.Mix(state: seed)
         let density = [100, 40, 12, 3, 0]
         var reached: [[Bool]] = []
-        var times: [[Int64]?] = []
+        var times: [IntegerValues?] = []
         for k in 0..<5 {
             reached.append((0..<n).map { _ in Int.random(in: 0..<100, using: &mix) < density[k] })
             // Mostly in time order, as exports are, with some rows out of it.
-            times.append(k == 3 ? nil : (0..<n).map { r in
+            times.append(k == 3 ? nil : .narrowest((0..<n).map { r in
                 Int64(r) * 200 + Int64(Int.random(in: 0..<(k == 2 ? 9_000_000 : 1000), using: &mix))
-            })
+            }))
         }
         let selection: Selection? = selected ? (0..<n).filter { $0 % 5 != 2 }.map { Int32($0) } : nil
         let reach = Reach(reached: reached, fromTimes: [], rowCount: n, selection: selection,

@@ -13,9 +13,9 @@ struct FunnelReachTests {
         let t1: [Int64] = [1, 5, 0].map { $0 * day }
         let t2: [Int64] = [3, 2, 10].map { $0 * day }
         return FunnelData(rowCount: 3, selection: nil, stages: [
-            StageData(name: "leads", times: t0, eligible: [true, true, true], optional: false),
-            StageData(name: "mqls", times: t1, eligible: [true, true, false], optional: optionalMiddle),
-            StageData(name: "sqls", times: t2, eligible: [true, true, true], optional: false),
+            StageData(name: "leads", times: .narrowest(t0), eligible: [true, true, true], optional: false),
+            StageData(name: "mqls", times: .narrowest(t1), eligible: [true, true, false], optional: optionalMiddle),
+            StageData(name: "sqls", times: .narrowest(t2), eligible: [true, true, true], optional: false),
         ], window: window)
     }
 
@@ -53,8 +53,8 @@ struct FunnelReachTests {
         let n = 250_000
         let times = (0..<n).map { Int64($0) }
         let data = FunnelData(rowCount: n, selection: nil, stages: [
-            StageData(name: "a", times: times, eligible: [Bool](repeating: true, count: n), optional: false),
-            StageData(name: "b", times: times, eligible: (0..<n).map { $0 % 2 == 0 }, optional: false),
+            StageData(name: "a", times: .narrowest(times), eligible: [Bool](repeating: true, count: n), optional: false),
+            StageData(name: "b", times: .int64(times), eligible: (0..<n).map { $0 % 2 == 0 }, optional: false),
         ], window: nil)
         #expect(FunnelReach.compute(data).counts == [n, n / 2])
     }

@@ -60,7 +60,8 @@ struct ReachTests {
             let timed = k != 2
             let times: [Int64]? = timed ? (0..<n).map { _ in Int64.random(in: 0..<400, using: &mix) * 86_400 } : nil
             let eligible = (0..<n).map { _ in Int.random(in: 0..<10, using: &mix) < 7 }
-            stages.append(StageData(name: "s\(k)", times: times, eligible: eligible, optional: k == 1))
+            // Stage times at both widths a column can hold them in, side by side.
+            stages.append(StageData(name: "s\(k)", times: times.map { k % 2 == 0 ? .int64($0) : .narrowest($0) }, eligible: eligible, optional: k == 1))
         }
         let selection: Selection? = selected ? (0..<n).filter { $0 % 3 != 1 }.map { Int32($0) } : nil
         let data = FunnelData(rowCount: n, selection: selection, stages: stages, window: window ? 120 * 86_400 : nil)
@@ -97,7 +98,8 @@ struct ReachUpdateTests {
             let timed = k != 3
             let times: [Int64]? = timed ? (0..<n).map { _ in Int64.random(in: 0..<400, using: &mix) * 86_400 } : nil
             let eligible = (0..<n).map { _ in Int.random(in: 0..<10, using: &mix) < 7 }
-            stages.append(StageData(name: "s\(k)", times: times, eligible: eligible, optional: k == 1))
+            // Stage times at both widths a column can hold them in, side by side.
+            stages.append(StageData(name: "s\(k)", times: times.map { k % 2 == 0 ? .int64($0) : .narrowest($0) }, eligible: eligible, optional: k == 1))
         }
         let selection: Selection? = selected ? (0..<n).filter { $0 % 3 != 1 }.map { Int32($0) } : nil
         return FunnelData(rowCount: n, selection: selection, stages: stages, window: window ? 120 * 86_400 : nil)
@@ -108,7 +110,9 @@ struct ReachUpdateTests {
         var out = data
         for r in stride(from: 0, to: data.rowCount, by: step) { out.stages[k].eligible[r].toggle() }
         if out.stages[k].times != nil {
-            for r in stride(from: step / 2, to: data.rowCount, by: step) { out.stages[k].times?[r] += 3 * 86_400 }
+            var moved = out.stages[k].times?.wide ?? []
+            for r in stride(from: step / 2, to: data.rowCount, by: step) { moved[r] += 3 * 86_400 }
+            out.stages[k].times = .narrowest(moved)
         }
         return out
     }

@@ -19,12 +19,14 @@ struct VelocityTests {
 
     /// Random stages: some without times, some optional; null times (not eligible) and conditions
     /// that fail, so that many rows stop early and some skip a stage.
-    static func randomFunnel(rows: Int, stages: Int, untimed: Set<Int>, selection: Selection?, seed: UInt64) -> (FunnelData, [[Int64]?]) {
+    static func randomFunnel(rows: Int, stages: Int, untimed: Set<Int>, selection: Selection?, seed: UInt64) -> (FunnelData, [IntegerValues?]) {
         var g = Mix(state: seed)
         var data: [StageData] = []
-        var times: [[Int64]?] = []
+        var times: [IntegerValues?] = []
         for k in 0..<stages {
-            let t: [Int64]? = untimed.contains(k) ? nil : (0..<rows).map { _ in Int64.random(in: 0...(400 * 86_400), using: &g) }
+            let wide: [Int64]? = untimed.contains(k) ? nil : (0..<rows).map { _ in Int64.random(in: 0...(400 * 86_400), using: &g) }
+            // Both widths a column holds times in, side by side.
+            let t: IntegerValues? = wide.map { k % 2 == 0 ? .narrowest($0) : .int64($0) }
             let eligible = (0..<rows).map { _ in Int.random(in: 0..<10, using: &g) < (k == 0 ? 9 : 5) }
             data.append(StageData(name: "s\(k)", times: t, eligible: eligible, optional: k == 1))
             times.append(t)
@@ -34,7 +36,7 @@ struct VelocityTests {
 
     /// The definition, row by row: each step's duration is from the last timed stage the row
     /// reached before; end to end from the first timed stage reached to the last stage.
-    static func reference(_ reach: Reach, times: [[Int64]?], groupOfRow: [Int32], groupCount: Int) -> [(steps: [[Int64]], endToEnd: [Int64])] {
+    static func reference(_ reach: Reach, times: [IntegerValues?], groupOfRow: [Int32], groupCount: Int) -> [(steps: [[Int64]], endToEnd: [Int64])] {
         var out = [(steps: [[Int64]], endToEnd: [Int64])](repeating: ([[Int64]](repeating: [], count: reach.stageCount), []), count: groupCount)
         var included = [Bool](repeating: reach.selection == nil, count: reach.rowCount)
         for r in reach.selection ?? [] { included[Int(r)] = true }

@@ -179,7 +179,7 @@ struct KernelAggregateTests {
         let stamps: [Int64?] = (0..<n).map { r in r % 53 == 3 ? Int64(r) * 60 : nil }
         let keys = intColumn("k", (0..<n).map { Int64($0 % 3) })
         let amount = decimalColumn("amount", amounts)
-        let at = Column(name: "at", storage: .timestamp(stamps.map { $0 ?? 0 }), validity: validity(stamps))
+        let at = Column(name: "at", storage: .timestamp(.narrowest(stamps.map { $0 ?? 0 })), validity: validity(stamps))
         let g = GroupBy.group(keys: [keys], selection: nil, rowCount: n)
         var sums = [Double](repeating: 0, count: 3), counts = [Int](repeating: 0, count: 3), stamped = [Int](repeating: 0, count: 3)
         for r in 0..<n {

@@ -128,7 +128,7 @@ struct KernelSortReferenceTests {
         let dec = decimalColumn("x", (0..<n).map { _ in next(6) == 0 ? nil : Double(next(30)) / 3 - 4 })
         let flags = boolColumn("b", (0..<n).map { _ in next(4) == 0 ? nil : next(2) == 0 })
         let allNull = intColumn("z", (0..<n).map { _ in nil })
-        let ts = Column(name: "ts", storage: .timestamp((0..<n).map { _ in Int64(next(1 << 30)) - (1 << 29) }),
+        let ts = Column(name: "ts", storage: .timestamp(.narrowest((0..<n).map { _ in Int64(next(1 << 30)) - (1 << 29) })),
                         validity: Validity((0..<n).map { _ in next(8) != 0 }))
         let combos: [[(column: Column, descending: Bool)]] = [
             [(text, false), (small, true)],

@@ -54,7 +54,7 @@ func seconds(_ s: String) -> Int64 {
 }
 
 func timestampColumn(_ name: String = "t", _ values: [String?]) -> Column {
-    Column(name: name, storage: .timestamp(values.map { $0.map(seconds) ?? 0 }), validity: validity(values))
+    Column(name: name, storage: .timestamp(.narrowest(values.map { $0.map(seconds) ?? 0 })), validity: validity(values))
 }
 
 /// Every value of a column, as scalars.

@@ -14,7 +14,7 @@ struct FastFilterTests {
 
     /// 130 rows (two words of a bitmap and a part of a third), a value in about two rows of three.
     static let sparse = Table(name: "t", columns: [
-        Column(name: "at", storage: .timestamp((0..<130).map { Int64($0) * 60 }), validity: Validity((0..<130).map { $0 % 3 != 1 })),
+        Column(name: "at", storage: .timestamp(.narrowest((0..<130).map { Int64($0) * 60 })), validity: Validity((0..<130).map { $0 % 3 != 1 })),
         Column(name: "k", storage: .integer(.int64((0..<130).map { Int64($0 % 5) }))),
     ])
 

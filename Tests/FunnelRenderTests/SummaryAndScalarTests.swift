@@ -9,7 +9,7 @@ import FunnelEngine
         return Table(name: "leads", columns: [
             Fixtures.integer("id", (1...n).map { Int64($0) }),
             Fixtures.text("source", (0..<n).map { $0 % 100 == 99 ? nil : ["paid_search", "organic", "referral"][$0 % 3] }),
-            Column(name: "created_at", storage: .timestamp((0..<n).map { start + Int64($0) * 3600 })),
+            Column(name: "created_at", storage: .timestamp(.narrowest((0..<n).map { start + Int64($0) * 3600 }))),
             Fixtures.decimal("score", (0..<n).map { $0 % 2 == 0 ? Double($0 % 100) / 4 : nil }),
         ], timeColumn: "created_at")
     }

@@ -168,6 +168,7 @@ struct CSVAssembly {
     // MARK: - Decisions
 
     mutating func decideTypes(reader: CSVFileReader) throws(CSVError) {
+        readUnreadAmbiguousDates()
         let ncols = names.count
         if settings.separator == .either {
             // Decimal comma: some number was written `12,5` and none `12.5`.
@@ -266,6 +267,25 @@ struct CSVAssembly {
                     + "(dd/mm vs mm/dd) and nothing in the file decides, so it is read as text; "
                     + "say dates \"dd/mm/yyyy\" or dates \"mm/dd/yyyy\""))
             }
+        }
+    }
+
+    /// Unread columns of dates that may be dd/mm or mm/dd are read before the file's date order
+    /// is decided: the decision looks at the values of every such column (an unread column
+    /// keeps only its type while the file is parsed, see `CSVChunk.follow`).
+    private mutating func readUnreadAmbiguousDates() {
+        guard settings.dateOrder == CSVTemporal.unknownOrder else { return }
+        let columns = (0..<names.count).filter { c in isUnread(c) && chunks.contains { $0.cols[c].pendingSeen } }
+        guard !columns.isEmpty else { return }
+        let notText = [Bool](repeating: false, count: names.count)
+        let shared = UnsafeSendable((chunks, columns, notText))
+        CSVParallel.forEach(chunks.count) { k in _ = shared.value.0[k].readColumns(shared.value.1, text: shared.value.2) }
+        for c in columns {
+            unread[c] = false
+            if settings.forced[c] != nil { continue }
+            kinds[c] = .empty
+            for chunk in chunks { kinds[c] = CSVAssembly.join(kinds[c], chunk.cols[c].kind) }
+            if kinds[c] == .empty || kinds[c] == .deferred { kinds[c] = .text }
         }
     }
 
@@ -411,7 +431,7 @@ struct CSVAssembly {
                         sawKnown = true
                     }
                 } else {
-                    let v = values.load(fromByteOffset: r << 3, as: Int64.self)
+                    let v = CSVChunk.loadInteger(b, r)
                     if isPending {
                         waiting.append((CSVTemporal.resolveTimestamp(v, order: CSVTemporal.dayFirst).map { $0 / 86_400 },
                                         CSVTemporal.resolveTimestamp(v, order: CSVTemporal.monthFirst).map { $0 / 86_400 }))
@@ -448,7 +468,7 @@ struct CSVAssembly {
                     let v = values.load(fromByteOffset: r << 2, as: Int32.self)
                     readings = [CSVTemporal.dayFirst, CSVTemporal.monthFirst].map { CSVTemporal.resolveDate(v, order: $0).map(Int64.init) }
                 } else {
-                    let v = values.load(fromByteOffset: r << 3, as: Int64.self)
+                    let v = CSVChunk.loadInteger(b, r)
                     readings = [CSVTemporal.dayFirst, CSVTemporal.monthFirst].map { CSVTemporal.resolveTimestamp(v, order: $0).map { $0 / 86_400 } }
                 }
                 for k in 0..<2 {
@@ -649,46 +669,102 @@ struct CSVAssembly {
                 }
             })
         case .timestamp:
-            storage = .timestamp(gather(c, .timestamp, total: total, rowBases: rowBases, take: {
-                if case .timestamp(let a) = $0 { return a } else { return nil }
-            }) { cols, dest, n, k in
-                let b = cols + c
-                guard let v = b.pointee.values, b.pointee.kind == .timestamp || b.pointee.kind == .date else {
-                    dest.initialize(repeating: 0, count: n)
-                    return
-                }
-                if b.pointee.kind == .timestamp {
-                    let src = v.assumingMemoryBound(to: Int64.self)
-                    if UnsafeMutableRawPointer(dest) != v { CSVMove.copyReleasing(src, to: dest, count: n) }
-                    for i in 0..<b.pointee.pending.count {
-                        let r = Int(b.pointee.pending[i])
-                        if let s = CSVTemporal.resolveTimestamp(dest[r], order: order) {
-                            dest[r] = s
-                        } else {
-                            dest[r] = 0
-                            extraNulls.append(rowBases[k] + r)
-                        }
-                    }
-                } else {
-                    let src = v.assumingMemoryBound(to: Int32.self)
-                    for r in 0..<n { dest[r] = Int64(src[r]) * 86_400 }
-                    for i in 0..<b.pointee.pending.count {
-                        let r = Int(b.pointee.pending[i])
-                        if let d = CSVTemporal.resolveDate(src[r], order: order) {
-                            dest[r] = Int64(d) * 86_400
-                        } else {
-                            dest[r] = 0
-                            extraNulls.append(rowBases[k] + r)
-                        }
-                    }
-                }
-            })
+            storage = .timestamp(timestampValues(c, order: order, total: total, rowBases: rowBases, extraNulls: &extraNulls))
         case .text, .empty, .deferred:
             storage = .text(codes: TextCodes(repeating: 0, count: total), dictionary: [])
         }
         let validity = makeValidity(c, rowBases: rowBases, total: total, extraNulls: extraNulls)
         for chunk in chunks { chunk.cols[c].releaseAll() }
         return Column(name: names[c], storage: storage, validity: validity)
+    }
+
+    /// A timestamp column in four bytes a row when every time fits (1901 to 2038), else eight.
+    /// Chunks hold seconds as narrow whole numbers (see `CSVChunk.storeTimestamp`), or days
+    /// when they met only dates; dates still packed (dd/mm or mm/dd) are resolved in the
+    /// chunk's own buffer first (a chunk holding any is eight bytes wide).
+    private func timestampValues(_ c: Int, order: CSVTemporal.Order, total: Int, rowBases: [Int],
+                                 extraNulls: inout [Int]) -> IntegerValues {
+        var low: Int64 = 0, high: Int64 = 0
+        for (k, chunk) in chunks.enumerated() {
+            let b = chunk.cols + c
+            guard let v = b.pointee.values else { continue }
+            let n = chunk.rowCount
+            if b.pointee.kind == .timestamp {
+                let pending = b.pointee.pending
+                if pending.count > 0 && b.pointee.intShift < 3 { CSVChunk.widenIntegers(b, toFit: Int64.max, rows: n) }
+                for i in 0..<pending.count {
+                    let r = Int(pending[i])
+                    let resolved = CSVTemporal.resolveTimestamp(v.load(fromByteOffset: r << 3, as: Int64.self), order: order)
+                    if resolved == nil { extraNulls.append(rowBases[k] + r) }
+                    v.storeBytes(of: resolved ?? 0, toByteOffset: r << 3, as: Int64.self)
+                }
+                if b.pointee.intShift == 3 {
+                    let src = v.assumingMemoryBound(to: Int64.self)
+                    for r in 0..<n {
+                        low = min(low, src[r])
+                        high = max(high, src[r])
+                    }
+                }
+            } else if b.pointee.kind == .date {
+                let src = v.assumingMemoryBound(to: Int32.self)
+                for i in 0..<b.pointee.pending.count {
+                    let r = Int(b.pointee.pending[i])
+                    if let d = CSVTemporal.resolveDate(src[r], order: order) {
+                        src[r] = d
+                    } else {
+                        src[r] = 0
+                        extraNulls.append(rowBases[k] + r)
+                    }
+                }
+                for r in 0..<n {
+                    low = min(low, Int64(src[r]) * 86_400)
+                    high = max(high, Int64(src[r]) * 86_400)
+                }
+            }
+        }
+        /// One chunk's times into `dest` (zeros when it holds none), its pages handed back as
+        /// they are read (the chunk's values are freed, unread, afterwards).
+        func copy<T: StoredInteger>(_ b: UnsafeMutablePointer<CSVColumnBuilder>, to dest: UnsafeMutablePointer<T>, _ n: Int) {
+            guard let v = b.pointee.values, b.pointee.kind == .timestamp || b.pointee.kind == .date else {
+                dest.initialize(repeating: 0, count: n)
+                return
+            }
+            if b.pointee.kind == .date {
+                let src = v.assumingMemoryBound(to: Int32.self)
+                for r in 0..<n { dest[r] = T(truncatingIfNeeded: Int64(src[r]) * 86_400) }
+                return
+            }
+            func convert<S: StoredInteger>(_ source: UnsafeMutablePointer<S>) {
+                var behind = CSVReleaseBehind(UnsafeRawPointer(source))
+                var r = 0
+                while r < n {
+                    let end = min(n, r + 65_536)
+                    for i in r..<end { dest[i] = T(truncatingIfNeeded: source[i]) }
+                    r = end
+                    behind.consumed(upTo: UnsafeRawPointer(source + r))
+                }
+            }
+            if b.pointee.intShift == 3 { convert(v.assumingMemoryBound(to: Int64.self)) } else { convert(v.assumingMemoryBound(to: Int32.self)) }
+        }
+        if low >= Int64(Int32.min) && high <= Int64(Int32.max) {
+            return .int32([Int32](unsafeUninitializedCapacity: total) { buffer, initialized in
+                if let base = buffer.baseAddress {
+                    for (k, chunk) in chunks.enumerated() { copy(chunk.cols + c, to: base + rowBases[k], chunk.rowCount) }
+                }
+                initialized = total
+            })
+        }
+        // Eight bytes: the first chunk's buffer becomes the column (widened in place first).
+        if chunks.first?.cols[c].kind == .timestamp, let b = chunks.first?.cols.advanced(by: c) {
+            CSVChunk.widenIntegers(b, toFit: Int64.max, rows: chunks[0].rowCount)
+        }
+        return .int64(gather(c, .timestamp, total: total, rowBases: rowBases, take: {
+            if case .timestamp(.int64(let a)) = $0 { return a } else { return nil }
+        }) { cols, dest, n, _ in
+            let b = cols + c
+            if b.pointee.kind == .timestamp, let v = b.pointee.values, UnsafeMutableRawPointer(dest) == v { return }
+            copy(b, to: dest, n)
+        })
     }
 
     /// A whole-number column at the widest width any chunk needed.

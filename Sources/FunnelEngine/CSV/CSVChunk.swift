@@ -76,7 +76,7 @@ final class CSVArrayBox {
         case .decimal: storage = .decimal(make(Double.self))
         case .boolean: storage = .boolean(make(Bool.self))
         case .date: storage = .date(make(Int32.self))
-        case .timestamp: storage = .timestamp(make(Int64.self))
+        case .timestamp: storage = .timestamp(.int64(make(Int64.self)))
         case .text, .empty, .deferred: storage = .text(codes: .words(make(Int32.self)), dictionary: [])
         }
         guard let base else { fatalError("out of memory while reading a CSV file") }
@@ -132,6 +132,8 @@ struct CSVColumnBuilder {
     var textFromFirstValue = false
     /// The load does not keep this column: its values are parsed only for their type.
     var unread = false
+    /// An unread column met a date that is dd/mm or mm/dd (see `CSVTemporalValue.pending`).
+    var pendingSeen = false
     /// For an unread text column: its first distinct values in this chunk, up to the first
     /// that cannot be a value written for people (then the screen stops), or eight of them.
     var firstValues: [String] = []
@@ -152,6 +154,7 @@ struct CSVColumnBuilder {
         sawComma = false
         sawPoint = false
         evidence = 0
+        pendingSeen = false
     }
 
     mutating func releaseAll() {
@@ -289,6 +292,8 @@ final class CSVChunk {
                 if type == .text && isUnread(c) {
                     cols[c].kind = .deferred
                     cols[c].unreadText = true
+                } else if isUnread(c) {
+                    cols[c].kind = CSVBuilderKind(type)
                 } else {
                     become(cols + c, CSVBuilderKind(type), rows: 0)
                 }
@@ -373,7 +378,8 @@ final class CSVChunk {
                 if col < ncols {
                     if passOver[col] == 1 || (passOver[col] == 2 && tok.fieldLen == 0) {
                         // Nothing to keep or look at.
-                    } else if !store(cols + col, tok.fieldPtr, tok.fieldLen, row: row) {
+                    } else if !(passOver[col] == 3 ? follow(cols + col, tok.fieldPtr, tok.fieldLen)
+                                                   : store(cols + col, tok.fieldPtr, tok.fieldLen, row: row)) {
                         let value = String(decoding: UnsafeBufferPointer(start: tok.fieldPtr, count: tok.fieldLen),
                                            as: UTF8.self)
                         finish(tok, rows: row, failure: .badValue(line: recordLine, column: col, value: value))
@@ -426,10 +432,11 @@ final class CSVChunk {
     }
 
     /// Marks the columns whose fields `store` would step over (see `passOver`): 1 every field,
-    /// 2 the empty ones (an unread column's nulls are found again when it is read).
+    /// 2 the empty ones; 3 those of an unread column, whose type `follow` keeps track of (its
+    /// values and nulls are found again when it is read).
     private func notePassedOver() {
         for c in 0..<settings.columnCount {
-            passOver[c] = cols[c].kind == .deferred && !cols[c].screening ? 1 : cols[c].unread ? 2 : 0
+            passOver[c] = cols[c].kind == .deferred && !cols[c].screening ? 1 : cols[c].unread ? 3 : 0
         }
     }
 
@@ -542,6 +549,119 @@ final class CSVChunk {
         return widen(b, p0, n0, p, n, row)
     }
 
+    /// One field of a column the load does not keep: its type is followed as `store` follows it
+    /// (widening, or giving up to text, the same way), with nothing stored: the column is read
+    /// again, from the file, if a statement needs it. False when it does not parse under a
+    /// forced type.
+    private func follow(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p0: UnsafePointer<UInt8>, _ n0: Int) -> Bool {
+        var p = p0
+        var n = n0
+        while n > 0 && (p[0] == CSVByte.space || p[0] == CSVByte.tab) {
+            p += 1
+            n -= 1
+        }
+        while n > 0 && (p[n - 1] == CSVByte.space || p[n - 1] == CSVByte.tab) { n -= 1 }
+        if n == 0 { return true }
+        let forced = b.pointee.forced
+        var used: UInt8 = 0
+        switch b.pointee.kind {
+        case .empty:
+            followFirst(b, p0, n0, p, n)
+            if b.pointee.screening { screen(b, p0, n0) }
+            return true
+        case .deferred:
+            if b.pointee.screening { screen(b, p0, n0) }
+            return true
+        case .text:
+            return true
+        case .integer:
+            if CSVNumber.parseInteger(p, n) != nil, forced || !CSVNumber.isCode(p, n) { return true }
+            if !forced, !CSVNumber.isCode(p, n), CSVNumber.parseDecimal(p, n, settings.separator, used: &used) != nil {
+                b.pointee.kind = .decimal
+                noteSeparator(b, used)
+                return true
+            }
+        case .decimal:
+            if CSVNumber.parseDecimal(p, n, settings.separator, used: &used) != nil, forced || !CSVNumber.isCode(p, n) {
+                noteSeparator(b, used)
+                return true
+            }
+        case .timestamp:
+            let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
+            if t.kind != .invalid {
+                noteTemporal(b, t)
+                return true
+            }
+        case .date:
+            let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
+            if t.kind == .date || (t.kind == .timestamp && forced) {
+                noteTemporal(b, t)
+                return true
+            }
+            if t.kind == .timestamp {
+                b.pointee.kind = .timestamp
+                noteTemporal(b, t)
+                return true
+            }
+        case .boolean:
+            if CSVNumber.parseBoolean(p, n, digits: forced) != nil { return true }
+        }
+        if forced { return false }
+        b.pointee.kind = .deferred
+        return true
+    }
+
+    /// `first` for a column the load does not keep: the type of its first value, nothing stored.
+    private func followFirst(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p0: UnsafePointer<UInt8>, _ n0: Int,
+                             _ p: UnsafePointer<UInt8>, _ n: Int) {
+        if CSVNumber.isCode(p, n) || b.pointee.textFromFirstValue {
+            _ = becomeText(b, rows: 0)
+            return
+        }
+        if CSVNumber.parseInteger(p, n) != nil {
+            b.pointee.kind = .integer
+            return
+        }
+        var used: UInt8 = 0
+        if CSVNumber.parseDecimal(p, n, settings.separator, used: &used) != nil {
+            b.pointee.kind = .decimal
+            noteSeparator(b, used)
+            return
+        }
+        if CSVNumber.parseBoolean(p, n) != nil {
+            b.pointee.kind = .boolean
+            return
+        }
+        let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
+        switch t.kind {
+        case .date:
+            b.pointee.kind = .date
+            noteTemporal(b, t)
+        case .timestamp:
+            b.pointee.kind = .timestamp
+            noteTemporal(b, t)
+        case .invalid:
+            _ = becomeText(b, rows: 0)
+        }
+    }
+
+    @inline(__always)
+    private func noteSeparator(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ used: UInt8) {
+        if used == CSVByte.comma {
+            b.pointee.sawComma = true
+        } else if used == CSVByte.point {
+            b.pointee.sawPoint = true
+        }
+    }
+
+    /// What a date or time tells about the file's date order, for an unread column: its
+    /// evidence, and whether it is ambiguous (such a column is read before the order is decided).
+    @inline(__always)
+    private func noteTemporal(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ t: CSVTemporalValue) {
+        b.pointee.evidence |= t.evidence
+        if t.pending { b.pointee.pendingSeen = true }
+    }
+
     /// Keeps an unread text column's first distinct values (see `CSVColumnBuilder.firstValues`).
     @inline(never)
     private func screen(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p: UnsafePointer<UInt8>, _ n: Int) {
@@ -637,8 +757,13 @@ final class CSVChunk {
 
     @inline(__always)
     private func storeTimestamp(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ t: CSVTemporalValue, _ row: Int) {
-        b.pointee.values.unsafelyUnwrapped.storeBytes(of: t.seconds, toByteOffset: row &<< 3, as: Int64.self)
-        if t.pending { b.pointee.pending.append(UInt32(truncatingIfNeeded: row)) }
+        // Seconds are whole numbers: four bytes a row while they fit (until 2038), as narrow
+        // integers are kept. A pending (still packed) value needs all eight.
+        if t.pending {
+            if b.pointee.intShift < 3 { CSVChunk.widenIntegers(b, toFit: Int64.max, rows: row) }
+            b.pointee.pending.append(UInt32(truncatingIfNeeded: row))
+        }
+        CSVChunk.storeInteger(b, t.seconds, row: row)
         b.pointee.evidence |= t.evidence
     }
 
@@ -664,9 +789,9 @@ final class CSVChunk {
             CSVChunk.storeCode(b, 0, row: row, rowsSoFar: row)
         case .date:
             b.pointee.values.unsafelyUnwrapped.storeBytes(of: 0, toByteOffset: row &<< 2, as: Int32.self)
-        case .integer:
+        case .integer, .timestamp:
             CSVChunk.storeInteger(b, 0, row: row)
-        case .decimal, .timestamp:
+        case .decimal:
             b.pointee.values.unsafelyUnwrapped.storeBytes(of: 0, toByteOffset: row &<< 3, as: Int64.self)
         }
         b.pointee.nullBits.unsafelyUnwrapped[row &>> 6] |= 1 &<< UInt64(row & 63)
@@ -695,6 +820,8 @@ final class CSVChunk {
         b.pointee.values = raw
         b.pointee.box = box
         if kind == .text { b.pointee.dict = CSVTextDictionary() }
+        // Times start four bytes wide (see `storeTimestamp`); the buffer has room for eight.
+        if kind == .timestamp { b.pointee.intShift = 2 }
     }
 
     @inline(never)
@@ -797,6 +924,7 @@ final class CSVChunk {
         b.pointee.values = raw
         b.pointee.box = box
         b.pointee.kind = .timestamp
+        b.pointee.intShift = 3
     }
 
     private func growRows(to newCapacity: Int) {

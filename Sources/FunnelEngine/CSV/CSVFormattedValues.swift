@@ -52,7 +52,7 @@ enum CSVFormattedValues {
             let shown = shortened(sample)
             let storage: ColumnStorage
             if dates.timed {
-                storage = .timestamp(codesMapped(codes, rows: column.count, dates.seconds.map { $0 ?? 0 }, empty: 0))
+                storage = .timestamp(.narrowest(codesMapped(codes, rows: column.count, dates.seconds.map { $0 ?? 0 }, empty: 0)))
             } else {
                 storage = .date(codesMapped(codes, rows: column.count, dates.seconds.map { Int32(clamping: ($0 ?? 0) / 86_400) }, empty: 0))
             }
@@ -82,7 +82,7 @@ enum CSVFormattedValues {
             known = seconds.map { $0 != nil }
             guard !sample.isEmpty else { return nil }
             let storage: ColumnStorage = pattern.hasTime
-                ? .timestamp(codesMapped(codes, rows: column.count, seconds.map { $0 ?? 0 }, empty: 0))
+                ? .timestamp(.narrowest(codesMapped(codes, rows: column.count, seconds.map { $0 ?? 0 }, empty: 0)))
                 : .date(codesMapped(codes, rows: column.count, seconds.map { Int32(clamping: ($0 ?? 0) / 86_400) }, empty: 0))
             return Recognised(column: Column(name: column.name, storage: storage, validity: mergedValidity(column, codes: codes, known: known)),
                               note: "\(pattern.hasTime ? "timestamp" : "date"), with the pattern \"\(pattern.text)\"")
@@ -94,7 +94,7 @@ enum CSVFormattedValues {
                 guard let s = pattern.seconds(String(v)) else { return nil }
                 values.append(s)
             }
-            let storage: ColumnStorage = pattern.hasTime ? .timestamp(values) : .date(values.map { Int32(clamping: $0 / 86_400) })
+            let storage: ColumnStorage = pattern.hasTime ? .timestamp(.narrowest(values)) : .date(values.map { Int32(clamping: $0 / 86_400) })
             return Recognised(column: Column(name: column.name, storage: storage, validity: column.validity),
                               note: "\(pattern.hasTime ? "timestamp" : "date"), with the pattern \"\(pattern.text)\"")
         default:

@@ -111,7 +111,15 @@ public enum FastFilter {
             return values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { v[$0] } }
         case (.timestamp(let values), _):
             guard let k = VectorOps.scalarSeconds(constant) else { return nil }
-            return values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { v[$0] } }
+            func run<T: StoredInteger>(_ values: [T]) -> Selection? {
+                values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { Int64(v[$0]) } }
+            }
+            switch values {
+            case .int8(let v): return run(v)
+            case .int16(let v): return run(v)
+            case .int32(let v): return run(v)
+            case .int64(let v): return run(v)
+            }
         case (.date(let values), _):
             guard let k = VectorOps.scalarSeconds(constant) else { return nil }
             return values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { Int64(v[$0]) * CivilDate.secondsPerDay } }

@@ -19,7 +19,7 @@ public enum ColumnBuilder {
         case .decimal: storage = .decimal(values.map { $0.number ?? 0 })
         case .boolean: storage = .boolean(values.map { if case .boolean(let x) = $0 { return x } else { return false } })
         case .date: storage = .date(values.map { if case .date(let x) = $0 { return x } else { return 0 } })
-        case .timestamp: storage = .timestamp(values.map { VectorOps.scalarSeconds($0) ?? 0 })
+        case .timestamp: storage = .timestamp(.int64(values.map { VectorOps.scalarSeconds($0) ?? 0 }))
         case .text:
             var dictionary = TextDictionary()
             var position: [String: Int32] = [:]

@@ -27,14 +27,41 @@ public enum VectorOps {
         }
     }
 
-    /// Dates and timestamps as seconds since 1970.
+    /// Dates and timestamps as seconds since 1970, eight bytes each (a copy unless stored so;
+    /// loops over many rows read `timeValues` instead).
     public static func seconds(_ column: Column, _ selection: Selection?) -> [Int64]? {
         switch column.storage {
-        case .timestamp(let v): return v
+        case .timestamp(let v): return v.wide
         case .date(let v):
             var out = [Int64](repeating: 0, count: v.count)
             forEachRow(selection, below: v.count) { out[$0] = Int64(v[$0]) * CivilDate.secondsPerDay }
             return out
+        default: return nil
+        }
+    }
+
+    /// Dates and timestamps as seconds since 1970, at the width they are stored in (a
+    /// timestamp column's own values, shared; a date column's days converted).
+    public static func timeValues(_ column: Column) -> IntegerValues? {
+        switch column.storage {
+        case .timestamp(let v): return v
+        case .date(let v):
+            var low: Int64 = 0, high: Int64 = 0
+            for d in v {
+                low = Swift.min(low, Int64(d))
+                high = Swift.max(high, Int64(d))
+            }
+            return IntegerValues.make(count: v.count, low: low * CivilDate.secondsPerDay, high: high * CivilDate.secondsPerDay) { buffer in
+                func fill<T: StoredInteger>(_ out: UnsafeMutableBufferPointer<T>) {
+                    for i in v.indices { out[i] = T(truncatingIfNeeded: Int64(v[i]) * CivilDate.secondsPerDay) }
+                }
+                switch buffer {
+                case .int8(let b): fill(b)
+                case .int16(let b): fill(b)
+                case .int32(let b): fill(b)
+                case .int64(let b): fill(b)
+                }
+            }
         default: return nil
         }
     }
@@ -266,7 +293,7 @@ public enum VectorOps {
                     let v = Double(s[r]) + sign * days[r] * Double(CivilDate.secondsPerDay)
                     if abs(v) < 1e15 { out[r] = Int64(v) } else { markNull(&validity, r, rowCount) }
                 }
-                return .vector(.timestamp(out), validity)
+                return .vector(.timestamp(.int64(out)), validity)
             }
         }
         if !a.type.isTemporal, b.type.isTemporal, op == .add {
@@ -438,7 +465,7 @@ public enum VectorOps {
         case .decimal(let x): return .vector(.decimal([Double](repeating: x, count: rowCount)), nil)
         case .boolean(let x): return .vector(.boolean([Bool](repeating: x, count: rowCount)), nil)
         case .date(let x): return .vector(.date([Int32](repeating: x, count: rowCount)), nil)
-        case .timestamp(let x): return .vector(.timestamp([Int64](repeating: x, count: rowCount)), nil)
+        case .timestamp(let x): return .vector(.timestamp(.int64([Int64](repeating: x, count: rowCount))), nil)
         case .text(let s): return .vector(.text(codes: TextCodes(repeating: 0, count: rowCount), dictionary: [s]), nil)
         }
     }

@@ -353,7 +353,7 @@ private func sumOrAverage(_ column: Column, average: Bool, selection: Selection?
         return integers(r) { s, c in floorMean(s, c).flatMap { Int32(exactly: $0) }.map { .date($0) } ?? .null }
     case .timestamp(let v):
         guard average else { return nulls }
-        let r = sumIntegers(Int64Keys(v, column.validity), selection, rowCount, groups)
+        let r = visitIntegerKeys(v, column.validity, SumIntegersVisitor(selection: selection, rowCount: rowCount, groups: groups))
         return integers(r) { s, c in floorMean(s, c).map { .timestamp($0) } ?? .null }
     case .text:
         return nulls

@@ -45,9 +45,10 @@ public enum DateKernels {
                 mapDays(n: n, limit: limit, selection: selection, source: source, zero: zero, f) { Int(vp[$0]) }
             }
         case .timestamp(let v):
-            return v.withUnsafeBufferPointer { vp in
-                mapDays(n: n, limit: limit, selection: selection, source: source, zero: zero, f) {
-                    Int(floorDays(seconds: vp[$0]))
+            return v.withReader { reader in
+                guard let reader else { return ([T](repeating: zero, count: n), Validity(count: n, allValid: false)) }
+                return mapDays(n: n, limit: min(limit, v.count), selection: selection, source: source, zero: zero, f) {
+                    Int(floorDays(seconds: reader[$0]))
                 }
             }
         default:

@@ -22,7 +22,13 @@ public enum Gather {
         case .decimal(let v): storage = .decimal(pick(v, rows, limit, 0))
         case .boolean(let v): storage = .boolean(pick(v, rows, limit, false))
         case .date(let v): storage = .date(pick(v, rows, limit, 0))
-        case .timestamp(let v): storage = .timestamp(pick(v, rows, limit, 0))
+        case .timestamp(let v):
+            switch v {
+            case .int8(let x): storage = .timestamp(.int8(pick(x, rows, limit, 0)))
+            case .int16(let x): storage = .timestamp(.int16(pick(x, rows, limit, 0)))
+            case .int32(let x): storage = .timestamp(.int32(pick(x, rows, limit, 0)))
+            case .int64(let x): storage = .timestamp(.int64(pick(x, rows, limit, 0)))
+            }
         case .text(let codes, let dictionary):
             switch codes {
             case .bytes(let c): storage = .text(codes: .bytes(pick(c, rows, limit, 0)), dictionary: dictionary)

@@ -208,7 +208,7 @@ protocol KeysVisitor {
 func visitKeys<V: KeysVisitor>(of column: Column, selection: Selection?, rowCount: Int, _ visitor: V) -> V.Result {
     switch column.storage {
     case .integer(let v): return visitIntegerKeys(v, column.validity, visitor)
-    case .timestamp(let v): return visitor.visit(Int64Keys(v, column.validity))
+    case .timestamp(let v): return visitIntegerKeys(v, column.validity, visitor)
     case .date(let v): return visitor.visit(Int32Keys(v, column.validity))
     case .boolean(let v): return visitor.visit(BoolKeys(v, column.validity))
     case .decimal(let v): return visitor.visit(DoubleKeys(v, column.validity))

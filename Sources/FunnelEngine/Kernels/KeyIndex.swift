@@ -41,7 +41,12 @@ public struct KeyIndex: Sendable {
             buildWhole(Int32Keys(v, validity), limit: limit, totalRows: column.count)
         case .timestamp(let v):
             family = .timestamp
-            buildWhole(Int64Keys(v, validity), limit: limit, totalRows: column.count)
+            switch v {
+            case .int8(let x): buildWhole(IntegerKeys(x, validity), limit: limit, totalRows: column.count)
+            case .int16(let x): buildWhole(IntegerKeys(x, validity), limit: limit, totalRows: column.count)
+            case .int32(let x): buildWhole(IntegerKeys(x, validity), limit: limit, totalRows: column.count)
+            case .int64(let x): buildWhole(IntegerKeys(x, validity), limit: limit, totalRows: column.count)
+            }
         case .boolean(let v):
             family = .boolean
             buildWhole(BoolKeys(v, validity), limit: limit, totalRows: column.count)
@@ -148,7 +153,12 @@ public struct KeyIndex: Sendable {
             case .int64(let x): probeWhole(IntegerKeys(x, validity), selection: selection, into: &result)
             }
         case (.timestamp, .timestamp(let v)):
-            probeWhole(Int64Keys(v, validity), selection: selection, into: &result)
+            switch v {
+            case .int8(let x): probeWhole(IntegerKeys(x, validity), selection: selection, into: &result)
+            case .int16(let x): probeWhole(IntegerKeys(x, validity), selection: selection, into: &result)
+            case .int32(let x): probeWhole(IntegerKeys(x, validity), selection: selection, into: &result)
+            case .int64(let x): probeWhole(IntegerKeys(x, validity), selection: selection, into: &result)
+            }
         case (.date, .date(let v)):
             probeWhole(Int32Keys(v, validity), selection: selection, into: &result)
         case (.boolean, .boolean(let v)):

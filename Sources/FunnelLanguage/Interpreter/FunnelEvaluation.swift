@@ -12,7 +12,7 @@ struct FunnelEvaluation {
     var name: String { funnel.name }
     var view: TableValue { funnel.view }
     var reach: Reach { funnel.reach }
-    var times: [[Int64]?] { funnel.times }
+    var times: [IntegerValues?] { funnel.times }
     var stages: [KeptStage] { funnel.stages }
     var rowStageNames: [String] { funnel.rowStageNames }
     var stageNames: [String] { funnel.stageNames }
