@@ -155,9 +155,9 @@ public struct KeptStage: Sendable {
     public init(_ data: StageData) {
         name = data.name
         times = data.times
-        eligible = Validity(packing: data.eligible)
+        eligible = data.eligible
         optional = data.optional
     }
 
-    public var data: StageData { StageData(name: name, times: times, eligible: eligible.flags, optional: optional) }
+    public var data: StageData { StageData(name: name, times: times, eligible: eligible, optional: optional) }
 }

@@ -68,27 +68,23 @@ public enum FunnelRows {
                 stages.append(data)
                 continue
             }
-            var eligible = [Bool](repeating: false, count: rowCount)
+            var eligible: Validity
             var seconds: IntegerValues? = nil
             if let column = times[k] {
                 guard let values = VectorOps.timeValues(column) else {
                     throw located(PlanError("'\(stage.timeLabel)' is \(VectorOps.describe(column.type)); `at` needs a date or timestamp column"), stage.time)
                 }
                 seconds = values
-                markKnown(column.validity, of: selection, rowCount: rowCount, in: &eligible)
+                eligible = known(column.validity, of: selection, rowCount: rowCount)
             } else {
-                forEachRow(selection, below: rowCount) { r in eligible[r] = true }
+                eligible = known(nil, of: selection, rowCount: rowCount)
             }
             if let condition = stage.condition {
                 // Only rows with a known time can be eligible; later stages have few.
                 var filter = condition
                 if let time = stage.time { filter = .binary(.and, .isNull(time, negated: true), condition) }
                 let kept = try backend.view(.filter(plan.rows, filter)).selection ?? (0..<Int32(rowCount)).map { $0 }
-                var holds = [Bool](repeating: false, count: rowCount)
-                holds.withUnsafeMutableBufferPointer { h in
-                    eligible.withUnsafeBufferPointer { e in for r in kept where r >= 0 && Int(r) < rowCount { h[Int(r)] = e[Int(r)] } }
-                }
-                eligible = holds
+                eligible = bits(of: kept, rowCount: rowCount, within: eligible)
             }
             stages.append(StageData(name: stage.name, times: seconds, eligible: eligible, optional: stage.optional))
         }
@@ -114,30 +110,36 @@ public enum FunnelRows {
         return located
     }
 
-    /// Marks the selected rows whose value is not null.
-    private static func markKnown(_ validity: Validity?, of selection: Selection?, rowCount: Int, in eligible: inout [Bool]) {
-        eligible.withUnsafeMutableBufferPointer { e in
-            guard let validity else {
-                forEachRow(selection, below: rowCount) { r in e[r] = true }
-                return
-            }
-            if let selection {
-                for r in selection where r >= 0 && Int(r) < rowCount { e[Int(r)] = validity.isValid(Int(r)) }
-                return
-            }
-            // Word by word: 64 rows per load of the bitmap, a loop of fixed length (which runs on
-            // vectors) for all but the last.
-            validity.words.withUnsafeBufferPointer { words in
-                let fullWords = min(words.count, rowCount >> 6)
-                for w in 0..<fullWords {
-                    let word = words[w], base = w << 6
-                    for bit in 0..<64 { e[base + bit] = (word >> UInt64(bit)) & 1 == 1 }
+    /// The selected rows whose value is not null (`validity` nil: every selected row), a bit each.
+    private static func known(_ validity: Validity?, of selection: Selection?, rowCount: Int) -> Validity {
+        guard let selection else {
+            if let validity, validity.count == rowCount { return validity }
+            var all = Validity(count: rowCount, allValid: validity == nil)
+            if let validity { for r in 0..<min(rowCount, validity.count) where validity.isValid(r) { all.set(r) } }
+            return all
+        }
+        return bits(of: selection, rowCount: rowCount, within: validity)
+    }
+
+    /// A bit for each row of `rows` below `rowCount` that is set in `mask` (nil: every row).
+    private static func bits(of rows: Selection, rowCount: Int, within mask: Validity?) -> Validity {
+        var words = [UInt64](repeating: 0, count: (rowCount + 63) >> 6)
+        words.withUnsafeMutableBufferPointer { out in
+            if let mask, mask.count == rowCount {
+                mask.words.withUnsafeBufferPointer { m in
+                    for r in rows where r >= 0 && Int(r) < rowCount {
+                        let w = Int(r) >> 6
+                        out[w] |= m[w] & (UInt64(1) << UInt64(r & 63))
+                    }
                 }
-                let base = fullWords << 6
-                guard fullWords < words.count, base < rowCount else { return }
-                let word = words[fullWords]
-                for bit in 0..<(rowCount - base) { e[base + bit] = (word >> UInt64(bit)) & 1 == 1 }
+            } else if let mask {
+                for r in rows where r >= 0 && Int(r) < min(rowCount, mask.count) && mask.isValid(Int(r)) {
+                    out[Int(r) >> 6] |= UInt64(1) << UInt64(r & 63)
+                }
+            } else {
+                for r in rows where r >= 0 && Int(r) < rowCount { out[Int(r) >> 6] |= UInt64(1) << UInt64(r & 63) }
             }
         }
+        return Validity(words: words, count: rowCount)
     }
 }

@@ -67,22 +67,34 @@ extension FunnelReach {
         var differs = [UInt8](repeating: 0, count: rowCount)
         differs.withUnsafeMutableBufferPointer { d in
             for k in stages {
-                old.stages[k].eligible.withUnsafeBytes { a in
-                    new.stages[k].eligible.withUnsafeBytes { b in
-                        for r in 0..<rowCount { d[r] |= a[r] ^ b[r] }
-                        switch (old.stages[k].times, new.stages[k].times) {
-                        case (nil, nil):
-                            break
-                        case (let x?, let y?):
-                            x.withReader { x in
-                                y.withReader { y in
-                                    guard let x, let y else { return }
-                                    for r in 0..<rowCount { d[r] |= b[r] & (x[r] != y[r] ? 1 : 0) }
-                                }
+                // The rows where the old and new conditions differ.
+                let a = old.stages[k].eligible.words, b = new.stages[k].eligible.words
+                for w in 0..<min(a.count, b.count) {
+                    var differ = a[w] ^ b[w]
+                    while differ != 0 {
+                        let r = w << 6 + differ.trailingZeroBitCount
+                        if r < rowCount { d[r] = 1 }
+                        differ &= differ &- 1
+                    }
+                }
+                // Where the new condition holds, the rows whose time moved (none when both read
+                // the same column of times: a rule changed, not the stage's `at`).
+                switch (old.stages[k].times, new.stages[k].times) {
+                case (nil, nil): continue
+                case (let x?, let y?) where sameStorage(x, y): continue
+                default: break
+                }
+                new.stages[k].eligible.flags.withUnsafeBytes { b in
+                    switch (old.stages[k].times, new.stages[k].times) {
+                    case (let x?, let y?):
+                        x.withReader { x in
+                            y.withReader { y in
+                                guard let x, let y else { return }
+                                for r in 0..<rowCount { d[r] |= b[r] & (x[r] != y[r] ? 1 : 0) }
                             }
-                        default:
-                            for r in 0..<rowCount { d[r] |= b[r] }
                         }
+                    default:
+                        for r in 0..<rowCount { d[r] |= b[r] }
                     }
                 }
             }
@@ -90,6 +102,11 @@ extension FunnelReach {
         var rows: [Int] = []
         for r in 0..<rowCount where differs[r] != 0 { rows.append(r) }
         return rows
+    }
+
+    /// Whether two columns of times are one stored array.
+    private static func sameStorage(_ x: IntegerValues, _ y: IntegerValues) -> Bool {
+        x.withReader { a in y.withReader { b in a?.base == b?.base && a?.shift == b?.shift } }
     }
 
     private static func timeRange(reached: [Bool], times: IntegerValues?) -> (first: Int64, last: Int64)? {
@@ -116,7 +133,7 @@ private struct RowReach {
         var previous = Reach.unknown, first = Reach.unknown
         var entered = false, lateTime = false
         for (k, stage) in stages.enumerated() {
-            let eligible = stage.eligible[r]
+            let eligible = r < stage.eligible.count && stage.eligible.isValid(r)
             var here = ok && eligible
             if here, let t = stage.times?[r] {
                 let inOrder = previous == Reach.unknown || t >= previous

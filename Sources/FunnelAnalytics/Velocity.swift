@@ -204,17 +204,22 @@ public enum Velocity {
         let empty = StepDurations(rowCount: rowCount, durations: .empty(groupCount: 1, stageCount: stageCount), rows: [])
         let timed = (0..<min(stageCount, times.count)).filter { times[$0]?.count == rowCount && reach.reached[$0].count == rowCount }
         guard rowCount > 0, !timed.isEmpty else { return empty }
-        let groups = rowGroups(selection: reach.selection, groupOfRow: nil, rowCount: rowCount)
+        // One byte per row of the selection (none at all without one), not a group number per row.
+        let selected: [Bool]? = reach.selection.map { selection in
+            var flags = [Bool](repeating: false, count: rowCount)
+            for s in selection where s >= 0 && Int(s) < rowCount { flags[Int(s)] = true }
+            return flags
+        }
         let timedReached = timed.map { reach.reached[$0] }
         let timedTimes = timed.map { times[$0] ?? .int64([]) }
         let lastIsTimed = timed.last == stageCount - 1
         let (durations, rows) = withBuffers(timedReached) { reached in
             withReaders(timedTimes) { times in
-                groups.withUnsafeBufferPointer { group in
+                withBytes(of: selected) { selected in
                     timed.withUnsafeBufferPointer { stages in
                         let pass = DurationPass(rowCount: rowCount, parts: rowCount >= 100_000 ? 2 : 1, reached: reached, times: times,
                                                 stages: stages, stageCount: stageCount, endToEnd: lastIsTimed,
-                                                group: group)
+                                                selected: selected)
                         return pass.run(recordingRows: true)
                     }
                 }
@@ -223,16 +228,10 @@ public enum Velocity {
         return StepDurations(rowCount: rowCount, durations: durations, rows: rows)
     }
 
-    /// Each row's group, or -1 for a row outside the selection or with no group.
-    private static func rowGroups(selection: Selection?, groupOfRow: [Int32]?, rowCount: Int) -> [Int32] {
-        guard let selection else { return groupOfRow ?? [Int32](repeating: 0, count: rowCount) }
-        var groups = [Int32](repeating: -1, count: rowCount)
-        groups.withUnsafeMutableBufferPointer { out in
-            for s in selection where s >= 0 && Int(s) < rowCount {
-                out[Int(s)] = groupOfRow?[Int(s)] ?? 0
-            }
-        }
-        return groups
+    /// Runs `body` with the flags' bytes (0 or 1, a Bool's storage); nil without flags.
+    private static func withBytes<R>(of flags: [Bool]?, _ body: (UnsafePointer<UInt8>?) -> R) -> R {
+        guard let flags else { return body(nil) }
+        return flags.withUnsafeBytes { body($0.baseAddress?.assumingMemoryBound(to: UInt8.self)) }
     }
 
     /// Runs `body` with a reader of each column of times, all valid at once (each holds rows:
@@ -282,9 +281,10 @@ private struct DurationPass: @unchecked Sendable {
     let stageCount: Int
     /// The last stage is timed (and so the last of `stages`): end-to-end durations exist.
     let endToEnd: Bool
-    /// 0 for a row of the reach's selection, -1 for another: one group, whose cells are the
-    /// steps (groupings bucket them after, `StepDurations.grouped`).
-    let group: UnsafeBufferPointer<Int32>
+    /// 1 for a row of the reach's selection, 0 for another; nil when every row is selected. The
+    /// pass makes one group, whose cells are the steps (groupings bucket them after,
+    /// `StepDurations.grouped`).
+    let selected: UnsafePointer<UInt8>?
     var cellCount: Int { stageCount + 1 }
     /// Per part, from the part's first row: the rows with durations (one spare place per part).
     var rowLists = UnsafeMutableBufferPointer<Int32>(start: nil, count: 0)
@@ -357,7 +357,7 @@ private struct DurationPass: @unchecked Sendable {
         let range = rows(of: part)
         let n = range.count
         let lower = range.lowerBound
-        guard n > 0, let list = rowLists.baseAddress.map({ $0 + lower + part }), let groupOf = group.baseAddress.map({ $0 + lower }),
+        guard n > 0, let list = rowLists.baseAddress.map({ $0 + lower + part }),
               let last = reached[stages.count - 1].baseAddress.map({ bytes($0 + lower) }) else { return }
         // Per row, bit 0: reached a timed stage; bit 1: reached another after it. Bit operations
         // only, so that the loop runs on vectors.
@@ -372,11 +372,10 @@ private struct DurationPass: @unchecked Sendable {
             }
         }
         let lastCounts: UInt8 = endToEnd ? 1 : 0
-        let groups: UInt32 = 1
+        let selectedHere = selected.map { $0 + lower }
         var length = 0
         for i in 0..<n {
-            // -1 (no group) is above every group as unsigned.
-            let inGroup: UInt8 = UInt32(bitPattern: groupOf[i]) < groups ? 1 : 0
+            let inGroup: UInt8 = selectedHere?[i] ?? 1
             let keep = inGroup & (((reachedTwice[i] >> 1) & 1) | (last[i] & lastCounts))
             list[length] = Int32(truncatingIfNeeded: lower &+ i)
             length &+= Int(keep)

@@ -16,7 +16,7 @@ struct ReachTests {
             var previous = Reach.unknown
             var first = Reach.unknown
             for (k, stage) in data.stages.enumerated() {
-                var here = ok && stage.eligible[r]
+                var here = ok && stage.eligible.isValid(r)
                 if here, let t = stage.times?[r] {
                     if previous != Reach.unknown && t < previous { here = false }
                     if let w = data.window, first != Reach.unknown, t - first > w { here = false }
@@ -42,7 +42,7 @@ struct ReachTests {
         for r in 0..<data.rowCount where reached[0][r] {
             var late = false
             for (k, stage) in data.stages.enumerated() {
-                if stage.eligible[r] && !reached[k][r] { notCounted[k] += 1 }
+                if stage.eligible.isValid(r) && !reached[k][r] { notCounted[k] += 1 }
                 if reached[k][r], let t = stage.times?[r], t >= endOfAsOf { late = true }
             }
             if late { after += 1 }
@@ -108,7 +108,9 @@ struct ReachUpdateTests {
     /// The what-if's stage: its condition flipped for some rows, its time moved for others.
     static func changed(_ data: FunnelData, stage k: Int, every step: Int) -> FunnelData {
         var out = data
-        for r in stride(from: 0, to: data.rowCount, by: step) { out.stages[k].eligible[r].toggle() }
+        for r in stride(from: 0, to: data.rowCount, by: step) {
+            if out.stages[k].eligible.isValid(r) { out.stages[k].eligible.clear(r) } else { out.stages[k].eligible.set(r) }
+        }
         if out.stages[k].times != nil {
             var moved = out.stages[k].times?.wide ?? []
             for r in stride(from: step / 2, to: data.rowCount, by: step) { moved[r] += 3 * 86_400 }
