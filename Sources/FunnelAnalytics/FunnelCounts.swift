@@ -88,40 +88,48 @@ public struct FunnelCounts: Sendable, Equatable {
 }
 
 public enum FunnelGrouping {
+    /// A bit for each row of `selection` below `rowCount`.
+    static func bits(of selection: Selection, rowCount: Int) -> Validity {
+        var words = [UInt64](repeating: 0, count: (rowCount + 63) >> 6)
+        words.withUnsafeMutableBufferPointer { out in
+            for r in selection where r >= 0 && Int(r) < rowCount { out[Int(r) >> 6] |= UInt64(1) << UInt64(r & 63) }
+        }
+        return Validity(words: words, count: rowCount)
+    }
+
     /// Counts of row stages per group; groups come from a Grouping over the same table.
     public static func counts(_ reach: Reach, grouping: Grouping) -> [[Int]] {
         let groups = grouping.groupCount, stages = reach.stageCount
         var flat = [Int](repeating: 0, count: groups * stages)
         guard grouping.groupOfRow.count == reach.rowCount else { return [[Int]](repeating: [Int](repeating: 0, count: stages), count: groups) }
         // Stage by stage (sequential reads); rows outside the grouping's selection have group -1.
-        let inSelection: [Bool]? = reach.selection.map { selection in
-            var flags = [Bool](repeating: false, count: reach.rowCount)
-            for r in selection where Int(r) < reach.rowCount { flags[Int(r)] = true }
-            return flags
-        }
-        // Without a branch per row (a stage reached by a third of the rows mispredicts): every
-        // row adds its reached flag (0 or 1, and 0 outside the selection) to its group's count, or
-        // to a spare slot when it has no group.
+        let rows = reach.rowCount
+        let selected = reach.selection.map { FunnelGrouping.bits(of: $0, rowCount: rows) }
+        // A stage most rows reached: every row adds its bit (0 or 1, and 0 outside the
+        // selection) to its group's count, or to a spare slot when it has no group, without a
+        // branch per row (a coin-flip stage would mispredict). A stage few reached: its set bits.
         let spare = groups * stages
         flat.append(0)
-        let rows = reach.rowCount
         flat.withUnsafeMutableBufferPointer { out in
             grouping.groupOfRow.withUnsafeBufferPointer { groupOf in
                 for k in 0..<stages where reach.reached[k].count >= rows {
-                    reach.reached[k].withUnsafeBytes { reached in
-                        if let inSelection {
-                            inSelection.withUnsafeBytes { selected in
-                                for r in 0..<rows {
-                                    let g = Int(groupOf[r])
+                    let dense = reach.count(k) > rows / 8
+                    reach.reached[k].words.withUnsafeBufferPointer { reached in
+                        for w in 0..<((rows + 63) >> 6) {
+                            var word = reached[w] & (selected?.words[w] ?? ~0)
+                            let base = w << 6
+                            if dense {
+                                for b in 0..<min(64, rows - base) {
+                                    let g = Int(groupOf[base &+ b])
                                     let inGroup = UInt(bitPattern: g) < UInt(groups)
-                                    out[inGroup ? g &* stages &+ k : spare] &+= Int(reached[r] & selected[r])
+                                    out[inGroup ? g &* stages &+ k : spare] &+= Int(truncatingIfNeeded: (word &>> UInt64(b)) & 1)
                                 }
-                            }
-                        } else {
-                            for r in 0..<rows {
-                                let g = Int(groupOf[r])
-                                let inGroup = UInt(bitPattern: g) < UInt(groups)
-                                out[inGroup ? g &* stages &+ k : spare] &+= Int(reached[r])
+                            } else {
+                                while word != 0 {
+                                    let g = Int(groupOf[base &+ word.trailingZeroBitCount])
+                                    if UInt(bitPattern: g) < UInt(groups) { out[g &* stages &+ k] &+= 1 }
+                                    word &= word &- 1
+                                }
                             }
                         }
                     }
@@ -136,11 +144,7 @@ public enum FunnelGrouping {
     public static func countsByPeriod(_ reach: Reach, times: [IntegerValues?], unit: DateUnit) -> [Int: [Int]] {
         let rowCount = reach.rowCount
         let stages = reach.stageCount
-        let inSelection: [Bool]? = reach.selection.map { selection in
-            var flags = [Bool](repeating: false, count: rowCount)
-            for r in selection where Int(r) < rowCount { flags[Int(r)] = true }
-            return flags
-        }
+        let inSelection = reach.selection.map { FunnelGrouping.bits(of: $0, rowCount: rowCount) }
         // The span of times that count, in seconds: kept by the reach computation, else found here.
         var minSecond = Int64.max, maxSecond = Int64.min
         if reach.timeRanges.count == stages {
@@ -151,14 +155,12 @@ public enum FunnelGrouping {
         } else {
         for k in 0..<stages {
             guard let stageTimes = times[k], stageTimes.count == rowCount else { continue }
-            reach.reached[k].withUnsafeBufferPointer { reached in
-                stageTimes.withReader { reader in
-                    guard let t = reader else { return }
-                    for r in 0..<rowCount {
-                        let counts = reached[r] && (inSelection?[r] ?? true)
-                        minSecond = min(minSecond, counts ? t[r] : Int64.max)
-                        maxSecond = max(maxSecond, counts ? t[r] : Int64.min)
-                    }
+            stageTimes.withReader { reader in
+                guard let t = reader else { return }
+                reach.reached[k].forEachRow(valid: true, below: rowCount) { r in
+                    guard inSelection?[r] ?? true else { return }
+                    minSecond = min(minSecond, t[r])
+                    maxSecond = max(maxSecond, t[r])
                 }
             }
         }
@@ -226,7 +228,7 @@ public enum FunnelGrouping {
 private struct PeriodTallies: @unchecked Sendable {
     let reach: Reach
     let times: [IntegerValues?]
-    let inSelection: [Bool]?
+    let inSelection: Validity?
     /// Period index of each day from the first day that occurs.
     let period: UnsafeBufferPointer<Int32>
     /// The first day's first second.
@@ -241,19 +243,10 @@ private struct PeriodTallies: @unchecked Sendable {
     let tallies: UnsafeMutableBufferPointer<Int>
 
     func run(part: Int) {
-        if let inSelection {
-            inSelection.withUnsafeBytes { run(part: part, selected: $0) }
-        } else {
-            run(part: part, selected: nil)
-        }
-    }
-
-    /// `selected`: one byte per row, 0 or 1 (a Bool's storage); nil, every row.
-    private func run(part: Int, selected: UnsafeRawBufferPointer?) {
         let rowCount = reach.rowCount
-        // Whole words of eight rows per part.
-        let lower = (rowCount * part / parts) & ~7
-        let upper = part == parts - 1 ? rowCount : (rowCount * (part + 1) / parts) & ~7
+        let wordCount = (rowCount + 63) >> 6
+        // Whole words of 64 rows per part.
+        let lower = wordCount * part / parts, upper = wordCount * (part + 1) / parts
         let lastDay = period.count - 1
         // A literal divisor: the division becomes a multiplication (the constant of another
         // module is not known to the compiler here).
@@ -261,28 +254,20 @@ private struct PeriodTallies: @unchecked Sendable {
         let out = tallies.baseAddress.unsafelyUnwrapped + 4 * cells * part
         for k in 0..<stages {
             guard let stageTimes = times[k], stageTimes.count == rowCount, reach.reached[k].count == rowCount else { continue }
-            reach.reached[k].withUnsafeBytes { flags in
+            reach.reached[k].words.withUnsafeBufferPointer { flags in
                 stageTimes.withReader { reader in
                     guard let t = reader else { return }
-                    @inline(__always) func tally(_ r: Int) {
-                        let day = min(max(Int((t[r] &- base) / secondsPerDay), 0), lastDay)
-                        out[(r & 3) &* cells &+ Int(period[day]) &* stages &+ k] &+= 1
-                    }
-                    // Eight flags (bytes of 0 or 1) per load: later stages are reached by few
-                    // rows, and eight rows that did not are one test.
-                    var r = lower
-                    while r + 8 <= upper {
-                        var eight = flags.loadUnaligned(fromByteOffset: r, as: UInt64.self)
-                        if let selected { eight &= selected.loadUnaligned(fromByteOffset: r, as: UInt64.self) }
-                        while eight != 0 {
-                            tally(r &+ eight.trailingZeroBitCount >> 3)
-                            eight &= eight &- 1
+                    // The rows that reached the stage, 64 per word: later stages are reached by
+                    // few rows, and 64 rows that did not are one test.
+                    for w in lower..<upper {
+                        var word = flags[w]
+                        if let inSelection { word &= inSelection.words[w] }
+                        while word != 0 {
+                            let r = w &<< 6 &+ word.trailingZeroBitCount
+                            let day = min(max(Int((t[r] &- base) / secondsPerDay), 0), lastDay)
+                            out[(r & 3) &* cells &+ Int(period[day]) &* stages &+ k] &+= 1
+                            word &= word &- 1
                         }
-                        r &+= 8
-                    }
-                    while r < upper {
-                        if flags[r] & (selected?[r] ?? 1) != 0 { tally(r) }
-                        r += 1
                     }
                 }
             }

@@ -109,10 +109,10 @@ extension FunnelReach {
         x.withReader { a in y.withReader { b in a?.base == b?.base && a?.shift == b?.shift } }
     }
 
-    private static func timeRange(reached: [Bool], times: IntegerValues?) -> (first: Int64, last: Int64)? {
+    private static func timeRange(reached: Validity, times: IntegerValues?) -> (first: Int64, last: Int64)? {
         guard let times else { return nil }
         var first = Int64.max, last = Int64.min
-        for r in 0..<min(reached.count, times.count) where reached[r] {
+        reached.forEachRow(valid: true, below: times.count) { r in
             first = min(first, times[r])
             last = max(last, times[r])
         }

@@ -204,18 +204,14 @@ public enum Velocity {
         let empty = StepDurations(rowCount: rowCount, durations: .empty(groupCount: 1, stageCount: stageCount), rows: [])
         let timed = (0..<min(stageCount, times.count)).filter { times[$0]?.count == rowCount && reach.reached[$0].count == rowCount }
         guard rowCount > 0, !timed.isEmpty else { return empty }
-        // One byte per row of the selection (none at all without one), not a group number per row.
-        let selected: [Bool]? = reach.selection.map { selection in
-            var flags = [Bool](repeating: false, count: rowCount)
-            for s in selection where s >= 0 && Int(s) < rowCount { flags[Int(s)] = true }
-            return flags
-        }
+        // One bit per row of the selection (none at all without one), not a group number per row.
+        let selected = reach.selection.map { FunnelGrouping.bits(of: $0, rowCount: rowCount) }
         let timedReached = timed.map { reach.reached[$0] }
         let timedTimes = timed.map { times[$0] ?? .int64([]) }
         let lastIsTimed = timed.last == stageCount - 1
-        let (durations, rows) = withBuffers(timedReached) { reached in
+        let (durations, rows) = withWords(timedReached) { reached in
             withReaders(timedTimes) { times in
-                withBytes(of: selected) { selected in
+                withWords(of: selected) { selected in
                     timed.withUnsafeBufferPointer { stages in
                         let pass = DurationPass(rowCount: rowCount, parts: rowCount >= 100_000 ? 2 : 1, reached: reached, times: times,
                                                 stages: stages, stageCount: stageCount, endToEnd: lastIsTimed,
@@ -228,10 +224,10 @@ public enum Velocity {
         return StepDurations(rowCount: rowCount, durations: durations, rows: rows)
     }
 
-    /// Runs `body` with the flags' bytes (0 or 1, a Bool's storage); nil without flags.
-    private static func withBytes<R>(of flags: [Bool]?, _ body: (UnsafePointer<UInt8>?) -> R) -> R {
-        guard let flags else { return body(nil) }
-        return flags.withUnsafeBytes { body($0.baseAddress?.assumingMemoryBound(to: UInt8.self)) }
+    /// Runs `body` with the bitmap's words; nil without one.
+    private static func withWords<R>(of bits: Validity?, _ body: (UnsafePointer<UInt64>?) -> R) -> R {
+        guard let bits else { return body(nil) }
+        return bits.words.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
     /// Runs `body` with a reader of each column of times, all valid at once (each holds rows:
@@ -249,14 +245,17 @@ public enum Velocity {
         return bind(0)
     }
 
-    /// Runs `body` with a pointer to each array's storage, all valid at once.
-    private static func withBuffers<T, R>(_ arrays: [[T]], _ body: (UnsafeBufferPointer<UnsafeBufferPointer<T>>) -> R) -> R {
-        let buffers = UnsafeMutableBufferPointer<UnsafeBufferPointer<T>>.allocate(capacity: arrays.count)
-        defer { buffers.deallocate() }
+    /// Runs `body` with the words of each bitmap (each holds rows: the caller checked their
+    /// counts), all valid at once.
+    private static func withWords<R>(_ bitmaps: [Validity], _ body: (UnsafeBufferPointer<UnsafePointer<UInt64>>) -> R) -> R {
+        let pointers = UnsafeMutableBufferPointer<UnsafePointer<UInt64>>.allocate(capacity: bitmaps.count)
+        defer { pointers.deallocate() }
         func bind(_ i: Int) -> R {
-            if i == arrays.count { return body(UnsafeBufferPointer(buffers)) }
-            return arrays[i].withUnsafeBufferPointer { buffer in
-                buffers.initializeElement(at: i, to: buffer)
+            if i == bitmaps.count { return body(UnsafeBufferPointer(pointers)) }
+            // A bitmap of no rows gets one empty word: every pointer is valid.
+            let words = bitmaps[i].words.isEmpty ? [0] : bitmaps[i].words
+            return words.withUnsafeBufferPointer { words in
+                pointers.initializeElement(at: i, to: words.baseAddress.unsafelyUnwrapped)
                 return bind(i + 1)
             }
         }
@@ -274,17 +273,17 @@ private struct DurationPass: @unchecked Sendable {
     let rowCount: Int
     let parts: Int
     /// Per timed stage, in stage order: who reached it and when.
-    let reached: UnsafeBufferPointer<UnsafeBufferPointer<Bool>>
+    /// Per timed stage, a bit per row: reached it.
+    let reached: UnsafeBufferPointer<UnsafePointer<UInt64>>
     let times: UnsafeBufferPointer<IntegerReader>
     /// The stage index of each timed stage.
     let stages: UnsafeBufferPointer<Int>
     let stageCount: Int
     /// The last stage is timed (and so the last of `stages`): end-to-end durations exist.
     let endToEnd: Bool
-    /// 1 for a row of the reach's selection, 0 for another; nil when every row is selected. The
-    /// pass makes one group, whose cells are the steps (groupings bucket them after,
-    /// `StepDurations.grouped`).
-    let selected: UnsafePointer<UInt8>?
+    /// A bit per row of the reach's selection; nil when every row is selected. The pass makes
+    /// one group, whose cells are the steps (groupings bucket them after, `StepDurations.grouped`).
+    let selected: UnsafePointer<UInt64>?
     var cellCount: Int { stageCount + 1 }
     /// Per part, from the part's first row: the rows with durations (one spare place per part).
     var rowLists = UnsafeMutableBufferPointer<Int32>(start: nil, count: 0)
@@ -347,46 +346,39 @@ private struct DurationPass: @unchecked Sendable {
         if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
     }
 
-    @inline(__always)
-    private func bit(_ b: Bool) -> UInt8 { unsafeBitCast(b, to: UInt8.self) }
 
-    /// The part's rows that are in a group and reached two timed stages, or the last one.
-    /// Branch-free: column by column the reached stages are counted (up to 2), then every row is
-    /// written to the list, whose length only grows for the rows kept.
+    /// The part's rows of the selection that reached two timed stages, or the last one: per
+    /// word of 64 rows, the rows that reached one stage and those that reached another after it.
     private func listRowsWithDurations(part: Int) {
         let range = rows(of: part)
-        let n = range.count
-        let lower = range.lowerBound
-        guard n > 0, let list = rowLists.baseAddress.map({ $0 + lower + part }),
-              let last = reached[stages.count - 1].baseAddress.map({ bytes($0 + lower) }) else { return }
-        // Per row, bit 0: reached a timed stage; bit 1: reached another after it. Bit operations
-        // only, so that the loop runs on vectors.
-        let reachedTwice = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
-        reachedTwice.initialize(repeating: 0, count: n)
-        defer { reachedTwice.deallocate() }
-        for column in reached {
-            guard let flags = column.baseAddress.map({ bytes($0 + lower) }) else { continue }
-            for i in 0..<n {
-                let state = reachedTwice[i], here = flags[i]
-                reachedTwice[i] = state | here | ((state & here) << 1)
-            }
-        }
-        let lastCounts: UInt8 = endToEnd ? 1 : 0
-        let selectedHere = selected.map { $0 + lower }
+        guard !range.isEmpty, let list = rowLists.baseAddress.map({ $0 + range.lowerBound + part }) else { return }
+        let last = reached[stages.count - 1]
         var length = 0
-        for i in 0..<n {
-            let inGroup: UInt8 = selectedHere?[i] ?? 1
-            let keep = inGroup & (((reachedTwice[i] >> 1) & 1) | (last[i] & lastCounts))
-            list[length] = Int32(truncatingIfNeeded: lower &+ i)
-            length &+= Int(keep)
+        for w in (range.lowerBound >> 6)...((range.upperBound - 1) >> 6) {
+            var once: UInt64 = 0, twice: UInt64 = 0
+            for column in reached {
+                let here = column[w]
+                twice |= once & here
+                once |= here
+            }
+            var keep = twice | (endToEnd ? last[w] : 0)
+            if let selected { keep &= selected[w] }
+            let base = w << 6
+            if base < range.lowerBound { keep &= ~UInt64(0) << UInt64(range.lowerBound - base) }
+            if base + 64 > range.upperBound { keep &= (UInt64(1) << UInt64(range.upperBound - base)) &- 1 }
+            while keep != 0 {
+                list[length] = Int32(truncatingIfNeeded: base &+ keep.trailingZeroBitCount)
+                length &+= 1
+                keep &= keep &- 1
+            }
         }
         rowListLengths[part] = length
     }
 
-    /// Flags as bytes (0 or 1), so that they add up without branches.
+    /// Bit `r` of a stage's bitmap, as 0 or 1 (so that it adds up without a branch).
     @inline(__always)
-    private func bytes(_ flags: UnsafePointer<Bool>) -> UnsafePointer<UInt8> {
-        UnsafeRawPointer(flags).assumingMemoryBound(to: UInt8.self)
+    private func flag(_ column: UnsafePointer<UInt64>, _ r: Int) -> UInt8 {
+        UInt8(truncatingIfNeeded: (column[r &>> 6] &>> UInt64(r & 63)) & 1)
     }
 
     private func listedRows(of part: Int) -> UnsafeBufferPointer<Int32> {
@@ -403,19 +395,19 @@ private struct DurationPass: @unchecked Sendable {
         seen.initialize(repeating: 0)
         defer { seen.deallocate() }
         for j in 0..<stages.count {
-            let column = bytes(reached[j].baseAddress.unsafelyUnwrapped)
+            let column = reached[j]
             var n = 0
             for i in 0..<listed.count {
-                let here = column[Int(listed[i])]
+                let here = flag(column, Int(listed[i]))
                 n &+= Int(here & seen[i])
                 seen[i] |= here
             }
             cells[stages[j]] &+= n
         }
         if endToEnd {
-            let last = bytes(reached[stages.count - 1].baseAddress.unsafelyUnwrapped)
+            let last = reached[stages.count - 1]
             var n = 0
-            for i in 0..<listed.count { n &+= Int(last[Int(listed[i])]) }
+            for i in 0..<listed.count { n &+= Int(flag(last, Int(listed[i]))) }
             cells[stageCount] &+= n
         }
     }
@@ -450,11 +442,10 @@ private struct DurationPass: @unchecked Sendable {
     /// flight at once. A row that did not reach the stage reads row 0's time (in cache) instead:
     /// later stages are sparse.
     private func gather(stage j: Int, into state: ListedRows) {
-        guard let column = reached[j].baseAddress.map(bytes) else { return }
-        let time = times[j]
+        let column = reached[j], time = times[j]
         for i in 0..<state.rows.count {
             let r = Int(state.rows[i])
-            let here = column[r]
+            let here = flag(column, r)
             state.reachedHere[i] = here
             state.timeHere[i] = time[r &* Int(here)]
         }
@@ -491,7 +482,7 @@ private struct DurationPass: @unchecked Sendable {
         defer { next[stageCount] = p }
         for i in 0..<state.rows.count {
             let r = Int(state.rows[i])
-            let counts = column[r] ? 1 : 0
+            let counts = Int(flag(column, r))
             let place = spare &+ (p &- spare) &* counts
             output[place] = time[r &* counts] &- state.first[i]
             if recordingRows { outputRows[place] = state.rows[i] }

@@ -22,6 +22,12 @@ public struct Validity: Sendable, Equatable {
         words[i >> 6] & (UInt64(1) << UInt64(i & 63)) != 0
     }
 
+    /// Whether bit `i` is set (a row of a funnel stage reached it, of a column holds a value).
+    public subscript(i: Int) -> Bool {
+        @inline(__always) get { isValid(i) }
+        set { if newValue { set(i) } else { clear(i) } }
+    }
+
     @inline(__always)
     public mutating func set(_ i: Int) { words[i >> 6] |= UInt64(1) << UInt64(i & 63) }
 
@@ -97,7 +103,7 @@ extension Validity {
     /// Calls `body` with every row below `limit` whose bit is set (`valid`) or clear (not
     /// `valid`), in order, 64 rows per word: a mostly empty column costs a look per word.
     @inline(__always)
-    func forEachRow(valid: Bool, below limit: Int, _ body: (Int) -> Void) {
+    public func forEachRow(valid: Bool, below limit: Int, _ body: (Int) -> Void) {
         let limit = min(limit, count)
         guard limit > 0 else { return }
         words.withUnsafeBufferPointer { words in
@@ -112,7 +118,7 @@ extension Validity {
     }
 
     /// How many rows `forEachRow(valid:below:)` visits.
-    func rowCount(valid: Bool, below limit: Int) -> Int {
+    public func rowCount(valid: Bool, below limit: Int) -> Int {
         let limit = min(limit, count)
         guard limit > 0 else { return 0 }
         var total = 0

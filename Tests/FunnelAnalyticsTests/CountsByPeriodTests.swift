@@ -34,7 +34,7 @@ struct CountsByPeriodTests {
             }))
         }
         let selection: Selection? = selected ? (0..<n).filter { $0 % 5 != 2 }.map { Int32($0) } : nil
-        let reach = Reach(reached: reached, fromTimes: [], rowCount: n, selection: selection,
+        let reach = Reach(reached: reached.map { Validity(packing: $0) }, fromTimes: [], rowCount: n, selection: selection,
                           counts: reached.map { $0.filter { $0 }.count })
         for unit in [DateUnit.month, .week, .day] {
             let counted = FunnelGrouping.countsByPeriod(reach, times: times, unit: unit)
@@ -42,5 +42,31 @@ struct CountsByPeriodTests {
             #expect(counted == expected, "by \(unit)")
             #expect(counted.values.reduce(0) { $0 + $1[0] } > 0)
         }
+    }
+}
+
+@Suite("Counts by group against a row-by-row reference")
+struct CountsByGroupTests {
+    /// 150,003 rows (a last word of 64 rows that is not full); stages reached by most rows
+    /// (counted row by row) and by few (counted by their set bits); rows of no group (-1) and
+    /// rows outside the selection count nowhere.
+    @Test(arguments: [(3, false), (4, true)])
+    func matchesReference(seed: UInt64, selected: Bool) {
+        let n = 150_003, groups = 7
+        var mix = VelocityTests.Mix(state: seed)
+        let density = [100, 60, 12, 3, 0]
+        let reached = density.map { d in (0..<n).map { _ in Int.random(in: 0..<100, using: &mix) < d } }
+        let groupOfRow = (0..<n).map { _ in Int32(Int.random(in: -1..<groups, using: &mix)) }
+        let selection: Selection? = selected ? (0..<n).filter { $0 % 7 != 3 }.map { Int32($0) } : nil
+        let reach = Reach(reached: reached.map { Validity(packing: $0) }, fromTimes: [], rowCount: n, selection: selection,
+                          counts: reached.map { $0.filter { $0 }.count })
+        let counted = FunnelGrouping.counts(reach, grouping: Grouping(groupCount: groups, groupOfRow: groupOfRow, keys: []))
+        var expected = [[Int]](repeating: [Int](repeating: 0, count: density.count), count: groups)
+        let inSelection = selection.map { Set($0.map(Int.init)) }
+        for r in 0..<n where groupOfRow[r] >= 0 && inSelection?.contains(r) ?? true {
+            for k in density.indices where reached[k][r] { expected[Int(groupOfRow[r])][k] += 1 }
+        }
+        #expect(counted == expected)
+        #expect(expected.allSatisfy { $0[0] > 0 && $0[3] > 0 })
     }
 }

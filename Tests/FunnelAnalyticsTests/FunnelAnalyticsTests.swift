@@ -22,10 +22,10 @@ struct FunnelReachTests {
     @Test func strictOrderAndSkips() {
         let strict = FunnelReach.compute(Self.data(optionalMiddle: false))
         #expect(strict.counts == [3, 2, 1])          // row 1's SQL (day 2) is before its MQL (day 5)
-        #expect(strict.reached[2] == [true, false, false])
+        #expect(strict.reached[2].flags == [true, false, false])
         let skipping = FunnelReach.compute(Self.data(optionalMiddle: true))
         #expect(skipping.counts == [3, 2, 2])        // row 2 skips mqls and reaches sqls
-        #expect(skipping.reached[2] == [true, false, true])
+        #expect(skipping.reached[2].flags == [true, false, true])
     }
 
     @Test func timeRangesOfReachedRows() {
