@@ -16,19 +16,33 @@ public struct DurationSummary: Sendable, Equatable {
     /// The same numbers as the engine's median, percentile(0.9) and avg over the durations in days.
     public static func of(_ seconds: ArraySlice<Int64>) -> DurationSummary {
         guard !seconds.isEmpty else { return DurationSummary(count: 0, medianDays: nil, p90Days: nil, meanDays: nil) }
-        // Summed in the given order, day by day, as avg sums its column: the mean is the same to the last bit.
-        let sum = DecimalSum.total(seconds.lazy.map { Double($0) / secondsPerDay })
         var scratch = Array(seconds)
         let (median, p90) = scratch.withUnsafeMutableBufferPointer { values in
-            (quantileDays(values, q: 0.5), quantileDays(values, q: 0.9))
+            (days(Quantiles.bracket(values, q: 0.5)), days(Quantiles.bracket(values, q: 0.9)))
         }
+        return summary(seconds, median: median, p90: p90)
+    }
+
+    /// The same over durations kept four bytes each (sorted in a copy of that width).
+    static func of(_ seconds: ArraySlice<Int32>) -> DurationSummary {
+        guard !seconds.isEmpty else { return DurationSummary(count: 0, medianDays: nil, p90Days: nil, meanDays: nil) }
+        var scratch = Array(seconds)
+        let (median, p90) = scratch.withUnsafeMutableBufferPointer { values in
+            (days(Quantiles.bracket(values, q: 0.5)), days(Quantiles.bracket(values, q: 0.9)))
+        }
+        return summary(seconds, median: median, p90: p90)
+    }
+
+    private static func summary<C: Collection>(_ seconds: C, median: Double?, p90: Double?) -> DurationSummary where C.Element: BinaryInteger {
+        // Summed in the given order, day by day, as avg sums its column: the mean is the same to the last bit.
+        let sum = DecimalSum.total(seconds.lazy.map { Double($0) / secondsPerDay })
         return DurationSummary(count: seconds.count, medianDays: median, p90Days: p90, meanDays: DecimalSum.mean(sum, count: seconds.count))
     }
 
     /// Selection on the seconds themselves: dividing by a day keeps their order, so the order
     /// statistics in days are those in seconds, divided; interpolated as the engine interpolates decimals.
-    private static func quantileDays(_ values: UnsafeMutableBufferPointer<Int64>, q: Double) -> Double? {
-        guard let (lo, hi, fraction) = Quantiles.bracket(values, q: q) else { return nil }
+    private static func days(_ bracket: (lo: Int64, hi: Int64, fraction: Double)?) -> Double? {
+        guard let (lo, hi, fraction) = bracket else { return nil }
         let a = Double(lo) / secondsPerDay, b = Double(hi) / secondsPerDay
         return fraction == 0 || a == b ? a : a + (b - a) * fraction
     }
@@ -40,31 +54,50 @@ public struct DurationSummary: Sendable, Equatable {
 public struct GroupedDurations: Sendable {
     public let groupCount: Int
     public let stageCount: Int
-    let seconds: [Int64]
+    /// Four bytes each when every duration fits (a span of times under 68 years), else eight.
+    let seconds: IntegerValues
     /// Cell c is seconds[starts[c]..<starts[c + 1]].
     let starts: [Int]
 
     var cellsPerGroup: Int { stageCount + 1 }
 
     static func empty(groupCount: Int, stageCount: Int) -> GroupedDurations {
-        GroupedDurations(groupCount: groupCount, stageCount: stageCount, seconds: [], starts: [0])
+        GroupedDurations(groupCount: groupCount, stageCount: stageCount, seconds: .int64([]), starts: [0])
     }
 
     /// Durations into `stage` of the group's rows that reached it after an earlier timed stage.
-    public func steps(group: Int, stage: Int) -> ArraySlice<Int64> {
+    public func steps(group: Int, stage: Int) -> [Int64] {
         guard (0..<groupCount).contains(group), (0..<stageCount).contains(stage) else { return [] }
         return cell(group * cellsPerGroup + stage)
     }
 
     /// From the first timed stage reached to the last stage, for the group's rows that reached it.
-    public func endToEnd(group: Int) -> ArraySlice<Int64> {
+    public func endToEnd(group: Int) -> [Int64] {
         guard (0..<groupCount).contains(group) else { return [] }
         return cell(group * cellsPerGroup + stageCount)
     }
 
-    func cell(_ c: Int) -> ArraySlice<Int64> {
+    /// The summary of a cell, sorting a copy of it at the width it is kept in.
+    func summary(ofCell c: Int) -> DurationSummary {
+        guard c >= 0, c + 1 < starts.count, starts[c] <= starts[c + 1], starts[c + 1] <= seconds.count else { return DurationSummary.of([]) }
+        let range = starts[c]..<starts[c + 1]
+        switch seconds {
+        case .int32(let v): return DurationSummary.of(v[range])
+        case .int64(let v): return DurationSummary.of(v[range])
+        default: return DurationSummary.of(cell(c))
+        }
+    }
+
+    /// The cell's durations in eight bytes each (a copy).
+    func cell(_ c: Int) -> [Int64] {
         guard c >= 0, c + 1 < starts.count, starts[c] <= starts[c + 1], starts[c + 1] <= seconds.count else { return [] }
-        return seconds[starts[c]..<starts[c + 1]]
+        let range = starts[c]..<starts[c + 1]
+        switch seconds {
+        case .int8(let v): return v[range].map { Int64($0) }
+        case .int16(let v): return v[range].map { Int64($0) }
+        case .int32(let v): return v[range].map { Int64($0) }
+        case .int64(let v): return Array(v[range])
+        }
     }
 
     /// The summary of every cell; the cells are shared out over two cores by their sizes.
@@ -95,7 +128,7 @@ private struct SummaryWork: @unchecked Sendable {
     let ranges: [Range<Int>]
 
     func run(part: Int) {
-        for c in ranges[part] { results[c] = DurationSummary.of(durations.cell(c)) }
+        for c in ranges[part] { results[c] = durations.summary(ofCell: c) }
     }
 }
 
@@ -142,40 +175,47 @@ public struct StepDurations: Sendable {
             return GroupedDurations(groupCount: groupCount, stageCount: stageCount, seconds: durations.seconds, starts: starts)
         }
         var next = [Int](repeating: 0, count: cellCount)
-        var seconds: [Int64] = []
+        var total = 0
         groupOfRow.withUnsafeBufferPointer { group in
             rows.withUnsafeBufferPointer { rows in
-                @inline(__always) func groupOf(_ i: Int) -> Int {
-                    let g = Int(group[Int(rows[i])])
-                    return g >= 0 && g < groupCount ? g : -1
-                }
                 for step in 0..<cellsPerGroup {
                     for i in durations.starts[step]..<durations.starts[step + 1] {
-                        let g = groupOf(i)
-                        if g >= 0 { next[g * cellsPerGroup + step] += 1 }
+                        let g = Int(group[Int(rows[i])])
+                        if g >= 0 && g < groupCount { next[g * cellsPerGroup + step] += 1 }
                     }
                 }
-                var total = 0
-                for c in 0..<cellCount {
-                    let n = next[c]
-                    next[c] = total
-                    total += n
-                }
-                seconds = [Int64](unsafeUninitializedCapacity: total) { out, initialized in
-                    durations.seconds.withUnsafeBufferPointer { source in
+            }
+        }
+        for c in 0..<cellCount {
+            let n = next[c]
+            next[c] = total
+            total += n
+        }
+        /// The durations of `source` placed cell by cell (each cell keeps row order).
+        func place<T: StoredInteger>(_ source: [T]) -> [T] {
+            [T](unsafeUninitializedCapacity: total) { out, initialized in
+                groupOfRow.withUnsafeBufferPointer { group in
+                    rows.withUnsafeBufferPointer { rows in
                         for step in 0..<cellsPerGroup {
                             for i in durations.starts[step]..<durations.starts[step + 1] {
-                                let g = groupOf(i)
-                                guard g >= 0 else { continue }
+                                let g = Int(group[Int(rows[i])])
+                                guard g >= 0 && g < groupCount else { continue }
                                 let c = g * cellsPerGroup + step
                                 out[next[c]] = source[i]
                                 next[c] += 1
                             }
                         }
                     }
-                    initialized = total
                 }
+                initialized = total
             }
+        }
+        let seconds: IntegerValues
+        switch durations.seconds {
+        case .int8(let v): seconds = .int8(place(v))
+        case .int16(let v): seconds = .int16(place(v))
+        case .int32(let v): seconds = .int32(place(v))
+        case .int64(let v): seconds = .int64(place(v))
         }
         // After placing, each cell's next place is where the following cell starts.
         return GroupedDurations(groupCount: groupCount, stageCount: stageCount, seconds: seconds, starts: [0] + next)
@@ -209,13 +249,23 @@ public enum Velocity {
         let timedReached = timed.map { reach.reached[$0] }
         let timedTimes = timed.map { times[$0] ?? .int64([]) }
         let lastIsTimed = timed.last == stageCount - 1
+        // Every duration lies within the span of the reached stage times: four bytes each when
+        // that span is under 68 years (the reach keeps each stage's first and last time).
+        var narrow = false
+        if reach.timeRanges.count == stageCount {
+            let spans = timed.compactMap { reach.timeRanges[$0] }
+            if let low = spans.map(\.first).min(), let high = spans.map(\.last).max() {
+                let (span, overflow) = high.subtractingReportingOverflow(low)
+                narrow = !overflow && span <= Int64(Int32.max)
+            }
+        }
         let (durations, rows) = withWords(timedReached) { reached in
             withReaders(timedTimes) { times in
                 withWords(of: selected) { selected in
                     timed.withUnsafeBufferPointer { stages in
                         let pass = DurationPass(rowCount: rowCount, parts: rowCount >= 100_000 ? 2 : 1, reached: reached, times: times,
                                                 stages: stages, stageCount: stageCount, endToEnd: lastIsTimed,
-                                                selected: selected)
+                                                selected: selected, narrow: narrow)
                         return pass.run(recordingRows: true)
                     }
                 }
@@ -284,6 +334,8 @@ private struct DurationPass: @unchecked Sendable {
     /// A bit per row of the reach's selection; nil when every row is selected. The pass makes
     /// one group, whose cells are the steps (groupings bucket them after, `StepDurations.grouped`).
     let selected: UnsafePointer<UInt64>?
+    /// Durations are written four bytes each (the caller knows they fit), else eight.
+    let narrow: Bool
     var cellCount: Int { stageCount + 1 }
     /// Per part, from the part's first row: the rows with durations (one spare place per part).
     var rowLists = UnsafeMutableBufferPointer<Int32>(start: nil, count: 0)
@@ -293,7 +345,7 @@ private struct DurationPass: @unchecked Sendable {
     /// The durations, cell after cell, then a spare place per part, each on its own cache line
     /// (`spareStride` apart): every row that does not count writes there, and two parts writing
     /// into one line would take it from each other at every row.
-    var output = UnsafeMutableBufferPointer<Int64>(start: nil, count: 0)
+    var output = UnsafeMutableRawPointer(bitPattern: 0)
     /// When asked for, each duration's row, at the same place.
     var outputRows = UnsafeMutableBufferPointer<Int32>(start: nil, count: 0)
     var recordingRows: Bool { outputRows.count > 0 }
@@ -329,16 +381,19 @@ private struct DurationPass: @unchecked Sendable {
         // Rows at the same places as the durations, the spare places included.
         let capacity = total + parts * DurationPass.spareStride
         var rows = [Int32](repeating: 0, count: recordingRows ? capacity : 0)
-        let seconds = rows.withUnsafeMutableBufferPointer { rowsBuffer in
-            [Int64](unsafeUninitializedCapacity: capacity) { buffer, initialized in
-                for i in total..<capacity { buffer.initializeElement(at: i, to: 0) }
-                work.output = buffer
-                work.outputRows = rowsBuffer
-                let scattering = work, spareBase = total
-                forEachPart { scattering.scatter(part: $0, spare: spareBase + $0 * DurationPass.spareStride) }
-                initialized = capacity
+        func scatter<T: StoredInteger>(_: T.Type) -> [T] {
+            rows.withUnsafeMutableBufferPointer { rowsBuffer in
+                [T](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                    for i in total..<capacity { buffer.initializeElement(at: i, to: 0) }
+                    work.output = UnsafeMutableRawPointer(buffer.baseAddress)
+                    work.outputRows = rowsBuffer
+                    let scattering = work, spareBase = total
+                    forEachPart { scattering.scatter(part: $0, spare: spareBase + $0 * DurationPass.spareStride) }
+                    initialized = capacity
+                }
             }
         }
+        let seconds: IntegerValues = narrow ? .int32(scatter(Int32.self)) : .int64(scatter(Int64.self))
         return (GroupedDurations(groupCount: 1, stageCount: stageCount, seconds: seconds, starts: starts), rows)
     }
 
@@ -434,6 +489,17 @@ private struct DurationPass: @unchecked Sendable {
         }
     }
 
+    /// A duration at its place, four or eight bytes wide.
+    @inline(__always)
+    private func store(_ duration: Int64, at place: Int) {
+        let out = output.unsafelyUnwrapped
+        if narrow {
+            out.storeBytes(of: Int32(truncatingIfNeeded: duration), toByteOffset: place &<< 2, as: Int32.self)
+        } else {
+            out.storeBytes(of: duration, toByteOffset: place &<< 3, as: Int64.self)
+        }
+    }
+
     static let blockRows = 16_384
     /// 16 places: 128 bytes of durations, 64 of rows.
     static let spareStride = 16
@@ -465,7 +531,7 @@ private struct DurationPass: @unchecked Sendable {
             let t = state.timeHere[i]
             let counts = here & wasSeen
             let place = spare &+ (p &- spare) &* counts
-            output[place] = t &- state.previous[i]
+            store(t &- state.previous[i], at: place)
             if recordingRows { outputRows[place] = state.rows[i] }
             p &+= counts
             let reachedMask = Int64(0) &- Int64(here)
@@ -484,7 +550,7 @@ private struct DurationPass: @unchecked Sendable {
             let r = Int(state.rows[i])
             let counts = Int(flag(column, r))
             let place = spare &+ (p &- spare) &* counts
-            output[place] = time[r &* counts] &- state.first[i]
+            store(time[r &* counts] &- state.first[i], at: place)
             if recordingRows { outputRows[place] = state.rows[i] }
             p &+= counts
         }

@@ -19,12 +19,13 @@ struct VelocityTests {
 
     /// Random stages: some without times, some optional; null times (not eligible) and conditions
     /// that fail, so that many rows stop early and some skip a stage.
-    static func randomFunnel(rows: Int, stages: Int, untimed: Set<Int>, selection: Selection?, seed: UInt64) -> (FunnelData, [IntegerValues?]) {
+    static func randomFunnel(rows: Int, stages: Int, untimed: Set<Int>, selection: Selection?, seed: UInt64,
+                             spanDays: Int64 = 400) -> (FunnelData, [IntegerValues?]) {
         var g = Mix(state: seed)
         var data: [StageData] = []
         var times: [IntegerValues?] = []
         for k in 0..<stages {
-            let wide: [Int64]? = untimed.contains(k) ? nil : (0..<rows).map { _ in Int64.random(in: 0...(400 * 86_400), using: &g) }
+            let wide: [Int64]? = untimed.contains(k) ? nil : (0..<rows).map { _ in Int64.random(in: 0...(spanDays * 86_400), using: &g) }
             // Both widths a column holds times in, side by side.
             let t: IntegerValues? = wide.map { k % 2 == 0 ? .narrowest($0) : .int64($0) }
             let eligible = (0..<rows).map { _ in Int.random(in: 0..<10, using: &g) < (k == 0 ? 9 : 5) }
@@ -69,6 +70,21 @@ struct VelocityTests {
                 #expect(Array(actual.steps(group: group, stage: k)) == expected[group].steps[k], "group \(group) stage \(k)")
             }
             #expect(Array(actual.endToEnd(group: group)) == expected[group].endToEnd, "group \(group) end to end")
+        }
+    }
+
+    /// Durations are kept four bytes each when the stage times span less than 68 years, eight
+    /// when they span more (a lead of 1950 next to one of 2025): the same durations either way.
+    @Test func durationsOfEitherWidth() {
+        for (spanDays, width) in [(Int64(400), 4), (Int64(90 * 366), 8)] {
+            let (data, times) = Self.randomFunnel(rows: 3_000, stages: 5, untimed: [2], selection: nil, seed: 21, spanDays: spanDays)
+            let reach = FunnelReach.compute(data)
+            let steps = Velocity.stepDurations(reach, times: times)
+            #expect(steps.durations.seconds.width == width, "over \(spanDays) days")
+            let grouped = steps.grouped(nil, groupCount: 1)
+            let expected = Self.reference(reach, times: times, groupOfRow: [Int32](repeating: 0, count: 3_000), groupCount: 1)
+            for k in 0..<5 { #expect(grouped.steps(group: 0, stage: k) == expected[0].steps[k]) }
+            #expect(!expected[0].endToEnd.isEmpty && grouped.endToEnd(group: 0) == expected[0].endToEnd)
         }
     }
 

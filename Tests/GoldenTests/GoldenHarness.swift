@@ -1,6 +1,7 @@
 import FunnelEngine
 import FunnelLanguage
 import FunnelRender
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -18,8 +19,20 @@ enum GoldenHarness {
     /// does), every one, or none (each read when a statement first needs it, as the shell may).
     enum ColumnsAtLoad: Sendable { case named, all, none }
 
+    /// Held while a script that writes files runs: the golden tests run each script in three
+    /// column modes in parallel, and two runs of one script would write (and read back) the
+    /// same export files at once (a file replaced under a load that reads it late is refused).
+    static let fileWriters = Mutex(())
+
     static func run(scriptAt path: String, relativeTo root: String, columnsAtLoad: ColumnsAtLoad = .named) -> String {
         let text = read(path) ?? ""
+        if text.contains(" to \"") {
+            return fileWriters.withLock { _ in runScript(text, at: path, relativeTo: root, columnsAtLoad: columnsAtLoad) }
+        }
+        return runScript(text, at: path, relativeTo: root, columnsAtLoad: columnsAtLoad)
+    }
+
+    private static func runScript(_ text: String, at path: String, relativeTo root: String, columnsAtLoad: ColumnsAtLoad) -> String {
         // Paths in messages are shown relative to the golden folder so the files do not depend on the checkout.
         let shown = path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
         let capture = Capture()

@@ -473,7 +473,12 @@ public enum Quantiles {
         bracket(values, from: 0, to: values.count, q: q)
     }
 
-    static func bracket(_ values: UnsafeMutableBufferPointer<Int64>, from: Int, to: Int, q: Double) -> (lo: Int64, hi: Int64, fraction: Double)? {
+    /// The same over four-byte values (velocity keeps durations so when they fit).
+    public static func bracket(_ values: UnsafeMutableBufferPointer<Int32>, q: Double) -> (lo: Int64, hi: Int64, fraction: Double)? {
+        bracket(values, from: 0, to: values.count, q: q)
+    }
+
+    static func bracket<T: StoredInteger>(_ values: UnsafeMutableBufferPointer<T>, from: Int, to: Int, q: Double) -> (lo: Int64, hi: Int64, fraction: Double)? {
         guard from >= 0, from < to, to <= values.count, !q.isNaN else { return nil }
         let m = to - from
         let position = Swift.min(1, Swift.max(0, q)) * Double(m - 1)
@@ -481,7 +486,7 @@ public enum Quantiles {
         let k = Swift.min(m - 1, Swift.max(0, Int(position)))
         let fraction = position - Double(k)
         let (lo, hi) = orderStatistics(values, from: from, to: to, k: from + k, needNext: fraction > 0)
-        return (lo, hi, fraction)
+        return (Int64(lo), Int64(hi), fraction)
     }
 }
 
@@ -490,7 +495,7 @@ public enum Quantiles {
 /// 11), a second keeps only the bucket holding k (and the smallest value above it), then the
 /// bucket is searched the same way; a few dozen values are left to quickselect. Both passes are
 /// branch-free, so random data costs no mispredictions.
-func orderStatistics(_ a: UnsafeMutableBufferPointer<Int64>, from: Int, to: Int, k: Int, needNext: Bool) -> (Int64, Int64) {
+func orderStatistics<T: StoredInteger>(_ a: UnsafeMutableBufferPointer<T>, from: Int, to: Int, k: Int, needNext: Bool) -> (T, T) {
     guard from <= k, k < to, to <= a.count else { return (0, 0) }
     if to - from <= 48 {
         let kth = selectKth(a, from: from, to: to, k: k)
@@ -500,15 +505,17 @@ func orderStatistics(_ a: UnsafeMutableBufferPointer<Int64>, from: Int, to: Int,
         for i in (k + 2)..<to where a[i] < next { next = a[i] }
         return (kth, next)
     }
-    var lowest = Int64.max
-    var highest = Int64.min
+    var lowest = T.max
+    var highest = T.min
     for i in from..<to {
         let v = a[i]
         if v < lowest { lowest = v }
         if v > highest { highest = v }
     }
     if lowest == highest { return (lowest, lowest) }
-    let range = UInt64(bitPattern: highest &- lowest)
+    // Differences in 64 bits: those of narrower values cannot overflow there.
+    let low = Int64(lowest)
+    let range = UInt64(bitPattern: Int64(highest) &- low)
     let bits = 64 - range.leadingZeroBitCount
     // Up to 11-bit digits, fewer for small segments so the histogram stays small next to them.
     let digitBits = min(11, max(4, Int.bitWidth - (to - from).leadingZeroBitCount - 3))
@@ -516,7 +523,7 @@ func orderStatistics(_ a: UnsafeMutableBufferPointer<Int64>, from: Int, to: Int,
     let shift = UInt64(max(0, bits - digitBits))
     var counts = [Int](repeating: 0, count: digitMask + 1)
     counts.withUnsafeMutableBufferPointer { cp in
-        for i in from..<to { cp[Int((UInt64(bitPattern: a[i] &- lowest) >> shift) & UInt64(digitMask))] += 1 }
+        for i in from..<to { cp[Int((UInt64(bitPattern: Int64(a[i]) &- low) >> shift) & UInt64(digitMask))] += 1 }
     }
     var bucket = 0
     var before = 0
@@ -528,15 +535,16 @@ func orderStatistics(_ a: UnsafeMutableBufferPointer<Int64>, from: Int, to: Int,
     let size = counts[bucket]
     // Branch-free: the bucket may hold about half the values, in random order. Every value is
     // written at the next free slot, which only advances for members (hence one spare slot).
-    var members = [Int64](unsafeUninitializedCapacity: size + 1) { _, initialized in initialized = size + 1 }
-    let (nextAbove, foundAbove) = members.withUnsafeMutableBufferPointer { mp -> (Int64, Bool) in
+    var members = [T](unsafeUninitializedCapacity: size + 1) { _, initialized in initialized = size + 1 }
+    let (nextAbove, foundAbove) = members.withUnsafeMutableBufferPointer { mp -> (T, Bool) in
         var count = 0
         var nextAbove = Int64.max
         var aboveSeen: Int64 = 0
         for i in from..<to {
-            let v = a[i]
-            let d = Int((UInt64(bitPattern: v &- lowest) >> shift) & UInt64(digitMask))
-            mp[min(count, size)] = v
+            let stored = a[i]
+            let v = Int64(stored)
+            let d = Int((UInt64(bitPattern: v &- low) >> shift) & UInt64(digitMask))
+            mp[min(count, size)] = stored
             // Masks rather than conditions keep the compiler from emitting branches:
             // (x - 1) >> 63 is -1 exactly when x == 0, (bucket - d) >> 63 when d > bucket.
             count &-= ((d ^ bucket) &- 1) >> 63
@@ -545,7 +553,8 @@ func orderStatistics(_ a: UnsafeMutableBufferPointer<Int64>, from: Int, to: Int,
             aboveSeen |= above
         }
         let foundAbove = aboveSeen != 0
-        return (nextAbove, foundAbove)
+        // The smallest value above the bucket is one of the values: it fits `T`.
+        return (T(truncatingIfNeeded: nextAbove), foundAbove)
     }
     members.removeLast()
     let within = min(rank, max(0, members.count - 1))
@@ -560,7 +569,7 @@ func orderStatistics(_ a: UnsafeMutableBufferPointer<Int64>, from: Int, to: Int,
 /// Quickselect (Hoare partitioning around a median of three, which also splits runs of equal
 /// values evenly) with a sort fallback that bounds the worst case. Afterwards a[k] is the k-th
 /// smallest of a[from..<to], everything left of it is <= and everything right of it is >=.
-func selectKth(_ a: UnsafeMutableBufferPointer<Int64>, from: Int, to: Int, k: Int) -> Int64 {
+func selectKth<T: StoredInteger>(_ a: UnsafeMutableBufferPointer<T>, from: Int, to: Int, k: Int) -> T {
     guard from <= k, k < to, to <= a.count else { return 0 }
     var lo = from
     var hi = to - 1  // inclusive
