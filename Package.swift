@@ -18,10 +18,11 @@ let package = Package(
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "CEditLineShim", dependencies: ["CEditLine"]),
         .target(name: "FunnelShell", dependencies: ["FunnelLanguage", "FunnelRender", "CEditLine", "CEditLineShim"]),
+        .target(name: "CMemoryPolicy"),
         .executableTarget(
             name: "funnel",
             dependencies: [
-                "FunnelLanguage", "FunnelRender", "FunnelShell",
+                "FunnelLanguage", "FunnelRender", "FunnelShell", "CMemoryPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

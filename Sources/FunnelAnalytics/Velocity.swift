@@ -23,6 +23,21 @@ public struct DurationSummary: Sendable, Equatable {
         return summary(seconds, median: median, p90: p90)
     }
 
+    /// The summary of durations in a buffer of the caller's, reordering it.
+    static func sortingInPlace(_ seconds: UnsafeMutableBufferPointer<Int32>) -> DurationSummary {
+        guard !seconds.isEmpty else { return DurationSummary(count: 0, medianDays: nil, p90Days: nil, meanDays: nil) }
+        let sum = DecimalSum.total(seconds.lazy.map { Double($0) / secondsPerDay })
+        let (median, p90) = (days(Quantiles.bracket(seconds, q: 0.5)), days(Quantiles.bracket(seconds, q: 0.9)))
+        return DurationSummary(count: seconds.count, medianDays: median, p90Days: p90, meanDays: DecimalSum.mean(sum, count: seconds.count))
+    }
+
+    static func sortingInPlace(_ seconds: UnsafeMutableBufferPointer<Int64>) -> DurationSummary {
+        guard !seconds.isEmpty else { return DurationSummary(count: 0, medianDays: nil, p90Days: nil, meanDays: nil) }
+        let sum = DecimalSum.total(seconds.lazy.map { Double($0) / secondsPerDay })
+        let (median, p90) = (days(Quantiles.bracket(seconds, q: 0.5)), days(Quantiles.bracket(seconds, q: 0.9)))
+        return DurationSummary(count: seconds.count, medianDays: median, p90Days: p90, meanDays: DecimalSum.mean(sum, count: seconds.count))
+    }
+
     /// The same over durations kept four bytes each (sorted in a copy of that width).
     static func of(_ seconds: ArraySlice<Int32>) -> DurationSummary {
         guard !seconds.isEmpty else { return DurationSummary(count: 0, medianDays: nil, p90Days: nil, meanDays: nil) }
@@ -55,7 +70,7 @@ public struct GroupedDurations: Sendable {
     public let groupCount: Int
     public let stageCount: Int
     /// Four bytes each when every duration fits (a span of times under 68 years), else eight.
-    let seconds: IntegerValues
+    private(set) var seconds: IntegerValues
     /// Cell c is seconds[starts[c]..<starts[c + 1]].
     let starts: [Int]
 
@@ -100,6 +115,69 @@ public struct GroupedDurations: Sendable {
         }
     }
 
+    /// The summary of every cell, each sorted where it lies instead of in a copy; the durations
+    /// are gone afterwards (for a grouping made for its summaries alone).
+    public mutating func takeSummaries() -> GroupedSummaries {
+        let starts = self.starts, cellsPerGroup = self.cellsPerGroup, groupCount = self.groupCount
+        // The array is taken out of `seconds` (left empty) before it is sorted, so that it is
+        // sorted unshared, not copied.
+        if case .int32 = seconds {
+            var v = takeNarrow()
+            return v.withUnsafeMutableBufferPointer { buffer in
+                GroupedDurations.summaries(buffer, starts: starts, cellsPerGroup: cellsPerGroup, groupCount: groupCount) { DurationSummary.sortingInPlace($0) }
+            }
+        }
+        if case .int64 = seconds {
+            var v = takeWide()
+            return v.withUnsafeMutableBufferPointer { buffer in
+                GroupedDurations.summaries(buffer, starts: starts, cellsPerGroup: cellsPerGroup, groupCount: groupCount) { DurationSummary.sortingInPlace($0) }
+            }
+        }
+        return summaries()
+    }
+
+    private mutating func takeNarrow() -> [Int32] {
+        guard case .int32(let v) = seconds else { return [] }
+        seconds = .int64([])
+        return v
+    }
+
+    private mutating func takeWide() -> [Int64] {
+        guard case .int64(let v) = seconds else { return [] }
+        seconds = .int64([])
+        return v
+    }
+
+    /// Every cell of `buffer` summarised by `summary` (which may reorder the cell), the cells
+    /// shared out over two cores by their sizes.
+    private static func summaries<T>(_ buffer: UnsafeMutableBufferPointer<T>, starts: [Int], cellsPerGroup: Int, groupCount: Int,
+                                     _ summary: (UnsafeMutableBufferPointer<T>) -> DurationSummary) -> GroupedSummaries {
+        let cellCount = starts.count - 1
+        var results = [DurationSummary](repeating: DurationSummary.of([]), count: max(0, cellCount))
+        let total = starts.last ?? 0
+        guard total <= buffer.count, cellCount > 0 else {
+            return GroupedSummaries(cells: results, cellsPerGroup: cellsPerGroup, groupCount: groupCount)
+        }
+        let split = min(starts.firstIndex { $0 >= total / 2 } ?? cellCount, cellCount)
+        results.withUnsafeMutableBufferPointer { out in
+            func run(_ cells: Range<Int>) {
+                for c in cells where starts[c] < starts[c + 1] {
+                    out[c] = summary(UnsafeMutableBufferPointer(rebasing: buffer[starts[c]..<starts[c + 1]]))
+                }
+            }
+            withoutActuallyEscaping(run) { run in
+                let parts = UnsafeSendableRanges(run: run, ranges: [0..<split, split..<cellCount])
+                if total < 50_000 {
+                    parts.run(0)
+                    parts.run(1)
+                } else {
+                    DispatchQueue.concurrentPerform(iterations: 2) { parts.run($0) }
+                }
+            }
+        }
+        return GroupedSummaries(cells: results, cellsPerGroup: cellsPerGroup, groupCount: groupCount)
+    }
+
     /// The summary of every cell; the cells are shared out over two cores by their sizes.
     public func summaries() -> GroupedSummaries {
         let cellCount = starts.count - 1
@@ -118,6 +196,14 @@ public struct GroupedDurations: Sendable {
         }
         return GroupedSummaries(cells: Array(results), cellsPerGroup: cellsPerGroup, groupCount: groupCount)
     }
+}
+
+/// The two parts of an in-place summaries computation: disjoint cells of one buffer, disjoint
+/// results, both outliving the work.
+private struct UnsafeSendableRanges: @unchecked Sendable {
+    let run: (Range<Int>) -> Void
+    let ranges: [Range<Int>]
+    func run(_ part: Int) { run(ranges[part]) }
 }
 
 /// One part of the cells of a summaries computation; the parts write disjoint results, which
@@ -151,12 +237,15 @@ public struct GroupedSummaries: Sendable {
     private func at(_ c: Int) -> DurationSummary { c >= 0 && c < cells.count ? cells[c] : DurationSummary.of([]) }
 }
 
-/// Every step's durations of a funnel's rows, as one group's cells (`durations`), with each
-/// duration's row at the same place (`rows`): bucketed by any grouping without reading a time.
+/// Every step's durations of a funnel's rows, as one group's cells (`durations`), with the rows
+/// they belong to (`cellRows`): bucketed by any grouping without reading a time.
 public struct StepDurations: Sendable {
     let rowCount: Int
     let durations: GroupedDurations
-    let rows: [Int32]
+    /// Per cell, a bit for each row with a duration in it: a cell's durations are in row order,
+    /// so the i-th set bit is the i-th duration's row (an eighth of a byte a row and cell, not
+    /// four bytes a duration).
+    let cellRows: [Validity]
 
     /// The cells of every group: a stable counting sort of each step's durations by their row's
     /// group, so each cell keeps row order (sums come out the same to the last bit). `groupOfRow`
@@ -166,7 +255,7 @@ public struct StepDurations: Sendable {
         let empty = GroupedDurations.empty(groupCount: max(0, groupCount), stageCount: stageCount)
         let (cellCount, overflow) = groupCount.multipliedReportingOverflow(by: cellsPerGroup)
         guard groupCount > 0, !overflow, groupOfRow.map({ $0.count == rowCount }) ?? true,
-              durations.starts.count == cellsPerGroup + 1, rows.count == durations.seconds.count else { return empty }
+              durations.starts.count == cellsPerGroup + 1, cellRows.count == cellsPerGroup else { return empty }
         guard let groupOfRow else {
             if groupCount == 1 { return durations }
             // Every row in group 0, the other groups empty.
@@ -177,12 +266,10 @@ public struct StepDurations: Sendable {
         var next = [Int](repeating: 0, count: cellCount)
         var total = 0
         groupOfRow.withUnsafeBufferPointer { group in
-            rows.withUnsafeBufferPointer { rows in
-                for step in 0..<cellsPerGroup {
-                    for i in durations.starts[step]..<durations.starts[step + 1] {
-                        let g = Int(group[Int(rows[i])])
-                        if g >= 0 && g < groupCount { next[g * cellsPerGroup + step] += 1 }
-                    }
+            for step in 0..<cellsPerGroup {
+                cellRows[step].forEachRow(valid: true, below: rowCount) { r in
+                    let g = Int(group[r])
+                    if g >= 0 && g < groupCount { next[g * cellsPerGroup + step] += 1 }
                 }
             }
         }
@@ -195,15 +282,15 @@ public struct StepDurations: Sendable {
         func place<T: StoredInteger>(_ source: [T]) -> [T] {
             [T](unsafeUninitializedCapacity: total) { out, initialized in
                 groupOfRow.withUnsafeBufferPointer { group in
-                    rows.withUnsafeBufferPointer { rows in
-                        for step in 0..<cellsPerGroup {
-                            for i in durations.starts[step]..<durations.starts[step + 1] {
-                                let g = Int(group[Int(rows[i])])
-                                guard g >= 0 && g < groupCount else { continue }
-                                let c = g * cellsPerGroup + step
-                                out[next[c]] = source[i]
-                                next[c] += 1
-                            }
+                    for step in 0..<cellsPerGroup {
+                        var i = durations.starts[step]
+                        cellRows[step].forEachRow(valid: true, below: rowCount) { r in
+                            defer { i += 1 }
+                            let g = Int(group[r])
+                            guard g >= 0 && g < groupCount, i < source.count else { return }
+                            let c = g * cellsPerGroup + step
+                            out[next[c]] = source[i]
+                            next[c] += 1
                         }
                     }
                 }
@@ -241,7 +328,8 @@ public enum Velocity {
     /// so `velocity F by k` by another key reads no stage time again.
     public static func stepDurations(_ reach: Reach, times: [IntegerValues?]) -> StepDurations {
         let rowCount = reach.rowCount, stageCount = reach.stageCount
-        let empty = StepDurations(rowCount: rowCount, durations: .empty(groupCount: 1, stageCount: stageCount), rows: [])
+        let empty = StepDurations(rowCount: rowCount, durations: .empty(groupCount: 1, stageCount: stageCount),
+                                  cellRows: [Validity](repeating: Validity(count: rowCount, allValid: false), count: stageCount + 1))
         let timed = (0..<min(stageCount, times.count)).filter { times[$0]?.count == rowCount && reach.reached[$0].count == rowCount }
         guard rowCount > 0, !timed.isEmpty else { return empty }
         // One bit per row of the selection (none at all without one), not a group number per row.
@@ -266,12 +354,12 @@ public enum Velocity {
                         let pass = DurationPass(rowCount: rowCount, parts: rowCount >= 100_000 ? 2 : 1, reached: reached, times: times,
                                                 stages: stages, stageCount: stageCount, endToEnd: lastIsTimed,
                                                 selected: selected, narrow: narrow)
-                        return pass.run(recordingRows: true)
+                        return pass.run()
                     }
                 }
             }
         }
-        return StepDurations(rowCount: rowCount, durations: durations, rows: rows)
+        return StepDurations(rowCount: rowCount, durations: durations, cellRows: rows)
     }
 
     /// Runs `body` with the bitmap's words; nil without one.
@@ -346,14 +434,18 @@ private struct DurationPass: @unchecked Sendable {
     /// (`spareStride` apart): every row that does not count writes there, and two parts writing
     /// into one line would take it from each other at every row.
     var output = UnsafeMutableRawPointer(bitPattern: 0)
-    /// When asked for, each duration's row, at the same place.
-    var outputRows = UnsafeMutableBufferPointer<Int32>(start: nil, count: 0)
-    var recordingRows: Bool { outputRows.count > 0 }
+    /// Per cell, a bit for each row with a duration in it (`wordCount` words a cell).
+    var cellBits = UnsafeMutableBufferPointer<UInt64>(start: nil, count: 0)
+    var wordCount: Int { (rowCount + 63) >> 6 }
 
-    func rows(of part: Int) -> Range<Int> { (rowCount * part / parts)..<(rowCount * (part + 1) / parts) }
+    /// Whole words of 64 rows per part (the last takes the rest): the parts set bits in
+    /// words of their own.
+    func rows(of part: Int) -> Range<Int> {
+        ((rowCount * part / parts) & ~63)..<(part == parts - 1 ? rowCount : (rowCount * (part + 1) / parts) & ~63)
+    }
 
-    /// The durations bucketed; with `recordingRows`, each duration's row too (same places).
-    func run(recordingRows: Bool = false) -> (durations: GroupedDurations, rows: [Int32]) {
+    /// The durations bucketed, and per cell the rows they belong to.
+    func run() -> (durations: GroupedDurations, cellRows: [Validity]) {
         var work = self
         work.rowLists = .allocate(capacity: rowCount + parts)
         work.rowListLengths = .allocate(capacity: parts)
@@ -380,21 +472,24 @@ private struct DurationPass: @unchecked Sendable {
         starts[cellCount] = total
         // Rows at the same places as the durations, the spare places included.
         let capacity = total + parts * DurationPass.spareStride
-        var rows = [Int32](repeating: 0, count: recordingRows ? capacity : 0)
+        work.cellBits = .allocate(capacity: cellCount * wordCount)
+        work.cellBits.initialize(repeating: 0)
+        defer { work.cellBits.deallocate() }
         func scatter<T: StoredInteger>(_: T.Type) -> [T] {
-            rows.withUnsafeMutableBufferPointer { rowsBuffer in
-                [T](unsafeUninitializedCapacity: capacity) { buffer, initialized in
-                    for i in total..<capacity { buffer.initializeElement(at: i, to: 0) }
-                    work.output = UnsafeMutableRawPointer(buffer.baseAddress)
-                    work.outputRows = rowsBuffer
-                    let scattering = work, spareBase = total
-                    forEachPart { scattering.scatter(part: $0, spare: spareBase + $0 * DurationPass.spareStride) }
-                    initialized = capacity
-                }
+            [T](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                for i in total..<capacity { buffer.initializeElement(at: i, to: 0) }
+                work.output = UnsafeMutableRawPointer(buffer.baseAddress)
+                let scattering = work, spareBase = total
+                forEachPart { scattering.scatter(part: $0, spare: spareBase + $0 * DurationPass.spareStride) }
+                initialized = capacity
             }
         }
+        // The spare places stay behind the last cell (`starts` ends at `total`).
         let seconds: IntegerValues = narrow ? .int32(scatter(Int32.self)) : .int64(scatter(Int64.self))
-        return (GroupedDurations(groupCount: 1, stageCount: stageCount, seconds: seconds, starts: starts), rows)
+        let cellRows = (0..<cellCount).map { c in
+            Validity(words: Array(UnsafeBufferPointer(rebasing: work.cellBits[(c * wordCount)..<((c + 1) * wordCount)])), count: rowCount)
+        }
+        return (GroupedDurations(groupCount: 1, stageCount: stageCount, seconds: seconds, starts: starts), cellRows)
     }
 
     private func forEachPart(_ body: @Sendable (Int) -> Void) {
@@ -500,8 +595,14 @@ private struct DurationPass: @unchecked Sendable {
         }
     }
 
+    /// Sets the row's bit in the cell when its duration counts (0 or 1: no branch).
+    @inline(__always)
+    private func markRow(_ r: Int, cell: Int, counts: Int) {
+        cellBits[cell &* wordCount &+ (r &>> 6)] |= UInt64(truncatingIfNeeded: counts) &<< UInt64(r & 63)
+    }
+
     static let blockRows = 16_384
-    /// 16 places: 128 bytes of durations, 64 of rows.
+    /// 16 places: 128 bytes of durations.
     static let spareStride = 16
 
     /// The reads from memory on their own, in a loop of a few instructions, so that many are in
@@ -532,7 +633,7 @@ private struct DurationPass: @unchecked Sendable {
             let counts = here & wasSeen
             let place = spare &+ (p &- spare) &* counts
             store(t &- state.previous[i], at: place)
-            if recordingRows { outputRows[place] = state.rows[i] }
+            markRow(Int(state.rows[i]), cell: stage, counts: counts)
             p &+= counts
             let reachedMask = Int64(0) &- Int64(here)
             let firstMask = reachedMask & (Int64(wasSeen) &- 1)
@@ -551,7 +652,7 @@ private struct DurationPass: @unchecked Sendable {
             let counts = Int(flag(column, r))
             let place = spare &+ (p &- spare) &* counts
             store(time[r &* counts] &- state.first[i], at: place)
-            if recordingRows { outputRows[place] = state.rows[i] }
+            markRow(r, cell: stageCount, counts: counts)
             p &+= counts
         }
     }

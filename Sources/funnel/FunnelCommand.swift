@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMemoryPolicy
 import FunnelEngine
 import FunnelLanguage
 import FunnelRender
@@ -141,6 +142,9 @@ struct FunnelCommand: ParsableCommand {
             printer.statement = statement
             printer.inputs = inputs
         }
+        // A run that ends with its script gives freed memory back at once (CMemoryPolicy.h says
+        // why); one that goes on into the shell keeps it for reuse.
+        if !interactive { funnel_return_freed_memory_promptly() }
         let code = runner.run(file)
         printer.finishDocument()
         printer.collectsDocument = false
