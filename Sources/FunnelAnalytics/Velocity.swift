@@ -263,34 +263,55 @@ public struct StepDurations: Sendable {
             starts += [Int](repeating: durations.starts[cellsPerGroup], count: cellCount - cellsPerGroup)
             return GroupedDurations(groupCount: groupCount, stageCount: stageCount, seconds: durations.seconds, starts: starts)
         }
+        // Word by word over each step's rows, with every buffer's address in hand: a closure
+        // per row, writing to captured arrays, cost more than the work.
         var next = [Int](repeating: 0, count: cellCount)
         var total = 0
         groupOfRow.withUnsafeBufferPointer { group in
-            for step in 0..<cellsPerGroup {
-                cellRows[step].forEachRow(valid: true, below: rowCount) { r in
-                    let g = Int(group[r])
-                    if g >= 0 && g < groupCount { next[g * cellsPerGroup + step] += 1 }
+            next.withUnsafeMutableBufferPointer { next in
+                for step in 0..<cellsPerGroup {
+                    cellRows[step].words.withUnsafeBufferPointer { words in
+                        for w in 0..<words.count {
+                            var bits = words[w]
+                            while bits != 0 {
+                                let g = Int(group[w &<< 6 &+ bits.trailingZeroBitCount])
+                                if g >= 0 && g < groupCount { next[g &* cellsPerGroup &+ step] &+= 1 }
+                                bits &= bits &- 1
+                            }
+                        }
+                    }
+                }
+                for c in 0..<cellCount {
+                    let n = next[c]
+                    next[c] = total
+                    total += n
                 }
             }
-        }
-        for c in 0..<cellCount {
-            let n = next[c]
-            next[c] = total
-            total += n
         }
         /// The durations of `source` placed cell by cell (each cell keeps row order).
         func place<T: StoredInteger>(_ source: [T]) -> [T] {
             [T](unsafeUninitializedCapacity: total) { out, initialized in
                 groupOfRow.withUnsafeBufferPointer { group in
-                    for step in 0..<cellsPerGroup {
-                        var i = durations.starts[step]
-                        cellRows[step].forEachRow(valid: true, below: rowCount) { r in
-                            defer { i += 1 }
-                            let g = Int(group[r])
-                            guard g >= 0 && g < groupCount, i < source.count else { return }
-                            let c = g * cellsPerGroup + step
-                            out[next[c]] = source[i]
-                            next[c] += 1
+                    next.withUnsafeMutableBufferPointer { next in
+                        source.withUnsafeBufferPointer { source in
+                            for step in 0..<cellsPerGroup {
+                                var i = durations.starts[step]
+                                cellRows[step].words.withUnsafeBufferPointer { words in
+                                    for w in 0..<words.count {
+                                        var bits = words[w]
+                                        while bits != 0 && i < source.count {
+                                            let g = Int(group[w &<< 6 &+ bits.trailingZeroBitCount])
+                                            if g >= 0 && g < groupCount {
+                                                let c = g &* cellsPerGroup &+ step
+                                                out[next[c]] = source[i]
+                                                next[c] &+= 1
+                                            }
+                                            i &+= 1
+                                            bits &= bits &- 1
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
