@@ -658,15 +658,7 @@ struct CSVAssembly {
                 let src = v.assumingMemoryBound(to: Int32.self)
                 if UnsafeMutableRawPointer(dest) != v { CSVMove.copyReleasing(src, to: dest, count: n) }
                 // Pending (still packed) dates are read from the copy: the source is released.
-                for i in 0..<b.pointee.pending.count {
-                    let r = Int(b.pointee.pending[i])
-                    if let d = CSVTemporal.resolveDate(dest[r], order: order) {
-                        dest[r] = d
-                    } else {
-                        dest[r] = 0
-                        extraNulls.append(rowBases[k] + r)
-                    }
-                }
+                CSVAssembly.resolvePendingDates(dest, b.pointee.pending, order: order, rowBase: rowBases[k], extraNulls: &extraNulls)
             })
         case .timestamp:
             storage = .timestamp(timestampValues(c, order: order, total: total, rowBases: rowBases, extraNulls: &extraNulls))
@@ -676,6 +668,21 @@ struct CSVAssembly {
         let validity = makeValidity(c, rowBases: rowBases, total: total, extraNulls: extraNulls)
         for chunk in chunks { chunk.cols[c].releaseAll() }
         return Column(name: names[c], storage: storage, validity: validity)
+    }
+
+    /// Dates still packed (dd/mm or mm/dd) at the `pending` rows of `days`, resolved in the file's
+    /// order; one that is no date in it becomes a null (its table row noted in `extraNulls`).
+    private static func resolvePendingDates(_ days: UnsafeMutablePointer<Int32>, _ pending: RawBuffer<UInt32>, order: CSVTemporal.Order,
+                                            rowBase: Int, extraNulls: inout [Int]) {
+        for i in 0..<pending.count {
+            let r = Int(pending[i])
+            if let d = CSVTemporal.resolveDate(days[r], order: order) {
+                days[r] = d
+            } else {
+                days[r] = 0
+                extraNulls.append(rowBase + r)
+            }
+        }
     }
 
     /// A timestamp column in four bytes a row when every time fits (1901 to 2038), else eight.
@@ -707,15 +714,7 @@ struct CSVAssembly {
                 }
             } else if b.pointee.kind == .date {
                 let src = v.assumingMemoryBound(to: Int32.self)
-                for i in 0..<b.pointee.pending.count {
-                    let r = Int(b.pointee.pending[i])
-                    if let d = CSVTemporal.resolveDate(src[r], order: order) {
-                        src[r] = d
-                    } else {
-                        src[r] = 0
-                        extraNulls.append(rowBases[k] + r)
-                    }
-                }
+                CSVAssembly.resolvePendingDates(src, b.pointee.pending, order: order, rowBase: rowBases[k], extraNulls: &extraNulls)
                 for r in 0..<n {
                     low = min(low, Int64(src[r]) * 86_400)
                     high = max(high, Int64(src[r]) * 86_400)
@@ -734,17 +733,11 @@ struct CSVAssembly {
                 for r in 0..<n { dest[r] = T(truncatingIfNeeded: Int64(src[r]) * 86_400) }
                 return
             }
-            func convert<S: StoredInteger>(_ source: UnsafeMutablePointer<S>) {
-                var behind = CSVReleaseBehind(UnsafeRawPointer(source))
-                var r = 0
-                while r < n {
-                    let end = min(n, r + 65_536)
-                    for i in r..<end { dest[i] = T(truncatingIfNeeded: source[i]) }
-                    r = end
-                    behind.consumed(upTo: UnsafeRawPointer(source + r))
-                }
+            if b.pointee.intShift == 3 {
+                CSVMove.convert(v.assumingMemoryBound(to: Int64.self), to: dest, count: n, releasing: true)
+            } else {
+                CSVMove.convert(v.assumingMemoryBound(to: Int32.self), to: dest, count: n, releasing: true)
             }
-            if b.pointee.intShift == 3 { convert(v.assumingMemoryBound(to: Int64.self)) } else { convert(v.assumingMemoryBound(to: Int32.self)) }
         }
         if low >= Int64(Int32.min) && high <= Int64(Int32.max) {
             return .int32([Int32](unsafeUninitializedCapacity: total) { buffer, initialized in
@@ -813,14 +806,7 @@ struct CSVAssembly {
             return
         }
         func convert<S: StoredInteger>(_ source: UnsafeMutablePointer<S>) {
-            var behind = CSVReleaseBehind(UnsafeRawPointer(source))
-            var r = 0
-            while r < n {
-                let end = min(n, r + 65_536)
-                for i in r..<end { dest[i] = T(truncatingIfNeeded: source[i]) }
-                r = end
-                if releasing { behind.consumed(upTo: UnsafeRawPointer(source + r)) }
-            }
+            CSVMove.convert(source, to: dest, count: n, releasing: releasing)
         }
         switch b.pointee.intShift {
         case 0: convert(v.assumingMemoryBound(to: Int8.self))

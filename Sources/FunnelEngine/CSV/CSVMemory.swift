@@ -115,6 +115,21 @@ struct CSVReleaseBehind {
 }
 
 enum CSVMove {
+    /// Copies `count` values from `source` to `destination`, each converted to the destination's
+    /// width (which holds it), 64K at a time; when `releasing`, each copied block of `source` is
+    /// handed back (see `CSVReleaseBehind`).
+    static func convert<S: StoredInteger, T: StoredInteger>(_ source: UnsafeMutablePointer<S>, to destination: UnsafeMutablePointer<T>,
+                                                            count: Int, releasing: Bool) {
+        var behind = CSVReleaseBehind(UnsafeRawPointer(source))
+        var r = 0
+        while r < count {
+            let end = min(count, r + 65_536)
+            for i in r..<end { destination[i] = T(truncatingIfNeeded: source[i]) }
+            r = end
+            if releasing { behind.consumed(upTo: UnsafeRawPointer(source + r)) }
+        }
+    }
+
     /// Copies `count` values from `source` to `destination` a block at a time, handing each copied
     /// block of `source` back (see `CSVReleaseBehind`: `source` is freed, unread, afterwards).
     static func copyReleasing<T: BitwiseCopyable>(_ source: UnsafeMutablePointer<T>, to destination: UnsafeMutablePointer<T>,

@@ -43,6 +43,20 @@ public enum FastFilter {
 
     /// One loop per operator, so that the comparison is inlined rather than chosen per row.
     @inline(__always)
+    /// `scan` over whole numbers (or seconds) at the width they are stored in.
+    static func scanWhole(_ op: BinaryOperator, _ k: Int64, _ values: IntegerValues, _ selection: Selection?, _ rowCount: Int,
+                          _ validity: Validity?) -> Selection? {
+        func run<T: StoredInteger>(_ values: [T]) -> Selection? {
+            values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { Int64(v[$0]) } }
+        }
+        switch values {
+        case .int8(let v): return run(v)
+        case .int16(let v): return run(v)
+        case .int32(let v): return run(v)
+        case .int64(let v): return run(v)
+        }
+    }
+
     public static func scan<T: Comparable>(_ op: BinaryOperator, _ k: T, _ selection: Selection?, _ rowCount: Int, _ validity: Validity?, _ value: (Int) -> T) -> Selection? {
         switch op {
         case .equal: return select(selection, rowCount, validity) { value($0) == k }
@@ -86,15 +100,7 @@ public enum FastFilter {
         switch (column.storage, constant) {
         case (.integer(let values), .integer(let k)):
             // Whole numbers compare as whole numbers: no conversion to double per row.
-            func run<T: StoredInteger>(_ values: [T]) -> Selection? {
-                values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { Int64(v[$0]) } }
-            }
-            switch values {
-            case .int8(let v): return run(v)
-            case .int16(let v): return run(v)
-            case .int32(let v): return run(v)
-            case .int64(let v): return run(v)
-            }
+            return scanWhole(op, k, values, selection, rowCount, validity)
         case (.integer(let values), _) where constant.number != nil:
             let k = constant.number ?? 0
             func run<T: StoredInteger>(_ values: [T]) -> Selection? {
@@ -111,15 +117,7 @@ public enum FastFilter {
             return values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { v[$0] } }
         case (.timestamp(let values), _):
             guard let k = VectorOps.scalarSeconds(constant) else { return nil }
-            func run<T: StoredInteger>(_ values: [T]) -> Selection? {
-                values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { Int64(v[$0]) } }
-            }
-            switch values {
-            case .int8(let v): return run(v)
-            case .int16(let v): return run(v)
-            case .int32(let v): return run(v)
-            case .int64(let v): return run(v)
-            }
+            return scanWhole(op, k, values, selection, rowCount, validity)
         case (.date(let values), _):
             guard let k = VectorOps.scalarSeconds(constant) else { return nil }
             return values.withUnsafeBufferPointer { v in scan(op, k, selection, rowCount, validity) { Int64(v[$0]) * CivilDate.secondsPerDay } }

@@ -12,23 +12,11 @@ public enum Gather {
         }
         let storage: ColumnStorage
         switch column.storage {
-        case .integer(let v):
-            switch v {
-            case .int8(let x): storage = .integer(.int8(pick(x, rows, limit, 0)))
-            case .int16(let x): storage = .integer(.int16(pick(x, rows, limit, 0)))
-            case .int32(let x): storage = .integer(.int32(pick(x, rows, limit, 0)))
-            case .int64(let x): storage = .integer(.int64(pick(x, rows, limit, 0)))
-            }
+        case .integer(let v): storage = .integer(pick(v, rows, limit))
         case .decimal(let v): storage = .decimal(pick(v, rows, limit, 0))
         case .boolean(let v): storage = .boolean(pick(v, rows, limit, false))
         case .date(let v): storage = .date(pick(v, rows, limit, 0))
-        case .timestamp(let v):
-            switch v {
-            case .int8(let x): storage = .timestamp(.int8(pick(x, rows, limit, 0)))
-            case .int16(let x): storage = .timestamp(.int16(pick(x, rows, limit, 0)))
-            case .int32(let x): storage = .timestamp(.int32(pick(x, rows, limit, 0)))
-            case .int64(let x): storage = .timestamp(.int64(pick(x, rows, limit, 0)))
-            }
+        case .timestamp(let v): storage = .timestamp(pick(v, rows, limit))
         case .text(let codes, let dictionary):
             switch codes {
             case .bytes(let c): storage = .text(codes: .bytes(pick(c, rows, limit, 0)), dictionary: dictionary)
@@ -72,6 +60,18 @@ public enum Gather {
                 let row = Int(r)
                 return row >= 0 && row < limit ? vp[row] : filler
             }
+        }
+    }
+}
+
+extension Gather {
+    /// Whole numbers (or seconds) at `rows`, at the width they are stored in.
+    static func pick(_ values: IntegerValues, _ rows: Selection, _ limit: Int) -> IntegerValues {
+        switch values {
+        case .int8(let x): return .int8(pick(x, rows, limit, 0))
+        case .int16(let x): return .int16(pick(x, rows, limit, 0))
+        case .int32(let x): return .int32(pick(x, rows, limit, 0))
+        case .int64(let x): return .int64(pick(x, rows, limit, 0))
         }
     }
 }
