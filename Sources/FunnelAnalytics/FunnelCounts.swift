@@ -88,15 +88,6 @@ public struct FunnelCounts: Sendable, Equatable {
 }
 
 public enum FunnelGrouping {
-    /// A bit for each row of `selection` below `rowCount`.
-    static func bits(of selection: Selection, rowCount: Int) -> Validity {
-        var words = [UInt64](repeating: 0, count: (rowCount + 63) >> 6)
-        words.withUnsafeMutableBufferPointer { out in
-            for r in selection where r >= 0 && Int(r) < rowCount { out[Int(r) >> 6] |= UInt64(1) << UInt64(r & 63) }
-        }
-        return Validity(words: words, count: rowCount)
-    }
-
     /// Counts of row stages per group; groups come from a Grouping over the same table.
     public static func counts(_ reach: Reach, grouping: Grouping) -> [[Int]] {
         let groups = grouping.groupCount, stages = reach.stageCount
@@ -104,7 +95,7 @@ public enum FunnelGrouping {
         guard grouping.groupOfRow.count == reach.rowCount else { return [[Int]](repeating: [Int](repeating: 0, count: stages), count: groups) }
         // Stage by stage (sequential reads); rows outside the grouping's selection have group -1.
         let rows = reach.rowCount
-        let selected = reach.selection.map { FunnelGrouping.bits(of: $0, rowCount: rows) }
+        let selected = reach.selection.map { Validity(rows: $0, count: rows) }
         // A stage most rows reached: every row adds its bit (0 or 1, and 0 outside the
         // selection) to its group's count, or to a spare slot when it has no group, without a
         // branch per row (a coin-flip stage would mispredict). A stage few reached: its set bits.
@@ -144,7 +135,7 @@ public enum FunnelGrouping {
     public static func countsByPeriod(_ reach: Reach, times: [IntegerValues?], unit: DateUnit) -> [Int: [Int]] {
         let rowCount = reach.rowCount
         let stages = reach.stageCount
-        let inSelection = reach.selection.map { FunnelGrouping.bits(of: $0, rowCount: rowCount) }
+        let inSelection = reach.selection.map { Validity(rows: $0, count: rowCount) }
         // The span of times that count, in seconds: kept by the reach computation, else found here.
         var minSecond = Int64.max, maxSecond = Int64.min
         if reach.timeRanges.count == stages {

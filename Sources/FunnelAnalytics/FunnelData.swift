@@ -90,12 +90,7 @@ public enum FunnelReach {
             empty.notCounted = counts
             return empty
         }
-        var inSelection: [Bool]? = nil
-        if let selection = data.selection {
-            var flags = [Bool](repeating: false, count: rowCount)
-            for r in selection where Int(r) < rowCount { flags[Int(r)] = true }
-            inSelection = flags
-        }
+        let inSelection = data.selection.map { Validity(rows: $0, count: rowCount) }
         // Rows are independent: the two halves run on two cores.
         let parts = rowCount >= 100_000 ? 2 : 1
         let wordCount = (rowCount + 63) >> 6
@@ -174,7 +169,7 @@ private struct StageInputs {
 /// write disjoint rows.
 private struct ReachWork: @unchecked Sendable {
     let data: FunnelData
-    let inSelection: [Bool]?
+    let inSelection: Validity?
     /// A bit per row and stage; each part's rows start at a whole word, so parts write
     /// disjoint words.
     let reached: [UnsafeMutableBufferPointer<UInt64>]
@@ -201,12 +196,6 @@ private struct ReachWork: @unchecked Sendable {
                 runRows(lower, upper, inputs, part: part, recordFrom: true)
             }
         }
-    }
-
-    /// Bit `r` of a bitmap, as 0 or 1.
-    @inline(__always)
-    static func eligibleBit(_ words: UnsafePointer<UInt64>, _ r: Int) -> UInt8 {
-        UInt8(truncatingIfNeeded: (words[r &>> 6] &>> UInt64(r & 63)) & 1)
     }
 
     /// Calls `body` with the address of every stage's inputs, valid for the call.
@@ -265,7 +254,7 @@ private struct ReachWork: @unchecked Sendable {
                     var entered: UInt8 = 0, late: UInt8 = 0
                     for k in 0..<stageCount {
                         let stage = inputs[k]
-                        let eligible = ReachWork.eligibleBit(stage.eligible, r)
+                        let eligible = Validity.bit(stage.eligible, r)
                         var here = ok & eligible
                         if let t = stage.times {
                             let time = t[r]
@@ -288,7 +277,7 @@ private struct ReachWork: @unchecked Sendable {
                         if ok == 0 {
                             if entered != 0 {
                                 for later in (k + 1)..<stageCount {
-                                    missed[later] &+= Int(ReachWork.eligibleBit(inputs[later].eligible, r))
+                                    missed[later] &+= Int(Validity.bit(inputs[later].eligible, r))
                                 }
                             }
                             break

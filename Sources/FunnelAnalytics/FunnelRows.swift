@@ -44,7 +44,7 @@ public enum FunnelRows {
                               kept: (Int) -> StageData? = { _ in nil }) throws(PlanError) -> [StageData] {
         let rowCount = view.table.rowCount
         let selection = view.selection
-        // Asked once per stage: a kept stage's flags are unpacked when asked for.
+        // Asked once per stage (the caller may note which stages it keeps).
         let keptData = plan.stages.indices.map { kept($0) }
         var derived = plan.rows
         var timed: [Int] = []
@@ -84,7 +84,7 @@ public enum FunnelRows {
                 var filter = condition
                 if let time = stage.time { filter = .binary(.and, .isNull(time, negated: true), condition) }
                 let kept = try backend.view(.filter(plan.rows, filter)).selection ?? (0..<Int32(rowCount)).map { $0 }
-                eligible = bits(of: kept, rowCount: rowCount, within: eligible)
+                eligible = Validity(rows: kept, count: rowCount, within: eligible)
             }
             stages.append(StageData(name: stage.name, times: seconds, eligible: eligible, optional: stage.optional))
         }
@@ -118,28 +118,6 @@ public enum FunnelRows {
             if let validity { for r in 0..<min(rowCount, validity.count) where validity.isValid(r) { all.set(r) } }
             return all
         }
-        return bits(of: selection, rowCount: rowCount, within: validity)
-    }
-
-    /// A bit for each row of `rows` below `rowCount` that is set in `mask` (nil: every row).
-    private static func bits(of rows: Selection, rowCount: Int, within mask: Validity?) -> Validity {
-        var words = [UInt64](repeating: 0, count: (rowCount + 63) >> 6)
-        words.withUnsafeMutableBufferPointer { out in
-            if let mask, mask.count == rowCount {
-                mask.words.withUnsafeBufferPointer { m in
-                    for r in rows where r >= 0 && Int(r) < rowCount {
-                        let w = Int(r) >> 6
-                        out[w] |= m[w] & (UInt64(1) << UInt64(r & 63))
-                    }
-                }
-            } else if let mask {
-                for r in rows where r >= 0 && Int(r) < min(rowCount, mask.count) && mask.isValid(Int(r)) {
-                    out[Int(r) >> 6] |= UInt64(1) << UInt64(r & 63)
-                }
-            } else {
-                for r in rows where r >= 0 && Int(r) < rowCount { out[Int(r) >> 6] |= UInt64(1) << UInt64(r & 63) }
-            }
-        }
-        return Validity(words: words, count: rowCount)
+        return Validity(rows: selection, count: rowCount, within: validity)
     }
 }

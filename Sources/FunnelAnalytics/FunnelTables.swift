@@ -110,9 +110,7 @@ public enum FunnelTables {
                                 steps: StepDurations? = nil) -> ResultTable {
         let names = funnel.rowStageNames
         let steps = steps ?? Velocity.stepDurations(funnel.reach, times: funnel.times)
-        // Sorted where they lie: the grouping is made for these summaries alone.
-        var grouped = steps.grouped(groupOfRow, groupCount: groupKeys.count)
-        let summaries = grouped.takeSummaries()
+        let summaries = steps.grouped(groupOfRow, groupCount: groupKeys.count).summaries()
         var rows: [[Value]] = []
         for (g, key) in groupKeys.enumerated() {
             var entries: [(String, DurationSummary)] = []

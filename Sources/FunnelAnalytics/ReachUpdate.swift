@@ -23,12 +23,7 @@ extension FunnelReach {
         else { return nil }
         let rows = changedRows(previousData, data, changedStages)
         guard rows.count <= rowCount / 8 else { return nil }
-        var selected: [Bool]? = nil
-        if let selection = data.selection {
-            var flags = [Bool](repeating: false, count: rowCount)
-            for r in selection where r >= 0 && Int(r) < rowCount { flags[Int(r)] = true }
-            selected = flags
-        }
+        let selected = data.selection.map { Validity(rows: $0, count: rowCount) }
         let window = data.window ?? Int64.max
         var reach = previous
         var staleRange = [Bool](repeating: false, count: stageCount)

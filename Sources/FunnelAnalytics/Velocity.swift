@@ -23,21 +23,6 @@ public struct DurationSummary: Sendable, Equatable {
         return summary(seconds, median: median, p90: p90)
     }
 
-    /// The summary of durations in a buffer of the caller's, reordering it.
-    static func sortingInPlace(_ seconds: UnsafeMutableBufferPointer<Int32>) -> DurationSummary {
-        guard !seconds.isEmpty else { return DurationSummary(count: 0, medianDays: nil, p90Days: nil, meanDays: nil) }
-        let sum = DecimalSum.total(seconds.lazy.map { Double($0) / secondsPerDay })
-        let (median, p90) = (days(Quantiles.bracket(seconds, q: 0.5)), days(Quantiles.bracket(seconds, q: 0.9)))
-        return DurationSummary(count: seconds.count, medianDays: median, p90Days: p90, meanDays: DecimalSum.mean(sum, count: seconds.count))
-    }
-
-    static func sortingInPlace(_ seconds: UnsafeMutableBufferPointer<Int64>) -> DurationSummary {
-        guard !seconds.isEmpty else { return DurationSummary(count: 0, medianDays: nil, p90Days: nil, meanDays: nil) }
-        let sum = DecimalSum.total(seconds.lazy.map { Double($0) / secondsPerDay })
-        let (median, p90) = (days(Quantiles.bracket(seconds, q: 0.5)), days(Quantiles.bracket(seconds, q: 0.9)))
-        return DurationSummary(count: seconds.count, medianDays: median, p90Days: p90, meanDays: DecimalSum.mean(sum, count: seconds.count))
-    }
-
     /// The same over durations kept four bytes each (sorted in a copy of that width).
     static func of(_ seconds: ArraySlice<Int32>) -> DurationSummary {
         guard !seconds.isEmpty else { return DurationSummary(count: 0, medianDays: nil, p90Days: nil, meanDays: nil) }
@@ -70,7 +55,7 @@ public struct GroupedDurations: Sendable {
     public let groupCount: Int
     public let stageCount: Int
     /// Four bytes each when every duration fits (a span of times under 68 years), else eight.
-    private(set) var seconds: IntegerValues
+    let seconds: IntegerValues
     /// Cell c is seconds[starts[c]..<starts[c + 1]].
     let starts: [Int]
 
@@ -115,69 +100,6 @@ public struct GroupedDurations: Sendable {
         }
     }
 
-    /// The summary of every cell, each sorted where it lies instead of in a copy; the durations
-    /// are gone afterwards (for a grouping made for its summaries alone).
-    public mutating func takeSummaries() -> GroupedSummaries {
-        let starts = self.starts, cellsPerGroup = self.cellsPerGroup, groupCount = self.groupCount
-        // The array is taken out of `seconds` (left empty) before it is sorted, so that it is
-        // sorted unshared, not copied.
-        if case .int32 = seconds {
-            var v = takeNarrow()
-            return v.withUnsafeMutableBufferPointer { buffer in
-                GroupedDurations.summaries(buffer, starts: starts, cellsPerGroup: cellsPerGroup, groupCount: groupCount) { DurationSummary.sortingInPlace($0) }
-            }
-        }
-        if case .int64 = seconds {
-            var v = takeWide()
-            return v.withUnsafeMutableBufferPointer { buffer in
-                GroupedDurations.summaries(buffer, starts: starts, cellsPerGroup: cellsPerGroup, groupCount: groupCount) { DurationSummary.sortingInPlace($0) }
-            }
-        }
-        return summaries()
-    }
-
-    private mutating func takeNarrow() -> [Int32] {
-        guard case .int32(let v) = seconds else { return [] }
-        seconds = .int64([])
-        return v
-    }
-
-    private mutating func takeWide() -> [Int64] {
-        guard case .int64(let v) = seconds else { return [] }
-        seconds = .int64([])
-        return v
-    }
-
-    /// Every cell of `buffer` summarised by `summary` (which may reorder the cell), the cells
-    /// shared out over two cores by their sizes.
-    private static func summaries<T>(_ buffer: UnsafeMutableBufferPointer<T>, starts: [Int], cellsPerGroup: Int, groupCount: Int,
-                                     _ summary: (UnsafeMutableBufferPointer<T>) -> DurationSummary) -> GroupedSummaries {
-        let cellCount = starts.count - 1
-        var results = [DurationSummary](repeating: DurationSummary.of([]), count: max(0, cellCount))
-        let total = starts.last ?? 0
-        guard total <= buffer.count, cellCount > 0 else {
-            return GroupedSummaries(cells: results, cellsPerGroup: cellsPerGroup, groupCount: groupCount)
-        }
-        let split = min(starts.firstIndex { $0 >= total / 2 } ?? cellCount, cellCount)
-        results.withUnsafeMutableBufferPointer { out in
-            func run(_ cells: Range<Int>) {
-                for c in cells where starts[c] < starts[c + 1] {
-                    out[c] = summary(UnsafeMutableBufferPointer(rebasing: buffer[starts[c]..<starts[c + 1]]))
-                }
-            }
-            withoutActuallyEscaping(run) { run in
-                let parts = UnsafeSendableRanges(run: run, ranges: [0..<split, split..<cellCount])
-                if total < 50_000 {
-                    parts.run(0)
-                    parts.run(1)
-                } else {
-                    DispatchQueue.concurrentPerform(iterations: 2) { parts.run($0) }
-                }
-            }
-        }
-        return GroupedSummaries(cells: results, cellsPerGroup: cellsPerGroup, groupCount: groupCount)
-    }
-
     /// The summary of every cell; the cells are shared out over two cores by their sizes.
     public func summaries() -> GroupedSummaries {
         let cellCount = starts.count - 1
@@ -196,14 +118,6 @@ public struct GroupedDurations: Sendable {
         }
         return GroupedSummaries(cells: Array(results), cellsPerGroup: cellsPerGroup, groupCount: groupCount)
     }
-}
-
-/// The two parts of an in-place summaries computation: disjoint cells of one buffer, disjoint
-/// results, both outliving the work.
-private struct UnsafeSendableRanges: @unchecked Sendable {
-    let run: (Range<Int>) -> Void
-    let ranges: [Range<Int>]
-    func run(_ part: Int) { run(ranges[part]) }
 }
 
 /// One part of the cells of a summaries computation; the parts write disjoint results, which
@@ -354,7 +268,7 @@ public enum Velocity {
         let timed = (0..<min(stageCount, times.count)).filter { times[$0]?.count == rowCount && reach.reached[$0].count == rowCount }
         guard rowCount > 0, !timed.isEmpty else { return empty }
         // One bit per row of the selection (none at all without one), not a group number per row.
-        let selected = reach.selection.map { FunnelGrouping.bits(of: $0, rowCount: rowCount) }
+        let selected = reach.selection.map { Validity(rows: $0, count: rowCount) }
         let timedReached = timed.map { reach.reached[$0] }
         let timedTimes = timed.map { times[$0] ?? .int64([]) }
         let lastIsTimed = timed.last == stageCount - 1
@@ -546,12 +460,6 @@ private struct DurationPass: @unchecked Sendable {
         rowListLengths[part] = length
     }
 
-    /// Bit `r` of a stage's bitmap, as 0 or 1 (so that it adds up without a branch).
-    @inline(__always)
-    private func flag(_ column: UnsafePointer<UInt64>, _ r: Int) -> UInt8 {
-        UInt8(truncatingIfNeeded: (column[r &>> 6] &>> UInt64(r & 63)) & 1)
-    }
-
     private func listedRows(of part: Int) -> UnsafeBufferPointer<Int32> {
         let start = rows(of: part).lowerBound + part
         return UnsafeBufferPointer(rebasing: rowLists[start..<(start + rowListLengths[part])])
@@ -569,7 +477,7 @@ private struct DurationPass: @unchecked Sendable {
             let column = reached[j]
             var n = 0
             for i in 0..<listed.count {
-                let here = flag(column, Int(listed[i]))
+                let here = Validity.bit(column, Int(listed[i]))
                 n &+= Int(here & seen[i])
                 seen[i] |= here
             }
@@ -578,7 +486,7 @@ private struct DurationPass: @unchecked Sendable {
         if endToEnd {
             let last = reached[stages.count - 1]
             var n = 0
-            for i in 0..<listed.count { n &+= Int(flag(last, Int(listed[i]))) }
+            for i in 0..<listed.count { n &+= Int(Validity.bit(last, Int(listed[i]))) }
             cells[stageCount] &+= n
         }
     }
@@ -633,7 +541,7 @@ private struct DurationPass: @unchecked Sendable {
         let column = reached[j], time = times[j]
         for i in 0..<state.rows.count {
             let r = Int(state.rows[i])
-            let here = flag(column, r)
+            let here = Validity.bit(column, r)
             state.reachedHere[i] = here
             state.timeHere[i] = time[r &* Int(here)]
         }
@@ -670,7 +578,7 @@ private struct DurationPass: @unchecked Sendable {
         defer { next[stageCount] = p }
         for i in 0..<state.rows.count {
             let r = Int(state.rows[i])
-            let counts = Int(flag(column, r))
+            let counts = Int(Validity.bit(column, r))
             let place = spare &+ (p &- spare) &* counts
             store(time[r &* counts] &- state.first[i], at: place)
             markRow(r, cell: stageCount, counts: counts)

@@ -135,3 +135,33 @@ extension Validity {
         return base + 64 > limit ? bits & ((UInt64(1) << UInt64(limit - base)) &- 1) : bits
     }
 }
+
+extension Validity {
+    /// A bit for each row of `rows` below `count` whose bit is set in `mask` (nil: every row).
+    public init(rows: Selection, count: Int, within mask: Validity? = nil) {
+        var words = [UInt64](repeating: 0, count: (count + 63) >> 6)
+        words.withUnsafeMutableBufferPointer { out in
+            if let mask, mask.count == count {
+                mask.words.withUnsafeBufferPointer { m in
+                    for r in rows where r >= 0 && Int(r) < count {
+                        let w = Int(r) >> 6
+                        out[w] |= m[w] & (UInt64(1) << UInt64(r & 63))
+                    }
+                }
+            } else if let mask {
+                for r in rows where r >= 0 && Int(r) < min(count, mask.count) && mask.isValid(Int(r)) {
+                    out[Int(r) >> 6] |= UInt64(1) << UInt64(r & 63)
+                }
+            } else {
+                for r in rows where r >= 0 && Int(r) < count { out[Int(r) >> 6] |= UInt64(1) << UInt64(r & 63) }
+            }
+        }
+        self.init(words: words, count: count)
+    }
+
+    /// Bit `r` of a bitmap's words, as 0 or 1 (so that it adds up without a branch).
+    @inlinable @inline(__always)
+    public static func bit(_ words: UnsafePointer<UInt64>, _ r: Int) -> UInt8 {
+        UInt8(truncatingIfNeeded: (words[r &>> 6] &>> UInt64(r & 63)) & 1)
+    }
+}

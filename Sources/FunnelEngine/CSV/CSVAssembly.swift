@@ -33,12 +33,18 @@ struct CSVAssembly {
                 kinds[c] = CSVBuilderKind(type)
                 continue
             }
-            for chunk in chunks { kinds[c] = CSVAssembly.join(kinds[c], chunk.cols[c].kind) }
-            if kinds[c] == .empty || kinds[c] == .deferred { kinds[c] = .text }
+            kinds[c] = CSVAssembly.kind(of: c, in: chunks)
         }
         self.kinds = kinds
         orders = [CSVTemporal.Order](repeating: settings.dateOrder, count: names.count)
         unread = settings.unread
+    }
+
+    /// Column `c`'s kind over every chunk (text when no chunk typed it).
+    static func kind(of c: Int, in chunks: [CSVChunk]) -> CSVBuilderKind {
+        var kind = CSVBuilderKind.empty
+        for chunk in chunks { kind = join(kind, chunk.cols[c].kind) }
+        return kind == .empty || kind == .deferred ? .text : kind
     }
 
     static func join(_ a: CSVBuilderKind, _ b: CSVBuilderKind) -> CSVBuilderKind {
@@ -282,10 +288,7 @@ struct CSVAssembly {
         CSVParallel.forEach(chunks.count) { k in _ = shared.value.0[k].readColumns(shared.value.1, text: shared.value.2) }
         for c in columns {
             unread[c] = false
-            if settings.forced[c] != nil { continue }
-            kinds[c] = .empty
-            for chunk in chunks { kinds[c] = CSVAssembly.join(kinds[c], chunk.cols[c].kind) }
-            if kinds[c] == .empty || kinds[c] == .deferred { kinds[c] = .text }
+            if settings.forced[c] == nil { kinds[c] = CSVAssembly.kind(of: c, in: chunks) }
         }
     }
 

@@ -614,35 +614,14 @@ final class CSVChunk {
     /// `first` for a column the load does not keep: the type of its first value, nothing stored.
     private func followFirst(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p0: UnsafePointer<UInt8>, _ n0: Int,
                              _ p: UnsafePointer<UInt8>, _ n: Int) {
-        if CSVNumber.isCode(p, n) || b.pointee.textFromFirstValue {
+        let kind = firstKind(b, p, n)
+        guard kind != .text else {
             _ = becomeText(b, rows: 0)
             return
         }
-        if CSVNumber.parseInteger(p, n) != nil {
-            b.pointee.kind = .integer
-            return
-        }
-        var used: UInt8 = 0
-        if CSVNumber.parseDecimal(p, n, settings.separator, used: &used) != nil {
-            b.pointee.kind = .decimal
-            noteSeparator(b, used)
-            return
-        }
-        if CSVNumber.parseBoolean(p, n) != nil {
-            b.pointee.kind = .boolean
-            return
-        }
-        let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
-        switch t.kind {
-        case .date:
-            b.pointee.kind = .date
-            noteTemporal(b, t)
-        case .timestamp:
-            b.pointee.kind = .timestamp
-            noteTemporal(b, t)
-        case .invalid:
-            _ = becomeText(b, rows: 0)
-        }
+        b.pointee.kind = kind
+        // Followed again under its type, which notes what it tells (a decimal mark, a date order).
+        _ = follow(b, p0, n0)
     }
 
     @inline(__always)
@@ -748,11 +727,7 @@ final class CSVChunk {
     @inline(__always)
     private func storeDecimal(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ v: Double, _ used: UInt8, _ row: Int) {
         b.pointee.values.unsafelyUnwrapped.storeBytes(of: v, toByteOffset: row &<< 3, as: Double.self)
-        if used == CSVByte.comma {
-            b.pointee.sawComma = true
-        } else if used == CSVByte.point {
-            b.pointee.sawPoint = true
-        }
+        noteSeparator(b, used)
     }
 
     @inline(__always)
@@ -827,41 +802,30 @@ final class CSVChunk {
     @inline(never)
     private func first(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p0: UnsafePointer<UInt8>, _ n0: Int,
                        _ p: UnsafePointer<UInt8>, _ n: Int, _ row: Int) {
-        if CSVNumber.isCode(p, n) || b.pointee.textFromFirstValue {
-            // `09001`, `+31…`: text from the start.
+        let kind = firstKind(b, p, n)
+        guard kind != .text else {
             guard becomeText(b, rows: row) else { return }
             let code = b.pointee.dict?.intern(p0, n0) ?? 0
             CSVChunk.storeCode(b, code, row: row, rowsSoFar: row)
             return
         }
-        if let v = CSVNumber.parseInteger(p, n) {
-            become(b, .integer, rows: row)
-            CSVChunk.storeInteger(b, v, row: row)
-            return
-        }
+        become(b, kind, rows: row)
+        // Parsed again under its type, which takes it (once per column and chunk).
+        _ = store(b, p0, n0, row: row)
+    }
+
+    /// The type a column's first value gives it: text for a code (`09001`, `+31…`) or a value that
+    /// is no number, true/false or date.
+    private func firstKind(_ b: UnsafeMutablePointer<CSVColumnBuilder>, _ p: UnsafePointer<UInt8>, _ n: Int) -> CSVBuilderKind {
+        if CSVNumber.isCode(p, n) || b.pointee.textFromFirstValue { return .text }
+        if CSVNumber.parseInteger(p, n) != nil { return .integer }
         var used: UInt8 = 0
-        if let v = CSVNumber.parseDecimal(p, n, settings.separator, used: &used) {
-            become(b, .decimal, rows: row)
-            storeDecimal(b, v, used, row)
-            return
-        }
-        if let v = CSVNumber.parseBoolean(p, n) {
-            become(b, .boolean, rows: row)
-            b.pointee.values.unsafelyUnwrapped.storeBytes(of: v ? 1 : 0, toByteOffset: row, as: UInt8.self)
-            return
-        }
-        let t = CSVTemporal.parseISO(p, n, order: settings.dateOrder)
-        switch t.kind {
-        case .date:
-            become(b, .date, rows: row)
-            storeDate(b, t, row)
-        case .timestamp:
-            become(b, .timestamp, rows: row)
-            storeTimestamp(b, t, row)
-        case .invalid:
-            guard becomeText(b, rows: row) else { return }
-            let code = b.pointee.dict?.intern(p0, n0) ?? 0
-            CSVChunk.storeCode(b, code, row: row, rowsSoFar: row)
+        if CSVNumber.parseDecimal(p, n, settings.separator, used: &used) != nil { return .decimal }
+        if CSVNumber.parseBoolean(p, n) != nil { return .boolean }
+        switch CSVTemporal.parseISO(p, n, order: settings.dateOrder).kind {
+        case .date: return .date
+        case .timestamp: return .timestamp
+        case .invalid: return .text
         }
     }
 

@@ -27,17 +27,9 @@ public enum VectorOps {
         }
     }
 
-    /// Dates and timestamps as seconds since 1970, eight bytes each (a copy unless stored so;
-    /// loops over many rows read `timeValues` instead).
-    public static func seconds(_ column: Column, _ selection: Selection?) -> [Int64]? {
-        switch column.storage {
-        case .timestamp(let v): return v.wide
-        case .date(let v):
-            var out = [Int64](repeating: 0, count: v.count)
-            forEachRow(selection, below: v.count) { out[$0] = Int64(v[$0]) * CivilDate.secondsPerDay }
-            return out
-        default: return nil
-        }
+    /// Runs `body` with readers of two columns of seconds (nothing when either has no rows).
+    private static func withReaders(_ x: IntegerValues, _ y: IntegerValues, _ body: (IntegerReader, IntegerReader) -> Void) {
+        x.withReader { x in y.withReader { y in if let x, let y { body(x, y) } } }
     }
 
     /// Dates and timestamps as seconds since 1970, at the width they are stored in (a
@@ -174,10 +166,13 @@ public enum VectorOps {
                 v.withUnsafeBufferPointer { src in forEachRow(selection, below: n) { o[$0] = holds(op, src[$0], k) } }
             }
         case (.date, _), (.timestamp, _):
-            guard let k = scalarSeconds(constant), let s = seconds(column, selection) else {
+            guard let k = scalarSeconds(constant), let s = timeValues(column) else {
                 throw .mismatch("cannot compare \(describe(column.type)) with \(describe(constant.type))")
             }
-            out.withUnsafeMutableBufferPointer { o in forEachRow(selection, below: n) { o[$0] = holds(op, s[$0], k) } }
+            s.withReader { s in
+                guard let s else { return }
+                out.withUnsafeMutableBufferPointer { o in forEachRow(selection, below: min(n, column.count)) { o[$0] = holds(op, s[$0], k) } }
+            }
         case (.text(let codes, let dictionary), .text(let k)):
             let byCode = dictionary.map { holds(op, $0, k) }
             out.withUnsafeMutableBufferPointer { o in
@@ -199,8 +194,10 @@ public enum VectorOps {
         var out = [Bool](repeating: false, count: rowCount)
         if let x = doubles(a, selection), let y = doubles(b, selection), a.type != .boolean || b.type == .boolean {
             forEachRow(selection, below: rowCount) { out[$0] = holds(op, x[$0], y[$0]) }
-        } else if let x = seconds(a, selection), let y = seconds(b, selection) {
-            forEachRow(selection, below: rowCount) { out[$0] = holds(op, x[$0], y[$0]) }
+        } else if let x = timeValues(a), let y = timeValues(b) {
+            withReaders(x, y) { x, y in
+                out.withUnsafeMutableBufferPointer { o in forEachRow(selection, below: min(rowCount, a.count, b.count)) { o[$0] = holds(op, x[$0], y[$0]) } }
+            }
         } else if case .text(let ca, let da) = a.storage, case .text(let cb, let db) = b.storage {
             forEachRow(selection, below: rowCount) { out[$0] = holds(op, da[Int(ca[$0])], db[Int(cb[$0])]) }
         } else {
@@ -270,9 +267,13 @@ public enum VectorOps {
 
     private static func temporalArithmetic(_ op: BinaryOperator, _ a: Column, _ b: Column, selection: Selection?, rowCount: Int) throws(TypeMismatch) -> Column {
         let validity = both(a.validity, b.validity)
-        if a.type.isTemporal, b.type.isTemporal, op == .subtract, let x = seconds(a, selection), let y = seconds(b, selection) {
+        if a.type.isTemporal, b.type.isTemporal, op == .subtract, let x = timeValues(a), let y = timeValues(b) {
             var out = [Double](repeating: 0, count: rowCount)
-            forEachRow(selection, below: rowCount) { out[$0] = Double(x[$0] - y[$0]) / Double(CivilDate.secondsPerDay) }
+            withReaders(x, y) { x, y in
+                out.withUnsafeMutableBufferPointer { o in
+                    forEachRow(selection, below: min(rowCount, a.count, b.count)) { o[$0] = Double(x[$0] &- y[$0]) / Double(CivilDate.secondsPerDay) }
+                }
+            }
             return .vector(.decimal(out), validity)
         }
         if a.type.isTemporal, !b.type.isTemporal, op == .add || op == .subtract, let days = doubles(b, selection) {
@@ -286,12 +287,15 @@ public enum VectorOps {
                 }
                 return .vector(.date(out), validity)
             }
-            if let s = seconds(a, selection) {
+            if let s = timeValues(a) {
                 var out = [Int64](repeating: 0, count: rowCount)
                 var validity = validity
-                forEachRow(selection, below: rowCount) { r in
-                    let v = Double(s[r]) + sign * days[r] * Double(CivilDate.secondsPerDay)
-                    if abs(v) < 1e15 { out[r] = Int64(v) } else { markNull(&validity, r, rowCount) }
+                s.withReader { s in
+                    guard let s else { return }
+                    forEachRow(selection, below: min(rowCount, a.count)) { r in
+                        let v = Double(s[r]) + sign * days[r] * Double(CivilDate.secondsPerDay)
+                        if abs(v) < 1e15 { out[r] = Int64(v) } else { markNull(&validity, r, rowCount) }
+                    }
                 }
                 return .vector(.timestamp(.int64(out)), validity)
             }

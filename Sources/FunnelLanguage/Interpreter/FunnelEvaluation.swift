@@ -162,11 +162,11 @@ extension Interpreter {
         let (rows, backend) = evaluator.scanned(view.selection)
         let plan = FunnelPlan(rows: rows, stages: stagePlans, window: window)
         let stages: [StageData]
-        var previousStages: [Int: StageData] = [:]
+        var keptStages = Set<Int>()
         do {
             stages = try FunnelRows.stages(plan, view: view, on: RecordedBackend(backend, context: context)) { k in
                 guard k < rowStages.count, let kept = reuse?.kept(rowStages[k], at: k) else { return nil }
-                previousStages[k] = kept
+                keptStages.insert(k)
                 return kept
             }
         } catch {
@@ -177,9 +177,9 @@ extension Interpreter {
         var updated: Reach? = nil
         if let reuse, !withFromTimes, reuse.previous.stages.count == stages.count {
             // A what-if: only the rows whose stage inputs the changed rule touches are followed again.
-            let changed = stages.indices.filter { previousStages[$0] == nil }
+            let changed = stages.indices.filter { !keptStages.contains($0) }
             let before = FunnelData(rowCount: data.rowCount, selection: data.selection,
-                                    stages: stages.indices.map { previousStages[$0] ?? reuse.previous.stages[$0].data }, window: window)
+                                    stages: reuse.previous.stages.map(\.data), window: window)
             updated = FunnelReach.updating(reuse.previous.funnel.reach, of: before, to: data, changedStages: changed, endOfAsOf: endOfAsOf)
         }
         let reach = updated ?? FunnelReach.compute(data, recordFromTimes: withFromTimes, endOfAsOf: endOfAsOf)
@@ -258,7 +258,7 @@ final class FunnelCache: @unchecked Sendable {
         if entries.count > 4 { entries.removeLast() }
     }
 
-    /// Step durations of kept evaluations (a duration and a row each, so one is kept).
+    /// Step durations of kept evaluations (a duration each, and a bitmap of rows per step; one is kept).
     private var steps: (key: String, durations: StepDurations)?
 
     func stepDurations(_ key: String) -> StepDurations? {
