@@ -9,11 +9,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         .target(name: "FunnelEngine"),
         .target(name: "FunnelAnalytics", dependencies: ["FunnelEngine"]),
-        .target(name: "FunnelLanguage", dependencies: ["FunnelEngine", "FunnelAnalytics", "FunnelRender"]),
+        .target(name: "FunnelPostgres", dependencies: ["FunnelEngine", .product(name: "PostgresNIO", package: "postgres-nio")]),
+        .target(name: "FunnelLanguage", dependencies: ["FunnelEngine", "FunnelAnalytics", "FunnelRender", "FunnelPostgres"]),
         .target(name: "FunnelRender", dependencies: ["FunnelEngine"]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "CEditLineShim", dependencies: ["CEditLine"]),
@@ -28,6 +30,7 @@ let package = Package(
         ),
         .testTarget(name: "FunnelEngineTests", dependencies: ["FunnelEngine"]),
         .testTarget(name: "FunnelAnalyticsTests", dependencies: ["FunnelAnalytics"]),
+        .testTarget(name: "FunnelPostgresTests", dependencies: ["FunnelPostgres"]),
         .testTarget(name: "FunnelLanguageTests", dependencies: ["FunnelLanguage"]),
         .testTarget(name: "FunnelRenderTests", dependencies: ["FunnelRender"]),
         .testTarget(name: "FunnelShellTests", dependencies: ["FunnelShell"]),

@@ -28,7 +28,7 @@ public struct Table: Sendable {
 
     /// A loaded table whose columns `unread` are read when first needed; `order` is every
     /// column's name in file order.
-    init(name: String, columns: [Column], unread: UnreadColumns, order: [String], rowCount: Int, timeColumn: String?) {
+    public init(name: String, columns: [Column], unread: UnreadColumns, order: [String], rowCount: Int, timeColumn: String?) {
         self.init(name: name, columns: columns, rowCount: rowCount, timeColumn: timeColumn)
         self.unread = unread
         self.columnNames = order

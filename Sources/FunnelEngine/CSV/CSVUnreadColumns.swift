@@ -1,6 +1,13 @@
 // The columns a load left unread (the script does not use them, or not yet), read from the
-// file's mapping the first time a statement needs them.
+// file's mapping (or from the database the table is in) the first time a statement needs them.
 import Synchronization
+
+/// Where the unread columns of a table that is not a CSV file come from: a database table read
+/// column by column. Every read gives the same rows in the same order.
+public protocol ColumnSource: Sendable {
+    /// The columns named (each of the table's), read in one go.
+    func read(_ names: [String]) throws(CSVError) -> [String: Column]
+}
 
 /// Unread columns of one loaded table, shared by every copy of it. The load decided their
 /// types (every value was checked) and every file-wide matter (header, decimal mark, date
@@ -13,8 +20,9 @@ public final class UnreadColumns: Sendable {
 
     private struct State: @unchecked Sendable {
         // The chunks and the mapping are only touched under the mutex.
-        var assembly: CSVAssembly
-        let reader: CSVFileReader
+        var assembly: CSVAssembly?
+        let reader: CSVFileReader?
+        let source: (any ColumnSource)?
         let indices: [String: Int]
         var read: [String: Column] = [:]
         var failure: CSVError?
@@ -26,7 +34,16 @@ public final class UnreadColumns: Sendable {
     init(names: [String], types: [String: ColumnType], indices: [String: Int], assembly: CSVAssembly, reader: CSVFileReader) {
         self.names = names
         self.types = types
-        state = Mutex(State(assembly: assembly, reader: reader, indices: indices))
+        state = Mutex(State(assembly: assembly, reader: reader, source: nil, indices: indices))
+    }
+
+    /// Columns of a table read from `source` when first needed (a database table's).
+    public init(names: [String], types: [String: ColumnType], source: any ColumnSource) {
+        self.names = names
+        self.types = types
+        var indices: [String: Int] = [:]
+        for (i, name) in names.enumerated() { indices[name] = i }
+        state = Mutex(State(assembly: nil, reader: nil, source: source, indices: indices))
     }
 
     /// Names read along with any column a statement needs (see `columns`).
@@ -68,27 +85,50 @@ public final class UnreadColumns: Sendable {
     /// The columns among `wanted` (unread ones; others are ignored), reading those not read yet
     /// in one pass over the file. Throws when the file changed since it was loaded.
     public func columns(_ wanted: some Sequence<String>) throws(CSVError) -> [String: Column] {
+        let wantedNames = Set(wanted)
         let result: Result<[String: Column], CSVError> = state.withLock { state in
             var missing: [Int] = []
             var out: [String: Column] = [:]
-            for name in wanted {
+            for name in wantedNames.sorted() {
                 if let column = state.read[name] { out[name] = column; continue }
                 if let index = state.indices[name], !missing.contains(index) { missing.append(index) }
             }
             guard !missing.isEmpty else { return .success(out) }
-            if let failure = state.failure {
+            if let failure = state.failure, state.source == nil {
                 state.failureTaken = true
                 return .failure(failure)
             }
-            guard state.reader.mapping?.isUnchanged == true else {
-                let names = missing.map { state.assembly.names[$0] }
+            if let source = state.source {
+                for name in state.companions where state.read[name] == nil && state.indices[name] != nil && !missing.contains(state.indices[name] ?? 0) {
+                    missing.append(state.indices[name] ?? 0)
+                }
+                do throws(CSVError) {
+                    let read = try source.read(missing.sorted().map { names[$0] })
+                    for (name, column) in read {
+                        state.read[name] = column
+                        if wantedNames.contains(name) { out[name] = column }
+                    }
+                    state.failure = nil
+                    return .success(out)
+                } catch {
+                    // Said once, like a file's; a database error is not the table's end: the
+                    // next statement asks again.
+                    state.failure = error
+                    state.failureTaken = true
+                    return .failure(error)
+                }
+            }
+            guard let reader = state.reader, var assembly = state.assembly, reader.mapping?.isUnchanged == true else {
+                let names = missing.map { self.names.indices.contains($0) ? self.names[$0] : "?" }
                 let which = names.count == 1 ? "column \(names[0]) had" : "columns \(CSVFileReader.sample(names)) had"
-                let failure = CSVError(kind: .unreadable, path: state.reader.path,
-                                       message: "\(state.reader.path) changed since it was loaded (its \(which) not been read yet); load it again")
+                let path = state.reader?.path ?? ""
+                let failure = CSVError(kind: .unreadable, path: path,
+                                       message: "\(path) changed since it was loaded (its \(which) not been read yet); load it again")
                 state.failure = failure
                 state.failureTaken = true
                 return .failure(failure)
             }
+            state.assembly = nil
             // A pass over the file reads the companions too: the columns the session is likely
             // to need next, so that a statement's plans do not take one pass each.
             for name in state.companions {
@@ -96,7 +136,8 @@ public final class UnreadColumns: Sendable {
             }
             missing.sort()
             do throws(CSVError) {
-                let (columns, notUTF8) = try state.assembly.readUnread(missing, reader: state.reader)
+                defer { state.assembly = assembly }
+                let (columns, notUTF8) = try assembly.readUnread(missing, reader: reader)
                 for (index, var column) in zip(missing, columns) {
                     if notUTF8.contains(index), let decoded = CSVEncoding.windows1252Column(column) {
                         column = decoded

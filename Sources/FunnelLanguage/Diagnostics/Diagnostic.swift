@@ -12,6 +12,10 @@ public struct Diagnostic: Error, Sendable {
         case missingInput
         /// A file cannot be written.
         case output
+        /// A database server did not answer, or the connection ended.
+        case unavailable
+        /// A database server refused the user or the password.
+        case permission
         /// The user interrupted.
         case cancelled
         /// A bug in funnel.

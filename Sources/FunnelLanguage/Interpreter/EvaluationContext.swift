@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import FunnelEngine
 
 /// What evaluation needs from outside the session: the date `today` means, and whether the user
@@ -13,6 +18,8 @@ public struct EvaluationContext: Sendable {
     public var makeBackend: @Sendable (_ relations: [String: TableValue], _ links: [Link]) -> any Backend
     /// The plans run while a statement is explained.
     let planLog = PlanLog()
+    /// An environment variable's value (`env("CRM_URL")`); the process's unless a test gives its own.
+    public var environment: @Sendable (String) -> String? = { name in getenv(name).map { String(cString: $0) } }
 
     public init(today: Int32, isCancelled: @escaping @Sendable () -> Bool = { false },
                 makeBackend: @escaping @Sendable (_ relations: [String: TableValue], _ links: [Link]) -> any Backend = { InMemoryBackend(relations: $0, links: $1) }) {

@@ -1,5 +1,6 @@
 import FunnelAnalytics
 import FunnelEngine
+import FunnelPostgres
 import FunnelRender
 
 /// Runs statements against a session. Each statement runs on a copy of the session that replaces
@@ -137,8 +138,10 @@ public struct Interpreter: Sendable {
                     let path = try loadPath(pathExpr, session: session, baseDirectory: baseDirectory)
                     view.table.name = name
                     view.sourceName = name
-                    session.loadedPaths.insert(fileSystem.canonical(FileAccess.resolve(path, relativeTo: baseDirectory)))
-                    session.loadSources[name] = path
+                    if !DatabaseAddress.isDatabaseURL(path) {
+                        session.loadedPaths.insert(fileSystem.canonical(FileAccess.resolve(path, relativeTo: baseDirectory)))
+                    }
+                    session.loadSources[name] = path.redactingPassword
                 }
                 if session.tables[name] != nil, view.sourceName != name, session.links.contains(where: { $0.fromTable == name || $0.toTable == name }) {
                     throw Diagnostic.error("'\(name)' is linked; it can be loaded again but not replaced by a view of another table", at: statement.range)
@@ -389,6 +392,15 @@ public struct Interpreter: Sendable {
                                    suggestion: Suggestion.nearest(to: name, in: session.tableOrder + session.kpiOrder + session.ruleOrder + session.scalars.keys.sorted() + Keyword.allCases.map(\.rawValue)))
         case .load(let pathExpr, let options):
             let path = try loadPath(pathExpr, session: session, baseDirectory: baseDirectory)
+            if DatabaseAddress.isDatabaseURL(path) {
+                if grant.folder != nil {
+                    throw Diagnostic.error("an included file may not read a database; load the table in the main script", at: expr.range)
+                }
+                var literal = false
+                if case .string = pathExpr.kind { literal = true }
+                return .table(try DatabaseLoader.load(url: path, urlWrittenInScript: literal, options: options, name: assigningTo ?? "table",
+                                                      context: context, range: expr.range))
+            }
             _ = try checkedPath(path, for: .load, baseDirectory: baseDirectory, range: expr.range)
             let view = try Loader.load(path: path, options: options, name: assigningTo ?? "table", baseDirectory: baseDirectory, context: context, range: expr.range,
                                        fileSystem: fileSystem, columnsToRead: tablesReadWhole.contains(assigningTo ?? "") ? nil : columnsToRead, emit: emit)

@@ -7,7 +7,7 @@ enum Functions {
     static let aggregates: Set<String> = ["count", "sum", "avg", "min", "max", "median", "p90", "percentile"]
     static let rowFunctions: [String] = [
         "lower", "upper", "trim", "length", "month_number", "contains", "starts_with", "ends_with",
-        "year", "quarter", "month", "week", "day", "weekday", "date", "date_trunc", "days_between", "in_period", "today",
+        "year", "quarter", "month", "week", "day", "weekday", "date", "date_trunc", "days_between", "in_period", "today", "env",
         "coalesce", "abs", "round",
     ]
     /// `all(formula)`: an aggregate formula over the whole table in a grouped statement (a share

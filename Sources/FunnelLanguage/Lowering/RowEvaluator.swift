@@ -426,6 +426,17 @@ struct RowEvaluator {
         case "today":
             try arity(0...0)
             return .constant(.date(context.today))
+        case "env":
+            // Where a script finds what it must not hold: a database address with its password.
+            try arity(1...1)
+            guard case .text(let variable)? = try constant(0) else {
+                throw Diagnostic.error("env() takes the variable's name as text: env(\"CRM_URL\")", at: args[0].range)
+            }
+            guard let value = context.environment(variable) else {
+                throw Diagnostic.error("the environment variable \(variable) is not set", at: expr.range,
+                                       notes: ["set it before running funnel: \(variable)=… funnel script.funnel"])
+            }
+            return .constant(.text(value))
         case "coalesce":
             guard !args.isEmpty else { throw Diagnostic.error("coalesce() takes at least one argument", at: expr.range) }
             return try call(.coalesce, Array(args.indices))

@@ -44,6 +44,8 @@ enum Loader {
                 case ".": csv.decimalComma = false
                 default: throw Diagnostic.error("the decimal mark must be \",\" or \".\"", at: option.range)
                 }
+            case .table, .query:
+                throw Diagnostic.error("`table` and `query` read from a database: load \"postgresql://user@host/db\" table \"public.leads\"", at: option.range)
             case .types(let types):
                 for (column, typeName, typeRange) in types {
                     guard let type = ColumnType(rawValue: typeName.lowercased()) else {

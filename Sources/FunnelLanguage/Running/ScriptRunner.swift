@@ -9,7 +9,9 @@ public struct ScriptRunner {
         case usage = 64
         case dataError = 65
         case missingInput = 66
+        case unavailable = 69
         case cannotCreateOutput = 73
+        case permissionDenied = 77
         case `internal` = 70
         case interrupted = 130
     }
@@ -35,6 +37,8 @@ public struct ScriptRunner {
         case .script, .data: return .dataError
         case .missingInput: return .missingInput
         case .output: return .cannotCreateOutput
+        case .unavailable: return .unavailable
+        case .permission: return .permissionDenied
         case .cancelled: return .interrupted
         case .internal: return .internal
         }

@@ -896,6 +896,14 @@ public struct Parser {
                 _ = advance()
                 end = current.range
                 options.append(LoadOption(kind: .decimal(try expectString("the decimal mark (\",\" or \".\")")), range: optionStart.to(end)))
+            case "table":
+                _ = advance()
+                end = current.range
+                options.append(LoadOption(kind: .table(try expectString("the database table (table \"public.leads\")")), range: optionStart.to(end)))
+            case "query":
+                _ = advance()
+                end = current.range
+                options.append(LoadOption(kind: .query(try expectString("the query (query \"select * from deals\")")), range: optionStart.to(end)))
             case "time":
                 _ = advance()
                 let (column, range) = try expectName("the time column")
@@ -926,7 +934,7 @@ public struct Parser {
                 _ = advance()
                 options.append(LoadOption(kind: word == "header" ? .header(value) : .quotes(value), range: optionStart.to(end)))
             default:
-                throw fail("unknown load option '\(word)'", suggestion: Suggestion.nearest(to: word, in: ["delimiter", "dates", "decimal", "time", "types", "header", "quotes"]))
+                throw fail("unknown load option '\(word)'", suggestion: Suggestion.nearest(to: word, in: ["delimiter", "dates", "decimal", "time", "types", "header", "quotes", "table", "query"]))
             }
         }
         return Expr(.load(path: path, options: options), start.to(end))

@@ -74,6 +74,10 @@ public struct LoadOption: Sendable {
         case quotes(Bool)
         /// `decimal ","` or `decimal "."`: the file's decimal mark (no detection).
         case decimal(String)
+        /// `table "public.leads"`: the database relation a `postgresql://` load reads.
+        case table(String)
+        /// `query "select …"`: the database query whose result a `postgresql://` load reads.
+        case query(String)
     }
     public var kind: Kind
     public var range: SourceRange

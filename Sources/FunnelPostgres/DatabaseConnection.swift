@@ -1,0 +1,226 @@
+import Dispatch
+import FunnelEngine
+import PostgresNIO
+import Synchronization
+
+/// One connection to a PostgreSQL server, used from the one thread that runs statements. The
+/// language is synchronous and the driver is not: each call waits for its query, and watches the
+/// user's Ctrl-C meanwhile (a cancel asks the server to stop the query: `pg_cancel_backend` from
+/// a second connection, which is what psql's cancel request amounts to).
+public final class DatabaseConnection: Sendable {
+    public let address: DatabaseAddress
+    private let state: Mutex<State>
+
+    private struct State: @unchecked Sendable {
+        var connection: PostgresConnection?
+        var backendPID: Int32?
+        var nextID = 1
+    }
+
+    private static let logger: Logger = {
+        var logger = Logger(label: "funnel.postgres")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    public init(address: DatabaseAddress) {
+        self.address = address
+        state = Mutex(State())
+    }
+
+    deinit {
+        if let connection = state.withLock({ $0.connection }) { let _: EventLoopFuture<Void> = connection.close() }
+    }
+
+    /// Runs `sql` and gives back its rows as columns, each decoded to the type funnel keeps
+    /// (see `DatabaseColumns`). `isCancelled` is polled while the server works.
+    public func columns(_ sql: String, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> [Column] {
+        let connection = try connected(isCancelled: isCancelled)
+        return try wait(isCancelled: isCancelled, onCancel: { [self] in cancelRunningQuery() }) {
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: DatabaseConnection.logger)
+            var builder = DatabaseColumns()
+            for try await row in rows {
+                try builder.append(row)
+            }
+            return builder.columns()
+        }
+    }
+
+    /// The name and PostgreSQL type of each column of a relation (`public.leads`), in order;
+    /// nil when the server has no such relation.
+    public func describe(relation: String, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> [(name: String, type: DatabaseType)]? {
+        let sql = "select a.attname::text, a.atttypid::int8, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+            + "where a.attrelid = to_regclass(\(SQLText.literal(relation))) and a.attnum > 0 and not a.attisdropped order by a.attnum"
+        let exists = try scalarRows("select to_regclass(\(SQLText.literal(relation))) is not null", isCancelled: isCancelled)
+        guard exists.first?.first == "t" || exists.first?.first == "true" else { return nil }
+        return try scalarRows(sql, isCancelled: isCancelled).map { row in
+            (name: row[0], type: DatabaseType(oid: UInt32(row[1]) ?? 0, name: row[2]))
+        }
+    }
+
+    /// The name and PostgreSQL type of each column a query gives, without running it: the
+    /// server describes it as a temporary view.
+    public func describe(query: String, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> [(name: String, type: DatabaseType)] {
+        let view = "funnel_described_query"
+        _ = try scalarRows("create or replace temporary view \(view) as \(query)", isCancelled: isCancelled)
+        defer { _ = try? scalarRows("drop view if exists \(view)", isCancelled: isCancelled) }
+        return try describe(relation: "pg_temp.\(view)", isCancelled: isCancelled) ?? []
+    }
+
+    /// The rows of a small catalog query, every value as text.
+    func scalarRows(_ sql: String, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> [[String]] {
+        let connection = try connected(isCancelled: isCancelled)
+        return try wait(isCancelled: isCancelled, onCancel: { [self] in cancelRunningQuery() }) {
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: DatabaseConnection.logger)
+            var out: [[String]] = []
+            for try await row in rows {
+                out.append(row.map { cell in DatabaseColumns.text(of: cell) ?? "" })
+            }
+            return out
+        }
+    }
+
+    /// Closes the connection (a later query opens a new one).
+    public func close() {
+        let connection = state.withLock { state -> PostgresConnection? in
+            defer { state.connection = nil; state.backendPID = nil }
+            return state.connection
+        }
+        if let connection { let _: EventLoopFuture<Void> = connection.close() }
+    }
+
+    private func connected(isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> PostgresConnection {
+        if let connection = state.withLock({ $0.connection }), !connection.isClosed { return connection }
+        let id = state.withLock { state -> Int in
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        let configuration = try Self.configuration(address)
+        let connection = try wait(isCancelled: isCancelled, onCancel: {}) {
+            try await PostgresConnection.connect(configuration: configuration, id: id, logger: DatabaseConnection.logger)
+        }
+        let pid = try? wait(isCancelled: { false }, onCancel: {}) { () async throws -> Int32? in
+            let rows = try await connection.query("select pg_backend_pid()", logger: DatabaseConnection.logger)
+            var pid: Int32? = nil
+            for try await row in rows { pid = try row.decode(Int32.self) }
+            return pid
+        }
+        state.withLock { state in
+            state.connection = connection
+            state.backendPID = pid ?? nil
+        }
+        return connection
+    }
+
+    static func configuration(_ address: DatabaseAddress) throws(DatabaseError) -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        switch address.tls {
+        case .disable:
+            tls = .disable
+        case .prefer, .require:
+            // As libpq's prefer and require: encrypted, the server's certificate not verified.
+            var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+            tlsConfiguration.certificateVerification = .none
+            do {
+                let context = try NIOSSLContext(configuration: tlsConfiguration)
+                tls = address.tls == .require ? .require(context) : .prefer(context)
+            } catch {
+                throw DatabaseError(.unreachable, "could not set up TLS for \(address.redacted): \(error)")
+            }
+        }
+        var configuration = PostgresConnection.Configuration(host: address.host, port: address.port, username: address.user,
+                                                             password: address.password, database: address.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(10)
+        // Times as funnel keeps them: wall-clock, read in UTC.
+        configuration.options.additionalStartupParameters = [("TimeZone", "UTC"), ("application_name", "funnel")]
+        return configuration
+    }
+
+    /// Asks the server, over a second connection, to stop what this connection runs.
+    private func cancelRunningQuery() {
+        guard let pid = state.withLock({ $0.backendPID }), let configuration = try? Self.configuration(address) else { return }
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            defer { done.signal() }
+            guard let other = try? await PostgresConnection.connect(configuration: configuration, id: 0, logger: DatabaseConnection.logger) else { return }
+            _ = try? await other.query("select pg_cancel_backend(\(pid))", logger: DatabaseConnection.logger)
+            try? await other.close()
+        }
+        _ = done.wait(timeout: .now() + 5)
+    }
+
+    /// Runs `body` and waits for it, polling `isCancelled` (then `onCancel` once, and the wait
+    /// goes on until the server gives up the query).
+    private func wait<T: Sendable>(isCancelled: @escaping @Sendable () -> Bool, onCancel: @escaping @Sendable () -> Void,
+                                   _ body: @escaping @Sendable () async throws -> T) throws(DatabaseError) -> T {
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            let result: Result<T, any Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        var cancelSent = false
+        while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            if !cancelSent && isCancelled() {
+                cancelSent = true
+                onCancel()
+            }
+        }
+        guard let result = outcome.withLock({ $0 }) else { throw DatabaseError(.connectionLost, "the query ended without an answer") }
+        switch result {
+        case .success(let value): return value
+        case .failure(let error): throw DatabaseError.from(error, address: address, cancelled: cancelSent)
+        }
+    }
+}
+
+extension DatabaseError {
+    /// The driver's error in words, with the server's own message when it sent one.
+    static func from(_ error: any Error, address: DatabaseAddress, cancelled: Bool) -> DatabaseError {
+        if let error = error as? DatabaseError { return error }
+        guard let psql = error as? PSQLError else {
+            return DatabaseError(.server, "\(address.redacted): \(error)")
+        }
+        if let info = psql.serverInfo {
+            let message = info[.message] ?? "the server reported an error"
+            let state = info[.sqlState]
+            var notes: [String] = []
+            if let detail = info[.detail] { notes.append(detail) }
+            if let hint = info[.hint] { notes.append(hint) }
+            switch state {
+            case "57014"?:
+                return DatabaseError(.cancelled, "cancelled: the server stopped the query", sqlState: state)
+            case "28P01"?, "28000"?:
+                if address.password == nil { notes.append("no password was given: set PGPASSWORD or add a line to ~/.pgpass") }
+                return DatabaseError(.authentication, "\(address.redacted): \(message)", sqlState: state, notes: notes)
+            case "3D000"?:
+                return DatabaseError(.missing, "\(address.redacted): \(message)", sqlState: state, notes: notes)
+            case "42P01"?, "42703"?, "3F000"?:
+                return DatabaseError(.missing, message, sqlState: state, notes: notes)
+            default:
+                return DatabaseError(.server, message, sqlState: state, notes: notes)
+            }
+        }
+        switch psql.code {
+        case .connectionError:
+            let underlying = psql.underlying.map { " (\($0))" } ?? ""
+            return DatabaseError(.unreachable, "cannot connect to \(address.redacted)\(underlying)",
+                                 notes: ["is the server running and accepting TCP connections on \(address.host):\(address.port)?"])
+        case .serverClosedConnection, .uncleanShutdown:
+            return DatabaseError(.connectionLost, "\(address.redacted) closed the connection while a query ran")
+        case .queryCancelled:
+            return DatabaseError(.cancelled, "cancelled")
+        case .authMechanismRequiresPassword:
+            return DatabaseError(.authentication, "\(address.redacted) asks for a password, and none was given",
+                                 notes: ["set PGPASSWORD, or add a line to ~/.pgpass (host:port:database:user:password); never write it in a script"])
+        case .unsupportedAuthMechanism, .saslError:
+            return DatabaseError(.authentication, "\(address.redacted): the server's authentication could not be completed (\(psql.code))")
+        case .sslUnsupported:
+            return DatabaseError(.unreachable, "\(address.redacted) does not accept TLS, and the address requires it (sslmode=require)")
+        default:
+            return DatabaseError(cancelled ? .cancelled : .server, cancelled ? "cancelled" : "\(address.redacted): \(psql.code)")
+        }
+    }
+}

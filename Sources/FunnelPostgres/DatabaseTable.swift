@@ -1,0 +1,140 @@
+import FunnelEngine
+import Synchronization
+
+/// A table whose rows stay in a PostgreSQL database: a server relation (`table "public.leads"`)
+/// or a query's result (`query "select …"`). Loading reads its shape only; plans the server can
+/// answer are sent to it as SQL, and columns a statement needs row by row are fetched then.
+public struct DatabaseTable: Sendable {
+    public enum Source: Sendable, Hashable {
+        /// A relation, named as the server spells it (`leads`, `crm."Deals"`).
+        case relation(String)
+        case query(String)
+    }
+
+    public let connection: DatabaseConnection
+    public let source: Source
+    public let columns: [(name: String, type: DatabaseType)]
+    public let rowCount: Int
+
+    /// The relation in a FROM clause.
+    public var fromClause: String {
+        switch source {
+        case .relation(let name): return name
+        case .query(let sql): return "(\(sql)) as q"
+        }
+    }
+
+    /// What the table was loaded from, as messages say it: `public.leads at postgresql://…`.
+    public var description: String {
+        switch source {
+        case .relation(let name): return "\(name) at \(connection.address.redacted)"
+        case .query: return "a query at \(connection.address.redacted)"
+        }
+    }
+
+    public func type(of column: String) -> DatabaseType? {
+        columns.first { $0.name == column }?.type
+    }
+
+    /// Connects (or reuses the session's connection to the same server), finds the relation or
+    /// checks the query, and counts its rows.
+    public static func open(address: DatabaseAddress, source: Source, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> DatabaseTable {
+        let connection = DatabaseConnections.shared.connection(to: address)
+        switch source {
+        case .relation(let name):
+            let canonical = try connection.scalarRows("select to_regclass(\(SQLText.literal(name)))::text", isCancelled: isCancelled).first?.first ?? ""
+            guard !canonical.isEmpty, let columns = try connection.describe(relation: canonical, isCancelled: isCancelled) else {
+                let known = (try? connection.scalarRows(
+                    "select table_schema || '.' || table_name from information_schema.tables where table_schema not in ('pg_catalog', 'information_schema') order by 1 limit 12",
+                    isCancelled: isCancelled).map { $0[0] }) ?? []
+                throw DatabaseError(.missing, "\(address.redacted) has no table \(name)",
+                                    notes: known.isEmpty ? ["the database has no tables funnel can see"] : ["its tables: \(known.joined(separator: ", "))"])
+            }
+            let count = try rowCount(connection, from: canonical, isCancelled: isCancelled)
+            return DatabaseTable(connection: connection, source: .relation(canonical), columns: columns, rowCount: count)
+        case .query(let sql):
+            let columns = try connection.describe(query: sql, isCancelled: isCancelled)
+            let table = DatabaseTable(connection: connection, source: source, columns: columns, rowCount: 0)
+            let count = try rowCount(connection, from: table.fromClause, isCancelled: isCancelled)
+            return DatabaseTable(connection: connection, source: source, columns: columns, rowCount: count)
+        }
+    }
+
+    private static func rowCount(_ connection: DatabaseConnection, from: String, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> Int {
+        Int(try connection.scalarRows("select count(*) from \(from)", isCancelled: isCancelled).first?.first ?? "0") ?? 0
+    }
+
+    /// The in-memory table that stands for it: every column unread, fetched when a statement
+    /// needs its rows. Columns of types funnel has none for are read as their text.
+    public func table(name: String, timeColumn: String?, isCancelled: @escaping @Sendable () -> Bool) -> Table {
+        var types: [String: ColumnType] = [:]
+        for (column, type) in columns { types[column] = type.keptType }
+        let unread = UnreadColumns(names: columns.map(\.name), types: types, source: DatabaseColumnSource(table: self, isCancelled: isCancelled))
+        let placeholders = [Column]()
+        return Table(name: name, columns: placeholders, unread: unread, order: columns.map(\.name), rowCount: rowCount, timeColumn: timeColumn)
+    }
+}
+
+/// Reads a database table's columns: a relation's in its physical order (`order by ctid`, the
+/// same order every time while it is unchanged); a query's all at once (a query's row order is
+/// not the same from one run to the next, so its columns cannot be fetched one by one).
+struct DatabaseColumnSource: ColumnSource {
+    let table: DatabaseTable
+    let isCancelled: @Sendable () -> Bool
+
+    func read(_ names: [String]) throws(CSVError) -> [String: Column] {
+        var wanted = names
+        let order: String
+        switch table.source {
+        case .relation: order = " order by ctid"
+        case .query:
+            wanted = table.columns.map(\.name)
+            order = ""
+        }
+        let list = wanted.map { name in
+            (table.type(of: name) ?? DatabaseType(oid: 25, name: "text")).selectExpression(SQLText.identifier(name)) + " as " + SQLText.identifier(name)
+        }
+        let sql = "select \(list.joined(separator: ", ")) from \(table.fromClause)\(order)"
+        let columns: [Column]
+        do {
+            let cancelled = isCancelled
+            columns = try table.connection.columns(sql, isCancelled: { cancelled() })
+        } catch {
+            throw CSVError(kind: error.kind == .cancelled ? .cancelled : .unreadable, path: table.description,
+                           message: "reading \(table.description): \(error.message)")
+        }
+        if let first = columns.first, first.count != table.rowCount {
+            throw CSVError(kind: .unreadable, path: table.description,
+                           message: "\(table.description) changed since it was loaded (\(table.rowCount) rows then, \(first.count) now); load it again")
+        }
+        var out: [String: Column] = [:]
+        if columns.count != wanted.count {
+            // No rows: no cell said the columns' types.
+            for name in wanted {
+                out[name] = DatabaseColumns.empty(table.type(of: name)?.keptType ?? .text, name: name)
+            }
+            return out
+        }
+        for (name, column) in zip(wanted, columns) {
+            var column = column
+            column.name = name
+            out[name] = column
+        }
+        return out
+    }
+}
+
+/// One connection per server and user for the whole process, so that a script's tables share it.
+public final class DatabaseConnections: Sendable {
+    public static let shared = DatabaseConnections()
+    private let connections = Mutex<[DatabaseAddress: DatabaseConnection]>([:])
+
+    public func connection(to address: DatabaseAddress) -> DatabaseConnection {
+        connections.withLock { connections in
+            if let existing = connections[address] { return existing }
+            let made = DatabaseConnection(address: address)
+            connections[address] = made
+            return made
+        }
+    }
+}
