@@ -16,6 +16,8 @@ public final class UnreadColumns: Sendable {
     /// Names and types of the columns left unread at load, in file order.
     public let names: [String]
     public let types: [String: ColumnType]
+    /// Where the columns come from when not from a CSV file.
+    public let source: (any ColumnSource)?
     private let state: Mutex<State>
 
     private struct State: @unchecked Sendable {
@@ -34,6 +36,7 @@ public final class UnreadColumns: Sendable {
     init(names: [String], types: [String: ColumnType], indices: [String: Int], assembly: CSVAssembly, reader: CSVFileReader) {
         self.names = names
         self.types = types
+        self.source = nil
         state = Mutex(State(assembly: assembly, reader: reader, source: nil, indices: indices))
     }
 
@@ -41,6 +44,7 @@ public final class UnreadColumns: Sendable {
     public init(names: [String], types: [String: ColumnType], source: any ColumnSource) {
         self.names = names
         self.types = types
+        self.source = source
         var indices: [String: Int] = [:]
         for (i, name) in names.enumerated() { indices[name] = i }
         state = Mutex(State(assembly: nil, reader: nil, source: source, indices: indices))

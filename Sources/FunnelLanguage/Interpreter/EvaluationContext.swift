@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import FunnelEngine
+import FunnelPostgres
 
 /// What evaluation needs from outside the session: the date `today` means, and whether the user
 /// pressed Ctrl-C.
@@ -22,10 +23,11 @@ public struct EvaluationContext: Sendable {
     public var environment: @Sendable (String) -> String? = { name in getenv(name).map { String(cString: $0) } }
 
     public init(today: Int32, isCancelled: @escaping @Sendable () -> Bool = { false },
-                makeBackend: @escaping @Sendable (_ relations: [String: TableValue], _ links: [Link]) -> any Backend = { InMemoryBackend(relations: $0, links: $1) }) {
+                makeBackend: (@Sendable (_ relations: [String: TableValue], _ links: [Link]) -> any Backend)? = nil) {
         self.today = today
         self.isCancelled = isCancelled
-        self.makeBackend = makeBackend
+        // Plans over database tables go to the database; the rest run in memory.
+        self.makeBackend = makeBackend ?? { relations, links in DatabaseBackend(relations: relations, links: links, isCancelled: isCancelled) }
     }
 
     /// Runs a plan on a backend, noting it for `explain plan` and passing on what the backend noticed.

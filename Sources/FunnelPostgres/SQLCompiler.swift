@@ -1,0 +1,304 @@
+import FunnelEngine
+
+/// Writes a plan as one PostgreSQL query with the same answer as the in-memory engine, or says
+/// it cannot (nil): a construct whose meaning could differ on the server (a `%` of decimals, a
+/// regular expression beyond the common core, a link to a table in memory) is answered in memory
+/// instead, from the columns it reads. What is written keeps funnel's rules: three-valued logic,
+/// `/` in decimals with x/0 null, text compared byte by byte (`collate "C"`), groups in ascending
+/// key order with nulls last.
+public struct SQLCompiler {
+    /// The database table each relation the plan may scan stands for.
+    let tables: [String: DatabaseTable]
+
+    public struct Compiled: Sendable {
+        public var sql: String
+        /// The result's column types, to give an empty result its columns.
+        public var types: [(name: String, type: ColumnType)]
+    }
+
+    /// A compiled expression: its SQL and the type of its values (nil: the null constant).
+    struct Typed {
+        var sql: String
+        var type: ColumnType?
+    }
+
+    /// The longest query sent: rules built on rules can repeat a shared expression in each use.
+    static let maxLength = 1 << 20
+
+    func compile(_ plan: LogicalPlan) -> Compiled? {
+        guard case .aggregate(let input, let keys, let measures) = plan else { return nil }
+        guard let frame = Frame(input, tables: tables) else { return nil }
+        var select: [String] = []
+        var types: [(String, ColumnType)] = []
+        var groupBy: [String] = []
+        var orderBy: [String] = []
+        for key in keys {
+            guard var typed = frame.expression(key.expression) else { return nil }
+            if let unit = key.period {
+                guard typed.type?.isTemporal == true else { return nil }
+                typed = Typed(sql: Self.truncate(typed.sql, unit), type: .date)
+            }
+            guard let type = typed.type else { return nil }
+            select.append("\(typed.sql) as \(SQLText.identifier(key.name))")
+            types.append((key.name, type))
+            groupBy.append(String(select.count))
+            orderBy.append(type == .text ? "\(typed.sql) collate \"C\" nulls last" : "\(select.count) nulls last")
+        }
+        for measure in measures {
+            var filter = ""
+            if let f = measure.filter {
+                guard let condition = frame.expression(f), condition.type == .boolean || condition.type == nil else { return nil }
+                filter = " filter (where \(condition.sql))"
+            }
+            guard let (sql, type) = frame.aggregate(measure, filter: filter) else { return nil }
+            select.append("\(sql) as \(SQLText.identifier(measure.name))")
+            types.append((measure.name, type))
+        }
+        var sql = "select \(select.joined(separator: ", ")) from \(frame.from)"
+        if !frame.conditions.isEmpty { sql += " where " + frame.conditions.map { "(\($0))" }.joined(separator: " and ") }
+        if !groupBy.isEmpty {
+            sql += " group by \(groupBy.joined(separator: ", "))"
+            sql += " order by " + orderBy.joined(separator: ", ")
+        }
+        guard sql.utf8.count <= Self.maxLength else { return nil }
+        return Compiled(sql: sql, types: types)
+    }
+
+    static func truncate(_ sql: String, _ unit: DateUnit) -> String {
+        switch unit {
+        case .day: return "(\(sql))::date"
+        case .week: return "date_trunc('week', \(sql))::date"
+        case .month: return "date_trunc('month', \(sql))::date"
+        case .quarter: return "date_trunc('quarter', \(sql))::date"
+        case .year: return "date_trunc('year', \(sql))::date"
+        }
+    }
+
+    /// The rows of one database table a plan aggregates: its filters, and its derived columns
+    /// written in place where they are used.
+    struct Frame {
+        var table: DatabaseTable
+        var conditions: [String] = []
+        var derived: [String: Typed] = [:]
+        var from: String { table.fromClause }
+
+        init?(_ plan: LogicalPlan, tables: [String: DatabaseTable]) {
+            switch plan {
+            case .scan(let name, _):
+                guard let table = tables[name] else { return nil }
+                self.table = table
+            case .filter(let input, let condition):
+                guard var frame = Frame(input, tables: tables), let typed = frame.expression(condition),
+                      typed.type == .boolean || typed.type == nil else { return nil }
+                frame.conditions.append(typed.sql)
+                self = frame
+            case .derive(let input, let name, let expression):
+                guard var frame = Frame(input, tables: tables), let typed = frame.expression(expression) else { return nil }
+                frame.derived[name] = typed
+                self = frame
+            case .join, .aggregate, .sort, .limit:
+                return nil
+            }
+        }
+
+        func aggregate(_ measure: Measure, filter: String) -> (String, ColumnType)? {
+            if measure.function == .countRows { return ("count(*)\(filter)", .integer) }
+            guard let argument = measure.argument, let value = expression(argument), let type = value.type else { return nil }
+            let text = type == .text ? " collate \"C\"" : ""
+            switch measure.function {
+            case .countRows: return ("count(*)\(filter)", .integer)
+            case .count: return ("count(\(value.sql))\(filter)", .integer)
+            case .countDistinct: return ("count(distinct \(value.sql)\(text))\(filter)", .integer)
+            case .sum:
+                guard type.isNumeric else { return nil }
+                return type == .integer ? ("(sum(\(value.sql))\(filter))::int8", .integer) : ("(sum(\(value.sql))\(filter))::float8", .decimal)
+            case .avg:
+                guard type.isNumeric else { return nil }
+                return ("(avg(\(value.sql))\(filter))::float8", .decimal)
+            case .min, .max:
+                guard type != .boolean else { return nil }
+                let f = measure.function == .min ? "min" : "max"
+                return ("\(f)(\(value.sql)\(text))\(filter)", type)
+            case .median:
+                guard type.isNumeric else { return nil }
+                return ("percentile_cont(0.5) within group (order by \(value.sql))\(filter)", .decimal)
+            case .percentile(let q):
+                guard type.isNumeric, q.isFinite else { return nil }
+                return ("percentile_cont(\(min(max(q, 0), 1))) within group (order by \(value.sql))\(filter)", .decimal)
+            }
+        }
+
+        func expression(_ e: PlanExpression) -> Typed? {
+            switch e {
+            case .origin(_, let inner), .shared(_, let inner):
+                return expression(inner)
+            case .constant(let v):
+                return Self.constant(v)
+            case .column(let ref):
+                guard ref.relation == nil else { return nil }
+                if let d = derived[ref.name] { return d }
+                guard let type = table.type(of: ref.name) else { return nil }
+                return Typed(sql: type.selectExpression(SQLText.identifier(ref.name)), type: type.keptType)
+            case .unary(let op, let a):
+                guard let x = expression(a) else { return nil }
+                switch op {
+                case .not:
+                    guard x.type == .boolean || x.type == nil else { return nil }
+                    return Typed(sql: "(not \(x.sql))", type: .boolean)
+                case .negate:
+                    guard x.type?.isNumeric ?? true else { return nil }
+                    return Typed(sql: "(-\(x.sql))", type: x.type ?? .integer)
+                }
+            case .binary(let op, let a, let b):
+                guard let x = expression(a), let y = expression(b) else { return nil }
+                return binary(op, x, y)
+            case .match(let a, let pattern, let negated):
+                guard let x = expression(a), x.type == .text || x.type == nil, SQLCompiler.isPortable(pattern) else { return nil }
+                return Typed(sql: "(\(x.sql) \(negated ? "!~*" : "~*") \(SQLText.literal(pattern)))", type: .boolean)
+            case .isNull(let a, let negated):
+                guard let x = expression(a) else { return nil }
+                return Typed(sql: "(\(x.sql) is \(negated ? "not " : "")null)", type: .boolean)
+            case .function(let f, let args):
+                var typed: [Typed] = []
+                for arg in args {
+                    guard let t = expression(arg) else { return nil }
+                    typed.append(t)
+                }
+                return function(f, typed)
+            case .linkedAggregate, .linkedExists:
+                return nil
+            }
+        }
+
+        static func constant(_ v: Value) -> Typed? {
+            switch v {
+            case .null: return Typed(sql: "null", type: nil)
+            case .integer(let i): return Typed(sql: "(\(i))::int8", type: .integer)
+            case .decimal(let d):
+                guard d.isFinite else { return nil }
+                return Typed(sql: "(\(d))::float8", type: .decimal)
+            case .boolean(let b): return Typed(sql: b ? "true" : "false", type: .boolean)
+            case .text(let s):
+                guard !s.utf8.contains(0) else { return nil }
+                return Typed(sql: SQLText.literal(s), type: .text)
+            case .date(let d):
+                return Typed(sql: "(date '1970-01-01' + (\(d))::int4)", type: .date)
+            case .timestamp(let t):
+                return Typed(sql: "(timestamp '1970-01-01' + make_interval(secs => \(t)))", type: .timestamp)
+            }
+        }
+
+        func binary(_ op: BinaryOperator, _ x: Typed, _ y: Typed) -> Typed? {
+            let xt = x.type, yt = y.type
+            switch op {
+            case .and, .or:
+                guard xt == .boolean || xt == nil, yt == .boolean || yt == nil else { return nil }
+                return Typed(sql: "(\(x.sql) \(op == .and ? "and" : "or") \(y.sql))", type: .boolean)
+            case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
+                let sqlOp: String
+                switch op {
+                case .equal: sqlOp = "="
+                case .notEqual: sqlOp = "<>"
+                case .less: sqlOp = "<"
+                case .lessEqual: sqlOp = "<="
+                case .greater: sqlOp = ">"
+                default: sqlOp = ">="
+                }
+                if xt == nil || yt == nil { return Typed(sql: "(null::boolean)", type: .boolean) }
+                guard let xt, let yt else { return nil }
+                if xt.isNumeric && yt.isNumeric {
+                    let mixed = xt != yt
+                    return Typed(sql: "(\(mixed ? "(\(x.sql))::float8" : x.sql) \(sqlOp) \(mixed ? "(\(y.sql))::float8" : y.sql))", type: .boolean)
+                }
+                if xt.isTemporal && yt.isTemporal {
+                    return Typed(sql: "(\(x.sql) \(sqlOp) \(y.sql))", type: .boolean)
+                }
+                if xt == .text && yt == .text {
+                    return Typed(sql: "(\(x.sql) collate \"C\" \(sqlOp) \(y.sql) collate \"C\")", type: .boolean)
+                }
+                if xt == .boolean && yt == .boolean {
+                    return Typed(sql: "(\(x.sql) \(sqlOp) \(y.sql))", type: .boolean)
+                }
+                return nil
+            case .add, .subtract, .multiply:
+                guard let xt, let yt else { return nil }
+                let sqlOp = op == .add ? "+" : op == .subtract ? "-" : "*"
+                if xt == .integer && yt == .integer { return Typed(sql: "(\(x.sql) \(sqlOp) \(y.sql))", type: .integer) }
+                if xt.isNumeric && yt.isNumeric { return Typed(sql: "((\(x.sql))::float8 \(sqlOp) (\(y.sql))::float8)", type: .decimal) }
+                if op == .subtract && xt.isTemporal && yt.isTemporal {
+                    return Typed(sql: "((extract(epoch from (\(x.sql))::timestamp) - extract(epoch from (\(y.sql))::timestamp))::float8 / 86400)", type: .decimal)
+                }
+                return nil
+            case .divide:
+                guard let xt, let yt, xt.isNumeric, yt.isNumeric else { return nil }
+                return Typed(sql: "((\(x.sql))::float8 / nullif((\(y.sql))::float8, 0))", type: .decimal)
+            case .modulo, .match, .notMatch:
+                return nil
+            }
+        }
+
+        func function(_ f: RowFunction, _ args: [Typed]) -> Typed? {
+            func one(_ type: ColumnType) -> Typed? {
+                guard args.count == 1, args[0].type == type || args[0].type == nil else { return nil }
+                return args[0]
+            }
+            switch f {
+            case .lower, .upper:
+                guard let a = one(.text) else { return nil }
+                return Typed(sql: "\(f == .lower ? "lower" : "upper")(\(a.sql))", type: .text)
+            case .trim:
+                guard let a = one(.text) else { return nil }
+                // Every character Swift counts as white space, as the in-memory trim does.
+                let space = " \t\n\r\u{0B}\u{0C}\u{85}\u{A0}\u{1680}\u{2000}\u{2001}\u{2002}\u{2003}\u{2004}\u{2005}\u{2006}\u{2007}\u{2008}\u{2009}\u{200A}\u{2028}\u{2029}\u{202F}\u{205F}\u{3000}"
+                return Typed(sql: "btrim(\(a.sql), \(SQLText.literal(space)))", type: .text)
+            case .length:
+                guard let a = one(.text) else { return nil }
+                return Typed(sql: "length(\(a.sql))::int8", type: .integer)
+            case .part(let part):
+                guard args.count == 1, args[0].type?.isTemporal ?? true else { return nil }
+                let field: String
+                switch part {
+                case .year: field = "year"
+                case .quarter: field = "quarter"
+                case .month: field = "month"
+                case .week: field = "week"
+                case .day: field = "day"
+                case .dayOfWeek: field = "isodow"
+                }
+                return Typed(sql: "extract(\(field) from \(args[0].sql))::int8", type: .integer)
+            case .truncate(let unit):
+                guard args.count == 1, args[0].type?.isTemporal ?? true else { return nil }
+                return Typed(sql: SQLCompiler.truncate(args[0].sql, unit), type: .date)
+            case .inPeriod(let start, let end, _):
+                guard args.count == 1, args[0].type?.isTemporal ?? true else { return nil }
+                let s = Self.constant(.date(start))?.sql ?? "null", e = Self.constant(.date(end))?.sql ?? "null"
+                return Typed(sql: "(\(args[0].sql) >= \(s) and \(args[0].sql) < \(e))", type: .boolean)
+            case .coalesce:
+                guard let type = args.compactMap(\.type).first, args.allSatisfy({ $0.type == type || $0.type == nil }) else { return nil }
+                return Typed(sql: "coalesce(\(args.map(\.sql).joined(separator: ", ")))", type: type)
+            case .abs:
+                guard args.count == 1, let type = args[0].type, type.isNumeric else { return nil }
+                return Typed(sql: "abs(\(args[0].sql))", type: type)
+            case .monthNumber, .contains, .startsWith, .endsWith, .daysBetween, .round:
+                return nil
+            }
+        }
+    }
+
+    /// Whether a pattern means the same to PostgreSQL's `~*` as to funnel's matcher: letters,
+    /// digits, spaces and the operators both read alike (| ^ $ . * + ? ( ) [ ] - and \d \w \s).
+    static func isPortable(_ pattern: String) -> Bool {
+        var escaped = false
+        for ch in pattern.unicodeScalars {
+            if escaped {
+                guard "dws".unicodeScalars.contains(ch) else { return false }
+                escaped = false
+                continue
+            }
+            if ch == "\\" { escaped = true; continue }
+            if ch.properties.isAlphabetic || ("0"..."9").contains(ch) || " |^$.*+?()[]-_@,:/'&".unicodeScalars.contains(ch) { continue }
+            return false
+        }
+        return !escaped
+    }
+}
