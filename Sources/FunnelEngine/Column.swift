@@ -12,6 +12,20 @@ public struct Column: Sendable {
     }
 
     public var type: ColumnType { storage.type }
+
+    /// One row of a type's zero value: a column's type without its values.
+    public static func standIn(_ type: ColumnType, name: String) -> Column {
+        let storage: ColumnStorage
+        switch type {
+        case .integer: storage = .integer(IntegerValues.narrowest([0]))
+        case .decimal: storage = .decimal([0])
+        case .boolean: storage = .boolean([false])
+        case .date: storage = .date([0])
+        case .timestamp: storage = .timestamp(IntegerValues.narrowest([0]))
+        case .text: storage = .text(codes: TextCodes([0]), dictionary: [""])
+        }
+        return Column(name: name, storage: storage)
+    }
     public var count: Int { storage.count }
 
     @inline(__always)

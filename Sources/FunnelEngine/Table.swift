@@ -80,6 +80,18 @@ public struct Table: Sendable {
         _ = try unread.columns(names)
     }
 
+    /// Whether its columns come from a database (read when a statement needs them).
+    public var isInDatabase: Bool { unread?.source != nil }
+
+    /// A one-row table of the same columns and types, with nothing read: what a type check over
+    /// no rows evaluates on, so that it costs no read of a database table.
+    public func typeStandIn() -> Table {
+        let standIns = columnNames.map { name in Column.standIn(type(of: name) ?? .text, name: name) }
+        var table = Table(name: name, columns: standIns, rowCount: 1, timeColumn: timeColumn)
+        table.typeNotes = typeNotes
+        return table
+    }
+
     /// Reads every column the load left unread.
     public func prepareAll() throws(CSVError) {
         guard let unread else { return }

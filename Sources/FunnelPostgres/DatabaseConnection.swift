@@ -35,6 +35,7 @@ public final class DatabaseConnection: Sendable {
     /// Runs `sql` and gives back its rows as columns, each decoded to the type funnel keeps
     /// (see `DatabaseColumns`). `isCancelled` is polled while the server works.
     public func columns(_ sql: String, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> [Column] {
+        SQLRecorder.shared.note(sql)
         let connection = try connected(isCancelled: isCancelled)
         return try wait(isCancelled: isCancelled, onCancel: { [self] in cancelRunningQuery() }) {
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: DatabaseConnection.logger)

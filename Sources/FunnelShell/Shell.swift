@@ -21,7 +21,7 @@ public final class Shell {
     /// Modification times of loaded files, to know what `:reload` must re-read.
     var loadedFileTimes: [String: Int] = [:]
 
-    public static let commandNames = [":help", ":tables", ":schema", ":rules", ":kpis", ":funnels", ":save", ":timing", ":format", ":plan", ":reload", ":quit"]
+    public static let commandNames = [":help", ":tables", ":schema", ":rules", ":kpis", ":funnels", ":save", ":timing", ":format", ":plan", ":sql", ":reload", ":quit"]
 
     public init(interpreter: Interpreter, reader: LineReader, printer: OutputPrinter) {
         self.interpreter = interpreter
@@ -161,6 +161,10 @@ public final class Shell {
             // `:plan inbound by source` is `explain plan inbound by source`.
             guard !argument.isEmpty else { return problem("usage: :plan STATEMENT (the plans it runs and the columns they read)") }
             _ = evaluate("explain plan " + argument, path: "<input>")
+        case ":sql":
+            // `:sql inbound by source` is `explain sql inbound by source`.
+            guard !argument.isEmpty else { return problem("usage: :sql STATEMENT (the SQL it sends to the database)") }
+            _ = evaluate("explain sql " + argument, path: "<input>")
         case ":reload": reload()
         case ":quit", ":q", ":exit": quitRequested = true
         default:

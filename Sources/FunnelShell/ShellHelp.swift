@@ -24,6 +24,7 @@ enum ShellHelp {
                   :save FILE         the session's definitions as a script (:save! replaces a file)
                   :timing on|off     time each statement    :format table|csv|json|markdown
                   :plan STATEMENT    the plans a statement runs and the columns they read
+                  :sql STATEMENT     the SQL a statement sends to a database (explain sql)
                   :reload            re-read loaded files that changed on disk
                   :quit              leave (or Ctrl-D on an empty line)
                 """

@@ -49,6 +49,7 @@ struct ParserTests {
         case .whatIf(let rule, let condition, let funnel): return "(what-if \(rule) \(sexp(condition)) \(funnel))"
         case .plan(let p): return "(plan \(p.name) from \(p.funnel))"
         case .explainPlan(let inner): return "(explain-plan \(sexp(inner)))"
+        case .explainSQL(let inner): return "(explain-sql \(sexp(inner)))"
         }
     }
 

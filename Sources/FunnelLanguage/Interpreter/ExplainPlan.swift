@@ -1,11 +1,12 @@
 import FunnelEngine
+import FunnelPostgres
 
 extension Interpreter {
     /// `explain plan STATEMENT`: runs the statement on a copy of the session with its output
     /// dropped, and says the plans it ran and the columns they read.
     func explainPlan(_ statement: Statement, session: Session, baseDirectory: String) throws(Diagnostic) -> String {
         switch statement.kind {
-        case .export, .report, .include, .explainPlan:
+        case .export, .report, .include, .explainPlan, .explainSQL:
             throw Diagnostic.error("explain plan shows what a question or a definition reads; it does not write, include or explain again", at: statement.range)
         default:
             break
@@ -29,5 +30,28 @@ extension Interpreter {
             } ?? "")
         }
         return parts.joined(separator: "\n\n") + "\n\ncolumns read:\n" + columns.joined(separator: "\n")
+    }
+
+    /// `explain sql STATEMENT`: runs the statement on a copy of the session with its output
+    /// dropped, and says each SQL query it sent to a database, in order.
+    func explainSQL(_ statement: Statement, session: Session, baseDirectory: String) throws(Diagnostic) -> String {
+        switch statement.kind {
+        case .export, .report, .include, .explainPlan, .explainSQL:
+            throw Diagnostic.error("explain sql shows what a question or a definition sends to a database; it does not write, include or explain again", at: statement.range)
+        default:
+            break
+        }
+        var quiet = self
+        quiet.emit = { _ in }
+        var scratch = session
+        let (_, sent) = try SQLRecorder.shared.recording { () throws(Diagnostic) in
+            try quiet.run(statement, in: &scratch, baseDirectory: baseDirectory)
+        }
+        guard !sent.isEmpty else {
+            let databaseTables = session.tableOrder.filter { session.tables[$0]?.table.unread?.source != nil }
+            return databaseTables.isEmpty ? "no SQL: no table of this session is in a database"
+                : "no SQL: this statement sends nothing to the database (what it needs is known or held in memory)"
+        }
+        return sent.enumerated().map { i, sql in (sent.count > 1 ? "-- \(i + 1) of \(sent.count)\n" : "") + sql + ";" }.joined(separator: "\n\n")
     }
 }

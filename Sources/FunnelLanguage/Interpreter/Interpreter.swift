@@ -121,7 +121,7 @@ public struct Interpreter: Sendable {
     mutating func run(_ statement: Statement, in session: inout Session, baseDirectory: String) throws(Diagnostic) {
         try context.checkCancelled()
         switch statement.kind {
-        case .expression, .export, .assert, .checkLink, .velocity, .bottleneck, .decay, .stuck, .health, .explain, .whatIf, .plan, .demand, .explainPlan:
+        case .expression, .export, .assert, .checkLink, .velocity, .bottleneck, .decay, .stuck, .health, .explain, .whatIf, .plan, .demand, .explainPlan, .explainSQL:
             break
         default:
             session.generation = funnelCache.nextGeneration()
@@ -317,6 +317,8 @@ public struct Interpreter: Sendable {
             for table in try planReport(plan, session: session, range: statement.range) { emit(.table(table)) }
         case .explainPlan(let inner):
             emit(.message(try explainPlan(inner, session: session, baseDirectory: baseDirectory)))
+        case .explainSQL(let inner):
+            emit(.message(try explainSQL(inner, session: session, baseDirectory: baseDirectory)))
         }
     }
 

@@ -377,7 +377,10 @@ struct Aggregation {
                 let lowered = try evaluator.lower(argument)
                 target.argument = lowered
                 target.joins = evaluator.lowered.joins
-                if case .column(let ref) = lowered.unwrapped, ref.relation == nil, let column = view.table.column(named: ref.name) {
+                if case .column(let ref) = lowered.unwrapped, ref.relation == nil, view.table.isInDatabase, let type = view.table.type(of: ref.name) {
+                    // Its type, not its rows: a database column is read only when a plan needs it.
+                    target.argumentColumn = Column.standIn(type, name: ref.name)
+                } else if case .column(let ref) = lowered.unwrapped, ref.relation == nil, let column = view.table.column(named: ref.name) {
                     target.argumentColumn = column
                 } else {
                     // Over no rows: its type only.
@@ -640,7 +643,7 @@ struct Aggregation {
         if let known = context.dataNotes.lateRows(key) { return known.any && !known.said ? condition : nil }
         // The whole table once per session: most have no such row, and then no figure looks again.
         let whole = TableValue(table: table, selection: nil, sourceName: view.sourceName)
-        let backend = InMemoryBackend(relations: ["table": whole])
+        let backend = context.makeBackend(["table": whole], [])
         let plan = LogicalPlan.aggregate(.scan("table", columns: nil), keys: [], measures: [Measure(name: "late", function: .countRows, filter: condition)])
         let any = ((try? backend.execute(plan))?.table.columns.first?.value(at: 0).number ?? 0) > 0
         context.dataNotes.setLateRows(key, any: any, said: false)

@@ -392,6 +392,11 @@ public struct Parser {
                 let inner = try parseStatement()
                 return Statement(kind: .explainPlan(inner), range: start.to(inner.range))
             }
+            if case .identifier("sql") = current.kind, Parser.startsStatement(peekToken(1).kind) {
+                _ = advance()
+                let inner = try parseStatement()
+                return Statement(kind: .explainSQL(inner), range: start.to(inner.range))
+            }
             let (name, end) = try expectName("a rule or funnel.stage")
             if match(.dot) {
                 let (stage, stageEnd) = try expectName("a stage name")

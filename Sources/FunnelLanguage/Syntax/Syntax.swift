@@ -131,6 +131,8 @@ public struct Statement: Sendable {
         /// `explain plan STATEMENT`: the plans the statement runs, with the columns each scan
         /// reads; nothing is defined, shown or written.
         indirect case explainPlan(Statement)
+        /// `explain sql STATEMENT`: the SQL the statement sends to a database.
+        indirect case explainSQL(Statement)
         /// `what if rule = condition in F`
         case whatIf(rule: String, condition: Expr, funnel: String)
         /// `plan NAME from F { customers = 10; deal_size = 100k; rate sqls -> customers = 25% }`
