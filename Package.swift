@@ -34,7 +34,7 @@ let package = Package(
         .testTarget(name: "FunnelLanguageTests", dependencies: ["FunnelLanguage"]),
         .testTarget(name: "FunnelRenderTests", dependencies: ["FunnelRender"]),
         .testTarget(name: "FunnelShellTests", dependencies: ["FunnelShell"]),
-        .testTarget(name: "GoldenTests", dependencies: ["FunnelLanguage", "FunnelRender"]),
+        .testTarget(name: "GoldenTests", dependencies: ["FunnelLanguage", "FunnelRender", "FunnelPostgres"]),
     ],
     swiftLanguageModes: [.v6]
 )

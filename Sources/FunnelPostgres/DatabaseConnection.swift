@@ -37,14 +37,14 @@ public final class DatabaseConnection: Sendable {
     public func columns(_ sql: String, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> [Column] {
         SQLRecorder.shared.note(sql)
         let connection = try connected(isCancelled: isCancelled)
-        return try wait(isCancelled: isCancelled, onCancel: { [self] in cancelRunningQuery() }) {
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: DatabaseConnection.logger)
-            var builder = DatabaseColumns()
-            for try await row in rows {
-                try builder.append(row)
-            }
-            return builder.columns()
+        // Rows arrive on the connection's event loop, one at a time, into the builder.
+        let builder = RowSink<DatabaseColumns>(DatabaseColumns())
+        try wait(isCancelled: isCancelled, onCancel: { [self] in cancelRunningQuery() }) {
+            connection.query(PostgresQuery(unsafeSQL: sql), logger: DatabaseConnection.logger) { row in
+                try builder.update { try $0.append(row) }
+            }.map { _ in () }
         }
+        return builder.value.columns()
     }
 
     /// The name and PostgreSQL type of each column of a relation (`public.leads`), in order;
@@ -71,14 +71,14 @@ public final class DatabaseConnection: Sendable {
     /// The rows of a small catalog query, every value as text.
     func scalarRows(_ sql: String, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> [[String]] {
         let connection = try connected(isCancelled: isCancelled)
-        return try wait(isCancelled: isCancelled, onCancel: { [self] in cancelRunningQuery() }) {
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: DatabaseConnection.logger)
-            var out: [[String]] = []
-            for try await row in rows {
-                out.append(row.map { cell in DatabaseColumns.text(of: cell) ?? "" })
-            }
-            return out
+        let rows = RowSink<[[String]]>([])
+        try wait(isCancelled: isCancelled, onCancel: { [self] in cancelRunningQuery() }) {
+            connection.query(PostgresQuery(unsafeSQL: sql), logger: DatabaseConnection.logger) { row in
+                let values = row.map { cell in DatabaseColumns.text(of: cell) ?? "" }
+                rows.update { $0.append(values) }
+            }.map { _ in () }
         }
+        return rows.value
     }
 
     /// Closes the connection (a later query opens a new one).
@@ -97,18 +97,22 @@ public final class DatabaseConnection: Sendable {
             return state.nextID
         }
         let configuration = try Self.configuration(address)
-        let connection = try wait(isCancelled: isCancelled, onCancel: {}) {
-            try await PostgresConnection.connect(configuration: configuration, id: id, logger: DatabaseConnection.logger)
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
+        let made = RowSink<PostgresConnection?>(nil)
+        try wait(isCancelled: isCancelled, onCancel: {}) {
+            PostgresConnection.connect(on: eventLoop, configuration: configuration, id: id, logger: DatabaseConnection.logger).map { made.set($0) }
         }
-        let pid = try? wait(isCancelled: { false }, onCancel: {}) { () async throws -> Int32? in
-            let rows = try await connection.query("select pg_backend_pid()", logger: DatabaseConnection.logger)
-            var pid: Int32? = nil
-            for try await row in rows { pid = try row.decode(Int32.self) }
-            return pid
+        guard let connection = made.value else { throw DatabaseError(.unreachable, "cannot connect to \(address.redacted)") }
+        let pidRows = RowSink<Int32?>(nil)
+        try? wait(isCancelled: { false }, onCancel: {}) {
+            connection.query("select pg_backend_pid()", logger: DatabaseConnection.logger) { row in
+                if let pid = try? row.decode(Int32.self) { pidRows.set(pid) }
+            }.map { _ in () }
         }
+        let pid = pidRows.value
         state.withLock { state in
             state.connection = connection
-            state.backendPID = pid ?? nil
+            state.backendPID = pid
         }
         return connection
     }
@@ -140,26 +144,25 @@ public final class DatabaseConnection: Sendable {
     /// Asks the server, over a second connection, to stop what this connection runs.
     private func cancelRunningQuery() {
         guard let pid = state.withLock({ $0.backendPID }), let configuration = try? Self.configuration(address) else { return }
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            defer { done.signal() }
-            guard let other = try? await PostgresConnection.connect(configuration: configuration, id: 0, logger: DatabaseConnection.logger) else { return }
-            _ = try? await other.query("select pg_cancel_backend(\(pid))", logger: DatabaseConnection.logger)
-            try? await other.close()
+        let future = PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 0,
+                                                logger: DatabaseConnection.logger).flatMap { other in
+            other.query("select pg_cancel_backend(\(pid))", logger: DatabaseConnection.logger).map { _ in () }.always { _ in
+                let _: EventLoopFuture<Void> = other.close()
+            }
         }
+        let done = DispatchSemaphore(value: 0)
+        future.whenComplete { _ in done.signal() }
         _ = done.wait(timeout: .now() + 5)
     }
 
-    /// Runs `body` and waits for it, polling `isCancelled` (then `onCancel` once, and the wait
-    /// goes on until the server gives up the query).
-    private func wait<T: Sendable>(isCancelled: @escaping @Sendable () -> Bool, onCancel: @escaping @Sendable () -> Void,
-                                   _ body: @escaping @Sendable () async throws -> T) throws(DatabaseError) -> T {
-        let outcome = Mutex<Result<T, any Error>?>(nil)
+    /// Starts `body`'s query and waits for it on this thread (never on the event loop), polling
+    /// `isCancelled` (then `onCancel` once; the wait goes on until the server gives up the query).
+    private func wait(isCancelled: @escaping @Sendable () -> Bool, onCancel: @escaping @Sendable () -> Void,
+                      _ body: () -> EventLoopFuture<Void>) throws(DatabaseError) {
+        let outcome = RowSink<Result<Void, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            let result: Result<T, any Error>
-            do { result = .success(try await body()) } catch { result = .failure(error) }
-            outcome.withLock { $0 = result }
+        body().whenComplete { result in
+            outcome.set(result)
             done.signal()
         }
         var cancelSent = false
@@ -169,11 +172,27 @@ public final class DatabaseConnection: Sendable {
                 onCancel()
             }
         }
-        guard let result = outcome.withLock({ $0 }) else { throw DatabaseError(.connectionLost, "the query ended without an answer") }
-        switch result {
-        case .success(let value): return value
-        case .failure(let error): throw DatabaseError.from(error, address: address, cancelled: cancelSent)
+        switch outcome.value {
+        case .success?: return
+        case .failure(let error)?: throw DatabaseError.from(error, address: address, cancelled: cancelSent)
+        case nil: throw DatabaseError(.connectionLost, "the query ended without an answer")
         }
+    }
+}
+
+/// A value filled on the event loop and read, after the query ended, by the waiting thread.
+final class RowSink<Value>: @unchecked Sendable {
+    private let lock = Mutex(())
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value { lock.withLock { _ in stored } }
+
+    func set(_ value: Value) { lock.withLock { _ in stored = value } }
+
+    func update<E: Error>(_ body: (inout Value) throws(E) -> Void) throws(E) {
+        try lock.withLock { _ throws(E) in try body(&stored) }
     }
 }
 

@@ -32,6 +32,11 @@ enum GoldenHarness {
         return runScript(text, at: path, relativeTo: root, columnsAtLoad: columnsAtLoad)
     }
 
+    /// Runs `text` as if it were the script at `path` (its folder is where paths start).
+    static func run(text: String, asScriptAt path: String, relativeTo root: String) -> String {
+        runScript(text, at: path, relativeTo: root, columnsAtLoad: .named)
+    }
+
     private static func runScript(_ text: String, at path: String, relativeTo root: String, columnsAtLoad: ColumnsAtLoad) -> String {
         // Paths in messages are shown relative to the golden folder so the files do not depend on the checkout.
         let shown = path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path

@@ -1,0 +1,132 @@
+// The golden scripts on PostgreSQL: each script whose tables are the golden CSV files runs a
+// second time with those tables in a database (created from the files, with the types funnel
+// reads them as), and must print exactly what it prints from the files. Runs when
+// FUNNEL_TEST_DATABASE names a server (Scripts/test starts a throwaway one); the password comes
+// from PGPASSWORD, as for any libpq tool.
+import FunnelEngine
+import FunnelLanguage
+@testable import FunnelPostgres
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct DatabaseGoldenTests {
+    static let url: String? = getenv("FUNNEL_TEST_DATABASE").map { String(cString: $0) }
+
+    /// The CSV files copied into the database, as tables named golden_<file>.
+    static let tables = ["leads", "deals", "tiny", "spend", "sessions"]
+
+    /// Scripts that cannot run the same on a database, and why.
+    static let excluded: [String: String] = [:]
+
+    /// The golden scripts whose every load is one of `tables`' files with at most a time column.
+    static func scripts() -> [String] {
+        GoldenTests.scripts().filter { path in
+            guard !path.contains("/errors/"), !path.contains("/include"), let text = GoldenHarness.read(path) else { return false }
+            if excluded[String(path.dropFirst(GoldenTests.root.count + 1))] != nil { return false }
+            if text.contains(" to \"") || text.contains("include ") || text.contains("# set:") { return false }
+            let loads = text.components(separatedBy: "load ").count - 1
+            return loads > 0 && rewritten(text) != nil
+        }
+    }
+
+    /// The script with each `load "…/data/X.csv" [time c]` reading table golden_X; nil when a
+    /// load is anything else.
+    static func rewritten(_ text: String) -> String? {
+        var out: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard let range = line.range(of: "load \"") else { out.append(String(line)); continue }
+            let rest = line[range.upperBound...]
+            guard let close = rest.firstIndex(of: "\"") else { return nil }
+            let path = rest[..<close]
+            let after = rest[rest.index(after: close)...].trimmingPrefix(" ")
+            // ../data/ from a folder of Tests/Golden is Tests/Golden/data (data/ is a folder of its own).
+            guard path.hasSuffix(".csv"), path.hasPrefix("../data/"), !path.dropFirst(8).contains("/") else { return nil }
+            let stem = String(path.split(separator: "/").last?.dropLast(4) ?? "")
+            guard tables.contains(stem), after.isEmpty || (after.hasPrefix("time ") && !after.dropFirst(5).contains(" ")) else { return nil }
+            out.append(String(line[..<range.lowerBound]) + "load env(\"FUNNEL_TEST_DATABASE\") table \"golden_\(stem)\"" + (after.isEmpty ? "" : " " + after))
+        }
+        return out.joined(separator: "\n")
+    }
+
+    static let prepared = Mutex<Result<Void, DatabaseError>?>(nil)
+
+    /// Creates the tables once per test process.
+    static func prepare() throws {
+        try prepared.withLock { state in
+            if state == nil { state = Result { () throws(DatabaseError) in try createTables() } }
+            try state?.get()
+        }
+    }
+
+    static func createTables() throws(DatabaseError) {
+        guard let url else { return }
+        let environment = ["PGPASSWORD": getenv("PGPASSWORD").map { String(cString: $0) } ?? ""]
+        let address = try DatabaseAddress.parse(url, environment: environment, passwordFile: nil)
+        let connection = DatabaseConnections.shared.connection(to: address)
+        for stem in tables {
+            let path = GoldenTests.root + "/data/\(stem).csv"
+            guard let loaded = try? CSVReader.load(path: path, name: stem, options: CSVOptions()) else {
+                throw DatabaseError(.missing, "cannot read \(path)")
+            }
+            let table = loaded.table
+            let columns = table.columns
+            let definitions = columns.map { "\(SQLText.identifier($0.name)) \(sqlType($0.type))" }
+            _ = try connection.scalarRows("drop table if exists golden_\(stem)", isCancelled: { false })
+            _ = try connection.scalarRows("create table golden_\(stem) (\(definitions.joined(separator: ", ")))", isCancelled: { false })
+            var rows: [String] = []
+            func flush() throws(DatabaseError) {
+                guard !rows.isEmpty else { return }
+                _ = try connection.scalarRows("insert into golden_\(stem) values \(rows.joined(separator: ", "))", isCancelled: { false })
+                rows = []
+            }
+            for r in 0..<table.rowCount {
+                rows.append("(" + columns.map { literal($0.value(at: r)) }.joined(separator: ", ") + ")")
+                if rows.count == 500 { try flush() }
+            }
+            try flush()
+        }
+    }
+
+    static func sqlType(_ type: ColumnType) -> String {
+        switch type {
+        case .integer: return "bigint"
+        case .decimal: return "double precision"
+        case .boolean: return "boolean"
+        case .date: return "date"
+        case .timestamp: return "timestamp"
+        case .text: return "text"
+        }
+    }
+
+    static func literal(_ value: Value) -> String {
+        switch value {
+        case .null: return "null"
+        case .integer(let i): return String(i)
+        case .decimal(let d): return "'\(d)'::float8"
+        case .boolean(let b): return b ? "true" : "false"
+        case .text(let s): return SQLText.literal(s)
+        case .date(let d): return "date '\(CivilDate.format(days: Int(d)))'"
+        case .timestamp(let t): return "timestamp '\(CivilDate.format(seconds: t))'"
+        }
+    }
+
+    @Test("golden scripts on PostgreSQL print what they print from CSV", .enabled(if: DatabaseGoldenTests.url != nil),
+          arguments: DatabaseGoldenTests.scripts())
+    func sameOnDatabase(_ path: String) throws {
+        try Self.prepare()
+        guard let text = GoldenHarness.read(path), let database = Self.rewritten(text) else { return }
+        let expected = GoldenHarness.run(scriptAt: path, relativeTo: GoldenTests.root)
+        let actual = GoldenHarness.run(text: database, asScriptAt: path, relativeTo: GoldenTests.root)
+        if actual != expected {
+            Issue.record("\(path) on PostgreSQL differs from its run on CSV:\n\(GoldenHarness.diff(expected: expected, actual: actual))")
+        }
+    }
+
+    @Test(.enabled(if: DatabaseGoldenTests.url != nil)) func manyScriptsRunOnBoth() {
+        #expect(DatabaseGoldenTests.scripts().count >= 40)
+    }
+}
