@@ -10,6 +10,7 @@ import Synchronization
 public final class DatabaseConnection: Sendable {
     public let address: DatabaseAddress
     private let state: Mutex<State>
+    private let opening = Mutex(())
 
     private struct State: @unchecked Sendable {
         var connection: PostgresConnection?
@@ -29,7 +30,7 @@ public final class DatabaseConnection: Sendable {
     }
 
     deinit {
-        if let connection = state.withLock({ $0.connection }) { let _: EventLoopFuture<Void> = connection.close() }
+        if let connection = state.withLock({ $0.connection }) { Self.close(connection) }
     }
 
     /// Runs `sql` and gives back its rows as columns, each decoded to the type funnel keeps
@@ -81,17 +82,33 @@ public final class DatabaseConnection: Sendable {
         return rows.value
     }
 
+    /// Closes a driver connection, keeping it until it is closed (the driver insists).
+    private static func close(_ connection: PostgresConnection) {
+        guard !connection.isClosed else { return }
+        let closing: EventLoopFuture<Void> = connection.close()
+        closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
     /// Closes the connection (a later query opens a new one).
     public func close() {
         let connection = state.withLock { state -> PostgresConnection? in
             defer { state.connection = nil; state.backendPID = nil }
             return state.connection
         }
-        if let connection { let _: EventLoopFuture<Void> = connection.close() }
+        if let connection { Self.close(connection) }
     }
 
     private func connected(isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> PostgresConnection {
         if let connection = state.withLock({ $0.connection }), !connection.isClosed { return connection }
+        // One connection made at a time: two threads (tests share connections) would make two,
+        // and the one replaced would be dropped open.
+        return try opening.withLock { _ throws(DatabaseError) -> PostgresConnection in
+            if let connection = state.withLock({ $0.connection }), !connection.isClosed { return connection }
+            return try connect(isCancelled: isCancelled)
+        }
+    }
+
+    private func connect(isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> PostgresConnection {
         let id = state.withLock { state -> Int in
             defer { state.nextID += 1 }
             return state.nextID
@@ -110,10 +127,14 @@ public final class DatabaseConnection: Sendable {
             }.map { _ in () }
         }
         let pid = pidRows.value
-        state.withLock { state in
-            state.connection = connection
-            state.backendPID = pid
+        let replaced = state.withLock { state -> PostgresConnection? in
+            defer {
+                state.connection = connection
+                state.backendPID = pid
+            }
+            return state.connection
         }
+        if let replaced { Self.close(replaced) }
         return connection
     }
 
@@ -147,7 +168,7 @@ public final class DatabaseConnection: Sendable {
         let future = PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 0,
                                                 logger: DatabaseConnection.logger).flatMap { other in
             other.query("select pg_cancel_backend(\(pid))", logger: DatabaseConnection.logger).map { _ in () }.always { _ in
-                let _: EventLoopFuture<Void> = other.close()
+                Self.close(other)
             }
         }
         let done = DispatchSemaphore(value: 0)
@@ -174,7 +195,17 @@ public final class DatabaseConnection: Sendable {
         }
         switch outcome.value {
         case .success?: return
-        case .failure(let error)?: throw DatabaseError.from(error, address: address, cancelled: cancelSent)
+        case .failure(let error)?:
+            let failure = DatabaseError.from(error, address: address, cancelled: cancelSent)
+            if failure.kind == .connectionLost {
+                // The next query connects again instead of finding the dead connection.
+                let dead = state.withLock { state -> PostgresConnection? in
+                    defer { state.connection = nil; state.backendPID = nil }
+                    return state.connection
+                }
+                if let dead { Self.close(dead) }
+            }
+            throw failure
         case nil: throw DatabaseError(.connectionLost, "the query ended without an answer")
         }
     }
@@ -212,6 +243,8 @@ extension DatabaseError {
             switch state {
             case "57014"?:
                 return DatabaseError(.cancelled, "cancelled: the server stopped the query", sqlState: state)
+            case "57P01"?, "57P02"?, "57P03"?:
+                return DatabaseError(.connectionLost, "\(address.redacted) ended the connection while a query ran: \(message)", sqlState: state, notes: notes)
             case "28P01"?, "28000"?:
                 if address.password == nil { notes.append("no password was given: set PGPASSWORD or add a line to ~/.pgpass") }
                 return DatabaseError(.authentication, "\(address.redacted): \(message)", sqlState: state, notes: notes)
