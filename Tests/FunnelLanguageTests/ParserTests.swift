@@ -219,7 +219,7 @@ struct ParserTests {
         ("x = 1", "(assign x 1)"),
         ("`my table` = load \"a.csv\"", "(assign my table (load \"a.csv\"))"),
         ("leads = load data + \"/leads.csv\" time created_at", "(assign leads (load (+ data \"/leads.csv\") time created_at))"),
-        ("leads = load env(\"CRM_URL\") table \"public.leads\" time created_at", "(assign leads (load env(CRM_URL) table \"public.leads\" time created_at))"),
+        ("leads = load env(\"CRM_URL\") table \"public.leads\" time created_at", "(assign leads (load env(\"CRM_URL\") table \"public.leads\" time created_at))"),
         ("deals = load \"postgresql://a@h/crm\" query \"select * from deals\"", "(assign deals (load \"postgresql://a@h/crm\" query \"select * from deals\"))"),
         ("leads = load \"data/leads.csv\" time created_at delimiter \";\" dates \"dd/mm/yyyy\"",
          "(assign leads (load \"data/leads.csv\" time created_at delimiter \";\" dates \"dd/mm/yyyy\"))"),

@@ -48,7 +48,7 @@ struct CompleterTests {
     }
 
     @Test func commandPrefixWithSeveralMatches() {
-        #expect(Self.completer().complete(":s").candidates == [":save", ":schema"])
+        #expect(Self.completer().complete(":s").candidates == [":save", ":schema", ":sql"])
         #expect(Self.completer().complete("  :q").candidates == [":quit"])
     }
 
