@@ -6,6 +6,9 @@ extension FunnelTables {
     public enum BreakdownGroups {
         case period(DateUnit)
         case groups(Grouping)
+        /// Counted already (by a database): per key tuple (a period as its first day), each row
+        /// stage's count then each joint step's, as `Reach.appendingJointStages` orders them.
+        case counted([[Value]: [Int]], period: DateUnit?)
     }
 
     /// `F by key`: one row per value of the key, counts and step rates, the worst step named.
@@ -36,6 +39,20 @@ extension FunnelTables {
         case .groups(let grouping):
             let counts = FunnelGrouping.counts(reach, grouping: grouping)
             for g in 0..<grouping.groupCount { rowCounts[grouping.keys.map { $0.value(at: g) }] = counts[g] }
+        case .counted(let counted, let unit):
+            rowCounts = counted
+            period = unit
+            if let unit {
+                let starts = counted.keys.compactMap { key -> Int? in if case .date(let d)? = key.first { return Int(d) } else { return nil } }
+                if let first = starts.min(), let last = starts.max() {
+                    for start in Periods.range(from: first, through: last, unit: unit) where rowCounts[[.date(Int32(start))]] == nil {
+                        rowCounts[[.date(Int32(start))]] = [Int](repeating: 0, count: reach.stageCount)
+                    }
+                }
+                if funnel.times.contains(where: { $0 == nil }) {
+                    notes.append("stages without `at` are counted in no period")
+                }
+            }
         }
         let keyTuples = Array(rowCounts.keys).sorted(by: KeyOrder.less)
         let stageNames = funnel.stageNames

@@ -70,8 +70,20 @@ public struct Reach: Sendable {
     public var stageCount: Int { reached.count }
 
     public func count(_ stage: Int) -> Int { stage < counts.count ? counts[stage] : 0 }
+
 }
 
+
+extension Reach {
+    /// A reach known by its counts alone (a database counted the rows): no row's flags, so
+    /// only what reads counts may be given it — the tables of a funnel, its breakdown and its
+    /// velocity built from the database's counts and summaries.
+    public init(countedStages counts: [Int], notCounted: [Int], afterAsOf: Int) {
+        self.init(reached: counts.map { _ in Validity(count: 0, allValid: false) }, fromTimes: [], rowCount: 0, selection: nil, counts: counts)
+        self.notCounted = notCounted
+        self.afterAsOf = afterAsOf
+    }
+}
 
 public enum FunnelReach {
     /// A row reaches stage k when it reached the stage before (or that stage is optional and the

@@ -108,16 +108,24 @@ public enum FunnelTables {
     /// already known (`Velocity.stepDurations`).
     public static func velocity(_ funnel: EvaluatedFunnel, dimensionNames: [String], groupKeys: [[Value]], groupOfRow: [Int32]?,
                                 steps: StepDurations? = nil) -> ResultTable {
-        let names = funnel.rowStageNames
         let steps = steps ?? Velocity.stepDurations(funnel.reach, times: funnel.times)
         let summaries = steps.grouped(groupOfRow, groupCount: groupKeys.count).summaries()
+        return velocity(funnel, dimensionNames: dimensionNames, groupKeys: groupKeys,
+                        step: { summaries.step(group: $0, stage: $1) }, endToEnd: { summaries.endToEnd(group: $0) })
+    }
+
+    /// The velocity table from each group's summaries: `step(g, k)` of the durations into row
+    /// stage k, `endToEnd(g)` from the first stage to the last.
+    public static func velocity(_ funnel: EvaluatedFunnel, dimensionNames: [String], groupKeys: [[Value]],
+                                step summaryOfStep: (Int, Int) -> DurationSummary, endToEnd summaryOfEnds: (Int) -> DurationSummary) -> ResultTable {
+        let names = funnel.rowStageNames
         var rows: [[Value]] = []
         for (g, key) in groupKeys.enumerated() {
             var entries: [(String, DurationSummary)] = []
             for k in 1..<max(1, names.count) where funnel.times[k] != nil {
-                entries.append(("\(names[k - 1])→\(names[k])", summaries.step(group: g, stage: k)))
+                entries.append(("\(names[k - 1])→\(names[k])", summaryOfStep(g, k)))
             }
-            if names.count > 1 { entries.append(("\(names.first ?? "")→\(names.last ?? "") (end to end)", summaries.endToEnd(group: g))) }
+            if names.count > 1 { entries.append(("\(names.first ?? "")→\(names.last ?? "") (end to end)", summaryOfEnds(g))) }
             for (label, summary) in entries {
                 rows.append(key + [.text(label), .integer(Int64(summary.count)),
                                    summary.medianDays.map { .decimal($0) } ?? .null,

@@ -11,6 +11,13 @@ public struct DurationSummary: Sendable, Equatable {
 
     static let secondsPerDay = 86_400.0
 
+    public init(count: Int, medianDays: Double?, p90Days: Double?, meanDays: Double?) {
+        self.count = count
+        self.medianDays = medianDays
+        self.p90Days = p90Days
+        self.meanDays = meanDays
+    }
+
     public static func of(_ seconds: [Int64]) -> DurationSummary { of(seconds[...]) }
 
     /// The same numbers as the engine's median, percentile(0.9) and avg over the durations in days.

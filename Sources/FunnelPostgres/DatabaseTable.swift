@@ -32,6 +32,11 @@ public struct DatabaseTable: Sendable {
         }
     }
 
+    /// The database table a loaded table stands for, if it is one.
+    public static func of(_ table: Table) -> DatabaseTable? {
+        (table.unread?.source as? DatabaseColumnSource)?.table
+    }
+
     public func type(of column: String) -> DatabaseType? {
         columns.first { $0.name == column }?.type
     }

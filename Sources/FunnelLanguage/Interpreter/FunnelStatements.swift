@@ -17,15 +17,28 @@ extension Interpreter {
     /// over the condition counts them (808 MQLs in the funnel, 879 leads where mql): said per stage.
     func untimedRowNotes(_ evaluation: FunnelEvaluation, session: Session) throws(Diagnostic) -> [String] {
         let evaluator = RowEvaluator(session: session, view: evaluation.view, context: context)
-        var notes: [String] = []
-        for stage in evaluation.definition.syntax.stages where stage.count == nil {
-            guard let at = stage.at, let condition = stage.condition else { continue }
+        var failure: Diagnostic? = nil
+        let notes = untimedNotes(evaluation.definition) { k in
+            let stage = evaluation.definition.syntax.stages.filter { $0.count == nil }[k]
+            guard failure == nil, let at = stage.at, let condition = stage.condition else { return 0 }
             let untimed = Expr(.binary(.and, condition, Expr(.isNull(Expr(.name(at), stage.range), negated: false), stage.range)), stage.range)
-            let rows = try evaluator.filter(untimed, selection: evaluation.view.selection).count
+            do throws(Diagnostic) { return try evaluator.filter(untimed, selection: evaluation.view.selection).count } catch { failure = error; return 0 }
+        }
+        if let failure { throw failure }
+        return notes
+    }
+
+    /// The notes of `untimedRowNotes`, given the rows of each row stage (by index) that meet its
+    /// condition and have no time.
+    func untimedNotes(_ definition: FunnelDefinition, rows untimedRows: (Int) -> Int) -> [String] {
+        var notes: [String] = []
+        for (k, stage) in definition.syntax.stages.filter({ $0.count == nil }).enumerated() {
+            guard let at = stage.at, let condition = stage.condition else { continue }
+            let rows = untimedRows(k)
             guard rows > 0 else { continue }
             let conditionText = Lexer.abbreviated(condition.range.file.slice(condition.range))
-            notes.append("\(CountText.of(rows, "\(evaluation.definition.syntax.table) row")) \(rows == 1 ? "meets" : "meet") \(conditionText) but \(rows == 1 ? "has" : "have") no \(at): "
-                + "not in \(stage.name) (count(\(evaluation.definition.syntax.table) where \(conditionText)) includes \(rows == 1 ? "it" : "them"))")
+            notes.append("\(CountText.of(rows, "\(definition.syntax.table) row")) \(rows == 1 ? "meets" : "meet") \(conditionText) but \(rows == 1 ? "has" : "have") no \(at): "
+                + "not in \(stage.name) (count(\(definition.syntax.table) where \(conditionText)) includes \(rows == 1 ? "it" : "them"))")
         }
         return notes
     }
@@ -44,22 +57,29 @@ extension Interpreter {
         } else {
             groups = .groups(try groupRows(of: evaluation, by: dimensions, session: session, range: keys[0].range).grouping)
         }
-        // Count-only stages sliced by the same keys in their own tables.
+        let countStageValues = try countStageValuesByKey(evaluation.definition, keys: keys, period: keys.count == 1 ? periods.first : nil, session: session)
+        _ = aggregation
+        return FunnelTables.breakdown(evaluation.funnel, keyNames: dimensions.map(\.name), groups: groups, countStageValues: countStageValues,
+                                      overall: try totals(evaluation, session: session), asOf: context.today)
+    }
+
+    /// Count-only stages sliced by the same keys in their own tables (a period key as its first day).
+    func countStageValuesByKey(_ definition: FunnelDefinition, keys: [Expr], period: DateUnit?, session: Session) throws(Diagnostic) -> [[[Value]: Value]] {
+        let aggregation = Aggregation(session: session, context: context)
         var countStageValues: [[[Value]: Value]] = []
-        for formula in evaluation.countFormulas {
+        for formula in definition.syntax.stages.compactMap(\.count) {
             let sliced = try aggregation.evaluate([formula], by: keys, defaultTable: nil)
             var map: [[Value]: Value] = [:]
             for (i, row) in sliced.values.enumerated() {
                 var key = sliced.keyColumns.map { $0.value(at: i) }
-                if let unit = periods.first, keys.count == 1, case .text(let label) = key[0], let p = Period.parse(label) {
+                if let unit = period, case .text(let label) = key[0], let p = Period.parse(label) {
                     key = [.date(Int32(Periods.start(ofDay: p.start, unit: unit)))]
                 }
                 map[key] = row.first ?? .null
             }
             countStageValues.append(map)
         }
-        return FunnelTables.breakdown(evaluation.funnel, keyNames: dimensions.map(\.name), groups: groups, countStageValues: countStageValues,
-                                      overall: try totals(evaluation, session: session), asOf: context.today)
+        return countStageValues
     }
 
     /// `F cohort by month`: rows grouped by when they entered, followed through every stage.

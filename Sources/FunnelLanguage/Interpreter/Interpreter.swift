@@ -291,7 +291,12 @@ public struct Interpreter: Sendable {
             let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
             emit(.table(try demandTable(evaluation, keys: keys, session: session, range: statement.range)))
         case .velocity(let name, let keys):
-            let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
+            let definition = try funnel(named: name, session: session, range: statement.range)
+            if let timed = try databaseVelocity(definition, keys: keys, session: session) {
+                emit(.table(timed))
+                break
+            }
+            let evaluation = try evaluateFunnel(definition, session: session)
             emit(.table(try velocityTable(evaluation, keys: keys, session: session)))
         case .bottleneck(let name):
             let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
@@ -379,6 +384,7 @@ public struct Interpreter: Sendable {
         case .name(let name):
             if let table = session.tables[name] { return .table(table) }
             if let definition = session.funnels[name] {
+                if let counted = try databaseFunnelTable(definition, session: session, view: nil) { return .result(counted) }
                 return .result(try funnelTable(try evaluateFunnel(definition, session: session), session: session))
             }
             if let kpi = session.kpis[name] {
@@ -429,6 +435,7 @@ public struct Interpreter: Sendable {
             }
         case .groupBy(let base, let keys):
             if let (definition, view) = try funnelBase(base, session: session, baseDirectory: baseDirectory) {
+                if let counted = try databaseFunnelBreakdown(definition, keys: keys, session: session, view: view) { return .result(counted) }
                 let evaluation = try evaluateFunnel(definition, session: session, view: view)
                 return .result(try funnelBreakdown(evaluation, keys: keys, session: session))
             }
@@ -465,7 +472,7 @@ public struct Interpreter: Sendable {
             guard case .groupBy(let funnelExpr, let keys) = base.kind, let (definition, view) = try funnelBase(funnelExpr, session: session, baseDirectory: baseDirectory) else {
                 throw Diagnostic.error("`vs` compares a funnel by period with a plan: inbound by month vs plan", at: base.range)
             }
-            return .result(try runway(try evaluateFunnel(definition, session: session, view: view), keys: keys, planExpr: other, session: session))
+            return .result(try runway(definition, view: view, keys: keys, planExpr: other, session: session))
         case .select(let base, let items):
             return try select(base, items, session: session, baseDirectory: baseDirectory, range: expr.range)
         case .sort(let base, let keys):

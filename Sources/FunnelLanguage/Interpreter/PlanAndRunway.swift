@@ -120,7 +120,7 @@ extension Interpreter {
     }
 
     /// `F by month vs plan`: per month and stage, actual against the plan table's column of the same name.
-    func runway(_ evaluation: FunnelEvaluation, keys: [Expr], planExpr: Expr, session: Session) throws(Diagnostic) -> ResultTable {
+    func runway(_ definition: FunnelDefinition, view: TableValue?, keys: [Expr], planExpr: Expr, session: Session) throws(Diagnostic) -> ResultTable {
         guard keys.count == 1, case .name(let unitName) = keys[0].kind, let unit = Aggregation.periodNames[unitName] else {
             throw Diagnostic.error("runway compares periods: F by month vs plan", at: keys.first?.range ?? planExpr.range)
         }
@@ -130,12 +130,18 @@ extension Interpreter {
         guard let timeName = planView.table.timeColumn, planView.table.hasColumn(timeName) else {
             throw Diagnostic.error("the plan has no time column (its month)", at: planExpr.range, notes: ["load it with: plan = load \"plan.csv\" time month"])
         }
-        let names = evaluation.stageNames
+        let names = definition.syntax.stages.map(\.name)
         let planned = names.filter { planView.table.hasColumn($0) }
         guard !planned.isEmpty else {
-            throw Diagnostic.error("the plan has no column named like a stage of \(evaluation.name) (\(names.joined(separator: ", ")))", at: planExpr.range)
+            throw Diagnostic.error("the plan has no column named like a stage of \(definition.syntax.name) (\(names.joined(separator: ", ")))", at: planExpr.range)
         }
-        let actualTable = try funnelBreakdown(evaluation, keys: keys, session: session)
+        // Counted by the database when the funnel's table is one, else in memory.
+        let actualTable: ResultTable
+        if let counted = try databaseFunnelBreakdown(definition, keys: keys, session: session, view: view) {
+            actualTable = counted
+        } else {
+            actualTable = try funnelBreakdown(try evaluateFunnel(definition, session: session, view: view), keys: keys, session: session)
+        }
         var actual: [String: [String: Double]] = [:]   // period label → stage → count
         for r in 0..<actualTable.table.rowCount {
             guard case .text(let label) = actualTable.table.columns[0].value(at: r) else { continue }
@@ -162,7 +168,7 @@ extension Interpreter {
                 plan[label, default: [:]][stage, default: 0] += sum
             }
         }
-        return FunnelTables.runway(name: evaluation.name, unitName: unitName, stages: planned, actual: actual,
+        return FunnelTables.runway(name: definition.syntax.name, unitName: unitName, stages: planned, actual: actual,
                                    plan: plan, periods: periodOrder.sorted { $0.0 < $1.0 }.map(\.1))
     }
 }
