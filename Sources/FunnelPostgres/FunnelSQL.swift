@@ -22,7 +22,7 @@ public struct FunnelSQL: Sendable {
     public struct Counts: Sendable {
         public var keys: [[Value]]
         public var counts: [[Int]]
-        /// Over all rows (no key): per stage, rows that meet it and entered but are not counted.
+        /// Over all the groups: per stage, rows that meet it and entered but are not counted.
         public var notCounted: [Int]
         /// Rows with a counted stage time after the as-of date.
         public var afterAsOf: Int
@@ -86,10 +86,15 @@ public struct FunnelSQL: Sendable {
     }
 
     /// The funnel's rows with their keys (k0, k1, …), stage times (t0, …), conditions (c0, …),
-    /// eligibility (e0, …), whether they reached each stage (h0, …) and the running state after
-    /// each (ok, previous and first time: o0, p0, f0, …). Each stage is two layers, fenced with
-    /// OFFSET 0 so that the server computes each column once instead of expanding them into
-    /// one another.
+    /// eligibility (e0, …), whether they reached each stage (h0, …) and, per stage, the time
+    /// of the last stage reached up to it and of the first (p0, f0, …).
+    ///
+    /// The inputs are one layer, fenced with OFFSET 0 so that the server evaluates each stage's
+    /// condition once per row (a rule's regular expression is the costly part); the reach is
+    /// one more layer of comparisons between those columns. It is the rule of
+    /// `FunnelReach.compute` written out stage by stage, with what is known simplified away:
+    /// after a required stage the previous time is that stage's own, and the running "still in"
+    /// is the stage's reach; only an optional stage needs a CASE for the time before it.
     func reachRows(keys: [String]) -> String {
         var base: [String] = []
         for (i, key) in keys.enumerated() { base.append("\(key) as k\(i)") }
@@ -100,23 +105,45 @@ public struct FunnelSQL: Sendable {
             if let t = times[j] { eligible += " and \(t) is not null" }
             base.append("(\(eligible)) as e\(j)")
         }
-        base.append("true as ob, null::timestamp as pb, null::timestamp as fb")
-        var sql = "select \(base.joined(separator: ", ")) from \(table.fromClause)"
-        var previous = "b"
+        // The running state, each valid where `still` holds: SQL text, and whether it may be null.
+        var still = "true"
+        var previous: (sql: String, nullable: Bool)? = nil     // nil: no timed stage reached yet
+        var first: (sql: String, nullable: Bool)? = nil
+        var reach: [String] = []
         for j in 0..<stageCount {
-            var here = "q.o\(previous) and q.e\(j)"
+            var here = "\(still) and q.e\(j)"
             if times[j] != nil {
-                here += " and (q.p\(previous) is null or q.t\(j) >= q.p\(previous))"
-                if let window { here += " and (q.f\(previous) is null or q.t\(j) - q.f\(previous) <= interval '\(window) seconds')" }
+                if let previous { here += previous.nullable ? " and (\(previous.sql) is null or q.t\(j) >= \(previous.sql))" : " and q.t\(j) >= \(previous.sql)" }
+                if let window, let first {
+                    let within = "q.t\(j) - \(first.sql) <= interval '\(window) seconds'"
+                    here += first.nullable ? " and (\(first.sql) is null or \(within))" : " and \(within)"
+                }
             }
-            sql = "select q.*, (\(here)) as h\(j) from (\(sql) offset 0) as q"
-            let ok = optional[j] ? "(q.h\(j) or q.o\(previous))" : "q.h\(j)"
-            let p = times[j] != nil ? "case when q.h\(j) then q.t\(j) else q.p\(previous) end" : "q.p\(previous)"
-            let f = times[j] != nil ? "case when q.h\(j) and q.f\(previous) is null then q.t\(j) else q.f\(previous) end" : "q.f\(previous)"
-            sql = "select q.*, \(ok) as o\(j), \(p) as p\(j), \(f) as f\(j) from (\(sql) offset 0) as q"
-            previous = String(j)
+            let h = "(\(here))"
+            reach.append("\(h) as h\(j)")
+            if optional[j] {
+                if times[j] != nil {
+                    previous = ("case when \(h) then q.t\(j) else \(previous?.sql ?? "null::timestamp") end", previous?.nullable ?? true)
+                    first = first.map { f in ("case when \(h) and \(f.sql) is null then q.t\(j) else \(f.sql) end", f.nullable) }
+                        ?? ("case when \(h) then q.t\(j) end", true)
+                }
+                still = "(\(h) or \(still))"
+            } else {
+                if times[j] != nil {
+                    previous = ("q.t\(j)", false)
+                    if let f = first {
+                        if f.nullable { first = ("coalesce(\(f.sql), q.t\(j))", false) }
+                    } else {
+                        first = ("q.t\(j)", false)
+                    }
+                }
+                still = h
+            }
+            reach.append("\(previous?.sql ?? "null::timestamp") as p\(j)")
+            reach.append("\(first?.sql ?? "null::timestamp") as f\(j)")
         }
-        return sql
+        let inputs = "select \(base.joined(separator: ", ")) from \(table.fromClause) offset 0"
+        return "select q.*, \(reach.joined(separator: ", ")) from (\(inputs)) as q"
     }
 
     static func timestamp(_ seconds: Int64) -> String {
@@ -130,13 +157,11 @@ public struct FunnelSQL: Sendable {
         var measures: [String] = []
         for j in 0..<stageCount { measures.append("count(*) filter (where h\(j))") }
         for step in joint { measures.append("count(*) filter (where h\(step.from) and h\(step.to))") }
-        let overall = keys.isEmpty
-        if overall {
-            for j in 0..<stageCount { measures.append("count(*) filter (where h0 and e\(j) and not h\(j))") }
-            let late = (0..<stageCount).filter { times[$0] != nil }.map { "(h\($0) and t\($0) >= \(Self.timestamp(endOfAsOf)))" }
-            measures.append(late.isEmpty ? "0::int8" : "count(*) filter (where h0 and (\(late.joined(separator: " or "))))")
-            for j in 0..<stageCount { measures.append(times[j] != nil && conditions[j] != nil ? "count(*) filter (where coalesce(c\(j), false) and t\(j) is null)" : "0::int8") }
-        }
+        // What the notes count, per group too: the totals are the groups' sums (one pass).
+        for j in 0..<stageCount { measures.append("count(*) filter (where h0 and e\(j) and not h\(j))") }
+        let late = (0..<stageCount).filter { times[$0] != nil }.map { "(h\($0) and t\($0) >= \(Self.timestamp(endOfAsOf)))" }
+        measures.append(late.isEmpty ? "0::int8" : "count(*) filter (where h0 and (\(late.joined(separator: " or "))))")
+        for j in 0..<stageCount { measures.append(times[j] != nil && conditions[j] != nil ? "count(*) filter (where coalesce(c\(j), false) and t\(j) is null)" : "0::int8") }
         let keyList = keys.indices.map { "k\($0)" }
         var sql = "select \((keyList + measures).joined(separator: ", ")) from (\(reachRows(keys: keys.map(\.sql)))) as reach"
         if !keys.isEmpty {
@@ -145,42 +170,57 @@ public struct FunnelSQL: Sendable {
         }
         let columns = try table.connection.columns(sql, isCancelled: isCancelled)
         let rowCount = columns.first?.count ?? 0
-        var out = Counts(keys: [], counts: [], notCounted: [], afterAsOf: 0, untimed: [])
+        var out = Counts(keys: [], counts: [], notCounted: [Int](repeating: 0, count: stageCount), afterAsOf: 0,
+                         untimed: [Int](repeating: 0, count: stageCount))
         let countWidth = stageCount + joint.count
         for r in 0..<rowCount {
             out.keys.append(keys.indices.map { columns[$0].value(at: r) })
             out.counts.append((0..<countWidth).map { Self.int(columns[keys.count + $0].value(at: r)) })
-        }
-        if overall, rowCount == 1 {
-            var c = countWidth
-            out.notCounted = (0..<stageCount).map { _ in defer { c += 1 }; return Self.int(columns[c].value(at: 0)) }
-            out.afterAsOf = Self.int(columns[c].value(at: 0))
+            var c = keys.count + countWidth
+            for j in 0..<stageCount { out.notCounted[j] += Self.int(columns[c + j].value(at: r)) }
+            c += stageCount
+            out.afterAsOf += Self.int(columns[c].value(at: r))
             c += 1
-            out.untimed = (0..<stageCount).map { _ in defer { c += 1 }; return Self.int(columns[c].value(at: 0)) }
+            for j in 0..<stageCount { out.untimed[j] += Self.int(columns[c + j].value(at: r)) }
         }
         return out
     }
 
+    /// The counts of all groups together (each stage's and joint step's, summed).
+    public func totals(of groups: Counts) -> Counts {
+        var total = groups
+        let width = groups.counts.first?.count ?? (stageCount)
+        total.keys = [[]]
+        total.counts = [(0..<width).map { i in groups.counts.reduce(0) { $0 + (i < $1.count ? $1[i] : 0) } }]
+        return total
+    }
+
     /// Per period (its first day, days since 1970): the rows that reached each stage (then each
-    /// joint step, dated by its later stage) whose own time falls in it.
+    /// joint step, dated by its later stage) whose own time falls in it. One pass: the rows are
+    /// grouped by the period of every stage they reached at once (a few thousand combinations),
+    /// and each combination's rows are added to each of its stages' periods here.
     public func countsByPeriod(_ unit: DateUnit, joint: [(from: Int, to: Int)],
                                isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> [Int: [Int]] {
-        var entries: [String] = []
-        for j in 0..<stageCount where times[j] != nil { entries.append("(\(j), reach.h\(j), reach.t\(j))") }
-        for (i, step) in joint.enumerated() where times[step.to] != nil {
-            entries.append("(\(stageCount + i), reach.h\(step.from) and reach.h\(step.to), reach.t\(step.to))")
+        var periods: [(stage: Int, sql: String)] = []
+        func period(_ hit: String, _ time: String) -> String {
+            "case when \(hit) then (\(SQLCompiler.truncate(time, unit)) - date '1970-01-01')::int8 end"
         }
-        guard !entries.isEmpty else { return [:] }
-        let sql = "select (\(SQLCompiler.truncate("s.t", unit)) - date '1970-01-01')::int8 as period, s.stage::int8 as stage, count(*) as rows "
-            + "from (\(reachRows(keys: []))) as reach cross join lateral (values \(entries.joined(separator: ", "))) as s(stage, hit, t) "
-            + "where s.hit group by 1, 2 order by 1, 2"
+        for j in 0..<stageCount where times[j] != nil { periods.append((j, period("reach.h\(j)", "reach.t\(j)"))) }
+        for (i, step) in joint.enumerated() where times[step.to] != nil {
+            periods.append((stageCount + i, period("reach.h\(step.from) and reach.h\(step.to)", "reach.t\(step.to)")))
+        }
+        guard !periods.isEmpty else { return [:] }
+        let list = periods.enumerated().map { "\($1.sql) as m\($0)" }
+        let sql = "select \(list.joined(separator: ", ")), count(*) as rows from (\(reachRows(keys: []))) as reach "
+            + "group by \(periods.indices.map { "m\($0)" }.joined(separator: ", "))"
         let columns = try table.connection.columns(sql, isCancelled: isCancelled)
         var out: [Int: [Int]] = [:]
         let width = stageCount + joint.count
         for r in 0..<(columns.first?.count ?? 0) {
-            let period = Self.int(columns[0].value(at: r)), stage = Self.int(columns[1].value(at: r))
-            guard stage >= 0 && stage < width else { continue }
-            out[period, default: [Int](repeating: 0, count: width)][stage] = Self.int(columns[2].value(at: r))
+            let rows = Self.int(columns[periods.count].value(at: r))
+            for (c, entry) in periods.enumerated() where !columns[c].isNull(r) {
+                out[Self.int(columns[c].value(at: r)), default: [Int](repeating: 0, count: width)][entry.stage] += rows
+            }
         }
         return out
     }

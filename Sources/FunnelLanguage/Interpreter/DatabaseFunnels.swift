@@ -63,14 +63,19 @@ extension Interpreter {
 
     /// The funnel's totals from the server: every stage's count, the joint counts of steps out
     /// of optional stages, and what its notes count.
-    private func databaseTotals(_ definition: FunnelDefinition, _ sql: FunnelSQL, session: Session, view: TableValue) throws(Diagnostic) -> (EvaluatedFunnel, FunnelCounts, FunnelSQL.Counts) {
-        let shape = countedFunnel(definition, view: view, counts: FunnelSQL.Counts.none)
-        let steps = shape.stepsFromOptionalStages
+    /// `groups`: the funnel's counts by a key already fetched, whose sums are the totals.
+    private func databaseTotals(_ definition: FunnelDefinition, _ sql: FunnelSQL, session: Session, view: TableValue,
+                                groups: FunnelSQL.Counts? = nil) throws(Diagnostic) -> (EvaluatedFunnel, FunnelCounts, FunnelSQL.Counts) {
+        let steps = jointSteps(definition, view: view)
         let counts: FunnelSQL.Counts
-        do throws(DatabaseError) {
-            counts = try sql.counts(keys: [], joint: steps.map { ($0.from, $0.to) }, isCancelled: context.isCancelled)
-        } catch {
-            throw DatabaseLoader.diagnostic(error, range: definition.source.range)
+        if let groups {
+            counts = sql.totals(of: groups)
+        } else {
+            do throws(DatabaseError) {
+                counts = try sql.counts(keys: [], joint: steps.map { ($0.from, $0.to) }, isCancelled: context.isCancelled)
+            } catch {
+                throw DatabaseLoader.diagnostic(error, range: definition.source.range)
+            }
         }
         let funnel = countedFunnel(definition, view: view, counts: counts)
         var values: [Double] = []
@@ -81,6 +86,11 @@ extension Interpreter {
         let rowCounts = counts.counts.first ?? []
         values += rowCounts.prefix(funnel.rowStages.count).map(Double.init)
         return (funnel, FunnelCounts(stages: funnel.stageNames, counts: values, joint: funnel.jointCounts(rowCounts, steps: steps)), counts)
+    }
+
+    /// The steps out of optional stages, whose rows in both stages are counted as extra stages.
+    private func jointSteps(_ definition: FunnelDefinition, view: TableValue) -> [Step] {
+        countedFunnel(definition, view: view, counts: FunnelSQL.Counts.none).stepsFromOptionalStages
     }
 
     /// `F` on a database table.
@@ -101,19 +111,21 @@ extension Interpreter {
         if keys.count == 1, case .name(let n) = keys[0].kind, !view.table.hasColumn(n) { period = Aggregation.periodNames[n] }
         let keySQL = period == nil ? self.keySQL(dimensions, sql, view: view, session: session) : []
         guard let keySQL else { return nil }
-        let (funnel, totals, _) = try databaseTotals(definition, sql, session: session, view: view)
-        let joint = funnel.stepsFromOptionalStages.map { ($0.from, $0.to) }
+        let joint = jointSteps(definition, view: view).map { ($0.from, $0.to) }
         var counted: [[Value]: [Int]] = [:]
+        var groups: FunnelSQL.Counts? = nil
         do throws(DatabaseError) {
             if let period {
                 for (start, counts) in try sql.countsByPeriod(period, joint: joint, isCancelled: context.isCancelled) { counted[[.date(Int32(start))]] = counts }
             } else {
-                let groups = try sql.counts(keys: keySQL, joint: joint, isCancelled: context.isCancelled)
-                for (key, counts) in zip(groups.keys, groups.counts) { counted[key] = counts }
+                let byKey = try sql.counts(keys: keySQL, joint: joint, isCancelled: context.isCancelled)
+                for (key, counts) in zip(byKey.keys, byKey.counts) { counted[key] = counts }
+                groups = byKey
             }
         } catch {
             throw DatabaseLoader.diagnostic(error, range: keys[0].range)
         }
+        let (funnel, totals, _) = try databaseTotals(definition, sql, session: session, view: view, groups: groups)
         let countStageValues = try countStageValuesByKey(definition, keys: keys, period: period, session: session)
         return FunnelTables.breakdown(funnel, keyNames: dimensions.map(\.name), groups: .counted(counted, period: period),
                                       countStageValues: countStageValues, overall: totals, asOf: context.today)
