@@ -16,6 +16,9 @@ public struct DemandInputs: Sendable {
     public var orderAmounts: Column?
     /// Said under the table (lift, what to add).
     public var notes: [String]
+    /// Per group, each row stage's count, when counted already (by a database); nil: counted
+    /// here from the funnel's reach and `groupOfRow`.
+    public var stageCounts: [[Int]]? = nil
 
     public init(keyNames: [String], keyPeriods: [DateUnit?], keyOfGroup: [[Value]], groupOfRow: [Int32], spend: [[Value]: Double]?,
                 revenue: [[Value]: Double]?, orderCounts: [Int64]?, orderAmounts: Column?, notes: [String]) {
@@ -50,7 +53,7 @@ extension FunnelTables {
         let last = names.count - 1
         let groupOfRow = inputs.groupOfRow
         // Stage by stage over the rows, as the funnel breakdown counts.
-        let counts = FunnelGrouping.counts(funnel.reach, grouping: Grouping(groupCount: groups, groupOfRow: groupOfRow, keys: []))
+        let counts = inputs.stageCounts ?? FunnelGrouping.counts(funnel.reach, grouping: Grouping(groupCount: groups, groupOfRow: groupOfRow, keys: []))
         var promoters = [Int](repeating: 0, count: groups)
         var lifetime = [Double](repeating: 0, count: groups)
         if let orderCounts = inputs.orderCounts {

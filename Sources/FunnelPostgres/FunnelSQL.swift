@@ -28,8 +28,18 @@ public struct FunnelSQL: Sendable {
         public var afterAsOf: Int
         /// Per stage, rows whose condition holds but whose time is missing.
         public var untimed: [Int]
+        /// Rows in the last stage for which `lastStageWhere` holds (given to `counts`).
+        public var lastStageMatching = 0
 
         public static let none = Counts(keys: [], counts: [], notCounted: [], afterAsOf: 0, untimed: [])
+
+        init(keys: [[Value]], counts: [[Int]], notCounted: [Int], afterAsOf: Int, untimed: [Int]) {
+            self.keys = keys
+            self.counts = counts
+            self.notCounted = notCounted
+            self.afterAsOf = afterAsOf
+            self.untimed = untimed
+        }
     }
 
     /// Durations of one step (or end to end) in seconds: how many, and their median, 90th
@@ -95,9 +105,11 @@ public struct FunnelSQL: Sendable {
     /// `FunnelReach.compute` written out stage by stage, with what is known simplified away:
     /// after a required stage the previous time is that stage's own, and the running "still in"
     /// is the stage's reach; only an optional stage needs a CASE for the time before it.
-    func reachRows(keys: [String]) -> String {
+    /// `extra`: a condition computed with the inputs, as column x.
+    func reachRows(keys: [String], extra: String? = nil) -> String {
         var base: [String] = []
         for (i, key) in keys.enumerated() { base.append("\(key) as k\(i)") }
+        if let extra { base.append("(\(extra)) as x") }
         for j in 0..<stageCount {
             base.append("\(times[j] ?? "null::timestamp") as t\(j)")
             base.append("\(conditions[j] ?? "true") as c\(j)")
@@ -152,7 +164,7 @@ public struct FunnelSQL: Sendable {
 
     /// Rows per group that reached each stage, then each of `joint`'s pairs of stages; with no
     /// key, also what the funnel's notes count.
-    public func counts(keys: [(sql: String, type: ColumnType)], joint: [(from: Int, to: Int)],
+    public func counts(keys: [(sql: String, type: ColumnType)], joint: [(from: Int, to: Int)], lastStageWhere: String? = nil,
                        isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> Counts {
         var measures: [String] = []
         for j in 0..<stageCount { measures.append("count(*) filter (where h\(j))") }
@@ -162,8 +174,9 @@ public struct FunnelSQL: Sendable {
         let late = (0..<stageCount).filter { times[$0] != nil }.map { "(h\($0) and t\($0) >= \(Self.timestamp(endOfAsOf)))" }
         measures.append(late.isEmpty ? "0::int8" : "count(*) filter (where h0 and (\(late.joined(separator: " or "))))")
         for j in 0..<stageCount { measures.append(times[j] != nil && conditions[j] != nil ? "count(*) filter (where coalesce(c\(j), false) and t\(j) is null)" : "0::int8") }
+        measures.append(lastStageWhere == nil ? "0::int8" : "count(*) filter (where h\(stageCount - 1) and coalesce(x, false))")
         let keyList = keys.indices.map { "k\($0)" }
-        var sql = "select \((keyList + measures).joined(separator: ", ")) from (\(reachRows(keys: keys.map(\.sql)))) as reach"
+        var sql = "select \((keyList + measures).joined(separator: ", ")) from (\(reachRows(keys: keys.map(\.sql), extra: lastStageWhere))) as reach"
         if !keys.isEmpty {
             sql += " group by \(keyList.joined(separator: ", ")) order by "
                 + keys.indices.map { keys[$0].type == .text ? "k\($0) collate \"C\" nulls last" : "k\($0) nulls last" }.joined(separator: ", ")
@@ -182,6 +195,7 @@ public struct FunnelSQL: Sendable {
             out.afterAsOf += Self.int(columns[c].value(at: r))
             c += 1
             for j in 0..<stageCount { out.untimed[j] += Self.int(columns[c + j].value(at: r)) }
+            out.lastStageMatching += Self.int(columns[c + stageCount].value(at: r))
         }
         return out
     }
@@ -192,6 +206,7 @@ public struct FunnelSQL: Sendable {
         let width = groups.counts.first?.count ?? (stageCount)
         total.keys = [[]]
         total.counts = [(0..<width).map { i in groups.counts.reduce(0) { $0 + (i < $1.count ? $1[i] : 0) } }]
+        total.lastStageMatching = groups.lastStageMatching
         return total
     }
 

@@ -154,3 +154,58 @@ extension Interpreter {
                                      endToEnd: { g in summary(g < durations.endToEnd.count ? durations.endToEnd[g] : nil) })
     }
 }
+
+extension Interpreter {
+    /// `demand F [by key]` on a database table: the stage counts per group and the lift from
+    /// the server, spend and revenue sliced as any formula is. With `orders` (a count per funnel
+    /// row of a linked table) it runs in memory.
+    func databaseDemand(_ definition: FunnelDefinition, keys: [Expr], session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable? {
+        let syntax = definition.syntax
+        guard syntax.orders == nil, let sql = try databaseFunnel(definition, session: session, view: nil),
+              let view = session.tables[syntax.table] else { return nil }
+        let dimensions = Aggregation.dimensions(keys)
+        guard let keySQL = self.keySQL(dimensions, sql, view: view, session: session) else { return nil }
+        var marketing: String? = nil
+        if session.rules["marketing"] != nil {
+            let evaluator = RowEvaluator(session: session, view: view, context: context)
+            guard let lowered = try? evaluator.lower(Expr(.name("marketing"), range)), evaluator.lowered.joins.isEmpty,
+                  let condition = sql.keySQL(lowered), condition.type == .boolean else { return nil }
+            marketing = condition.sql
+        }
+        let counts: FunnelSQL.Counts
+        do throws(DatabaseError) {
+            counts = try sql.counts(keys: keySQL, joint: [], lastStageWhere: marketing, isCancelled: context.isCancelled)
+        } catch {
+            throw DatabaseLoader.diagnostic(error, range: keys.first?.range ?? range)
+        }
+        let aggregation = Aggregation(session: session, context: context)
+        func sliced(_ formula: Expr?) throws(Diagnostic) -> [[Value]: Double]? {
+            guard let formula else { return nil }
+            let result = try aggregation.evaluate([formula], by: keys, defaultTable: view)
+            var map: [[Value]: Double] = [:]
+            for (i, row) in result.values.enumerated() {
+                guard let number = row.first?.number else { continue }
+                map[result.keyColumns.map { $0.value(at: i) }] = number
+            }
+            return map
+        }
+        let spend = try sliced(syntax.spend)
+        let revenue = try sliced(syntax.revenue)
+        let funnel = countedFunnel(definition, view: view, counts: FunnelSQL.Counts.none)
+        var footnotes: [String] = []
+        if marketing != nil {
+            let reachedLast = sql.totals(of: counts).counts.first.map { $0[funnel.rowStages.count - 1] } ?? 0
+            let share = reachedLast == 0 ? "—" : ValueFormatter.format(.decimal(Double(counts.lastStageMatching) / Double(reachedLast)), as: .percent)
+            footnotes.append("lift: \(share) of \(funnel.rowStageNames.last ?? "the last stage") came from marketing sources "
+                + "(\(CountText.of(counts.lastStageMatching)) of \(CountText.of(reachedLast)), by rule marketing)")
+        } else {
+            footnotes.append("lift needs the client's marketing sources: rule marketing = source in (\"paid_search\", \"social\", …)")
+        }
+        if spend == nil { footnotes.append("add `spend sum(spend.amount)` to the funnel for cost per stage and ROMI") }
+        if revenue == nil { footnotes.append("add `revenue sum(revenue)` to the funnel for revenue, average deal and ROMI") }
+        var inputs = DemandInputs(keyNames: dimensions.map(\.name), keyPeriods: dimensions.map { _ in nil }, keyOfGroup: keys.isEmpty ? [[]] : counts.keys,
+                                  groupOfRow: [], spend: spend, revenue: revenue, orderCounts: nil, orderAmounts: nil, notes: footnotes)
+        inputs.stageCounts = keys.isEmpty ? [counts.counts.first ?? [Int](repeating: 0, count: funnel.rowStages.count)] : counts.counts
+        return FunnelTables.demand(funnel, inputs)
+    }
+}

@@ -288,7 +288,12 @@ public struct Interpreter: Sendable {
         case .chart(let expr):
             emit(try chartOutput(expr, session: session, baseDirectory: baseDirectory))
         case .demand(let name, let keys):
-            let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
+            let definition = try funnel(named: name, session: session, range: statement.range)
+            if let counted = try databaseDemand(definition, keys: keys, session: session, range: statement.range) {
+                emit(.table(counted))
+                break
+            }
+            let evaluation = try evaluateFunnel(definition, session: session)
             emit(.table(try demandTable(evaluation, keys: keys, session: session, range: statement.range)))
         case .velocity(let name, let keys):
             let definition = try funnel(named: name, session: session, range: statement.range)
