@@ -19,6 +19,14 @@ struct DatabaseGoldenTests {
     /// The CSV files copied into the database, as tables named golden_<file>.
     static let tables = ["leads", "deals", "tiny", "spend", "sessions"]
 
+    /// The repository's root (examples/ is there).
+    static var repositoryRoot: String { String(GoldenTests.root.dropLast("/Tests/Golden".count)) }
+
+    /// Each table to create: its name and the CSV file it is made from.
+    static var sources: [(table: String, path: String)] {
+        tables.map { ("golden_\($0)", GoldenTests.root + "/data/\($0).csv") } + [("review_leads", repositoryRoot + "/examples/data/leads.csv")]
+    }
+
     /// Scripts that cannot run the same on a database, and why.
     static let excluded: [String: String] = [:]
 
@@ -67,20 +75,19 @@ struct DatabaseGoldenTests {
         let environment = ["PGPASSWORD": getenv("PGPASSWORD").map { String(cString: $0) } ?? ""]
         let address = try DatabaseAddress.parse(url, environment: environment, passwordFile: nil)
         let connection = DatabaseConnections.shared.connection(to: address)
-        for stem in tables {
-            let path = GoldenTests.root + "/data/\(stem).csv"
-            guard let loaded = try? CSVReader.load(path: path, name: stem, options: CSVOptions()) else {
+        for (name, path) in sources {
+            guard let loaded = try? CSVReader.load(path: path, name: name, options: CSVOptions()) else {
                 throw DatabaseError(.missing, "cannot read \(path)")
             }
             let table = loaded.table
             let columns = table.columns
             let definitions = columns.map { "\(SQLText.identifier($0.name)) \(sqlType($0.type))" }
-            _ = try connection.scalarRows("drop table if exists golden_\(stem)", isCancelled: { false })
-            _ = try connection.scalarRows("create table golden_\(stem) (\(definitions.joined(separator: ", ")))", isCancelled: { false })
+            _ = try connection.scalarRows("drop table if exists \(name)", isCancelled: { false })
+            _ = try connection.scalarRows("create table \(name) (\(definitions.joined(separator: ", ")))", isCancelled: { false })
             var rows: [String] = []
             func flush() throws(DatabaseError) {
                 guard !rows.isEmpty else { return }
-                _ = try connection.scalarRows("insert into golden_\(stem) values \(rows.joined(separator: ", "))", isCancelled: { false })
+                _ = try connection.scalarRows("insert into \(name) values \(rows.joined(separator: ", "))", isCancelled: { false })
                 rows = []
             }
             for r in 0..<table.rowCount {
@@ -123,6 +130,23 @@ struct DatabaseGoldenTests {
         let actual = GoldenHarness.run(text: database, asScriptAt: path, relativeTo: GoldenTests.root)
         if actual != expected {
             Issue.record("\(path) on PostgreSQL differs from its run on CSV:\n\(GoldenHarness.diff(expected: expected, actual: actual))")
+        }
+    }
+
+    /// The quarterly review (funnels, breakdowns, velocity, demand, runway, decay, what-if,
+    /// reports) with its leads in the database prints what it prints from the CSV file.
+    @Test(.enabled(if: DatabaseGoldenTests.url != nil)) func quarterlyReviewOnDatabase() throws {
+        try Self.prepare()
+        let path = Self.repositoryRoot + "/examples/quarterly-review.funnel"
+        guard let text = GoldenHarness.read(path) else { Issue.record("no \(path)"); return }
+        let line = "leads    = load \"data/leads.csv\" time created_at"
+        #expect(text.contains(line))
+        let database = text.replacingOccurrences(of: line, with: "leads    = load env(\"FUNNEL_TEST_DATABASE\") table \"review_leads\" time created_at")
+        let expected = GoldenHarness.run(scriptAt: path, relativeTo: Self.repositoryRoot)
+        let actual = GoldenHarness.run(text: database, asScriptAt: path, relativeTo: Self.repositoryRoot)
+        #expect(expected.contains("velocity") && expected.contains("demand"))
+        if actual != expected {
+            Issue.record("the review on PostgreSQL differs from its run on CSV:\n\(GoldenHarness.diff(expected: expected, actual: actual))")
         }
     }
 

@@ -34,7 +34,10 @@ enum GoldenHarness {
 
     /// Runs `text` as if it were the script at `path` (its folder is where paths start).
     static func run(text: String, asScriptAt path: String, relativeTo root: String) -> String {
-        runScript(text, at: path, relativeTo: root, columnsAtLoad: .named)
+        if text.contains(" to \"") {
+            return fileWriters.withLock { _ in runScript(text, at: path, relativeTo: root, columnsAtLoad: .named) }
+        }
+        return runScript(text, at: path, relativeTo: root, columnsAtLoad: .named)
     }
 
     private static func runScript(_ text: String, at path: String, relativeTo root: String, columnsAtLoad: ColumnsAtLoad) -> String {
