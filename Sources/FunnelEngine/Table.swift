@@ -14,6 +14,9 @@ public struct Table: Sendable {
     /// How a column written for people was read, by column name: "decimal, from "$1,234.56"",
     /// "months as their first day, from "Jan 2024"". Shown with the table's shape.
     public var readAs: [String: String] = [:]
+    /// Nulls per column counted elsewhere (a database's count over all its rows), for a table
+    /// that holds only its first rows: see `nullCount(of:)`.
+    public var knownNullCounts: [String: Int]? = nil
 
     /// Every column's name, in file order.
     public private(set) var columnNames: [String]
@@ -49,6 +52,11 @@ public struct Table: Sendable {
             columnNames = newValue.map(\.name)
             unread = nil
         }
+    }
+
+    /// A column's nulls: as counted over all the rows when only the first rows are held.
+    public func nullCount(of column: Column) -> Int {
+        knownNullCounts?[column.name] ?? column.nullCount
     }
 
     /// The columns read so far (a table's shape without reading the others).

@@ -143,3 +143,32 @@ public final class DatabaseConnections: Sendable {
         }
     }
 }
+
+extension DatabaseTable {
+    /// What showing the table prints, without reading it whole: its first `rows` rows (in the
+    /// order its columns are fetched) and each column's nulls, counted by the server.
+    public func summary(name: String, timeColumn: String?, rows: Int, readAs: [String: String],
+                        isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> Table {
+        let order: String
+        switch source {
+        case .relation: order = " order by ctid"
+        case .query: order = ""
+        }
+        let list = columns.map { $0.type.selectExpression(SQLText.identifier($0.name)) + " as " + SQLText.identifier($0.name) }
+        var first = try connection.columns("select \(list.joined(separator: ", ")) from \(fromClause)\(order) limit \(max(0, rows))", isCancelled: isCancelled)
+        if first.count != columns.count { first = columns.map { DatabaseColumns.empty($0.type.keptType, name: $0.name) } }
+        for i in first.indices { first[i].name = columns[i].name }
+        var nulls: [String: Int] = [:]
+        if !columns.isEmpty {
+            let counts = columns.map { "count(*) - count(\(SQLText.identifier($0.name)))" }
+            let counted = try connection.columns("select \(counts.joined(separator: ", ")) from \(fromClause)", isCancelled: isCancelled)
+            for (i, column) in columns.enumerated() where i < counted.count {
+                if case .integer(let n) = counted[i].value(at: 0) { nulls[column.name] = Int(n) }
+            }
+        }
+        var table = Table(name: name, columns: first, rowCount: rowCount, timeColumn: timeColumn)
+        table.knownNullCounts = nulls
+        table.readAs = readAs
+        return table
+    }
+}

@@ -247,19 +247,22 @@ public struct FunnelSQL: Sendable {
         throws(DatabaseError) -> (keys: [[Value]], steps: [[Int: Durations]], endToEnd: [Durations?]) {
         var measures: [String] = []
         var cells: [Int] = []
+        // In days as the in-memory summary takes them: each duration's seconds as a double divided
+        // by a day, interpolated as it interpolates (percentile_cont's lerp is the same formula),
+        // and the mean from the exact total of seconds (the durations are never negative).
         func summary(_ seconds: String, _ filter: String) -> [String] {
             ["count(*) filter (where \(filter))",
-             "percentile_cont(0.5) within group (order by \(seconds)) filter (where \(filter)) / 86400",
-             "percentile_cont(0.9) within group (order by \(seconds)) filter (where \(filter)) / 86400",
-             "avg(\(seconds) / 86400) filter (where \(filter))"]
+             "percentile_cont(0.5) within group (order by \(seconds)::float8 / 86400) filter (where \(filter))",
+             "percentile_cont(0.9) within group (order by \(seconds)::float8 / 86400) filter (where \(filter))",
+             "(sum(\(seconds)) filter (where \(filter)))::int8"]
         }
         for j in 1..<max(1, stageCount) where times[j] != nil {
             cells.append(j)
-            measures += summary("extract(epoch from t\(j) - p\(j - 1))::float8", "h\(j) and p\(j - 1) is not null")
+            measures += summary("extract(epoch from t\(j) - p\(j - 1))::int8", "h\(j) and p\(j - 1) is not null")
         }
         let last = stageCount - 1
         let endToEnd = last >= 0 && times[last] != nil
-        if endToEnd { measures += summary("extract(epoch from t\(last) - f\(last))::float8", "h\(last)") }
+        if endToEnd { measures += summary("extract(epoch from t\(last) - f\(last))::int8", "h\(last)") }
         guard !measures.isEmpty else { return ([], [], []) }
         let keyList = keys.indices.map { "k\($0)" }
         var sql = "select \((keyList + measures).joined(separator: ", ")) from (\(reachRows(keys: keys.map(\.sql)))) as reach"
@@ -272,8 +275,14 @@ public struct FunnelSQL: Sendable {
         for r in 0..<(columns.first?.count ?? 0) {
             outKeys.append(keys.indices.map { columns[$0].value(at: r) })
             func read(_ c: Int) -> Durations {
-                Durations(count: Self.int(columns[c].value(at: r)), medianDays: columns[c + 1].value(at: r).number,
-                          p90Days: columns[c + 2].value(at: r).number, meanDays: columns[c + 3].value(at: r).number)
+                let count = Self.int(columns[c].value(at: r))
+                var mean: Double? = nil
+                if count > 0, case .integer(let seconds) = columns[c + 3].value(at: r) {
+                    let days = Double(seconds) / 86_400
+                    mean = DecimalSum.mean(DecimalSum.settled(days, magnitude: days.magnitude), count: count)
+                }
+                return Durations(count: count, medianDays: columns[c + 1].value(at: r).number,
+                                 p90Days: columns[c + 2].value(at: r).number, meanDays: mean)
             }
             var steps: [Int: Durations] = [:]
             for (i, j) in cells.enumerated() { steps[j] = read(keys.count + 4 * i) }

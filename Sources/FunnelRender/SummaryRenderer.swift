@@ -31,8 +31,8 @@ public enum SummaryRenderer {
     }
 
     /// "17 nulls (0.6%)", or "" when there are none.
-    static func nullNote(_ column: Column, rows: Int) -> String {
-        let nulls = column.nullCount
+    static func nullNote(_ column: Column, in table: Table, rows: Int) -> String {
+        let nulls = table.nullCount(of: column)
         guard nulls > 0 else { return "" }
         var note = counted(nulls, "null", "nulls")
         if rows > 0 {
@@ -56,7 +56,7 @@ public enum SummaryRenderer {
         let nameWidth = names.map(\.width).max() ?? 0
         let typeWidth = table.columns.map(\.type.rawValue.count).max() ?? 0
         for (column, name) in zip(table.columns, names) {
-            var note = nullNote(column, rows: table.safeRowCount)
+            var note = nullNote(column, in: table, rows: table.safeRowCount)
             if let readAs = table.readAs[column.name] {
                 note = (note.isEmpty ? "" : note + ", ") + "read as " + ValueFormatter.visible(readAs)
             }
@@ -99,7 +99,7 @@ public enum SummaryRenderer {
         out += "  \"columns\": [\n"
         for (i, column) in table.columns.enumerated() {
             out += "    {\"name\": " + MachineText.jsonString(column.name) + ", \"type\": \"" + column.type.rawValue
-                + "\", \"nulls\": " + String(column.nullCount) + (i + 1 < table.columns.count ? "},\n" : "}\n")
+                + "\", \"nulls\": " + String(table.nullCount(of: column)) + (i + 1 < table.columns.count ? "},\n" : "}\n")
         }
         return out + "  ]\n}\n"
     }
@@ -109,7 +109,7 @@ public enum SummaryRenderer {
         var columns = [
             textColumn("column", table.columnNames),
             textColumn("type", table.columns.map(\.type.rawValue)),
-            Column(name: "nulls", storage: .integer(.int64(table.columns.map { Int64($0.nullCount) }))),
+            Column(name: "nulls", storage: .integer(.int64(table.columns.map { Int64(table.nullCount(of: $0)) }))),
         ]
         if !table.readAs.isEmpty { columns.append(textColumn("read as", table.columns.map { table.readAs[$0.name] ?? "" })) }
         return Table(name: table.name, columns: columns, rowCount: table.columns.count)

@@ -336,7 +336,16 @@ public struct Interpreter: Sendable {
         let value = try evaluate(expr, session: session, baseDirectory: baseDirectory)
         switch value {
         case .table(let view):
-            if case .name = expr.kind, view.selection == nil {
+            if case .name = expr.kind, view.selection == nil, let database = DatabaseTable.of(view.table) {
+                // The first rows and the nulls, from the server: the table is not read whole.
+                do throws(DatabaseError) {
+                    let summary = try database.summary(name: view.table.name, timeColumn: view.table.timeColumn, rows: SummaryRenderer.previewRows,
+                                                       readAs: view.table.readAs, isCancelled: context.isCancelled)
+                    emit(.summary(summary, rowCount: view.rowCount))
+                } catch {
+                    throw DatabaseLoader.diagnostic(error, range: expr.range)
+                }
+            } else if case .name = expr.kind, view.selection == nil {
                 context.planLog.note([LogicalPlan.allColumns], of: view.sourceName)
                 do { try view.table.prepareAll() } catch { throw Diagnostic(.error, .missingInput, error.message, at: expr.range) }
                 emit(.summary(view.table, rowCount: view.rowCount))
