@@ -28,11 +28,28 @@ public struct DatabaseBackend: Backend {
         } catch {
             throw PlanError(error.kind == .cancelled ? "cancelled" : "\(table.description): \(error.message)", notes: error.notes)
         }
+        // An average came as a sum and a count (one more column each, in the query's results).
         var named: [Column] = []
+        var c = 0
         for (i, (name, type)) in compiled.types.enumerated() {
-            var column = i < columns.count ? columns[i] : DatabaseColumns.empty(type, name: name)
+            if let average = compiled.averages.first(where: { $0.column == i }) {
+                let sums = c < columns.count ? columns[c] : nil, counts = c + 1 < columns.count ? columns[c + 1] : nil
+                let rows = sums?.count ?? 0
+                let means: [Value] = (0..<rows).map { r in
+                    guard let sum = sums?.value(at: r).number, case .integer(let n)? = counts?.value(at: r), n > 0 else { return .null }
+                    return .decimal(average.integer ? sum / Double(n) : DecimalSum.mean(sum, count: Int(n)))
+                }
+                var column = rows == 0 ? DatabaseColumns.empty(type, name: name) : ColumnBuilder.column(from: means, name: name)
+                if column.type != .decimal && rows > 0 { column = Column(name: name, storage: .decimal(means.map { $0.number ?? 0 }), validity: column.validity) }
+                column.name = name
+                named.append(column)
+                c += 2
+                continue
+            }
+            var column = c < columns.count ? columns[c] : DatabaseColumns.empty(type, name: name)
             column.name = name
             named.append(column)
+            c += 1
         }
         let rowCount = named.first?.count ?? 0
         return ResultTable(table: Table(name: "result", columns: named, rowCount: rowCount))

@@ -14,6 +14,10 @@ public struct SQLCompiler {
         public var sql: String
         /// The result's column types, to give an empty result its columns.
         public var types: [(name: String, type: ColumnType)]
+        /// Averages sent as a sum and a count (the column after it in the query's results) and
+        /// divided here as the in-memory engine divides: their result column, and whether the
+        /// values are whole numbers.
+        public var averages: [(column: Int, integer: Bool)] = []
     }
 
     /// A compiled expression: its SQL and the type of its values (nil: the null constant).
@@ -44,11 +48,20 @@ public struct SQLCompiler {
             groupBy.append(String(select.count))
             orderBy.append(type == .text ? "\(typed.sql) collate \"C\" nulls last" : "\(select.count) nulls last")
         }
+        var averages: [(column: Int, integer: Bool)] = []
         for measure in measures {
             var filter = ""
             if let f = measure.filter {
                 guard let condition = frame.expression(f), condition.type == .boolean || condition.type == nil else { return nil }
                 filter = " filter (where \(condition.sql))"
+            }
+            if measure.function == .avg {
+                guard let argument = measure.argument, let value = frame.expression(argument), let type = value.type, type.isNumeric else { return nil }
+                averages.append((types.count, type == .integer))
+                select.append("(sum(\(type == .integer ? value.sql : "(\(value.sql))::numeric"))\(filter))::float8 as \(SQLText.identifier(measure.name))")
+                select.append("count(\(value.sql))\(filter) as \(SQLText.identifier(measure.name + " count"))")
+                types.append((measure.name, .decimal))
+                continue
             }
             guard let (sql, type) = frame.aggregate(measure, filter: filter) else { return nil }
             select.append("\(sql) as \(SQLText.identifier(measure.name))")
@@ -61,7 +74,9 @@ public struct SQLCompiler {
             sql += " order by " + orderBy.joined(separator: ", ")
         }
         guard sql.utf8.count <= Self.maxLength else { return nil }
-        return Compiled(sql: sql, types: types)
+        var compiled = Compiled(sql: sql, types: types)
+        compiled.averages = averages
+        return compiled
     }
 
     static func truncate(_ sql: String, _ unit: DateUnit) -> String {
@@ -111,10 +126,12 @@ public struct SQLCompiler {
             case .countDistinct: return ("count(distinct \(value.sql)\(text))\(filter)", .integer)
             case .sum:
                 guard type.isNumeric else { return nil }
-                return type == .integer ? ("(sum(\(value.sql))\(filter))::int8", .integer) : ("(sum(\(value.sql))\(filter))::float8", .decimal)
+                // Decimals summed exactly (numeric), then rounded once: the in-memory sum is
+                // compensated and settles on the same shortest decimal.
+                return type == .integer ? ("(sum(\(value.sql))\(filter))::int8", .integer) : ("(sum((\(value.sql))::numeric)\(filter))::float8", .decimal)
             case .avg:
-                guard type.isNumeric else { return nil }
-                return ("(avg(\(value.sql))\(filter))::float8", .decimal)
+                // Sent as a sum and a count, divided as the in-memory engine divides (`compile`).
+                return nil
             case .min, .max:
                 guard type != .boolean else { return nil }
                 let f = measure.function == .min ? "min" : "max"
