@@ -5,6 +5,7 @@
 // from PGPASSWORD, as for any libpq tool.
 import FunnelEngine
 import FunnelLanguage
+import FunnelRender
 @testable import FunnelPostgres
 import Synchronization
 import Testing
@@ -130,6 +131,19 @@ struct DatabaseGoldenTests {
         let actual = GoldenHarness.run(text: database, asScriptAt: path, relativeTo: GoldenTests.root)
         if actual != expected {
             Issue.record("\(path) on PostgreSQL differs from its run on CSV:\n\(GoldenHarness.diff(expected: expected, actual: actual))")
+        }
+    }
+
+    /// Machine formats print every digit: the database's numbers are the in-memory engine's to the last bit.
+    @Test("golden scripts on PostgreSQL, as CSV, print every digit the CSV run prints", .enabled(if: DatabaseGoldenTests.url != nil),
+          arguments: DatabaseGoldenTests.scripts())
+    func sameDigitsOnDatabase(_ path: String) throws {
+        try Self.prepare()
+        guard let text = GoldenHarness.read(path), let database = Self.rewritten(text) else { return }
+        let expected = GoldenHarness.run(text: text, asScriptAt: path, relativeTo: GoldenTests.root, format: .csv)
+        let actual = GoldenHarness.run(text: database, asScriptAt: path, relativeTo: GoldenTests.root, format: .csv)
+        if actual != expected {
+            Issue.record("\(path) on PostgreSQL, as CSV, differs from its run on CSV:\n\(GoldenHarness.diff(expected: expected, actual: actual))")
         }
     }
 
