@@ -41,6 +41,13 @@ public struct EvaluatedFunnel: Sendable {
     public var afterAsOf = 0
     /// Where the evaluation is kept in a cache (nil when it is not kept).
     public var cacheKey: String? = nil
+    /// For a funnel counted by a database over the rows a `where` kept: how many it kept, of all.
+    public var countedRowsKept: (kept: Int, all: Int)? = nil
+
+    /// The rows of the table the funnel is over when a `where` kept some: how many, of all.
+    public var rowsKept: (kept: Int, all: Int)? {
+        view.selection != nil ? (view.rowCount, view.table.rowCount) : countedRowsKept
+    }
 
     public init(name: String, table: String, view: TableValue, countStageNames: [String], rowStages: [RowStage],
                 targetSteps: [(from: String?, to: String)], times: [IntegerValues?], reach: Reach, stages: [KeptStage]) {

@@ -60,7 +60,7 @@ public enum FunnelTables {
         footnotes += skippedStageNotes(counts)
         footnotes += funnel.rowNotes(asOf: today)
         footnotes += extraNotes
-        if funnel.view.selection != nil { footnotes.append("\(CountText.of(funnel.view.rowCount)) of \(CountText.of(funnel.view.table.rowCount)) \(funnel.table) rows") }
+        if let (kept, all) = funnel.rowsKept { footnotes.append("\(CountText.of(kept)) of \(CountText.of(all)) \(funnel.table) rows") }
         var result = ResultTable(title: title ?? "\(funnel.name) on \(funnel.table)", table: ResultRows.table(rows, names: names), formats: formats, footnotes: footnotes)
         result.chart = .funnel
         return result

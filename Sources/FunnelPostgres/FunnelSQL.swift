@@ -30,6 +30,8 @@ public struct FunnelSQL: Sendable {
         public var untimed: [Int]
         /// Rows in the last stage for which `lastStageWhere` holds (given to `counts`).
         public var lastStageMatching = 0
+        /// The funnel's rows (those its `where` kept).
+        public var rows = 0
 
         public static let none = Counts(keys: [], counts: [], notCounted: [], afterAsOf: 0, untimed: [])
 
@@ -59,8 +61,10 @@ public struct FunnelSQL: Sendable {
     let optional: [Bool]
     let window: Int64?
     let endOfAsOf: Int64
+    /// The rows kept (`F where …`); nil: every row.
+    let filter: String?
 
-    public init?(table: DatabaseTable, relation: String, stages: [Stage], window: Int64?, endOfAsOf: Int64) {
+    public init?(table: DatabaseTable, relation: String, stages: [Stage], window: Int64?, endOfAsOf: Int64, filter: PlanExpression? = nil) {
         guard let frame = SQLCompiler.Frame(.scan(relation, columns: nil), tables: [relation: table]) else { return nil }
         var times: [String?] = []
         var conditions: [String?] = []
@@ -77,6 +81,12 @@ public struct FunnelSQL: Sendable {
             } else {
                 conditions.append(nil)
             }
+        }
+        if let filter {
+            guard let typed = frame.expression(filter), typed.type == .boolean || typed.type == nil else { return nil }
+            self.filter = typed.sql
+        } else {
+            self.filter = nil
         }
         self.table = table
         self.frame = frame
@@ -136,7 +146,7 @@ public struct FunnelSQL: Sendable {
             if optional[j] {
                 if times[j] != nil {
                     previous = ("case when \(h) then q.t\(j) else \(previous?.sql ?? "null::timestamp") end", previous?.nullable ?? true)
-                    first = first.map { f in ("case when \(h) and \(f.sql) is null then q.t\(j) else \(f.sql) end", f.nullable) }
+                    first = first.map { f in f.nullable ? ("case when \(h) and \(f.sql) is null then q.t\(j) else \(f.sql) end", true) : f }
                         ?? ("case when \(h) then q.t\(j) end", true)
                 }
                 still = "(\(h) or \(still))"
@@ -154,7 +164,7 @@ public struct FunnelSQL: Sendable {
             reach.append("\(previous?.sql ?? "null::timestamp") as p\(j)")
             reach.append("\(first?.sql ?? "null::timestamp") as f\(j)")
         }
-        let inputs = "select \(base.joined(separator: ", ")) from \(table.fromClause) offset 0"
+        let inputs = "select \(base.joined(separator: ", ")) from \(table.fromClause)" + (filter.map { " where \($0)" } ?? "") + " offset 0"
         return "select q.*, \(reach.joined(separator: ", ")) from (\(inputs)) as q"
     }
 
@@ -175,6 +185,7 @@ public struct FunnelSQL: Sendable {
         measures.append(late.isEmpty ? "0::int8" : "count(*) filter (where h0 and (\(late.joined(separator: " or "))))")
         for j in 0..<stageCount { measures.append(times[j] != nil && conditions[j] != nil ? "count(*) filter (where coalesce(c\(j), false) and t\(j) is null)" : "0::int8") }
         measures.append(lastStageWhere == nil ? "0::int8" : "count(*) filter (where h\(stageCount - 1) and coalesce(x, false))")
+        measures.append("count(*)")
         let keyList = keys.indices.map { "k\($0)" }
         var sql = "select \((keyList + measures).joined(separator: ", ")) from (\(reachRows(keys: keys.map(\.sql), extra: lastStageWhere))) as reach"
         if !keys.isEmpty {
@@ -196,6 +207,7 @@ public struct FunnelSQL: Sendable {
             c += 1
             for j in 0..<stageCount { out.untimed[j] += Self.int(columns[c + j].value(at: r)) }
             out.lastStageMatching += Self.int(columns[c + stageCount].value(at: r))
+            out.rows += Self.int(columns[c + stageCount + 1].value(at: r))
         }
         return out
     }
@@ -207,6 +219,7 @@ public struct FunnelSQL: Sendable {
         total.keys = [[]]
         total.counts = [(0..<width).map { i in groups.counts.reduce(0) { $0 + (i < $1.count ? $1[i] : 0) } }]
         total.lastStageMatching = groups.lastStageMatching
+        total.rows = groups.rows
         return total
     }
 

@@ -8,7 +8,8 @@ import FunnelPostgres
 /// or a key has no SQL form; the statement then runs in memory on the columns it fetches.
 extension Interpreter {
     /// The funnel's SQL form, when its rows are a whole database table and every stage has one.
-    func databaseFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue?) throws(Diagnostic) -> FunnelSQL? {
+    /// `condition`: the funnel's `where` (`F where country == "DE"`), kept on the server.
+    func databaseFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue?, where condition: Expr? = nil) throws(Diagnostic) -> FunnelSQL? {
         let syntax = definition.syntax
         guard let view = override ?? session.tables[syntax.table], view.selection == nil, let table = DatabaseTable.of(view.table) else { return nil }
         let evaluator = RowEvaluator(session: session, view: view, context: context)
@@ -31,8 +32,13 @@ extension Interpreter {
             }
             window = Int64(days * 86_400)
         }
+        var filter: PlanExpression? = nil
+        if let condition {
+            do throws(Diagnostic) { filter = try evaluator.lower(condition) } catch { return nil }
+            guard evaluator.lowered.joins.isEmpty else { return nil }
+        }
         let endOfAsOf = (Int64(context.today) + 1) * CivilDate.secondsPerDay
-        return FunnelSQL(table: table, relation: view.sourceName, stages: stages, window: window, endOfAsOf: endOfAsOf)
+        return FunnelSQL(table: table, relation: view.sourceName, stages: stages, window: window, endOfAsOf: endOfAsOf, filter: filter)
     }
 
     /// The SQL of each `by` key over the funnel's table; nil when one has none.
@@ -93,10 +99,12 @@ extension Interpreter {
         countedFunnel(definition, view: view, counts: FunnelSQL.Counts.none).stepsFromOptionalStages
     }
 
-    /// `F` on a database table.
-    func databaseFunnelTable(_ definition: FunnelDefinition, session: Session, view override: TableValue?) throws(Diagnostic) -> ResultTable? {
-        guard let sql = try databaseFunnel(definition, session: session, view: override), let view = override ?? session.tables[definition.syntax.table] else { return nil }
-        let (funnel, totals, counts) = try databaseTotals(definition, sql, session: session, view: view)
+    /// `F` (or `F where …`) on a database table.
+    func databaseFunnelTable(_ definition: FunnelDefinition, session: Session, where condition: Expr? = nil) throws(Diagnostic) -> ResultTable? {
+        guard let sql = try databaseFunnel(definition, session: session, view: nil, where: condition),
+              let view = session.tables[definition.syntax.table] else { return nil }
+        var (funnel, totals, counts) = try databaseTotals(definition, sql, session: session, view: view)
+        if condition != nil { funnel.countedRowsKept = (counts.rows, view.table.rowCount) }
         let rowStages = definition.syntax.stages.filter { $0.count == nil }
         let notes = untimedNotes(definition) { k in k < counts.untimed.count && k < rowStages.count ? counts.untimed[k] : 0 }
         let evaluation = FunnelEvaluation(definition: definition, funnel: funnel)
@@ -104,8 +112,10 @@ extension Interpreter {
     }
 
     /// `F by key` (or `F by month`) on a database table.
-    func databaseFunnelBreakdown(_ definition: FunnelDefinition, keys: [Expr], session: Session, view override: TableValue?) throws(Diagnostic) -> ResultTable? {
-        guard let sql = try databaseFunnel(definition, session: session, view: override), let view = override ?? session.tables[definition.syntax.table] else { return nil }
+    func databaseFunnelBreakdown(_ definition: FunnelDefinition, keys: [Expr], session: Session, view override: TableValue?,
+                                 where condition: Expr? = nil) throws(Diagnostic) -> ResultTable? {
+        guard let sql = try databaseFunnel(definition, session: session, view: override, where: condition),
+              let view = override ?? session.tables[definition.syntax.table] else { return nil }
         let dimensions = Aggregation.dimensions(keys)
         var period: DateUnit? = nil
         if keys.count == 1, case .name(let n) = keys[0].kind, !view.table.hasColumn(n) { period = Aggregation.periodNames[n] }

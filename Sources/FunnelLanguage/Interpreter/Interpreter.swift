@@ -398,7 +398,7 @@ public struct Interpreter: Sendable {
         case .name(let name):
             if let table = session.tables[name] { return .table(table) }
             if let definition = session.funnels[name] {
-                if let counted = try databaseFunnelTable(definition, session: session, view: nil) { return .result(counted) }
+                if let counted = try databaseFunnelTable(definition, session: session) { return .result(counted) }
                 return .result(try funnelTable(try evaluateFunnel(definition, session: session), session: session))
             }
             if let kpi = session.kpis[name] {
@@ -432,6 +432,10 @@ public struct Interpreter: Sendable {
                 throw Diagnostic.error("'where' needs a table before it here, for example: leads where \(condition.range.file.slice(condition.range))", at: expr.range)
             }
             // `inbound where country == "DE"`: the funnel over the rows of its table that match.
+            if case .name(let n) = base.kind, let definition = session.funnels[n],
+               let counted = try databaseFunnelTable(definition, session: session, where: condition) {
+                return .result(counted)
+            }
             if let (definition, view) = try funnelBase(expr, session: session, baseDirectory: baseDirectory) {
                 let evaluation = try evaluateFunnel(definition, session: session, view: view)
                 return .result(try funnelTable(evaluation, session: session))
@@ -448,6 +452,11 @@ public struct Interpreter: Sendable {
                 throw Diagnostic.error("'where' filters a table, but this is a single value", at: base.range)
             }
         case .groupBy(let base, let keys):
+            // `inbound where country == "DE" by source` on a database table: the where on the server too.
+            if case .filter(let funnelName?, let condition) = base.kind, case .name(let n) = funnelName.kind, let definition = session.funnels[n],
+               let counted = try databaseFunnelBreakdown(definition, keys: keys, session: session, view: nil, where: condition) {
+                return .result(counted)
+            }
             if let (definition, view) = try funnelBase(base, session: session, baseDirectory: baseDirectory) {
                 if let counted = try databaseFunnelBreakdown(definition, keys: keys, session: session, view: view) { return .result(counted) }
                 let evaluation = try evaluateFunnel(definition, session: session, view: view)
