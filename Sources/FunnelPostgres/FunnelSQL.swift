@@ -168,6 +168,18 @@ public struct FunnelSQL: Sendable {
         return "select q.*, \(reach.joined(separator: ", ")) from (\(inputs)) as q"
     }
 
+    /// The measures over the funnel's rows, per group of the keys (k0, k1, …) in the order `by`
+    /// gives groups: ascending, text byte by byte, nulls last.
+    func grouped(_ measures: [String], keys: [(sql: String, type: ColumnType)], extra: String? = nil) -> String {
+        let keyList = keys.indices.map { "k\($0)" }
+        var sql = "select \((keyList + measures).joined(separator: ", ")) from (\(reachRows(keys: keys.map(\.sql), extra: extra))) as reach"
+        if !keys.isEmpty {
+            sql += " group by \(keyList.joined(separator: ", ")) order by "
+                + keys.indices.map { keys[$0].type == .text ? "k\($0) collate \"C\" nulls last" : "k\($0) nulls last" }.joined(separator: ", ")
+        }
+        return sql
+    }
+
     static func timestamp(_ seconds: Int64) -> String {
         "(timestamp '1970-01-01' + make_interval(secs => \(seconds)))"
     }
@@ -186,13 +198,7 @@ public struct FunnelSQL: Sendable {
         for j in 0..<stageCount { measures.append(times[j] != nil && conditions[j] != nil ? "count(*) filter (where coalesce(c\(j), false) and t\(j) is null)" : "0::int8") }
         measures.append(lastStageWhere == nil ? "0::int8" : "count(*) filter (where h\(stageCount - 1) and coalesce(x, false))")
         measures.append("count(*)")
-        let keyList = keys.indices.map { "k\($0)" }
-        var sql = "select \((keyList + measures).joined(separator: ", ")) from (\(reachRows(keys: keys.map(\.sql), extra: lastStageWhere))) as reach"
-        if !keys.isEmpty {
-            sql += " group by \(keyList.joined(separator: ", ")) order by "
-                + keys.indices.map { keys[$0].type == .text ? "k\($0) collate \"C\" nulls last" : "k\($0) nulls last" }.joined(separator: ", ")
-        }
-        let columns = try table.connection.columns(sql, isCancelled: isCancelled)
+        let columns = try table.connection.columns(grouped(measures, keys: keys, extra: lastStageWhere), isCancelled: isCancelled)
         let rowCount = columns.first?.count ?? 0
         var out = Counts(keys: [], counts: [], notCounted: [Int](repeating: 0, count: stageCount), afterAsOf: 0,
                          untimed: [Int](repeating: 0, count: stageCount))
@@ -277,13 +283,7 @@ public struct FunnelSQL: Sendable {
         let endToEnd = last >= 0 && times[last] != nil
         if endToEnd { measures += summary("extract(epoch from t\(last) - f\(last))::int8", "h\(last)") }
         guard !measures.isEmpty else { return ([], [], []) }
-        let keyList = keys.indices.map { "k\($0)" }
-        var sql = "select \((keyList + measures).joined(separator: ", ")) from (\(reachRows(keys: keys.map(\.sql)))) as reach"
-        if !keys.isEmpty {
-            sql += " group by \(keyList.joined(separator: ", ")) order by "
-                + keys.indices.map { keys[$0].type == .text ? "k\($0) collate \"C\" nulls last" : "k\($0) nulls last" }.joined(separator: ", ")
-        }
-        let columns = try table.connection.columns(sql, isCancelled: isCancelled)
+        let columns = try table.connection.columns(grouped(measures, keys: keys), isCancelled: isCancelled)
         var outKeys: [[Value]] = [], outSteps: [[Int: Durations]] = [], outEnds: [Durations?] = []
         for r in 0..<(columns.first?.count ?? 0) {
             outKeys.append(keys.indices.map { columns[$0].value(at: r) })
