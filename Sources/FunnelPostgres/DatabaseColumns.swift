@@ -37,8 +37,8 @@ struct DatabaseColumns {
         var c = 0
         for cell in row {
             guard c < builders.count else { break }
-            let present = cell.bytes != nil
-            valid[c].append(present)
+            // ±infinity and NaN have no value in funnel's columns: they read as null.
+            valid[c].append(cell.bytes != nil && !Self.isInfiniteOrNaN(cell))
             try Self.append(cell, to: &builders[c])
             c += 1
         }
@@ -132,6 +132,22 @@ struct DatabaseColumns {
             builder = .text(codes: codes, index: index, strings: strings)
         case .pending:
             break
+        }
+    }
+
+    /// A date or timestamp of ±infinity, or a double that is not finite.
+    static func isInfiniteOrNaN(_ cell: PostgresCell) -> Bool {
+        switch cell.dataType.rawValue {
+        case 1082:
+            let days = cell.bytes.flatMap { $0.getInteger(at: $0.readerIndex, as: Int32.self) }
+            return days == Int32.max || days == Int32.min
+        case 1114, 1184:
+            let micros = cell.bytes.flatMap { $0.getInteger(at: $0.readerIndex, as: Int64.self) }
+            return micros == Int64.max || micros == Int64.min
+        case 700, 701:
+            return double(cell).map { !$0.isFinite } ?? false
+        default:
+            return false
         }
     }
 

@@ -160,7 +160,7 @@ extension DatabaseTable {
         for i in first.indices { first[i].name = columns[i].name }
         var nulls: [String: Int] = [:]
         if !columns.isEmpty {
-            let counts = columns.map { "count(*) - count(\(SQLText.identifier($0.name)))" }
+            let counts = columns.map { "count(*) - count(\($0.type.selectExpression(SQLText.identifier($0.name))))" }
             let counted = try connection.columns("select \(counts.joined(separator: ", ")) from \(fromClause)", isCancelled: isCancelled)
             for (i, column) in columns.enumerated() where i < counted.count {
                 if case .integer(let n) = counted[i].value(at: 0) { nulls[column.name] = Int(n) }

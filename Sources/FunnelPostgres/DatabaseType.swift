@@ -27,17 +27,22 @@ public struct DatabaseType: Sendable, Hashable {
     }
 
     /// The select-list expression that gives a column's values in the form `DatabaseColumns`
-    /// decodes: eight-byte integers and doubles, dates, UTC wall-clock timestamps, text.
+    /// decodes: eight-byte integers and doubles, dates, UTC wall-clock timestamps, text. A value
+    /// funnel has no form for (±infinity, NaN) is null here, so that fetched columns, counts of
+    /// nulls and aggregates on the server all see the same nulls.
     public func selectExpression(_ quotedColumn: String) -> String {
         switch (columnType, oid) {
         case (.integer?, 20): return quotedColumn
         case (.integer?, _): return "\(quotedColumn)::int8"
-        case (.decimal?, 701): return quotedColumn
         case (.decimal?, 790): return "\(quotedColumn)::numeric::float8"
-        case (.decimal?, _): return "\(quotedColumn)::float8"
-        case (.timestamp?, 1184): return "(\(quotedColumn) at time zone 'UTC')"
+        case (.decimal?, _):
+            let double = oid == 701 ? quotedColumn : "\(quotedColumn)::float8"
+            return "nullif(nullif(nullif(\(double), 'NaN'::float8), 'Infinity'::float8), '-Infinity'::float8)"
+        case (.date?, _): return "(case when isfinite(\(quotedColumn)) then \(quotedColumn) end)"
+        case (.timestamp?, 1184): return "(case when isfinite(\(quotedColumn)) then \(quotedColumn) at time zone 'UTC' end)"
+        case (.timestamp?, _): return "(case when isfinite(\(quotedColumn)) then \(quotedColumn) end)"
         case (.text?, 25): return quotedColumn
-        case (.boolean?, _), (.date?, _), (.timestamp?, _): return quotedColumn
+        case (.boolean?, _): return quotedColumn
         default: return "\(quotedColumn)::text"
         }
     }

@@ -86,6 +86,64 @@ struct DatabaseErrorTests {
         #expect(!out.contains("-- exit"), "\(out)")
     }
 
+    /// Names that need quoting, extreme and non-finite values, dates before 1970, an empty table:
+    /// read and aggregated without a trap, ±infinity and NaN as nulls everywhere alike.
+    @Test(.enabled(if: DatabaseErrorTests.url != nil)) func awkwardNamesAndValues() throws {
+        guard let url = Self.url else { return }
+        let address = try DatabaseAddress.parse(url, environment: ["PGPASSWORD": "funnel-test"], passwordFile: nil)
+        let connection = DatabaseConnections.shared.connection(to: address)
+        for statement in [
+            "drop table if exists awkward",
+            "create table awkward (\"Lead Source\" text, \"Ümlaut \"\"q\"\"\" int, big bigint, f float8, d date, t timestamptz, created timestamp, won timestamp)",
+            "insert into awkward values ('a b', 1, 9223372036854775807, 'NaN', 'infinity', '-infinity', '1969-12-31 23:59:59', '1970-01-02'), "
+                + "(null, null, -9223372036854775808, 'Infinity', '1900-02-28', '2100-01-01 12:00:00+05', '2025-01-01', null), "
+                + "('ça', 3, 0, 1.5, '2025-06-30', '2025-06-30 23:59:59.999999+00', '2025-01-05', '2025-01-04'), "
+                + "('a b', 4, 5, 2.5, '0001-01-01', '0001-01-01 00:00:00+00', '2025-02-01', '2025-02-10')",
+            "drop table if exists awkward_empty",
+            "create table awkward_empty (id int, at timestamp, s text)",
+        ] {
+            do { _ = try connection.scalarRows(statement, isCancelled: { false }) } catch {
+                Issue.record("\(statement): \(error)")
+                return
+            }
+        }
+        let out = run("""
+        n = load env("FUNNEL_TEST_DATABASE") table "awkward" time created
+        n
+        count(n) by `Lead Source`
+        sum(n.`Ümlaut "q"`)
+        sum(n.big)
+        avg(n.f)
+        min(n.d)
+        max(n.t)
+        min(n.created)
+        funnel f on n {
+          created at created
+          won at won
+        }
+        f by `Lead Source`
+        e = load env("FUNNEL_TEST_DATABASE") table "awkward_empty"
+        e
+        count(e)
+        funnel g on e {
+          a at at
+        }
+        g by s
+        """)
+        #expect(!out.contains("-- exit"), "\(out)")
+        #expect(out.contains("f            decimal    2 nulls (50.0%)"), "\(out)")
+        #expect(out.contains("t            timestamp  1 null (25.0%)"), "\(out)")
+        #expect(out.contains("min(n.created) = 1969-12-31 23:59:59"), "\(out)")
+        #expect(out.contains("sum(n.`Ümlaut \"q\"`) = 8"), "\(out)")
+        #expect(out.contains("sum(n.big) = 4"), "\(out)")
+        #expect(out.contains("avg(n.f) = 2"), "\(out)")
+        #expect(out.contains("min(n.d) = 0001-01-01"), "\(out)")
+        #expect(out.contains("max(n.t) = 2100-01-01 07:00:00"), "\(out)")
+        #expect(out.contains("│ a b         │       2 │   2 │      100.0% │"), "\(out)")
+        #expect(out.contains("e: 0 rows × 3 columns"), "\(out)")
+        #expect(out.contains("count(e) = 0"), "\(out)")
+    }
+
     @Test(.enabled(if: DatabaseErrorTests.url != nil)) func cancelStopsTheQueryOnTheServer() throws {
         guard let url = Self.url else { return }
         let address = try DatabaseAddress.parse(url, environment: ["PGPASSWORD": "funnel-test"], passwordFile: nil)
