@@ -157,8 +157,10 @@ public final class DatabaseConnection: Sendable {
         var configuration = PostgresConnection.Configuration(host: address.host, port: address.port, username: address.user,
                                                              password: address.password, database: address.database, tls: tls)
         configuration.options.connectTimeout = .seconds(10)
-        // Times as funnel keeps them: wall-clock, read in UTC.
-        configuration.options.additionalStartupParameters = [("TimeZone", "UTC"), ("application_name", "funnel")]
+        // Times as funnel keeps them: wall-clock, read in UTC; string literals as SQLText writes
+        // them (a backslash is an ordinary character).
+        configuration.options.additionalStartupParameters = [("TimeZone", "UTC"), ("application_name", "funnel"),
+                                                             ("standard_conforming_strings", "on")]
         return configuration
     }
 
