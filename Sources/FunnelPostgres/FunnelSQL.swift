@@ -35,6 +35,11 @@ public struct FunnelSQL: Sendable {
 
         public static let none = Counts(keys: [], counts: [], notCounted: [], afterAsOf: 0, untimed: [])
 
+        /// One group of all the rows, with these counts (each stage's, then each joint step's).
+        public static func all(_ counts: [Int]) -> Counts {
+            Counts(keys: [[]], counts: [counts], notCounted: [], afterAsOf: 0, untimed: [])
+        }
+
         init(keys: [[Value]], counts: [[Int]], notCounted: [Int], afterAsOf: Int, untimed: [Int]) {
             self.keys = keys
             self.counts = counts
@@ -123,9 +128,13 @@ public struct FunnelSQL: Sendable {
         for j in 0..<stageCount {
             base.append("\(times[j] ?? "null::timestamp") as t\(j)")
             base.append("\(conditions[j] ?? "true") as c\(j)")
-            var eligible = conditions[j].map { "coalesce(\($0), false)" } ?? "true"
-            if let t = times[j] { eligible += " and \(t) is not null" }
-            base.append("(\(eligible)) as e\(j)")
+        }
+        // Eligible: the condition holds and the time is there; from the input columns, so that
+        // a rule (its regular expression) is evaluated once per row.
+        func eligible(_ j: Int) -> String {
+            var e = conditions[j] == nil ? "true" : "coalesce(q.c\(j), false)"
+            if times[j] != nil { e += " and q.t\(j) is not null" }
+            return "(\(e))"
         }
         // The running state, each valid where `still` holds: SQL text, and whether it may be null.
         var still = "true"
@@ -133,7 +142,7 @@ public struct FunnelSQL: Sendable {
         var first: (sql: String, nullable: Bool)? = nil
         var reach: [String] = []
         for j in 0..<stageCount {
-            var here = "\(still) and q.e\(j)"
+            var here = "\(still) and \(eligible(j))"
             if times[j] != nil {
                 if let previous { here += previous.nullable ? " and (\(previous.sql) is null or q.t\(j) >= \(previous.sql))" : " and q.t\(j) >= \(previous.sql)" }
                 if let window, let first {
@@ -142,6 +151,7 @@ public struct FunnelSQL: Sendable {
                 }
             }
             let h = "(\(here))"
+            reach.append("\(eligible(j)) as e\(j)")
             reach.append("\(h) as h\(j)")
             if optional[j] {
                 if times[j] != nil {
@@ -186,16 +196,20 @@ public struct FunnelSQL: Sendable {
 
     /// Rows per group that reached each stage, then each of `joint`'s pairs of stages; with no
     /// key, also what the funnel's notes count.
+    /// `withNotes`: also count what the funnel's notes say (rows not counted, after the as-of
+    /// date, without a time); only the funnel's own table prints them, and they cost time.
     public func counts(keys: [(sql: String, type: ColumnType)], joint: [(from: Int, to: Int)], lastStageWhere: String? = nil,
-                       isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> Counts {
+                       withNotes: Bool = true, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> Counts {
         var measures: [String] = []
         for j in 0..<stageCount { measures.append("count(*) filter (where h\(j))") }
         for step in joint { measures.append("count(*) filter (where h\(step.from) and h\(step.to))") }
         // What the notes count, per group too: the totals are the groups' sums (one pass).
-        for j in 0..<stageCount { measures.append("count(*) filter (where h0 and e\(j) and not h\(j))") }
+        for j in 0..<stageCount { measures.append(withNotes ? "count(*) filter (where h0 and e\(j) and not h\(j))" : "0::int8") }
         let late = (0..<stageCount).filter { times[$0] != nil }.map { "(h\($0) and t\($0) >= \(Self.timestamp(endOfAsOf)))" }
-        measures.append(late.isEmpty ? "0::int8" : "count(*) filter (where h0 and (\(late.joined(separator: " or "))))")
-        for j in 0..<stageCount { measures.append(times[j] != nil && conditions[j] != nil ? "count(*) filter (where coalesce(c\(j), false) and t\(j) is null)" : "0::int8") }
+        measures.append(late.isEmpty || !withNotes ? "0::int8" : "count(*) filter (where h0 and (\(late.joined(separator: " or "))))")
+        for j in 0..<stageCount {
+            measures.append(withNotes && times[j] != nil && conditions[j] != nil ? "count(*) filter (where coalesce(c\(j), false) and t\(j) is null)" : "0::int8")
+        }
         measures.append(lastStageWhere == nil ? "0::int8" : "count(*) filter (where h\(stageCount - 1) and coalesce(x, false))")
         measures.append("count(*)")
         let columns = try table.connection.columns(grouped(measures, keys: keys, extra: lastStageWhere), isCancelled: isCancelled)
@@ -230,11 +244,12 @@ public struct FunnelSQL: Sendable {
     }
 
     /// Per period (its first day, days since 1970): the rows that reached each stage (then each
-    /// joint step, dated by its later stage) whose own time falls in it. One pass: the rows are
-    /// grouped by the period of every stage they reached at once (a few thousand combinations),
-    /// and each combination's rows are added to each of its stages' periods here.
+    /// joint step, dated by its later stage) whose own time falls in it; and the same counts over
+    /// all the funnel's rows. One pass: the rows are grouped by the period of every stage they
+    /// reached at once (a few thousand combinations), and each combination's rows are added to
+    /// each of its stages' periods here.
     public func countsByPeriod(_ unit: DateUnit, joint: [(from: Int, to: Int)],
-                               isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> [Int: [Int]] {
+                               isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> (byPeriod: [Int: [Int]], totals: [Int]) {
         var periods: [(stage: Int, sql: String)] = []
         func period(_ hit: String, _ time: String) -> String {
             "case when \(hit) then (\(SQLCompiler.truncate(time, unit)) - date '1970-01-01')::int8 end"
@@ -243,20 +258,24 @@ public struct FunnelSQL: Sendable {
         for (i, step) in joint.enumerated() where times[step.to] != nil {
             periods.append((stageCount + i, period("reach.h\(step.from) and reach.h\(step.to)", "reach.t\(step.to)")))
         }
-        guard !periods.isEmpty else { return [:] }
+        let width = stageCount + joint.count
+        var reached = (0..<stageCount).map { "count(*) filter (where reach.h\($0))" }
+        reached += joint.map { "count(*) filter (where reach.h\($0.from) and reach.h\($0.to))" }
         let list = periods.enumerated().map { "\($1.sql) as m\($0)" }
-        let sql = "select \(list.joined(separator: ", ")), count(*) as rows from (\(reachRows(keys: []))) as reach "
-            + "group by \(periods.indices.map { "m\($0)" }.joined(separator: ", "))"
+        var sql = "select \((list + reached).joined(separator: ", ")) from (\(reachRows(keys: []))) as reach"
+        if !periods.isEmpty { sql += " group by \(periods.indices.map { "m\($0)" }.joined(separator: ", "))" }
         let columns = try table.connection.columns(sql, isCancelled: isCancelled)
         var out: [Int: [Int]] = [:]
-        let width = stageCount + joint.count
+        var totals = [Int](repeating: 0, count: width)
         for r in 0..<(columns.first?.count ?? 0) {
-            let rows = Self.int(columns[periods.count].value(at: r))
+            var combination = [Int](repeating: 0, count: width)
+            for i in 0..<width { combination[i] = Self.int(columns[periods.count + i].value(at: r)) }
+            for i in 0..<width { totals[i] += combination[i] }
             for (c, entry) in periods.enumerated() where !columns[c].isNull(r) {
-                out[Self.int(columns[c].value(at: r)), default: [Int](repeating: 0, count: width)][entry.stage] += rows
+                out[Self.int(columns[c].value(at: r)), default: [Int](repeating: 0, count: width)][entry.stage] += combination[entry.stage]
             }
         }
-        return out
+        return (out, totals)
     }
 
     /// Per group (ordered as `by` orders them): for each timed stage after the first, the days

@@ -24,6 +24,12 @@ public struct SQLCompiler {
     struct Typed {
         var sql: String
         var type: ColumnType?
+        /// For a `numeric` column: its exact values (NaN as null), which sums read instead of
+        /// the doubles `sql` gives.
+        var exact: String? = nil
+
+        /// The values as `numeric`, to be summed exactly.
+        var numeric: String { exact ?? "(\(sql))::numeric" }
     }
 
     /// The longest query sent: rules built on rules can repeat a shared expression in each use.
@@ -58,7 +64,7 @@ public struct SQLCompiler {
             if measure.function == .avg {
                 guard let argument = measure.argument, let value = frame.expression(argument), let type = value.type, type.isNumeric else { return nil }
                 averages.append((types.count, type == .integer))
-                select.append("(sum(\(type == .integer ? value.sql : "(\(value.sql))::numeric"))\(filter))::float8 as \(SQLText.identifier(measure.name))")
+                select.append("(sum(\(type == .integer ? value.sql : value.numeric))\(filter))::float8 as \(SQLText.identifier(measure.name))")
                 select.append("count(\(value.sql))\(filter) as \(SQLText.identifier(measure.name + " count"))")
                 types.append((measure.name, .decimal))
                 continue
@@ -128,7 +134,7 @@ public struct SQLCompiler {
                 guard type.isNumeric else { return nil }
                 // Decimals summed exactly (numeric), then rounded once: the in-memory sum is
                 // compensated and settles on the same shortest decimal.
-                return type == .integer ? ("(sum(\(value.sql))\(filter))::int8", .integer) : ("(sum((\(value.sql))::numeric)\(filter))::float8", .decimal)
+                return type == .integer ? ("(sum(\(value.sql))\(filter))::int8", .integer) : ("(sum(\(value.numeric))\(filter))::float8", .decimal)
             case .avg:
                 // Sent as a sum and a count, divided as the in-memory engine divides (`compile`).
                 return nil
@@ -155,7 +161,8 @@ public struct SQLCompiler {
                 guard ref.relation == nil else { return nil }
                 if let d = derived[ref.name] { return d }
                 guard let type = table.type(of: ref.name) else { return nil }
-                return Typed(sql: type.selectExpression(SQLText.identifier(ref.name)), type: type.keptType)
+                let quoted = SQLText.identifier(ref.name)
+                return Typed(sql: type.selectExpression(quoted), type: type.keptType, exact: type.oid == 1700 ? "nullif(\(quoted), 'NaN'::numeric)" : nil)
             case .unary(let op, let a):
                 guard let x = expression(a) else { return nil }
                 switch op {

@@ -126,9 +126,12 @@ extension Interpreter {
         var groups: FunnelSQL.Counts? = nil
         do throws(DatabaseError) {
             if let period {
-                for (start, counts) in try sql.countsByPeriod(period, joint: joint, isCancelled: context.isCancelled) { counted[[.date(Int32(start))]] = counts }
+                // The totals come from the same pass.
+                let (byPeriod, totals) = try sql.countsByPeriod(period, joint: joint, isCancelled: context.isCancelled)
+                for (start, counts) in byPeriod { counted[[.date(Int32(start))]] = counts }
+                groups = FunnelSQL.Counts.all(totals)
             } else {
-                let byKey = try sql.counts(keys: keySQL, joint: joint, isCancelled: context.isCancelled)
+                let byKey = try sql.counts(keys: keySQL, joint: joint, withNotes: false, isCancelled: context.isCancelled)
                 for (key, counts) in zip(byKey.keys, byKey.counts) { counted[key] = counts }
                 groups = byKey
             }
@@ -184,7 +187,7 @@ extension Interpreter {
         }
         let counts: FunnelSQL.Counts
         do throws(DatabaseError) {
-            counts = try sql.counts(keys: keySQL, joint: [], lastStageWhere: marketing, isCancelled: context.isCancelled)
+            counts = try sql.counts(keys: keySQL, joint: [], lastStageWhere: marketing, withNotes: false, isCancelled: context.isCancelled)
         } catch {
             throw DatabaseLoader.diagnostic(error, range: keys.first?.range ?? range)
         }
