@@ -44,8 +44,9 @@ struct RowEvaluator {
         let whole = session.tables[name].map { $0.selection == nil && $0.table.name == view.table.name && $0.table.rowCount == view.table.rowCount } ?? false
         if selection != nil || !whole {
             name = selection == nil ? "\(view.sourceName) (all rows)" : "\(view.sourceName) (\(CountText.of(selection?.count ?? 0, "row")))"
-            // Over no rows of a database table only the types matter: nothing is fetched.
-            let table = selection?.isEmpty == true && view.table.isInDatabase ? view.table.typeStandIn() : view.table
+            // Over no rows of a database table only the types matter: nothing is fetched (but
+            // a join along a link needs the table's own rows: links index them).
+            let table = selection?.isEmpty == true && view.table.isInDatabase && lowered.joins.isEmpty ? view.table.typeStandIn() : view.table
             relations[name] = TableValue(table: table, selection: selection, sourceName: view.sourceName)
         }
         var plan = LogicalPlan.scan(name, columns: columns)
