@@ -15,14 +15,19 @@ public struct Column: Sendable {
 
     /// One row of a type's zero value: a column's type without its values.
     public static func standIn(_ type: ColumnType, name: String) -> Column {
+        zeros(type, name: name, count: 1)
+    }
+
+    /// A column of `count` zero values of a type (an empty column when `count` is 0).
+    public static func zeros(_ type: ColumnType, name: String, count: Int) -> Column {
         let storage: ColumnStorage
         switch type {
-        case .integer: storage = .integer(IntegerValues.narrowest([0]))
-        case .decimal: storage = .decimal([0])
-        case .boolean: storage = .boolean([false])
-        case .date: storage = .date([0])
-        case .timestamp: storage = .timestamp(IntegerValues.narrowest([0]))
-        case .text: storage = .text(codes: TextCodes([0]), dictionary: [""])
+        case .integer: storage = .integer(IntegerValues.narrowest([Int64](repeating: 0, count: count)))
+        case .decimal: storage = .decimal([Double](repeating: 0, count: count))
+        case .boolean: storage = .boolean([Bool](repeating: false, count: count))
+        case .date: storage = .date([Int32](repeating: 0, count: count))
+        case .timestamp: storage = .timestamp(IntegerValues.narrowest([Int64](repeating: 0, count: count)))
+        case .text: storage = .text(codes: TextCodes(repeating: 0, count: count), dictionary: count == 0 ? [] : [""])
         }
         return Column(name: name, storage: storage)
     }

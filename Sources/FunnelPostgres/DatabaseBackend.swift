@@ -35,14 +35,11 @@ public struct DatabaseBackend: Backend {
             if let average = compiled.averages.first(where: { $0.column == i }) {
                 let sums = c < columns.count ? columns[c] : nil, counts = c + 1 < columns.count ? columns[c + 1] : nil
                 let rows = sums?.count ?? 0
-                let means: [Value] = (0..<rows).map { r in
-                    guard let sum = sums?.value(at: r).number, case .integer(let n)? = counts?.value(at: r), n > 0 else { return .null }
-                    return .decimal(average.integer ? sum / Double(n) : DecimalSum.mean(sum, count: Int(n)))
+                let means: [Double?] = (0..<rows).map { r in
+                    guard let sum = sums?.value(at: r).number, case .integer(let n)? = counts?.value(at: r), n > 0 else { return nil }
+                    return average.integer ? sum / Double(n) : DecimalSum.mean(sum, count: Int(n))
                 }
-                var column = rows == 0 ? DatabaseColumns.empty(type, name: name) : ColumnBuilder.column(from: means, name: name)
-                if column.type != .decimal && rows > 0 { column = Column(name: name, storage: .decimal(means.map { $0.number ?? 0 }), validity: column.validity) }
-                column.name = name
-                named.append(column)
+                named.append(Column(name: name, storage: .decimal(means.map { $0 ?? 0 }), validity: Validity(packing: means.map { $0 != nil })))
                 c += 2
                 continue
             }

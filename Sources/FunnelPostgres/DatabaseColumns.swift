@@ -64,16 +64,7 @@ struct DatabaseColumns {
 
     /// A column of no rows.
     static func empty(_ type: ColumnType, name: String) -> Column {
-        let storage: ColumnStorage
-        switch type {
-        case .integer: storage = .integer(IntegerValues.narrowest([]))
-        case .decimal: storage = .decimal([])
-        case .boolean: storage = .boolean([])
-        case .date: storage = .date([])
-        case .timestamp: storage = .timestamp(IntegerValues.narrowest([]))
-        case .text: storage = .text(codes: TextCodes([]), dictionary: [])
-        }
-        return Column(name: name, storage: storage)
+        Column.zeros(type, name: name, count: 0)
     }
 
     private static func builder(for cell: PostgresCell) throws(DatabaseError) -> Builder {

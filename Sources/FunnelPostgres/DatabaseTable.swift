@@ -75,8 +75,7 @@ public struct DatabaseTable: Sendable {
         var types: [String: ColumnType] = [:]
         for (column, type) in columns { types[column] = type.keptType }
         let unread = UnreadColumns(names: columns.map(\.name), types: types, source: DatabaseColumnSource(table: self, isCancelled: isCancelled))
-        let placeholders = [Column]()
-        return Table(name: name, columns: placeholders, unread: unread, order: columns.map(\.name), rowCount: rowCount, timeColumn: timeColumn)
+        return Table(name: name, columns: [], unread: unread, order: columns.map(\.name), rowCount: rowCount, timeColumn: timeColumn)
     }
 }
 

@@ -24,7 +24,6 @@ public final class UnreadColumns: Sendable {
         // The chunks and the mapping are only touched under the mutex.
         var assembly: CSVAssembly?
         let reader: CSVFileReader?
-        let source: (any ColumnSource)?
         let indices: [String: Int]
         var read: [String: Column] = [:]
         var failure: CSVError?
@@ -37,7 +36,7 @@ public final class UnreadColumns: Sendable {
         self.names = names
         self.types = types
         self.source = nil
-        state = Mutex(State(assembly: assembly, reader: reader, source: nil, indices: indices))
+        state = Mutex(State(assembly: assembly, reader: reader, indices: indices))
     }
 
     /// Columns of a table read from `source` when first needed (a database table's).
@@ -47,7 +46,7 @@ public final class UnreadColumns: Sendable {
         self.source = source
         var indices: [String: Int] = [:]
         for (i, name) in names.enumerated() { indices[name] = i }
-        state = Mutex(State(assembly: nil, reader: nil, source: source, indices: indices))
+        state = Mutex(State(assembly: nil, reader: nil, indices: indices))
     }
 
     /// Names read along with any column a statement needs (see `columns`).
@@ -98,11 +97,11 @@ public final class UnreadColumns: Sendable {
                 if let index = state.indices[name], !missing.contains(index) { missing.append(index) }
             }
             guard !missing.isEmpty else { return .success(out) }
-            if let failure = state.failure, state.source == nil {
+            if let failure = state.failure, source == nil {
                 state.failureTaken = true
                 return .failure(failure)
             }
-            if let source = state.source {
+            if let source {
                 for name in state.companions where state.read[name] == nil && state.indices[name] != nil && !missing.contains(state.indices[name] ?? 0) {
                     missing.append(state.indices[name] ?? 0)
                 }

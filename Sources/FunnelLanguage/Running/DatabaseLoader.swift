@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import FunnelEngine
 import FunnelPostgres
 
@@ -83,17 +78,7 @@ enum DatabaseLoader {
 
     /// The password file's text, as libpq finds it: PGPASSFILE, else ~/.pgpass.
     private static func passwordFile(_ context: EvaluationContext) -> String? {
-        let path = context.environment("PGPASSFILE") ?? context.environment("HOME").map { $0 + "/.pgpass" }
-        guard let path, let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, file)
-            if n <= 0 { break }
-            bytes.append(contentsOf: buffer[0..<n])
-            if bytes.count > 1 << 20 { break }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        guard let path = context.environment("PGPASSFILE") ?? context.environment("HOME").map({ $0 + "/.pgpass" }) else { return nil }
+        return try? ScriptFile.read(path)
     }
 }
