@@ -1,33 +1,12 @@
 -- W3 on PostgreSQL 15 (Scripts/bench-postgres): velocity and demand marketing by
--- lower(trim(source)), two statements. A port of ../setup.sql + ../w3.sql (DuckDB); each statement
--- is self-contained (the reach chain over bench_leads, read once by each, as funnel's two
--- statements each ask the server once). Days and ratios in double precision.
+-- lower(trim(source)), two statements. A port of ../w3.sql (DuckDB) over setup.sql's reach view, read
+-- once by each statement, as funnel's two statements each ask the server once. Days and ratios in double precision.
 
 -- W3a: velocity: per step, over the leads that reached the later stage, days from the time of the
 -- last stage reached before it (for a lead that skipped the optional mqls, from created_at); end
 -- to end from created_at to customer_at. Median and p90 interpolate (percentile_cont, DuckDB's
 -- quantile_cont), as docs/metrics.md says.
-WITH b AS (
-    SELECT lower(trim(source)) AS src, created_at, mql_at, sql_at, opp_at, customer_at,
-           coalesce(score >= 60 AND employees >= 50 AND title ~* 'vp|director|head|chief', false) AS mql
-    -- OFFSET 0: b stays a subquery of its own, so the MQL rule (a regex) is worked out once per
-    -- lead; without it PostgreSQL inlines the chain and evaluates the rule again inside every
-    -- reach expression that depends on it (W3a 3x slower at 1M).
-    FROM bench_leads OFFSET 0
-), s1 AS (
-    SELECT *, created_at IS NOT NULL AS r_leads FROM b
-), s2 AS (
-    SELECT *, r_leads AND mql AND mql_at IS NOT NULL AND mql_at >= created_at AS r_mqls FROM s1
-), s3 AS (
-    SELECT *, CASE WHEN r_mqls THEN mql_at ELSE created_at END AS t_prev_sqls FROM s2
-), s4 AS (
-    -- mqls is optional: a lead that reached leads may go on to sqls without it
-    SELECT *, (r_mqls OR r_leads) AND sql_at IS NOT NULL AND sql_at >= t_prev_sqls AS r_sqls FROM s3
-), s5 AS (
-    SELECT *, r_sqls AND opp_at IS NOT NULL AND opp_at >= sql_at AS r_opps FROM s4
-), reach AS (
-    SELECT *, r_opps AND customer_at IS NOT NULL AND customer_at >= opp_at AS r_customers FROM s5
-), d AS (
+WITH d AS (
     SELECT src,
            (extract(epoch FROM mql_at) - extract(epoch FROM created_at))::float8 / 86400 AS d_mqls,
            (extract(epoch FROM sql_at) - extract(epoch FROM t_prev_sqls))::float8 / 86400 AS d_sqls,
@@ -66,26 +45,7 @@ FROM steps ORDER BY src COLLATE "C", k;
 -- W3b: demand: stage counts, spend (spend.channel is the source), cost per stage = spend / count
 -- (CAC = cost/customers), customers/leads, revenue = sum(revenue) of the group's leads, avg deal =
 -- revenue / customers, ROMI = (revenue - spend) / spend.
-WITH b AS (
-    SELECT lower(trim(source)) AS src, created_at, mql_at, sql_at, opp_at, customer_at, revenue,
-           coalesce(score >= 60 AND employees >= 50 AND title ~* 'vp|director|head|chief', false) AS mql
-    -- OFFSET 0: b stays a subquery of its own, so the MQL rule (a regex) is worked out once per
-    -- lead; without it PostgreSQL inlines the chain and evaluates the rule again inside every
-    -- reach expression that depends on it (W3a 3x slower at 1M).
-    FROM bench_leads OFFSET 0
-), s1 AS (
-    SELECT *, created_at IS NOT NULL AS r_leads FROM b
-), s2 AS (
-    SELECT *, r_leads AND mql AND mql_at IS NOT NULL AND mql_at >= created_at AS r_mqls FROM s1
-), s3 AS (
-    SELECT *, CASE WHEN r_mqls THEN mql_at ELSE created_at END AS t_prev_sqls FROM s2
-), s4 AS (
-    SELECT *, (r_mqls OR r_leads) AND sql_at IS NOT NULL AND sql_at >= t_prev_sqls AS r_sqls FROM s3
-), s5 AS (
-    SELECT *, r_sqls AND opp_at IS NOT NULL AND opp_at >= sql_at AS r_opps FROM s4
-), reach AS (
-    SELECT *, r_opps AND customer_at IS NOT NULL AND customer_at >= opp_at AS r_customers FROM s5
-), g AS (
+WITH g AS (
     SELECT src,
            count(*) FILTER (WHERE r_leads)     AS leads,
            count(*) FILTER (WHERE r_mqls)      AS mqls,
