@@ -3,8 +3,9 @@ import Synchronization
 
 /// The backend of a session with database tables: plans over one database table that the
 /// server can answer (`SQLCompiler`) are sent to it as SQL, and only the aggregates come back;
-/// every other plan runs in memory (`InMemoryBackend`), its database columns fetched as needed.
-/// Over CSV tables alone it is the in-memory backend.
+/// funnels over one are counted and timed there (`FunnelSQL`); every other plan runs in memory
+/// (`InMemoryBackend`), its database columns fetched as needed. Over CSV tables alone it is the
+/// in-memory backend.
 public struct DatabaseBackend: Backend {
     public let inMemory: InMemoryBackend
     let isCancelled: @Sendable () -> Bool
@@ -22,12 +23,7 @@ public struct DatabaseBackend: Backend {
         guard let compiled = sql(for: plan), let table = databaseTables.values.first else {
             return try inMemory.execute(plan)
         }
-        let columns: [Column]
-        do {
-            columns = try table.connection.columns(compiled.sql, isCancelled: isCancelled)
-        } catch {
-            throw PlanError(error.kind == .cancelled ? "cancelled" : "\(table.description): \(error.message)", notes: error.notes)
-        }
+        let columns = try Self.asked(table) { () throws(DatabaseError) in try table.connection.columns(compiled.sql, isCancelled: isCancelled) }
         // An average came as a sum and a count (one more column each, in the query's results).
         var named: [Column] = []
         var c = 0
@@ -50,6 +46,77 @@ public struct DatabaseBackend: Backend {
         }
         let rowCount = named.first?.count ?? 0
         return ResultTable(table: Table(name: "result", columns: named, rowCount: rowCount))
+    }
+
+    public func funnelCounts(_ funnel: FunnelQuery, _ request: FunnelCountsRequest) throws(PlanError) -> FunnelGroupCounts? {
+        guard let sql = funnelSQL(funnel) else { return try inMemory.funnelCounts(funnel, request) }
+        switch request.grouping {
+        case .period(let unit):
+            return try Self.asked(sql.table) { () throws(DatabaseError) in try sql.countsByPeriod(unit, joint: request.joint, isCancelled: isCancelled) }
+        case .keys(let keys):
+            guard let keySQL = Self.keySQL(keys, sql) else { return try inMemory.funnelCounts(funnel, request) }
+            var lastStageWhere: String? = nil
+            if let condition = request.lastStageWhere {
+                guard let typed = sql.keySQL(condition), typed.type == .boolean else { return try inMemory.funnelCounts(funnel, request) }
+                lastStageWhere = typed.sql
+            }
+            return try Self.asked(sql.table) { () throws(DatabaseError) in
+                try sql.counts(keys: keySQL, joint: request.joint, lastStageWhere: lastStageWhere, withNotes: request.withNotes, isCancelled: isCancelled)
+            }
+        }
+    }
+
+    public func funnelDurations(_ funnel: FunnelQuery, by keys: [PlanExpression]) throws(PlanError) -> FunnelGroupDurations? {
+        guard let sql = funnelSQL(funnel), let keySQL = Self.keySQL(keys, sql) else { return try inMemory.funnelDurations(funnel, by: keys) }
+        return try Self.asked(sql.table) { () throws(DatabaseError) in try sql.durations(keys: keySQL, isCancelled: isCancelled) }
+    }
+
+    public func preview(of relation: String, rows: Int) throws(PlanError) -> Table? {
+        guard let view = inMemory.relations[relation], view.selection == nil, let table = DatabaseTable.of(view.table) else {
+            return try inMemory.preview(of: relation, rows: rows)
+        }
+        return try Self.asked(table) { () throws(DatabaseError) in
+            try table.summary(name: view.table.name, timeColumn: view.table.timeColumn, rows: rows, readAs: view.table.readAs, isCancelled: isCancelled)
+        }
+    }
+
+    /// The funnel's SQL form: its rows are a whole database table and every stage has one.
+    private func funnelSQL(_ funnel: FunnelQuery) -> FunnelSQL? {
+        databaseTables[funnel.relation].flatMap { FunnelSQL(funnel, table: $0) }
+    }
+
+    /// The SQL of each key over the funnel's rows; nil when one has none.
+    private static func keySQL(_ keys: [PlanExpression], _ sql: FunnelSQL) -> [(sql: String, type: ColumnType)]? {
+        var out: [(sql: String, type: ColumnType)] = []
+        for key in keys {
+            guard let typed = sql.keySQL(key) else { return nil }
+            out.append(typed)
+        }
+        return out
+    }
+
+    /// What the server answered, its errors said as plan errors naming the table.
+    private static func asked<T>(_ table: DatabaseTable, _ body: () throws(DatabaseError) -> T) throws(PlanError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw planError(error, table: table)
+        }
+    }
+
+    /// A database error as a plan error, with the failure's kind kept for the exit code.
+    public static func planError(_ error: DatabaseError, table: DatabaseTable?) -> PlanError {
+        let cause: PlanError.Cause
+        switch error.kind {
+        case .badAddress, .server: cause = .data
+        case .unreachable, .connectionLost: cause = .unavailable
+        case .authentication: cause = .permission
+        case .missing: cause = .missing
+        case .cancelled: return PlanError("cancelled", cause: .cancelled)
+        }
+        var notes = error.notes
+        if let state = error.sqlState, error.kind == .server { notes.append("SQLSTATE \(state)") }
+        return PlanError(table.map { "\($0.description): \(error.message)" } ?? error.message, notes: notes, cause: cause)
     }
 
     /// The SQL the plan is sent as, or nil when it runs in memory.

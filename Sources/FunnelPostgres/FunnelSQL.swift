@@ -5,60 +5,8 @@ import FunnelEngine
 /// strict order of times, the window from the first stage, optional stages), and only counts
 /// and duration summaries per group come back. Nil from `init` when a stage's time or
 /// condition has no SQL form (`SQLCompiler`): the funnel then runs in memory.
-public struct FunnelSQL: Sendable {
-    public struct Stage: Sendable {
-        public var time: PlanExpression?
-        public var condition: PlanExpression?
-        public var optional: Bool
-
-        public init(time: PlanExpression?, condition: PlanExpression?, optional: Bool) {
-            self.time = time
-            self.condition = condition
-            self.optional = optional
-        }
-    }
-
-    /// Per group: its key values, and the rows that reached each stage (then each joint step).
-    public struct Counts: Sendable {
-        public var keys: [[Value]]
-        public var counts: [[Int]]
-        /// Over all the groups: per stage, rows that meet it and entered but are not counted.
-        public var notCounted: [Int]
-        /// Rows with a counted stage time after the as-of date.
-        public var afterAsOf: Int
-        /// Per stage, rows whose condition holds but whose time is missing.
-        public var untimed: [Int]
-        /// Rows in the last stage for which `lastStageWhere` holds (given to `counts`).
-        public var lastStageMatching = 0
-        /// The funnel's rows (those its `where` kept).
-        public var rows = 0
-
-        public static let none = Counts(keys: [], counts: [], notCounted: [], afterAsOf: 0, untimed: [])
-
-        /// One group of all the rows, with these counts (each stage's, then each joint step's).
-        public static func all(_ counts: [Int]) -> Counts {
-            Counts(keys: [[]], counts: [counts], notCounted: [], afterAsOf: 0, untimed: [])
-        }
-
-        init(keys: [[Value]], counts: [[Int]], notCounted: [Int], afterAsOf: Int, untimed: [Int]) {
-            self.keys = keys
-            self.counts = counts
-            self.notCounted = notCounted
-            self.afterAsOf = afterAsOf
-            self.untimed = untimed
-        }
-    }
-
-    /// Durations of one step (or end to end) in seconds: how many, and their median, 90th
-    /// percentile and mean in days.
-    public struct Durations: Sendable {
-        public var count: Int
-        public var medianDays: Double?
-        public var p90Days: Double?
-        public var meanDays: Double?
-    }
-
-    public let table: DatabaseTable
+struct FunnelSQL: Sendable {
+    let table: DatabaseTable
     let frame: SQLCompiler.Frame
     /// Per stage: time as a timestamp (nil: none), condition (nil: none).
     let times: [String?]
@@ -69,11 +17,12 @@ public struct FunnelSQL: Sendable {
     /// The rows kept (`F where …`); nil: every row.
     let filter: String?
 
-    public init?(table: DatabaseTable, relation: String, stages: [Stage], window: Int64?, endOfAsOf: Int64, filter: PlanExpression? = nil) {
+    init?(_ funnel: FunnelQuery, table: DatabaseTable) {
+        let relation = funnel.relation
         guard let frame = SQLCompiler.Frame(.scan(relation, columns: nil), tables: [relation: table]) else { return nil }
         var times: [String?] = []
         var conditions: [String?] = []
-        for stage in stages {
+        for stage in funnel.stages {
             if let time = stage.time {
                 guard let typed = frame.expression(time), typed.type?.isTemporal == true else { return nil }
                 times.append("(\(typed.sql))::timestamp")
@@ -87,7 +36,7 @@ public struct FunnelSQL: Sendable {
                 conditions.append(nil)
             }
         }
-        if let filter {
+        if let filter = funnel.filter {
             guard let typed = frame.expression(filter), typed.type == .boolean || typed.type == nil else { return nil }
             self.filter = typed.sql
         } else {
@@ -97,15 +46,15 @@ public struct FunnelSQL: Sendable {
         self.frame = frame
         self.times = times
         self.conditions = conditions
-        optional = stages.map(\.optional)
-        self.window = window
-        self.endOfAsOf = endOfAsOf
+        optional = funnel.stages.map(\.optional)
+        window = funnel.window
+        endOfAsOf = funnel.endOfAsOf
     }
 
     var stageCount: Int { times.count }
 
     /// A key's SQL, nil when it has none.
-    public func keySQL(_ key: PlanExpression) -> (sql: String, type: ColumnType)? {
+    func keySQL(_ key: PlanExpression) -> (sql: String, type: ColumnType)? {
         guard let typed = frame.expression(key), let type = typed.type else { return nil }
         return (typed.sql, type)
     }
@@ -198,8 +147,8 @@ public struct FunnelSQL: Sendable {
     /// key, also what the funnel's notes count.
     /// `withNotes`: also count what the funnel's notes say (rows not counted, after the as-of
     /// date, without a time); only the funnel's own table prints them, and they cost time.
-    public func counts(keys: [(sql: String, type: ColumnType)], joint: [(from: Int, to: Int)], lastStageWhere: String? = nil,
-                       withNotes: Bool = true, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> Counts {
+    func counts(keys: [(sql: String, type: ColumnType)], joint: [(from: Int, to: Int)], lastStageWhere: String? = nil,
+                withNotes: Bool = true, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> FunnelGroupCounts {
         var measures: [String] = []
         for j in 0..<stageCount { measures.append("count(*) filter (where h\(j))") }
         for step in joint { measures.append("count(*) filter (where h\(step.from) and h\(step.to))") }
@@ -214,7 +163,7 @@ public struct FunnelSQL: Sendable {
         measures.append("count(*)")
         let columns = try table.connection.columns(grouped(measures, keys: keys, extra: lastStageWhere), isCancelled: isCancelled)
         let rowCount = columns.first?.count ?? 0
-        var out = Counts(keys: [], counts: [], notCounted: [Int](repeating: 0, count: stageCount), afterAsOf: 0,
+        var out = FunnelGroupCounts(keys: [], counts: [], notCounted: [Int](repeating: 0, count: stageCount), afterAsOf: 0,
                          untimed: [Int](repeating: 0, count: stageCount))
         let countWidth = stageCount + joint.count
         for r in 0..<rowCount {
@@ -232,24 +181,13 @@ public struct FunnelSQL: Sendable {
         return out
     }
 
-    /// The counts of all groups together (each stage's and joint step's, summed).
-    public func totals(of groups: Counts) -> Counts {
-        var total = groups
-        let width = groups.counts.first?.count ?? (stageCount)
-        total.keys = [[]]
-        total.counts = [(0..<width).map { i in groups.counts.reduce(0) { $0 + (i < $1.count ? $1[i] : 0) } }]
-        total.lastStageMatching = groups.lastStageMatching
-        total.rows = groups.rows
-        return total
-    }
-
-    /// Per period (its first day, days since 1970): the rows that reached each stage (then each
-    /// joint step, dated by its later stage) whose own time falls in it; and the same counts over
-    /// all the funnel's rows. One pass: the rows are grouped by the period of every stage they
+    /// Per period (its first day as a date): the rows that reached each stage (then each joint
+    /// step, dated by its later stage) whose own time falls in it, periods in order; and the same
+    /// counts over all the funnel's rows (`periodTotals`). One pass: the rows are grouped by the period of every stage they
     /// reached at once (a few thousand combinations), and each combination's rows are added to
     /// each of its stages' periods here.
-    public func countsByPeriod(_ unit: DateUnit, joint: [(from: Int, to: Int)],
-                               isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> (byPeriod: [Int: [Int]], totals: [Int]) {
+    func countsByPeriod(_ unit: DateUnit, joint: [(from: Int, to: Int)],
+                        isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> FunnelGroupCounts {
         var periods: [(stage: Int, sql: String)] = []
         func period(_ hit: String, _ time: String) -> String {
             "case when \(hit) then (\(SQLCompiler.truncate(time, unit)) - date '1970-01-01')::int8 end"
@@ -275,14 +213,15 @@ public struct FunnelSQL: Sendable {
                 out[Self.int(columns[c].value(at: r)), default: [Int](repeating: 0, count: width)][entry.stage] += combination[entry.stage]
             }
         }
-        return (out, totals)
+        let starts = out.keys.sorted()
+        return FunnelGroupCounts(keys: starts.map { [Value.date(Int32(clamping: $0))] }, counts: starts.map { out[$0] ?? [] },
+                                 notCounted: [], afterAsOf: 0, untimed: [], periodTotals: totals)
     }
 
     /// Per group (ordered as `by` orders them): for each timed stage after the first, the days
     /// from the row's previous reached stage, and end to end (first reached stage to the last
     /// stage) when the last stage is timed — as `Velocity.stepDurations` measures them.
-    public func durations(keys: [(sql: String, type: ColumnType)], isCancelled: @escaping @Sendable () -> Bool)
-        throws(DatabaseError) -> (keys: [[Value]], steps: [[Int: Durations]], endToEnd: [Durations?]) {
+    func durations(keys: [(sql: String, type: ColumnType)], isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> FunnelGroupDurations {
         var measures: [String] = []
         var cells: [Int] = []
         // In days as the in-memory summary takes them: each duration's seconds as a double divided
@@ -301,27 +240,27 @@ public struct FunnelSQL: Sendable {
         let last = stageCount - 1
         let endToEnd = last >= 0 && times[last] != nil
         if endToEnd { measures += summary("extract(epoch from t\(last) - f\(last))::int8", "h\(last)") }
-        guard !measures.isEmpty else { return ([], [], []) }
+        guard !measures.isEmpty else { return FunnelGroupDurations(keys: [], steps: [], endToEnd: []) }
         let columns = try table.connection.columns(grouped(measures, keys: keys), isCancelled: isCancelled)
-        var outKeys: [[Value]] = [], outSteps: [[Int: Durations]] = [], outEnds: [Durations?] = []
+        var outKeys: [[Value]] = [], outSteps: [[Int: FunnelDurations]] = [], outEnds: [FunnelDurations?] = []
         for r in 0..<(columns.first?.count ?? 0) {
             outKeys.append(keys.indices.map { columns[$0].value(at: r) })
-            func read(_ c: Int) -> Durations {
+            func read(_ c: Int) -> FunnelDurations {
                 let count = Self.int(columns[c].value(at: r))
                 var mean: Double? = nil
                 if count > 0, case .integer(let seconds) = columns[c + 3].value(at: r) {
                     let days = Double(seconds) / 86_400
                     mean = DecimalSum.mean(DecimalSum.settled(days, magnitude: days.magnitude), count: count)
                 }
-                return Durations(count: count, medianDays: columns[c + 1].value(at: r).number,
+                return FunnelDurations(count: count, medianDays: columns[c + 1].value(at: r).number,
                                  p90Days: columns[c + 2].value(at: r).number, meanDays: mean)
             }
-            var steps: [Int: Durations] = [:]
+            var steps: [Int: FunnelDurations] = [:]
             for (i, j) in cells.enumerated() { steps[j] = read(keys.count + 4 * i) }
             outSteps.append(steps)
             outEnds.append(endToEnd ? read(keys.count + 4 * cells.count) : nil)
         }
-        return (outKeys, outSteps, outEnds)
+        return FunnelGroupDurations(keys: outKeys, steps: outSteps, endToEnd: outEnds)
     }
 
     static func int(_ value: Value) -> Int {

@@ -593,6 +593,9 @@ import FunnelEngine
         }
 
         func takeNotes() -> [String] { inner.takeNotes() }
+        func funnelCounts(_ funnel: FunnelQuery, _ request: FunnelCountsRequest) throws(PlanError) -> FunnelGroupCounts? { try inner.funnelCounts(funnel, request) }
+        func funnelDurations(_ funnel: FunnelQuery, by keys: [PlanExpression]) throws(PlanError) -> FunnelGroupDurations? { try inner.funnelDurations(funnel, by: keys) }
+        func preview(of relation: String, rows: Int) throws(PlanError) -> Table? { try inner.preview(of: relation, rows: rows) }
     }
 
     @Test func funnelRowsReadOnlyTheColumnsItsStagesUse() throws {

@@ -46,6 +46,9 @@ struct RecordingBackend: Backend {
     }
 
     func takeNotes() -> [String] { inner.takeNotes() }
+    func funnelCounts(_ funnel: FunnelQuery, _ request: FunnelCountsRequest) throws(PlanError) -> FunnelGroupCounts? { try inner.funnelCounts(funnel, request) }
+    func funnelDurations(_ funnel: FunnelQuery, by keys: [PlanExpression]) throws(PlanError) -> FunnelGroupDurations? { try inner.funnelDurations(funnel, by: keys) }
+    func preview(of relation: String, rows: Int) throws(PlanError) -> Table? { try inner.preview(of: relation, rows: rows) }
 }
 
 @Suite struct RecordingBackendTests {
@@ -165,5 +168,75 @@ struct RecordingBackend: Backend {
         let (_, recorded) = Self.recorded(body)
         #expect(!direct.isEmpty)
         #expect(recorded == direct)
+    }
+
+    /// A backend that counts funnels where the rows are (as the database one does): the language
+    /// sends it the funnel whole and prints what it answers, computing nothing of its own.
+    struct CountingBackend: Backend {
+        let inner: InMemoryBackend
+        let asked: FunnelQueries
+
+        func schema(of relation: String) -> RelationSchema? { inner.schema(of: relation) }
+        func execute(_ plan: LogicalPlan) throws(PlanError) -> ResultTable { try inner.execute(plan) }
+        func view(_ plan: LogicalPlan) throws(PlanError) -> TableValue { try inner.view(plan) }
+        func takeNotes() -> [String] { inner.takeNotes() }
+        func preview(of relation: String, rows: Int) throws(PlanError) -> Table? { nil }
+
+        // Counts no table of the fixtures has (70 leads, 50 MQLs), so that the output shows whose they are.
+        func funnelCounts(_ funnel: FunnelQuery, _ request: FunnelCountsRequest) throws(PlanError) -> FunnelGroupCounts? {
+            asked.queries.append((funnel, request.grouping))
+            let stages = funnel.stages.count
+            let counts = Array([70, 50, 30].prefix(stages))
+            switch request.grouping {
+            case .keys(let keys) where !keys.isEmpty:
+                return FunnelGroupCounts(keys: [[.text("ads")], [.text("seo")]], counts: [counts, counts.map { $0 / 10 }],
+                                         notCounted: [Int](repeating: 0, count: stages), afterAsOf: 0, untimed: [Int](repeating: 0, count: stages))
+            default:
+                return FunnelGroupCounts(keys: [[]], counts: [counts], notCounted: [Int](repeating: 0, count: stages), afterAsOf: 0,
+                                         untimed: [Int](repeating: 0, count: stages), rows: 70)
+            }
+        }
+
+        func funnelDurations(_ funnel: FunnelQuery, by keys: [PlanExpression]) throws(PlanError) -> FunnelGroupDurations? {
+            asked.queries.append((funnel, .keys(keys)))
+            let step = FunnelDurations(count: 50, medianDays: 6.5, p90Days: 20, meanDays: 8)
+            return FunnelGroupDurations(keys: [[]], steps: [[1: step]], endToEnd: [step])
+        }
+    }
+
+    final class FunnelQueries: @unchecked Sendable {
+        var queries: [(FunnelQuery, FunnelGroupBy)] = []
+    }
+
+    @Test func aBackendThatCountsFunnelsAnswersThemWhole() {
+        let asked = FunnelQueries()
+        let printed = Self.run("""
+            funnel inbound on leads {
+              within 90 days
+              leads at created_at
+              mqls  at mql_at where mql
+            }
+            inbound
+            inbound by source
+            inbound where country == "DE"
+            velocity inbound
+
+            """) { CountingBackend(inner: InMemoryBackend(relations: $0, links: $1), asked: asked) }
+        #expect(!printed.contains("error"), "\(printed)")
+        // The backend's counts, not the fixtures' (4 leads).
+        #expect(printed.contains("leads,70"), "\(printed)")
+        #expect(printed.contains("mqls,50"), "\(printed)")
+        #expect(printed.contains("ads,70,50"), "\(printed)")
+        #expect(printed.contains("seo,7,5"), "\(printed)")
+        #expect(printed.contains("6.5"), "\(printed)")
+        // What it was asked: the funnel's relation, stages and window, the where, the key.
+        #expect(asked.queries.count >= 4)
+        guard let first = asked.queries.first?.0 else { return }
+        #expect(first.relation == "leads")
+        #expect(first.stages.count == 2)
+        #expect(first.stages[0].condition == nil && first.stages[1].condition != nil && first.stages[1].time != nil)
+        #expect(first.window == Int64(90 * 86_400))
+        #expect(asked.queries.contains { $0.0.filter != nil })
+        #expect(asked.queries.contains { if case .keys(let keys) = $0.1 { keys.count == 1 } else { false } })
     }
 }

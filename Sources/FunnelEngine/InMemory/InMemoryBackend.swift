@@ -52,6 +52,12 @@ public struct InMemoryBackend: Backend {
 
     public func takeNotes() -> [String] { notes.take() }
 
+    // The rows are here: the analytics compute a funnel's reach from them (it serves every
+    // other funnel statement too), and a table's summary reads them.
+    public func funnelCounts(_ funnel: FunnelQuery, _ request: FunnelCountsRequest) throws(PlanError) -> FunnelGroupCounts? { nil }
+    public func funnelDurations(_ funnel: FunnelQuery, by keys: [PlanExpression]) throws(PlanError) -> FunnelGroupDurations? { nil }
+    public func preview(of relation: String, rows: Int) throws(PlanError) -> Table? { nil }
+
     /// Reads, one pass per file, the columns the plan needs that their loads left unread (a
     /// column read on its own when first touched would cost a pass each).
     private func readColumns(of plan: LogicalPlan) throws(PlanError) {

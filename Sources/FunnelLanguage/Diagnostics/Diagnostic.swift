@@ -1,3 +1,5 @@
+import FunnelEngine
+
 /// What went wrong, where, and what might fix it: a value, rendered separately.
 public struct Diagnostic: Error, Sendable {
     public enum Severity: String, Sendable { case error, warning, note }
@@ -59,6 +61,21 @@ public struct Diagnostic: Error, Sendable {
 
     public static func error(_ message: String, at range: SourceRange?, category: Category = .script, suggestion: String? = nil, notes: [String] = []) -> Diagnostic {
         Diagnostic(.error, category, message, at: range, notes: notes, suggestion: suggestion)
+    }
+}
+
+extension Diagnostic {
+    /// A backend's failure at `range`: its cause gives the category, hence the exit code.
+    static func plan(_ error: PlanError, at range: SourceRange?) -> Diagnostic {
+        let category: Category
+        switch error.cause {
+        case .data: category = .script
+        case .unavailable: category = .unavailable
+        case .permission: category = .permission
+        case .missing: category = .missingInput
+        case .cancelled: category = .cancelled
+        }
+        return Diagnostic(.error, category, error.message, at: range, notes: error.notes)
     }
 }
 

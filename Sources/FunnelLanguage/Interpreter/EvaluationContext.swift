@@ -43,7 +43,7 @@ public struct EvaluationContext: Sendable {
         let name = selection.map { "\(view.sourceName) (\(CountText.of($0.count, "row")))" } ?? view.sourceName
         let backend = makeBackend([name: TableValue(table: view.table, selection: selection, sourceName: view.sourceName)], [])
         do { return try execute(.scan(name, columns: nil), on: backend).table } catch {
-            throw Diagnostic.error(error.message, at: nil, notes: error.notes)
+            throw Diagnostic.plan(error, at: nil)
         }
     }
 
@@ -123,4 +123,7 @@ struct RecordedBackend: Backend {
     func execute(_ plan: LogicalPlan) throws(PlanError) -> ResultTable { try context.execute(plan, on: inner) }
     func view(_ plan: LogicalPlan) throws(PlanError) -> TableValue { try context.view(plan, on: inner) }
     func takeNotes() -> [String] { [] }
+    func funnelCounts(_ funnel: FunnelQuery, _ request: FunnelCountsRequest) throws(PlanError) -> FunnelGroupCounts? { try inner.funnelCounts(funnel, request) }
+    func funnelDurations(_ funnel: FunnelQuery, by keys: [PlanExpression]) throws(PlanError) -> FunnelGroupDurations? { try inner.funnelDurations(funnel, by: keys) }
+    func preview(of relation: String, rows: Int) throws(PlanError) -> Table? { try inner.preview(of: relation, rows: rows) }
 }

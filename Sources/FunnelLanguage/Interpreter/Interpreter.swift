@@ -289,7 +289,7 @@ public struct Interpreter: Sendable {
             emit(try chartOutput(expr, session: session, baseDirectory: baseDirectory))
         case .demand(let name, let keys):
             let definition = try funnel(named: name, session: session, range: statement.range)
-            if let counted = try databaseDemand(definition, keys: keys, session: session, range: statement.range) {
+            if let counted = try countedDemand(definition, keys: keys, session: session, range: statement.range) {
                 emit(.table(counted))
                 break
             }
@@ -297,7 +297,7 @@ public struct Interpreter: Sendable {
             emit(.table(try demandTable(evaluation, keys: keys, session: session, range: statement.range)))
         case .velocity(let name, let keys):
             let definition = try funnel(named: name, session: session, range: statement.range)
-            if let timed = try databaseVelocity(definition, keys: keys, session: session) {
+            if let timed = try timedVelocity(definition, keys: keys, session: session) {
                 emit(.table(timed))
                 break
             }
@@ -336,15 +336,9 @@ public struct Interpreter: Sendable {
         let value = try evaluate(expr, session: session, baseDirectory: baseDirectory)
         switch value {
         case .table(let view):
-            if case .name = expr.kind, view.selection == nil, let database = DatabaseTable.of(view.table) {
-                // The first rows and the nulls, from the server: the table is not read whole.
-                do throws(DatabaseError) {
-                    let summary = try database.summary(name: view.table.name, timeColumn: view.table.timeColumn, rows: SummaryRenderer.previewRows,
-                                                       readAs: view.table.readAs, isCancelled: context.isCancelled)
-                    emit(.summary(summary, rowCount: view.rowCount))
-                } catch {
-                    throw DatabaseLoader.diagnostic(error, range: expr.range)
-                }
+            if case .name(let name) = expr.kind, view.selection == nil, let preview = try tablePreview(name, session: session, range: expr.range) {
+                // The first rows and the nulls, from where the rows are: the table is not read whole.
+                emit(.summary(preview, rowCount: view.rowCount))
             } else if case .name = expr.kind, view.selection == nil {
                 context.planLog.note([LogicalPlan.allColumns], of: view.sourceName)
                 do { try view.table.prepareAll() } catch { throw Diagnostic(.error, .missingInput, error.message, at: expr.range) }
@@ -398,7 +392,7 @@ public struct Interpreter: Sendable {
         case .name(let name):
             if let table = session.tables[name] { return .table(table) }
             if let definition = session.funnels[name] {
-                if let counted = try databaseFunnelTable(definition, session: session) { return .result(counted) }
+                if let counted = try countedFunnelTable(definition, session: session) { return .result(counted) }
                 return .result(try funnelTable(try evaluateFunnel(definition, session: session), session: session))
             }
             if let kpi = session.kpis[name] {
@@ -433,7 +427,7 @@ public struct Interpreter: Sendable {
             }
             // `inbound where country == "DE"`: the funnel over the rows of its table that match.
             if case .name(let n) = base.kind, let definition = session.funnels[n],
-               let counted = try databaseFunnelTable(definition, session: session, where: condition) {
+               let counted = try countedFunnelTable(definition, session: session, where: condition) {
                 return .result(counted)
             }
             if let (definition, view) = try funnelBase(expr, session: session, baseDirectory: baseDirectory) {
@@ -454,11 +448,11 @@ public struct Interpreter: Sendable {
         case .groupBy(let base, let keys):
             // `inbound where country == "DE" by source` on a database table: the where on the server too.
             if case .filter(let funnelName?, let condition) = base.kind, case .name(let n) = funnelName.kind, let definition = session.funnels[n],
-               let counted = try databaseFunnelBreakdown(definition, keys: keys, session: session, view: nil, where: condition) {
+               let counted = try countedFunnelBreakdown(definition, keys: keys, session: session, view: nil, where: condition) {
                 return .result(counted)
             }
             if let (definition, view) = try funnelBase(base, session: session, baseDirectory: baseDirectory) {
-                if let counted = try databaseFunnelBreakdown(definition, keys: keys, session: session, view: view) { return .result(counted) }
+                if let counted = try countedFunnelBreakdown(definition, keys: keys, session: session, view: view) { return .result(counted) }
                 let evaluation = try evaluateFunnel(definition, session: session, view: view)
                 return .result(try funnelBreakdown(evaluation, keys: keys, session: session))
             }
@@ -744,3 +738,10 @@ extension Interpreter {
     }
 }
 
+extension Interpreter {
+    /// A whole table's first rows and null counts from the backend, when its rows are elsewhere.
+    func tablePreview(_ name: String, session: Session, range: SourceRange) throws(Diagnostic) -> Table? {
+        let backend = context.makeBackend(session.tables, session.links)
+        do { return try backend.preview(of: name, rows: SummaryRenderer.previewRows) } catch { throw Diagnostic.plan(error, at: range) }
+    }
+}

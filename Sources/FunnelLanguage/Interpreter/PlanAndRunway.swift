@@ -137,7 +137,7 @@ extension Interpreter {
         }
         // Counted by the database when the funnel's table is one, else in memory.
         let actualTable: ResultTable
-        if let counted = try databaseFunnelBreakdown(definition, keys: keys, session: session, view: view) {
+        if let counted = try countedFunnelBreakdown(definition, keys: keys, session: session, view: view) {
             actualTable = counted
         } else {
             actualTable = try funnelBreakdown(try evaluateFunnel(definition, session: session, view: view), keys: keys, session: session)

@@ -123,7 +123,7 @@ struct RowEvaluator {
 
     func diagnostic(_ error: PlanError, default range: SourceRange?) -> Diagnostic {
         let at = error.origin.flatMap { $0 < origins.ranges.count ? origins.ranges[$0] : nil } ?? range
-        return Diagnostic.error(error.message, at: at, notes: error.notes)
+        return Diagnostic.plan(error, at: at)
     }
 
     /// The value of an expression that reads no row (a constant, a parameter, a function of them).

@@ -1,0 +1,226 @@
+import FunnelAnalytics
+import FunnelEngine
+
+/// A funnel shown, broken down or timed by a backend that works out who reached which stage
+/// where the rows are (a database, in SQL): only counts and duration summaries come back, so a
+/// table of any size costs the same memory. Each function gives nil when the backend answers
+/// funnels from their rows (in memory) or the funnel or a key has no form it can send; the
+/// statement then runs on the rows, as every funnel over a CSV file does.
+extension Interpreter {
+    /// A funnel asked of the backend whole, and the backend to ask.
+    struct BackendFunnel {
+        var query: FunnelQuery
+        var backend: any Backend
+        var view: TableValue
+        /// The row expressions' origins: an error's place in the script.
+        var evaluator: RowEvaluator
+
+        func counts(_ request: FunnelCountsRequest, at range: SourceRange) throws(Diagnostic) -> FunnelGroupCounts? {
+            do { return try backend.funnelCounts(query, request) } catch { throw evaluator.diagnostic(error, default: range) }
+        }
+
+        func durations(by keys: [PlanExpression], at range: SourceRange) throws(Diagnostic) -> FunnelGroupDurations? {
+            do { return try backend.funnelDurations(query, by: keys) } catch { throw evaluator.diagnostic(error, default: range) }
+        }
+
+        /// Each `by` key as a row expression over the funnel's rows; nil when one needs a link or
+        /// is a period.
+        func keys(_ dimensions: [Aggregation.Dimension]) -> [PlanExpression]? {
+            var keys: [PlanExpression] = []
+            for dimension in dimensions {
+                if case .name(let n) = dimension.expr.kind, !view.table.hasColumn(n), Aggregation.periodNames[n] != nil { return nil }
+                guard let lowered = try? evaluator.lower(dimension.expr), evaluator.lowered.joins.isEmpty else { return nil }
+                keys.append(lowered)
+            }
+            return keys
+        }
+    }
+
+    /// The funnel as a query for the backend: its rows a whole table (not a selection of one) and
+    /// its stages row expressions without links. `condition`: the funnel's `where`
+    /// (`F where country == "DE"`), sent with it.
+    func backendFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue?, where condition: Expr? = nil) throws(Diagnostic) -> BackendFunnel? {
+        let syntax = definition.syntax
+        guard let view = override ?? session.tables[syntax.table], view.selection == nil else { return nil }
+        let evaluator = RowEvaluator(session: session, view: view, context: context)
+        var stages: [FunnelQuery.Stage] = []
+        for stage in syntax.stages where stage.count == nil {
+            // A stage that does not lower is the in-memory path's to report.
+            do throws(Diagnostic) {
+                let time = try stage.at.map { at throws(Diagnostic) in try evaluator.lower(Expr(.name(at), stage.range)) }
+                let condition = try stage.condition.map { c throws(Diagnostic) in try evaluator.lower(c) }
+                stages.append(FunnelQuery.Stage(time: time, condition: condition, optional: stage.optional))
+            } catch {
+                return nil
+            }
+        }
+        guard evaluator.lowered.joins.isEmpty else { return nil }
+        var window: Int64? = nil
+        if let w = syntax.window {
+            guard case .scalar(let v, _, _) = try evaluate(w, session: session, baseDirectory: "."), let days = v.number, days >= 0, days < 1e7 else {
+                throw Diagnostic.error("the window must be a duration such as 90 days", at: w.range)
+            }
+            window = Int64(days * 86_400)
+        }
+        var filter: PlanExpression? = nil
+        if let condition {
+            do throws(Diagnostic) { filter = try evaluator.lower(condition) } catch { return nil }
+            guard evaluator.lowered.joins.isEmpty else { return nil }
+        }
+        let endOfAsOf = (Int64(context.today) + 1) * CivilDate.secondsPerDay
+        let (scan, backend) = evaluator.scanned(nil, columns: nil)
+        guard case .scan(let relation, _) = scan else { return nil }
+        let query = FunnelQuery(relation: relation, stages: stages, window: window, endOfAsOf: endOfAsOf, filter: filter)
+        return BackendFunnel(query: query, backend: RecordedBackend(backend, context: context), view: view, evaluator: evaluator)
+    }
+
+    /// An evaluated funnel that holds the database's counts and no row: for the table builders only.
+    private func countedFunnel(_ definition: FunnelDefinition, view: TableValue, counts: FunnelGroupCounts) -> EvaluatedFunnel {
+        let syntax = definition.syntax
+        let rowStages = syntax.stages.filter { $0.count == nil }
+        let stageCounts = Array((counts.counts.first ?? []).prefix(rowStages.count))
+        var funnel = EvaluatedFunnel(name: syntax.name, table: syntax.table, view: view, countStageNames: syntax.stages.filter { $0.count != nil }.map(\.name),
+                                     rowStages: rowStages.map { RowStage(name: $0.name, timeLabel: $0.at, hasCondition: $0.condition != nil, optional: $0.optional) },
+                                     targetSteps: syntax.targets.map { ($0.from, $0.to) },
+                                     times: rowStages.map { $0.at == nil ? nil : IntegerValues.narrowest([]) },
+                                     reach: Reach(countedStages: stageCounts, notCounted: counts.notCounted, afterAsOf: counts.afterAsOf), stages: [])
+        (funnel.notCounted, funnel.afterAsOf) = (counts.notCounted, counts.afterAsOf)
+        return funnel
+    }
+
+    /// The funnel's totals from the backend: every stage's count, the joint counts of steps out
+    /// of optional stages, and what its notes count; nil when it counts funnels from their rows.
+    /// `groups`: the funnel's counts by a key already counted, whose totals are the funnel's.
+    private func countedTotals(_ definition: FunnelDefinition, _ asked: BackendFunnel, session: Session,
+                               groups: FunnelGroupCounts? = nil) throws(Diagnostic) -> (EvaluatedFunnel, FunnelCounts, FunnelGroupCounts)? {
+        let view = asked.view
+        let steps = jointSteps(definition, view: view)
+        let counts: FunnelGroupCounts
+        if let groups {
+            counts = groups.totals
+        } else {
+            let request = FunnelCountsRequest(grouping: .keys([]), joint: steps.map { ($0.from, $0.to) }, withNotes: true)
+            guard let counted = try asked.counts(request, at: definition.source.range) else { return nil }
+            counts = counted
+        }
+        let funnel = countedFunnel(definition, view: view, counts: counts)
+        var values: [Double] = []
+        let aggregation = Aggregation(session: session, context: context)
+        for formula in definition.syntax.stages.compactMap(\.count) {
+            values.append(try aggregation.evaluate([formula], by: [], defaultTable: nil).values.first?.first?.number ?? 0)
+        }
+        let rowCounts = counts.counts.first ?? []
+        values += rowCounts.prefix(funnel.rowStages.count).map(Double.init)
+        return (funnel, FunnelCounts(stages: funnel.stageNames, counts: values, joint: funnel.jointCounts(rowCounts, steps: steps)), counts)
+    }
+
+    /// The steps out of optional stages, whose rows in both stages are counted as extra stages.
+    private func jointSteps(_ definition: FunnelDefinition, view: TableValue) -> [Step] {
+        countedFunnel(definition, view: view, counts: .none).stepsFromOptionalStages
+    }
+
+    /// `F` (or `F where …`), counted by the backend.
+    func countedFunnelTable(_ definition: FunnelDefinition, session: Session, where condition: Expr? = nil) throws(Diagnostic) -> ResultTable? {
+        guard let asked = try backendFunnel(definition, session: session, view: nil, where: condition),
+              let (counted, totals, counts) = try countedTotals(definition, asked, session: session) else { return nil }
+        var funnel = counted
+        if condition != nil { funnel.countedRowsKept = (counts.rows, asked.view.table.rowCount) }
+        let rowStages = definition.syntax.stages.filter { $0.count == nil }
+        let notes = untimedNotes(definition) { k in k < counts.untimed.count && k < rowStages.count ? counts.untimed[k] : 0 }
+        let evaluation = FunnelEvaluation(definition: definition, funnel: funnel)
+        return FunnelTables.overview(funnel, counts: totals, targets: try stepTargets(evaluation, session: session), notes: notes, asOf: context.today, title: nil)
+    }
+
+    /// `F by key` (or `F by month`), counted by the backend.
+    func countedFunnelBreakdown(_ definition: FunnelDefinition, keys: [Expr], session: Session, view override: TableValue?,
+                                where condition: Expr? = nil) throws(Diagnostic) -> ResultTable? {
+        guard let asked = try backendFunnel(definition, session: session, view: override, where: condition) else { return nil }
+        let view = asked.view
+        let dimensions = Aggregation.dimensions(keys)
+        var period: DateUnit? = nil
+        if keys.count == 1, case .name(let n) = keys[0].kind, !view.table.hasColumn(n) { period = Aggregation.periodNames[n] }
+        let grouping: FunnelGroupBy
+        if let period {
+            grouping = .period(period)
+        } else {
+            guard let lowered = asked.keys(dimensions) else { return nil }
+            grouping = .keys(lowered)
+        }
+        let joint = jointSteps(definition, view: view).map { ($0.from, $0.to) }
+        // Periods' totals come from the same pass; keys' are their groups' sums.
+        guard let groups = try asked.counts(FunnelCountsRequest(grouping: grouping, joint: joint), at: keys[0].range),
+              let (funnel, totals, _) = try countedTotals(definition, asked, session: session, groups: groups) else { return nil }
+        var counted: [[Value]: [Int]] = [:]
+        for (key, counts) in zip(groups.keys, groups.counts) { counted[key] = counts }
+        let countStageValues = try countStageValuesByKey(definition, keys: keys, period: period, session: session)
+        return FunnelTables.breakdown(funnel, keyNames: dimensions.map(\.name), groups: .counted(counted, period: period),
+                                      countStageValues: countStageValues, overall: totals, asOf: context.today)
+    }
+
+    /// `velocity F [by key]`, timed by the backend.
+    func timedVelocity(_ definition: FunnelDefinition, keys: [Expr], session: Session) throws(Diagnostic) -> ResultTable? {
+        guard let asked = try backendFunnel(definition, session: session, view: nil) else { return nil }
+        let dimensions = Aggregation.dimensions(keys)
+        guard let lowered = asked.keys(dimensions),
+              let durations = try asked.durations(by: lowered, at: keys.first?.range ?? definition.source.range) else { return nil }
+        let funnel = countedFunnel(definition, view: asked.view, counts: .none)
+        func summary(_ d: FunnelDurations?) -> DurationSummary {
+            guard let d, d.count > 0 else { return DurationSummary(count: 0, medianDays: nil, p90Days: nil, meanDays: nil) }
+            return DurationSummary(count: d.count, medianDays: d.medianDays, p90Days: d.p90Days, meanDays: d.meanDays)
+        }
+        // Without a key, one group of no key (even when the table has no row).
+        let groupKeys = keys.isEmpty ? [[]] : durations.keys
+        return FunnelTables.velocity(funnel, dimensionNames: dimensions.map(\.name), groupKeys: groupKeys,
+                                     step: { g, k in summary(g < durations.steps.count ? durations.steps[g][k] : nil) },
+                                     endToEnd: { g in summary(g < durations.endToEnd.count ? durations.endToEnd[g] : nil) })
+    }
+}
+
+extension Interpreter {
+    /// `demand F [by key]`: the stage counts per group and the lift counted by the backend,
+    /// spend and revenue sliced as any formula is. With `orders` (a count per funnel row of a
+    /// linked table) it runs on the rows.
+    func countedDemand(_ definition: FunnelDefinition, keys: [Expr], session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable? {
+        let syntax = definition.syntax
+        guard syntax.orders == nil, let asked = try backendFunnel(definition, session: session, view: nil) else { return nil }
+        let view = asked.view
+        let dimensions = Aggregation.dimensions(keys)
+        guard let lowered = asked.keys(dimensions) else { return nil }
+        var marketing: PlanExpression? = nil
+        if session.rules["marketing"] != nil {
+            guard let condition = try? asked.evaluator.lower(Expr(.name("marketing"), range)), asked.evaluator.lowered.joins.isEmpty else { return nil }
+            marketing = condition
+        }
+        let request = FunnelCountsRequest(grouping: .keys(lowered), lastStageWhere: marketing)
+        guard let counts = try asked.counts(request, at: keys.first?.range ?? range) else { return nil }
+        let aggregation = Aggregation(session: session, context: context)
+        func sliced(_ formula: Expr?) throws(Diagnostic) -> [[Value]: Double]? {
+            guard let formula else { return nil }
+            let result = try aggregation.evaluate([formula], by: keys, defaultTable: view)
+            var map: [[Value]: Double] = [:]
+            for (i, row) in result.values.enumerated() {
+                guard let number = row.first?.number else { continue }
+                map[result.keyColumns.map { $0.value(at: i) }] = number
+            }
+            return map
+        }
+        let spend = try sliced(syntax.spend)
+        let revenue = try sliced(syntax.revenue)
+        let funnel = countedFunnel(definition, view: view, counts: .none)
+        var footnotes: [String] = []
+        if marketing != nil {
+            let reachedLast = counts.totals.counts.first.map { $0[funnel.rowStages.count - 1] } ?? 0
+            let share = reachedLast == 0 ? "—" : ValueFormatter.format(.decimal(Double(counts.lastStageMatching) / Double(reachedLast)), as: .percent)
+            footnotes.append("lift: \(share) of \(funnel.rowStageNames.last ?? "the last stage") came from marketing sources "
+                + "(\(CountText.of(counts.lastStageMatching)) of \(CountText.of(reachedLast)), by rule marketing)")
+        } else {
+            footnotes.append("lift needs the client's marketing sources: rule marketing = source in (\"paid_search\", \"social\", …)")
+        }
+        if spend == nil { footnotes.append("add `spend sum(spend.amount)` to the funnel for cost per stage and ROMI") }
+        if revenue == nil { footnotes.append("add `revenue sum(revenue)` to the funnel for revenue, average deal and ROMI") }
+        var inputs = DemandInputs(keyNames: dimensions.map(\.name), keyPeriods: dimensions.map { _ in nil }, keyOfGroup: keys.isEmpty ? [[]] : counts.keys,
+                                  groupOfRow: [], spend: spend, revenue: revenue, orderCounts: nil, orderAmounts: nil, notes: footnotes)
+        inputs.stageCounts = keys.isEmpty ? [counts.counts.first ?? [Int](repeating: 0, count: funnel.rowStages.count)] : counts.counts
+        return FunnelTables.demand(funnel, inputs)
+    }
+}
