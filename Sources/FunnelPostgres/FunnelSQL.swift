@@ -69,11 +69,13 @@ struct FunnelSQL: Sendable {
     /// `FunnelReach.compute` written out stage by stage, with what is known simplified away:
     /// after a required stage the previous time is that stage's own, and the running "still in"
     /// is the stage's reach; only an optional stage needs a CASE for the time before it.
-    /// `extra`: a condition computed with the inputs, as column x.
-    func reachRows(keys: [String], extra: String? = nil) -> String {
+    /// `extra`: a condition computed with the inputs, as column x; `inputs`: more columns
+    /// computed with them (`name as alias`).
+    func reachRows(keys: [String], extra: String? = nil, inputs: [String] = []) -> String {
         var base: [String] = []
         for (i, key) in keys.enumerated() { base.append("\(key) as k\(i)") }
         if let extra { base.append("(\(extra)) as x") }
+        base += inputs
         for j in 0..<stageCount {
             base.append("\(times[j] ?? "null::timestamp") as t\(j)")
             base.append("\(conditions[j] ?? "true") as c\(j)")
@@ -129,9 +131,9 @@ struct FunnelSQL: Sendable {
 
     /// The measures over the funnel's rows, per group of the keys (k0, k1, …) in the order `by`
     /// gives groups: ascending, text byte by byte, nulls last.
-    func grouped(_ measures: [String], keys: [(sql: String, type: ColumnType)], extra: String? = nil) -> String {
+    func grouped(_ measures: [String], keys: [(sql: String, type: ColumnType)], extra: String? = nil, inputs: [String] = []) -> String {
         let keyList = keys.indices.map { "k\($0)" }
-        var sql = "select \((keyList + measures).joined(separator: ", ")) from (\(reachRows(keys: keys.map(\.sql), extra: extra))) as reach"
+        var sql = "select \((keyList + measures).joined(separator: ", ")) from (\(reachRows(keys: keys.map(\.sql), extra: extra, inputs: inputs))) as reach"
         if !keys.isEmpty {
             sql += " group by \(keyList.joined(separator: ", ")) order by "
                 + keys.indices.map { keys[$0].type == .text ? "k\($0) collate \"C\" nulls last" : "k\($0) nulls last" }.joined(separator: ", ")
@@ -143,12 +145,46 @@ struct FunnelSQL: Sendable {
         "(timestamp '1970-01-01' + make_interval(secs => \(seconds)))"
     }
 
+    /// Aggregates over the funnel's rows per group, in SQL: each one's expression over the
+    /// reach rows (its argument and filter computed with the stage inputs, as a0, f0, …), and
+    /// those inputs; nil when one has no SQL form.
+    func aggregates(_ measures: [Measure]) -> (sql: [String], inputs: [String])? {
+        var sql: [String] = [], inputs: [String] = []
+        for (i, measure) in measures.enumerated() {
+            var filter = ""
+            if let f = measure.filter {
+                guard let condition = frame.expression(f), condition.type == .boolean || condition.type == nil else { return nil }
+                inputs.append("(\(condition.sql)) as f\(i)_m")
+                filter = " filter (where f\(i)_m)"
+            }
+            if measure.function == .countRows {
+                sql.append("count(*)\(filter)")
+                continue
+            }
+            guard let argument = measure.argument, let value = frame.expression(argument) else { return nil }
+            // A sum of a numeric column reads its exact values alone.
+            let column: SQLCompiler.Typed
+            if measure.function == .sum, let exact = value.exact {
+                inputs.append("(\(exact)) as a\(i)_x")
+                column = SQLCompiler.Typed(sql: "a\(i)_x::float8", type: value.type, exact: "a\(i)_x")
+            } else {
+                inputs.append("(\(value.sql)) as a\(i)_m")
+                column = SQLCompiler.Typed(sql: "a\(i)_m", type: value.type)
+            }
+            guard let (aggregate, _) = SQLCompiler.Frame.aggregate(measure.function, of: column, filter: filter) else { return nil }
+            sql.append(aggregate)
+        }
+        return (sql, inputs)
+    }
+
     /// Rows per group that reached each stage, then each of `joint`'s pairs of stages; with no
-    /// key, also what the funnel's notes count.
+    /// key, also what the funnel's notes count. `aggregates`: more measures per group (from
+    /// `aggregates(_:)`), read back as `measures`.
     /// `withNotes`: also count what the funnel's notes say (rows not counted, after the as-of
     /// date, without a time); only the funnel's own table prints them, and they cost time.
     func counts(keys: [(sql: String, type: ColumnType)], joint: [(from: Int, to: Int)], lastStageWhere: String? = nil,
-                withNotes: Bool = true, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> FunnelGroupCounts {
+                withNotes: Bool = true, aggregates: (sql: [String], inputs: [String]) = ([], []),
+                isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> FunnelGroupCounts {
         var measures: [String] = []
         for j in 0..<stageCount { measures.append("count(*) filter (where h\(j))") }
         for step in joint { measures.append("count(*) filter (where h\(step.from) and h\(step.to))") }
@@ -161,7 +197,8 @@ struct FunnelSQL: Sendable {
         }
         measures.append(lastStageWhere == nil ? "0::int8" : "count(*) filter (where h\(stageCount - 1) and coalesce(x, false))")
         measures.append("count(*)")
-        let columns = try table.connection.columns(grouped(measures, keys: keys, extra: lastStageWhere), isCancelled: isCancelled)
+        measures += aggregates.sql
+        let columns = try table.connection.columns(grouped(measures, keys: keys, extra: lastStageWhere, inputs: aggregates.inputs), isCancelled: isCancelled)
         let rowCount = columns.first?.count ?? 0
         var out = FunnelGroupCounts(keys: [], counts: [], notCounted: [Int](repeating: 0, count: stageCount), afterAsOf: 0,
                          untimed: [Int](repeating: 0, count: stageCount))
@@ -177,6 +214,8 @@ struct FunnelSQL: Sendable {
             for j in 0..<stageCount { out.untimed[j] += Self.int(columns[c + j].value(at: r)) }
             out.lastStageMatching += Self.int(columns[c + stageCount].value(at: r))
             out.rows += Self.int(columns[c + stageCount + 1].value(at: r))
+            let first = c + stageCount + 2
+            out.measures.append(aggregates.sql.indices.map { first + $0 < columns.count ? columns[first + $0].value(at: r) : .null })
         }
         return out
     }

@@ -124,9 +124,16 @@ public struct SQLCompiler {
 
         func aggregate(_ measure: Measure, filter: String) -> (String, ColumnType)? {
             if measure.function == .countRows { return ("count(*)\(filter)", .integer) }
-            guard let argument = measure.argument, let value = expression(argument), let type = value.type else { return nil }
+            guard let argument = measure.argument, let value = expression(argument) else { return nil }
+            return Self.aggregate(measure.function, of: value, filter: filter)
+        }
+
+        /// An aggregate of values (SQL with its type) over the rows `filter` keeps (a `filter
+        /// (where …)` clause, or empty); nil when it has no SQL form with the in-memory meaning.
+        static func aggregate(_ function: AggregateFunction, of value: Typed, filter: String) -> (String, ColumnType)? {
+            guard let type = value.type else { return nil }
             let text = type == .text ? " collate \"C\"" : ""
-            switch measure.function {
+            switch function {
             case .countRows: return ("count(*)\(filter)", .integer)
             case .count: return ("count(\(value.sql))\(filter)", .integer)
             case .countDistinct: return ("count(distinct \(value.sql)\(text))\(filter)", .integer)
@@ -140,7 +147,7 @@ public struct SQLCompiler {
                 return nil
             case .min, .max:
                 guard type != .boolean else { return nil }
-                let f = measure.function == .min ? "min" : "max"
+                let f = function == .min ? "min" : "max"
                 return ("\(f)(\(value.sql)\(text))\(filter)", type)
             case .median:
                 guard type.isNumeric else { return nil }

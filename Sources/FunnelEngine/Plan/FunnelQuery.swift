@@ -56,12 +56,18 @@ public struct FunnelCountsRequest: Sendable {
     /// Also count what the funnel's notes say (rows not counted, after the as-of date, without a
     /// time): only the funnel's own table prints them, and they cost time.
     public var withNotes: Bool
+    /// Aggregates over each group's rows (every row the funnel's filter kept, whatever stage it
+    /// reached), worked out in the same pass as the counts (`demand`'s revenue); by keys only.
+    /// A backend that cannot compute one declines the whole request.
+    public var measures: [Measure]
 
-    public init(grouping: FunnelGroupBy, joint: [(from: Int, to: Int)] = [], lastStageWhere: PlanExpression? = nil, withNotes: Bool = false) {
+    public init(grouping: FunnelGroupBy, joint: [(from: Int, to: Int)] = [], lastStageWhere: PlanExpression? = nil, withNotes: Bool = false,
+                measures: [Measure] = []) {
         self.grouping = grouping
         self.joint = joint
         self.lastStageWhere = lastStageWhere
         self.withNotes = withNotes
+        self.measures = measures
     }
 }
 
@@ -83,6 +89,9 @@ public struct FunnelGroupCounts: Sendable {
     /// Grouped by period, each stage's (and joint step's) rows over all periods: a row's stages
     /// fall in different periods, so the groups do not add up to them. Nil when grouped by keys.
     public var periodTotals: [Int]?
+    /// Per group, the value of each of the request's measures (null when it has no value, as
+    /// a plan's aggregate gives it).
+    public var measures: [[Value]] = []
 
     public init(keys: [[Value]], counts: [[Int]], notCounted: [Int], afterAsOf: Int, untimed: [Int],
                 lastStageMatching: Int = 0, rows: Int = 0, periodTotals: [Int]? = nil) {

@@ -191,9 +191,16 @@ extension Interpreter {
             guard let condition = try? asked.evaluator.lower(Expr(.name("marketing"), range)), asked.evaluator.lowered.joins.isEmpty else { return nil }
             marketing = condition
         }
-        let request = FunnelCountsRequest(grouping: .keys(lowered), lastStageWhere: marketing)
-        guard let counts = try asked.counts(request, at: keys.first?.range ?? range) else { return nil }
+        // `revenue sum(x)` over the funnel's own rows is summed in the same pass as the counts,
+        // with the rows after the as-of date that its note counts.
         let aggregation = Aggregation(session: session, context: context)
+        var measures: [Measure] = []
+        if let argument = Self.summedColumn(syntax.revenue, session: session), let value = try? asked.evaluator.lower(argument), asked.evaluator.lowered.joins.isEmpty {
+            measures.append(Measure(name: "revenue", function: .sum, argument: value))
+            if let late = aggregation.afterAsOf(view.table) { measures.append(Measure(name: "after as-of", function: .countRows, filter: late)) }
+        }
+        let request = FunnelCountsRequest(grouping: .keys(lowered), lastStageWhere: marketing, measures: measures)
+        guard let counts = try asked.counts(request, at: keys.first?.range ?? range) else { return nil }
         func sliced(_ formula: Expr?) throws(Diagnostic) -> [[Value]: Double]? {
             guard let formula else { return nil }
             let result = try aggregation.evaluate([formula], by: keys, defaultTable: view)
@@ -205,7 +212,20 @@ extension Interpreter {
             return map
         }
         let spend = try sliced(syntax.spend)
-        let revenue = try sliced(syntax.revenue)
+        let revenue: [[Value]: Double]?
+        if measures.isEmpty {
+            revenue = try sliced(syntax.revenue)
+        } else {
+            // As a formula gives it: a group's sum, 0 when its rows have no value.
+            var byKey: [[Value]: Double] = [:]
+            var late = 0
+            for (key, values) in zip(keys.isEmpty ? [[]] : counts.keys, counts.measures) {
+                byKey[key] = values.first?.number ?? 0
+                if values.count > 1 { late += Int(values[1].number ?? 0) }
+            }
+            revenue = byKey
+            if measures.count > 1 { aggregation.countedRowsAfterAsOf(view, late: late) }
+        }
         let funnel = countedFunnel(definition, view: view, counts: .none)
         var footnotes: [String] = []
         if marketing != nil {
@@ -222,5 +242,21 @@ extension Interpreter {
                                   groupOfRow: [], spend: spend, revenue: revenue, orderCounts: nil, orderAmounts: nil, notes: footnotes)
         inputs.stageCounts = keys.isEmpty ? [counts.counts.first ?? [Int](repeating: 0, count: funnel.rowStages.count)] : counts.counts
         return FunnelTables.demand(funnel, inputs)
+    }
+
+    /// `x` of a formula `sum(x)` whose argument is a row expression (no `where`, no aggregate,
+    /// no KPI inside); nil for any other formula.
+    static func summedColumn(_ formula: Expr?, session: Session) -> Expr? {
+        guard let formula, case .call("sum", let arguments, distinct: false) = formula.kind, arguments.count == 1 else { return nil }
+        var stack = [arguments[0]]
+        while let e = stack.popLast() {
+            switch e.kind {
+            case .filter, .groupBy, .cohort, .select, .sort, .top, .load, .versus: return nil
+            case .call(let name, _, _) where Functions.aggregates.contains(name): return nil
+            case .name(let name) where session.kpis[name] != nil: return nil
+            default: stack += ExprWalk.children(of: e)
+            }
+        }
+        return arguments[0]
     }
 }

@@ -617,37 +617,59 @@ struct Aggregation {
         tuples.reserveCapacity(grouping.groupCount)
         for g in 0..<grouping.groupCount { tuples.append(grouping.keys.map { $0.value(at: g) }) }
         var values = [[Value]](repeating: [], count: grouping.groupCount)
+        // Rows after the as-of date are counted, and said, as when the groups are found here.
+        let lateRows = lateCondition(relationPlan.view)
+        var late: [Int] = []
         for i in relationPlan.aggregates {
             let spec = plan.aggregates[i]
             var rows = LogicalPlan.scan(spec.relation, columns: [])
             for join in spec.joins { rows = .join(rows, join) }
             let computed: [Value]
+            var lateCounts: [Value] = []
             do {
                 computed = try GroupedRows.measure(Measure(name: "", function: spec.function, argument: spec.argument, filter: spec.filter), rows: rows,
                                                    rowCount: spec.view.table.rowCount, grouping: grouping, on: RecordedBackend(backend, context: context))
+                if let lateRows {
+                    lateCounts = try GroupedRows.measure(Measure(name: "", function: .countRows, filter: spec.filter.map { .binary(.and, $0, lateRows) } ?? lateRows),
+                                                         rows: rows, rowCount: spec.view.table.rowCount, grouping: grouping, on: RecordedBackend(backend, context: context))
+                }
             } catch {
                 throw evaluator(spec.view, plan: plan).diagnostic(error, default: spec.range)
             }
             for g in 0..<grouping.groupCount { values[g].append(g < computed.count ? computed[g] : .null) }
+            late.append(lateCounts.reduce(0) { $0 + Int($1.number ?? 0) })
         }
-        return (tuples, values, [], known.undated)
+        return (tuples, values, lateRows == nil ? [] : late, known.undated)
     }
 
     /// `row's time >= the day after the as-of date`, when the table has any such row (looked at
     /// once per session); nil when it has none or when that was said already.
     private func lateCondition(_ view: TableValue) -> PlanExpression? {
-        let table = view.table
-        guard let timeName = table.timeColumn, table.type(of: timeName)?.isTemporal == true else { return nil }
+        guard let condition = afterAsOf(view.table) else { return nil }
         let key = lateKey(view)
-        let condition = PlanExpression.binary(.greaterEqual, .column(ColumnRef(timeName)), .constant(.date(context.today &+ 1)))
         if let known = context.dataNotes.lateRows(key) { return known.any && !known.said ? condition : nil }
         // The whole table once per session: most have no such row, and then no figure looks again.
-        let whole = TableValue(table: table, selection: nil, sourceName: view.sourceName)
+        let whole = TableValue(table: view.table, selection: nil, sourceName: view.sourceName)
         let backend = context.makeBackend(["table": whole], [])
         let plan = LogicalPlan.aggregate(.scan("table", columns: nil), keys: [], measures: [Measure(name: "late", function: .countRows, filter: condition)])
         let any = ((try? backend.execute(plan))?.table.columns.first?.value(at: 0).number ?? 0) > 0
         context.dataNotes.setLateRows(key, any: any, said: false)
         return any ? condition : nil
+    }
+
+    /// `row's time >= the day after the as-of date`; nil when the table has no time column.
+    func afterAsOf(_ table: Table) -> PlanExpression? {
+        guard let timeName = table.timeColumn, table.type(of: timeName)?.isTemporal == true else { return nil }
+        return .binary(.greaterEqual, .column(ColumnRef(timeName)), .constant(.date(context.today &+ 1)))
+    }
+
+    /// A figure over every row of `view`'s table counted, in a pass of its own, `late` rows
+    /// after the as-of date (`afterAsOf`): known for the session from now on, and said once, as a
+    /// figure computed here says it.
+    func countedRowsAfterAsOf(_ view: TableValue, late: Int) {
+        let key = lateKey(view)
+        if context.dataNotes.lateRows(key) == nil { context.dataNotes.setLateRows(key, any: late > 0, said: false) }
+        noteRowsAfterAsOf(view, late: late)
     }
 
     private func lateKey(_ view: TableValue) -> String {
