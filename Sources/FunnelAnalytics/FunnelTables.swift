@@ -146,11 +146,14 @@ public enum FunnelTables {
 
     /// `bottleneck F`: with targets, each step against its target; without, each step's rate in
     /// the latest finished month against its rate over the twelve months before.
-    public static func bottleneck(_ funnel: EvaluatedFunnel, counts: FunnelCounts, targets: [Int: StepTarget], asOf today: Int32) -> ResultTable {
+    /// `byMonth`: the funnel's counts by month (each stage, then each joint step, in the month of
+    /// its own time), when a backend counted them; nil: from the funnel's rows.
+    public static func bottleneck(_ funnel: EvaluatedFunnel, counts: FunnelCounts, targets: [Int: StepTarget], asOf today: Int32,
+                                  byMonth: [Int: [Int]]? = nil) -> ResultTable {
         let names = counts.stages
         var rows: [[Value]] = []
         var worst: (k: Int, ratio: Double, text: String)? = nil
-        let (trailing, compared) = targets.isEmpty ? trailingRates(funnel, asOf: today) : ([:], nil)
+        let (trailing, compared) = targets.isEmpty ? trailingRates(funnel, asOf: today, byMonth: byMonth) : ([:], nil)
         for k in 1..<max(1, names.count) {
             let from = targets[k]?.from ?? (k - 1)
             guard let actual = counts.rate(from: from, to: k) else { continue }
@@ -192,10 +195,9 @@ public enum FunnelTables {
     /// Step rates (by the later stage's time) in the latest finished month with entries (rows in
     /// the first row stage), and over the 12 months before it; and that month. A month after the
     /// as-of date, still running, or with no entries would compare with nothing like itself.
-    static func trailingRates(_ funnel: EvaluatedFunnel, asOf asOfDay: Int32) -> ([Int: TrailingStep], Int?) {
+    static func trailingRates(_ funnel: EvaluatedFunnel, asOf asOfDay: Int32, byMonth counted: [Int: [Int]]?) -> ([Int: TrailingStep], Int?) {
         let steps = funnel.stepsFromOptionalStages
-        let (reach, times) = funnel.reach.appendingJointStages(steps, times: funnel.times)
-        let byMonth = FunnelGrouping.countsByPeriod(reach, times: times, unit: .month)
+        let byMonth = counted ?? monthlyCounts(funnel)
         let today = Int(asOfDay)
         let finished = byMonth.filter { Periods.next($0.key, unit: .month) <= today + 1 && ($0.value.first ?? 0) > 0 }
         guard let latest = finished.keys.max(), let recentCounts = byMonth[latest] else { return ([:], nil) }
@@ -219,11 +221,18 @@ public enum FunnelTables {
         return (out, latest)
     }
 
+    /// The funnel's counts by month from its rows: each stage's, then each step out of an
+    /// optional stage (dated by its later stage), in the month of its own time.
+    public static func monthlyCounts(_ funnel: EvaluatedFunnel) -> [Int: [Int]] {
+        let (reach, times) = funnel.reach.appendingJointStages(funnel.stepsFromOptionalStages, times: funnel.times)
+        return FunnelGrouping.countsByPeriod(reach, times: times, unit: .month)
+    }
+
     // MARK: Decay, stuck, health
 
     /// Rows that reached row stage `stage` and went no further, for more than `afterDays` days as of `today`.
     public static func staleRows(_ funnel: EvaluatedFunnel, stage: Int, afterDays: Double, asOf today: Int32) -> Selection {
-        let limit = Int64(today) * 86_400 + 86_400 - Int64(afterDays * 86_400)
+        let limit = staleBefore(afterDays: afterDays, asOf: today)
         var stale: Selection = []
         guard stage < funnel.times.count, let times = funnel.times[stage] else { return [] }
         let reach = funnel.reach
@@ -237,17 +246,30 @@ public enum FunnelTables {
         return stale
     }
 
+    /// The first second a stage's time is not stale at: `afterDays` before the end of the as-of date.
+    public static func staleBefore(afterDays: Double, asOf today: Int32) -> Int64 {
+        Int64(today) * 86_400 + 86_400 - Int64(afterDays * 86_400)
+    }
+
     /// `decay F.stage after N days [value formula]`: what the rows waiting too long in a stage are worth.
-    public static func decay(_ funnel: EvaluatedFunnel, stage k: Int, afterDays days: Double, dealValue: Double?, asOf today: Int32) -> ResultTable {
+    /// `counted`: the stage's stale rows and those of its rows that reached the last stage, when a
+    /// backend counted them; nil: from the funnel's rows.
+    public static func decay(_ funnel: EvaluatedFunnel, stage k: Int, afterDays days: Double, dealValue: Double?, asOf today: Int32,
+                             counted: (stale: Int, reachedLast: Int)? = nil) -> ResultTable {
         let stage = funnel.rowStageNames[k]
-        let stale = staleRows(funnel, stage: k, afterDays: days, asOf: today).count
         let last = funnel.reach.stageCount - 1
+        let stale: Int
         // Of the stage's rows, those that reached the last stage: after an optional stage, the
         // last stage also holds rows that skipped this one, which are no conversion of it.
         var reachedBoth = 0
-        let reach = funnel.reach
-        if k < reach.stageCount, last < reach.stageCount {
-            forEachRow(reach.selection, below: reach.rowCount) { r in if reach.reached[k][r] && reach.reached[last][r] { reachedBoth += 1 } }
+        if let counted {
+            (stale, reachedBoth) = counted
+        } else {
+            stale = staleRows(funnel, stage: k, afterDays: days, asOf: today).count
+            let reach = funnel.reach
+            if k < reach.stageCount, last < reach.stageCount {
+                forEachRow(reach.selection, below: reach.rowCount) { r in if reach.reached[k][r] && reach.reached[last][r] { reachedBoth += 1 } }
+            }
         }
         let estimate = DecayEstimate.estimate(reached: funnel.reach.count(k), stale: stale, customers: reachedBoth, dealValue: dealValue)
         let lastName = funnel.rowStageNames[last]
@@ -274,17 +296,21 @@ public enum FunnelTables {
     }
 
     /// `health F [after N days]`: per stage, rows reached, rows whose furthest stage it is, rows stuck in it; the funnel's shape.
-    public static func health(_ funnel: EvaluatedFunnel, afterDays days: Double, asOf today: Int32) -> ResultTable {
+    /// `counted`: per stage, the rows whose furthest stage it is and of them the stale ones, when
+    /// a backend counted them; nil: from the funnel's rows.
+    public static func health(_ funnel: EvaluatedFunnel, afterDays days: Double, asOf today: Int32,
+                              counted: (furthest: [Int], stale: [Int])? = nil) -> ResultTable {
         let names = funnel.rowStageNames
         var rows: [[Value]] = []
         var counts: [Double] = []
         // Not further: rows whose furthest stage this is (a row may skip an optional stage).
-        let furthest = funnel.reach.furthestStageCounts()
+        let furthest = counted?.furthest ?? funnel.reach.furthestStageCounts()
         for k in names.indices {
             let reached = funnel.reach.count(k)
             counts.append(Double(reached))
-            let waiting = furthest[k]
-            let stuck = k + 1 < names.count && funnel.times[k] != nil ? staleRows(funnel, stage: k, afterDays: days, asOf: today).count : 0
+            let waiting = k < furthest.count ? furthest[k] : 0
+            let stale = counted.map { k < $0.stale.count ? $0.stale[k] : 0 } ?? (k + 1 < names.count && funnel.times[k] != nil ? staleRows(funnel, stage: k, afterDays: days, asOf: today).count : 0)
+            let stuck = k + 1 < names.count && funnel.times[k] != nil ? stale : 0
             rows.append([.text(names[k]), .decimal(Double(reached)), k + 1 < names.count ? .decimal(Double(waiting)) : .null,
                          k + 1 < names.count && funnel.times[k] != nil ? .decimal(Double(stuck)) : .null])
         }

@@ -52,7 +52,7 @@ public struct DatabaseBackend: Backend {
         guard let sql = funnelSQL(funnel) else { return try inMemory.funnelCounts(funnel, request) }
         switch request.grouping {
         case .period(let unit):
-            guard request.measures.isEmpty else { return try inMemory.funnelCounts(funnel, request) }
+            guard request.measures.isEmpty, request.staleBefore == nil else { return try inMemory.funnelCounts(funnel, request) }
             return try Self.asked(sql.table) { () throws(DatabaseError) in try sql.countsByPeriod(unit, joint: request.joint, isCancelled: isCancelled) }
         case .keys(let keys):
             guard let keySQL = Self.keySQL(keys, sql) else { return try inMemory.funnelCounts(funnel, request) }
@@ -64,7 +64,7 @@ public struct DatabaseBackend: Backend {
             guard let aggregates = sql.aggregates(request.measures) else { return try inMemory.funnelCounts(funnel, request) }
             return try Self.asked(sql.table) { () throws(DatabaseError) in
                 try sql.counts(keys: keySQL, joint: request.joint, lastStageWhere: lastStageWhere, withNotes: request.withNotes,
-                               aggregates: aggregates, isCancelled: isCancelled)
+                               aggregates: aggregates, staleBefore: request.staleBefore, isCancelled: isCancelled)
             }
         }
     }

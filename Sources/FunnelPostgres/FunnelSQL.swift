@@ -183,7 +183,7 @@ struct FunnelSQL: Sendable {
     /// `withNotes`: also count what the funnel's notes say (rows not counted, after the as-of
     /// date, without a time); only the funnel's own table prints them, and they cost time.
     func counts(keys: [(sql: String, type: ColumnType)], joint: [(from: Int, to: Int)], lastStageWhere: String? = nil,
-                withNotes: Bool = true, aggregates: (sql: [String], inputs: [String]) = ([], []),
+                withNotes: Bool = true, aggregates: (sql: [String], inputs: [String]) = ([], []), staleBefore: Int64? = nil,
                 isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> FunnelGroupCounts {
         var measures: [String] = []
         for j in 0..<stageCount { measures.append("count(*) filter (where h\(j))") }
@@ -198,6 +198,15 @@ struct FunnelSQL: Sendable {
         measures.append(lastStageWhere == nil ? "0::int8" : "count(*) filter (where h\(stageCount - 1) and coalesce(x, false))")
         measures.append("count(*)")
         measures += aggregates.sql
+        if let staleBefore {
+            // A row's furthest stage: reached, and no later one (a row may skip an optional stage).
+            for j in 0..<stageCount {
+                let later = ((j + 1)..<stageCount).map { "h\($0)" }
+                let furthest = later.isEmpty ? "h\(j)" : "h\(j) and not (\(later.joined(separator: " or ")))"
+                measures.append("count(*) filter (where \(furthest))")
+                measures.append(times[j] == nil ? "0::int8" : "count(*) filter (where \(furthest) and t\(j) < \(Self.timestamp(staleBefore)))")
+            }
+        }
         let columns = try table.connection.columns(grouped(measures, keys: keys, extra: lastStageWhere, inputs: aggregates.inputs), isCancelled: isCancelled)
         let rowCount = columns.first?.count ?? 0
         var out = FunnelGroupCounts(keys: [], counts: [], notCounted: [Int](repeating: 0, count: stageCount), afterAsOf: 0,
@@ -216,6 +225,14 @@ struct FunnelSQL: Sendable {
             out.rows += Self.int(columns[c + stageCount + 1].value(at: r))
             let first = c + stageCount + 2
             out.measures.append(aggregates.sql.indices.map { first + $0 < columns.count ? columns[first + $0].value(at: r) : .null })
+            if staleBefore != nil {
+                let w = first + aggregates.sql.count
+                if out.furthest.isEmpty { (out.furthest, out.stale) = ([Int](repeating: 0, count: stageCount), [Int](repeating: 0, count: stageCount)) }
+                for j in 0..<stageCount where w + 2 * j + 1 < columns.count {
+                    out.furthest[j] += Self.int(columns[w + 2 * j].value(at: r))
+                    out.stale[j] += Self.int(columns[w + 2 * j + 1].value(at: r))
+                }
+            }
         }
         return out
     }

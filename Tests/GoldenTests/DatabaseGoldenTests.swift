@@ -19,13 +19,17 @@ struct DatabaseGoldenTests {
 
     /// The CSV files copied into the database, as tables named golden_<file>.
     static let tables = ["leads", "deals", "tiny", "spend", "sessions"]
+    /// The funnel folder's own hand-made files (funnel/data/), as tables named golden_funnel_<file>.
+    static let funnelTables = ["leads", "orders", "spend", "sqls", "plan"]
 
     /// The repository's root (examples/ is there).
     static var repositoryRoot: String { String(GoldenTests.root.dropLast("/Tests/Golden".count)) }
 
     /// Each table to create: its name and the CSV file it is made from.
     static var sources: [(table: String, path: String)] {
-        tables.map { ("golden_\($0)", GoldenTests.root + "/data/\($0).csv") } + [("review_leads", repositoryRoot + "/examples/data/leads.csv")]
+        tables.map { ("golden_\($0)", GoldenTests.root + "/data/\($0).csv") }
+            + funnelTables.map { ("golden_funnel_\($0)", GoldenTests.root + "/funnel/data/\($0).csv") }
+            + [("review_leads", repositoryRoot + "/examples/data/leads.csv")]
     }
 
     /// Scripts that cannot run the same on a database, and why.
@@ -38,13 +42,14 @@ struct DatabaseGoldenTests {
             if excluded[String(path.dropFirst(GoldenTests.root.count + 1))] != nil { return false }
             if text.contains(" to \"") || text.contains("include ") || text.contains("# set:") { return false }
             let loads = text.components(separatedBy: "load ").count - 1
-            return loads > 0 && rewritten(text) != nil
+            return loads > 0 && rewritten(text, path: path) != nil
         }
     }
 
-    /// The script with each `load "…/data/X.csv" [time c]` reading table golden_X; nil when a
-    /// load is anything else.
-    static func rewritten(_ text: String) -> String? {
+    /// The script with each `load "…/data/X.csv" [time c]` reading table golden_X (and in the
+    /// funnel folder `load "data/X.csv"` table golden_funnel_X); nil when a load is anything else.
+    static func rewritten(_ text: String, path scriptPath: String) -> String? {
+        let inFunnelFolder = scriptPath.hasPrefix(GoldenTests.root + "/funnel/")
         var out: [String] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             guard let range = line.range(of: "load \"") else { out.append(String(line)); continue }
@@ -52,11 +57,18 @@ struct DatabaseGoldenTests {
             guard let close = rest.firstIndex(of: "\"") else { return nil }
             let path = rest[..<close]
             let after = rest[rest.index(after: close)...].trimmingPrefix(" ")
-            // ../data/ from a folder of Tests/Golden is Tests/Golden/data (data/ is a folder of its own).
-            guard path.hasSuffix(".csv"), path.hasPrefix("../data/"), !path.dropFirst(8).contains("/") else { return nil }
+            guard after.isEmpty || (after.hasPrefix("time ") && !after.dropFirst(5).contains(" ")), path.hasSuffix(".csv") else { return nil }
             let stem = String(path.split(separator: "/").last?.dropLast(4) ?? "")
-            guard tables.contains(stem), after.isEmpty || (after.hasPrefix("time ") && !after.dropFirst(5).contains(" ")) else { return nil }
-            out.append(String(line[..<range.lowerBound]) + "load env(\"FUNNEL_TEST_DATABASE\") table \"golden_\(stem)\"" + (after.isEmpty ? "" : " " + after))
+            let table: String
+            // ../data/ from a folder of Tests/Golden is Tests/Golden/data (data/ is a folder of its own).
+            if path.hasPrefix("../data/"), !path.dropFirst(8).contains("/"), tables.contains(stem) {
+                table = "golden_\(stem)"
+            } else if inFunnelFolder, path.hasPrefix("data/"), !path.dropFirst(5).contains("/"), funnelTables.contains(stem) {
+                table = "golden_funnel_\(stem)"
+            } else {
+                return nil
+            }
+            out.append(String(line[..<range.lowerBound]) + "load env(\"FUNNEL_TEST_DATABASE\") table \"\(table)\"" + (after.isEmpty ? "" : " " + after))
         }
         return out.joined(separator: "\n")
     }
@@ -126,7 +138,7 @@ struct DatabaseGoldenTests {
           arguments: DatabaseGoldenTests.scripts())
     func sameOnDatabase(_ path: String) throws {
         try Self.prepare()
-        guard let text = GoldenHarness.read(path), let database = Self.rewritten(text) else { return }
+        guard let text = GoldenHarness.read(path), let database = Self.rewritten(text, path: path) else { return }
         let expected = GoldenHarness.run(scriptAt: path, relativeTo: GoldenTests.root)
         let actual = GoldenHarness.run(text: database, asScriptAt: path, relativeTo: GoldenTests.root)
         if actual != expected {
@@ -157,7 +169,7 @@ struct DatabaseGoldenTests {
           arguments: DatabaseGoldenTests.scripts())
     func sameDigitsOnDatabase(_ path: String) throws {
         try Self.prepare()
-        guard let text = GoldenHarness.read(path), let database = Self.rewritten(text) else { return }
+        guard let text = GoldenHarness.read(path), let database = Self.rewritten(text, path: path) else { return }
         let expected = GoldenHarness.run(text: text, asScriptAt: path, relativeTo: GoldenTests.root, format: .csv)
         let actual = GoldenHarness.run(text: database, asScriptAt: path, relativeTo: GoldenTests.root, format: .csv)
         if !Self.sameDigits(expected, actual) {

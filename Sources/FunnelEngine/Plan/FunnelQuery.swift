@@ -60,14 +60,18 @@ public struct FunnelCountsRequest: Sendable {
     /// reached), worked out in the same pass as the counts (`demand`'s revenue); by keys only.
     /// A backend that cannot compute one declines the whole request.
     public var measures: [Measure]
+    /// Also count, per stage, the rows whose furthest stage it is, and of them those whose time
+    /// there is before this second (`health`, `decay`); by keys only.
+    public var staleBefore: Int64?
 
     public init(grouping: FunnelGroupBy, joint: [(from: Int, to: Int)] = [], lastStageWhere: PlanExpression? = nil, withNotes: Bool = false,
-                measures: [Measure] = []) {
+                measures: [Measure] = [], staleBefore: Int64? = nil) {
         self.grouping = grouping
         self.joint = joint
         self.lastStageWhere = lastStageWhere
         self.withNotes = withNotes
         self.measures = measures
+        self.staleBefore = staleBefore
     }
 }
 
@@ -92,6 +96,10 @@ public struct FunnelGroupCounts: Sendable {
     /// Per group, the value of each of the request's measures (null when it has no value, as
     /// a plan's aggregate gives it).
     public var measures: [[Value]] = []
+    /// Over all the groups, asked with `staleBefore`: per stage, the rows whose furthest stage it
+    /// is, and of them those whose time there is before that second (0 for a stage without time).
+    public var furthest: [Int] = []
+    public var stale: [Int] = []
 
     public init(keys: [[Value]], counts: [[Int]], notCounted: [Int], afterAsOf: Int, untimed: [Int],
                 lastStageMatching: Int = 0, rows: Int = 0, periodTotals: [Int]? = nil) {

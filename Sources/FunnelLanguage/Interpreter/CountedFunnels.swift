@@ -157,6 +157,63 @@ extension Interpreter {
                                       countStageValues: countStageValues, overall: totals, asOf: context.today)
     }
 
+    /// `bottleneck F`, counted by the backend: the totals, and without targets the counts by month.
+    func countedBottleneck(_ definition: FunnelDefinition, session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable? {
+        guard let asked = try backendFunnel(definition, session: session, view: nil),
+              let (funnel, totals, _) = try countedTotals(definition, asked, session: session) else { return nil }
+        let targets = try stepTargets(FunnelEvaluation(definition: definition, funnel: funnel), session: session)
+        var byMonth: [Int: [Int]]? = nil
+        if targets.isEmpty {
+            let joint = jointSteps(definition, view: asked.view).map { ($0.from, $0.to) }
+            guard let months = try asked.counts(FunnelCountsRequest(grouping: .period(.month), joint: joint), at: range) else { return nil }
+            var counted: [Int: [Int]] = [:]
+            for (key, counts) in zip(months.keys, months.counts) {
+                if case .date(let start)? = key.first { counted[Int(start)] = counts }
+            }
+            byMonth = counted
+        }
+        return FunnelTables.bottleneck(funnel, counts: totals, targets: targets, asOf: context.today, byMonth: byMonth)
+    }
+
+    /// Per stage, the rows whose furthest stage it is and of them those whose time there is
+    /// before `staleBefore`, with every stage's joint count with the last; nil when the backend
+    /// counts funnels from their rows.
+    private func countedWaiting(_ definition: FunnelDefinition, _ asked: BackendFunnel, staleBefore: Int64, range: SourceRange) throws(Diagnostic)
+        -> (funnel: EvaluatedFunnel, counts: FunnelGroupCounts)? {
+        let last = definition.syntax.stages.filter { $0.count == nil }.count - 1
+        let joint = (0..<max(0, last)).map { (from: $0, to: last) }
+        let request = FunnelCountsRequest(grouping: .keys([]), joint: joint, staleBefore: staleBefore)
+        guard let counts = try asked.counts(request, at: range) else { return nil }
+        return (countedFunnel(definition, view: asked.view, counts: counts), counts)
+    }
+
+    /// `decay F.stage after N days`, counted by the backend.
+    func countedDecay(_ definition: FunnelDefinition, stage: String, after: Expr, value: Expr?, session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable? {
+        guard let asked = try backendFunnel(definition, session: session, view: nil) else { return nil }
+        // The stage is checked on the funnel's shape, before anything is counted.
+        let shape = FunnelEvaluation(definition: definition, funnel: countedFunnel(definition, view: asked.view, counts: .none))
+        let k = try decayStage(shape, stage: stage, range: range)
+        let days = try durationDays(after, session: session)
+        let staleBefore = FunnelTables.staleBefore(afterDays: days, asOf: context.today)
+        guard let (funnel, counts) = try countedWaiting(definition, asked, staleBefore: staleBefore, range: range) else { return nil }
+        let dealValue = try decayDealValue(shape, value: value, session: session)
+        let width = funnel.rowStages.count
+        let all = counts.counts.first ?? []
+        // The joint counts follow the stages': stage k with the last is the k-th.
+        let reachedLast = width + k < all.count ? all[width + k] : 0
+        let stale = k < counts.stale.count ? counts.stale[k] : 0
+        return FunnelTables.decay(funnel, stage: k, afterDays: days, dealValue: dealValue, asOf: context.today, counted: (stale, reachedLast))
+    }
+
+    /// `health F [after N days]`, counted by the backend.
+    func countedHealth(_ definition: FunnelDefinition, after: Expr?, session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable? {
+        guard let asked = try backendFunnel(definition, session: session, view: nil) else { return nil }
+        let days = try after.map { (e: Expr) throws(Diagnostic) -> Double in try durationDays(e, session: session) } ?? 30
+        let staleBefore = FunnelTables.staleBefore(afterDays: days, asOf: context.today)
+        guard let (funnel, counts) = try countedWaiting(definition, asked, staleBefore: staleBefore, range: range) else { return nil }
+        return FunnelTables.health(funnel, afterDays: days, asOf: context.today, counted: (counts.furthest, counts.stale))
+    }
+
     /// `velocity F [by key]`, timed by the backend.
     func timedVelocity(_ definition: FunnelDefinition, keys: [Expr], session: Session) throws(Diagnostic) -> ResultTable? {
         guard let asked = try backendFunnel(definition, session: session, view: nil) else { return nil }

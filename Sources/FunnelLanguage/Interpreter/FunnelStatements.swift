@@ -136,19 +136,28 @@ extension Interpreter {
     }
 
     func decayReport(_ evaluation: FunnelEvaluation, stage: String, after: Expr, value: Expr?, session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable {
+        let k = try decayStage(evaluation, stage: stage, range: range)
+        let days = try durationDays(after, session: session)
+        let dealValue = try decayDealValue(evaluation, value: value, session: session)
+        return FunnelTables.decay(evaluation.funnel, stage: k, afterDays: days, dealValue: dealValue, asOf: context.today)
+    }
+
+    /// The row stage `decay` looks at: known, timed, not the last.
+    func decayStage(_ evaluation: FunnelEvaluation, stage: String, range: SourceRange) throws(Diagnostic) -> Int {
         guard let k = evaluation.rowStageIndex(stage) else {
             throw Diagnostic.error("unknown stage '\(stage)' in \(evaluation.name)", at: range, suggestion: Suggestion.nearest(to: stage, in: evaluation.rowStageNames))
         }
         guard evaluation.times[k] != nil else { throw Diagnostic.error("stage '\(stage)' has no `at` time, so it cannot go stale", at: range) }
         try refuseLastStage(evaluation, k, stage: stage, statement: "decay", range: range)
-        let days = try durationDays(after, session: session)
-        var dealValue: Double? = nil
-        if let valueExpr = value ?? evaluation.definition.syntax.value {
-            // Bare columns in the value formula are the funnel table's: value avg(revenue).
-            let sliced = try Aggregation(session: session, context: context).evaluate([valueExpr], by: [], defaultTable: evaluation.view)
-            dealValue = sliced.values.first?.first?.number
-        }
-        return FunnelTables.decay(evaluation.funnel, stage: k, afterDays: days, dealValue: dealValue, asOf: context.today)
+        return k
+    }
+
+    /// What one row of the last stage is worth: `decay`'s value formula, else the funnel's.
+    func decayDealValue(_ evaluation: FunnelEvaluation, value: Expr?, session: Session) throws(Diagnostic) -> Double? {
+        guard let valueExpr = value ?? evaluation.definition.syntax.value else { return nil }
+        // Bare columns in the value formula are the funnel table's: value avg(revenue).
+        let sliced = try Aggregation(session: session, context: context).evaluate([valueExpr], by: [], defaultTable: evaluation.view)
+        return sliced.values.first?.first?.number
     }
 
     func stuckReport(_ evaluation: FunnelEvaluation, stage: String, after: Expr, session: Session, range: SourceRange) throws(Diagnostic) -> [Output] {

@@ -304,17 +304,30 @@ public struct Interpreter: Sendable {
             let evaluation = try evaluateFunnel(definition, session: session)
             emit(.table(try velocityTable(evaluation, keys: keys, session: session)))
         case .bottleneck(let name):
-            let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
-            emit(try bottleneckReport(evaluation, session: session))
+            let definition = try funnel(named: name, session: session, range: statement.range)
+            if let counted = try countedBottleneck(definition, session: session, range: statement.range) {
+                emit(.table(counted))
+                break
+            }
+            emit(try bottleneckReport(try evaluateFunnel(definition, session: session), session: session))
         case .decay(let name, let stage, let after, let value):
-            let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
+            let definition = try funnel(named: name, session: session, range: statement.range)
+            if let counted = try countedDecay(definition, stage: stage, after: after, value: value, session: session, range: statement.range) {
+                emit(.table(counted))
+                break
+            }
+            let evaluation = try evaluateFunnel(definition, session: session)
             emit(.table(try decayReport(evaluation, stage: stage, after: after, value: value, session: session, range: statement.range)))
         case .stuck(let name, let stage, let after):
             let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
             for output in try stuckReport(evaluation, stage: stage, after: after, session: session, range: statement.range) { emit(output) }
         case .health(let name, let after):
-            let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
-            emit(.table(try healthReport(evaluation, after: after, session: session)))
+            let definition = try funnel(named: name, session: session, range: statement.range)
+            if let counted = try countedHealth(definition, after: after, session: session, range: statement.range) {
+                emit(.table(counted))
+                break
+            }
+            emit(.table(try healthReport(try evaluateFunnel(definition, session: session), after: after, session: session)))
         case .explain(let name, let stage, let table):
             if let stage {
                 emit(.table(try explainStage(name, stage: stage, session: session, range: statement.range)))
