@@ -82,8 +82,10 @@ public enum FunnelTables {
     // MARK: Cohorts and velocity
 
     /// `F cohort by month`: rows grouped by when they entered, followed through every stage.
-    public static func cohorts(_ funnel: EvaluatedFunnel, unit: DateUnit, unitName n: String) -> ResultTable {
-        let cohorts = FunnelGrouping.cohorts(funnel.reach, times: funnel.times, unit: unit)
+    /// `counted`: per cohort's first day, the rows that reached each stage, when a backend counted
+    /// them; nil: from the funnel's rows.
+    public static func cohorts(_ funnel: EvaluatedFunnel, unit: DateUnit, unitName n: String, counted: [Int: [Int]]? = nil) -> ResultTable {
+        let cohorts = counted ?? FunnelGrouping.cohorts(funnel.reach, times: funnel.times, unit: unit)
         guard let first = cohorts.keys.min(), let last = cohorts.keys.max() else {
             return ResultTable(title: "\(funnel.name) cohorts by \(n)", table: ResultRows.table([], names: [n] + funnel.rowStageNames), footnotes: ["no row has a time for its first stage"])
         }

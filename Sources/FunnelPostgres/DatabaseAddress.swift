@@ -1,10 +1,34 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Where a PostgreSQL server is and who connects, as libpq tools read it: a
 /// `postgresql://user@host:port/database?sslmode=…` URL, with what it leaves out taken from
 /// PGHOST, PGPORT, PGUSER, PGDATABASE, and the password from the URL, PGPASSWORD or the
 /// password file (PGPASSFILE, else ~/.pgpass).
 public struct DatabaseAddress: Sendable, Hashable {
+    /// libpq's sslmode: `prefer` and `require` encrypt without checking who answers;
+    /// `verify-ca` checks the server's certificate against the root certificates, and
+    /// `verify-full` also that it names the host.
     public enum TLSMode: String, Sendable, Hashable {
         case disable, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
+
+        init?(sslmode: String) {
+            switch sslmode {
+            case "disable": self = .disable
+            case "allow", "prefer": self = .prefer
+            case "require": self = .require
+            case "verify-ca": self = .verifyCA
+            case "verify-full": self = .verifyFull
+            default: return nil
+            }
+        }
+
+        public var verifies: Bool { self == .verifyCA || self == .verifyFull }
     }
 
     public var host: String
@@ -13,6 +37,10 @@ public struct DatabaseAddress: Sendable, Hashable {
     public var database: String
     public var password: String?
     public var tls: TLSMode
+    /// The root certificates a verifying `tls` checks the server's against (a PEM file:
+    /// `sslrootcert`, PGSSLROOTCERT, else ~/.postgresql/root.crt when it exists); nil: the
+    /// system's trusted roots.
+    public var rootCertificates: String?
     /// Whether the URL itself carried the password (a script must not: see `Loader`).
     public var passwordInURL: Bool
 
@@ -63,24 +91,24 @@ public struct DatabaseAddress: Sendable, Hashable {
         }
         var database = try path.map { p throws(DatabaseError) in try decode(p) }?.nonEmpty
         var tls = TLSMode.prefer
+        var rootCertificates: String? = nil
         for pair in (query ?? "").split(separator: "&") where !pair.isEmpty {
             let (key, value) = split(pair, at: "=")
             let v = try decode(value ?? "")
             switch key {
             case "sslmode":
-                switch v {
-                case "disable": tls = .disable
-                case "allow", "prefer": tls = .prefer
-                case "require", "verify-ca", "verify-full": tls = .require
-                default: throw DatabaseError(.badAddress, "unknown sslmode '\(v)'", notes: ["use disable, prefer or require"])
+                guard let mode = TLSMode(sslmode: v) else {
+                    throw DatabaseError(.badAddress, "unknown sslmode '\(v)'", notes: ["use disable, prefer, require, verify-ca or verify-full"])
                 }
+                tls = mode
+            case "sslrootcert": rootCertificates = v.nonEmpty
             case "user": user = v.nonEmpty
             case "host": host = v.nonEmpty
             case "port": port = try portNumber(Substring(v), url)
             case "dbname": database = v.nonEmpty
             case "password": password = v
             case "application_name", "connect_timeout": break
-            default: throw DatabaseError(.badAddress, "unknown parameter '\(key)' in the database address", notes: ["funnel reads sslmode, user, host, port and dbname"])
+            default: throw DatabaseError(.badAddress, "unknown parameter '\(key)' in the database address", notes: ["funnel reads sslmode, sslrootcert, user, host, port and dbname"])
             }
         }
         let resolvedUser = user ?? environment["PGUSER"]?.nonEmpty ?? environment["USER"]?.nonEmpty ?? "postgres"
@@ -91,13 +119,14 @@ public struct DatabaseAddress: Sendable, Hashable {
             user: resolvedUser,
             database: database ?? environment["PGDATABASE"]?.nonEmpty ?? resolvedUser,
             password: password, tls: tls, passwordInURL: password != nil)
-        if let mode = environment["PGSSLMODE"], query?.contains("sslmode=") != true {
-            switch mode {
-            case "disable": address.tls = .disable
-            case "require", "verify-ca", "verify-full": address.tls = .require
-            default: break
+        if let mode = environment["PGSSLMODE"]?.nonEmpty, query?.contains("sslmode=") != true {
+            guard let read = TLSMode(sslmode: mode) else {
+                throw DatabaseError(.badAddress, "unknown sslmode '\(mode)' in PGSSLMODE", notes: ["use disable, prefer, require, verify-ca or verify-full"])
             }
+            address.tls = read
         }
+        address.rootCertificates = rootCertificates ?? environment["PGSSLROOTCERT"]?.nonEmpty
+            ?? environment["HOME"].map { $0 + "/.postgresql/root.crt" }.flatMap { access($0, R_OK) == 0 ? $0 : nil }
         if address.password == nil {
             address.password = environment["PGPASSWORD"] ?? passwordFile.flatMap { address.passwordEntry(in: $0) }
         }

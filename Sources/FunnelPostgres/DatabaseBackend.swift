@@ -54,6 +54,9 @@ public struct DatabaseBackend: Backend {
         case .period(let unit):
             guard request.measures.isEmpty, request.staleBefore == nil else { return try inMemory.funnelCounts(funnel, request) }
             return try Self.asked(sql.table) { () throws(DatabaseError) in try sql.countsByPeriod(unit, joint: request.joint, isCancelled: isCancelled) }
+        case .entryPeriod(let unit):
+            guard request.measures.isEmpty, request.staleBefore == nil, request.joint.isEmpty else { return try inMemory.funnelCounts(funnel, request) }
+            return try Self.asked(sql.table) { () throws(DatabaseError) in try sql.cohortCounts(unit, isCancelled: isCancelled) }
         case .keys(let keys):
             guard let keySQL = Self.keySQL(keys, sql) else { return try inMemory.funnelCounts(funnel, request) }
             var lastStageWhere: String? = nil

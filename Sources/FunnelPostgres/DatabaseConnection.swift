@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Dispatch
 import FunnelEngine
 import PostgresNIO
@@ -143,15 +148,29 @@ public final class DatabaseConnection: Sendable {
         switch address.tls {
         case .disable:
             tls = .disable
-        case .prefer, .require:
-            // As libpq's prefer and require: encrypted, the server's certificate not verified.
+        case .prefer, .require, .verifyCA, .verifyFull:
             var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
-            tlsConfiguration.certificateVerification = .none
+            switch address.tls {
+            case .verifyFull:
+                tlsConfiguration.certificateVerification = .fullVerification
+            case .verifyCA:
+                tlsConfiguration.certificateVerification = .noHostnameVerification
+            default:
+                // As libpq's prefer and require: encrypted, the server's certificate not verified.
+                tlsConfiguration.certificateVerification = .none
+            }
+            if address.tls.verifies, let roots = address.rootCertificates {
+                guard access(roots, R_OK) == 0 else {
+                    throw DatabaseError(.badAddress, "cannot read the root certificates \(roots) (sslrootcert) for \(address.redacted)")
+                }
+                tlsConfiguration.trustRoots = .file(roots)
+            }
             do {
                 let context = try NIOSSLContext(configuration: tlsConfiguration)
-                tls = address.tls == .require ? .require(context) : .prefer(context)
+                tls = address.tls == .prefer ? .prefer(context) : .require(context)
             } catch {
-                throw DatabaseError(.unreachable, "could not set up TLS for \(address.redacted): \(error)")
+                throw DatabaseError(.badAddress, "could not set up TLS for \(address.redacted): \(error)",
+                                    notes: address.rootCertificates.map { ["is \($0) a PEM file of certificates?"] } ?? [])
             }
         }
         var configuration = PostgresConnection.Configuration(host: address.host, port: address.port, username: address.user,
@@ -261,6 +280,11 @@ extension DatabaseError {
         switch psql.code {
         case .connectionError:
             let underlying = psql.underlying.map { " (\($0))" } ?? ""
+            if address.tls.verifies, let underlying = psql.underlying, "\(underlying)".contains("SSL") || "\(underlying)".contains("ertificate") {
+                return DatabaseError(.unreachable, "\(address.redacted): the server's certificate was not accepted (sslmode=\(address.tls.rawValue)): \(underlying)",
+                                     notes: [address.rootCertificates.map { "checked against the root certificates in \($0)" } ?? "checked against the system's trusted root certificates; give the server's CA with sslrootcert=FILE"]
+                                         + (address.tls == .verifyFull ? ["verify-full also requires the certificate to name the host \(address.host)"] : []))
+            }
             return DatabaseError(.unreachable, "cannot connect to \(address.redacted)\(underlying)",
                                  notes: ["is the server running and accepting TCP connections on \(address.host):\(address.port)?"])
         case .serverClosedConnection, .uncleanShutdown:
@@ -273,7 +297,7 @@ extension DatabaseError {
         case .unsupportedAuthMechanism, .saslError:
             return DatabaseError(.authentication, "\(address.redacted): the server's authentication could not be completed (\(psql.code))")
         case .sslUnsupported:
-            return DatabaseError(.unreachable, "\(address.redacted) does not accept TLS, and the address requires it (sslmode=require)")
+            return DatabaseError(.unreachable, "\(address.redacted) does not accept TLS, and the address requires it (sslmode=\(address.tls.rawValue))")
         default:
             return DatabaseError(cancelled ? .cancelled : .server, cancelled ? "cancelled" : "\(address.redacted): \(psql.code)")
         }

@@ -274,6 +274,24 @@ struct FunnelSQL: Sendable {
                                  notCounted: [], afterAsOf: 0, untimed: [], periodTotals: totals)
     }
 
+    /// Per cohort (the period of each row's entry: the time of the first timed stage it reached,
+    /// as `FunnelGrouping.cohorts` finds it), the rows that reached each stage, periods in order.
+    func cohortCounts(_ unit: DateUnit, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> FunnelGroupCounts {
+        let timed = (0..<stageCount).filter { times[$0] != nil }
+        guard !timed.isEmpty else { return FunnelGroupCounts(keys: [], counts: [], notCounted: [], afterAsOf: 0, untimed: []) }
+        let entry = "case " + timed.map { "when reach.h\($0) and reach.t\($0) is not null then reach.t\($0)" }.joined(separator: " ") + " end"
+        let period = "(\(SQLCompiler.truncate(entry, unit)) - date '1970-01-01')::int8"
+        let reached = (0..<stageCount).map { "count(*) filter (where reach.h\($0))" }
+        let sql = "select \(period) as m, \(reached.joined(separator: ", ")) from (\(reachRows(keys: []))) as reach group by 1 order by 1"
+        let columns = try table.connection.columns(sql, isCancelled: isCancelled)
+        var out = FunnelGroupCounts(keys: [], counts: [], notCounted: [], afterAsOf: 0, untimed: [])
+        for r in 0..<(columns.first?.count ?? 0) where !columns[0].isNull(r) {
+            out.keys.append([.date(Int32(clamping: Self.int(columns[0].value(at: r))))])
+            out.counts.append((0..<stageCount).map { 1 + $0 < columns.count ? Self.int(columns[1 + $0].value(at: r)) : 0 })
+        }
+        return out
+    }
+
     /// Per group (ordered as `by` orders them): for each timed stage after the first, the days
     /// from the row's previous reached stage, and end to end (first reached stage to the last
     /// stage) when the last stage is timed — as `Velocity.stepDurations` measures them.

@@ -65,4 +65,25 @@ import Testing
         #expect(SQLText.literal("it's") == "'it''s'")
         #expect(SQLText.identifier("Lead \"Source\"") == "\"Lead \"\"Source\"\"\"")
     }
+
+    @Test func sslModesAsLibpqReadsThem() throws {
+        for (mode, expected) in [("disable", DatabaseAddress.TLSMode.disable), ("allow", .prefer), ("prefer", .prefer), ("require", .require),
+                                 ("verify-ca", .verifyCA), ("verify-full", .verifyFull)] {
+            #expect(try DatabaseAddress.parse("postgresql://a@h/db?sslmode=\(mode)", environment: [:], passwordFile: nil).tls == expected)
+            #expect(try DatabaseAddress.parse("postgresql://a@h/db", environment: ["PGSSLMODE": mode], passwordFile: nil).tls == expected)
+        }
+        // The URL's sslmode wins over the environment's.
+        #expect(try DatabaseAddress.parse("postgresql://a@h/db?sslmode=disable", environment: ["PGSSLMODE": "verify-full"], passwordFile: nil).tls == .disable)
+        #expect(throws: DatabaseError.self) { try DatabaseAddress.parse("postgresql://a@h/db", environment: ["PGSSLMODE": "sometimes"], passwordFile: nil) }
+    }
+
+    @Test func rootCertificatesFromTheURLOrTheEnvironment() throws {
+        let fromURL = try DatabaseAddress.parse("postgresql://a@h/db?sslmode=verify-full&sslrootcert=/etc/ca.pem", environment: ["PGSSLROOTCERT": "/env/ca.pem"], passwordFile: nil)
+        #expect(fromURL.rootCertificates == "/etc/ca.pem")
+        let fromEnvironment = try DatabaseAddress.parse("postgresql://a@h/db?sslmode=verify-ca", environment: ["PGSSLROOTCERT": "/env/ca.pem"], passwordFile: nil)
+        #expect(fromEnvironment.rootCertificates == "/env/ca.pem")
+        // No ~/.postgresql/root.crt under this home: the system's roots.
+        let none = try DatabaseAddress.parse("postgresql://a@h/db?sslmode=verify-ca", environment: ["HOME": "/nonexistent"], passwordFile: nil)
+        #expect(none.rootCertificates == nil)
+    }
 }

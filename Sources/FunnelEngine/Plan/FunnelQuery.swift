@@ -44,6 +44,9 @@ public enum FunnelGroupBy: Sendable {
     case keys([PlanExpression])
     /// By the period of each stage's own time: a row counts in a stage's period when it reached it.
     case period(DateUnit)
+    /// By the period of each row's entry, the time of the first timed stage it reached (cohorts):
+    /// a row counts in every stage it reached, all in its entry's period; rows with no entry in none.
+    case entryPeriod(DateUnit)
 }
 
 /// The counts a funnel query asks for.

@@ -214,6 +214,19 @@ extension Interpreter {
         return FunnelTables.health(funnel, afterDays: days, asOf: context.today, counted: (counts.furthest, counts.stale))
     }
 
+    /// `F cohort by month`, counted by the backend.
+    func countedCohorts(_ definition: FunnelDefinition, keys: [Expr], session: Session, view override: TableValue?) throws(Diagnostic) -> ResultTable? {
+        let (unit, n) = try cohortPeriod(keys, definition: definition)
+        guard let asked = try backendFunnel(definition, session: session, view: override),
+              let cohorts = try asked.counts(FunnelCountsRequest(grouping: .entryPeriod(unit)), at: keys[0].range) else { return nil }
+        var counted: [Int: [Int]] = [:]
+        for (key, counts) in zip(cohorts.keys, cohorts.counts) {
+            if case .date(let start)? = key.first { counted[Int(start)] = counts }
+        }
+        let funnel = countedFunnel(definition, view: asked.view, counts: .none)
+        return FunnelTables.cohorts(funnel, unit: unit, unitName: n, counted: counted)
+    }
+
     /// `velocity F [by key]`, timed by the backend.
     func timedVelocity(_ definition: FunnelDefinition, keys: [Expr], session: Session) throws(Diagnostic) -> ResultTable? {
         guard let asked = try backendFunnel(definition, session: session, view: nil) else { return nil }

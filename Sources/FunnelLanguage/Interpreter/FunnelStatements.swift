@@ -84,10 +84,16 @@ extension Interpreter {
 
     /// `F cohort by month`: rows grouped by when they entered, followed through every stage.
     func funnelCohorts(_ evaluation: FunnelEvaluation, keys: [Expr]) throws(Diagnostic) -> ResultTable {
-        guard keys.count == 1, case .name(let n) = keys[0].kind, let unit = Aggregation.periodNames[n] else {
-            throw Diagnostic.error("cohorts are by a period: cohort by month (or week, quarter, year)", at: keys.first?.range ?? evaluation.definition.source.range)
-        }
+        let (unit, n) = try cohortPeriod(keys, definition: evaluation.definition)
         return FunnelTables.cohorts(evaluation.funnel, unit: unit, unitName: n)
+    }
+
+    /// The period `cohort by` names.
+    func cohortPeriod(_ keys: [Expr], definition: FunnelDefinition) throws(Diagnostic) -> (DateUnit, String) {
+        guard keys.count == 1, case .name(let n) = keys[0].kind, let unit = Aggregation.periodNames[n] else {
+            throw Diagnostic.error("cohorts are by a period: cohort by month (or week, quarter, year)", at: keys.first?.range ?? definition.source.range)
+        }
+        return (unit, n)
     }
 
     // MARK: Velocity

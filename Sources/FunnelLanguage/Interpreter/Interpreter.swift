@@ -497,6 +497,7 @@ public struct Interpreter: Sendable {
             guard let (definition, view) = try funnelBase(base, session: session, baseDirectory: baseDirectory) else {
                 throw Diagnostic.error("cohorts follow a funnel: inbound cohort by month", at: base.range)
             }
+            if let counted = try countedCohorts(definition, keys: keys, session: session, view: view) { return .result(counted) }
             return .result(try funnelCohorts(try evaluateFunnel(definition, session: session, view: view), keys: keys))
         case .versus(let base, let other):
             guard case .groupBy(let funnelExpr, let keys) = base.kind, let (definition, view) = try funnelBase(funnelExpr, session: session, baseDirectory: baseDirectory) else {
