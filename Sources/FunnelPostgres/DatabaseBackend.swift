@@ -16,10 +16,123 @@ public struct DatabaseBackend: Backend {
     }
 
     public func schema(of relation: String) -> RelationSchema? { inMemory.schema(of: relation) }
-    public func view(_ plan: LogicalPlan) throws(PlanError) -> TableValue { try inMemory.view(plan) }
     public func takeNotes() -> [String] { inMemory.takeNotes() }
 
+    /// A filter of a whole database table is worked out on the server: the positions of the rows
+    /// it keeps come back (in the order columns are fetched), not the columns it reads.
+    /// A plan over a few rows of one (`won sort amount desc`) runs on those rows alone.
+    public func view(_ plan: LogicalPlan) throws(PlanError) -> TableValue {
+        if let few = try fewRows(plan), let whole = inMemory.relations[plan.relation] {
+            let kept = try onFewRows(few.backend) { b throws(PlanError) in try b.view(plan) }
+            var view = whole
+            view.selection = kept.selection.map { $0.map { Int($0) < few.positions.count ? few.positions[Int($0)] : 0 } } ?? whole.selection
+            return view
+        }
+        guard let (name, conditions) = Self.filters(plan), let whole = inMemory.relations[name], whole.selection == nil,
+              let table = databaseTables[name], case .relation = table.source,
+              let frame = SQLCompiler.Frame(.scan(name, columns: nil), tables: [name: table]) else { return try inMemory.view(plan) }
+        var sql: [String] = []
+        for condition in conditions {
+            guard let typed = frame.expression(condition), typed.type == .boolean || typed.type == nil else { return try inMemory.view(plan) }
+            sql.append("(\(typed.sql))")
+        }
+        let kept = "select n, total from (select row_number() over (order by ctid) - 1 as n, count(*) over () as total, "
+            + "\(sql.joined(separator: " and ")) as kept from \(table.fromClause)) as r where kept order by n"
+        guard kept.utf8.count <= SQLCompiler.maxLength else { return try inMemory.view(plan) }
+        let columns = try Self.asked(table) { () throws(DatabaseError) in try table.connection.columns(kept, isCancelled: isCancelled) }
+        var positions: Selection = []
+        let rows = columns.first?.count ?? 0
+        positions.reserveCapacity(rows)
+        for r in 0..<rows {
+            guard case .integer(let n) = columns[0].value(at: r), case .integer(let total) = columns[1].value(at: r), total == table.rowCount, n >= 0, n < total else {
+                throw Self.changed(table, now: columns.count > 1 ? columns[1].value(at: r) : .null)
+            }
+            positions.append(Int32(n))
+        }
+        var view = whole
+        view.selection = positions
+        return view
+    }
+
+    /// `filter(… filter(scan))`: the relation and the conditions, innermost first; nil for any other plan.
+    private static func filters(_ plan: LogicalPlan) -> (String, [PlanExpression])? {
+        var conditions: [PlanExpression] = []
+        var node = plan
+        while case .filter(let input, let condition) = node {
+            conditions.insert(condition, at: 0)
+            node = input
+        }
+        guard !conditions.isEmpty, case .scan(let name, _) = node else { return nil }
+        return (name, conditions)
+    }
+
+    private static func changed(_ table: DatabaseTable, now: Value) -> PlanError {
+        PlanError("\(table.description) changed since it was loaded (\(table.rowCount) rows then\(now.number.map { ", \(Int($0)) now" } ?? "")); load it again",
+                  cause: .data)
+    }
+
+    /// The most rows fetched by position: beyond, a statement reads the columns whole.
+    static let rowsFetchedByPosition = 50_000
+
+    /// A row plan over a few rows of a database table (a preview, `top`, `sort`, the rows `stuck`
+    /// lists): only those rows of the columns it reads are fetched, by position, and an in-memory
+    /// backend runs the plan on them. `positions`: the table's row of each of those rows.
+    private func fewRows(_ plan: LogicalPlan) throws(PlanError) -> (backend: InMemoryBackend, positions: [Int32])? {
+        var node = plan
+        while let input = node.input {
+            switch node {
+            case .join, .aggregate: return nil
+            default: node = input
+            }
+        }
+        guard case .scan(let name, _) = node, let view = inMemory.relations[name], let selection = view.selection,
+              selection.count <= Self.rowsFetchedByPosition, let table = DatabaseTable.of(view.table), case .relation = table.source,
+              let unread = view.table.unread else { return nil }
+        let read = plan.columnsRead[name] ?? []
+        let names = read.contains(LogicalPlan.allColumns) ? view.table.columnNames : view.table.columnNames.filter { read.contains($0) }
+        // Columns already in memory cost nothing more to gather from.
+        guard names.contains(where: { !unread.isRead($0) }) else { return nil }
+        let positions = Array(Set(selection)).sorted()
+        var fetched: [String: Column] = [:]
+        if positions.isEmpty {
+            for name in names { fetched[name] = Column.zeros(view.table.type(of: name) ?? .text, name: name, count: 0) }
+        } else {
+            let list = names.map { name in
+                (table.type(of: name) ?? DatabaseType(oid: 25, name: "text")).selectExpression(SQLText.identifier(name)) + " as " + SQLText.identifier(name)
+            }
+            let wanted = "'{" + positions.map { String($0) }.joined(separator: ",") + "}'::int8[]"
+            let sql = "select n, total\(list.map { ", " + $0 }.joined()) from (select row_number() over (order by ctid) - 1 as n, count(*) over () as total\(list.map { ", " + $0 }.joined()) "
+                + "from \(table.fromClause)) as r where n = any(\(wanted)) order by n"
+            let columns = try Self.asked(table) { () throws(DatabaseError) in try table.connection.columns(sql, isCancelled: isCancelled) }
+            guard columns.count == names.count + 2, columns[0].count == positions.count else { throw Self.changed(table, now: .null) }
+            for r in 0..<positions.count {
+                guard case .integer(let n) = columns[0].value(at: r), n == Int64(positions[r]), case .integer(let total) = columns[1].value(at: r), total == table.rowCount else {
+                    throw Self.changed(table, now: columns[1].value(at: r))
+                }
+            }
+            for (i, name) in names.enumerated() {
+                var column = columns[i + 2]
+                column.name = name
+                fetched[name] = column
+            }
+        }
+        let index = Dictionary(uniqueKeysWithValues: positions.enumerated().map { ($1, Int32($0)) })
+        var few = Table(name: view.table.name, columns: names.compactMap { fetched[$0] }, rowCount: positions.count, timeColumn: view.table.timeColumn)
+        few.typeNotes = view.table.typeNotes
+        few.readAs = view.table.readAs
+        var relations = inMemory.relations
+        relations[name] = TableValue(table: few, selection: selection.map { index[$0] ?? 0 }, sourceName: view.sourceName)
+        return (InMemoryBackend(relations: relations, links: inMemory.links), positions)
+    }
+
+    /// Runs `body` on an in-memory backend for a few rows, passing on what it noticed.
+    private func onFewRows<T>(_ backend: InMemoryBackend, _ body: (InMemoryBackend) throws(PlanError) -> T) throws(PlanError) -> T {
+        defer { for note in backend.takeNotes() { inMemory.notes.add(note) } }
+        return try body(backend)
+    }
+
     public func execute(_ plan: LogicalPlan) throws(PlanError) -> ResultTable {
+        if let few = try fewRows(plan) { return try onFewRows(few.backend) { b throws(PlanError) in try b.execute(plan) } }
         guard let compiled = sql(for: plan), let table = databaseTables.values.first else {
             return try inMemory.execute(plan)
         }

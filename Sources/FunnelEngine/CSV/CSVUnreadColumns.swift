@@ -49,6 +49,11 @@ public final class UnreadColumns: Sendable {
         state = Mutex(State(assembly: nil, reader: nil, indices: indices))
     }
 
+    /// Whether the column has been read (a later need costs nothing).
+    public func isRead(_ name: String) -> Bool {
+        state.withLock { $0.read[name] != nil }
+    }
+
     /// Names read along with any column a statement needs (see `columns`).
     public func readAlong(_ names: Set<String>) {
         state.withLock { $0.companions = names }

@@ -1,0 +1,66 @@
+// What crosses the connection: the SQL each statement sends over a database table (`explain sql`),
+// so that a statement answered in memory by fetching whole columns is caught even when its
+// output is right.
+import Testing
+
+struct DatabasePushdownTests {
+    static var enabled: Bool { DatabaseErrorTests.url != nil }
+
+    static let setUp = """
+        leads = load env("FUNNEL_TEST_DATABASE") table "golden_leads" time created_at
+        rule mql = score >= 60
+        hot = leads where mql
+        funnel inbound on leads {
+          leads     at created_at
+          mqls      at mql_at where mql optional
+          sqls      at sql_at
+          customers at customer_at
+          revenue   sum(revenue)
+        }
+
+        """
+
+    /// The queries `explain sql STATEMENT` says the statement sends.
+    func sent(_ statement: String) throws -> [String] {
+        try DatabaseGoldenTests.prepare()
+        let out = GoldenHarness.run(text: Self.setUp + "explain sql " + statement + "\n", asScriptAt: GoldenTests.root + "/sent.funnel", relativeTo: GoldenTests.root)
+        #expect(!out.contains("error"), "\(out)")
+        return out.components(separatedBy: ";\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { $0.contains("select") }
+    }
+
+    /// A query that reads whole columns in table order (what a statement in memory fetches).
+    static func readsWholeColumns(_ sql: String) -> Bool {
+        sql.hasSuffix("order by ctid") && !sql.contains("row_number")
+    }
+
+    @Test(.enabled(if: DatabasePushdownTests.enabled)) func aViewKeepsItsRowsOnTheServer() throws {
+        let filter = try sent("won = leads where mql and country == \"DE\"")
+        #expect(filter.count == 1 && filter[0].contains("where kept"), "\(filter)")
+    }
+
+    @Test(.enabled(if: DatabasePushdownTests.enabled)) func listedRowsAreFetchedByPosition() throws {
+        for statement in ["hot", "hot sort score desc top 3 select id, score", "hot select id, per = score / employees"] {
+            let queries = try sent(statement)
+            #expect(!queries.isEmpty, "\(statement)")
+            for sql in queries {
+                #expect(!Self.readsWholeColumns(sql), "\(statement): \(sql)")
+                #expect(sql.contains("= any("), "\(statement): \(sql)")
+            }
+        }
+        // Only the columns read: the sort reads score, the select id and score.
+        let sorted = try sent("hot sort score desc top 3 select id, score")
+        #expect(sorted.allSatisfy { !$0.contains("\"title\"") }, "\(sorted)")
+    }
+
+    @Test(.enabled(if: DatabasePushdownTests.enabled)) func funnelStatementsSendOneQueryOfCounts() throws {
+        for statement in ["inbound", "inbound by source", "demand inbound by source", "health inbound", "decay inbound.mqls after 30 days",
+                          "bottleneck inbound", "inbound cohort by month", "velocity inbound by source"] {
+            let queries = try sent(statement)
+            #expect(!queries.isEmpty, "\(statement)")
+            for sql in queries { #expect(!Self.readsWholeColumns(sql), "\(statement): \(sql)") }
+            // The as-of check (once per session) and bottleneck's months are queries of their own.
+            #expect(queries.count <= 2, "\(statement): \(queries.count) queries")
+        }
+        #expect(try sent("demand inbound by source").count <= 2)
+    }
+}
