@@ -1,10 +1,21 @@
 /// A table as a script sees it: the loaded data and the rows a filter kept (in order).
 public struct TableValue: Sendable {
-    public var table: Table
+    public var table: Table { didSet { selectedBy = nil } }
     /// nil = all rows. After `sort`, not ascending.
-    public var selection: Selection?
+    public var selection: Selection? { didSet { selectedBy = nil } }
     /// The session name of the loaded table this view is over, for links.
     public var sourceName: String
+    /// A condition over `table`'s rows that holds for exactly the rows `selection` keeps (in
+    /// their table order), when a backend chose them by it: a database then answers figures over
+    /// the view with it instead of reading rows. Any other change of the selection or the table
+    /// forgets it.
+    public private(set) var selectedBy: PlanExpression?
+
+    /// Keeps `rows`, the rows of `table` for which `condition` holds, in table order.
+    public mutating func select(_ rows: Selection, by condition: PlanExpression) {
+        selection = rows
+        selectedBy = condition
+    }
 
     public var rowCount: Int { selection?.count ?? table.rowCount }
 

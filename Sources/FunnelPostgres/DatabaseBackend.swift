@@ -19,26 +19,26 @@ public struct DatabaseBackend: Backend {
     public func takeNotes() -> [String] { inMemory.takeNotes() }
 
     /// A filter of a whole database table is worked out on the server: the positions of the rows
-    /// it keeps come back (in the order columns are fetched), not the columns it reads.
-    /// A plan over a few rows of one (`won sort amount desc`) runs on those rows alone.
+    /// it keeps come back (in the order columns are fetched), not the columns it reads; the view
+    /// keeps the condition (`TableValue.selectedBy`). Another plan over a few rows of one
+    /// (`won sort amount desc`) runs on those rows alone.
     public func view(_ plan: LogicalPlan) throws(PlanError) -> TableValue {
-        if let few = try fewRows(plan), let whole = inMemory.relations[plan.relation] {
-            let kept = try onFewRows(few.backend) { b throws(PlanError) in try b.view(plan) }
-            var view = whole
-            view.selection = kept.selection.map { $0.map { Int($0) < few.positions.count ? few.positions[Int($0)] : 0 } } ?? whole.selection
-            return view
-        }
-        guard let (name, conditions) = Self.filters(plan), let whole = inMemory.relations[name], whole.selection == nil,
-              let table = databaseTables[name], case .relation = table.source,
-              let frame = SQLCompiler.Frame(.scan(name, columns: nil), tables: [name: table]) else { return try inMemory.view(plan) }
+        // Over a whole table, or a view of one chosen by a condition on the server (its rows in
+        // table order): the server keeps the rows where both hold.
+        guard let (name, filterConditions) = Self.filters(plan), let base = inMemory.relations[name],
+              base.selection == nil || base.selectedBy != nil, let table = DatabaseTable.of(base.table), base.table.columnsRead.isEmpty,
+              case .relation = table.source,
+              let frame = SQLCompiler.Frame(.scan(name, columns: nil), tables: [name: table]) else { return try fewRowsView(plan) }
+        let conditions = (base.selectedBy.map { [$0] } ?? []) + filterConditions
         var sql: [String] = []
         for condition in conditions {
-            guard let typed = frame.expression(condition), typed.type == .boolean || typed.type == nil else { return try inMemory.view(plan) }
+            guard let typed = frame.expression(condition), typed.type == .boolean || typed.type == nil else { return try fewRowsView(plan) }
             sql.append("(\(typed.sql))")
         }
+        let chosenBy = conditions.dropFirst().reduce(conditions[0]) { PlanExpression.binary(.and, $0, $1) }
         let kept = "select n, total from (select row_number() over (order by ctid) - 1 as n, count(*) over () as total, "
             + "\(sql.joined(separator: " and ")) as kept from \(table.fromClause)) as r where kept order by n"
-        guard kept.utf8.count <= SQLCompiler.maxLength else { return try inMemory.view(plan) }
+        guard kept.utf8.count <= SQLCompiler.maxLength else { return try fewRowsView(plan) }
         let columns = try Self.asked(table) { () throws(DatabaseError) in try table.connection.columns(kept, isCancelled: isCancelled) }
         var positions: Selection = []
         let rows = columns.first?.count ?? 0
@@ -49,9 +49,20 @@ public struct DatabaseBackend: Backend {
             }
             positions.append(Int32(n))
         }
-        var view = whole
-        view.selection = positions
+        var view = base
+        view.select(positions, by: chosenBy)
         return view
+    }
+
+    /// The view a plan keeps, worked out on the few rows it reads when it reads few, else in memory.
+    private func fewRowsView(_ plan: LogicalPlan) throws(PlanError) -> TableValue {
+        if let few = try fewRows(plan), let whole = inMemory.relations[plan.relation] {
+            let kept = try onFewRows(few.backend) { b throws(PlanError) in try b.view(plan) }
+            var view = whole
+            view.selection = kept.selection.map { $0.map { Int($0) < few.positions.count ? few.positions[Int($0)] : 0 } } ?? whole.selection
+            return view
+        }
+        return try inMemory.view(plan)
     }
 
     /// `filter(… filter(scan))`: the relation and the conditions, innermost first; nil for any other plan.
@@ -79,6 +90,7 @@ public struct DatabaseBackend: Backend {
     /// backend runs the plan on them. `positions`: the table's row of each of those rows.
     private func fewRows(_ plan: LogicalPlan) throws(PlanError) -> (backend: InMemoryBackend, positions: [Int32])? {
         var node = plan
+        if case .aggregate(let input, _, _) = node { node = input }
         while let input = node.input {
             switch node {
             case .join, .aggregate: return nil
@@ -132,8 +144,8 @@ public struct DatabaseBackend: Backend {
     }
 
     public func execute(_ plan: LogicalPlan) throws(PlanError) -> ResultTable {
-        if let few = try fewRows(plan) { return try onFewRows(few.backend) { b throws(PlanError) in try b.execute(plan) } }
-        guard let compiled = sql(for: plan), let table = databaseTables.values.first else {
+        guard let compiled = sql(for: plan), let table = tablesAndViews.0.values.first else {
+            if let few = try fewRows(plan) { return try onFewRows(few.backend) { b throws(PlanError) in try b.execute(plan) } }
             return try inMemory.execute(plan)
         }
         let columns = try Self.asked(table) { () throws(DatabaseError) in try table.connection.columns(compiled.sql, isCancelled: isCancelled) }
@@ -240,11 +252,27 @@ public struct DatabaseBackend: Backend {
 
     /// The SQL the plan is sent as, or nil when it runs in memory.
     public func sql(for plan: LogicalPlan) -> SQLCompiler.Compiled? {
-        let tables = databaseTables
+        let (tables, rowConditions) = tablesAndViews
         guard !tables.isEmpty else { return nil }
         let connections = Set(tables.values.map { ObjectIdentifier($0.connection) })
         guard connections.count == 1 else { return nil }
-        return SQLCompiler(tables: tables).compile(plan)
+        var compiler = SQLCompiler(tables: tables)
+        compiler.rowConditions = rowConditions
+        return compiler.compile(plan)
+    }
+
+    /// The relations a plan may be sent over: whole database tables, and views of them chosen by
+    /// a condition on the server (their table's rows where it holds).
+    private var tablesAndViews: ([String: DatabaseTable], [String: PlanExpression]) {
+        var tables = databaseTables
+        var rowConditions: [String: PlanExpression] = [:]
+        for (name, view) in inMemory.relations where view.selection != nil {
+            if let condition = view.selectedBy, let table = DatabaseTable.of(view.table), view.table.columnsRead.isEmpty {
+                tables[name] = table
+                rowConditions[name] = condition
+            }
+        }
+        return (tables, rowConditions)
     }
 
     /// The relations that are whole database tables (a view with a selection is answered in

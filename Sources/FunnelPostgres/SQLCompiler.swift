@@ -9,6 +9,8 @@ import FunnelEngine
 public struct SQLCompiler {
     /// The database table each relation the plan may scan stands for.
     let tables: [String: DatabaseTable]
+    /// For a relation that is a view of its table, the condition that chose its rows.
+    var rowConditions: [String: PlanExpression] = [:]
 
     public struct Compiled: Sendable {
         public var sql: String
@@ -37,7 +39,7 @@ public struct SQLCompiler {
 
     func compile(_ plan: LogicalPlan) -> Compiled? {
         guard case .aggregate(let input, let keys, let measures) = plan else { return nil }
-        guard let frame = Frame(input, tables: tables) else { return nil }
+        guard let frame = Frame(input, tables: tables, rowConditions: rowConditions) else { return nil }
         var select: [String] = []
         var types: [(String, ColumnType)] = []
         var groupBy: [String] = []
@@ -103,18 +105,23 @@ public struct SQLCompiler {
         var derived: [String: Typed] = [:]
         var from: String { table.fromClause }
 
-        init?(_ plan: LogicalPlan, tables: [String: DatabaseTable]) {
+        /// `rowConditions`: for a relation that is a view of its table, the condition that chose its rows.
+        init?(_ plan: LogicalPlan, tables: [String: DatabaseTable], rowConditions: [String: PlanExpression] = [:]) {
             switch plan {
             case .scan(let name, _):
                 guard let table = tables[name] else { return nil }
                 self.table = table
+                if let rows = rowConditions[name] {
+                    guard let typed = expression(rows), typed.type == .boolean || typed.type == nil else { return nil }
+                    conditions.append(typed.sql)
+                }
             case .filter(let input, let condition):
-                guard var frame = Frame(input, tables: tables), let typed = frame.expression(condition),
+                guard var frame = Frame(input, tables: tables, rowConditions: rowConditions), let typed = frame.expression(condition),
                       typed.type == .boolean || typed.type == nil else { return nil }
                 frame.conditions.append(typed.sql)
                 self = frame
             case .derive(let input, let name, let expression):
-                guard var frame = Frame(input, tables: tables), let typed = frame.expression(expression) else { return nil }
+                guard var frame = Frame(input, tables: tables, rowConditions: rowConditions), let typed = frame.expression(expression) else { return nil }
                 frame.derived[name] = typed
                 self = frame
             case .join, .aggregate, .sort, .limit:

@@ -63,4 +63,13 @@ struct DatabasePushdownTests {
         }
         #expect(try sent("demand inbound by source").count <= 2)
     }
+
+    @Test(.enabled(if: DatabasePushdownTests.enabled)) func figuresOverAViewAreSummedOnTheServer() throws {
+        for statement in ["sum(hot.revenue)", "count(hot) by source", "median(hot.score)"] {
+            let queries = try sent(statement)
+            let figure = queries.filter { !$0.contains("\"late\"") }
+            #expect(figure.count == 1, "\(statement): \(queries)")
+            #expect(figure.allSatisfy { $0.contains("from golden_leads where") && !$0.contains("row_number") }, "\(statement): \(figure)")
+        }
+    }
 }

@@ -448,9 +448,8 @@ public struct Interpreter: Sendable {
                 return .result(try funnelTable(evaluation, session: session))
             }
             switch try evaluate(base, session: session, baseDirectory: baseDirectory) {
-            case .table(var view):
-                view.selection = try RowEvaluator(session: session, view: view, context: context).filter(condition, selection: view.selection)
-                return .table(view)
+            case .table(let view):
+                return .table(try RowEvaluator(session: session, view: view, context: context).filtered(condition))
             case .result(let result):
                 var view = TableValue(table: result.table, selection: nil, sourceName: result.table.name)
                 view.selection = try RowEvaluator(session: session, view: view, context: context).filter(condition, selection: nil)

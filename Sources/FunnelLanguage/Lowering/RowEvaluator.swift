@@ -46,8 +46,14 @@ struct RowEvaluator {
             name = selection == nil ? "\(view.sourceName) (all rows)" : "\(view.sourceName) (\(CountText.of(selection?.count ?? 0, "row")))"
             // Over no rows of a database table only the types matter: nothing is fetched (but
             // a join along a link needs the table's own rows: links index them).
-            let table = selection?.isEmpty == true && view.table.isInDatabase && lowered.joins.isEmpty ? view.table.typeStandIn() : view.table
-            relations[name] = TableValue(table: table, selection: selection, sourceName: view.sourceName)
+            if selection?.isEmpty == true && view.table.isInDatabase && lowered.joins.isEmpty {
+                relations[name] = TableValue(table: view.table.typeStandIn(), selection: selection, sourceName: view.sourceName)
+            } else if selection == view.selection {
+                // The view itself: what chose its rows goes with it (`TableValue.selectedBy`).
+                relations[name] = view
+            } else {
+                relations[name] = TableValue(table: view.table, selection: selection, sourceName: view.sourceName)
+            }
         }
         var plan = LogicalPlan.scan(name, columns: columns)
         for join in lowered.joins { plan = .join(plan, join) }
@@ -99,6 +105,26 @@ struct RowEvaluator {
         } catch {
             throw diagnostic(error, default: condition.range)
         }
+    }
+
+    /// This view narrowed to the rows where `condition` holds; what chose them is kept when the
+    /// backend chose them by the condition over the whole table (`TableValue.selectedBy`).
+    func filtered(_ condition: Expr) throws(Diagnostic) -> TableValue {
+        try context.checkCancelled()
+        let expression = try lower(condition)
+        let (rows, backend) = scanned(view.selection)
+        var out = view
+        do {
+            let kept = try context.view(.filter(rows, expression), on: backend)
+            if view.selection == nil || view.selectedBy != nil, let by = kept.selectedBy, let selection = kept.selection {
+                out.select(selection, by: by)
+            } else {
+                out.selection = kept.selection ?? (0..<Int32(kept.table.rowCount)).map { $0 }
+            }
+        } catch {
+            throw diagnostic(error, default: condition.range)
+        }
+        return out
     }
 
     func evaluate(_ expr: Expr, selection: Selection?) throws(Diagnostic) -> Operand {
