@@ -10,9 +10,14 @@ public struct DatabaseBackend: Backend {
     public let inMemory: InMemoryBackend
     let isCancelled: @Sendable () -> Bool
 
-    public init(relations: [String: TableValue], links: [Link], isCancelled: @escaping @Sendable () -> Bool) {
+    /// The most rows of a view fetched by position (a preview, `top`, `sort` of a small view):
+    /// beyond, a statement reads the columns whole or asks the server to order the rows.
+    let rowsFetchedByPosition: Int
+
+    public init(relations: [String: TableValue], links: [Link], isCancelled: @escaping @Sendable () -> Bool, rowsFetchedByPosition: Int = 50_000) {
         inMemory = InMemoryBackend(relations: relations, links: links)
         self.isCancelled = isCancelled
+        self.rowsFetchedByPosition = rowsFetchedByPosition
     }
 
     public func schema(of relation: String) -> RelationSchema? { inMemory.schema(of: relation) }
@@ -21,25 +26,87 @@ public struct DatabaseBackend: Backend {
     /// A filter of a whole database table is worked out on the server: the positions of the rows
     /// it keeps come back (in the order columns are fetched), not the columns it reads; the view
     /// keeps the condition (`TableValue.selectedBy`). Another plan over a few rows of one
-    /// (`won sort amount desc`) runs on those rows alone.
+    /// (`won sort amount desc`) runs on those rows alone; a sort (and `top`) of a whole table or
+    /// of a view chosen on the server is ordered there.
     public func view(_ plan: LogicalPlan) throws(PlanError) -> TableValue {
-        // Over a whole table, or a view of one chosen by a condition on the server (its rows in
-        // table order): the server keeps the rows where both hold.
-        guard let (name, filterConditions) = Self.filters(plan), let base = inMemory.relations[name],
-              base.selection == nil || base.selectedBy != nil, let table = DatabaseTable.of(base.table), base.table.columnsRead.isEmpty,
-              case .relation = table.source,
-              let frame = SQLCompiler.Frame(.scan(name, columns: nil), tables: [name: table]) else { return try fewRowsView(plan) }
-        let conditions = (base.selectedBy.map { [$0] } ?? []) + filterConditions
+        if let kept = try filteredOnServer(plan) { return kept }
+        if let few = try fewRows(plan), let whole = inMemory.relations[plan.relation] {
+            let kept = try onFewRows(few.backend) { b throws(PlanError) in try b.view(plan) }
+            var view = whole
+            view.selection = kept.selection.map { $0.map { Int($0) < few.positions.count ? few.positions[Int($0)] : 0 } } ?? whole.selection
+            return view
+        }
+        if let sorted = try sortedOnServer(plan) { return sorted }
+        return try inMemory.view(plan)
+    }
+
+    /// The relation a plan scans when it is a whole database table or a view of one chosen on the
+    /// server (its rows in table order, where its condition holds): the view, its table, a frame
+    /// to write SQL over it, and the condition.
+    private func serverRows(_ name: String) -> (view: TableValue, table: DatabaseTable, frame: SQLCompiler.Frame, condition: PlanExpression?)? {
+        guard let base = inMemory.relations[name], base.selection == nil || base.selectedBy != nil,
+              let table = DatabaseTable.of(base.table), base.table.columnsRead.isEmpty, case .relation = table.source,
+              let frame = SQLCompiler.Frame(.scan(name, columns: nil), tables: [name: table]) else { return nil }
+        return (base, table, frame, base.selectedBy)
+    }
+
+    /// `where` over a whole table or a view chosen on the server: the rows where both hold.
+    private func filteredOnServer(_ plan: LogicalPlan) throws(PlanError) -> TableValue? {
+        guard let (name, filterConditions) = Self.filters(plan), let rows = serverRows(name) else { return nil }
+        let conditions = (rows.condition.map { [$0] } ?? []) + filterConditions
         var sql: [String] = []
         for condition in conditions {
-            guard let typed = frame.expression(condition), typed.type == .boolean || typed.type == nil else { return try fewRowsView(plan) }
+            guard let typed = rows.frame.expression(condition), typed.type == .boolean || typed.type == nil else { return nil }
             sql.append("(\(typed.sql))")
         }
+        guard let positions = try positions(of: rows.table, where: sql.joined(separator: " and "), orderBy: [], limit: nil) else { return nil }
         let chosenBy = conditions.dropFirst().reduce(conditions[0]) { PlanExpression.binary(.and, $0, $1) }
-        let kept = "select n, total from (select row_number() over (order by ctid) - 1 as n, count(*) over () as total, "
-            + "\(sql.joined(separator: " and ")) as kept from \(table.fromClause)) as r where kept order by n"
-        guard kept.utf8.count <= SQLCompiler.maxLength else { return try fewRowsView(plan) }
-        let columns = try Self.asked(table) { () throws(DatabaseError) in try table.connection.columns(kept, isCancelled: isCancelled) }
+        var view = rows.view
+        view.select(positions, by: chosenBy)
+        return view
+    }
+
+    /// `sort` (and `top`: a limit over it) of a whole table or a view chosen on the server, as
+    /// the in-memory sort orders: each key ascending or descending with nulls last, text byte by
+    /// byte, ties in table order.
+    private func sortedOnServer(_ plan: LogicalPlan) throws(PlanError) -> TableValue? {
+        var node = plan
+        var limit: Int? = nil
+        if case .limit(let input, let n) = node { (node, limit) = (input, max(0, n)) }
+        guard case .sort(.scan(let name, _), let keys) = node, !keys.isEmpty, let rows = serverRows(name) else { return nil }
+        var orderBy: [SortSQL] = []
+        for key in keys {
+            guard let typed = rows.frame.expression(key.expression), let type = typed.type else { return nil }
+            orderBy.append((typed.sql, type == .text, key.descending))
+        }
+        let condition = try rows.condition.map { c throws(PlanError) -> String in
+            guard let typed = rows.frame.expression(c) else { throw PlanError("the view's condition has no SQL form", cause: .data) }
+            return "(\(typed.sql))"
+        }
+        guard let positions = try positions(of: rows.table, where: condition ?? "true", orderBy: orderBy, limit: limit) else { return nil }
+        var view = rows.view
+        view.selection = positions
+        return view
+    }
+
+    /// A sort key in SQL: its expression, whether it is text (compared byte by byte), descending.
+    typealias SortSQL = (sql: String, text: Bool, descending: Bool)
+
+    /// The positions of `table`'s rows (in the order its columns are fetched) where `condition`
+    /// holds, ordered by `orderBy` (nulls last) then position, at most `limit`; nil when the
+    /// query is too long. The table's row count is checked: positions of a changed table would
+    /// name other rows.
+    private func positions(of table: DatabaseTable, where condition: String, orderBy: [SortSQL], limit: Int?) throws(PlanError) -> Selection? {
+        // The names are funnel's own, so that no column of the table can take their place.
+        let keys = orderBy.enumerated().map { ", (\($1.sql)) as funnel_key\($0)" }.joined()
+        let order = orderBy.enumerated().map { i, key in
+            "funnel_key\(i)\(key.text ? " collate \"C\"" : "")\(key.descending ? " desc" : "") nulls last, "
+        }.joined()
+        var sql = "select funnel_n, funnel_total from (select row_number() over (order by ctid) - 1 as funnel_n, count(*) over () as funnel_total, "
+            + "(\(condition)) as funnel_kept\(keys) from \(table.fromClause)) as r where funnel_kept order by \(order)funnel_n"
+        if let limit { sql += " limit \(limit)" }
+        guard sql.utf8.count <= SQLCompiler.maxLength else { return nil }
+        let columns = try Self.asked(table) { () throws(DatabaseError) in try table.connection.columns(sql, isCancelled: isCancelled) }
         var positions: Selection = []
         let rows = columns.first?.count ?? 0
         positions.reserveCapacity(rows)
@@ -49,20 +116,7 @@ public struct DatabaseBackend: Backend {
             }
             positions.append(Int32(n))
         }
-        var view = base
-        view.select(positions, by: chosenBy)
-        return view
-    }
-
-    /// The view a plan keeps, worked out on the few rows it reads when it reads few, else in memory.
-    private func fewRowsView(_ plan: LogicalPlan) throws(PlanError) -> TableValue {
-        if let few = try fewRows(plan), let whole = inMemory.relations[plan.relation] {
-            let kept = try onFewRows(few.backend) { b throws(PlanError) in try b.view(plan) }
-            var view = whole
-            view.selection = kept.selection.map { $0.map { Int($0) < few.positions.count ? few.positions[Int($0)] : 0 } } ?? whole.selection
-            return view
-        }
-        return try inMemory.view(plan)
+        return positions
     }
 
     /// `filter(… filter(scan))`: the relation and the conditions, innermost first; nil for any other plan.
@@ -82,9 +136,6 @@ public struct DatabaseBackend: Backend {
                   cause: .data)
     }
 
-    /// The most rows fetched by position: beyond, a statement reads the columns whole.
-    static let rowsFetchedByPosition = 50_000
-
     /// A row plan over a few rows of a database table (a preview, `top`, `sort`, the rows `stuck`
     /// lists): only those rows of the columns it reads are fetched, by position, and an in-memory
     /// backend runs the plan on them. `positions`: the table's row of each of those rows.
@@ -98,7 +149,7 @@ public struct DatabaseBackend: Backend {
             }
         }
         guard case .scan(let name, _) = node, let view = inMemory.relations[name], let selection = view.selection,
-              selection.count <= Self.rowsFetchedByPosition, let table = DatabaseTable.of(view.table), case .relation = table.source,
+              selection.count <= rowsFetchedByPosition, let table = DatabaseTable.of(view.table), case .relation = table.source,
               let unread = view.table.unread else { return nil }
         let read = plan.columnsRead[name] ?? []
         let names = read.contains(LogicalPlan.allColumns) ? view.table.columnNames : view.table.columnNames.filter { read.contains($0) }

@@ -146,6 +146,22 @@ struct DatabaseGoldenTests {
         }
     }
 
+    /// With no row fetched by position, sorts and views of views are ordered and chosen by the
+    /// server's SQL (the path of views larger than the golden tables): the same output again.
+    @Test("golden scripts on PostgreSQL, rows ordered by the server, print what they print from CSV", .enabled(if: DatabaseGoldenTests.url != nil),
+          arguments: DatabaseGoldenTests.scripts())
+    func sameOnDatabaseWithoutFewRows(_ path: String) throws {
+        try Self.prepare()
+        guard let text = GoldenHarness.read(path), let database = Self.rewritten(text, path: path) else { return }
+        let expected = GoldenHarness.run(scriptAt: path, relativeTo: GoldenTests.root)
+        let actual = GoldenHarness.run(text: database, asScriptAt: path, relativeTo: GoldenTests.root) { relations, links in
+            DatabaseBackend(relations: relations, links: links, isCancelled: { false }, rowsFetchedByPosition: 0)
+        }
+        if actual != expected {
+            Issue.record("\(path) on PostgreSQL with every row plan on the server differs from its run on CSV:\n\(GoldenHarness.diff(expected: expected, actual: actual))")
+        }
+    }
+
     /// Whether two CSV outputs are the same, but for a mean of durations computed from the total
     /// of seconds on the server and from each day's double in memory: those may differ in the
     /// last binary digit (within 1e-13 of the value; docs/databases.md says so).

@@ -35,7 +35,7 @@ struct DatabasePushdownTests {
 
     @Test(.enabled(if: DatabasePushdownTests.enabled)) func aViewKeepsItsRowsOnTheServer() throws {
         let filter = try sent("won = leads where mql and country == \"DE\"")
-        #expect(filter.count == 1 && filter[0].contains("where kept"), "\(filter)")
+        #expect(filter.count == 1 && filter[0].contains("where funnel_kept"), "\(filter)")
     }
 
     @Test(.enabled(if: DatabasePushdownTests.enabled)) func listedRowsAreFetchedByPosition() throws {
@@ -62,6 +62,12 @@ struct DatabasePushdownTests {
             #expect(queries.count <= 2, "\(statement): \(queries.count) queries")
         }
         #expect(try sent("demand inbound by source").count <= 2)
+    }
+
+    @Test(.enabled(if: DatabasePushdownTests.enabled)) func aSortedTopOfATableIsOrderedOnTheServer() throws {
+        let queries = try sent("leads sort score desc top 3 select id, score")
+        #expect(queries.contains { $0.contains("order by funnel_key0 desc nulls last, funnel_n limit 3") }, "\(queries)")
+        for sql in queries { #expect(!Self.readsWholeColumns(sql), "\(sql)") }
     }
 
     @Test(.enabled(if: DatabasePushdownTests.enabled)) func figuresOverAViewAreSummedOnTheServer() throws {

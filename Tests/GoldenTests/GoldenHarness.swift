@@ -33,21 +33,23 @@ enum GoldenHarness {
     }
 
     /// Runs `text` as if it were the script at `path` (its folder is where paths start).
-    static func run(text: String, asScriptAt path: String, relativeTo root: String, format: OutputFormat = .table) -> String {
+    /// `makeBackend`: the session's backend, when not the default one.
+    static func run(text: String, asScriptAt path: String, relativeTo root: String, format: OutputFormat = .table,
+                    makeBackend: (@Sendable ([String: TableValue], [Link]) -> any Backend)? = nil) -> String {
         if text.contains(" to \"") {
-            return fileWriters.withLock { _ in runScript(text, at: path, relativeTo: root, columnsAtLoad: .named, format: format) }
+            return fileWriters.withLock { _ in runScript(text, at: path, relativeTo: root, columnsAtLoad: .named, format: format, makeBackend: makeBackend) }
         }
-        return runScript(text, at: path, relativeTo: root, columnsAtLoad: .named, format: format)
+        return runScript(text, at: path, relativeTo: root, columnsAtLoad: .named, format: format, makeBackend: makeBackend)
     }
 
     private static func runScript(_ text: String, at path: String, relativeTo root: String, columnsAtLoad: ColumnsAtLoad,
-                                  format: OutputFormat = .table) -> String {
+                                  format: OutputFormat = .table, makeBackend: (@Sendable ([String: TableValue], [Link]) -> any Backend)? = nil) -> String {
         // Paths in messages are shown relative to the golden folder so the files do not depend on the checkout.
         let shown = path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
         let capture = Capture()
         let renderer = OutputText(format: format, style: TerminalStyle(width: 100, maxRows: 40, color: false, unicode: true))
         // A fixed today so that scripts using today() give the same output every day.
-        var interpreter = Interpreter(context: EvaluationContext(today: Int32(CivilDate.days(year: 2025, month: 12, day: 31)))) { output in
+        var interpreter = Interpreter(context: EvaluationContext(today: Int32(CivilDate.days(year: 2025, month: 12, day: 31)), makeBackend: makeBackend)) { output in
             let (stream, rendered) = renderer.render(output)
             if stream == .standardOutput { capture.stdout += rendered } else { capture.stderr += rendered }
         }

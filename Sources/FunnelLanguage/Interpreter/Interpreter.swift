@@ -513,6 +513,13 @@ public struct Interpreter: Sendable {
             if let formats { return .result(ResultTable(title: title, table: try evaluator.rows(sorted.selection), formats: formats)) }
             return .table(sorted)
         case .top(let base, let n):
+            // `t sort key top N` of a table: sorted and limited in one plan (a database sends N rows).
+            if case .sort(let inner, let keys) = base.kind, isTable(inner, session: session),
+               case .table(let view) = try evaluate(inner, session: session, baseDirectory: baseDirectory) {
+                var limited = view
+                limited.selection = try RowEvaluator(session: session, view: view, context: context).sorted(view.selection, by: keys, limit: n)
+                return .table(limited)
+            }
             let (view, formats, title) = try viewForOrdering(base, session: session, baseDirectory: baseDirectory)
             var limited = view
             let rows: Selection = view.selection.map { Array($0.prefix(n)) } ?? (0..<Int32(min(n, view.table.rowCount))).map { $0 }

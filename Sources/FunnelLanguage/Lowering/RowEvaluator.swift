@@ -82,12 +82,14 @@ struct RowEvaluator {
     }
 
     /// The rows of `selection` ordered by `keys` (stable: ties keep their order).
-    func sorted(_ selection: Selection?, by keys: [SortKey]) throws(Diagnostic) -> Selection {
+    /// `limit`: only the first rows in that order (`sort … top N`).
+    func sorted(_ selection: Selection?, by keys: [SortKey], limit: Int? = nil) throws(Diagnostic) -> Selection {
         var planKeys: [PlanSortKey] = []
         for key in keys { planKeys.append(PlanSortKey(try lower(key.expr), descending: key.descending)) }
         let (plan, backend) = scanned(selection)
         do {
-            let view = try context.view(.sort(plan, planKeys), on: backend)
+            let sort = LogicalPlan.sort(plan, planKeys)
+            let view = try context.view(limit.map { LogicalPlan.limit(sort, $0) } ?? sort, on: backend)
             return view.selection ?? (0..<Int32(view.table.rowCount)).map { $0 }
         } catch {
             throw diagnostic(error, default: keys.first?.expr.range)
