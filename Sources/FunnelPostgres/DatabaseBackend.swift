@@ -253,6 +253,17 @@ public struct DatabaseBackend: Backend {
         return try Self.asked(sql.table) { () throws(DatabaseError) in try sql.durations(keys: keySQL, isCancelled: isCancelled) }
     }
 
+    public func funnelStaleRows(_ funnel: FunnelQuery, stage: Int, staleBefore: Int64) throws(PlanError) -> Selection? {
+        guard let sql = funnelSQL(funnel), case .relation = sql.table.source else {
+            return try inMemory.funnelStaleRows(funnel, stage: stage, staleBefore: staleBefore)
+        }
+        let table = sql.table
+        let (positions, total) = try Self.asked(table) { () throws(DatabaseError) in try sql.staleRows(stage: stage, staleBefore: staleBefore, isCancelled: isCancelled) }
+        if let total, total != table.rowCount { throw Self.changed(table, now: .integer(total)) }
+        guard positions.allSatisfy({ $0 >= 0 && $0 < table.rowCount }) else { throw Self.changed(table, now: .null) }
+        return positions.map { Int32($0) }
+    }
+
     public func preview(of relation: String, rows: Int) throws(PlanError) -> Table? {
         guard let view = inMemory.relations[relation], view.selection == nil, let table = DatabaseTable.of(view.table) else {
             return try inMemory.preview(of: relation, rows: rows)

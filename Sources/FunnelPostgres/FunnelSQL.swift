@@ -70,9 +70,10 @@ struct FunnelSQL: Sendable {
     /// after a required stage the previous time is that stage's own, and the running "still in"
     /// is the stage's reach; only an optional stage needs a CASE for the time before it.
     /// `extra`: a condition computed with the inputs, as column x; `inputs`: more columns
-    /// computed with them (`name as alias`).
-    func reachRows(keys: [String], extra: String? = nil, inputs: [String] = []) -> String {
-        var base: [String] = []
+    /// computed with them (`name as alias`); `numbered`: each row's position in the table's
+    /// order (funnel_n) and the table's rows (funnel_total), before the funnel's `where`.
+    func reachRows(keys: [String], extra: String? = nil, inputs: [String] = [], numbered: Bool = false) -> String {
+        var base: [String] = numbered ? ["funnel_n", "funnel_total"] : []
         for (i, key) in keys.enumerated() { base.append("\(key) as k\(i)") }
         if let extra { base.append("(\(extra)) as x") }
         base += inputs
@@ -125,7 +126,11 @@ struct FunnelSQL: Sendable {
             reach.append("\(previous?.sql ?? "null::timestamp") as p\(j)")
             reach.append("\(first?.sql ?? "null::timestamp") as f\(j)")
         }
-        let inputs = "select \(base.joined(separator: ", ")) from \(table.fromClause)" + (filter.map { " where \($0)" } ?? "") + " offset 0"
+        var from = table.fromClause
+        if numbered {
+            from = "(select row_number() over (order by ctid) - 1 as funnel_n, count(*) over () as funnel_total, * from \(table.fromClause)) as numbered"
+        }
+        let inputs = "select \(base.joined(separator: ", ")) from \(from)" + (filter.map { " where \($0)" } ?? "") + " offset 0"
         return "select q.*, \(reach.joined(separator: ", ")) from (\(inputs)) as q"
     }
 
@@ -272,6 +277,25 @@ struct FunnelSQL: Sendable {
         let starts = out.keys.sorted()
         return FunnelGroupCounts(keys: starts.map { [Value.date(Int32(clamping: $0))] }, counts: starts.map { out[$0] ?? [] },
                                  notCounted: [], afterAsOf: 0, untimed: [], periodTotals: totals)
+    }
+
+    /// The positions (in the table's order) of the rows whose furthest stage is `stage` and whose
+    /// time there is before `staleBefore`, in that order; with the table's row count then.
+    func staleRows(stage: Int, staleBefore: Int64, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> (positions: [Int64], total: Int64?) {
+        guard stage < stageCount, times[stage] != nil else { return ([], nil) }
+        let later = ((stage + 1)..<stageCount).map { "h\($0)" }
+        let furthest = later.isEmpty ? "h\(stage)" : "h\(stage) and not (\(later.joined(separator: " or ")))"
+        let sql = "select funnel_n, funnel_total from (\(reachRows(keys: [], numbered: true))) as reach "
+            + "where \(furthest) and t\(stage) < \(Self.timestamp(staleBefore)) order by funnel_n"
+        let columns = try table.connection.columns(sql, isCancelled: isCancelled)
+        var positions: [Int64] = []
+        var total: Int64? = nil
+        for r in 0..<(columns.first?.count ?? 0) {
+            guard case .integer(let n) = columns[0].value(at: r), case .integer(let t) = columns[1].value(at: r) else { continue }
+            positions.append(n)
+            total = t
+        }
+        return (positions, total)
     }
 
     /// Per cohort (the period of each row's entry: the time of the first timed stage it reached,

@@ -596,6 +596,7 @@ import FunnelEngine
         func funnelCounts(_ funnel: FunnelQuery, _ request: FunnelCountsRequest) throws(PlanError) -> FunnelGroupCounts? { try inner.funnelCounts(funnel, request) }
         func funnelDurations(_ funnel: FunnelQuery, by keys: [PlanExpression]) throws(PlanError) -> FunnelGroupDurations? { try inner.funnelDurations(funnel, by: keys) }
         func preview(of relation: String, rows: Int) throws(PlanError) -> Table? { try inner.preview(of: relation, rows: rows) }
+        func funnelStaleRows(_ funnel: FunnelQuery, stage: Int, staleBefore: Int64) throws(PlanError) -> Selection? { try inner.funnelStaleRows(funnel, stage: stage, staleBefore: staleBefore) }
     }
 
     @Test func funnelRowsReadOnlyTheColumnsItsStagesUse() throws {

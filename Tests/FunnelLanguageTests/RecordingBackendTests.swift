@@ -49,6 +49,7 @@ struct RecordingBackend: Backend {
     func funnelCounts(_ funnel: FunnelQuery, _ request: FunnelCountsRequest) throws(PlanError) -> FunnelGroupCounts? { try inner.funnelCounts(funnel, request) }
     func funnelDurations(_ funnel: FunnelQuery, by keys: [PlanExpression]) throws(PlanError) -> FunnelGroupDurations? { try inner.funnelDurations(funnel, by: keys) }
     func preview(of relation: String, rows: Int) throws(PlanError) -> Table? { try inner.preview(of: relation, rows: rows) }
+    func funnelStaleRows(_ funnel: FunnelQuery, stage: Int, staleBefore: Int64) throws(PlanError) -> Selection? { try inner.funnelStaleRows(funnel, stage: stage, staleBefore: staleBefore) }
 }
 
 @Suite struct RecordingBackendTests {
@@ -181,6 +182,7 @@ struct RecordingBackend: Backend {
         func view(_ plan: LogicalPlan) throws(PlanError) -> TableValue { try inner.view(plan) }
         func takeNotes() -> [String] { inner.takeNotes() }
         func preview(of relation: String, rows: Int) throws(PlanError) -> Table? { nil }
+        func funnelStaleRows(_ funnel: FunnelQuery, stage: Int, staleBefore: Int64) throws(PlanError) -> Selection? { nil }
 
         // Counts no table of the fixtures has (70 leads, 50 MQLs), so that the output shows whose they are.
         func funnelCounts(_ funnel: FunnelQuery, _ request: FunnelCountsRequest) throws(PlanError) -> FunnelGroupCounts? {

@@ -54,11 +54,13 @@ struct DatabasePushdownTests {
 
     @Test(.enabled(if: DatabasePushdownTests.enabled)) func funnelStatementsSendOneQueryOfCounts() throws {
         for statement in ["inbound", "inbound by source", "demand inbound by source", "health inbound", "decay inbound.mqls after 30 days",
-                          "bottleneck inbound", "inbound cohort by month", "velocity inbound by source"] {
+                          "bottleneck inbound", "inbound cohort by month", "velocity inbound by source",
+                          "what if mql = score >= 70 in inbound", "stuck inbound.mqls after 30 days"] {
             let queries = try sent(statement)
             #expect(!queries.isEmpty, "\(statement)")
             for sql in queries { #expect(!Self.readsWholeColumns(sql), "\(statement): \(sql)") }
-            // The as-of check (once per session) and bottleneck's months are queries of their own.
+            // The as-of check (once per session), bottleneck's months, what-if's second funnel and
+            // the rows stuck lists are queries of their own.
             #expect(queries.count <= 2, "\(statement): \(queries.count) queries")
         }
         #expect(try sent("demand inbound by source").count <= 2)

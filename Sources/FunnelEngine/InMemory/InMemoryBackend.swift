@@ -56,6 +56,7 @@ public struct InMemoryBackend: Backend {
     // other funnel statement too), and a table's summary reads them.
     public func funnelCounts(_ funnel: FunnelQuery, _ request: FunnelCountsRequest) throws(PlanError) -> FunnelGroupCounts? { nil }
     public func funnelDurations(_ funnel: FunnelQuery, by keys: [PlanExpression]) throws(PlanError) -> FunnelGroupDurations? { nil }
+    public func funnelStaleRows(_ funnel: FunnelQuery, stage: Int, staleBefore: Int64) throws(PlanError) -> Selection? { nil }
     public func preview(of relation: String, rows: Int) throws(PlanError) -> Table? { nil }
 
     /// Reads, one pass per file, the columns the plan needs that their loads left unread (a

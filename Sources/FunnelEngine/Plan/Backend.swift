@@ -61,6 +61,10 @@ public protocol Backend {
     /// A funnel's step durations per group of `keys`, summarised where the rows are; nil as for
     /// `funnelCounts`.
     func funnelDurations(_ funnel: FunnelQuery, by keys: [PlanExpression]) throws(PlanError) -> FunnelGroupDurations?
+    /// The rows (their positions in the relation) whose furthest stage of the funnel is `stage`
+    /// and whose time there is before `staleBefore` (`stuck`), in table order; nil as for
+    /// `funnelCounts`.
+    func funnelStaleRows(_ funnel: FunnelQuery, stage: Int, staleBefore: Int64) throws(PlanError) -> Selection?
     /// A whole relation as `leads` shows it: its first `rows` rows with every column, and the
     /// row and null counts of all of it (`Table.knownNullCounts`), without reading it whole; nil
     /// when the rows are at hand (the summary reads them).

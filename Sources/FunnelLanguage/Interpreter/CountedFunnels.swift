@@ -227,6 +227,41 @@ extension Interpreter {
         return FunnelTables.cohorts(funnel, unit: unit, unitName: n, counted: counted)
     }
 
+    /// `stuck F.stage after N days`: the stale rows found by the backend, then shown as any view.
+    func countedStuck(_ definition: FunnelDefinition, stage: String, after: Expr, session: Session, range: SourceRange) throws(Diagnostic) -> [Output]? {
+        guard let asked = try backendFunnel(definition, session: session, view: nil) else { return nil }
+        let shape = FunnelEvaluation(definition: definition, funnel: countedFunnel(definition, view: asked.view, counts: .none))
+        // Whether the backend finds stale rows at all (one that holds the rows declines).
+        var declined = false
+        let report = try stuckReport(shape, stage: stage, after: after, session: session, range: range) { k, staleBefore throws(Diagnostic) in
+            do throws(PlanError) {
+                guard let rows = try asked.backend.funnelStaleRows(asked.query, stage: k, staleBefore: staleBefore) else {
+                    declined = true
+                    return []
+                }
+                return rows
+            } catch {
+                throw asked.evaluator.diagnostic(error, default: range)
+            }
+        }
+        return declined ? nil : report
+    }
+
+    /// `what if rule = … in F`: both funnels counted by the backend.
+    func countedWhatIf(rule: String, condition: Expr, funnelName: String, statement: Statement, session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable? {
+        guard session.rules[rule] != nil, let definition = session.funnels[funnelName] else { return nil }
+        var changed = session
+        changed.rules[rule] = RuleDefinition(name: rule, condition: condition, source: statement)
+        // A cycle is the in-memory path's to report.
+        if Cycles.find(start: rule, edges: { r in changed.rules[r].map { Cycles.names(in: $0.condition).filter { changed.rules[$0] != nil } } ?? [] }) != nil { return nil }
+        guard let now = try backendFunnel(definition, session: session, view: nil),
+              let alternative = try backendFunnel(definition, session: changed, view: nil),
+              let (_, current, _) = try countedTotals(definition, now, session: session),
+              let (_, changedTotals, _) = try countedTotals(definition, alternative, session: changed) else { return nil }
+        let text = Interpreter.shortLabel(condition.range.file.slice(condition.range))
+        return FunnelTables.comparison(current, changedTotals, title: "what if \(rule) = \(text) in \(funnelName) (nothing is redefined)")
+    }
+
     /// `velocity F [by key]`, timed by the backend.
     func timedVelocity(_ definition: FunnelDefinition, keys: [Expr], session: Session) throws(Diagnostic) -> ResultTable? {
         guard let asked = try backendFunnel(definition, session: session, view: nil) else { return nil }

@@ -166,14 +166,18 @@ extension Interpreter {
         return sliced.values.first?.first?.number
     }
 
-    func stuckReport(_ evaluation: FunnelEvaluation, stage: String, after: Expr, session: Session, range: SourceRange) throws(Diagnostic) -> [Output] {
+    /// `counted`: given the stage and the second before which a time there is stale, the stale
+    /// rows a backend found (the evaluation then holds no row); nil: from the rows.
+    func stuckReport(_ evaluation: FunnelEvaluation, stage: String, after: Expr, session: Session, range: SourceRange,
+                     counted: ((Int, Int64) throws(Diagnostic) -> Selection)? = nil) throws(Diagnostic) -> [Output] {
         guard let k = evaluation.rowStageIndex(stage) else {
             throw Diagnostic.error("unknown stage '\(stage)' in \(evaluation.name)", at: range, suggestion: Suggestion.nearest(to: stage, in: evaluation.rowStageNames))
         }
         guard evaluation.times[k] != nil else { throw Diagnostic.error("stage '\(stage)' has no `at` time", at: range) }
         try refuseLastStage(evaluation, k, stage: stage, statement: "stuck", range: range)
         let days = try durationDays(after, session: session)
-        let rows = FunnelTables.staleRows(evaluation.funnel, stage: k, afterDays: days, asOf: context.today)
+        let rows = try counted?(k, FunnelTables.staleBefore(afterDays: days, asOf: context.today))
+            ?? FunnelTables.staleRows(evaluation.funnel, stage: k, afterDays: days, asOf: context.today)
         var view = evaluation.view
         view.selection = rows
         var preview = try self.preview(view, title: "\(CountText.of(rows.count)) \(evaluation.definition.syntax.table) rows in \(stage) for more than \(ValueFormatter.format(.decimal(days), as: .number)) days")

@@ -319,7 +319,12 @@ public struct Interpreter: Sendable {
             let evaluation = try evaluateFunnel(definition, session: session)
             emit(.table(try decayReport(evaluation, stage: stage, after: after, value: value, session: session, range: statement.range)))
         case .stuck(let name, let stage, let after):
-            let evaluation = try evaluateFunnel(try funnel(named: name, session: session, range: statement.range), session: session)
+            let definition = try funnel(named: name, session: session, range: statement.range)
+            if let counted = try countedStuck(definition, stage: stage, after: after, session: session, range: statement.range) {
+                for output in counted { emit(output) }
+                break
+            }
+            let evaluation = try evaluateFunnel(definition, session: session)
             for output in try stuckReport(evaluation, stage: stage, after: after, session: session, range: statement.range) { emit(output) }
         case .health(let name, let after):
             let definition = try funnel(named: name, session: session, range: statement.range)
@@ -335,6 +340,10 @@ public struct Interpreter: Sendable {
                 emit(.table(try explainRule(name, table: table, session: session, range: statement.range)))
             }
         case .whatIf(let rule, let condition, let funnelName):
+            if let counted = try countedWhatIf(rule: rule, condition: condition, funnelName: funnelName, statement: statement, session: session, range: statement.range) {
+                emit(.table(counted))
+                break
+            }
             emit(.table(try whatIf(rule: rule, condition: condition, funnelName: funnelName, statement: statement, session: session, range: statement.range)))
         case .plan(let plan):
             for table in try planReport(plan, session: session, range: statement.range) { emit(.table(table)) }
