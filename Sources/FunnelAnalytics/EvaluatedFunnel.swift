@@ -46,7 +46,7 @@ public struct EvaluatedFunnel: Sendable {
 
     /// The rows of the table the funnel is over when a `where` kept some: how many, of all.
     public var rowsKept: (kept: Int, all: Int)? {
-        view.selection != nil ? (view.rowCount, view.table.rowCount) : countedRowsKept
+        countedRowsKept ?? (view.selection != nil ? (view.rowCount, view.table.rowCount) : nil)
     }
 
     public init(name: String, table: String, view: TableValue, countStageNames: [String], rowStages: [RowStage],

@@ -275,7 +275,8 @@ public struct DatabaseBackend: Backend {
 
     /// The funnel's SQL form: its rows are a whole database table and every stage has one.
     private func funnelSQL(_ funnel: FunnelQuery) -> FunnelSQL? {
-        databaseTables[funnel.relation].flatMap { FunnelSQL(funnel, table: $0) }
+        let (tables, rowConditions) = tablesAndViews
+        return tables[funnel.relation].flatMap { FunnelSQL(funnel, table: $0, rows: rowConditions[funnel.relation]) }
     }
 
     /// The SQL of each key over the funnel's rows; nil when one has none.

@@ -17,9 +17,10 @@ struct FunnelSQL: Sendable {
     /// The rows kept (`F where …`); nil: every row.
     let filter: String?
 
-    init?(_ funnel: FunnelQuery, table: DatabaseTable) {
+    /// `rows`: for a view of the table chosen on the server, the condition that chose its rows.
+    init?(_ funnel: FunnelQuery, table: DatabaseTable, rows: PlanExpression? = nil) {
         let relation = funnel.relation
-        guard let frame = SQLCompiler.Frame(.scan(relation, columns: nil), tables: [relation: table]) else { return nil }
+        guard let frame = SQLCompiler.Frame(.scan(relation, columns: nil), tables: [relation: table], rowConditions: rows.map { [relation: $0] } ?? [:]) else { return nil }
         var times: [String?] = []
         var conditions: [String?] = []
         for stage in funnel.stages {
@@ -36,12 +37,13 @@ struct FunnelSQL: Sendable {
                 conditions.append(nil)
             }
         }
+        // The view's rows (the frame's conditions), then the funnel's `where`.
+        var kept = frame.conditions.map { "(\($0))" }
         if let filter = funnel.filter {
             guard let typed = frame.expression(filter), typed.type == .boolean || typed.type == nil else { return nil }
-            self.filter = typed.sql
-        } else {
-            self.filter = nil
+            kept.append("(\(typed.sql))")
         }
+        self.filter = kept.isEmpty ? nil : kept.joined(separator: " and ")
         self.table = table
         self.frame = frame
         self.times = times

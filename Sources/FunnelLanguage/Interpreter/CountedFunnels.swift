@@ -26,13 +26,28 @@ extension Interpreter {
         /// Each `by` key as a row expression over the funnel's rows; nil when one needs a link or
         /// is a period.
         func keys(_ dimensions: [Aggregation.Dimension]) -> [PlanExpression]? {
+            guard let (keys, periods) = keysAndPeriods(dimensions), periods.allSatisfy({ $0 == nil }) else { return nil }
+            return keys
+        }
+
+        /// Each `by` key as a row expression over the funnel's rows, `month` & co. as the period
+        /// of the table's time column (as a breakdown of rows groups them), with that period;
+        /// nil when one needs a link or the table has no time column.
+        func keysAndPeriods(_ dimensions: [Aggregation.Dimension]) -> ([PlanExpression], [DateUnit?])? {
             var keys: [PlanExpression] = []
+            var periods: [DateUnit?] = []
             for dimension in dimensions {
-                if case .name(let n) = dimension.expr.kind, !view.table.hasColumn(n), Aggregation.periodNames[n] != nil { return nil }
+                if case .name(let n) = dimension.expr.kind, !view.table.hasColumn(n), let unit = Aggregation.periodNames[n] {
+                    guard evaluator.linkedColumn(n) == nil, let time = view.table.timeColumn, view.table.type(of: time)?.isTemporal == true else { return nil }
+                    keys.append(.function(.truncate(unit), [.column(ColumnRef(time))]))
+                    periods.append(unit)
+                    continue
+                }
                 guard let lowered = try? evaluator.lower(dimension.expr), evaluator.lowered.joins.isEmpty else { return nil }
                 keys.append(lowered)
+                periods.append(nil)
             }
-            return keys
+            return (keys, periods)
         }
     }
 
@@ -41,7 +56,8 @@ extension Interpreter {
     /// (`F where country == "DE"`), sent with it.
     func backendFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue?, where condition: Expr? = nil) throws(Diagnostic) -> BackendFunnel? {
         let syntax = definition.syntax
-        guard let view = override ?? session.tables[syntax.table], view.selection == nil else { return nil }
+        // A whole table, or a view of one chosen by a condition the backend can send with it.
+        guard let view = override ?? session.tables[syntax.table], view.selection == nil || view.selectedBy != nil else { return nil }
         let evaluator = RowEvaluator(session: session, view: view, context: context)
         var stages: [FunnelQuery.Stage] = []
         for stage in syntax.stages where stage.count == nil {
@@ -68,7 +84,7 @@ extension Interpreter {
             guard evaluator.lowered.joins.isEmpty else { return nil }
         }
         let endOfAsOf = (Int64(context.today) + 1) * CivilDate.secondsPerDay
-        let (scan, backend) = evaluator.scanned(nil, columns: nil)
+        let (scan, backend) = evaluator.scanned(view.selection, columns: nil)
         guard case .scan(let relation, _) = scan else { return nil }
         let query = FunnelQuery(relation: relation, stages: stages, window: window, endOfAsOf: endOfAsOf, filter: filter)
         return BackendFunnel(query: query, backend: RecordedBackend(backend, context: context), view: view, evaluator: evaluator)
@@ -124,7 +140,8 @@ extension Interpreter {
         guard let asked = try backendFunnel(definition, session: session, view: nil, where: condition),
               let (counted, totals, counts) = try countedTotals(definition, asked, session: session) else { return nil }
         var funnel = counted
-        if condition != nil { funnel.countedRowsKept = (counts.rows, asked.view.table.rowCount) }
+        // As for rows in memory: a funnel over some of its table's rows says how many of all.
+        if condition != nil || asked.view.selection != nil { funnel.countedRowsKept = (counts.rows, asked.view.table.rowCount) }
         let rowStages = definition.syntax.stages.filter { $0.count == nil }
         let notes = untimedNotes(definition) { k in k < counts.untimed.count && k < rowStages.count ? counts.untimed[k] : 0 }
         let evaluation = FunnelEvaluation(definition: definition, funnel: funnel)
@@ -266,8 +283,11 @@ extension Interpreter {
     func timedVelocity(_ definition: FunnelDefinition, keys: [Expr], session: Session) throws(Diagnostic) -> ResultTable? {
         guard let asked = try backendFunnel(definition, session: session, view: nil) else { return nil }
         let dimensions = Aggregation.dimensions(keys)
-        guard let lowered = asked.keys(dimensions),
-              let durations = try asked.durations(by: lowered, at: keys.first?.range ?? definition.source.range) else { return nil }
+        guard let (lowered, periods) = asked.keysAndPeriods(dimensions),
+              var durations = try asked.durations(by: lowered, at: keys.first?.range ?? definition.source.range) else { return nil }
+        // Periods are shown by their labels (rows without a time, as a breakdown of rows groups
+        // them, under no period).
+        durations.keys = durations.keys.map { key in zip(key, periods).map { value, unit in unit.map { PeriodLabels.label(value, unit: $0) } ?? value } }
         let funnel = countedFunnel(definition, view: asked.view, counts: .none)
         func summary(_ d: FunnelDurations?) -> DurationSummary {
             guard let d, d.count > 0 else { return DurationSummary(count: 0, medianDays: nil, p90Days: nil, meanDays: nil) }

@@ -95,6 +95,19 @@ extension Interpreter {
         var rows: [[Value]] = []
         let startCount = current?.count ?? view.table.rowCount
         rows.append([.text("(start)"), .decimal(Double(startCount)), .null, .null])
+        func label(_ clause: (label: String?, expr: Expr)) -> Value {
+            .text(clause.label ?? Interpreter.shortLabel(clause.expr.range.file.slice(clause.expr.range)))
+        }
+        if let counted = try countedClauses(clauses.map(\.expr), evaluator: evaluator, start: start) {
+            // Counted in one pass (a database counts them where the rows are).
+            var before = startCount
+            for (i, clause) in clauses.enumerated() {
+                rows.append([label(clause), .decimal(Double(counted[i].kept)), .decimal(Double(before - counted[i].kept)), .decimal(Double(counted[i].empty))])
+                before = counted[i].kept
+            }
+            return ResultTable(title: title, table: ResultRows.table(rows, names: ["clause", "kept", "removed", "removed (empty value)"]),
+                               formats: [nil, .number, .number, .number])
+        }
         for (label, clause) in clauses {
             let before = current?.count ?? view.table.rowCount
             let kept = try evaluator.filter(clause, selection: current)
@@ -106,6 +119,35 @@ extension Interpreter {
         }
         return ResultTable(title: title, table: ResultRows.table(rows, names: ["clause", "kept", "removed", "removed (empty value)"]),
                            formats: [nil, .number, .number, .number])
+    }
+
+    /// Per clause, the rows of `start` that meet it and every clause before (kept), and those
+    /// that meet the ones before but for which it is null (removed for an empty value): one
+    /// aggregate plan of counts. Nil when a clause reads a linked table (the clauses are then
+    /// applied one by one).
+    private func countedClauses(_ clauses: [Expr], evaluator: RowEvaluator, start: Selection?) throws(Diagnostic) -> [(kept: Int, empty: Int)]? {
+        guard !clauses.isEmpty else { return [] }
+        var lowered: [PlanExpression] = []
+        for clause in clauses { lowered.append(try evaluator.lower(clause)) }
+        guard evaluator.lowered.joins.isEmpty else { return nil }
+        var measures: [Measure] = []
+        var before: PlanExpression? = nil
+        for (i, clause) in lowered.enumerated() {
+            let empty = PlanExpression.isNull(clause, negated: false)
+            measures.append(Measure(name: "kept \(i)", function: .countRows, filter: before.map { .binary(.and, $0, clause) } ?? clause))
+            measures.append(Measure(name: "empty \(i)", function: .countRows, filter: before.map { .binary(.and, $0, empty) } ?? empty))
+            before = before.map { .binary(.and, $0, clause) } ?? clause
+        }
+        let (rows, backend) = evaluator.scanned(start)
+        let result: ResultTable
+        do {
+            result = try context.execute(.aggregate(rows, keys: [], measures: measures), on: backend)
+        } catch {
+            throw evaluator.diagnostic(error, default: clauses[0].range)
+        }
+        let columns = result.table.columns
+        func count(_ c: Int) -> Int { c < columns.count && columns[c].count > 0 ? Int(columns[c].value(at: 0).number ?? 0) : 0 }
+        return lowered.indices.map { (count(2 * $0), count(2 * $0 + 1)) }
     }
 
     func whatIf(rule: String, condition: Expr, funnelName: String, statement: Statement, session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable {

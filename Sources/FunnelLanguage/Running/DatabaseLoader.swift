@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import FunnelEngine
 import FunnelPostgres
 
@@ -25,12 +30,13 @@ enum DatabaseLoader {
         guard let source else {
             throw Diagnostic.error("say what to read from the database: table \"public.leads\" or query \"select …\"", at: range)
         }
-        let environment = ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGSSLMODE", "USER"].reduce(into: [String: String]()) { env, key in
+        let environment = ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGSSLMODE", "PGSSLROOTCERT", "USER", "HOME"].reduce(into: [String: String]()) { env, key in
             env[key] = context.environment(key)
         }
         let address: DatabaseAddress
+        let (passwords, passwordFileIgnored) = passwordFile(context)
         do {
-            address = try DatabaseAddress.parse(url, environment: environment, passwordFile: passwordFile(context))
+            address = try DatabaseAddress.parse(url, environment: environment, passwordFile: passwords)
         } catch {
             throw Diagnostic.error(error.message, at: range, notes: error.notes)
         }
@@ -42,7 +48,9 @@ enum DatabaseLoader {
         do {
             opened = try DatabaseTable.open(address: address, source: source, isCancelled: context.isCancelled)
         } catch {
-            throw diagnostic(error, range: range)
+            var said = diagnostic(error, range: range)
+            if error.kind == .authentication, let passwordFileIgnored { said.notes.append(passwordFileIgnored) }
+            throw said
         }
         if let timeColumn {
             guard let type = opened.type(of: timeColumn) else {
@@ -76,9 +84,14 @@ enum DatabaseLoader {
         return Diagnostic(.error, category, error.message, at: range, notes: notes)
     }
 
-    /// The password file's text, as libpq finds it: PGPASSFILE, else ~/.pgpass.
-    private static func passwordFile(_ context: EvaluationContext) -> String? {
-        guard let path = context.environment("PGPASSFILE") ?? context.environment("HOME").map({ $0 + "/.pgpass" }) else { return nil }
-        return try? ScriptFile.read(path)
+    /// The password file's text, as libpq finds it: PGPASSFILE, else ~/.pgpass; as libpq, not
+    /// read when others than its owner may read or write it (then why, for a refused login).
+    private static func passwordFile(_ context: EvaluationContext) -> (text: String?, ignored: String?) {
+        guard let path = context.environment("PGPASSFILE") ?? context.environment("HOME").map({ $0 + "/.pgpass" }) else { return (nil, nil) }
+        var status = stat()
+        if stat(path, &status) == 0, status.st_mode & 0o077 != 0 {
+            return (nil, "\(path) was not read: its group or others may read or write it (chmod 600 \(path), as libpq requires)")
+        }
+        return ((try? ScriptFile.read(path)), nil)
     }
 }
