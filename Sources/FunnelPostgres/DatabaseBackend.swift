@@ -240,7 +240,9 @@ public struct DatabaseBackend: Backend {
                 guard let typed = sql.keySQL(condition), typed.type == .boolean else { return try inMemory.funnelCounts(funnel, request) }
                 lastStageWhere = typed.sql
             }
-            guard let aggregates = sql.aggregates(request.measures) else { return try inMemory.funnelCounts(funnel, request) }
+            guard let aggregates = sql.aggregates(request.measures, amongEntrantsOf: request.measuresAmongEntrantsOf) else {
+                return try inMemory.funnelCounts(funnel, request)
+            }
             return try Self.asked(sql.table) { () throws(DatabaseError) in
                 try sql.counts(keys: keySQL, joint: request.joint, lastStageWhere: lastStageWhere, withNotes: request.withNotes,
                                aggregates: aggregates, staleBefore: request.staleBefore, isCancelled: isCancelled)

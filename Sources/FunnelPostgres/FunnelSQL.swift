@@ -62,8 +62,8 @@ struct FunnelSQL: Sendable {
     }
 
     /// The funnel's rows with their keys (k0, k1, …), stage times (t0, …), conditions (c0, …),
-    /// eligibility (e0, …), whether they reached each stage (h0, …) and, per stage, the time
-    /// of the last stage reached up to it and of the first (p0, f0, …).
+    /// eligibility (e0, …), whether they may enter each stage (g0, …) and reached it (h0, …),
+    /// and per stage the time of the last stage reached up to it and of the first (p0, f0, …).
     ///
     /// The inputs are one layer, fenced with OFFSET 0 so that the server evaluates each stage's
     /// condition once per row (a rule's regular expression is the costly part); the reach is
@@ -96,6 +96,9 @@ struct FunnelSQL: Sendable {
         var first: (sql: String, nullable: Bool)? = nil
         var reach: [String] = []
         for j in 0..<stageCount {
+            // The rows that may enter the stage: they reached the one before, or it was optional
+            // and they could have entered it (as `EvaluatedFunnel.rowsThatMayEnter`).
+            reach.append("\(still) as g\(j)")
             var here = "\(still) and \(eligible(j))"
             if times[j] != nil {
                 if let previous { here += previous.nullable ? " and (\(previous.sql) is null or q.t\(j) >= \(previous.sql))" : " and q.t\(j) >= \(previous.sql)" }
@@ -155,14 +158,17 @@ struct FunnelSQL: Sendable {
     /// Aggregates over the funnel's rows per group, in SQL: each one's expression over the
     /// reach rows (its argument and filter computed with the stage inputs, as a0, f0, …), and
     /// those inputs; nil when one has no SQL form.
-    func aggregates(_ measures: [Measure]) -> (sql: [String], inputs: [String])? {
+    /// `amongEntrantsOf`: only over the rows that may enter that stage.
+    func aggregates(_ measures: [Measure], amongEntrantsOf stage: Int? = nil) -> (sql: [String], inputs: [String])? {
         var sql: [String] = [], inputs: [String] = []
+        if let stage, stage < 0 || stage >= stageCount { return nil }
+        let among = stage.map { "g\($0)" }
         for (i, measure) in measures.enumerated() {
-            var filter = ""
+            var filter = among.map { " filter (where \($0))" } ?? ""
             if let f = measure.filter {
                 guard let condition = frame.expression(f), condition.type == .boolean || condition.type == nil else { return nil }
                 inputs.append("(\(condition.sql)) as f\(i)_m")
-                filter = " filter (where f\(i)_m)"
+                filter = " filter (where \(among.map { "\($0) and " } ?? "")f\(i)_m)"
             }
             if measure.function == .countRows {
                 sql.append("count(*)\(filter)")

@@ -63,17 +63,21 @@ public struct FunnelCountsRequest: Sendable {
     /// reached), worked out in the same pass as the counts (`demand`'s revenue); by keys only.
     /// A backend that cannot compute one declines the whole request.
     public var measures: [Measure]
+    /// The measures count only the rows that may enter this stage (they reached the one before,
+    /// or it was optional and they could have entered it): what `explain F.stage` starts from.
+    public var measuresAmongEntrantsOf: Int?
     /// Also count, per stage, the rows whose furthest stage it is, and of them those whose time
     /// there is before this second (`health`, `decay`); by keys only.
     public var staleBefore: Int64?
 
     public init(grouping: FunnelGroupBy, joint: [(from: Int, to: Int)] = [], lastStageWhere: PlanExpression? = nil, withNotes: Bool = false,
-                measures: [Measure] = [], staleBefore: Int64? = nil) {
+                measures: [Measure] = [], measuresAmongEntrantsOf: Int? = nil, staleBefore: Int64? = nil) {
         self.grouping = grouping
         self.joint = joint
         self.lastStageWhere = lastStageWhere
         self.withNotes = withNotes
         self.measures = measures
+        self.measuresAmongEntrantsOf = measuresAmongEntrantsOf
         self.staleBefore = staleBefore
     }
 }

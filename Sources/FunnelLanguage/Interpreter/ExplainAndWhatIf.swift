@@ -66,6 +66,7 @@ extension Interpreter {
 
     func explainStage(_ funnelName: String, stage: String, session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable {
         let definition = try funnel(named: funnelName, session: session, range: range)
+        if let counted = try countedExplainStage(definition, stage: stage, session: session) { return counted }
         let evaluation = try evaluateFunnel(definition, session: session)
         guard let k = evaluation.rowStageIndex(stage), let stageSyntax = definition.syntax.stages.first(where: { $0.name == stage }) else {
             throw Diagnostic.error("unknown stage '\(stage)' in \(funnelName)", at: range, suggestion: Suggestion.nearest(to: stage, in: evaluation.stageNames))
@@ -80,13 +81,76 @@ extension Interpreter {
             let skippable = evaluation.funnel.rowStages[k - 1].optional ? " (or could skip it)" : ""
             title += " (from the \(CountText.of(previous.count)) rows that reached \(evaluation.rowStageNames[k - 1])\(skippable))"
         }
-        var list: [(String?, Expr)] = []
-        if let at = stageSyntax.at { list.append(("\(at) is not null", Expr(.isNull(Expr(.name(at), stageSyntax.range), negated: true), stageSyntax.range))) }
-        if let condition = stageSyntax.condition { list += clauses(of: condition, session: session).map { (nil, $0) } }
-        var table = try explainClauses(list, view: evaluation.view, start: start, title: title, session: session)
+        var table = try explainClauses(stageClauses(stageSyntax, session: session), view: evaluation.view, start: start, title: title, session: session)
         let reached = evaluation.reach.count(k)
         table.footnotes.append("\(CountText.of(reached)) rows reached \(stage) (rows whose \(stage) time is before the previous stage's, or outside the window, do not count)")
         return table
+    }
+
+    /// What a stage asks of a row, clause by clause: its time is there, then its condition's clauses.
+    private func stageClauses(_ stageSyntax: StageSyntax, session: Session) -> [(label: String?, expr: Expr)] {
+        var list: [(String?, Expr)] = []
+        if let at = stageSyntax.at { list.append(("\(at) is not null", Expr(.isNull(Expr(.name(at), stageSyntax.range), negated: true), stageSyntax.range))) }
+        if let condition = stageSyntax.condition { list += clauses(of: condition, session: session).map { (nil, $0) } }
+        return list
+    }
+
+    /// The table `explain` prints from the rows it starts with and, per clause, the rows kept and
+    /// those removed for an empty value.
+    private func explainTable(_ clauses: [(label: String?, expr: Expr)], startCount: Int, counted: [(kept: Int, empty: Int)], title: String) -> ResultTable {
+        var rows: [[Value]] = [[.text("(start)"), .decimal(Double(startCount)), .null, .null]]
+        var before = startCount
+        for (i, clause) in clauses.enumerated() where i < counted.count {
+            let label = clause.label ?? Interpreter.shortLabel(clause.expr.range.file.slice(clause.expr.range))
+            rows.append([.text(label), .decimal(Double(counted[i].kept)), .decimal(Double(before - counted[i].kept)), .decimal(Double(counted[i].empty))])
+            before = counted[i].kept
+        }
+        return ResultTable(title: title, table: ResultRows.table(rows, names: ["clause", "kept", "removed", "removed (empty value)"]),
+                           formats: [nil, .number, .number, .number])
+    }
+
+    /// `explain F.stage` counted by the backend: the rows that may enter the stage and what each
+    /// clause keeps of them, with the funnel's counts; nil when it counts funnels from their rows.
+    private func countedExplainStage(_ definition: FunnelDefinition, stage: String, session: Session) throws(Diagnostic) -> ResultTable? {
+        guard let asked = try backendFunnel(definition, session: session, view: nil),
+              let stageSyntax = definition.syntax.stages.first(where: { $0.name == stage && $0.count == nil }),
+              let k = definition.syntax.stages.filter({ $0.count == nil }).firstIndex(where: { $0.name == stage }) else { return nil }
+        let clauses = stageClauses(stageSyntax, session: session)
+        var lowered: [PlanExpression] = []
+        for clause in clauses {
+            guard let expression = try? asked.evaluator.lower(clause.expr), asked.evaluator.lowered.joins.isEmpty else { return nil }
+            lowered.append(expression)
+        }
+        var measures = [Measure(name: "entrants", function: .countRows)]
+        measures += Self.clauseMeasures(lowered)
+        let request = FunnelCountsRequest(grouping: .keys([]), measures: measures, measuresAmongEntrantsOf: k)
+        guard let counts = try asked.counts(request, at: stageSyntax.range), let values = counts.measures.first else { return nil }
+        func count(_ i: Int) -> Int { i < values.count ? Int(values[i].number ?? 0) : 0 }
+        let entrants = count(0)
+        var title = "explain \(definition.syntax.name).\(stage)"
+        let rowStages = definition.syntax.stages.filter { $0.count == nil }
+        if k > 0 {
+            let skippable = rowStages[k - 1].optional ? " (or could skip it)" : ""
+            title += " (from the \(CountText.of(entrants)) rows that reached \(rowStages[k - 1].name)\(skippable))"
+        }
+        var table = explainTable(clauses, startCount: entrants, counted: lowered.indices.map { (count(1 + 2 * $0), count(2 + 2 * $0)) }, title: title)
+        let reached = counts.counts.first.map { k < $0.count ? $0[k] : 0 } ?? 0
+        table.footnotes.append("\(CountText.of(reached)) rows reached \(stage) (rows whose \(stage) time is before the previous stage's, or outside the window, do not count)")
+        return table
+    }
+
+    /// Per clause, two counts: the rows that meet it and every clause before, and those that meet
+    /// the ones before but for which it is null.
+    static func clauseMeasures(_ clauses: [PlanExpression]) -> [Measure] {
+        var measures: [Measure] = []
+        var before: PlanExpression? = nil
+        for (i, clause) in clauses.enumerated() {
+            let empty = PlanExpression.isNull(clause, negated: false)
+            measures.append(Measure(name: "kept \(i)", function: .countRows, filter: before.map { .binary(.and, $0, clause) } ?? clause))
+            measures.append(Measure(name: "empty \(i)", function: .countRows, filter: before.map { .binary(.and, $0, empty) } ?? empty))
+            before = before.map { .binary(.and, $0, clause) } ?? clause
+        }
+        return measures
     }
 
     private func explainClauses(_ clauses: [(label: String?, expr: Expr)], view: TableValue, start: Selection?, title: String, session: Session) throws(Diagnostic) -> ResultTable {
@@ -95,18 +159,9 @@ extension Interpreter {
         var rows: [[Value]] = []
         let startCount = current?.count ?? view.table.rowCount
         rows.append([.text("(start)"), .decimal(Double(startCount)), .null, .null])
-        func label(_ clause: (label: String?, expr: Expr)) -> Value {
-            .text(clause.label ?? Interpreter.shortLabel(clause.expr.range.file.slice(clause.expr.range)))
-        }
         if let counted = try countedClauses(clauses.map(\.expr), evaluator: evaluator, start: start) {
             // Counted in one pass (a database counts them where the rows are).
-            var before = startCount
-            for (i, clause) in clauses.enumerated() {
-                rows.append([label(clause), .decimal(Double(counted[i].kept)), .decimal(Double(before - counted[i].kept)), .decimal(Double(counted[i].empty))])
-                before = counted[i].kept
-            }
-            return ResultTable(title: title, table: ResultRows.table(rows, names: ["clause", "kept", "removed", "removed (empty value)"]),
-                               formats: [nil, .number, .number, .number])
+            return explainTable(clauses, startCount: startCount, counted: counted, title: title)
         }
         for (label, clause) in clauses {
             let before = current?.count ?? view.table.rowCount
@@ -130,14 +185,7 @@ extension Interpreter {
         var lowered: [PlanExpression] = []
         for clause in clauses { lowered.append(try evaluator.lower(clause)) }
         guard evaluator.lowered.joins.isEmpty else { return nil }
-        var measures: [Measure] = []
-        var before: PlanExpression? = nil
-        for (i, clause) in lowered.enumerated() {
-            let empty = PlanExpression.isNull(clause, negated: false)
-            measures.append(Measure(name: "kept \(i)", function: .countRows, filter: before.map { .binary(.and, $0, clause) } ?? clause))
-            measures.append(Measure(name: "empty \(i)", function: .countRows, filter: before.map { .binary(.and, $0, empty) } ?? empty))
-            before = before.map { .binary(.and, $0, clause) } ?? clause
-        }
+        let measures = Self.clauseMeasures(lowered)
         let (rows, backend) = evaluator.scanned(start)
         let result: ResultTable
         do {
