@@ -46,6 +46,7 @@ public struct DatabaseBackend: Backend {
     private func serverRows(_ name: String) -> (view: TableValue, table: DatabaseTable, frame: SQLCompiler.Frame, condition: PlanExpression?)? {
         guard let base = inMemory.relations[name], base.selection == nil || base.selectedBy != nil,
               let table = DatabaseTable.of(base.table), base.table.columnsRead.isEmpty, case .relation = table.source,
+              table.rowCount <= Self.positionLimit,
               let frame = SQLCompiler.Frame(.scan(name, columns: nil), tables: [name: table]) else { return nil }
         return (base, table, frame, base.selectedBy)
     }
@@ -88,6 +89,9 @@ public struct DatabaseBackend: Backend {
         view.selection = positions
         return view
     }
+
+    /// Row positions are 32-bit (`Selection`): rows of a larger table are not named by position.
+    static let positionLimit = Int(Int32.max)
 
     /// A sort key in SQL: its expression, whether it is text (compared byte by byte), descending.
     typealias SortSQL = (sql: String, text: Bool, descending: Bool)
@@ -150,6 +154,7 @@ public struct DatabaseBackend: Backend {
         }
         guard case .scan(let name, _) = node, let view = inMemory.relations[name], let selection = view.selection,
               selection.count <= rowsFetchedByPosition, let table = DatabaseTable.of(view.table), case .relation = table.source,
+              table.rowCount <= Self.positionLimit,
               let unread = view.table.unread else { return nil }
         let read = plan.columnsRead[name] ?? []
         let names = read.contains(LogicalPlan.allColumns) ? view.table.columnNames : view.table.columnNames.filter { read.contains($0) }
@@ -256,7 +261,7 @@ public struct DatabaseBackend: Backend {
     }
 
     public func funnelStaleRows(_ funnel: FunnelQuery, stage: Int, staleBefore: Int64) throws(PlanError) -> Selection? {
-        guard let sql = funnelSQL(funnel), case .relation = sql.table.source else {
+        guard let sql = funnelSQL(funnel), case .relation = sql.table.source, sql.table.rowCount <= Self.positionLimit else {
             return try inMemory.funnelStaleRows(funnel, stage: stage, staleBefore: staleBefore)
         }
         let table = sql.table
