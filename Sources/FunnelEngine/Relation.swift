@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A table as a script sees it: the loaded data and the rows a filter kept (in order).
 public struct TableValue: Sendable {
     public var table: Table { didSet { selectedBy = nil } }
@@ -32,18 +34,37 @@ public struct Link: Sendable {
     public var fromColumn: String
     public var toTable: String
     public var toColumn: String
-    /// For each row of fromTable, the matching row of toTable, or -1.
-    public var target: [Int32]
+    /// For each row of fromTable, the matching row of toTable, or -1; for a link whose counts a
+    /// database worked out, matched when first needed (reading both key columns).
+    public var target: [Int32] { targets.value }
+    /// The rows of fromTable (the length of `target`), known without matching them.
+    public let fromRowCount: Int
     public var duplicateKeys: Int
     public var unmatched: Int
     public var nullKeys: Int
+    private let targets: LinkTargets
 
     public init(fromTable: String, fromColumn: String, toTable: String, toColumn: String, target: [Int32], duplicateKeys: Int, unmatched: Int, nullKeys: Int) {
         self.fromTable = fromTable
         self.fromColumn = fromColumn
         self.toTable = toTable
         self.toColumn = toColumn
-        self.target = target
+        self.targets = LinkTargets(target)
+        self.fromRowCount = target.count
+        self.duplicateKeys = duplicateKeys
+        self.unmatched = unmatched
+        self.nullKeys = nullKeys
+    }
+
+    /// A link whose counts are known (a database counted them) and whose rows are matched by
+    /// `match` when a statement first needs them.
+    public init(_ step: LinkStep, fromRowCount: Int, duplicateKeys: Int, unmatched: Int, nullKeys: Int, match: @escaping @Sendable () -> [Int32]) {
+        fromTable = step.fromTable
+        fromColumn = step.fromColumn
+        toTable = step.toTable
+        toColumn = step.toColumn
+        targets = LinkTargets(match)
+        self.fromRowCount = fromRowCount
         self.duplicateKeys = duplicateKeys
         self.unmatched = unmatched
         self.nullKeys = nullKeys
@@ -63,4 +84,29 @@ public struct Link: Sendable {
     }
 
     public var step: LinkStep { LinkStep(fromTable: fromTable, fromColumn: fromColumn, toTable: toTable, toColumn: toColumn) }
+}
+
+/// A link's matched rows, worked out once, when first asked for.
+final class LinkTargets: Sendable {
+    private let state: Mutex<[Int32]?>
+    private let match: (@Sendable () -> [Int32])?
+
+    init(_ target: [Int32]) {
+        state = Mutex(target)
+        match = nil
+    }
+
+    init(_ match: @escaping @Sendable () -> [Int32]) {
+        state = Mutex(nil)
+        self.match = match
+    }
+
+    var value: [Int32] {
+        state.withLock { state in
+            if let known = state { return known }
+            let matched = match?() ?? []
+            state = matched
+            return matched
+        }
+    }
 }

@@ -171,3 +171,23 @@ extension DatabaseTable {
         return table
     }
 }
+
+extension DatabaseTable {
+    /// What a link between two tables of one server finds, counted there without reading the
+    /// keys: `from`'s rows with no key, those whose key matches no row of `to`, and the keys
+    /// that appear more than once in `to`. Both keys whole numbers or both text (compared as
+    /// the in-memory link compares them: equal numbers, equal text).
+    public static func linkCounts(from: DatabaseTable, fromColumn: String, to: DatabaseTable, toColumn: String,
+                                  isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> (nullKeys: Int, unmatched: Int, duplicateKeys: Int) {
+        let f = SQLText.identifier(fromColumn), t = SQLText.identifier(toColumn)
+        // An anti-join (not exists) rather than `not in`, which the server cannot hash for many keys.
+        let sql = "with funnel_from as (select \(f) as k from \(from.fromClause)), "
+            + "funnel_to as (select \(t) as k from \(to.fromClause) where \(t) is not null) "
+            + "select (select count(*) from funnel_from where k is null), "
+            + "(select count(*) from funnel_from a where a.k is not null and not exists (select 1 from funnel_to b where b.k = a.k)), "
+            + "(select count(*) from (select 1 from funnel_to group by k having count(*) > 1) as repeated)"
+        let columns = try from.connection.columns(sql, isCancelled: isCancelled)
+        func count(_ i: Int) -> Int { i < columns.count && columns[i].count > 0 ? FunnelSQL.int(columns[i].value(at: 0)) : 0 }
+        return (count(0), count(1), count(2))
+    }
+}

@@ -9,6 +9,7 @@ struct DatabasePushdownTests {
     static let setUp = """
         leads = load env("FUNNEL_TEST_DATABASE") table "golden_leads" time created_at
         rule mql = score >= 60
+        deals = load env("FUNNEL_TEST_DATABASE") table "golden_deals"
         hot = leads where mql
         funnel inbound on leads {
           leads     at created_at
@@ -79,5 +80,11 @@ struct DatabasePushdownTests {
             #expect(figure.count == 1, "\(statement): \(queries)")
             #expect(figure.allSatisfy { $0.contains("from golden_leads where") && !$0.contains("row_number") }, "\(statement): \(figure)")
         }
+    }
+
+    @Test(.enabled(if: DatabasePushdownTests.enabled)) func aLinkIsCountedOnTheServer() throws {
+        let queries = try sent("link deals.contact_id -> leads.id")
+        #expect(queries.count == 1 && queries[0].contains("not exists"), "\(queries)")
+        for sql in queries { #expect(!Self.readsWholeColumns(sql), "\(sql)") }
     }
 }

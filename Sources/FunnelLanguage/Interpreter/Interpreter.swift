@@ -652,6 +652,8 @@ public struct Interpreter: Sendable {
             throw Diagnostic.error("unknown table '\(toTable)'", at: range, suggestion: Suggestion.nearest(to: toTable, in: session.tableOrder))
         }
         guard fromTable != toTable else { throw Diagnostic.error("a table cannot link to itself", at: range) }
+        let step = LinkStep(fromTable: fromTable, fromColumn: fromColumn, toTable: toTable, toColumn: toColumn)
+        if let counted = try databaseLink(step, from: from, to: to, range: range) { return counted }
         guard let fromKey = from.table.column(named: fromColumn) else {
             throw Diagnostic.error("unknown column '\(fromColumn)' in \(fromTable)", at: range, suggestion: Suggestion.nearest(to: fromColumn, in: from.table.columnNames))
         }
@@ -665,7 +667,27 @@ public struct Interpreter: Sendable {
             throw Diagnostic.error("\(fromTable).\(fromColumn) is \(VectorOps.describe(fromKey.type)) but \(toTable).\(toColumn) is \(VectorOps.describe(toKey.type)); link keys must have the same type", at: range,
                                    notes: ["load one of them with types (\(fromColumn) text) to compare them as text"])
         }
-        return Link(LinkStep(fromTable: fromTable, fromColumn: fromColumn, toTable: toTable, toColumn: toColumn), fromKey: fromKey, toKey: toKey)
+        return Link(step, fromKey: fromKey, toKey: toKey)
+    }
+
+    /// A link between two tables of one database server, both keys whole numbers or both text:
+    /// counted on the server, its rows matched only when a statement reads through it (reading
+    /// both key columns then); nil for any other link.
+    private func databaseLink(_ step: LinkStep, from: TableValue, to: TableValue, range: SourceRange) throws(Diagnostic) -> Link? {
+        guard let fromDB = DatabaseTable.of(from.table), let toDB = DatabaseTable.of(to.table), fromDB.connection === toDB.connection,
+              let fromType = from.table.type(of: step.fromColumn), let toType = to.table.type(of: step.toColumn),
+              fromType == toType, fromType == .integer || fromType == .text else { return nil }
+        let counts: (nullKeys: Int, unmatched: Int, duplicateKeys: Int)
+        do throws(DatabaseError) {
+            counts = try DatabaseTable.linkCounts(from: fromDB, fromColumn: step.fromColumn, to: toDB, toColumn: step.toColumn, isCancelled: context.isCancelled)
+        } catch {
+            throw DatabaseLoader.diagnostic(error, range: range)
+        }
+        let (fromTable, toTable) = (from.table, to.table)
+        return Link(step, fromRowCount: fromTable.rowCount, duplicateKeys: counts.duplicateKeys, unmatched: counts.unmatched, nullKeys: counts.nullKeys) {
+            guard let fromKey = fromTable.column(named: step.fromColumn), let toKey = toTable.column(named: step.toColumn) else { return [] }
+            return Link(step, fromKey: fromKey, toKey: toKey).target
+        }
     }
 
     /// After a table is replaced, its links are rebuilt against the new rows.

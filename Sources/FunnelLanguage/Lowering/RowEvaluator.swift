@@ -275,7 +275,7 @@ struct RowEvaluator {
     /// A column of a table this one links to (or that links to it), joined into this table's rows.
     func linkedColumn(_ name: String, in tableName: String? = nil) -> PlanExpression? {
         for link in session.linksFrom(view.sourceName) where tableName == nil || link.toTable == tableName {
-            guard let target = session.tables[link.toTable], target.table.hasColumn(name), link.target.count == rowCount else { continue }
+            guard let target = session.tables[link.toTable], target.table.hasColumn(name), link.fromRowCount == rowCount else { continue }
             return joinedColumn(name, LinkJoin(link: link.step, direction: .toOne))
         }
         for link in session.linksTo(view.sourceName) where tableName == nil || link.fromTable == tableName {
