@@ -101,13 +101,12 @@ public struct DatabaseBackend: Backend {
     /// query is too long. The table's row count is checked: positions of a changed table would
     /// name other rows.
     private func positions(of table: DatabaseTable, where condition: String, orderBy: [SortSQL], limit: Int?) throws(PlanError) -> Selection? {
-        // The names are funnel's own, so that no column of the table can take their place.
-        let keys = orderBy.enumerated().map { ", (\($1.sql)) as funnel_key\($0)" }.joined()
+        let keys = orderBy.enumerated().map { "(\($1.sql)) as funnel_key\($0)" }
         let order = orderBy.enumerated().map { i, key in
             "funnel_key\(i)\(key.text ? " collate \"C\"" : "")\(key.descending ? " desc" : "") nulls last, "
         }.joined()
-        var sql = "select funnel_n, funnel_total from (select row_number() over (order by ctid) - 1 as funnel_n, count(*) over () as funnel_total, "
-            + "(\(condition)) as funnel_kept\(keys) from \(table.fromClause)) as r where funnel_kept order by \(order)funnel_n"
+        var sql = "select funnel_n, funnel_total from (\(table.numberedRows(["(\(condition)) as funnel_kept"] + keys))) as r "
+            + "where funnel_kept order by \(order)funnel_n"
         if let limit { sql += " limit \(limit)" }
         guard sql.utf8.count <= SQLCompiler.maxLength else { return nil }
         let columns = try Self.asked(table) { () throws(DatabaseError) in try table.connection.columns(sql, isCancelled: isCancelled) }
@@ -165,12 +164,9 @@ public struct DatabaseBackend: Backend {
         if positions.isEmpty {
             for name in names { fetched[name] = Column.zeros(view.table.type(of: name) ?? .text, name: name, count: 0) }
         } else {
-            let list = names.map { name in
-                (table.type(of: name) ?? DatabaseType(oid: 25, name: "text")).selectExpression(SQLText.identifier(name)) + " as " + SQLText.identifier(name)
-            }
+            let list = table.selectList(names)
             let wanted = "'{" + positions.map { String($0) }.joined(separator: ",") + "}'::int8[]"
-            let sql = "select n, total\(list.map { ", " + $0 }.joined()) from (select row_number() over (order by ctid) - 1 as n, count(*) over () as total\(list.map { ", " + $0 }.joined()) "
-                + "from \(table.fromClause)) as r where n = any(\(wanted)) order by n"
+            let sql = "select * from (\(table.numberedRows(list))) as r where funnel_n = any(\(wanted)) order by funnel_n"
             let columns = try Self.asked(table) { () throws(DatabaseError) in try table.connection.columns(sql, isCancelled: isCancelled) }
             guard columns.count == names.count + 2, columns[0].count == positions.count else { throw Self.changed(table, now: .null) }
             for r in 0..<positions.count {

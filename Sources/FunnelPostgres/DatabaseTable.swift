@@ -41,6 +41,23 @@ public struct DatabaseTable: Sendable {
         columns.first { $0.name == column }?.type
     }
 
+    /// `expression as "name"` for each column, as funnel reads its values (a type funnel has
+    /// none for as its text).
+    func selectList(_ names: [String]) -> [String] {
+        names.map { name in
+            (type(of: name) ?? DatabaseType(oid: 25, name: "text")).selectExpression(SQLText.identifier(name)) + " as " + SQLText.identifier(name)
+        }
+    }
+
+    /// A select of the table's rows numbered by their position in the order its columns are
+    /// fetched (funnel_n, from 0), each with the table's row count (funnel_total, to check that
+    /// the positions name the rows they named at load), and `columns`. The names are funnel's
+    /// own, so that no column of the table can take their place.
+    func numberedRows(_ columns: [String]) -> String {
+        "select row_number() over (order by ctid) - 1 as funnel_n, count(*) over () as funnel_total"
+            + columns.map { ", " + $0 }.joined() + " from \(fromClause)"
+    }
+
     /// Connects (or reuses the session's connection to the same server), finds the relation or
     /// checks the query, and counts its rows.
     public static func open(address: DatabaseAddress, source: Source, isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> DatabaseTable {
@@ -95,10 +112,7 @@ struct DatabaseColumnSource: ColumnSource {
             wanted = table.columns.map(\.name)
             order = ""
         }
-        let list = wanted.map { name in
-            (table.type(of: name) ?? DatabaseType(oid: 25, name: "text")).selectExpression(SQLText.identifier(name)) + " as " + SQLText.identifier(name)
-        }
-        let sql = "select \(list.joined(separator: ", ")) from \(table.fromClause)\(order)"
+        let sql = "select \(table.selectList(wanted).joined(separator: ", ")) from \(table.fromClause)\(order)"
         let columns: [Column]
         do {
             let cancelled = isCancelled
@@ -153,7 +167,7 @@ extension DatabaseTable {
         case .relation: order = " order by ctid"
         case .query: order = ""
         }
-        let list = columns.map { $0.type.selectExpression(SQLText.identifier($0.name)) + " as " + SQLText.identifier($0.name) }
+        let list = selectList(columns.map(\.name))
         var first = try connection.columns("select \(list.joined(separator: ", ")) from \(fromClause)\(order) limit \(max(0, rows))", isCancelled: isCancelled)
         if first.count != columns.count { first = columns.map { DatabaseColumns.empty($0.type.keptType, name: $0.name) } }
         for i in first.indices { first[i].name = columns[i].name }

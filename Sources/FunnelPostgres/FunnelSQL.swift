@@ -133,7 +133,7 @@ struct FunnelSQL: Sendable {
         }
         var from = table.fromClause
         if numbered {
-            from = "(select row_number() over (order by ctid) - 1 as funnel_n, count(*) over () as funnel_total, * from \(table.fromClause)) as numbered"
+            from = "(\(table.numberedRows(["*"]))) as numbered"
         }
         let inputs = "select \(base.joined(separator: ", ")) from \(from)" + (filter.map { " where \($0)" } ?? "") + " offset 0"
         return "select q.*, \(reach.joined(separator: ", ")) from (\(inputs)) as q"

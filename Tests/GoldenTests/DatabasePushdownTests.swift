@@ -1,6 +1,7 @@
 // What crosses the connection: the SQL each statement sends over a database table (`explain sql`),
 // so that a statement answered in memory by fetching whole columns is caught even when its
 // output is right.
+@testable import FunnelPostgres
 import Testing
 
 struct DatabasePushdownTests {
@@ -86,5 +87,25 @@ struct DatabasePushdownTests {
         let queries = try sent("link deals.contact_id -> leads.id")
         #expect(queries.count == 1 && queries[0].contains("not exists"), "\(queries)")
         for sql in queries { #expect(!Self.readsWholeColumns(sql), "\(sql)") }
+    }
+
+    /// Columns named like the numbering's own names (n, total, kept) do not take their place.
+    @Test(.enabled(if: DatabasePushdownTests.enabled)) func columnsNamedLikeTheNumbering() throws {
+        guard let url = DatabaseErrorTests.url else { return }
+        let address = try DatabaseAddress.parse(url, environment: ["PGPASSWORD": "funnel-test"], passwordFile: nil)
+        let connection = DatabaseConnections.shared.connection(to: address)
+        for statement in ["drop table if exists numbering_names", "create table numbering_names (n int, total int, kept text)",
+                          "insert into numbering_names values (3, 30, 'c'), (1, 10, 'a'), (2, 20, null), (5, 50, 'e')"] {
+            _ = try connection.scalarRows(statement, isCancelled: { false })
+        }
+        let out = GoldenHarness.run(text: """
+            t = load env("FUNNEL_TEST_DATABASE") table "numbering_names"
+            v = t where n >= 2
+            v sort total desc select n, total, kept
+            t sort n top 2 select n, kept
+            sum(v.total)
+
+            """, asScriptAt: GoldenTests.root + "/numbering.funnel", relativeTo: GoldenTests.root, format: .csv)
+        #expect(out == "n,total,kept\n5,50,e\n3,30,c\n2,20,\nn,kept\n1,a\n2,\nname,value\nsum(v.total),100\n", "\(out)")
     }
 }
