@@ -42,6 +42,9 @@ public struct Link: Sendable {
     public var duplicateKeys: Int
     public var unmatched: Int
     public var nullKeys: Int
+    /// Rows of toTable that several rows of fromTable link to, when a database counted them
+    /// (the first of them is the one a column read against the link comes from); nil when not.
+    public var severalLinking: Int?
     private let targets: LinkTargets
 
     public init(fromTable: String, fromColumn: String, toTable: String, toColumn: String, target: [Int32], duplicateKeys: Int, unmatched: Int, nullKeys: Int) {
@@ -58,7 +61,8 @@ public struct Link: Sendable {
 
     /// A link whose counts are known (a database counted them) and whose rows are matched by
     /// `match` when a statement first needs them.
-    public init(_ step: LinkStep, fromRowCount: Int, duplicateKeys: Int, unmatched: Int, nullKeys: Int, match: @escaping @Sendable () -> [Int32]) {
+    public init(_ step: LinkStep, fromRowCount: Int, duplicateKeys: Int, unmatched: Int, nullKeys: Int, severalLinking: Int? = nil,
+                match: @escaping @Sendable () -> [Int32]) {
         fromTable = step.fromTable
         fromColumn = step.fromColumn
         toTable = step.toTable
@@ -68,6 +72,7 @@ public struct Link: Sendable {
         self.duplicateKeys = duplicateKeys
         self.unmatched = unmatched
         self.nullKeys = nullKeys
+        self.severalLinking = severalLinking
     }
 
     /// The link from `fromKey`'s rows to `toKey`'s (the first row of a key that appears more than once).

@@ -47,24 +47,44 @@ public struct DatabaseBackend: Backend {
         guard let base = inMemory.relations[name], base.selection == nil || base.selectedBy != nil,
               let table = DatabaseTable.of(base.table), base.table.columnsRead.isEmpty, case .relation = table.source,
               table.rowCount <= Self.positionLimit,
-              let frame = SQLCompiler.Frame(.scan(name, columns: nil), tables: [name: table]) else { return nil }
+              let frame = SQLCompiler.Frame(.scan(name, columns: nil), catalog: SQLCompiler.Catalog(tables: [name: table])) else { return nil }
         return (base, table, frame, base.selectedBy)
     }
 
     /// `where` over a whole table or a view chosen on the server: the rows where both hold.
+    /// A condition that reads other tables along links chooses the rows, but the view does not
+    /// keep it: what it means would change with those tables.
     private func filteredOnServer(_ plan: LogicalPlan) throws(PlanError) -> TableValue? {
-        guard let (name, filterConditions) = Self.filters(plan), let rows = serverRows(name) else { return nil }
-        let conditions = (rows.condition.map { [$0] } ?? []) + filterConditions
-        var sql: [String] = []
-        for condition in conditions {
-            guard let typed = rows.frame.expression(condition), typed.type == .boolean || typed.type == nil else { return nil }
+        guard let (name, joins, filterConditions) = Self.filters(plan), let rows = serverRows(name) else { return nil }
+        var scan = LogicalPlan.scan(name, columns: nil)
+        for join in joins { scan = .join(scan, join) }
+        guard let frame = SQLCompiler.Frame(scan, catalog: catalog) else { return nil }
+        var sql = frame.conditions.map { "(\($0))" }
+        for condition in filterConditions {
+            guard let typed = frame.expression(condition), typed.type == .boolean || typed.type == nil else { return nil }
             sql.append("(\(typed.sql))")
         }
-        guard let positions = try positions(of: rows.table, where: sql.joined(separator: " and "), orderBy: [], limit: nil) else { return nil }
-        let chosenBy = conditions.dropFirst().reduce(conditions[0]) { PlanExpression.binary(.and, $0, $1) }
+        let along = frame.joins.sql
+        guard let positions = try positions(of: rows.table, where: sql.joined(separator: " and "), joins: along, orderBy: [], limit: nil) else { return nil }
+        noteLinkReads(frame.joins.reads, relation: name)
         var view = rows.view
+        guard along.isEmpty else {
+            view.selection = positions
+            return view
+        }
+        let conditions = (rows.condition.map { [$0] } ?? []) + filterConditions
+        let chosenBy = conditions.dropFirst().reduce(conditions[0]) { PlanExpression.binary(.and, $0, $1) }
         view.select(positions, by: chosenBy)
         return view
+    }
+
+    /// What reading columns against a link from the first of several rows means, said once per
+    /// statement as the in-memory join says it.
+    private func noteLinkReads(_ reads: [LinkRead], relation: String) {
+        let shown = inMemory.relations[relation]?.sourceName ?? relation
+        for read in reads {
+            inMemory.notes.add(InMemoryBackend.firstOfSeveralNote(rows: read.severalLinking, of: shown, link: read.link, column: read.column))
+        }
     }
 
     /// `sort` (and `top`: a limit over it) of a whole table or a view chosen on the server, as
@@ -84,7 +104,7 @@ public struct DatabaseBackend: Backend {
             guard let typed = rows.frame.expression(c) else { throw PlanError("the view's condition has no SQL form", cause: .data) }
             return "(\(typed.sql))"
         }
-        guard let positions = try positions(of: rows.table, where: condition ?? "true", orderBy: orderBy, limit: limit) else { return nil }
+        guard let positions = try positions(of: rows.table, where: condition ?? "true", joins: "", orderBy: orderBy, limit: limit) else { return nil }
         var view = rows.view
         view.selection = positions
         return view
@@ -100,12 +120,12 @@ public struct DatabaseBackend: Backend {
     /// holds, ordered by `orderBy` (nulls last) then position, at most `limit`; nil when the
     /// query is too long. The table's row count is checked: positions of a changed table would
     /// name other rows.
-    private func positions(of table: DatabaseTable, where condition: String, orderBy: [SortSQL], limit: Int?) throws(PlanError) -> Selection? {
+    private func positions(of table: DatabaseTable, where condition: String, joins: String, orderBy: [SortSQL], limit: Int?) throws(PlanError) -> Selection? {
         let keys = orderBy.enumerated().map { "(\($1.sql)) as funnel_key\($0)" }
         let order = orderBy.enumerated().map { i, key in
             "funnel_key\(i)\(key.text ? " collate \"C\"" : "")\(key.descending ? " desc" : "") nulls last, "
         }.joined()
-        var sql = "select funnel_n, funnel_total from (\(table.numberedRows(["(\(condition)) as funnel_kept"] + keys))) as r "
+        var sql = "select funnel_n, funnel_total from (\(table.numberedRows(["(\(condition)) as funnel_kept"] + keys, joins: joins))) as r "
             + "where funnel_kept order by \(order)funnel_n"
         if let limit { sql += " limit \(limit)" }
         guard sql.utf8.count <= SQLCompiler.maxLength else { return nil }
@@ -122,16 +142,22 @@ public struct DatabaseBackend: Backend {
         return positions
     }
 
-    /// `filter(… filter(scan))`: the relation and the conditions, innermost first; nil for any other plan.
-    private static func filters(_ plan: LogicalPlan) -> (String, [PlanExpression])? {
+    /// `filter(… filter(join(… scan)))`: the relation, its joins and the conditions, innermost
+    /// first; nil for any other plan.
+    private static func filters(_ plan: LogicalPlan) -> (String, [LinkJoin], [PlanExpression])? {
         var conditions: [PlanExpression] = []
         var node = plan
         while case .filter(let input, let condition) = node {
             conditions.insert(condition, at: 0)
             node = input
         }
+        var joins: [LinkJoin] = []
+        while case .join(let input, let join) = node {
+            joins.insert(join, at: 0)
+            node = input
+        }
         guard !conditions.isEmpty, case .scan(let name, _) = node else { return nil }
-        return (name, conditions)
+        return (name, joins, conditions)
     }
 
     private static func changed(_ table: DatabaseTable, now: Value) -> PlanError {
@@ -201,6 +227,7 @@ public struct DatabaseBackend: Backend {
             return try inMemory.execute(plan)
         }
         let columns = try Self.asked(table) { () throws(DatabaseError) in try table.connection.columns(compiled.sql, isCancelled: isCancelled) }
+        noteLinkReads(compiled.linkReads, relation: plan.relation)
         // An average came as a sum and a count (one more column each, in the query's results).
         var named: [Column] = []
         var c = 0
@@ -230,10 +257,10 @@ public struct DatabaseBackend: Backend {
         switch request.grouping {
         case .period(let unit):
             guard request.measures.isEmpty, request.staleBefore == nil else { return try inMemory.funnelCounts(funnel, request) }
-            return try Self.asked(sql.table) { () throws(DatabaseError) in try sql.countsByPeriod(unit, joint: request.joint, isCancelled: isCancelled) }
+            return try answered(sql, funnel) { () throws(DatabaseError) in try sql.countsByPeriod(unit, joint: request.joint, isCancelled: isCancelled) }
         case .entryPeriod(let unit):
             guard request.measures.isEmpty, request.staleBefore == nil, request.joint.isEmpty else { return try inMemory.funnelCounts(funnel, request) }
-            return try Self.asked(sql.table) { () throws(DatabaseError) in try sql.cohortCounts(unit, isCancelled: isCancelled) }
+            return try answered(sql, funnel) { () throws(DatabaseError) in try sql.cohortCounts(unit, isCancelled: isCancelled) }
         case .keys(let keys):
             guard let keySQL = Self.keySQL(keys, sql) else { return try inMemory.funnelCounts(funnel, request) }
             var lastStageWhere: String? = nil
@@ -244,7 +271,7 @@ public struct DatabaseBackend: Backend {
             guard let aggregates = sql.aggregates(request.measures, amongEntrantsOf: request.measuresAmongEntrantsOf) else {
                 return try inMemory.funnelCounts(funnel, request)
             }
-            return try Self.asked(sql.table) { () throws(DatabaseError) in
+            return try answered(sql, funnel) { () throws(DatabaseError) in
                 try sql.counts(keys: keySQL, joint: request.joint, lastStageWhere: lastStageWhere, withNotes: request.withNotes,
                                aggregates: aggregates, staleBefore: request.staleBefore, isCancelled: isCancelled)
             }
@@ -253,7 +280,7 @@ public struct DatabaseBackend: Backend {
 
     public func funnelDurations(_ funnel: FunnelQuery, by keys: [PlanExpression]) throws(PlanError) -> FunnelGroupDurations? {
         guard let sql = funnelSQL(funnel), let keySQL = Self.keySQL(keys, sql) else { return try inMemory.funnelDurations(funnel, by: keys) }
-        return try Self.asked(sql.table) { () throws(DatabaseError) in try sql.durations(keys: keySQL, isCancelled: isCancelled) }
+        return try answered(sql, funnel) { () throws(DatabaseError) in try sql.durations(keys: keySQL, isCancelled: isCancelled) }
     }
 
     public func funnelStaleRows(_ funnel: FunnelQuery, stage: Int, staleBefore: Int64) throws(PlanError) -> Selection? {
@@ -261,7 +288,7 @@ public struct DatabaseBackend: Backend {
             return try inMemory.funnelStaleRows(funnel, stage: stage, staleBefore: staleBefore)
         }
         let table = sql.table
-        let (positions, total) = try Self.asked(table) { () throws(DatabaseError) in try sql.staleRows(stage: stage, staleBefore: staleBefore, isCancelled: isCancelled) }
+        let (positions, total) = try answered(sql, funnel) { () throws(DatabaseError) in try sql.staleRows(stage: stage, staleBefore: staleBefore, isCancelled: isCancelled) }
         if let total, total != table.rowCount { throw Self.changed(table, now: .integer(total)) }
         guard positions.allSatisfy({ $0 >= 0 && $0 < table.rowCount }) else { throw Self.changed(table, now: .null) }
         return positions.map { Int32($0) }
@@ -276,10 +303,19 @@ public struct DatabaseBackend: Backend {
         }
     }
 
-    /// The funnel's SQL form: its rows are a whole database table and every stage has one.
+    /// The funnel's SQL form: its rows are a whole database table (or a view chosen on the
+    /// server) and every stage has one.
     private func funnelSQL(_ funnel: FunnelQuery) -> FunnelSQL? {
-        let (tables, rowConditions) = tablesAndViews
-        return tables[funnel.relation].flatMap { FunnelSQL(funnel, table: $0, rows: rowConditions[funnel.relation]) }
+        let catalog = catalog
+        guard catalog.tables[funnel.relation] != nil else { return nil }
+        return FunnelSQL(funnel, catalog: catalog)
+    }
+
+    /// A funnel's answer from the server, with what its joins noticed.
+    private func answered<T>(_ sql: FunnelSQL, _ funnel: FunnelQuery, _ body: () throws(DatabaseError) -> T) throws(PlanError) -> T {
+        let answer = try Self.asked(sql.table, body)
+        noteLinkReads(sql.frame.joins.reads, relation: funnel.relation)
+        return answer
     }
 
     /// The SQL of each key over the funnel's rows; nil when one has none.
@@ -318,13 +354,19 @@ public struct DatabaseBackend: Backend {
 
     /// The SQL the plan is sent as, or nil when it runs in memory.
     public func sql(for plan: LogicalPlan) -> SQLCompiler.Compiled? {
-        let (tables, rowConditions) = tablesAndViews
-        guard !tables.isEmpty else { return nil }
-        let connections = Set(tables.values.map { ObjectIdentifier($0.connection) })
+        let catalog = catalog
+        guard !catalog.tables.isEmpty else { return nil }
+        let connections = Set(catalog.tables.values.map { ObjectIdentifier($0.connection) })
         guard connections.count == 1 else { return nil }
-        var compiler = SQLCompiler(tables: tables)
-        compiler.rowConditions = rowConditions
-        return compiler.compile(plan)
+        return SQLCompiler(catalog: catalog).compile(plan)
+    }
+
+    /// The relations plans may be sent over, and the session's links.
+    private var catalog: SQLCompiler.Catalog {
+        let (tables, rowConditions) = tablesAndViews
+        var links: [LinkStep: Link] = [:]
+        for link in inMemory.links where links[link.step] == nil { links[link.step] = link }
+        return SQLCompiler.Catalog(tables: tables, rowConditions: rowConditions, links: links)
     }
 
     /// The relations a plan may be sent over: whole database tables, and views of them chosen by

@@ -53,9 +53,13 @@ public struct DatabaseTable: Sendable {
     /// fetched (funnel_n, from 0), each with the table's row count (funnel_total, to check that
     /// the positions name the rows they named at load), and `columns`. The names are funnel's
     /// own, so that no column of the table can take their place.
-    func numberedRows(_ columns: [String]) -> String {
-        "select row_number() over (order by ctid) - 1 as funnel_n, count(*) over () as funnel_total"
-            + columns.map { ", " + $0 }.joined() + " from \(fromClause)"
+    /// `joins`: rows of other tables joined along links (`SQLCompiler.JoinClauses`), one at most per row.
+    func numberedRows(_ columns: [String], joins: String = "") -> String {
+        // Beside a join, a system column is named with its table.
+        var ctid = "ctid"
+        if !joins.isEmpty, case .relation(let name) = source { ctid = "\(name).ctid" }
+        return "select row_number() over (order by \(ctid)) - 1 as funnel_n, count(*) over () as funnel_total"
+            + columns.map { ", " + $0 }.joined() + " from \(fromClause)\(joins)"
     }
 
     /// Connects (or reuses the session's connection to the same server), finds the relation or
@@ -188,20 +192,33 @@ extension DatabaseTable {
 
 extension DatabaseTable {
     /// What a link between two tables of one server finds, counted there without reading the
-    /// keys: `from`'s rows with no key, those whose key matches no row of `to`, and the keys
-    /// that appear more than once in `to`. Both keys whole numbers or both text (compared as
+    /// keys: `from`'s rows with no key, those whose key matches no row of `to`, the keys that
+    /// appear more than once in `to`, and the rows of `to` several rows link to. Both keys whole numbers or both text (compared as
     /// the in-memory link compares them: equal numbers, equal text).
     public static func linkCounts(from: DatabaseTable, fromColumn: String, to: DatabaseTable, toColumn: String,
-                                  isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> (nullKeys: Int, unmatched: Int, duplicateKeys: Int) {
-        let f = SQLText.identifier(fromColumn), t = SQLText.identifier(toColumn)
+                                  isCancelled: @escaping @Sendable () -> Bool) throws(DatabaseError) -> LinkCounts {
+        // The keys as a join along the link compares them (`SQLCompiler.Frame.key`).
+        let f = SQLCompiler.Frame.key(fromColumn, of: from)?.sql ?? SQLText.identifier(fromColumn)
+        let t = SQLCompiler.Frame.key(toColumn, of: to)?.sql ?? SQLText.identifier(toColumn)
         // An anti-join (not exists) rather than `not in`, which the server cannot hash for many keys.
         let sql = "with funnel_from as (select \(f) as k from \(from.fromClause)), "
             + "funnel_to as (select \(t) as k from \(to.fromClause) where \(t) is not null) "
             + "select (select count(*) from funnel_from where k is null), "
             + "(select count(*) from funnel_from a where a.k is not null and not exists (select 1 from funnel_to b where b.k = a.k)), "
-            + "(select count(*) from (select 1 from funnel_to group by k having count(*) > 1) as repeated)"
+            + "(select count(*) from (select 1 from funnel_to group by k having count(*) > 1) as repeated), "
+            + "(select count(*) from (select k from funnel_from where k is not null group by k having count(*) > 1) as several "
+            + "where exists (select 1 from funnel_to b where b.k = several.k))"
         let columns = try from.connection.columns(sql, isCancelled: isCancelled)
         func count(_ i: Int) -> Int { i < columns.count && columns[i].count > 0 ? FunnelSQL.int(columns[i].value(at: 0)) : 0 }
-        return (count(0), count(1), count(2))
+        return LinkCounts(nullKeys: count(0), unmatched: count(1), duplicateKeys: count(2), severalLinking: count(3))
+    }
+
+    /// What `linkCounts` found.
+    public struct LinkCounts: Sendable {
+        public var nullKeys: Int
+        public var unmatched: Int
+        public var duplicateKeys: Int
+        /// Rows of `to` that several rows of `from` link to.
+        public var severalLinking: Int
     }
 }

@@ -17,10 +17,12 @@ struct FunnelSQL: Sendable {
     /// The rows kept (`F where …`); nil: every row.
     let filter: String?
 
-    /// `rows`: for a view of the table chosen on the server, the condition that chose its rows.
-    init?(_ funnel: FunnelQuery, table: DatabaseTable, rows: PlanExpression? = nil) {
-        let relation = funnel.relation
-        guard let frame = SQLCompiler.Frame(.scan(relation, columns: nil), tables: [relation: table], rowConditions: rows.map { [relation: $0] } ?? [:]) else { return nil }
+    /// `catalog`: the relations the funnel's rows and the rows its joins read may be.
+    init?(_ funnel: FunnelQuery, catalog: SQLCompiler.Catalog) {
+        var rows = LogicalPlan.scan(funnel.relation, columns: nil)
+        for join in funnel.joins { rows = .join(rows, join) }
+        guard let frame = SQLCompiler.Frame(rows, catalog: catalog) else { return nil }
+        let table = frame.table
         var times: [String?] = []
         var conditions: [String?] = []
         for stage in funnel.stages {
@@ -131,9 +133,9 @@ struct FunnelSQL: Sendable {
             reach.append("\(previous?.sql ?? "null::timestamp") as p\(j)")
             reach.append("\(first?.sql ?? "null::timestamp") as f\(j)")
         }
-        var from = table.fromClause
+        var from = frame.from
         if numbered {
-            from = "(\(table.numberedRows(["*"]))) as numbered"
+            from = "(\(table.numberedRows(["*"]))) as numbered" + frame.joins.sql
         }
         let inputs = "select \(base.joined(separator: ", ")) from \(from)" + (filter.map { " where \($0)" } ?? "") + " offset 0"
         return "select q.*, \(reach.joined(separator: ", ")) from (\(inputs)) as q"

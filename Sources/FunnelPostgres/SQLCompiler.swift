@@ -1,4 +1,5 @@
 import FunnelEngine
+import Synchronization
 
 /// Writes a plan as one PostgreSQL query with the same answer as the in-memory engine, or says
 /// it cannot (nil): a construct whose meaning could differ on the server (a `%` of decimals, a
@@ -7,10 +8,23 @@ import FunnelEngine
 /// `/` in decimals with x/0 null, text compared byte by byte (`collate "C"`), groups in ascending
 /// key order with nulls last.
 public struct SQLCompiler {
-    /// The database table each relation the plan may scan stands for.
-    let tables: [String: DatabaseTable]
-    /// For a relation that is a view of its table, the condition that chose its rows.
-    var rowConditions: [String: PlanExpression] = [:]
+    let catalog: Catalog
+
+    /// What plans may be sent over: the database table each relation stands for, the condition
+    /// that chose a view's rows, and what the session's links found (rows along a link are
+    /// joined on the server only when their meaning there is the in-memory one).
+    public struct Catalog: Sendable {
+        var tables: [String: DatabaseTable]
+        /// For a relation that is a view of its table, the condition that chose its rows.
+        var rowConditions: [String: PlanExpression]
+        var links: [LinkStep: Link]
+
+        init(tables: [String: DatabaseTable], rowConditions: [String: PlanExpression] = [:], links: [LinkStep: Link] = [:]) {
+            self.tables = tables
+            self.rowConditions = rowConditions
+            self.links = links
+        }
+    }
 
     public struct Compiled: Sendable {
         public var sql: String
@@ -20,6 +34,8 @@ public struct SQLCompiler {
         /// divided here as the in-memory engine divides: their result column, and whether the
         /// values are whole numbers.
         public var averages: [(column: Int, integer: Bool)] = []
+        /// Columns read from the first of several linking rows, for the note that says so.
+        var linkReads: [LinkRead] = []
     }
 
     /// A compiled expression: its SQL and the type of its values (nil: the null constant).
@@ -39,7 +55,7 @@ public struct SQLCompiler {
 
     func compile(_ plan: LogicalPlan) -> Compiled? {
         guard case .aggregate(let input, let keys, let measures) = plan else { return nil }
-        guard let frame = Frame(input, tables: tables, rowConditions: rowConditions) else { return nil }
+        guard let frame = Frame(input, catalog: catalog) else { return nil }
         var select: [String] = []
         var types: [(String, ColumnType)] = []
         var groupBy: [String] = []
@@ -84,6 +100,7 @@ public struct SQLCompiler {
         guard sql.utf8.count <= Self.maxLength else { return nil }
         var compiled = Compiled(sql: sql, types: types)
         compiled.averages = averages
+        compiled.linkReads = frame.joins.reads
         return compiled
     }
 
@@ -97,36 +114,172 @@ public struct SQLCompiler {
         }
     }
 
-    /// The rows of one database table a plan aggregates: its filters, and its derived columns
-    /// written in place where they are used.
-    struct Frame {
+    /// The rows of one database table a plan aggregates: its filters, its derived columns
+    /// written in place where they are used, and the rows of other tables its expressions read
+    /// along links (joined as they are compiled).
+    struct Frame: Sendable {
         var table: DatabaseTable
+        let catalog: Catalog
         var conditions: [String] = []
         var derived: [String: Typed] = [:]
-        var from: String { table.fromClause }
+        /// The relations whose columns a join brought in, by name.
+        var joined: [String: Joined] = [:]
+        /// The joins the expressions needed so far; shared by the frame's copies.
+        private(set) var joins: JoinClauses
+        var from: String { table.fromClause + joins.sql }
 
-        /// `rowConditions`: for a relation that is a view of its table, the condition that chose its rows.
-        init?(_ plan: LogicalPlan, tables: [String: DatabaseTable], rowConditions: [String: PlanExpression] = [:]) {
+        /// A relation joined along a link: its alias in the query, its table, and how its rows
+        /// were found.
+        struct Joined: Sendable {
+            var alias: String
+            var table: DatabaseTable
+            var join: LinkJoin
+            /// For a join against the link: the rows of this table with several linking rows.
+            var severalLinking: Int
+        }
+
+        init?(_ plan: LogicalPlan, catalog: Catalog) {
             switch plan {
             case .scan(let name, _):
-                guard let table = tables[name] else { return nil }
+                guard let table = catalog.tables[name] else { return nil }
                 self.table = table
-                if let rows = rowConditions[name] {
+                self.catalog = catalog
+                joins = JoinClauses()
+                if let rows = catalog.rowConditions[name] {
                     guard let typed = expression(rows), typed.type == .boolean || typed.type == nil else { return nil }
                     conditions.append(typed.sql)
                 }
+            case .join(let input, let join):
+                guard var frame = Frame(input, catalog: catalog) else { return nil }
+                // The first join to a relation serves, as in memory.
+                if frame.joined[join.relation] == nil {
+                    guard let joined = frame.joinAlong(join) else { return nil }
+                    frame.joined[join.relation] = joined
+                }
+                self = frame
             case .filter(let input, let condition):
-                guard var frame = Frame(input, tables: tables, rowConditions: rowConditions), let typed = frame.expression(condition),
+                guard var frame = Frame(input, catalog: catalog), let typed = frame.expression(condition),
                       typed.type == .boolean || typed.type == nil else { return nil }
                 frame.conditions.append(typed.sql)
                 self = frame
             case .derive(let input, let name, let expression):
-                guard var frame = Frame(input, tables: tables, rowConditions: rowConditions), let typed = frame.expression(expression) else { return nil }
+                guard var frame = Frame(input, catalog: catalog), let typed = frame.expression(expression) else { return nil }
                 frame.derived[name] = typed
                 self = frame
-            case .join, .aggregate, .sort, .limit:
+            case .aggregate, .sort, .limit:
                 return nil
             }
+        }
+
+        // MARK: Rows along links
+
+        /// A link key as both sides compare it: whole numbers, or text byte by byte (as the
+        /// in-memory link matches them); nil for another type.
+        static func key(_ column: String, of table: DatabaseTable) -> Typed? {
+            guard let type = table.type(of: column), type.keptType == .integer || type.keptType == .text else { return nil }
+            let sql = type.selectExpression(SQLText.identifier(column))
+            return Typed(sql: type.keptType == .text ? "(\(sql)) collate \"C\"" : sql, type: type.keptType)
+        }
+
+        static func same(_ a: DatabaseTable, _ b: DatabaseTable) -> Bool {
+            a.connection === b.connection && a.source == b.source
+        }
+
+        /// The keys of `link` on this frame's table and on `other`'s, when this frame's rows are
+        /// those of `mine` (a relation of the link) and both are keys the server compares as
+        /// funnel does. The names a join brings in start with `funnel_j`: a table with such a
+        /// column of its own is not joined (its columns are named unqualified).
+        private func keys(mine: (relation: String, column: String), other: (relation: String, column: String), otherTable: DatabaseTable) -> (mine: Typed, other: Typed)? {
+            guard let myTable = catalog.tables[mine.relation], Self.same(myTable, table), otherTable.connection === table.connection,
+                  let otherBase = catalog.tables[other.relation], Self.same(otherBase, otherTable),
+                  !table.columns.contains(where: { $0.name.hasPrefix("funnel_j") }),
+                  let myKey = Self.key(mine.column, of: table), let otherKey = Self.key(other.column, of: otherTable), myKey.type == otherKey.type else { return nil }
+            return (myKey, otherKey)
+        }
+
+        /// Joins the columns of `join.relation` into each row: along the link, the row its key
+        /// reaches (the first of a key that appears more than once, in table order); against
+        /// it, the first linking row in table order (only where the link's keys are unique, as
+        /// the in-memory join then reads).
+        private func joinAlong(_ join: LinkJoin) -> Joined? {
+            guard let link = catalog.links[join.link], let other = catalog.tables[join.relation] else { return nil }
+            let step = join.link
+            let toOne = join.direction == .toOne
+            guard let keys = toOne ? keys(mine: (step.fromTable, step.fromColumn), other: (step.toTable, step.toColumn), otherTable: other)
+                                   : keys(mine: (step.toTable, step.toColumn), other: (step.fromTable, step.fromColumn), otherTable: other) else { return nil }
+            var severalLinking = 0
+            if !toOne {
+                guard link.duplicateKeys == 0, let several = link.severalLinking else { return nil }
+                severalLinking = several
+            }
+            // Which of several rows is the first needs the table's order (a query has none).
+            let unique = toOne && link.duplicateKeys == 0
+            if !unique, case .query = other.source { return nil }
+            let alias = joins.add { a in
+                var list = ["\(keys.other.sql) as \(a)_k"]
+                for (i, column) in other.columns.enumerated() {
+                    let quoted = SQLText.identifier(column.name)
+                    list.append("\(column.type.selectExpression(quoted)) as \(a)_c\(i)")
+                    if column.type.oid == 1700 { list.append("nullif(\(quoted), 'NaN'::numeric) as \(a)_x\(i)") }
+                }
+                let rows = unique
+                    ? "select \(list.joined(separator: ", ")) from \(other.fromClause)"
+                    : "select distinct on (\(a)_k) \(list.joined(separator: ", ")) from \(other.fromClause) where \(keys.other.sql) is not null order by \(a)_k, ctid"
+                return "left join (\(rows)) as \(a) on \(a).\(a)_k = \(keys.mine.sql)"
+            }
+            return Joined(alias: alias, table: other, join: join, severalLinking: severalLinking)
+        }
+
+        /// A column a join brought in; reading one from the first of several linking rows is noted.
+        private func joinedColumn(_ ref: ColumnRef, of relation: String) -> Typed? {
+            guard let joined = joined[relation], let i = joined.table.columns.firstIndex(where: { $0.name == ref.name }) else { return nil }
+            let column = joined.table.columns[i]
+            if joined.severalLinking > 0 {
+                joins.read(LinkRead(link: joined.join.link, column: ref.name, severalLinking: joined.severalLinking))
+            }
+            let a = joined.alias
+            return Typed(sql: "\(a).\(a)_c\(i)", type: column.type.keptType, exact: column.type.oid == 1700 ? "\(a).\(a)_x\(i)" : nil)
+        }
+
+        /// Per row, an aggregate of the rows that link to it (`count(deals)` on leads), grouped
+        /// by key on the server; only where the link's keys are unique (else only the first row
+        /// of a key has linking rows, in memory).
+        private func linkedAggregate(_ aggregate: LinkedAggregate) -> Typed? {
+            let step = aggregate.link
+            guard aggregate.function != .avg, let link = catalog.links[step], link.duplicateKeys == 0,
+                  let inner = Frame(aggregate.rows, catalog: catalog),
+                  let keys = keys(mine: (step.toTable, step.toColumn), other: (step.fromTable, step.fromColumn), otherTable: inner.table) else { return nil }
+            let value: String, type: ColumnType
+            if let argument = aggregate.argument {
+                guard let typed = inner.expression(argument), let (sql, t) = Self.aggregate(aggregate.function, of: typed, filter: "") else { return nil }
+                (value, type) = (sql, t)
+            } else {
+                guard aggregate.function == .countRows else { return nil }
+                (value, type) = ("count(*)", .integer)
+            }
+            let conditions = (inner.conditions + ["\(keys.other.sql) is not null"]).map { "(\($0))" }.joined(separator: " and ")
+            let alias = joins.add { a in
+                "left join (select \(keys.other.sql) as \(a)_k, \(value) as \(a)_v from \(inner.from) where \(conditions) group by 1) as \(a) on \(a).\(a)_k = \(keys.mine.sql)"
+            }
+            joins.take(inner.joins.reads)
+            let counts = [AggregateFunction.countRows, .count, .countDistinct].contains(aggregate.function)
+            return Typed(sql: counts ? "coalesce(\(alias).\(alias)_v, 0)" : "\(alias).\(alias)_v", type: type)
+        }
+
+        /// Per row, whether a row of `rows` is linked with it; only where the link's keys are
+        /// unique (else only the first row of a key counts as linked, in memory).
+        private func linkedExists(_ rows: LogicalPlan, _ step: LinkStep, towardThisRow: Bool) -> Typed? {
+            guard let link = catalog.links[step], link.duplicateKeys == 0, let inner = Frame(rows, catalog: catalog) else { return nil }
+            let found = towardThisRow
+                ? keys(mine: (step.toTable, step.toColumn), other: (step.fromTable, step.fromColumn), otherTable: inner.table)
+                : keys(mine: (step.fromTable, step.fromColumn), other: (step.toTable, step.toColumn), otherTable: inner.table)
+            guard let keys = found else { return nil }
+            let conditions = (inner.conditions + ["\(keys.other.sql) is not null"]).map { "(\($0))" }.joined(separator: " and ")
+            let alias = joins.add { a in
+                "left join (select distinct \(keys.other.sql) as \(a)_k from \(inner.from) where \(conditions)) as \(a) on \(a).\(a)_k = \(keys.mine.sql)"
+            }
+            joins.take(inner.joins.reads)
+            return Typed(sql: "(\(alias).\(alias)_k is not null)", type: .boolean)
         }
 
         func aggregate(_ measure: Measure, filter: String) -> (String, ColumnType)? {
@@ -172,7 +325,7 @@ public struct SQLCompiler {
             case .constant(let v):
                 return Self.constant(v)
             case .column(let ref):
-                guard ref.relation == nil else { return nil }
+                if let relation = ref.relation { return joinedColumn(ref, of: relation) }
                 if let d = derived[ref.name] { return d }
                 guard let type = table.type(of: ref.name) else { return nil }
                 let quoted = SQLText.identifier(ref.name)
@@ -203,8 +356,10 @@ public struct SQLCompiler {
                     typed.append(t)
                 }
                 return function(f, typed)
-            case .linkedAggregate, .linkedExists:
-                return nil
+            case .linkedAggregate(let aggregate):
+                return linkedAggregate(aggregate)
+            case .linkedExists(let rows, let link, let towardThisRow):
+                return linkedExists(rows, link, towardThisRow: towardThisRow)
             }
         }
 
@@ -339,4 +494,49 @@ public struct SQLCompiler {
         }
         return !escaped
     }
+}
+
+/// A column read from the first of several rows that link to a row: said in a note, as the
+/// in-memory join says it.
+struct LinkRead: Sendable, Hashable {
+    var link: LinkStep
+    var column: String
+    var severalLinking: Int
+}
+
+/// The joins a frame's expressions need, each once (a rule used twice joins its rows once),
+/// and the columns read from the first of several linking rows.
+final class JoinClauses: Sendable {
+    private struct State {
+        var clauses: [String] = []
+        var aliasOf: [String: String] = [:]
+        var reads: [LinkRead] = []
+    }
+    private let state = Mutex(State())
+
+    /// The alias of the join `clause` writes for an alias (the same join twice: the first's).
+    func add(_ clause: (String) -> String) -> String {
+        let shape = clause("funnel_j")
+        let known = state.withLock { $0.aliasOf[shape] }
+        if let known { return known }
+        return state.withLock { state in
+            let alias = "funnel_j\(state.clauses.count)"
+            state.clauses.append(clause(alias))
+            state.aliasOf[shape] = alias
+            return alias
+        }
+    }
+
+    /// The joins, as they follow the frame's table in a FROM clause.
+    var sql: String { state.withLock { $0.clauses.map { " " + $0 }.joined() } }
+
+    func read(_ read: LinkRead) {
+        state.withLock { if !$0.reads.contains(read) { $0.reads.append(read) } }
+    }
+
+    func take(_ reads: [LinkRead]) {
+        for r in reads { read(r) }
+    }
+
+    var reads: [LinkRead] { state.withLock { $0.reads } }
 }

@@ -145,6 +145,13 @@ public struct InMemoryBackend: Backend {
 
     // MARK: Joins
 
+    /// What reading `column` against a link means when `rows` rows of `relation` have several
+    /// linking rows.
+    public static func firstOfSeveralNote(rows: Int, of relation: String, link: LinkStep, column: String) -> String {
+        "\(CountText.of(rows, "\(relation) row")) \(rows == 1 ? "has" : "have") several \(link.fromTable) rows: "
+            + "\(column) is read from the first of them (in file order); an aggregate such as count(\(link.fromTable)) or max(\(link.fromTable).\(column)) reads them all"
+    }
+
     /// A column of a linked relation, brought into the rows of `view` along the join.
     func joined(_ name: String, along join: LinkJoin, into view: TableValue) throws(PlanError) -> Column {
         guard let link = link(join.link), let other = relations[join.relation], let column = other.table.column(named: name) else {
@@ -164,8 +171,7 @@ public struct InMemoryBackend: Backend {
                 if rows[Int(t)] < 0 { rows[Int(t)] = Int32(r) } else { several.insert(t) }
             }
             if !several.isEmpty {
-                notes.add("\(CountText.of(several.count, "\(view.sourceName) row")) \(several.count == 1 ? "has" : "have") several \(link.fromTable) rows: "
-                    + "\(name) is read from the first of them (in file order); an aggregate such as count(\(link.fromTable)) or max(\(link.fromTable).\(name)) reads them all")
+                notes.add(Self.firstOfSeveralNote(rows: several.count, of: view.sourceName, link: join.link, column: name))
             }
         }
         // Rows with no match read as null.

@@ -27,9 +27,12 @@ public struct FunnelQuery: Sendable {
     public var endOfAsOf: Int64
     /// The rows kept (`F where …`); nil: every row.
     public var filter: PlanExpression?
+    /// The linked relations whose columns the stages, the filter and the keys read.
+    public var joins: [LinkJoin]
 
-    public init(relation: String, stages: [Stage], window: Int64?, endOfAsOf: Int64, filter: PlanExpression? = nil) {
+    public init(relation: String, stages: [Stage], window: Int64?, endOfAsOf: Int64, filter: PlanExpression? = nil, joins: [LinkJoin] = []) {
         self.relation = relation
+        self.joins = joins
         self.stages = stages
         self.window = window
         self.endOfAsOf = endOfAsOf

@@ -9,11 +9,19 @@ import FunnelEngine
 extension Interpreter {
     /// A funnel asked of the backend whole, and the backend to ask.
     struct BackendFunnel {
-        var query: FunnelQuery
+        /// The funnel as asked, without the joins its expressions need.
+        var asked: FunnelQuery
         var backend: any Backend
         var view: TableValue
         /// The row expressions' origins: an error's place in the script.
         var evaluator: RowEvaluator
+
+        /// The funnel with the joins that its stages, its filter and the keys lowered so far read.
+        var query: FunnelQuery {
+            var query = asked
+            query.joins = evaluator.lowered.joins
+            return query
+        }
 
         func counts(_ request: FunnelCountsRequest, at range: SourceRange) throws(Diagnostic) -> FunnelGroupCounts? {
             do { return try backend.funnelCounts(query, request) } catch { throw evaluator.diagnostic(error, default: range) }
@@ -23,8 +31,7 @@ extension Interpreter {
             do { return try backend.funnelDurations(query, by: keys) } catch { throw evaluator.diagnostic(error, default: range) }
         }
 
-        /// Each `by` key as a row expression over the funnel's rows; nil when one needs a link or
-        /// is a period.
+        /// Each `by` key as a row expression over the funnel's rows; nil when one is a period.
         func keys(_ dimensions: [Aggregation.Dimension]) -> [PlanExpression]? {
             guard let (keys, periods) = keysAndPeriods(dimensions), periods.allSatisfy({ $0 == nil }) else { return nil }
             return keys
@@ -32,7 +39,7 @@ extension Interpreter {
 
         /// Each `by` key as a row expression over the funnel's rows, `month` & co. as the period
         /// of the table's time column (as a breakdown of rows groups them), with that period;
-        /// nil when one needs a link or the table has no time column.
+        /// nil when the table has no time column.
         func keysAndPeriods(_ dimensions: [Aggregation.Dimension]) -> ([PlanExpression], [DateUnit?])? {
             var keys: [PlanExpression] = []
             var periods: [DateUnit?] = []
@@ -43,7 +50,7 @@ extension Interpreter {
                     periods.append(unit)
                     continue
                 }
-                guard let lowered = try? evaluator.lower(dimension.expr), evaluator.lowered.joins.isEmpty else { return nil }
+                guard let lowered = try? evaluator.lower(dimension.expr) else { return nil }
                 keys.append(lowered)
                 periods.append(nil)
             }
@@ -51,8 +58,8 @@ extension Interpreter {
         }
     }
 
-    /// The funnel as a query for the backend: its rows a whole table (not a selection of one) and
-    /// its stages row expressions without links. `condition`: the funnel's `where`
+    /// The funnel as a query for the backend: its rows a whole table (or a view of one chosen by
+    /// a condition) and its stages row expressions (reading linked tables through joins). `condition`: the funnel's `where`
     /// (`F where country == "DE"`), sent with it.
     func backendFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue?, where condition: Expr? = nil) throws(Diagnostic) -> BackendFunnel? {
         let syntax = definition.syntax
@@ -70,7 +77,6 @@ extension Interpreter {
                 return nil
             }
         }
-        guard evaluator.lowered.joins.isEmpty else { return nil }
         var window: Int64? = nil
         if let w = syntax.window {
             guard case .scalar(let v, _, _) = try evaluate(w, session: session, baseDirectory: "."), let days = v.number, days >= 0, days < 1e7 else {
@@ -81,13 +87,12 @@ extension Interpreter {
         var filter: PlanExpression? = nil
         if let condition {
             do throws(Diagnostic) { filter = try evaluator.lower(condition) } catch { return nil }
-            guard evaluator.lowered.joins.isEmpty else { return nil }
         }
         let endOfAsOf = (Int64(context.today) + 1) * CivilDate.secondsPerDay
         let (scan, backend) = evaluator.scanned(view.selection, columns: nil)
-        guard case .scan(let relation, _) = scan else { return nil }
+        let relation = scan.relation
         let query = FunnelQuery(relation: relation, stages: stages, window: window, endOfAsOf: endOfAsOf, filter: filter)
-        return BackendFunnel(query: query, backend: RecordedBackend(backend, context: context), view: view, evaluator: evaluator)
+        return BackendFunnel(asked: query, backend: RecordedBackend(backend, context: context), view: view, evaluator: evaluator)
     }
 
     /// An evaluated funnel that holds the database's counts and no row: for the table builders only.
@@ -313,14 +318,14 @@ extension Interpreter {
         guard let lowered = asked.keys(dimensions) else { return nil }
         var marketing: PlanExpression? = nil
         if session.rules["marketing"] != nil {
-            guard let condition = try? asked.evaluator.lower(Expr(.name("marketing"), range)), asked.evaluator.lowered.joins.isEmpty else { return nil }
+            guard let condition = try? asked.evaluator.lower(Expr(.name("marketing"), range)) else { return nil }
             marketing = condition
         }
         // `revenue sum(x)` over the funnel's own rows is summed in the same pass as the counts,
         // with the rows after the as-of date that its note counts.
         let aggregation = Aggregation(session: session, context: context)
         var measures: [Measure] = []
-        if let argument = Self.summedColumn(syntax.revenue, session: session), let value = try? asked.evaluator.lower(argument), asked.evaluator.lowered.joins.isEmpty {
+        if let argument = Self.summedColumn(syntax.revenue, session: session), let value = try? asked.evaluator.lower(argument) {
             measures.append(Measure(name: "revenue", function: .sum, argument: value))
             if let late = aggregation.afterAsOf(view.table) { measures.append(Measure(name: "after as-of", function: .countRows, filter: late)) }
         }

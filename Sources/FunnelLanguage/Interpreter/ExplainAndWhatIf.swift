@@ -118,7 +118,7 @@ extension Interpreter {
         let clauses = stageClauses(stageSyntax, session: session)
         var lowered: [PlanExpression] = []
         for clause in clauses {
-            guard let expression = try? asked.evaluator.lower(clause.expr), asked.evaluator.lowered.joins.isEmpty else { return nil }
+            guard let expression = try? asked.evaluator.lower(clause.expr) else { return nil }
             lowered.append(expression)
         }
         var measures = [Measure(name: "entrants", function: .countRows)]
@@ -178,13 +178,11 @@ extension Interpreter {
 
     /// Per clause, the rows of `start` that meet it and every clause before (kept), and those
     /// that meet the ones before but for which it is null (removed for an empty value): one
-    /// aggregate plan of counts. Nil when a clause reads a linked table (the clauses are then
-    /// applied one by one).
+    /// aggregate plan of counts (a clause that reads a linked table joins its rows).
     private func countedClauses(_ clauses: [Expr], evaluator: RowEvaluator, start: Selection?) throws(Diagnostic) -> [(kept: Int, empty: Int)]? {
         guard !clauses.isEmpty else { return [] }
         var lowered: [PlanExpression] = []
         for clause in clauses { lowered.append(try evaluator.lower(clause)) }
-        guard evaluator.lowered.joins.isEmpty else { return nil }
         let measures = Self.clauseMeasures(lowered)
         let (rows, backend) = evaluator.scanned(start)
         let result: ResultTable

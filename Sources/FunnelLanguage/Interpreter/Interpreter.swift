@@ -677,14 +677,15 @@ public struct Interpreter: Sendable {
         guard let fromDB = DatabaseTable.of(from.table), let toDB = DatabaseTable.of(to.table), fromDB.connection === toDB.connection,
               let fromType = from.table.type(of: step.fromColumn), let toType = to.table.type(of: step.toColumn),
               fromType == toType, fromType == .integer || fromType == .text else { return nil }
-        let counts: (nullKeys: Int, unmatched: Int, duplicateKeys: Int)
+        let counts: DatabaseTable.LinkCounts
         do throws(DatabaseError) {
             counts = try DatabaseTable.linkCounts(from: fromDB, fromColumn: step.fromColumn, to: toDB, toColumn: step.toColumn, isCancelled: context.isCancelled)
         } catch {
             throw DatabaseLoader.diagnostic(error, range: range)
         }
         let (fromTable, toTable) = (from.table, to.table)
-        return Link(step, fromRowCount: fromTable.rowCount, duplicateKeys: counts.duplicateKeys, unmatched: counts.unmatched, nullKeys: counts.nullKeys) {
+        return Link(step, fromRowCount: fromTable.rowCount, duplicateKeys: counts.duplicateKeys, unmatched: counts.unmatched, nullKeys: counts.nullKeys,
+                    severalLinking: counts.severalLinking) {
             guard let fromKey = fromTable.column(named: step.fromColumn), let toKey = toTable.column(named: step.toColumn) else { return [] }
             return Link(step, fromKey: fromKey, toKey: toKey).target
         }
