@@ -215,6 +215,87 @@ public struct DatabaseBackend: Backend {
         return (InMemoryBackend(relations: relations, links: inMemory.links), positions)
     }
 
+    /// Values per row (`leads where won select id, deals = count(deals), closed_at`) that read
+    /// other tables along links, for a few rows of a database table (or all of a small one):
+    /// worked out on the server for those rows only, so that neither table's columns nor the
+    /// link's keys are read whole. Nil for any other plan.
+    /// Whether a plan reads rows of other tables along links (a join, a linked aggregate, `has`).
+    private static func readsAlongLinks(_ plan: LogicalPlan) -> Bool {
+        var node: LogicalPlan? = plan
+        while let current = node {
+            if case .join = current { return true }
+            if current.expressions.contains(where: { !$0.links.isEmpty || $0.columns.contains { $0.relation != nil } }) { return true }
+            node = current.input
+        }
+        return false
+    }
+
+    private func projectedAlongLinks(_ plan: LogicalPlan) throws(PlanError) -> ResultTable? {
+        var derived: [String] = []
+        var readsAlongLinks = false
+        var node = plan
+        walk: while true {
+            switch node {
+            case .derive(let input, let name, let expression):
+                derived.insert(name, at: 0)
+                if !expression.links.isEmpty || expression.columns.contains(where: { $0.relation != nil }) { readsAlongLinks = true }
+                node = input
+            case .join(let input, _):
+                readsAlongLinks = true
+                node = input
+            default:
+                break walk
+            }
+        }
+        guard readsAlongLinks, !derived.isEmpty, case .scan(let name, let scanned) = node, let view = inMemory.relations[name],
+              let table = DatabaseTable.of(view.table), case .relation = table.source, table.rowCount <= Self.positionLimit,
+              (view.selection?.count ?? table.rowCount) <= rowsFetchedByPosition else { return nil }
+        var catalog = catalog
+        catalog.tables[name] = table
+        catalog.rowConditions[name] = nil
+        guard let frame = SQLCompiler.Frame(plan, catalog: catalog) else { return nil }
+        let columnNames = scanned ?? view.table.columnNames
+        var list = table.selectList(columnNames)
+        var types: [ColumnType] = columnNames.map { view.table.type(of: $0) ?? .text }
+        for (i, name) in derived.enumerated() {
+            guard let typed = frame.derived[name], let type = typed.type else { return nil }
+            list.append("\(typed.sql) as funnel_d\(i)")
+            types.append(type)
+        }
+        let positions = view.selection.map { Array(Set($0)).sorted() }
+        var sql = "select * from (\(table.numberedRows(list, joins: frame.joins.sql))) as r"
+        if let positions { sql += " where funnel_n = any('{" + positions.map { String($0) }.joined(separator: ",") + "}'::int8[])" }
+        sql += " order by funnel_n"
+        guard sql.utf8.count <= SQLCompiler.maxLength else { return nil }
+        let columns = try Self.asked(table) { () throws(DatabaseError) in try table.connection.columns(sql, isCancelled: isCancelled) }
+        let expected = positions?.count ?? table.rowCount
+        let names = columnNames + derived
+        var fetched: [Column]
+        if expected == 0 {
+            fetched = zip(names, types).map { DatabaseColumns.empty($1, name: $0) }
+        } else {
+            guard columns.count == names.count + 2, columns[0].count == expected else { throw Self.changed(table, now: .null) }
+            for r in 0..<expected {
+                guard case .integer(let n) = columns[0].value(at: r), n == Int64(positions?[r] ?? Int32(r)),
+                      case .integer(let total) = columns[1].value(at: r), total == table.rowCount else {
+                    throw Self.changed(table, now: columns[1].value(at: r))
+                }
+            }
+            fetched = Array(columns.dropFirst(2))
+            for i in fetched.indices { fetched[i].name = names[i] }
+        }
+        noteLinkReads(frame.joins.reads, relation: name)
+        // Back in the view's order (a sorted view is not in table order).
+        if let selection = view.selection, let positions {
+            let index = Dictionary(uniqueKeysWithValues: positions.enumerated().map { ($1, Int32($0)) })
+            let rows = selection.map { index[$0] ?? 0 }
+            fetched = fetched.map { Gather.take($0, rows: rows) }
+        }
+        var result = Table(name: view.table.name, columns: fetched, rowCount: view.selection?.count ?? table.rowCount, timeColumn: view.table.timeColumn)
+        result.typeNotes = view.table.typeNotes
+        return ResultTable(table: result)
+    }
+
     /// Runs `body` on an in-memory backend for a few rows, passing on what it noticed.
     private func onFewRows<T>(_ backend: InMemoryBackend, _ body: (InMemoryBackend) throws(PlanError) -> T) throws(PlanError) -> T {
         defer { for note in backend.takeNotes() { inMemory.notes.add(note) } }
@@ -223,10 +304,25 @@ public struct DatabaseBackend: Backend {
 
     public func execute(_ plan: LogicalPlan) throws(PlanError) -> ResultTable {
         guard let compiled = sql(for: plan), let table = tablesAndViews.0.values.first else {
+            if let projected = try projectedAlongLinks(plan) { return projected }
             if let few = try fewRows(plan) { return try onFewRows(few.backend) { b throws(PlanError) in try b.execute(plan) } }
             return try inMemory.execute(plan)
         }
-        let columns = try Self.asked(table) { () throws(DatabaseError) in try table.connection.columns(compiled.sql, isCancelled: isCancelled) }
+        var columns = try Self.asked(table) { () throws(DatabaseError) in try table.connection.columns(compiled.sql, isCancelled: isCancelled) }
+        if let check = compiled.positionsChecked {
+            // Rows named by position: every one counted, in a table of the rows it had.
+            let checks = columns.suffix(3)
+            guard checks.count == 3, let counted = checks.first else { throw Self.changed(table, now: .null) }
+            var rows = 0
+            for r in 0..<counted.count {
+                rows += FunnelSQL.int(counted.value(at: r))
+                for total in checks.dropFirst() where !total.isNull(r) && FunnelSQL.int(total.value(at: r)) != check.tableRows {
+                    throw Self.changed(table, now: total.value(at: r))
+                }
+            }
+            guard rows == check.rows else { throw Self.changed(table, now: .null) }
+            columns.removeLast(3)
+        }
         noteLinkReads(compiled.linkReads, relation: plan.relation)
         // An average came as a sum and a count (one more column each, in the query's results).
         var named: [Column] = []
@@ -354,7 +450,18 @@ public struct DatabaseBackend: Backend {
 
     /// The SQL the plan is sent as, or nil when it runs in memory.
     public func sql(for plan: LogicalPlan) -> SQLCompiler.Compiled? {
-        let catalog = catalog
+        var catalog = catalog
+        // A few rows chosen in memory, aggregated with rows of other tables along links, are
+        // named by position (without links, `fewRows` fetches their columns instead).
+        if catalog.tables[plan.relation] == nil, Self.readsAlongLinks(plan), let view = inMemory.relations[plan.relation],
+           let selection = view.selection, selection.count <= rowsFetchedByPosition, view.table.columnsRead.isEmpty,
+           let table = DatabaseTable.of(view.table), table.rowCount <= Self.positionLimit {
+            let positions = Array(Set(selection)).sorted()
+            if positions.count == selection.count {
+                catalog.tables[plan.relation] = table
+                catalog.rowPositions[plan.relation] = positions
+            }
+        }
         guard !catalog.tables.isEmpty else { return nil }
         let connections = Set(catalog.tables.values.map { ObjectIdentifier($0.connection) })
         guard connections.count == 1 else { return nil }

@@ -17,6 +17,9 @@ public struct SQLCompiler {
         var tables: [String: DatabaseTable]
         /// For a relation that is a view of its table, the condition that chose its rows.
         var rowConditions: [String: PlanExpression]
+        /// For a relation that is a few rows of its table chosen in memory: their positions in
+        /// the table's order (ascending, each once).
+        var rowPositions: [String: [Int32]] = [:]
         var links: [LinkStep: Link]
 
         init(tables: [String: DatabaseTable], rowConditions: [String: PlanExpression] = [:], links: [LinkStep: Link] = [:]) {
@@ -36,6 +39,10 @@ public struct SQLCompiler {
         public var averages: [(column: Int, integer: Bool)] = []
         /// Columns read from the first of several linking rows, for the note that says so.
         var linkReads: [LinkRead] = []
+        /// Over rows named by position: the rows meant and the table's row count then. The
+        /// query's last three columns are then the rows counted and the least and greatest
+        /// row count the server numbered them in, to be checked and dropped.
+        var positionsChecked: (rows: Int, tableRows: Int)? = nil
     }
 
     /// A compiled expression: its SQL and the type of its values (nil: the null constant).
@@ -91,6 +98,9 @@ public struct SQLCompiler {
             select.append("\(sql) as \(SQLText.identifier(measure.name))")
             types.append((measure.name, type))
         }
+        if frame.positions != nil {
+            select += ["count(*)", "min(funnel_total)", "max(funnel_total)"]
+        }
         var sql = "select \(select.joined(separator: ", ")) from \(frame.from)"
         if !frame.conditions.isEmpty { sql += " where " + frame.conditions.map { "(\($0))" }.joined(separator: " and ") }
         if !groupBy.isEmpty {
@@ -101,6 +111,7 @@ public struct SQLCompiler {
         var compiled = Compiled(sql: sql, types: types)
         compiled.averages = averages
         compiled.linkReads = frame.joins.reads
+        if let positions = frame.positions { compiled.positionsChecked = (positions.count, frame.table.rowCount) }
         return compiled
     }
 
@@ -126,7 +137,12 @@ public struct SQLCompiler {
         var joined: [String: Joined] = [:]
         /// The joins the expressions needed so far; shared by the frame's copies.
         private(set) var joins: JoinClauses
-        var from: String { table.fromClause + joins.sql }
+        /// For rows named by position, those positions (`Catalog.rowPositions`).
+        private(set) var positions: [Int32]? = nil
+        var from: String {
+            guard positions != nil else { return table.fromClause + joins.sql }
+            return "(\(table.numberedRows(["*"]))) as funnel_rows" + joins.sql
+        }
 
         /// A relation joined along a link: its alias in the query, its table, and how its rows
         /// were found.
@@ -145,6 +161,11 @@ public struct SQLCompiler {
                 self.table = table
                 self.catalog = catalog
                 joins = JoinClauses()
+                if let positions = catalog.rowPositions[name] {
+                    guard case .relation = table.source, !table.columns.contains(where: { $0.name == "funnel_n" || $0.name == "funnel_total" }) else { return nil }
+                    self.positions = positions
+                    conditions.append("funnel_n = any('{" + positions.map { String($0) }.joined(separator: ",") + "}'::int8[])")
+                }
                 if let rows = catalog.rowConditions[name] {
                     guard let typed = expression(rows), typed.type == .boolean || typed.type == nil else { return nil }
                     conditions.append(typed.sql)

@@ -23,9 +23,10 @@ struct DatabasePushdownTests {
         """
 
     /// The queries `explain sql STATEMENT` says the statement sends.
-    func sent(_ statement: String) throws -> [String] {
+    /// `setUp`: more definitions before it.
+    func sent(_ statement: String, setUp more: String = "") throws -> [String] {
         try DatabaseGoldenTests.prepare()
-        let out = GoldenHarness.run(text: Self.setUp + "explain sql " + statement + "\n", asScriptAt: GoldenTests.root + "/sent.funnel", relativeTo: GoldenTests.root)
+        let out = GoldenHarness.run(text: Self.setUp + more + "explain sql " + statement + "\n", asScriptAt: GoldenTests.root + "/sent.funnel", relativeTo: GoldenTests.root)
         #expect(!out.contains("error"), "\(out)")
         return out.components(separatedBy: ";\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { $0.contains("select") }
     }
@@ -87,6 +88,35 @@ struct DatabasePushdownTests {
         let queries = try sent("link deals.contact_id -> leads.id")
         #expect(queries.count == 1 && queries[0].contains("not exists"), "\(queries)")
         for sql in queries { #expect(!Self.readsWholeColumns(sql), "\(sql)") }
+    }
+
+    static let linked = """
+        link deals.contact_id -> leads.id
+        rule won_deal = stage == "won"
+        funnel closing on leads {
+          leads at created_at
+          won   at closed_at where count(deals where won_deal) > 0
+        }
+        funnel deal_path on deals {
+          deals at closed_at
+          won   at closed_at where won_deal
+        }
+        dealt = leads where has deals
+
+        """
+
+    /// Reading a linked table (its columns, its rows' aggregates, `has`) joins it on the server:
+    /// neither table's columns nor the link's keys are fetched.
+    @Test(.enabled(if: DatabasePushdownTests.enabled)) func readingThroughLinksRunsOnTheServer() throws {
+        for statement in ["count(deals) by leads.country", "sum(deals.amount where won_deal) by source", "count(leads where has deals)",
+                          "closing", "closing by country", "deal_path by leads.source", "velocity closing", "closing where has deals",
+                          "x = leads where count(deals) > 1", "hot where has deals select id, deals = count(deals), first = closed_at",
+                          "dealt by country select n = count(), won = count(where count(deals where won_deal) > 0)"] {
+            let queries = try sent(statement, setUp: Self.linked)
+            #expect(!queries.isEmpty, "\(statement)")
+            #expect(queries.contains { $0.contains("left join") }, "\(statement): \(queries)")
+            for sql in queries { #expect(!Self.readsWholeColumns(sql), "\(statement): \(sql)") }
+        }
     }
 
     /// Columns named like the numbering's own names (n, total, kept) do not take their place.
