@@ -19,6 +19,9 @@ public struct DemandInputs: Sendable {
     /// Per group, each row stage's count, when counted already (by a database); nil: counted
     /// here from the funnel's reach and `groupOfRow`.
     public var stageCounts: [[Int]]? = nil
+    /// Per group, the promoters and the orders' total amount of the rows that reached the last
+    /// stage, when counted already (by a database); nil: from `orderCounts` and `orderAmounts`.
+    public var orderTotals: [(promoters: Int, amount: Double)]? = nil
 
     public init(keyNames: [String], keyPeriods: [DateUnit?], keyOfGroup: [[Value]], groupOfRow: [Int32], spend: [[Value]: Double]?,
                 revenue: [[Value]: Double]?, orderCounts: [Int64]?, orderAmounts: Column?, notes: [String]) {
@@ -56,7 +59,9 @@ extension FunnelTables {
         let counts = inputs.stageCounts ?? FunnelGrouping.counts(funnel.reach, grouping: Grouping(groupCount: groups, groupOfRow: groupOfRow, keys: []))
         var promoters = [Int](repeating: 0, count: groups)
         var lifetime = [Double](repeating: 0, count: groups)
-        if let orderCounts = inputs.orderCounts {
+        if let totals = inputs.orderTotals {
+            for (g, total) in totals.enumerated() where g < groups { (promoters[g], lifetime[g]) = total }
+        } else if let orderCounts = inputs.orderCounts {
             let reach = funnel.reach
             let amounts = inputs.orderAmounts.flatMap { VectorOps.doubles($0, reach.selection) }
             let known = inputs.orderAmounts?.validity
@@ -80,7 +85,8 @@ extension FunnelTables {
             columnNames += ["revenue", "avg deal"]; formats += [.money, .money]
             if spend != nil { columnNames.append("ROMI"); formats.append(.percent) }
         }
-        if inputs.orderCounts != nil {
+        let hasOrders = inputs.orderCounts != nil || inputs.orderTotals != nil
+        if hasOrders {
             columnNames += ["promoters", "promoter rate", "lifetime value"]; formats += [.number, .percent, .money]
         }
         var rows: [[Value]] = []
@@ -103,7 +109,7 @@ extension FunnelTables {
                     row.append(won.flatMap { w in cost.flatMap { c in c > 0 ? .decimal((w - c) / c) : nil } } ?? .null)
                 }
             }
-            if inputs.orderCounts != nil {
+            if hasOrders {
                 let customers = counts[g][last]
                 row += [.decimal(Double(promoters[g])), customers > 0 ? .decimal(Double(promoters[g]) / Double(customers)) : .null,
                         customers > 0 ? .decimal(lifetime[g] / Double(customers)) : .null]

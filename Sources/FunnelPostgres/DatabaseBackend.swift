@@ -364,7 +364,8 @@ public struct DatabaseBackend: Backend {
                 guard let typed = sql.keySQL(condition), typed.type == .boolean else { return try inMemory.funnelCounts(funnel, request) }
                 lastStageWhere = typed.sql
             }
-            guard let aggregates = sql.aggregates(request.measures, amongEntrantsOf: request.measuresAmongEntrantsOf) else {
+            guard let aggregates = sql.aggregates(request.measures, amongEntrantsOf: request.measuresAmongEntrantsOf,
+                                                  amongReachersOf: request.measuresAmongReachersOf) else {
                 return try inMemory.funnelCounts(funnel, request)
             }
             return try answered(sql, funnel) { () throws(DatabaseError) in

@@ -160,11 +160,13 @@ struct FunnelSQL: Sendable {
     /// Aggregates over the funnel's rows per group, in SQL: each one's expression over the
     /// reach rows (its argument and filter computed with the stage inputs, as a0, f0, …), and
     /// those inputs; nil when one has no SQL form.
-    /// `amongEntrantsOf`: only over the rows that may enter that stage.
-    func aggregates(_ measures: [Measure], amongEntrantsOf stage: Int? = nil) -> (sql: [String], inputs: [String])? {
+    /// `amongEntrantsOf`: only over the rows that may enter that stage; `amongReachersOf`: only
+    /// over those that reached it.
+    func aggregates(_ measures: [Measure], amongEntrantsOf entered: Int? = nil, amongReachersOf reached: Int? = nil) -> (sql: [String], inputs: [String])? {
         var sql: [String] = [], inputs: [String] = []
-        if let stage, stage < 0 || stage >= stageCount { return nil }
-        let among = stage.map { "g\($0)" }
+        for stage in [entered, reached].compactMap({ $0 }) where stage < 0 || stage >= stageCount { return nil }
+        guard entered == nil || reached == nil else { return nil }
+        let among = entered.map { "g\($0)" } ?? reached.map { "h\($0)" }
         for (i, measure) in measures.enumerated() {
             var filter = among.map { " filter (where \($0))" } ?? ""
             if let f = measure.filter {

@@ -119,6 +119,28 @@ struct DatabasePushdownTests {
         }
     }
 
+    /// `demand` with `orders`: the promoters and the orders' amount of the customers are counted
+    /// by the server with the funnel, not read from the orders' rows.
+    @Test(.enabled(if: DatabasePushdownTests.enabled)) func demandWithOrdersIsCountedOnTheServer() throws {
+        try DatabaseGoldenTests.prepare()
+        let out = GoldenHarness.run(text: """
+            leads = load env("FUNNEL_TEST_DATABASE") table "golden_funnel_leads" time created_at
+            orders = load env("FUNNEL_TEST_DATABASE") table "golden_funnel_orders"
+            link orders.contact_id -> leads.id
+            funnel f on leads {
+              leads     at created_at
+              customers at customer_at
+              orders    orders.amount
+            }
+            explain sql demand f by source
+
+            """, asScriptAt: GoldenTests.root + "/orders.funnel", relativeTo: GoldenTests.root)
+        let queries = out.components(separatedBy: ";\n").filter { $0.contains("select") }
+        #expect(queries.count == 2, "\(out)")
+        #expect(queries.contains { $0.contains("filter (where h1)") && $0.contains("left join") }, "\(out)")
+        for sql in queries { #expect(!Self.readsWholeColumns(sql.trimmingCharacters(in: .whitespacesAndNewlines)), "\(sql)") }
+    }
+
     /// Columns named like the numbering's own names (n, total, kept) do not take their place.
     @Test(.enabled(if: DatabasePushdownTests.enabled)) func columnsNamedLikeTheNumbering() throws {
         guard let url = DatabaseErrorTests.url else { return }

@@ -69,18 +69,22 @@ public struct FunnelCountsRequest: Sendable {
     /// The measures count only the rows that may enter this stage (they reached the one before,
     /// or it was optional and they could have entered it): what `explain F.stage` starts from.
     public var measuresAmongEntrantsOf: Int?
+    /// The measures count only the rows that reached this stage (`demand`'s promoters and
+    /// lifetime value, over the last stage).
+    public var measuresAmongReachersOf: Int?
     /// Also count, per stage, the rows whose furthest stage it is, and of them those whose time
     /// there is before this second (`health`, `decay`); by keys only.
     public var staleBefore: Int64?
 
     public init(grouping: FunnelGroupBy, joint: [(from: Int, to: Int)] = [], lastStageWhere: PlanExpression? = nil, withNotes: Bool = false,
-                measures: [Measure] = [], measuresAmongEntrantsOf: Int? = nil, staleBefore: Int64? = nil) {
+                measures: [Measure] = [], measuresAmongEntrantsOf: Int? = nil, measuresAmongReachersOf: Int? = nil, staleBefore: Int64? = nil) {
         self.grouping = grouping
         self.joint = joint
         self.lastStageWhere = lastStageWhere
         self.withNotes = withNotes
         self.measures = measures
         self.measuresAmongEntrantsOf = measuresAmongEntrantsOf
+        self.measuresAmongReachersOf = measuresAmongReachersOf
         self.staleBefore = staleBefore
     }
 }

@@ -308,11 +308,11 @@ extension Interpreter {
 
 extension Interpreter {
     /// `demand F [by key]`: the stage counts per group and the lift counted by the backend,
-    /// spend and revenue sliced as any formula is. With `orders` (a count per funnel row of a
-    /// linked table) it runs on the rows.
+    /// spend and revenue sliced as any formula is; with `orders`, the promoters and the orders'
+    /// amount of the rows that reached the last stage, counted by the backend too.
     func countedDemand(_ definition: FunnelDefinition, keys: [Expr], session: Session, range: SourceRange) throws(Diagnostic) -> ResultTable? {
         let syntax = definition.syntax
-        guard syntax.orders == nil, let asked = try backendFunnel(definition, session: session, view: nil) else { return nil }
+        guard let asked = try backendFunnel(definition, session: session, view: nil) else { return nil }
         let view = asked.view
         let dimensions = Aggregation.dimensions(keys)
         guard let lowered = asked.keys(dimensions) else { return nil }
@@ -329,8 +329,28 @@ extension Interpreter {
             measures.append(Measure(name: "revenue", function: .sum, argument: value))
             if let late = aggregation.afterAsOf(view.table) { measures.append(Measure(name: "after as-of", function: .countRows, filter: late)) }
         }
+        // Orders per row of the funnel's table, through the link orders → funnel table.
+        var orderMeasures: [Measure]? = nil
+        if let orders = syntax.orders {
+            guard case .member(let ordersTable, _) = orders.kind,
+                  let count = try? asked.evaluator.lower(Expr(.call("count", [ordersTable], distinct: false), orders.range)),
+                  let amount = try? asked.evaluator.lower(Expr(.call("sum", [orders], distinct: false), orders.range)) else { return nil }
+            orderMeasures = [Measure(name: "promoters", function: .countRows, filter: .binary(.greaterEqual, count, .constant(.integer(2)))),
+                             Measure(name: "lifetime", function: .sum, argument: amount)]
+        }
         let request = FunnelCountsRequest(grouping: .keys(lowered), lastStageWhere: marketing, measures: measures)
         guard let counts = try asked.counts(request, at: keys.first?.range ?? range) else { return nil }
+        var orderTotals: [(promoters: Int, amount: Double)]? = nil
+        if let orderMeasures {
+            let last = syntax.stages.filter { $0.count == nil }.count - 1
+            let ordered = FunnelCountsRequest(grouping: .keys(lowered), measures: orderMeasures, measuresAmongReachersOf: last)
+            guard let totals = try asked.counts(ordered, at: syntax.orders?.range ?? range) else { return nil }
+            var byKey: [[Value]: (promoters: Int, amount: Double)] = [:]
+            for (key, values) in zip(keys.isEmpty ? [[]] : totals.keys, totals.measures) {
+                byKey[key] = (Int(values.first?.number ?? 0), values.count > 1 ? values[1].number ?? 0 : 0)
+            }
+            orderTotals = (keys.isEmpty ? [[]] : counts.keys).map { byKey[$0] ?? (0, 0) }
+        }
         func sliced(_ formula: Expr?) throws(Diagnostic) -> [[Value]: Double]? {
             guard let formula else { return nil }
             let result = try aggregation.evaluate([formula], by: keys, defaultTable: view)
@@ -371,6 +391,7 @@ extension Interpreter {
         var inputs = DemandInputs(keyNames: dimensions.map(\.name), keyPeriods: dimensions.map { _ in nil }, keyOfGroup: keys.isEmpty ? [[]] : counts.keys,
                                   groupOfRow: [], spend: spend, revenue: revenue, orderCounts: nil, orderAmounts: nil, notes: footnotes)
         inputs.stageCounts = keys.isEmpty ? [counts.counts.first ?? [Int](repeating: 0, count: funnel.rowStages.count)] : counts.counts
+        inputs.orderTotals = orderTotals
         return FunnelTables.demand(funnel, inputs)
     }
 
