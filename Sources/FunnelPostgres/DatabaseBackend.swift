@@ -303,7 +303,9 @@ public struct DatabaseBackend: Backend {
     }
 
     public func execute(_ plan: LogicalPlan) throws(PlanError) -> ResultTable {
-        guard let compiled = sql(for: plan), let table = tablesAndViews.0.values.first else {
+        // Errors name the table the plan's rows are of.
+        guard let compiled = sql(for: plan),
+              let table = inMemory.relations[plan.relation].flatMap({ DatabaseTable.of($0.table) }) ?? tablesAndViews.0.values.first else {
             if let projected = try projectedAlongLinks(plan) { return projected }
             if let few = try fewRows(plan) { return try onFewRows(few.backend) { b throws(PlanError) in try b.execute(plan) } }
             return try inMemory.execute(plan)

@@ -23,7 +23,9 @@ enum SessionScript {
             let source = statement.range.file.slice(statement.range)
             let base = statement.range.file.path.hasPrefix("<") ? currentDirectory : directory(of: absolute(statement.range.file.path, currentDirectory))
             switch statement.kind {
-            case .include(let path, let allowed):
+            case .include(let pathExpr, let allowed):
+                // Kept as the file it named (a definition's include is its canonical path).
+                guard case .string(let path) = pathExpr.kind else { lines.append(source); continue }
                 lines.append("include \(quoted(absolute(path, base)))" + (allowed.isEmpty ? "" : " allow " + allowed.map(\.rawValue).joined(separator: ", ")))
             case .assign(let name, let expr):
                 if case .load(let pathExpr, _) = expr.kind, case .string(let path) = pathExpr.kind {

@@ -33,7 +33,7 @@ struct ParserTests {
             return out + ")"
         case .assert(let e, let m): return "(assert \(sexp(e))" + (m.map { " \"\($0)\"" } ?? "") + ")"
         case .export(let e, let p): return "(export \(sexp(e)) \"\(p)\")"
-        case .include(let p, let allowed): return "(include \"\(p)\"" + (allowed.isEmpty ? "" : " allow " + allowed.map(\.rawValue).joined(separator: ",")) + ")"
+        case .include(let p, let allowed): return "(include \(sexp(p))" + (allowed.isEmpty ? "" : " allow " + allowed.map(\.rawValue).joined(separator: ",")) + ")"
         case .expression(let e): return sexp(e)
         case .funnel(let f): return "(funnel \(f.name) on \(f.table) [\(f.stages.map(\.name).joined(separator: " "))])"
         case .velocity(let f, let by): return "(velocity \(f)" + (by.isEmpty ? "" : " by " + by.map { sexp($0) }.joined(separator: " ")) + ")"

@@ -258,7 +258,8 @@ public struct Interpreter: Sendable {
             let result = try resultTable(expr, session: session, baseDirectory: baseDirectory, complete: true)
             let written = try Exporter.write(result, to: path, baseDirectory: baseDirectory, session: session, range: statement.range, fileSystem: fileSystem)
             emit(.message("wrote \(written) (\(CountText.of(result.table.rowCount, "row")))"))
-        case .include(let path, let allowed):
+        case .include(let pathExpr, let allowed):
+            let path = try loadPath(pathExpr, session: session, baseDirectory: baseDirectory, for: "include")
             try include(path, allowing: allowed, session: &session, baseDirectory: baseDirectory, range: statement.range)
         case .expression(let expr):
             try show(expr, session: session, baseDirectory: baseDirectory)
@@ -733,7 +734,7 @@ public struct Interpreter: Sendable {
         }
         // A saved session repeats the include, not what the file held.
         session.definitions.removeSubrange(definitionsBefore...)
-        session.definitions.append(Statement(kind: .include(canonical, allow: allowed), range: range))
+        session.definitions.append(Statement(kind: .include(Expr(.string(canonical), range), allow: allowed), range: range))
     }
 
     /// The path a statement may use for `use`, or a located error saying why not.
@@ -771,20 +772,22 @@ enum Results {
 }
 
 extension Interpreter {
-    /// The file a `load` reads: its path expression, evaluated (a string, or text made from
-    /// parameters: `load data + "/leads.csv"`).
-    func loadPath(_ expr: Expr, session: Session, baseDirectory: String) throws(Diagnostic) -> String {
+    /// The file a `load` (or an `include`) reads: its path expression, evaluated (a string, or
+    /// text made from parameters: `load data + "/leads.csv"`).
+    func loadPath(_ expr: Expr, session: Session, baseDirectory: String, for statement: String = "load") throws(Diagnostic) -> String {
         if case .string(let literal) = expr.kind { return literal }
         if let name = Cycles.names(in: expr).first(where: { session.valuesSetByIncludes.contains($0) }) {
             throw Diagnostic.error("this path uses '\(name)', which an included file set; a path may only be built from the script's own values and --set", at: expr.range,
                                    notes: ["otherwise a rule file could choose which files the script reads"])
         }
         guard case .scalar(let value, _, _) = try evaluate(expr, session: session, baseDirectory: baseDirectory) else {
-            throw Diagnostic.error("load needs the file's path as text, found a table", at: expr.range)
+            throw Diagnostic.error("\(statement) needs the file's path as text, found a table", at: expr.range)
         }
         guard case .text(let path) = value else {
-            throw Diagnostic.error("load needs the file's path as text, found \(VectorOps.describe(value.type))", at: expr.range,
-                                   notes: ["for example: load data + \"/leads.csv\" with param data = \"exports/2025-Q3\""])
+            let example = statement == "include" ? "include \"clients/\" + client + \".funnel\" with param client = \"acme\""
+                : "load data + \"/leads.csv\" with param data = \"exports/2025-Q3\""
+            throw Diagnostic.error("\(statement) needs the file's path as text, found \(VectorOps.describe(value.type))", at: expr.range,
+                                   notes: ["for example: \(example)"])
         }
         return path
     }

@@ -98,8 +98,13 @@ struct DryRunWalk {
         case .report(let path, _, let body):
             write(path, use: .report, statement: statement, baseDirectory: baseDirectory, into: &plan)
             visit(body, baseDirectory: baseDirectory, into: &plan)
-        case .include(let path, let allowed):
-            include(path, allowed: allowed, statement: statement, baseDirectory: baseDirectory, into: &plan)
+        case .include(let pathExpr, let allowed):
+            do throws(Diagnostic) {
+                let path = try interpreter.loadPath(pathExpr, session: interpreter.session, baseDirectory: baseDirectory, for: "include")
+                include(path, allowed: allowed, statement: statement, baseDirectory: baseDirectory, into: &plan)
+            } catch {
+                plan.diagnostics.append(error)
+            }
         default:
             break
         }

@@ -215,8 +215,15 @@ public struct Parser {
             return Statement(kind: .export(value, path: path), range: start.to(end))
         case .keyword(.include):
             _ = advance()
-            var end = current.range
-            let path = try expectString("the file to include")
+            // A string, or an expression that makes one, as for `load`.
+            switch current.kind {
+            case .newline, .end, .keyword, .symbol(.semicolon), .symbol(.rightParen), .symbol(.rightBrace):
+                _ = try expectString("the file to include (include \"rules.funnel\")")
+            default:
+                break
+            }
+            let path = try parseBinary(minPrecedence: Parser.additivePrecedence)
+            var end = path.range
             var allowed: [FileUse] = []
             if case .identifier("allow") = current.kind {
                 _ = advance()

@@ -104,7 +104,8 @@ public struct Statement: Sendable {
         case assert(Expr, message: String?)
         case export(Expr, path: String)
         /// `include "clients/acme.funnel" allow load`: what the included file may do besides defining.
-        case include(String, allow: [FileUse])
+        /// `include "rules.funnel"`, or a path made from parameters (`include "clients/" + client + ".funnel"`).
+        case include(Expr, allow: [FileUse])
         case expression(Expr)
         case funnel(FunnelSyntax)
         /// `alias spend.channel as source`: spend answers to `source` (by source, where source == …).
