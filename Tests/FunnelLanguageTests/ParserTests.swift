@@ -50,6 +50,7 @@ struct ParserTests {
         case .plan(let p): return "(plan \(p.name) from \(p.funnel))"
         case .explainPlan(let inner): return "(explain-plan \(sexp(inner)))"
         case .explainSQL(let inner): return "(explain-sql \(sexp(inner)))"
+        case .top(let inner, let n): return "(top \(sexp(inner)) \(n))"
         }
     }
 

@@ -121,7 +121,7 @@ public struct Interpreter: Sendable {
     mutating func run(_ statement: Statement, in session: inout Session, baseDirectory: String) throws(Diagnostic) {
         try context.checkCancelled()
         switch statement.kind {
-        case .expression, .export, .assert, .checkLink, .velocity, .bottleneck, .decay, .stuck, .health, .explain, .whatIf, .plan, .demand, .explainPlan, .explainSQL:
+        case .expression, .export, .assert, .checkLink, .velocity, .bottleneck, .decay, .stuck, .health, .explain, .whatIf, .plan, .demand, .explainPlan, .explainSQL, .top:
             break
         default:
             session.generation = funnelCache.nextGeneration()
@@ -348,6 +348,8 @@ public struct Interpreter: Sendable {
             emit(.table(try whatIf(rule: rule, condition: condition, funnelName: funnelName, statement: statement, session: session, range: statement.range)))
         case .plan(let plan):
             for table in try planReport(plan, session: session, range: statement.range) { emit(.table(table)) }
+        case .top(let inner, let n):
+            try runTop(inner, n, in: &session, baseDirectory: baseDirectory)
         case .explainPlan(let inner):
             emit(.message(try explainPlan(inner, session: session, baseDirectory: baseDirectory)))
         case .explainSQL(let inner):

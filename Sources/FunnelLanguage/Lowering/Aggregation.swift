@@ -242,7 +242,7 @@ struct Aggregation {
                 if Functions.rowFunctions.contains(lowered) {
                     throw Diagnostic.error("\(name)() works on each row of a table; here it needs a value for each group — put it inside an aggregate", at: expr.range)
                 }
-                throw Diagnostic.error("unknown function '\(name)'", at: expr.range, suggestion: Suggestion.nearest(to: name, in: Functions.allNames))
+                throw Diagnostic.error("unknown function '\(name)'", at: expr.range, suggestion: Functions.suggestion(for: name))
             }
             var nodes: [Node] = []
             for arg in args { nodes.append(try planNode(arg, plan: plan, defaultTable: defaultTable, dimensions: dimensions)) }

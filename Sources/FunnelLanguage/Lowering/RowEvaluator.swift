@@ -485,7 +485,7 @@ struct RowEvaluator {
             }
             return try call(.round(places: places), [0])
         default:
-            throw Diagnostic.error("unknown function '\(rawName)'", at: expr.range, suggestion: Suggestion.nearest(to: rawName, in: Functions.allNames))
+            throw Diagnostic.error("unknown function '\(rawName)'", at: expr.range, suggestion: Functions.suggestion(for: rawName))
         }
     }
 }

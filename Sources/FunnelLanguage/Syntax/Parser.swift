@@ -307,6 +307,17 @@ public struct Parser {
         throw fail("expected '\(word)' \(what), found \(describe(current))")
     }
 
+    /// `top N` after a statement that lists rows.
+    private mutating func parseTop(_ statement: Statement) throws -> Statement {
+        guard check(.top) else { return statement }
+        _ = advance()
+        guard case .number(let n) = current.kind, n.isInteger, n.value >= 0, n.value <= 1e12 else {
+            throw fail("expected a whole number after 'top' (top 10)")
+        }
+        let end = advance().range
+        return Statement(kind: .top(statement, Int(n.value)), range: statement.range.to(end))
+    }
+
     private mutating func parseStageReference(_ what: String) throws -> (String, String, SourceRange) {
         let (funnel, start) = try expectName("a funnel name (\(what))")
         try expect(.dot, "between the funnel and its stage (\(what))")
@@ -326,10 +337,10 @@ public struct Parser {
                 keys.append(try parseBinary(minPrecedence: 0))
                 while match(.comma) { keys.append(try parseBinary(minPrecedence: 0)) }
             }
-            return Statement(kind: .velocity(name, by: keys), range: start.to(keys.last?.range ?? end))
+            return try parseTop(Statement(kind: .velocity(name, by: keys), range: start.to(keys.last?.range ?? end)))
         case "bottleneck":
             let (name, end) = try expectName("a funnel name")
-            return Statement(kind: .bottleneck(name), range: start.to(end))
+            return try parseTop(Statement(kind: .bottleneck(name), range: start.to(end)))
         case "demand":
             let (name, end) = try expectName("a funnel name")
             var keys: [Expr] = []
@@ -337,7 +348,7 @@ public struct Parser {
                 keys.append(try parseBinary(minPrecedence: 0))
                 while match(.comma) { keys.append(try parseBinary(minPrecedence: 0)) }
             }
-            return Statement(kind: .demand(name, by: keys), range: start.to(keys.last?.range ?? end))
+            return try parseTop(Statement(kind: .demand(name, by: keys), range: start.to(keys.last?.range ?? end)))
         case "report":
             if inReport { throw fail("a report cannot hold another report; close the first one with '}' before starting the next") }
             inReport = true
@@ -382,8 +393,8 @@ public struct Parser {
                 value = try parseBinary(minPrecedence: 0)
             }
             let end = value?.range ?? after.range
-            if word == "decay" { return Statement(kind: .decay(funnel: funnel, stage: stage, after: after, value: value), range: start.to(end)) }
-            return Statement(kind: .stuck(funnel: funnel, stage: stage, after: after), range: start.to(end))
+            if word == "decay" { return try parseTop(Statement(kind: .decay(funnel: funnel, stage: stage, after: after, value: value), range: start.to(end))) }
+            return try parseTop(Statement(kind: .stuck(funnel: funnel, stage: stage, after: after), range: start.to(end)))
         case "health":
             let (name, end) = try expectName("a funnel name")
             var after: Expr? = nil
@@ -391,7 +402,7 @@ public struct Parser {
                 _ = advance()
                 after = try parseBinary(minPrecedence: Parser.additivePrecedence)
             }
-            return Statement(kind: .health(name, after: after), range: start.to(after?.range ?? end))
+            return try parseTop(Statement(kind: .health(name, after: after), range: start.to(after?.range ?? end)))
         case "explain":
             // `explain plan inbound by source`; `explain plan` alone explains a rule called plan.
             if case .identifier("plan") = current.kind, Parser.startsStatement(peekToken(1).kind) {

@@ -134,6 +134,9 @@ public struct Statement: Sendable {
         indirect case explainPlan(Statement)
         /// `explain sql STATEMENT`: the SQL the statement sends to a database.
         indirect case explainSQL(Statement)
+        /// `velocity F by source top 3`, `stuck F.mqls after 30 days top 5`: a statement that
+        /// lists rows, shortened to its first N (for a breakdown, the N largest groups).
+        indirect case top(Statement, Int)
         /// `what if rule = condition in F`
         case whatIf(rule: String, condition: Expr, funnel: String)
         /// `plan NAME from F { customers = 10; deal_size = 100k; rate sqls -> customers = 25% }`
