@@ -7,6 +7,11 @@ public struct Parser {
     private var index = 0
     private let file: SourceFile
     public private(set) var diagnostics: [Diagnostic] = []
+    /// Blocks (`funnel … {`, `plan … {`, `report … {`) open where the parser is.
+    private var openBlocks = 0
+    /// Blocks open where the last error was found: recovery skips to their end, so that one bad
+    /// line in a block is one error, not one for each line after it read as a statement.
+    private var openBlocksAtError = 0
     /// Nesting guard: 10,000 nested parentheses must give an error, not a stack overflow.
     private var nesting = 0
     /// Set while the statements of a `report { … }` are parsed: a report cannot hold another.
@@ -110,6 +115,7 @@ public struct Parser {
             where_ = current.range
         }
         diagnostics.append(.error(message, at: where_, suggestion: suggestion, notes: notes))
+        openBlocksAtError = openBlocks
         return ParseError()
     }
 
@@ -148,14 +154,21 @@ public struct Parser {
 
     /// Skips to the start of the next statement after an error.
     private mutating func synchronize() {
-        var depth = 0
+        // Inside a block, its closing braces are still to come; brackets opened before the
+        // error may close on the way (nesting below 0).
+        var blocks = openBlocksAtError
+        var nesting = 0
+        openBlocksAtError = 0
+        openBlocks = 0
         while true {
             switch current.kind {
             case .end: return
             case .newline, .symbol(.semicolon):
-                if depth <= 0 { return }
-            case .symbol(.leftBrace), .symbol(.leftParen), .symbol(.leftBracket): depth += 1
-            case .symbol(.rightBrace), .symbol(.rightParen), .symbol(.rightBracket): depth -= 1
+                if blocks <= 0 && nesting <= 0 { return }
+            case .symbol(.leftBrace): blocks += 1
+            case .symbol(.rightBrace): blocks -= 1
+            case .symbol(.leftParen), .symbol(.leftBracket): nesting += 1
+            case .symbol(.rightParen), .symbol(.rightBracket): nesting -= 1
             default: break
             }
             _ = advance()
@@ -360,6 +373,7 @@ public struct Parser {
                 title = try expectString("the report's title")
             }
             try expect(.leftBrace, "to open the report's statements")
+            openBlocks += 1
             var body: [Statement] = []
             skipBlockSeparators()
             while !check(.rightBrace) {
@@ -372,6 +386,7 @@ public struct Parser {
                 }
             }
             let end = advance().range
+            openBlocks -= 1
             return Statement(kind: .report(path: path, title: title, body: body), range: start.to(end))
         case "chart":
             let value = try parseExpression()
@@ -459,6 +474,7 @@ public struct Parser {
         try expectWord("on", "and the table the funnel follows (funnel inbound on leads { … })")
         let (table, _) = try expectName("a table name")
         try expect(.leftBrace, "to open the list of stages")
+        openBlocks += 1
         var funnel = FunnelSyntax(name: name, table: table, stages: [], window: nil, targets: [], value: nil, spend: nil, revenue: nil, orders: nil)
         skipBlockSeparators()
         while !check(.rightBrace) {
@@ -531,6 +547,7 @@ public struct Parser {
             }
         }
         let end = advance().range
+        openBlocks -= 1
         return Statement(kind: .funnel(funnel), range: start.to(end))
     }
 
@@ -553,6 +570,7 @@ public struct Parser {
         let (funnel, _) = try expectName("a funnel name")
         var plan = PlanSyntax(name: name, funnel: funnel, settings: [], rates: [])
         try expect(.leftBrace, "to open the plan's goals")
+        openBlocks += 1
         skipBlockSeparators()
         while !check(.rightBrace) {
             if case .end = current.kind { throw fail("the plan's '{' is never closed") }
@@ -578,6 +596,7 @@ public struct Parser {
             }
         }
         let end = advance().range
+        openBlocks -= 1
         return Statement(kind: .plan(plan), range: start.to(end))
     }
 
