@@ -10,6 +10,8 @@ public enum DisplayFormat: String, Sendable, CaseIterable {
     case days
     /// A ratio from 0 to 1 drawn as a horizontal bar in terminal and Markdown tables; raw elsewhere.
     case bar
+    /// A difference of two ratios, in percentage points with its sign (0.021 → +2.1 pts).
+    case points
 }
 
 /// A small computed table ready to show: the columns, a display format per column, and notes.

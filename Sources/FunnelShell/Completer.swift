@@ -45,6 +45,10 @@ public struct Completer {
         if let grants = Completer.includeGrants(before) {
             return Completion(replacing: word.count, candidates: matching(grants, word))
         }
+        // `… by month vs ` → the earlier periods, or a plan table.
+        if before.split(whereSeparator: { $0 == " " || $0 == "\t" }).last == "vs", before.last == " " || before.last == "\t" {
+            return Completion(replacing: word.count, candidates: matching(["previous", "last year"] + session.tableOrder, word))
+        }
         // `table.` → the table's columns.
         if before.hasSuffix("."), let table = tableNamed(lastName(in: String(before.dropLast()))) {
             return Completion(replacing: word.count, candidates: matching(columns(of: table), word))

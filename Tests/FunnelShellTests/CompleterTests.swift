@@ -100,6 +100,17 @@ struct CompleterTests {
         #expect(!Self.completer().complete("leads where mo").candidates.contains("month"))
     }
 
+    @Test func earlierPeriodsAfterVs() {
+        let c = Self.completer().complete("inbound by month vs ")
+        #expect(Array(c.candidates.prefix(2)) == ["previous", "last year"])
+        #expect(Self.completer().complete("romi by quarter vs pre").candidates == ["previous"])
+        #expect(Self.completer().complete("romi by quarter vs la").candidates == ["last year"])
+    }
+
+    @Test func topAfterAListingStatement() {
+        #expect(Self.completer().complete("velocity inbound by source to").candidates.contains("top"))
+    }
+
     @Test func linkedTableColumnsAreOffered() {
         // deals links to leads, so `deals by ` offers the lead's columns too.
         let c = Self.completer().complete("deals by ")

@@ -185,6 +185,9 @@ public enum ValueFormatter {
             return NumberText.fixed(digits, decimals: 1, trim: false, group: true) + " days"
         case .bar:
             return NumberText.fixed(digits, decimals: 2, trim: true, group: false)
+        case .points:
+            let text = NumberText.fixed(digits.shifted(by: 2), decimals: 1, trim: false, group: true) + " pts"
+            return text.hasPrefix("-") || digits.isZero ? text : "+" + text
         }
     }
 

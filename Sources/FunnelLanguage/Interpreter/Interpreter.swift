@@ -511,6 +511,9 @@ public struct Interpreter: Sendable {
             if let counted = try countedCohorts(definition, keys: keys, session: session, view: view) { return .result(counted) }
             return .result(try funnelCohorts(try evaluateFunnel(definition, session: session, view: view), keys: keys))
         case .versus(let base, let other):
+            if case .name(let n) = other.kind, let comparison = PeriodComparison(n) {
+                return .result(try periodComparison(base, comparison, session: session, baseDirectory: baseDirectory, range: expr.range))
+            }
             guard case .groupBy(let funnelExpr, let keys) = base.kind, let (definition, view) = try funnelBase(funnelExpr, session: session, baseDirectory: baseDirectory) else {
                 throw Diagnostic.error("`vs` compares a funnel by period with a plan: inbound by month vs plan", at: base.range)
             }

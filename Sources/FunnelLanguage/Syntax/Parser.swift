@@ -680,7 +680,14 @@ public struct Parser {
                 base = Expr(.cohort(base, keys), base.range.to(keys[keys.count - 1].range))
             } else if case .identifier("vs") = current.kind {
                 _ = advance()
-                let other = try parseBinary(minPrecedence: 0)
+                let other: Expr
+                if case .identifier("last") = current.kind, case .identifier("year") = peekToken(1).kind {
+                    // `vs last year`: the same period a year before.
+                    let start = advance().range
+                    other = Expr(.name(PeriodComparison.lastYearName), start.to(advance().range))
+                } else {
+                    other = try parseBinary(minPrecedence: 0)
+                }
                 base = Expr(.versus(base, other), base.range.to(other.range))
             } else if check(.top) {
                 let top = advance()
