@@ -228,14 +228,7 @@ public struct Parser {
             return Statement(kind: .export(value, path: path), range: start.to(end))
         case .keyword(.include):
             _ = advance()
-            // A string, or an expression that makes one, as for `load`.
-            switch current.kind {
-            case .newline, .end, .keyword, .symbol(.semicolon), .symbol(.rightParen), .symbol(.rightBrace):
-                _ = try expectString("the file to include (include \"rules.funnel\")")
-            default:
-                break
-            }
-            let path = try parseBinary(minPrecedence: Parser.additivePrecedence)
+            let path = try parsePath("the file to include (include \"rules.funnel\")")
             var end = path.range
             var allowed: [FileUse] = []
             if case .identifier("allow") = current.kind {
@@ -916,19 +909,23 @@ public struct Parser {
         return Expr(.call(name, args, distinct: distinct), start.to(end.range))
     }
 
-    private mutating func parseLoad() throws -> Expr {
-        let start = advance().range
-        var end = current.range
-        // A string, or an expression that makes one (`load data + "/leads.csv"`); the options that
-        // follow are words, which end the expression.
+    /// A file's path: a string, or an expression that makes one (`load data + "/leads.csv"`,
+    /// `include "clients/" + client + ".funnel"`); nothing there is said as a missing string.
+    private mutating func parsePath(_ what: String) throws -> Expr {
         switch current.kind {
         case .newline, .end, .keyword, .symbol(.semicolon), .symbol(.rightParen), .symbol(.rightBrace):
-            _ = try expectString("the file to load (load \"data/leads.csv\")")
+            _ = try expectString(what)
         default:
             break
         }
-        let path = try parseBinary(minPrecedence: Parser.additivePrecedence)
-        end = path.range
+        return try parseBinary(minPrecedence: Parser.additivePrecedence)
+    }
+
+    private mutating func parseLoad() throws -> Expr {
+        let start = advance().range
+        // The options that follow the path are words, which end its expression.
+        let path = try parsePath("the file to load (load \"data/leads.csv\")")
+        var end = path.range
         var options: [LoadOption] = []
         while case .identifier(let word) = current.kind {
             let optionStart = current.range
