@@ -64,7 +64,7 @@ public struct Completer {
         }
         candidates += session.rules.keys.sorted() + session.kpis.keys.sorted() + session.scalars.keys.sorted()
         candidates += session.tableOrder + session.funnelOrder
-        candidates += Keyword.allCases.map(\.rawValue) + Completer.statementWords
+        candidates += Keyword.allCases.map(\.rawValue) + Completer.statementWords + Completer.clauseWords
         candidates += Completer.functions.map { $0 + "(" }
         var seen = Set<String>()
         let unique = candidates.filter { seen.insert($0).inserted }
@@ -92,6 +92,8 @@ public struct Completer {
     static let periods = DateUnit.allCases.map(\.rawValue)
     /// Words that start statements without being reserved (a column may be called `plan`).
     static let statementWords = ["funnel", "velocity", "bottleneck", "decay", "stuck", "health", "explain", "what", "plan", "demand", "alias", "report", "chart"]
+    /// Words that follow a breakdown without being reserved: `vs plan`, `vs previous`, `confidence`.
+    static let clauseWords = ["vs", "confidence"]
 
     private func matching(_ candidates: [String], _ word: String) -> [String] {
         // A backticked word matches names by what is inside the backticks.

@@ -105,6 +105,7 @@ struct ParserTests {
         case .top(let b, let n): return "(top \(sexp(b)) \(n))"
         case .cohort(let b, let keys): return "(cohort \(sexp(b)) \(keys.map { sexp($0) }.joined(separator: " ")))"
         case .versus(let a, let b): return "(vs \(sexp(a)) \(sexp(b)))"
+        case .confidence(let a, let level): return "(confidence \(sexp(a)) \(level))"
         }
     }
 

@@ -107,6 +107,10 @@ struct CompleterTests {
         #expect(Self.completer().complete("romi by quarter vs la").candidates == ["last year"])
     }
 
+    @Test func confidenceAfterABreakdown() {
+        #expect(Self.completer().complete("inbound by source conf").candidates.contains("confidence"))
+    }
+
     @Test func topAfterAListingStatement() {
         #expect(Self.completer().complete("velocity inbound by source to").candidates.contains("top"))
     }

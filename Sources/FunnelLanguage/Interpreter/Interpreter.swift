@@ -510,6 +510,8 @@ public struct Interpreter: Sendable {
             }
             if let counted = try countedCohorts(definition, keys: keys, session: session, view: view) { return .result(counted) }
             return .result(try funnelCohorts(try evaluateFunnel(definition, session: session, view: view), keys: keys))
+        case .confidence(let base, let level):
+            return .result(try breakdownConfidence(base, level: level, session: session, baseDirectory: baseDirectory))
         case .versus(let base, let other):
             if case .name(let n) = other.kind, let comparison = PeriodComparison(n) {
                 return .result(try periodComparison(base, comparison, session: session, baseDirectory: baseDirectory, range: expr.range))

@@ -682,6 +682,17 @@ public struct Parser {
                     other = try parseBinary(minPrecedence: 0)
                 }
                 base = Expr(.versus(base, other), base.range.to(other.range))
+            } else if case .identifier("confidence") = current.kind, case .groupBy = base.kind {
+                var end = advance().range
+                var level = 0.95
+                if case .number(let n) = current.kind {
+                    guard n.isPercent, n.value >= 0.5, n.value < 1 else {
+                        throw fail("expected a confidence level from 50% to 99.9% (confidence 90%)")
+                    }
+                    level = n.value
+                    end = advance().range
+                }
+                base = Expr(.confidence(base, level: level), base.range.to(end))
             } else if check(.top) {
                 let top = advance()
                 guard case .number(let n) = current.kind, n.isInteger, n.value >= 0, n.value <= 1e12 else {

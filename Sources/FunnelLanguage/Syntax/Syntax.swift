@@ -39,6 +39,9 @@ public struct Expr: Sendable {
         case cohort(Expr, [Expr])
         /// `F by month vs plan`: runway against a plan table.
         case versus(Expr, Expr)
+        /// `F by source confidence [95%]`: each step rate with its interval, and the groups whose
+        /// rate differs from the rest beyond chance.
+        case confidence(Expr, level: Double)
     }
 
     public var kind: Kind
