@@ -51,7 +51,9 @@ extension Interpreter {
             }
         }
         let alpha = (1 - level) / Double(max(tests, 1))
-        let percent = "\(ValueFormatter.format(.decimal(level), as: .percent).replacingOccurrences(of: ".0%", with: "%"))"
+        // "95%" rather than "95.0%"; "99.9%" as it is.
+        let written = ValueFormatter.format(.decimal(level), as: .percent)
+        let percent = written.hasSuffix(".0%") ? String(written.dropLast(3)) + "%" : written
         var columns: [Column] = []
         var formats: [DisplayFormat?] = []
         var names: [String] = []
