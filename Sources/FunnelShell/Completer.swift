@@ -92,8 +92,9 @@ public struct Completer {
     static let periods = DateUnit.allCases.map(\.rawValue)
     /// Words that start statements without being reserved (a column may be called `plan`).
     static let statementWords = ["funnel", "velocity", "bottleneck", "decay", "stuck", "health", "explain", "what", "plan", "demand", "alias", "report", "chart"]
-    /// Words that follow a breakdown without being reserved: `vs plan`, `vs previous`, `confidence`.
-    static let clauseWords = ["vs", "confidence"]
+    /// Words that follow a breakdown or a statement without being reserved: `vs plan`, `vs previous`,
+    /// `confidence`, `velocity F histogram`.
+    static let clauseWords = ["vs", "confidence", "histogram"]
 
     private func matching(_ candidates: [String], _ word: String) -> [String] {
         // A backticked word matches names by what is inside the backticks.

@@ -51,6 +51,7 @@ struct ParserTests {
         case .explainPlan(let inner): return "(explain-plan \(sexp(inner)))"
         case .explainSQL(let inner): return "(explain-sql \(sexp(inner)))"
         case .top(let inner, let n): return "(top \(sexp(inner)) \(n))"
+        case .histogram(let f, let bin): return "(histogram \(f)" + (bin.map { " " + sexp($0) } ?? "") + ")"
         }
     }
 

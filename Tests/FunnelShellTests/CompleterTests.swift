@@ -109,6 +109,7 @@ struct CompleterTests {
 
     @Test func confidenceAfterABreakdown() {
         #expect(Self.completer().complete("inbound by source conf").candidates.contains("confidence"))
+        #expect(Self.completer().complete("velocity inbound hist").candidates.contains("histogram"))
     }
 
     @Test func topAfterAListingStatement() {

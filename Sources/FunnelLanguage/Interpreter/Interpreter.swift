@@ -121,7 +121,7 @@ public struct Interpreter: Sendable {
     mutating func run(_ statement: Statement, in session: inout Session, baseDirectory: String) throws(Diagnostic) {
         try context.checkCancelled()
         switch statement.kind {
-        case .expression, .export, .assert, .checkLink, .velocity, .bottleneck, .decay, .stuck, .health, .explain, .whatIf, .plan, .demand, .explainPlan, .explainSQL, .top:
+        case .expression, .export, .assert, .checkLink, .velocity, .bottleneck, .decay, .stuck, .health, .explain, .whatIf, .plan, .demand, .explainPlan, .explainSQL, .top, .histogram:
             break
         default:
             session.generation = funnelCache.nextGeneration()
@@ -304,6 +304,18 @@ public struct Interpreter: Sendable {
             }
             let evaluation = try evaluateFunnel(definition, session: session)
             emit(.table(try velocityTable(evaluation, keys: keys, session: session)))
+        case .histogram(let name, let bin):
+            let definition = try funnel(named: name, session: session, range: statement.range)
+            var binDays: Double? = nil
+            if let bin {
+                let days = try durationDays(bin, session: session)
+                guard days > 0 else {
+                    throw Diagnostic.error("a histogram's bins need a width above 0 days", at: bin.range, notes: ["for example: velocity \(name) histogram 7 days"])
+                }
+                binDays = days
+            }
+            let evaluation = try evaluateFunnel(definition, session: session)
+            emit(.table(FunnelTables.durationHistogram(evaluation.funnel, steps: stepDurations(of: evaluation), binDays: binDays)))
         case .bottleneck(let name):
             let definition = try funnel(named: name, session: session, range: statement.range)
             if let counted = try countedBottleneck(definition, session: session, range: statement.range) {

@@ -162,6 +162,8 @@ struct DryRunWalk {
             return [e]
         case .kpi(let k):
             return [k.formula] + (k.target.map { [$0.value] } ?? [])
+        case .histogram(_, let bin):
+            return bin.map { [$0] } ?? []
         case .demand(_, let keys), .velocity(_, let keys):
             return keys
         case .decay(_, _, let after, let value):

@@ -338,6 +338,18 @@ public struct Parser {
             return try parseFunnel(start: start)
         case "velocity":
             let (name, end) = try expectName("a funnel name")
+            if case .identifier("histogram") = current.kind {
+                var last = advance().range
+                var bin: Expr? = nil
+                switch current.kind {
+                case .newline, .end, .symbol(.semicolon), .symbol(.rightBrace), .keyword(.top): break
+                default:
+                    let width = try parseBinary(minPrecedence: Parser.additivePrecedence)
+                    bin = width
+                    last = width.range
+                }
+                return try parseTop(Statement(kind: .histogram(name, bin: bin), range: start.to(last)))
+            }
             var keys: [Expr] = []
             if match(.by) {
                 keys.append(try parseBinary(minPrecedence: 0))

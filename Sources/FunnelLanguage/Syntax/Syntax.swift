@@ -122,6 +122,8 @@ public struct Statement: Sendable {
 
         /// `velocity F [by key, …]`
         case velocity(String, by: [Expr])
+        /// `velocity F histogram [7 days]`: each step's days as a distribution.
+        case histogram(String, bin: Expr?)
         /// `bottleneck F`
         case bottleneck(String)
         /// `decay F.stage after 30 days [value expr]`
