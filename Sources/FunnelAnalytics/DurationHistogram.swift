@@ -15,7 +15,8 @@ extension FunnelTables {
         for k in 1..<max(1, names.count) where funnel.times[k] != nil {
             entries.append(("\(names[k - 1])→\(names[k])", grouped.steps(group: 0, stage: k)))
         }
-        if names.count > 1 { entries.append(("\(names.first ?? "")→\(names.last ?? "") (end to end)", grouped.endToEnd(group: 0))) }
+        // End to end, unless it is the only step.
+        if entries.count > 1 { entries.append(("\(names.first ?? "")→\(names.last ?? "") (end to end)", grouped.endToEnd(group: 0))) }
         var rows: [[Value]] = []
         var widths: [Double] = []
         var open = false
@@ -44,7 +45,7 @@ extension FunnelTables {
         }
         var notes = ["days from one stage to the next, for rows that reached both; a bin holds from ≤ days < to"]
         if binDays == nil, !widths.isEmpty {
-            notes.append("bins of \(Set(widths).sorted().map { ValueFormatter.format(.decimal($0), as: .number) }.joined(separator: ", ")) days, chosen per step (velocity \(funnel.name) histogram 7 days sets them)")
+            notes.append("bins of \(Set(widths).sorted().map { ValueFormatter.format(.decimal($0), as: .number) }.joined(separator: ", ")) days, chosen per step (`velocity \(funnel.name) histogram 7 days` sets a width)")
         }
         if open { notes.append("the last bin of a step takes every longer duration (to —): at most \(histogramBins) bins") }
         let result = ResultTable(title: "time to convert: \(funnel.name)", table: ResultRows.table(rows, names: ["step", "from (days)", "to (days)", "rows", "share", "distribution"]),
