@@ -206,7 +206,7 @@ private struct PathPolicy {
         switch statement.kind {
         case .rule(_, let e):
             check(e)
-        case .explainPlan(let inner), .explainSQL(let inner):
+        case .explainPlan(let inner), .explainSQL(let inner), .top(let inner, _):
             check(inner)
         case .assign(_, let e), .param(_, let e), .expression(let e), .chart(let e):
             check(e)
@@ -221,8 +221,9 @@ private struct PathPolicy {
             check(e)
             writes = true
             if !inside(path) { safe = false }
-        case .include(let path, _):
-            if !inside(path) || !path.hasSuffix(".funnel") { safe = false }
+        case .include(let pathExpr, _):
+            // Only a written path is checked here; one made from values may name anything.
+            guard case .string(let path) = pathExpr.kind, inside(path), path.hasSuffix(".funnel") else { safe = false; return }
         case .funnel(let f):
             for stage in f.stages {
                 if let e = stage.count { check(e) }
@@ -243,6 +244,8 @@ private struct PathPolicy {
             check(after)
         case .health(_, let after):
             if let after { check(after) }
+        case .histogram(_, let bin):
+            if let bin { check(bin) }
         case .whatIf(_, let condition, _):
             check(condition)
         case .plan(let plan):
@@ -286,7 +289,7 @@ private struct PathPolicy {
         case .sort(let base, let keys):
             check(base)
             keys.forEach { check($0.expr) }
-        case .top(let base, _):
+        case .top(let base, _), .confidence(let base, _):
             check(base)
         }
     }
