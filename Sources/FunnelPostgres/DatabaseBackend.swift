@@ -231,23 +231,21 @@ public struct DatabaseBackend: Backend {
     }
 
     private func projectedAlongLinks(_ plan: LogicalPlan) throws(PlanError) -> ResultTable? {
+        guard Self.readsAlongLinks(plan) else { return nil }
         var derived: [String] = []
-        var readsAlongLinks = false
         var node = plan
         walk: while true {
             switch node {
-            case .derive(let input, let name, let expression):
+            case .derive(let input, let name, _):
                 derived.insert(name, at: 0)
-                if !expression.links.isEmpty || expression.columns.contains(where: { $0.relation != nil }) { readsAlongLinks = true }
                 node = input
             case .join(let input, _):
-                readsAlongLinks = true
                 node = input
             default:
                 break walk
             }
         }
-        guard readsAlongLinks, !derived.isEmpty, case .scan(let name, let scanned) = node, let view = inMemory.relations[name],
+        guard !derived.isEmpty, case .scan(let name, let scanned) = node, let view = inMemory.relations[name],
               let table = DatabaseTable.of(view.table), case .relation = table.source, table.rowCount <= Self.positionLimit,
               (view.selection?.count ?? table.rowCount) <= rowsFetchedByPosition else { return nil }
         var catalog = catalog

@@ -40,13 +40,16 @@ extension Interpreter {
         }
         let z = RateConfidence.z(forLevel: level)
         var tests = 0
-        var pValues: [[Double?]] = Array(repeating: Array(repeating: nil, count: steps.count), count: rows)
+        // Per group and step: the test's p-value, and whether the group's rate is below the rest's.
+        var tested: [[(p: Double, below: Bool)?]] = Array(repeating: Array(repeating: nil, count: steps.count), count: rows)
         for (s, step) in steps.enumerated() {
             var total = (x: 0, n: 0)
             for r in 0..<rows { if let t = trials(step, r) { total.x += t.x; total.n += t.n } }
             for r in 0..<rows {
-                guard let t = trials(step, r), let p = RateConfidence.differencePValue(t.x, t.n, total.x - t.x, total.n - t.n) else { continue }
-                pValues[r][s] = p
+                guard let t = trials(step, r) else { continue }
+                let rest = (x: total.x - t.x, n: total.n - t.n)
+                guard let p = RateConfidence.differencePValue(t.x, t.n, rest.x, rest.n) else { continue }
+                tested[r][s] = (p, Double(t.x) / Double(t.n) < Double(rest.x) / Double(rest.n))
                 tests += 1
             }
         }
@@ -72,11 +75,8 @@ extension Interpreter {
         }
         let findings: [Value] = (0..<rows).map { r in
             let said = steps.indices.compactMap { s -> String? in
-                guard let p = pValues[r][s], p < alpha, let rate = table.columns[steps[s].rate].value(at: r).number else { return nil }
-                var rest = (x: 0, n: 0)
-                for other in 0..<rows where other != r { if let o = trials(steps[s], other) { rest.x += o.x; rest.n += o.n } }
-                let restRate = rest.n > 0 ? Double(rest.x) / Double(rest.n) : rate
-                return "\(table.columns[steps[s].rate].name) \(rate < restRate ? "below" : "above") the rest"
+                guard let test = tested[r][s], test.p < alpha else { return nil }
+                return "\(table.columns[steps[s].rate].name) \(test.below ? "below" : "above") the rest"
             }
             return said.isEmpty ? .null : .text(said.joined(separator: "; "))
         }

@@ -22,7 +22,7 @@ enum PeriodComparison {
     /// The first day of the period compared with the one starting on `start`.
     func earlier(_ start: Int, unit: DateUnit) -> Int {
         switch (self, unit) {
-        case (_, .day) where self == .previous: return start - 1
+        case (.previous, .day): return start - 1
         case (.previous, .week): return start - 7
         case (.lastYear, .week):
             // The same ISO week number a year before (week 53 of a year without one: week 52).
