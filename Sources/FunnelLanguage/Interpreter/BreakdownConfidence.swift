@@ -7,6 +7,8 @@ import FunnelEngine
 extension Interpreter {
     func breakdownConfidence(_ base: Expr, level: Double, session: Session, baseDirectory: String) throws(Diagnostic) -> ResultTable {
         guard case .groupBy(let funnelExpr, let keys) = base.kind, try funnelBase(funnelExpr, session: session, baseDirectory: baseDirectory) != nil else {
+            // An unknown name is said as such, before what confidence follows.
+            _ = try evaluate(base, session: session, baseDirectory: baseDirectory)
             throw Diagnostic.error("`confidence` follows a funnel's breakdown: inbound by source confidence", at: base.range)
         }
         guard case .result(let result) = try evaluate(base, session: session, baseDirectory: baseDirectory) else {
