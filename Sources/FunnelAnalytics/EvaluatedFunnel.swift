@@ -43,11 +43,22 @@ public struct EvaluatedFunnel: Sendable {
     public var cacheKey: String? = nil
     /// For a funnel counted by a database over the rows a `where` kept: how many it kept, of all.
     public var countedRowsKept: (kept: Int, all: Int)? = nil
+    public var order: StageOrder = .inOrder
+    /// Per exclusion, in words (`lost_at between mqls and sqls`); the rows each dropped are the reach's.
+    public var exclusionLabels: [String] = []
+    /// For a funnel counted by a distinct entity: what it counts and what it left out.
+    public var entities: EntityCounting? = nil
 
     /// The rows of the table the funnel is over when a `where` kept some: how many, of all.
     public var rowsKept: (kept: Int, all: Int)? {
-        countedRowsKept ?? (view.selection != nil ? (view.rowCount, view.table.rowCount) : nil)
+        // The entity note says how many rows the entities were counted among.
+        if entities != nil { return nil }
+        return countedRowsKept ?? (view.selection != nil ? (view.rowCount, view.table.rowCount) : nil)
     }
+
+    /// What one counted unit is called in notes: `leads row`, or `contact_id` for a funnel
+    /// counted by distinct contact_id.
+    public var unit: String { entities?.label ?? "\(table) row" }
 
     public init(name: String, table: String, view: TableValue, countStageNames: [String], rowStages: [RowStage],
                 targetSteps: [(from: String?, to: String)], times: [IntegerValues?], reach: Reach, stages: [KeptStage]) {
@@ -77,12 +88,25 @@ public struct EvaluatedFunnel: Sendable {
             // misses are those that missed an earlier stage, which its count already says.
             guard stage.timeLabel != nil || stage.hasCondition else { continue }
             let what = [stage.timeLabel.map { "a \($0)" }, stage.hasCondition ? "the condition of \(stage.name)" : nil].compactMap { $0 }.joined(separator: " and ")
-            notes.append("\(CountText.of(count, "\(table) row")) with \(what) \(count == 1 ? "is" : "are") not counted in \(stage.name): "
+            notes.append("\(CountText.of(count, unit)) with \(what) \(count == 1 ? "is" : "are") not counted in \(stage.name): "
                 + "an earlier stage is missing, later, or outside the window (a KPI over the same condition counts \(count == 1 ? "it" : "them"))")
         }
+        notes += countingNotes
         if afterAsOf > 0 {
-            notes.append("\(CountText.of(afterAsOf, "\(table) row")) reached a stage after the as-of date \(CivilDate.format(days: Int(today))) and \(afterAsOf == 1 ? "is" : "are") counted (--set today=YYYY-MM-DD to change)")
+            notes.append("\(CountText.of(afterAsOf, unit)) reached a stage after the as-of date \(CivilDate.format(days: Int(today))) and \(afterAsOf == 1 ? "is" : "are") counted (--set today=YYYY-MM-DD to change)")
         }
+        return notes
+    }
+
+    /// Who the funnel counts and whom it dropped, when that is not one row each: said under the
+    /// funnel and under each of its breakdowns.
+    public var countingNotes: [String] {
+        var notes: [String] = []
+        for (i, label) in exclusionLabels.enumerated() where i < reach.excluded.count {
+            let n = reach.excluded[i]
+            notes.append("\(CountText.of(n, unit)) \(n == 1 ? "is" : "are") excluded from every stage: \(label)")
+        }
+        if let entities { notes += entities.notes(table: table) }
         return notes
     }
 
@@ -90,7 +114,7 @@ public struct EvaluatedFunnel: Sendable {
     /// after each optional stage, and targets from one. Only these can have rows in the later
     /// stage that skipped the earlier one; every other step's later stage is inside its earlier.
     public var stepsFromOptionalStages: [Step] {
-        let optional = rowStages.map(\.optional)
+        let optional = order == .anyOrder ? rowStages.map { _ in true } : rowStages.map(\.optional)
         var steps: [Step] = []
         for k in 1..<max(1, optional.count) where optional[k - 1] { steps.append(Step(from: k - 1, to: k)) }
         for target in targetSteps {
@@ -148,6 +172,41 @@ public struct EvaluatedFunnel: Sendable {
         let steps = stepsFromOptionalStages
         let extended = reach.appendingJointStages(steps, times: times).reach
         return FunnelCounts(stages: stageNames, counts: counts, joint: jointCounts(extended.counts, steps: steps))
+    }
+}
+
+/// How a funnel counted by a distinct entity (`count distinct contact_id`) counted: in notes.
+public struct EntityCounting: Sendable {
+    /// `contact_id`, or `account_id, region` for several keys.
+    public var label: String
+    /// `constant owner`: the property each entity keeps through its stages.
+    public var constant: String?
+    public var entityCount: Int
+    public var rowCount: Int
+    public var rowsWithoutKey: Int
+    /// For a breakdown `at` a stage: the stage, and the entities left out for not reaching it.
+    public var attributedAt: (stage: String, left: Int)?
+
+    public init(label: String, constant: String?, entityCount: Int, rowCount: Int, rowsWithoutKey: Int, attributedAt: (stage: String, left: Int)?) {
+        self.label = label
+        self.constant = constant
+        self.entityCount = entityCount
+        self.rowCount = rowCount
+        self.rowsWithoutKey = rowsWithoutKey
+        self.attributedAt = attributedAt
+    }
+
+    func notes(table: String) -> [String] {
+        var notes = ["counted by distinct \(label): \(CountText.of(entityCount)) among \(CountText.of(rowCount, "\(table) row")); "
+            + "each reaches a stage when one of its rows does, in order"
+            + (constant.map { ", with the same \($0) at every stage (the \($0) that takes it furthest)" } ?? "")]
+        if rowsWithoutKey > 0 {
+            notes.append("\(CountText.of(rowsWithoutKey, "\(table) row")) \(rowsWithoutKey == 1 ? "has" : "have") no \(label)\(constant.map { " or \($0)" } ?? ""): not counted")
+        }
+        if let (stage, left) = attributedAt, left > 0 {
+            notes.append("\(CountText.of(left, label)) that did not reach \(stage) \(left == 1 ? "is" : "are") not in this breakdown (by the value at \(stage))")
+        }
+        return notes
     }
 }
 

@@ -96,6 +96,7 @@ extension FunnelTables {
             }
             if !unfinished.isEmpty { notes.append("\(unfinished.joined(separator: ", ")): not over on \(CivilDate.format(days: today))") }
         }
+        notes += funnel.countingNotes
         var names = keyNames + stageNames
         var formats: [DisplayFormat?] = Array(repeating: nil, count: keyNames.count) + Array(repeating: .number, count: stageNames.count)
         for k in 1..<max(1, stageNames.count) { names.append("\(stageNames[k])/\(stageNames[k - 1])"); formats.append(.percent) }

@@ -32,12 +32,49 @@ public struct FunnelData: Sendable {
     public var stages: [StageData]
     /// Conversion window measured from the first stage's time, in seconds.
     public var window: Int64?
+    /// Whether a stage needs the ones before it (`.inOrder`), or counts every row that reached it.
+    public var order: StageOrder
+    /// Rows that did something between two stages, dropped from the whole funnel.
+    public var exclusions: [StageExclusion]
 
-    public init(rowCount: Int, selection: Selection?, stages: [StageData], window: Int64?) {
+    public init(rowCount: Int, selection: Selection?, stages: [StageData], window: Int64?,
+                order: StageOrder = .inOrder, exclusions: [StageExclusion] = []) {
         self.rowCount = rowCount
         self.selection = selection
         self.stages = stages
         self.window = window
+        self.order = order
+        self.exclusions = exclusions
+    }
+}
+
+/// How a funnel's stages follow one another.
+public enum StageOrder: Sendable, Equatable {
+    /// A row reaches a stage after the one before (or an optional one skipped), not earlier.
+    case inOrder
+    /// A row counts at every stage it reached, whatever it reached before and in which order
+    /// (HubSpot's "any stage" report); a window holds every stage within N days of its earliest.
+    case anyOrder
+}
+
+/// `exclude lost_at between mqls and sqls`: a row whose `times` (where `eligible`) fall at or
+/// after its time at stage `from` and before its time at stage `to` (or at any time after `from`
+/// when it never reached `to`) is dropped from the funnel, as PostHog and Mixpanel drop them.
+public struct StageExclusion: Sendable {
+    /// The column as written, for notes.
+    public var label: String
+    public var times: IntegerValues
+    public var eligible: Validity
+    /// Row-stage indices; both stages are timed.
+    public var from: Int
+    public var to: Int
+
+    public init(label: String, times: IntegerValues, eligible: Validity, from: Int, to: Int) {
+        self.label = label
+        self.times = times
+        self.eligible = eligible
+        self.from = from
+        self.to = to
     }
 }
 
@@ -63,6 +100,8 @@ public struct Reach: Sendable {
     /// The rows that reached the first stage with a counted stage time at or after the as-of
     /// end given to `FunnelReach.compute` (0 when none was given).
     public var afterAsOf = 0
+    /// Per exclusion of the funnel: the rows it dropped (rows that reached its first stage).
+    public var excluded: [Int] = []
 
     /// Marks a from-time that is not known (the row's earlier stages have no time).
     public static let unknown = Int64.min
@@ -91,6 +130,8 @@ public enum FunnelReach {
     /// stage's (strict order), and it is within the window of the first stage.
     /// `endOfAsOf` (seconds): rows with a counted time at or after it are counted in `afterAsOf`.
     public static func compute(_ data: FunnelData, recordFromTimes: Bool = false, endOfAsOf: Int64 = Int64.max) -> Reach {
+        if !data.exclusions.isEmpty { return computeExcluding(data, recordFromTimes: recordFromTimes, endOfAsOf: endOfAsOf) }
+        if data.order == .anyOrder { return computeAnyOrder(data, recordFromTimes: recordFromTimes, endOfAsOf: endOfAsOf) }
         let stageCount = data.stages.count
         let rowCount = data.rowCount
         let valid = data.stages.allSatisfy { $0.eligible.count == rowCount && ($0.times.map { $0.count == rowCount } ?? true) }

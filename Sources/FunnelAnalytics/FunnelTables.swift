@@ -57,7 +57,7 @@ public enum FunnelTables {
         var formats: [DisplayFormat?] = [nil, .number, .percent, .percent, .number, .bar]
         if !targets.isEmpty { names.append("target"); formats.append(nil) }
         var footnotes: [String] = []
-        footnotes += skippedStageNotes(counts)
+        footnotes += skippedStageNotes(counts, anyOrder: funnel.order == .anyOrder)
         footnotes += funnel.rowNotes(asOf: today)
         footnotes += extraNotes
         if let (kept, all) = funnel.rowsKept { footnotes.append("\(CountText.of(kept)) of \(CountText.of(all)) \(funnel.table) rows") }
@@ -68,12 +68,12 @@ public enum FunnelTables {
 
     /// One line per step out of an optional stage that some rows skipped: the step rate counts
     /// only the rows that were in the earlier stage.
-    public static func skippedStageNotes(_ counts: FunnelCounts) -> [String] {
+    public static func skippedStageNotes(_ counts: FunnelCounts, anyOrder: Bool = false) -> [String] {
         var notes: [String] = []
         for k in counts.stages.indices {
             guard let skipped = counts.skipped(into: k), skipped > 0, let through = counts.continued(from: k - 1, to: k) else { continue }
             let (earlier, later) = (counts.stages[k - 1], counts.stages[k])
-            notes.append("\(ValueFormatter.format(.decimal(skipped), as: .number)) \(later) skipped \(earlier) (optional): "
+            notes.append("\(ValueFormatter.format(.decimal(skipped), as: .number)) \(later) \(anyOrder ? "were never" : "skipped") \(earlier) \(anyOrder ? "(any order)" : "(optional)"): "
                 + "the step \(earlier)→\(later) counts the \(ValueFormatter.format(.decimal(through), as: .number)) that were \(earlier)")
         }
         return notes

@@ -13,7 +13,8 @@ extension FunnelReach {
     public static func updating(_ previous: Reach, of previousData: FunnelData, to data: FunnelData, changedStages: [Int],
                                 endOfAsOf: Int64) -> Reach? {
         let stageCount = data.stages.count, rowCount = data.rowCount
-        guard stageCount <= 64, previousData.stages.count == stageCount, previous.stageCount == stageCount,
+        guard stageCount <= 64, data.order == .inOrder, data.exclusions.isEmpty, previousData.order == .inOrder, previousData.exclusions.isEmpty,
+              previousData.stages.count == stageCount, previous.stageCount == stageCount,
               previousData.rowCount == rowCount, previous.rowCount == rowCount, previous.fromTimes.isEmpty,
               previous.notCounted.count == stageCount, previous.timeRanges.count == stageCount, previous.counts.count == stageCount,
               previousData.window == data.window, previous.selection == data.selection, previousData.selection == data.selection,

@@ -49,6 +49,11 @@ public struct Completer {
         if before.split(whereSeparator: { $0 == " " || $0 == "\t" }).last == "vs", before.last == " " || before.last == "\t" {
             return Completion(replacing: word.count, candidates: matching(["previous", "last year"] + session.tableOrder, word))
         }
+        // `inbound by source at ` → the stages of the funnel named before.
+        if before.split(whereSeparator: { $0 == " " || $0 == "\t" }).last == "at", before.last == " " || before.last == "\t",
+           let stages = stagesOfFunnelNamed(in: before) {
+            return Completion(replacing: word.count, candidates: matching(stages, word))
+        }
         // `table.` → the table's columns.
         if before.hasSuffix("."), let table = tableNamed(lastName(in: String(before.dropLast()))) {
             return Completion(replacing: word.count, candidates: matching(columns(of: table), word))
@@ -93,8 +98,17 @@ public struct Completer {
     /// Words that start statements without being reserved (a column may be called `plan`).
     static let statementWords = ["funnel", "velocity", "bottleneck", "decay", "stuck", "health", "explain", "what", "plan", "demand", "alias", "report", "chart"]
     /// Words that follow a breakdown or a statement without being reserved: `vs plan`, `vs previous`,
-    /// `confidence`, `velocity F histogram`.
-    static let clauseWords = ["vs", "confidence", "histogram"]
+    /// `confidence`, `velocity F histogram`, an attribution (`first touch`, `last touch`); and the
+    /// lines of a funnel's block that say who it counts (`any order`, `exclude`, `constant`).
+    static let clauseWords = ["vs", "confidence", "histogram", "first touch", "last touch", "any order", "exclude", "constant"]
+
+    /// The row stages of the first funnel named in `text` (a breakdown's `at STAGE`).
+    private func stagesOfFunnelNamed(in text: Substring) -> [String]? {
+        for word in text.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }) {
+            if let funnel = session.funnels[String(word)] { return funnel.syntax.stages.filter { $0.count == nil }.map(\.name) }
+        }
+        return nil
+    }
 
     private func matching(_ candidates: [String], _ word: String) -> [String] {
         // A backticked word matches names by what is inside the backticks.

@@ -107,6 +107,7 @@ struct ParserTests {
         case .cohort(let b, let keys): return "(cohort \(sexp(b)) \(keys.map { sexp($0) }.joined(separator: " ")))"
         case .versus(let a, let b): return "(vs \(sexp(a)) \(sexp(b)))"
         case .confidence(let a, let level): return "(confidence \(sexp(a)) \(level))"
+        case .attributed(let a, let attribution): return "(attributed \(sexp(a)) \(attribution.words))"
         }
     }
 
@@ -254,6 +255,40 @@ struct ParserTests {
         // A rule called plan is still explained as a rule.
         #expect(Self.tree("explain plan") == "(explain plan)")
         #expect(Self.tree("explain plan on deals") == "(explain plan on deals)")
+    }
+
+    @Test func funnelBlockSaysWhoIsCounted() {
+        let (statements, diagnostics) = Self.parse("""
+            funnel f on touches {
+              any order
+              count distinct contact_id, region
+              constant account
+              visit at time where event == "visit"
+              signup at time
+              exclude time between visit and signup where event == "unsubscribe"
+              exclude lost_at between visit and signup
+              count = 3
+            }
+            """)
+        #expect(diagnostics.isEmpty)
+        guard case .funnel(let f)? = statements.first?.kind else {
+            Issue.record("not a funnel")
+            return
+        }
+        #expect(f.anyOrder)
+        #expect(f.countDistinct.map(Self.sexp) == ["contact_id", "region"])
+        #expect(f.constant.map(Self.sexp) == ["account"])
+        #expect(f.exclusions.map { "\($0.column) \($0.from) \($0.to) \($0.condition.map(Self.sexp) ?? "-")" }
+                == ["time visit signup (== event \"unsubscribe\")", "lost_at visit signup -"])
+        // `count = 3` is still a stage counted by a formula, as `count` is no setting there.
+        #expect(f.stages.map(\.name) == ["visit", "signup", "count"])
+    }
+
+    @Test func breakdownAttributionFollowsTheKeys() {
+        #expect(Self.tree("f by channel last touch") == "(attributed (by f channel) last touch)")
+        #expect(Self.tree("f by channel first touch confidence") == "(confidence (attributed (by f channel) first touch) 0.95)")
+        #expect(Self.tree("f by channel at signup") == "(attributed (by f channel) at signup)")
+        #expect(Self.tree("f by channel at").hasPrefix("error: "))
     }
 
     @Test func kpiTargetStopsBeforeComparison() {

@@ -112,6 +112,16 @@ struct CompleterTests {
         #expect(Self.completer().complete("velocity inbound hist").candidates.contains("histogram"))
     }
 
+    @Test func attributionAndFunnelBlockWords() {
+        #expect(Self.completer().complete("inbound by source las").candidates.contains("last touch"))
+        #expect(Self.completer().complete("inbound by source fir").candidates.contains("first touch"))
+        #expect(Self.completer().complete("funnel f on leads { exc").candidates.contains("exclude"))
+        #expect(Self.completer().complete("funnel f on leads { any").candidates.contains("any order"))
+        // `at` in a breakdown names a stage of the funnel before it.
+        #expect(Self.completer().complete("inbound by source at ").candidates == ["leads", "mqls"])
+        #expect(Self.completer().complete("inbound by source at m").candidates == ["mqls"])
+    }
+
     @Test func topAfterAListingStatement() {
         #expect(Self.completer().complete("velocity inbound by source to").candidates.contains("top"))
     }

@@ -231,6 +231,7 @@ private struct PathPolicy {
             }
             for e in [f.window, f.value, f.spend, f.revenue, f.orders] { if let e { check(e) } }
             for target in f.targets { check(target.value) }
+            for e in f.exclusions.compactMap(\.condition) + f.countDistinct + f.constant { check(e) }
         case .demand(_, let keys), .velocity(_, let keys):
             keys.forEach { check($0) }
         case .report(let path, _, let body):
@@ -289,7 +290,7 @@ private struct PathPolicy {
         case .sort(let base, let keys):
             check(base)
             keys.forEach { check($0.expr) }
-        case .top(let base, _), .confidence(let base, _):
+        case .top(let base, _), .confidence(let base, _), .attributed(let base, _):
             check(base)
         }
     }

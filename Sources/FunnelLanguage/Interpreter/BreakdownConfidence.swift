@@ -6,7 +6,9 @@ import FunnelEngine
 /// converts worse" is a finding, not noise on forty leads.
 extension Interpreter {
     func breakdownConfidence(_ base: Expr, level: Double, session: Session, baseDirectory: String) throws(Diagnostic) -> ResultTable {
-        guard case .groupBy(let funnelExpr, let keys) = base.kind, try funnelBase(funnelExpr, session: session, baseDirectory: baseDirectory) != nil else {
+        var breakdown = base
+        if case .attributed(let inner, _) = base.kind { breakdown = inner }
+        guard case .groupBy(let funnelExpr, let keys) = breakdown.kind, try funnelBase(funnelExpr, session: session, baseDirectory: baseDirectory) != nil else {
             // An unknown name is said as such, before what confidence follows.
             _ = try evaluate(base, session: session, baseDirectory: baseDirectory)
             throw Diagnostic.error("`confidence` follows a funnel's breakdown: inbound by source confidence", at: base.range)

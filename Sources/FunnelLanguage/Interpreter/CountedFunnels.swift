@@ -63,6 +63,8 @@ extension Interpreter {
     /// (`F where country == "DE"`), sent with it.
     func backendFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue?, where condition: Expr? = nil) throws(Diagnostic) -> BackendFunnel? {
         let syntax = definition.syntax
+        // Entities, exclusions and any order are followed on the funnel's rows (docs/databases.md).
+        guard syntax.countDistinct.isEmpty, syntax.exclusions.isEmpty, !syntax.anyOrder else { return nil }
         // A whole table, or a view of one chosen by a condition the backend can send with it.
         guard let view = override ?? session.tables[syntax.table], view.selection == nil || view.selectedBy != nil else { return nil }
         let evaluator = RowEvaluator(session: session, view: view, context: context)
@@ -402,7 +404,7 @@ extension Interpreter {
         var stack = [arguments[0]]
         while let e = stack.popLast() {
             switch e.kind {
-            case .filter, .groupBy, .cohort, .select, .sort, .top, .load, .versus, .confidence: return nil
+            case .filter, .groupBy, .cohort, .select, .sort, .top, .load, .versus, .confidence, .attributed: return nil
             case .call(let name, _, _) where Functions.aggregates.contains(name): return nil
             case .name(let name) where session.kpis[name] != nil: return nil
             default: stack += ExprWalk.children(of: e)

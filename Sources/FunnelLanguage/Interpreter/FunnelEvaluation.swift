@@ -69,6 +69,7 @@ extension Interpreter {
                 }
             }
         }
+        try validateWhoIsCounted(syntax, session: session, view: view, names: names)
         for target in syntax.targets {
             for n in [target.to] + (target.from.map { [$0] } ?? []) where !names.contains(n) {
                 throw Diagnostic.error("unknown stage '\(n)' in the target", at: target.range, suggestion: Suggestion.nearest(to: n, in: Array(names)))
@@ -76,14 +77,15 @@ extension Interpreter {
         }
     }
 
-    func evaluateFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue? = nil, withFromTimes: Bool = false, cacheable: Bool = true) throws(Diagnostic) -> FunnelEvaluation {
+    func evaluateFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue? = nil, withFromTimes: Bool = false, cacheable: Bool = true,
+                        attribution: Attribution = .firstTouch) throws(Diagnostic) -> FunnelEvaluation {
         // Who reached what depends only on the definitions made so far: asking `inbound`, then
         // `inbound by source`, then `what if …` computes it once.
-        let key = "\(definition.syntax.name)\u{1}\(session.generation)"
+        let key = "\(definition.syntax.name)\u{1}\(session.generation)\u{1}\(attribution)"
         let useCache = cacheable && override == nil && !withFromTimes
         if useCache, let cached = funnelCache.lookup(key) { return cached }
         var evaluation = try computeFunnel(definition, session: session, view: override, withFromTimes: withFromTimes, reusing: nil,
-                                           keepingStages: useCache)
+                                           keepingStages: useCache, attribution: attribution)
         if useCache {
             evaluation.cacheKey = key
             funnelCache.store(evaluation, for: key)
@@ -126,12 +128,13 @@ extension Interpreter {
         let reuse = StageReuse(previous: previous) { stage in
             !RuleDependence.mayRead(rule, stage: stage, in: sessions)
         }
-        return try computeFunnel(definition, session: session, view: nil, withFromTimes: false, reusing: reuse, keepingStages: false)
+        return try computeFunnel(definition, session: session, view: nil, withFromTimes: false, reusing: reuse, keepingStages: false,
+                                 attribution: .firstTouch)
     }
 
     /// `keepingStages`: the evaluation will be kept, and keeps its stages' inputs for what-ifs.
     private func computeFunnel(_ definition: FunnelDefinition, session: Session, view override: TableValue?, withFromTimes: Bool,
-                               reusing reuse: StageReuse?, keepingStages: Bool) throws(Diagnostic) -> FunnelEvaluation {
+                               reusing reuse: StageReuse?, keepingStages: Bool, attribution: Attribution) throws(Diagnostic) -> FunnelEvaluation {
         let syntax = definition.syntax
         guard let base = session.tables[syntax.table] else {
             throw Diagnostic.error("unknown table '\(syntax.table)'", at: definition.source.range)
@@ -152,6 +155,12 @@ extension Interpreter {
             stagePlans.append(StagePlan(name: stage.name, time: time, condition: condition, optional: stage.optional, timeLabel: stage.at ?? ""))
             rowStages.append(stage)
         }
+        // Each exclusion's column is read as a stage's time is; the reading is split off below.
+        for exclusion in syntax.exclusions {
+            let time = try evaluator.lower(Expr(.name(exclusion.column), exclusion.range))
+            let condition = try exclusion.condition.map { c throws(Diagnostic) in try evaluator.lower(c) }
+            stagePlans.append(StagePlan(name: "exclude \(exclusion.column)", time: time, condition: condition, optional: true, timeLabel: exclusion.column))
+        }
         var window: Int64? = nil
         if let w = syntax.window {
             guard case .scalar(let v, _, _) = try evaluate(w, session: session, baseDirectory: "."), let days = v.number, days >= 0, days < 1e7 else {
@@ -161,7 +170,7 @@ extension Interpreter {
         }
         let (rows, backend) = evaluator.scanned(view.selection)
         let plan = FunnelPlan(rows: rows, stages: stagePlans, window: window)
-        let stages: [StageData]
+        var stages: [StageData]
         var keptStages = Set<Int>()
         do {
             stages = try FunnelRows.stages(plan, view: view, on: RecordedBackend(backend, context: context)) { k in
@@ -172,22 +181,47 @@ extension Interpreter {
         } catch {
             throw evaluator.diagnostic(error, default: definition.source.range)
         }
-        let data = FunnelData(rowCount: view.table.rowCount, selection: view.selection, stages: stages, window: window)
+        let exclusions = zip(syntax.exclusions, stages.dropFirst(rowStages.count)).map { (exclusion, read) in
+            StageExclusion(label: "\(exclusion.column) between \(exclusion.from) and \(exclusion.to)"
+                               + (exclusion.condition.map { " where " + $0.range.file.slice($0.range) } ?? ""),
+                           times: read.times ?? IntegerValues.narrowest([Int64](repeating: 0, count: view.table.rowCount)), eligible: read.eligible,
+                           from: rowStages.firstIndex { $0.name == exclusion.from } ?? 0, to: rowStages.firstIndex { $0.name == exclusion.to } ?? 0)
+        }
+        stages.removeLast(stages.count - rowStages.count)
+        var data = FunnelData(rowCount: view.table.rowCount, selection: view.selection, stages: stages, window: window,
+                              order: syntax.anyOrder ? .anyOrder : .inOrder, exclusions: exclusions)
+        var funnelView = view
+        var entities: (counting: EntityCounting, excluded: [Int])? = nil
+        if !syntax.countDistinct.isEmpty {
+            let groups = try entityGroups(syntax, evaluator: evaluator, view: view)
+            let built = EntityFunnel.build(data, groupOfRow: groups.groupOfRow, groupCount: groups.groupCount, entityOfGroup: groups.entityOfGroup,
+                                           entityCount: groups.entityCount, attribution: attribution)
+            data = built.data
+            funnelView.selection = built.data.selection
+            let attributedAt: (String, Int)? = if case .stage(let k) = attribution, k < rowStages.count { (rowStages[k].name, built.notAttributed) } else { nil }
+            entities = (EntityCounting(label: Self.sourceText(syntax.countDistinct), constant: syntax.constant.isEmpty ? nil : Self.sourceText(syntax.constant),
+                                       entityCount: built.entityCount, rowCount: view.rowCount, rowsWithoutKey: built.rowsWithoutKey,
+                                       attributedAt: attributedAt), built.excluded)
+        }
         let endOfAsOf = (Int64(context.today) + 1) * CivilDate.secondsPerDay
         var updated: Reach? = nil
-        if let reuse, !withFromTimes, reuse.previous.stages.count == stages.count {
+        if let reuse, !withFromTimes, entities == nil, reuse.previous.stages.count == stages.count {
             // A what-if: only the rows whose stage inputs the changed rule touches are followed again.
             let changed = stages.indices.filter { !keptStages.contains($0) }
             let before = FunnelData(rowCount: data.rowCount, selection: data.selection,
                                     stages: reuse.previous.stages.map(\.data), window: window)
             updated = FunnelReach.updating(reuse.previous.funnel.reach, of: before, to: data, changedStages: changed, endOfAsOf: endOfAsOf)
         }
-        let reach = updated ?? FunnelReach.compute(data, recordFromTimes: withFromTimes, endOfAsOf: endOfAsOf)
-        var funnel = EvaluatedFunnel(name: syntax.name, table: syntax.table, view: view, countStageNames: countStageNames,
+        var reach = updated ?? FunnelReach.compute(data, recordFromTimes: withFromTimes, endOfAsOf: endOfAsOf)
+        if let entities { reach.excluded = entities.excluded }
+        var funnel = EvaluatedFunnel(name: syntax.name, table: syntax.table, view: funnelView, countStageNames: countStageNames,
                                      rowStages: rowStages.map { RowStage(name: $0.name, timeLabel: $0.at, hasCondition: $0.condition != nil, optional: $0.optional) },
-                                     targetSteps: syntax.targets.map { ($0.from, $0.to) }, times: stages.map(\.times), reach: reach,
+                                     targetSteps: syntax.targets.map { ($0.from, $0.to) }, times: data.stages.map(\.times), reach: reach,
                                      stages: keepingStages ? stages.map(KeptStage.init) : [])
         (funnel.notCounted, funnel.afterAsOf) = (reach.notCounted, reach.afterAsOf)
+        funnel.order = data.order
+        funnel.exclusionLabels = exclusions.map(\.label)
+        funnel.entities = entities?.counting
         return FunnelEvaluation(definition: definition, funnel: funnel)
     }
 

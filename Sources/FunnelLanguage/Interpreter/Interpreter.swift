@@ -265,7 +265,8 @@ public struct Interpreter: Sendable {
             try show(expr, session: session, baseDirectory: baseDirectory)
         case .funnel(let syntax):
             try refuseLoads(in: syntax.stages.flatMap { [$0.count, $0.condition].compactMap { $0 } }
-                + [syntax.window, syntax.value, syntax.spend, syntax.revenue, syntax.orders].compactMap { $0 } + syntax.targets.map(\.value), of: "a funnel")
+                + [syntax.window, syntax.value, syntax.spend, syntax.revenue, syntax.orders].compactMap { $0 } + syntax.targets.map(\.value)
+                + syntax.exclusions.compactMap(\.condition) + syntax.countDistinct + syntax.constant, of: "a funnel")
             let name = syntax.name
             if session.tables[name] != nil || session.rules[name] != nil || session.kpis[name] != nil {
                 throw Diagnostic.error("'\(name)' is already a table, rule or KPI", at: statement.range)
@@ -298,6 +299,7 @@ public struct Interpreter: Sendable {
             emit(.table(try demandTable(evaluation, keys: keys, session: session, range: statement.range)))
         case .velocity(let name, let keys):
             let definition = try funnel(named: name, session: session, range: statement.range)
+            try requireOrder(definition, for: "velocity", range: statement.range)
             if let timed = try timedVelocity(definition, keys: keys, session: session) {
                 emit(.table(timed))
                 break
@@ -306,6 +308,7 @@ public struct Interpreter: Sendable {
             emit(.table(try velocityTable(evaluation, keys: keys, session: session)))
         case .histogram(let name, let bin):
             let definition = try funnel(named: name, session: session, range: statement.range)
+            try requireOrder(definition, for: "velocity", range: statement.range)
             var binDays: Double? = nil
             if let bin {
                 let days = try durationDays(bin, session: session)
@@ -490,7 +493,11 @@ public struct Interpreter: Sendable {
             if let (definition, view) = try funnelBase(base, session: session, baseDirectory: baseDirectory) {
                 if let counted = try countedFunnelBreakdown(definition, keys: keys, session: session, view: view) { return .result(counted) }
                 let evaluation = try evaluateFunnel(definition, session: session, view: view)
-                return .result(try funnelBreakdown(evaluation, keys: keys, session: session))
+                var result = try funnelBreakdown(evaluation, keys: keys, session: session)
+                if !definition.syntax.countDistinct.isEmpty {
+                    result.footnotes.append(Self.attributionNote(.firstTouch, keys: Aggregation.dimensions(keys).map(\.name), funnel: definition.syntax))
+                }
+                return .result(result)
             }
             if isTable(base, session: session) {
                 guard case .table(let view) = try evaluate(base, session: session, baseDirectory: baseDirectory) else { break }
@@ -522,6 +529,17 @@ public struct Interpreter: Sendable {
             }
             if let counted = try countedCohorts(definition, keys: keys, session: session, view: view) { return .result(counted) }
             return .result(try funnelCohorts(try evaluateFunnel(definition, session: session, view: view), keys: keys))
+        case .attributed(let base, let syntax):
+            guard case .groupBy(let funnelExpr, let keys) = base.kind,
+                  let (definition, view) = try funnelBase(funnelExpr, session: session, baseDirectory: baseDirectory) else {
+                _ = try evaluate(base, session: session, baseDirectory: baseDirectory)
+                throw Diagnostic.error("`\(syntax.words)` follows a funnel's breakdown: signups by source last touch", at: expr.range)
+            }
+            let attribution = try self.attribution(syntax, of: definition, range: expr.range)
+            let evaluation = try evaluateFunnel(definition, session: session, view: view, attribution: attribution)
+            var result = try funnelBreakdown(evaluation, keys: keys, session: session)
+            result.footnotes.append(Self.attributionNote(attribution, keys: Aggregation.dimensions(keys).map(\.name), funnel: definition.syntax))
+            return .result(result)
         case .confidence(let base, let level):
             return .result(try breakdownConfidence(base, level: level, session: session, baseDirectory: baseDirectory))
         case .versus(let base, let other):
@@ -564,6 +582,13 @@ public struct Interpreter: Sendable {
     }
 
     /// A funnel name, or a funnel name with a filter on its table's rows (`inbound where country == "DE"`).
+    /// Velocity reads the time from one stage to the next: an any-order funnel has no next.
+    func requireOrder(_ definition: FunnelDefinition, for statement: String, range: SourceRange) throws(Diagnostic) {
+        guard definition.syntax.anyOrder else { return }
+        throw Diagnostic.error("\(statement) times the steps of a funnel in order; \(definition.syntax.name) counts its stages in any order",
+                               at: range, notes: ["define the same stages without `any order` to time them"])
+    }
+
     func funnelBase(_ expr: Expr, session: Session, baseDirectory: String) throws(Diagnostic) -> (FunnelDefinition, TableValue?)? {
         switch expr.kind {
         case .name(let n):

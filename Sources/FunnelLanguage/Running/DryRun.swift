@@ -177,6 +177,7 @@ struct DryRunWalk {
         case .funnel(let f):
             return f.stages.flatMap { [$0.count, $0.condition].compactMap { $0 } }
                 + [f.window, f.value, f.spend, f.revenue, f.orders].compactMap { $0 } + f.targets.map(\.value)
+                + f.exclusions.compactMap(\.condition) + f.countDistinct + f.constant
         case .explainPlan(let inner), .explainSQL(let inner), .top(let inner, _):
             return expressions(of: inner)
         case .link, .checkLink, .include, .alias, .report, .bottleneck, .explain:

@@ -504,6 +504,30 @@ public struct Parser {
                 _ = advance()
                 let value = try parseBinary(minPrecedence: Parser.additivePrecedence)
                 funnel.targets.append(StepTargetSyntax(from: from, to: to, comparison: comparison, value: value, range: lineStart.to(value.range)))
+            } else if case .identifier("any") = current.kind, case .identifier("order") = peekToken(1).kind {
+                _ = advance()
+                _ = advance()
+                funnel.anyOrder = true
+            } else if case .identifier("exclude") = current.kind, !isAssignmentNext(), !isStageWordNext() {
+                _ = advance()
+                let (column, _) = try expectName("the column of when it happened (exclude lost_at between mqls and sqls)")
+                try expect(.between, "and the two stages (exclude lost_at between mqls and sqls)")
+                let (from, _) = try expectName("the earlier stage (exclude lost_at between mqls and sqls)")
+                try expect(.and, "between the two stages (exclude lost_at between mqls and sqls)")
+                let (to, toRange) = try expectName("the later stage (exclude lost_at between mqls and sqls)")
+                var condition: Expr? = nil
+                if match(.where) { condition = try parseBinary(minPrecedence: 0) }
+                funnel.exclusions.append(ExclusionSyntax(column: column, from: from, to: to, condition: condition,
+                                                         range: lineStart.to(condition?.range ?? toRange)))
+            } else if case .identifier("count") = current.kind, case .keyword(.distinct) = peekToken(1).kind {
+                _ = advance()
+                _ = advance()
+                funnel.countDistinct = [try parseBinary(minPrecedence: 0)]
+                while match(.comma) { funnel.countDistinct.append(try parseBinary(minPrecedence: 0)) }
+            } else if case .identifier("constant") = current.kind, !isAssignmentNext(), !isStageWordNext() {
+                _ = advance()
+                funnel.constant = [try parseBinary(minPrecedence: 0)]
+                while match(.comma) { funnel.constant.append(try parseBinary(minPrecedence: 0)) }
             } else if case .identifier("value") = current.kind, !isAssignmentNext() {
                 _ = advance()
                 funnel.value = try parseBinary(minPrecedence: 0)
@@ -694,7 +718,7 @@ public struct Parser {
                     other = try parseBinary(minPrecedence: 0)
                 }
                 base = Expr(.versus(base, other), base.range.to(other.range))
-            } else if case .identifier("confidence") = current.kind, case .groupBy = base.kind {
+            } else if case .identifier("confidence") = current.kind, base.isBreakdown {
                 var end = advance().range
                 var level = 0.95
                 if case .number(let n) = current.kind {
@@ -705,6 +729,8 @@ public struct Parser {
                     end = advance().range
                 }
                 base = Expr(.confidence(base, level: level), base.range.to(end))
+            } else if case .groupBy = base.kind, let attribution = try parseAttribution() {
+                base = Expr(.attributed(base, attribution.0), base.range.to(attribution.1))
             } else if check(.top) {
                 let top = advance()
                 guard case .number(let n) = current.kind, n.isInteger, n.value >= 0, n.value <= 1e12 else {
@@ -715,6 +741,23 @@ public struct Parser {
             } else {
                 return base
             }
+        }
+    }
+
+    /// `first touch`, `last touch` or `at STAGE` after a breakdown's keys; nil when none follows.
+    private mutating func parseAttribution() throws -> (AttributionSyntax, SourceRange)? {
+        switch (current.kind, peekToken(1).kind) {
+        case (.identifier("first"), .identifier("touch")), (.identifier("last"), .identifier("touch")):
+            let first = advance()
+            let end = advance().range
+            if case .identifier("first") = first.kind { return (.firstTouch, end) }
+            return (.lastTouch, end)
+        case (.identifier("at"), _):
+            _ = advance()
+            let (stage, range) = try expectName("a stage: the breakdown reads each key at it (inbound by source at mqls)")
+            return (.stage(stage, range), range)
+        default:
+            return nil
         }
     }
 

@@ -42,6 +42,8 @@ public struct Expr: Sendable {
         /// `F by source confidence [95%]`: each step rate with its interval, and the groups whose
         /// rate differs from the rest beyond chance.
         case confidence(Expr, level: Double)
+        /// `F by source last touch`, `F by source at mqls`: a funnel breakdown's attribution.
+        case attributed(Expr, AttributionSyntax)
     }
 
     public var kind: Kind
@@ -181,6 +183,49 @@ public struct FunnelSyntax: Sendable {
     public var revenue: Expr?
     /// `orders orders.amount`: a table linked to the funnel's rows, one row per purchase (promoters, CLV).
     public var orders: Expr?
+    /// `any order`: a row counts at every stage it reached, in whatever order.
+    public var anyOrder: Bool = false
+    /// `exclude lost_at between mqls and sqls`
+    public var exclusions: [ExclusionSyntax] = []
+    /// `count distinct contact_id`: the funnel counts entities, not rows.
+    public var countDistinct: [Expr] = []
+    /// `constant account_id`: an entity's stages must share this property's value.
+    public var constant: [Expr] = []
+}
+
+extension Expr {
+    /// `X by keys`, with or without an attribution: what `confidence` may follow.
+    var isBreakdown: Bool {
+        switch kind {
+        case .groupBy: return true
+        case .attributed(let base, _): return base.isBreakdown
+        default: return false
+        }
+    }
+}
+
+/// `exclude lost_at between mqls and sqls`
+public struct ExclusionSyntax: Sendable {
+    public var column: String
+    public var from: String
+    public var to: String
+    /// `… where event == "unsubscribe"`: which rows' times count (all rows with a time without it).
+    public var condition: Expr?
+    public var range: SourceRange
+}
+
+/// `F by source last touch`: which row of an entity a breakdown reads its key from.
+public enum AttributionSyntax: Sendable {
+    case firstTouch, lastTouch
+    case stage(String, SourceRange)
+
+    public var words: String {
+        switch self {
+        case .firstTouch: return "first touch"
+        case .lastTouch: return "last touch"
+        case .stage(let name, _): return "at \(name)"
+        }
+    }
 }
 
 public struct StageSyntax: Sendable {
