@@ -14,8 +14,10 @@ extension FunnelTables {
     /// `F by key`: one row per value of the key, counts and step rates, the worst step named.
     /// `countStageValues`: per count-only stage, its value by key (a period key as the period's
     /// first day); `overall`: the funnel's totals, to name each group's worst step against.
+    /// `running`: with a period, each period's counts are the totals from the first period
+    /// through it (rates between those totals).
     public static func breakdown(_ funnel: EvaluatedFunnel, keyNames: [String], groups: BreakdownGroups, countStageValues: [[[Value]: Value]],
-                                 overall: FunnelCounts, asOf asOfDay: Int32) -> ResultTable {
+                                 overall: FunnelCounts, asOf asOfDay: Int32, running: Bool = false) -> ResultTable {
         var rowCounts: [[Value]: [Int]] = [:]
         var notes: [String] = []
         // Steps out of optional stages are counted as extra stages (rows in both), then split off.
@@ -55,6 +57,22 @@ extension FunnelTables {
             }
         }
         let keyTuples = Array(rowCounts.keys).sorted(by: KeyOrder.less)
+        var countStageValues = countStageValues
+        if running && period != nil {
+            // Periods in order: each count becomes the sum through its period (joint counts too).
+            var total: [Int] = []
+            var totals = [Double](repeating: 0, count: countStageValues.count)
+            for key in keyTuples {
+                let counts = rowCounts[key] ?? []
+                total = (0..<max(total.count, counts.count)).map { (($0 < total.count) ? total[$0] : 0) + (($0 < counts.count) ? counts[$0] : 0) }
+                rowCounts[key] = total
+                for i in countStageValues.indices {
+                    totals[i] += countStageValues[i][key]?.number ?? 0
+                    countStageValues[i][key] = .decimal(totals[i])
+                }
+            }
+            notes.insert("running: each count from the first \(period?.rawValue ?? "period") through this one, and the rates between those totals", at: 0)
+        }
         let stageNames = funnel.stageNames
         var rows: [[Value]] = []
         let entryStage = funnel.countStageNames.count
@@ -102,7 +120,7 @@ extension FunnelTables {
         for k in 1..<max(1, stageNames.count) { names.append("\(stageNames[k])/\(stageNames[k - 1])"); formats.append(.percent) }
         names.append("worst step")
         formats.append(nil)
-        var result = ResultTable(title: "\(funnel.name) by \(keyNames.joined(separator: ", "))", table: ResultRows.table(rows, names: names), formats: formats, footnotes: notes)
+        var result = ResultTable(title: "\(funnel.name) by \(keyNames.joined(separator: ", "))\(running && period != nil ? ", running" : "")", table: ResultRows.table(rows, names: names), formats: formats, footnotes: notes)
         result.chart = period != nil ? .series : .breakdown
         return result
     }

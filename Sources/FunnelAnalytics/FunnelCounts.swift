@@ -132,6 +132,22 @@ public enum FunnelGrouping {
 
     /// Counts per period, each stage counted in the period its own time falls in.
     /// Returns period start (days since 1970) → counts per stage; stages without times count nowhere.
+    /// Per stage, the rows that reached it at a time in `from..<to` (seconds): a span's counts as
+    /// `countsByPeriod` counts a period's (a stage without times counts in no span).
+    public static func countsWithin(_ reach: Reach, times: [IntegerValues?], from: Int64, to: Int64) -> [Int] {
+        (0..<reach.stageCount).map { k in
+            guard k < times.count, let stageTimes = times[k], stageTimes.count == reach.rowCount, reach.reached[k].count == reach.rowCount else { return 0 }
+            var count = 0
+            forEachRow(reach.selection, below: reach.rowCount) { r in
+                if reach.reached[k][r] {
+                    let t = stageTimes[r]
+                    if t >= from && t < to { count += 1 }
+                }
+            }
+            return count
+        }
+    }
+
     public static func countsByPeriod(_ reach: Reach, times: [IntegerValues?], unit: DateUnit) -> [Int: [Int]] {
         let rowCount = reach.rowCount
         let stages = reach.stageCount

@@ -100,7 +100,7 @@ public struct Completer {
     /// Words that follow a breakdown or a statement without being reserved: `vs plan`, `vs previous`,
     /// `confidence`, `velocity F histogram`, an attribution (`first touch`, `last touch`); and the
     /// lines of a funnel's block that say who it counts (`any order`, `exclude`, `constant`).
-    static let clauseWords = ["vs", "confidence", "histogram", "first touch", "last touch", "any order", "exclude", "constant"]
+    static let clauseWords = ["vs", "confidence", "histogram", "running", "first touch", "last touch", "any order", "exclude", "constant"]
 
     /// The row stages of the first funnel named in `text` (a breakdown's `at STAGE`).
     private func stagesOfFunnelNamed(in text: Substring) -> [String]? {

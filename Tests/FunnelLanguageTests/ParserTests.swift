@@ -108,6 +108,8 @@ struct ParserTests {
         case .versus(let a, let b): return "(vs \(sexp(a)) \(sexp(b)))"
         case .confidence(let a, let level): return "(confidence \(sexp(a)) \(level))"
         case .attributed(let a, let attribution): return "(attributed \(sexp(a)) \(attribution.words))"
+        case .running(let a): return "(running \(sexp(a)))"
+        case .toDate(let a, let unit): return "(\(unit)-to-date \(sexp(a)))"
         }
     }
 
@@ -289,6 +291,15 @@ struct ParserTests {
         #expect(Self.tree("f by channel first touch confidence") == "(confidence (attributed (by f channel) first touch) 0.95)")
         #expect(Self.tree("f by channel at signup") == "(attributed (by f channel) at signup)")
         #expect(Self.tree("f by channel at").hasPrefix("error: "))
+    }
+
+    @Test func runningAndToDate() {
+        #expect(Self.tree("signups by month running") == "(running (by signups month))")
+        #expect(Self.tree("count(leads) quarter to date") == "(quarter-to-date count(leads))")
+        #expect(Self.tree("mql_rate year to date") == "(year-to-date mql_rate)")
+        // `running` follows a breakdown only; `month` alone stays a name.
+        #expect(Self.tree("signups running").hasPrefix("error: "))
+        #expect(Self.tree("x = month") == "(assign x month)")
     }
 
     @Test func kpiTargetStopsBeforeComparison() {

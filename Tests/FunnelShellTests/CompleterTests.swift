@@ -114,6 +114,7 @@ struct CompleterTests {
 
     @Test func attributionAndFunnelBlockWords() {
         #expect(Self.completer().complete("inbound by source las").candidates.contains("last touch"))
+        #expect(Self.completer().complete("inbound by month runn").candidates == ["running"])
         #expect(Self.completer().complete("inbound by source fir").candidates.contains("first touch"))
         #expect(Self.completer().complete("funnel f on leads { exc").candidates.contains("exclude"))
         #expect(Self.completer().complete("funnel f on leads { any").candidates.contains("any order"))

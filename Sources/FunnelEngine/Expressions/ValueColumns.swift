@@ -1,6 +1,8 @@
 /// Builds a typed column from scalar values (slow path: small results and rare functions).
 public enum ColumnBuilder {
-    public static func column(from values: [Value], selection: Selection? = nil, rowCount: Int? = nil, name: String = "") -> Column {
+    /// `emptyAs`: the column's type when no value says one (all null).
+    public static func column(from values: [Value], selection: Selection? = nil, rowCount: Int? = nil, name: String = "",
+                              emptyAs: ColumnType = .text) -> Column {
         let n = rowCount ?? values.count
         var validity = Validity(count: n, allValid: false)
         var type: ColumnType? = nil
@@ -14,7 +16,7 @@ public enum ColumnBuilder {
         }
         for (i, v) in values.enumerated() where !v.isNull && i < n { validity.set(i) }
         let storage: ColumnStorage
-        switch type ?? .text {
+        switch type ?? emptyAs {
         case .integer: storage = .integer(.int64(values.map { if case .integer(let x) = $0 { return x } else { return 0 } }))
         case .decimal: storage = .decimal(values.map { $0.number ?? 0 })
         case .boolean: storage = .boolean(values.map { if case .boolean(let x) = $0 { return x } else { return false } })

@@ -44,7 +44,7 @@ extension Interpreter {
     }
 
     /// `F by key`: one row per value of the key (taken from the funnel's table), counts and step rates, the worst step named.
-    func funnelBreakdown(_ evaluation: FunnelEvaluation, keys: [Expr], session: Session) throws(Diagnostic) -> ResultTable {
+    func funnelBreakdown(_ evaluation: FunnelEvaluation, keys: [Expr], session: Session, running: Bool = false) throws(Diagnostic) -> ResultTable {
         let aggregation = Aggregation(session: session, context: context)
         let dimensions = Aggregation.dimensions(keys)
         let periods = dimensions.compactMap { d -> DateUnit? in
@@ -60,7 +60,7 @@ extension Interpreter {
         let countStageValues = try countStageValuesByKey(evaluation.definition, keys: keys, period: keys.count == 1 ? periods.first : nil, session: session)
         _ = aggregation
         return FunnelTables.breakdown(evaluation.funnel, keyNames: dimensions.map(\.name), groups: groups, countStageValues: countStageValues,
-                                      overall: try totals(evaluation, session: session), asOf: context.today)
+                                      overall: try totals(evaluation, session: session), asOf: context.today, running: running)
     }
 
     /// Count-only stages sliced by the same keys in their own tables (a period key as its first day).

@@ -540,6 +540,10 @@ public struct Interpreter: Sendable {
             var result = try funnelBreakdown(evaluation, keys: keys, session: session)
             result.footnotes.append(Self.attributionNote(attribution, keys: Aggregation.dimensions(keys).map(\.name), funnel: definition.syntax))
             return .result(result)
+        case .running(let base):
+            return .result(try running(base, session: session, baseDirectory: baseDirectory, range: expr.range))
+        case .toDate(let figure, let unit):
+            return .result(try toDate(figure, unitName: unit, session: session, baseDirectory: baseDirectory, range: expr.range))
         case .confidence(let base, let level):
             return .result(try breakdownConfidence(base, level: level, session: session, baseDirectory: baseDirectory))
         case .versus(let base, let other):

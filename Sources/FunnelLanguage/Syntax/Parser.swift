@@ -729,6 +729,13 @@ public struct Parser {
                     end = advance().range
                 }
                 base = Expr(.confidence(base, level: level), base.range.to(end))
+            } else if case .identifier("running") = current.kind, base.isBreakdown {
+                base = Expr(.running(base), base.range.to(advance().range))
+            } else if case .identifier(let unit) = current.kind, ["week", "month", "quarter", "year"].contains(unit),
+                      case .keyword(.to) = peekToken(1).kind, case .identifier("date") = peekToken(2).kind {
+                _ = advance()
+                _ = advance()
+                base = Expr(.toDate(base, unit: unit), base.range.to(advance().range))
             } else if case .groupBy = base.kind, let attribution = try parseAttribution() {
                 base = Expr(.attributed(base, attribution.0), base.range.to(attribution.1))
             } else if check(.top) {

@@ -44,6 +44,11 @@ public struct Expr: Sendable {
         case confidence(Expr, level: Double)
         /// `F by source last touch`, `F by source at mqls`: a funnel breakdown's attribution.
         case attributed(Expr, AttributionSyntax)
+        /// `signups by month running`: each period's figure from the first period through it.
+        case running(Expr)
+        /// `mqls quarter to date`: the current period up to the as-of date, beside the same days
+        /// of the period before. The unit is a period name (`month`, `quarter`, `year`, `week`).
+        case toDate(Expr, unit: String)
     }
 
     public var kind: Kind
@@ -198,7 +203,7 @@ extension Expr {
     var isBreakdown: Bool {
         switch kind {
         case .groupBy: return true
-        case .attributed(let base, _): return base.isBreakdown
+        case .attributed(let base, _), .running(let base): return base.isBreakdown
         default: return false
         }
     }
