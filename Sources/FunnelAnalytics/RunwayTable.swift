@@ -49,4 +49,38 @@ extension FunnelTables {
         result.chart = .runway
         return result
     }
+
+    /// The runway as a plan spreadsheet lays it out: per stage three rows (actual, plan,
+    /// variance), one column per period, then the totals and the pace so far (cumulative actual
+    /// over cumulative plan through the last period with actuals). The same numbers as `runway`.
+    public static func runwaySheet(name: String, unitName: String, stages: [String], actual: [String: [String: Double]],
+                                   plan: [String: [String: Double]], periods: [String]) -> ResultTable {
+        let long = runway(name: name, unitName: unitName, stages: stages, actual: actual, plan: plan, periods: periods)
+        var rows: [[Value]] = []
+        for stage in stages {
+            let actuals = periods.map { actual[$0]?[stage] }
+            let plans = periods.map { plan[$0]?[stage] ?? 0 }
+            let variances = zip(actuals, plans).map { a, p in a.map { $0 - p } }
+            let reported = actuals.compactMap { $0 }
+            // Totals over the periods with actuals, as the pace compares them.
+            let plannedSoFar = zip(actuals, plans).reduce(0.0) { $0 + ($1.0 == nil ? 0 : $1.1) }
+            let actualSoFar = reported.reduce(0, +)
+            let pace: Value = !reported.isEmpty && plannedSoFar != 0 ? .decimal(actualSoFar / plannedSoFar) : .null
+            rows.append([.text(stage), .text("actual")] + actuals.map { $0.map { .decimal($0) } ?? .null }
+                + [reported.isEmpty ? .null : .decimal(actualSoFar), pace])
+            rows.append([.text(stage), .text("plan")] + plans.map { .decimal($0) } + [.decimal(plans.reduce(0, +)), .null])
+            rows.append([.text(stage), .text("variance")] + variances.map { $0.map { .decimal($0) } ?? .null }
+                + [reported.isEmpty ? .null : .decimal(actualSoFar - plannedSoFar), .null])
+        }
+        let names = ["stage", ""] + periods + ["total", "pace"]
+        let formats: [DisplayFormat?] = [nil, nil] + periods.map { _ in DisplayFormat.number } + [.number, .percent]
+        let columns = names.enumerated().map { i, n in
+            ColumnBuilder.column(from: rows.map { $0[i] }, name: n, emptyAs: i < 2 ? .text : .decimal)
+        }
+        var footnotes = ["actual total and variance over the \(unitName)s with actuals; plan total over every \(unitName) of the plan; "
+            + "pace: actual so far over plan so far"]
+        footnotes += long.footnotes
+        return ResultTable(title: "runway: \(name) by \(unitName) vs plan, as a sheet", table: Table(name: "result", columns: columns, rowCount: rows.count),
+                           formats: formats, footnotes: footnotes)
+    }
 }

@@ -109,6 +109,7 @@ struct ParserTests {
         case .confidence(let a, let level): return "(confidence \(sexp(a)) \(level))"
         case .attributed(let a, let attribution): return "(attributed \(sexp(a)) \(attribution.words))"
         case .running(let a): return "(running \(sexp(a)))"
+        case .wide(let a): return "(wide \(sexp(a)))"
         case .toDate(let a, let unit): return "(\(unit)-to-date \(sexp(a)))"
         }
     }
@@ -300,6 +301,7 @@ struct ParserTests {
         // `running` follows a breakdown only; `month` alone stays a name.
         #expect(Self.tree("signups running").hasPrefix("error: "))
         #expect(Self.tree("x = month") == "(assign x month)")
+        #expect(Self.tree("f by month vs plan wide") == "(wide (vs (by f month) plan))")
     }
 
     @Test func kpiTargetStopsBeforeComparison() {

@@ -290,7 +290,7 @@ private struct PathPolicy {
         case .sort(let base, let keys):
             check(base)
             keys.forEach { check($0.expr) }
-        case .top(let base, _), .confidence(let base, _), .attributed(let base, _), .running(let base), .toDate(let base, _):
+        case .top(let base, _), .confidence(let base, _), .attributed(let base, _), .running(let base), .toDate(let base, _), .wide(let base):
             check(base)
         }
     }

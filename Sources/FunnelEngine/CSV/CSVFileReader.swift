@@ -242,7 +242,9 @@ struct CSVFileReader {
             }
             forced[index] = type
         }
-        if let time = options.timeColumn, !names.contains(time) {
+        // A plan sheet with months across is turned once read; its time column is made then.
+        let across = headerless ? nil : MonthsAcross(headers: rawNames)
+        if let time = options.timeColumn, !names.contains(time), time != across?.periodName {
             throw malformed("the time column \"\(time)\" does not exist (the columns are \(names.joined(separator: ", ")))")
         }
         let separator: CSVNumber.Separator
@@ -264,7 +266,7 @@ struct CSVFileReader {
         settings.backslashEscapes = backslashEscapes
         // Columns the script does not read: typed, not kept. Only from a file mapping, which
         // the table keeps to read them later (a decoded copy would cost the file's size).
-        if let keep = options.columnsToRead, mapping != nil, !decoded, options.datePattern == nil {
+        if let keep = options.columnsToRead, mapping != nil, !decoded, options.datePattern == nil, across == nil {
             let unread = names.map { !keep.contains($0) && $0 != options.timeColumn }
             if unread.contains(true) { settings.unread = unread }
         }
@@ -407,7 +409,7 @@ struct CSVFileReader {
             return try readWithoutHeader()
         }
         let types = columns.indices.map { c in assembly.isUnread(c) ? assembly.kinds[c].columnType : columns[c].type }
-        let timeColumn = try chooseTimeColumn(names: names, types: types)
+        let timeColumn = across == nil ? try chooseTimeColumn(names: names, types: types) : nil
         let rowCount = chunks.reduce(0) { $0 + $1.rowCount }
         var table: Table
         let unreadIndices = columns.indices.filter { assembly.isUnread($0) }
@@ -428,6 +430,12 @@ struct CSVFileReader {
         }
         table.typeNotes = typeNotes.filter { readAs[$0.key] == nil }
         table.readAs = readAs
+        if let across {
+            table = try across.transposed(table, headers: rawNames, dataLine: dataLine, path: path)
+            if let wanted = options.timeColumn, wanted != across.periodName {
+                throw malformed("the time column \"\(wanted)\" does not exist: the sheet's \(across.periodName)s across are read as a column \"\(across.periodName)\"")
+            }
+        }
         return LoadedTable(table: table, warnings: warnings, delimiter: delimiter, encoding: encoding)
     }
 

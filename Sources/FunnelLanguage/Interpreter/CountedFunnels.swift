@@ -404,7 +404,7 @@ extension Interpreter {
         var stack = [arguments[0]]
         while let e = stack.popLast() {
             switch e.kind {
-            case .filter, .groupBy, .cohort, .select, .sort, .top, .load, .versus, .confidence, .attributed, .running, .toDate: return nil
+            case .filter, .groupBy, .cohort, .select, .sort, .top, .load, .versus, .confidence, .attributed, .running, .toDate, .wide: return nil
             case .call(let name, _, _) where Functions.aggregates.contains(name): return nil
             case .name(let name) where session.kpis[name] != nil: return nil
             default: stack += ExprWalk.children(of: e)

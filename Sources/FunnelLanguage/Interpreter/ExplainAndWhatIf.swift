@@ -259,7 +259,7 @@ enum RuleDependence {
             return any(args)
         case .filter(let base, let condition):
             return any((base.map { [$0] } ?? []) + [condition])
-        case .load, .groupBy, .select, .sort, .top, .cohort, .versus, .confidence, .attributed, .running, .toDate:
+        case .load, .groupBy, .select, .sort, .top, .cohort, .versus, .confidence, .attributed, .running, .toDate, .wide:
             return true
         }
     }

@@ -546,6 +546,15 @@ public struct Interpreter: Sendable {
             return .result(try toDate(figure, unitName: unit, session: session, baseDirectory: baseDirectory, range: expr.range))
         case .confidence(let base, let level):
             return .result(try breakdownConfidence(base, level: level, session: session, baseDirectory: baseDirectory))
+        case .wide(let comparison):
+            guard case .versus(let base, let planExpr) = comparison.kind, case .groupBy(let funnelExpr, let keys) = base.kind,
+                  let (definition, view) = try funnelBase(funnelExpr, session: session, baseDirectory: baseDirectory) else {
+                throw Diagnostic.error("`wide` lays out a runway as the plan sheet: inbound by month vs plan wide", at: expr.range)
+            }
+            if case .name(let n) = planExpr.kind, PeriodComparison(n) != nil {
+                throw Diagnostic.error("`wide` lays out a runway as the plan sheet: inbound by month vs plan wide", at: expr.range)
+            }
+            return .result(try runway(definition, view: view, keys: keys, planExpr: planExpr, session: session, sheet: true))
         case .versus(let base, let other):
             if case .name(let n) = other.kind, let comparison = PeriodComparison(n) {
                 return .result(try periodComparison(base, comparison, session: session, baseDirectory: baseDirectory, range: expr.range))

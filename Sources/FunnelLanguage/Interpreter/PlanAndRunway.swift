@@ -120,7 +120,8 @@ extension Interpreter {
     }
 
     /// `F by month vs plan`: per month and stage, actual against the plan table's column of the same name.
-    func runway(_ definition: FunnelDefinition, view: TableValue?, keys: [Expr], planExpr: Expr, session: Session) throws(Diagnostic) -> ResultTable {
+    /// `sheet`: laid out as a plan spreadsheet (stages down, periods across), not one row per period and stage.
+    func runway(_ definition: FunnelDefinition, view: TableValue?, keys: [Expr], planExpr: Expr, session: Session, sheet: Bool = false) throws(Diagnostic) -> ResultTable {
         guard keys.count == 1, case .name(let unitName) = keys[0].kind, let unit = Aggregation.periodNames[unitName] else {
             throw Diagnostic.error("runway compares periods: F by month vs plan", at: keys.first?.range ?? planExpr.range)
         }
@@ -168,8 +169,11 @@ extension Interpreter {
                 plan[label, default: [:]][stage, default: 0] += sum
             }
         }
-        return FunnelTables.runway(name: definition.syntax.name, unitName: unitName, stages: planned, actual: actual,
-                                   plan: plan, periods: periodOrder.sorted { $0.0 < $1.0 }.map(\.1))
+        let periods = periodOrder.sorted { $0.0 < $1.0 }.map(\.1)
+        if sheet {
+            return FunnelTables.runwaySheet(name: definition.syntax.name, unitName: unitName, stages: planned, actual: actual, plan: plan, periods: periods)
+        }
+        return FunnelTables.runway(name: definition.syntax.name, unitName: unitName, stages: planned, actual: actual, plan: plan, periods: periods)
     }
 }
 

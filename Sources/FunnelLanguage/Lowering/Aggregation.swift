@@ -252,7 +252,7 @@ struct Aggregation {
                 throw Diagnostic.error("\(t).\(column) is a column; a formula needs an aggregate of it, such as sum(\(t).\(column))", at: expr.range)
             }
             throw Diagnostic.error("unknown name '\(expr.range.file.slice(expr.range))'", at: expr.range)
-        case .has, .load, .filter, .groupBy, .select, .sort, .top, .cohort, .versus, .confidence, .attributed, .running, .toDate:
+        case .has, .load, .filter, .groupBy, .select, .sort, .top, .cohort, .versus, .confidence, .attributed, .running, .toDate, .wide:
             throw Diagnostic.error("expected a number or a formula here, found a table", at: expr.range)
         }
     }

@@ -213,7 +213,7 @@ struct RowEvaluator {
             return try lowerCall(name, args, expr: expr)
         case .has(let other):
             return try has(other, expr: expr)
-        case .load, .filter, .groupBy, .select, .sort, .top, .cohort, .versus, .confidence, .attributed, .running, .toDate:
+        case .load, .filter, .groupBy, .select, .sort, .top, .cohort, .versus, .confidence, .attributed, .running, .toDate, .wide:
             throw Diagnostic.error("a table is not allowed here; expected a value for each row of \(view.sourceName)", at: expr.range)
         }
     }

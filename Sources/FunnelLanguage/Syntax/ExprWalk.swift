@@ -3,7 +3,7 @@ enum ExprWalk {
     static func children(of expr: Expr) -> [Expr] {
         switch expr.kind {
         case .number, .duration, .string, .date, .boolean, .null, .name, .has: return []
-        case .member(let b, _), .unary(_, let b), .isNull(let b, _), .top(let b, _), .confidence(let b, _), .attributed(let b, _), .running(let b), .toDate(let b, _): return [b]
+        case .member(let b, _), .unary(_, let b), .isNull(let b, _), .top(let b, _), .confidence(let b, _), .attributed(let b, _), .running(let b), .toDate(let b, _), .wide(let b): return [b]
         case .binary(_, let a, let b), .versus(let a, let b): return [a, b]
         case .between(let a, let b, let c, _): return [a, b, c]
         case .inList(let a, let items, _): return [a] + items

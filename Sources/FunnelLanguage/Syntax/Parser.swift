@@ -729,6 +729,8 @@ public struct Parser {
                     end = advance().range
                 }
                 base = Expr(.confidence(base, level: level), base.range.to(end))
+            } else if case .identifier("wide") = current.kind, case .versus = base.kind {
+                base = Expr(.wide(base), base.range.to(advance().range))
             } else if case .identifier("running") = current.kind, base.isBreakdown {
                 base = Expr(.running(base), base.range.to(advance().range))
             } else if case .identifier(let unit) = current.kind, ["week", "month", "quarter", "year"].contains(unit),

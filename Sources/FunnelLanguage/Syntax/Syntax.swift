@@ -49,6 +49,8 @@ public struct Expr: Sendable {
         /// `mqls quarter to date`: the current period up to the as-of date, beside the same days
         /// of the period before. The unit is a period name (`month`, `quarter`, `year`, `week`).
         case toDate(Expr, unit: String)
+        /// `inbound by month vs plan wide`: the runway laid out as the plan sheet (periods across).
+        case wide(Expr)
     }
 
     public var kind: Kind
