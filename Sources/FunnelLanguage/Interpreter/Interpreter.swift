@@ -566,11 +566,11 @@ public struct Interpreter: Sendable {
         case .select(let base, let items):
             return try select(base, items, session: session, baseDirectory: baseDirectory, range: expr.range)
         case .sort(let base, let keys):
-            let (view, formats, title) = try viewForOrdering(base, session: session, baseDirectory: baseDirectory)
+            let (view, formats, title, notes) = try viewForOrdering(base, session: session, baseDirectory: baseDirectory)
             let evaluator = RowEvaluator(session: session, view: view, context: context)
             var sorted = view
             sorted.selection = try evaluator.sorted(view.selection, by: keys)
-            if let formats { return .result(ResultTable(title: title, table: try evaluator.rows(sorted.selection), formats: formats)) }
+            if let formats { return .result(ResultTable(title: title, table: try evaluator.rows(sorted.selection), formats: formats, footnotes: notes)) }
             return .table(sorted)
         case .top(let base, let n):
             // `t sort key top N` of a table: sorted and limited in one plan (a database sends N rows).
@@ -580,11 +580,14 @@ public struct Interpreter: Sendable {
                 limited.selection = try RowEvaluator(session: session, view: view, context: context).sorted(view.selection, by: keys, limit: n)
                 return .table(limited)
             }
-            let (view, formats, title) = try viewForOrdering(base, session: session, baseDirectory: baseDirectory)
+            let (view, formats, title, notes) = try viewForOrdering(base, session: session, baseDirectory: baseDirectory)
             var limited = view
             let rows: Selection = view.selection.map { Array($0.prefix(n)) } ?? (0..<Int32(min(n, view.table.rowCount))).map { $0 }
             limited.selection = rows
-            if let formats { return .result(ResultTable(title: title, table: try RowEvaluator(session: session, view: view, context: context).rows(rows), formats: formats)) }
+            if let formats {
+                return .result(ResultTable(title: title, table: try RowEvaluator(session: session, view: view, context: context).rows(rows), formats: formats,
+                                           footnotes: notes))
+            }
             return .table(limited)
         default:
             break
@@ -626,10 +629,11 @@ public struct Interpreter: Sendable {
     }
 
     /// A view to sort or cut: a table as is, or a computed result as a table (keeping its formats).
-    private func viewForOrdering(_ base: Expr, session: Session, baseDirectory: String) throws(Diagnostic) -> (TableValue, [DisplayFormat?]?, String?) {
+    /// A computed result keeps its notes: they say what its rows count (an entity, an attribution).
+    private func viewForOrdering(_ base: Expr, session: Session, baseDirectory: String) throws(Diagnostic) -> (TableValue, [DisplayFormat?]?, String?, [String]) {
         switch try evaluate(base, session: session, baseDirectory: baseDirectory) {
-        case .table(let view): return (view, nil, nil)
-        case .result(let result): return (TableValue(table: result.table, selection: nil, sourceName: result.table.name), result.formats, result.title)
+        case .table(let view): return (view, nil, nil, [])
+        case .result(let result): return (TableValue(table: result.table, selection: nil, sourceName: result.table.name), result.formats, result.title, result.footnotes)
         case .scalar:
             throw Diagnostic.error("sort and top order the rows of a table, but this is a single value", at: base.range)
         }

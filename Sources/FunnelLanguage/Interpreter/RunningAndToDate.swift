@@ -88,7 +88,8 @@ extension Interpreter {
         result.table.columns.insert(ColumnBuilder.column(from: values, name: "running"), at: 2)
         result.table = Table(name: result.table.name, columns: result.table.columns, rowCount: result.table.rowCount)
         result.formats.insert(result.formats.count > 1 ? result.formats[1] : nil, at: min(2, result.formats.count))
-        result.footnotes.append("running: the figure over every row from the first \(unit.rawValue) through each, by each table's time column")
+        result.footnotes.append("running: the figure over every row up to the end of each \(unit.rawValue), each table cut by its own time column "
+            + "(as it stood then: a row timed later is not counted yet)")
         return result
     }
 
