@@ -69,6 +69,15 @@ extension Interpreter {
                 }
             }
         }
+        if let w = syntax.window {
+            guard case .scalar(let v, _, _) = try evaluate(w, session: session, baseDirectory: "."), let days = v.number, days < 1e7 else {
+                throw Diagnostic.error("the window must be a duration such as 90 days", at: w.range)
+            }
+            guard days > 0 else {
+                throw Diagnostic.error("a window of \(ValueFormatter.format(v, as: .number)) days holds no time after the first stage: no later stage could count",
+                                       at: w.range, notes: ["for example: within 90 days"])
+            }
+        }
         try validateWhoIsCounted(syntax, session: session, view: view, names: names)
         for target in syntax.targets {
             for n in [target.to] + (target.from.map { [$0] } ?? []) where !names.contains(n) {
