@@ -20,7 +20,7 @@ struct DatabaseGoldenTests {
     /// The CSV files copied into the database, as tables named golden_<file>.
     static let tables = ["leads", "deals", "tiny", "spend", "sessions"]
     /// The funnel folder's own hand-made files (funnel/data/), as tables named golden_funnel_<file>.
-    static let funnelTables = ["leads", "orders", "spend", "sqls", "plan"]
+    static let funnelTables = ["leads", "orders", "spend", "sqls", "plan", "lifecycle", "touches"]
 
     /// The repository's root (examples/ is there).
     static var repositoryRoot: String { String(GoldenTests.root.dropLast("/Tests/Golden".count)) }
