@@ -8,9 +8,9 @@ extension Interpreter {
     /// The session with every table that has a time column cut to the rows whose time falls in
     /// `from..<to` (days; no lower bound when nil). A figure evaluated in it is the figure of
     /// that span, rates and averages included (a running rate is not a sum of rates).
-    func cutSession(_ session: Session, within from: Int?, _ to: Int, at range: SourceRange) throws(Diagnostic) -> Session {
+    func cutSession(_ session: Session, within from: Int?, _ to: Int, tables: [String], at range: SourceRange) throws(Diagnostic) -> Session {
         var cut = session
-        for name in session.tableOrder {
+        for name in tables {
             guard var view = session.tables[name], let time = view.table.timeColumn, view.table.type(of: time)?.isTemporal == true else { continue }
             let column = Expr(.name(time), range)
             var condition = Expr(.binary(.less, column, Expr(.date(Int32(clamping: to)), range)), range)
@@ -25,22 +25,34 @@ extension Interpreter {
         return cut
     }
 
-    /// The tables a figure reads (through KPIs it names) that have no time column: a span cannot
-    /// cut them, so `running` and `to date` refuse the figure rather than count them whole.
-    func untimedTables(in figure: Expr, session: Session) -> [String] {
+    /// The tables a figure names, directly, through `has`, or through the KPIs and rules it names.
+    func tablesRead(by figure: Expr, session: Session) -> [String] {
         var found: [String] = []
         var seen = Set<String>()
         var stack = [figure]
         while let e = stack.popLast() {
-            if case .name(let n) = e.kind, seen.insert(n).inserted {
-                if let view = session.tables[n], !(view.table.timeColumn.flatMap { view.table.type(of: $0) }?.isTemporal ?? false) {
-                    found.append(n)
-                }
+            let named: String?
+            switch e.kind {
+            case .name(let n), .has(let n): named = n
+            default: named = nil
+            }
+            if let n = named, seen.insert(n).inserted {
+                if session.tables[n] != nil { found.append(n) }
                 if let kpi = session.kpis[n] { stack.append(kpi.definition.formula) }
+                if let rule = session.rules[n] { stack.append(rule.condition) }
             }
             stack.append(contentsOf: ExprWalk.children(of: e))
         }
         return found
+    }
+
+    /// The tables a figure reads that have no time column: a span cannot cut them, so `running`
+    /// and `to date` refuse the figure rather than count them whole.
+    func untimedTables(in figure: Expr, session: Session) -> [String] {
+        tablesRead(by: figure, session: session).filter { n in
+            guard let view = session.tables[n] else { return false }
+            return !(view.table.timeColumn.flatMap { view.table.type(of: $0) }?.isTemporal ?? false)
+        }
     }
 
     private func refuseUntimed(_ figure: Expr, session: Session, what: String) throws(Diagnostic) {
@@ -79,7 +91,7 @@ extension Interpreter {
                 values.append(.null)
                 continue
             }
-            let cut = try cutSession(session, within: nil, Periods.next(start, unit: unit), at: range)
+            let cut = try cutSession(session, within: nil, Periods.next(start, unit: unit), tables: tablesRead(by: figure, session: session), at: range)
             guard case .scalar(let v, _, _) = try evaluate(figure, session: cut, baseDirectory: baseDirectory) else {
                 throw Diagnostic.error("`running` needs a figure (a count, a sum, a KPI): \(example)", at: figure.range)
             }
@@ -126,7 +138,7 @@ extension Interpreter {
         }
         var values: [Value] = []
         for span in spans {
-            let cut = try cutSession(session, within: span.0, span.1, at: range)
+            let cut = try cutSession(session, within: span.0, span.1, tables: tablesRead(by: figure, session: session), at: range)
             guard case .scalar(let v, _, _) = try evaluate(figure, session: cut, baseDirectory: baseDirectory) else {
                 throw Diagnostic.error("`\(unitName) to date` needs a figure (a count, a sum, a KPI) or a funnel: count(leads) \(unitName) to date", at: figure.range)
             }
@@ -174,7 +186,8 @@ extension Interpreter {
             let counted = FunnelGrouping.countsWithin(extended, times: times, from: Int64(span.0) * CivilDate.secondsPerDay, to: Int64(span.1) * CivilDate.secondsPerDay)
             var counts: [Double] = []
             if !evaluation.countFormulas.isEmpty {
-                let cut = try cutSession(session, within: span.0, span.1, at: range)
+                let cut = try cutSession(session, within: span.0, span.1,
+                                         tables: evaluation.countFormulas.flatMap { tablesRead(by: $0, session: session) }, at: range)
                 let aggregation = Aggregation(session: cut, context: context)
                 for formula in evaluation.countFormulas {
                     counts.append(try aggregation.evaluate([formula], by: [], defaultTable: nil).values.first?.first?.number ?? 0)
