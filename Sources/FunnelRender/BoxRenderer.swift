@@ -48,19 +48,27 @@ enum BoxRenderer {
         if table.columns.isEmpty {
             lines.append("(no columns)")
         } else {
-            var columns = table.columns.indices.map { layOut(result, column: $0, rows: shownRows, style: style) }
-            let shown = fittingColumns(columns.map(\.width), width: style.width, ellipsisWidth: glyphs.ellipsis.count)
-            hidden = table.columns[shown...].map { ValueFormatter.visible($0.name) }
-            columns.removeSubrange(shown...)
+            let laid = table.columns.indices.map { layOut(result, column: $0, rows: shownRows, style: style) }
+            let roles = table.columns.indices.map { role(of: result, column: $0) }
+            let shown = chosenColumns(laid.map(\.width), roles: roles, width: style.width, ellipsisWidth: glyphs.ellipsis.count)
+            let shownSet = Set(shown)
+            hidden = table.columns.indices.filter { !shownSet.contains($0) }.map { c in
+                let name = ValueFormatter.visible(table.columns[c].name)
+                return name.isEmpty ? (result.format(ofColumn: c) == .bar ? "(the bars)" : "(unnamed)") : name
+            }
+            var columns = shown.map { laid[$0] }
             // One column can still be too wide for the terminal: narrow it.
             let reserved = 1 + (hidden.isEmpty ? 0 : glyphs.ellipsis.count + 3)
             if columns.count == 1 && reserved + columns[0].width + 3 > style.width {
                 narrow(&columns[0], to: max(1, style.width - reserved - 3), unicode: style.unicode)
             }
             if !hidden.isEmpty {
+                // The "…" stands where the first left-out column was.
+                let firstHidden = table.columns.indices.first { !shownSet.contains($0) } ?? table.columns.count
+                let at = shown.firstIndex { $0 > firstHidden } ?? columns.count
                 let mark = Cell(text: glyphs.ellipsis, width: glyphs.ellipsis.count)
-                columns.append(LaidColumn(header: mark, cells: Array(repeating: mark, count: shownRows),
-                                          rightAligned: false, width: mark.width))
+                columns.insert(LaidColumn(header: mark, cells: Array(repeating: mark, count: shownRows),
+                                          rightAligned: false, width: mark.width), at: at)
             }
             lines += box(columns, rows: shownRows, glyphs: glyphs, color: style.color)
         }
@@ -72,8 +80,8 @@ enum BoxRenderer {
             lines.append(counted(rowCount, "row", "rows"))
         }
         if !hidden.isEmpty {
-            let line = counted(hidden.count, "more column", "more columns") + ": " + hidden.joined(separator: ", ")
-            lines.append(DisplayWidth.fit(line, width: max(style.width, 20), unicode: style.unicode).text)
+            // Every left-out column is named, over as many lines as it takes.
+            lines += wrapped(counted(hidden.count, "more column", "more columns") + ": ", hidden, width: max(style.width, 20))
         }
         for footnote in result.footnotes { lines += visibleLines(footnote) }
         return lines
@@ -96,6 +104,72 @@ enum BoxRenderer {
         }
         return LaidColumn(header: Cell(text: name.text, width: name.width), cells: cells,
                           rightAligned: column.type.isNumeric, width: width)
+    }
+
+    /// What a column is to a reader, for choosing which to keep when the terminal is narrow.
+    enum ColumnRole: Comparable {
+        /// The row's key (the leading text columns) and the verdicts (`worst step`, `target`):
+        /// kept whatever else goes.
+        case key, verdict
+        /// A number or other value: kept left to right as long as they fit.
+        case value
+        /// A bar: the first to go, its numbers are beside it.
+        case bar
+    }
+
+    static func role(of result: ResultTable, column c: Int) -> ColumnRole {
+        let column = result.table.columns[c]
+        if result.format(ofColumn: c) == .bar { return .bar }
+        let name = column.name
+        if !column.type.isNumeric {
+            if name == "worst step" || name == "target" || name.hasPrefix("target ") || name == "differs from the rest" || name == "status" {
+                return .verdict
+            }
+            let leading = result.table.columns.prefix(c).allSatisfy { !$0.type.isNumeric }
+            if leading && c < 3 { return .key }
+        }
+        return .value
+    }
+
+    /// The columns to show, in table order: all when they fit; else the keys and verdicts, then
+    /// values left to right while they fit beside a "…" column, bars last; at least the first
+    /// column. Falls back to the leading columns when the keys and verdicts alone do not fit.
+    static func chosenColumns(_ widths: [Int], roles: [ColumnRole], width: Int, ellipsisWidth: Int) -> [Int] {
+        var used = 1
+        for w in widths { used += w + 3 }
+        if used <= width || widths.count <= 1 { return Array(widths.indices) }
+        used = 1 + ellipsisWidth + 3
+        var chosen = Set<Int>()
+        for c in widths.indices where roles[c] == .key || roles[c] == .verdict || c == 0 {
+            chosen.insert(c)
+            used += widths[c] + 3
+        }
+        guard used <= width else { return Array(0..<fittingColumns(widths, width: width, ellipsisWidth: ellipsisWidth)) }
+        for c in widths.indices.sorted(by: { (roles[$0], $0) < (roles[$1], $1) }) where !chosen.contains(c) {
+            // Values in order: once one does not fit, the later ones are left out too, so that the
+            // columns shown are never a gap-toothed selection.
+            if used + widths[c] + 3 > width { break }
+            chosen.insert(c)
+            used += widths[c] + 3
+        }
+        return chosen.sorted()
+    }
+
+    /// `prefix` then the names, separated by commas, broken into lines of at most `width`.
+    static func wrapped(_ prefix: String, _ names: [String], width: Int) -> [String] {
+        var lines: [String] = []
+        var line = prefix
+        for (i, name) in names.enumerated() {
+            let piece = name + (i == names.count - 1 ? "" : ",")
+            if DisplayWidth.of(line) + DisplayWidth.of(piece) + 1 > width && line != prefix {
+                lines.append(line)
+                line = "  " + piece
+            } else {
+                line += (line == prefix || line.hasSuffix(": ") ? "" : " ") + piece
+            }
+        }
+        lines.append(line)
+        return lines
     }
 
     /// How many leading columns to show: all when they fit, else as many as fit beside a "…"

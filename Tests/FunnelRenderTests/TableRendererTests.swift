@@ -50,12 +50,37 @@ import FunnelEngine
             │    1,000 │    2,000 │    3,000 │    4,000 │    5,000 │    6,000 │    7,000 │ … │
             └──────────┴──────────┴──────────┴──────────┴──────────┴──────────┴──────────┴───┘
             1 row
-            23 more columns: metric_8, metric_9, metric_10, metric_11, metric_12, metric_13, met…
+            23 more columns: metric_8, metric_9, metric_10, metric_11, metric_12, metric_13,
+              metric_14, metric_15, metric_16, metric_17, metric_18, metric_19, metric_20,
+              metric_21, metric_22, metric_23, metric_24, metric_25, metric_26, metric_27,
+              metric_28, metric_29, metric_30
 
             """
         let text = TableRenderer.render(result, as: .table, style: TerminalStyle(width: 85))
         #expect(text == expected)
         for line in text.split(separator: "\n") { #expect(DisplayWidth.of(String(line)) <= 85) }
+    }
+
+    @Test func aNarrowTerminalKeepsTheKeyAndTheVerdict() {
+        // A breakdown at 80 columns: the key, the first values, then the verdict; the bars go
+        // first and every left-out column is named (the bars too).
+        let table = Table(name: "b", columns: [
+            Fixtures.text("source", ["email", "social"]),
+            Fixtures.integer("visits", [8_448, 21_393]), Fixtures.integer("leads", [349, 439]),
+            Fixtures.integer("opportunities", [26, 8]), Fixtures.integer("customers", [4, 2]),
+            Fixtures.integer("bar", [1, 2]),
+            Fixtures.text("customers/opportunities", ["15.4%", "25.0%"]),
+            Fixtures.text("worst step", ["opportunities→customers", "sqls→opportunities"]),
+        ])
+        var named = table
+        named.columns[5].name = ""
+        let result = ResultTable(table: named, formats: [nil, .number, .number, .number, .number, .bar, nil, nil])
+        let text = TableRenderer.render(result, as: .table, style: TerminalStyle(width: 80))
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[1].hasPrefix("│ source │ visits │"))
+        #expect(lines[1].hasSuffix("│ … │ worst step              │"))
+        #expect(lines.contains("3 more columns: customers, (the bars), customers/opportunities"), "\(text)")
+        for line in lines { #expect(DisplayWidth.of(line) <= 80) }
     }
 
     @Test func longTableShowsTheFirstRows() {
