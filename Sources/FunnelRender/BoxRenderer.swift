@@ -47,6 +47,8 @@ enum BoxRenderer {
 
         if table.columns.isEmpty {
             lines.append("(no columns)")
+        } else if style.expanded == .on || (style.expanded == .auto && !fits(result, rows: shownRows, style: style, ellipsisWidth: glyphs.ellipsis.count)) {
+            lines += expanded(result, rows: shownRows, style: style, glyphs: glyphs)
         } else {
             let laid = table.columns.indices.map { layOut(result, column: $0, rows: shownRows, style: style) }
             let roles = table.columns.indices.map { role(of: result, column: $0) }
@@ -102,8 +104,38 @@ enum BoxRenderer {
             cells.append(Cell(text: fitted.text, width: fitted.width, isNull: value.isNull))
             width = max(width, fitted.width)
         }
+        // A bar grows from the left, as a bar chart's do; other numbers line up on the right.
         return LaidColumn(header: Cell(text: name.text, width: name.width), cells: cells,
-                          rightAligned: column.type.isNumeric, width: width)
+                          rightAligned: column.type.isNumeric && format != .bar, width: width)
+    }
+
+    /// Whether every column of the shown rows fits the width side by side.
+    private static func fits(_ result: ResultTable, rows: Int, style: TerminalStyle, ellipsisWidth: Int) -> Bool {
+        let widths = result.table.columns.indices.map { layOut(result, column: $0, rows: rows, style: style).width }
+        return widths.reduce(1) { $0 + $1 + 3 } <= style.width
+    }
+
+    /// Each row as a record, one field per line (`name │ value`) under a `─[ row 1 ]─` rule, as
+    /// psql's expanded display: every column is readable however narrow the terminal.
+    private static func expanded(_ result: ResultTable, rows: Int, style: TerminalStyle, glyphs: Glyphs) -> [String] {
+        let table = result.table
+        let names = table.columns.map { ValueFormatter.visible($0.name) }
+        let nameWidth = min(maxColumnWidth, table.columns.indices.filter { result.format(ofColumn: $0) != .bar }.map { DisplayWidth.of(names[$0]) }.max() ?? 0)
+        let valueWidth = max(8, style.width - nameWidth - 3)
+        var lines: [String] = []
+        for r in 0..<rows {
+            let head = glyphs.horizontal + "[ row \(NumberText.count(r + 1)) ]"
+            lines.append(ANSI.dim(head + String(repeating: glyphs.horizontal, count: max(3, min(style.width, nameWidth + 3 + 20) - DisplayWidth.of(head))), style.color))
+            // A bar needs the other rows to mean anything; its number is in the record.
+            for (c, column) in table.columns.enumerated() where result.format(ofColumn: c) != .bar {
+                let name = DisplayWidth.fit(names[c], width: nameWidth, unicode: style.unicode)
+                let value = column.safeValue(at: r)
+                let text = DisplayWidth.fit(ValueFormatter.format(value, as: result.format(ofColumn: c), unicode: style.unicode), width: valueWidth, unicode: style.unicode)
+                let styledName = ANSI.bold(name.text, style.color) + String(repeating: " ", count: max(0, nameWidth - name.width))
+                lines.append(styledName + " " + ANSI.dim(glyphs.vertical, style.color) + " " + (value.isNull ? ANSI.dim(text.text, style.color) : text.text))
+            }
+        }
+        return lines
     }
 
     /// What a column is to a reader, for choosing which to keep when the terminal is narrow.

@@ -12,13 +12,21 @@ public struct TerminalStyle: Sendable {
     public var maxRows: Int
     public var color: Bool
     public var unicode: Bool
+    /// One field per line per row (psql's `\x`): always, never, or when a table is too wide.
+    public var expanded: ExpandedMode
 
-    public init(width: Int = 100, maxRows: Int = 40, color: Bool = false, unicode: Bool = true) {
+    public init(width: Int = 100, maxRows: Int = 40, color: Bool = false, unicode: Bool = true, expanded: ExpandedMode = .off) {
         self.width = width
         self.maxRows = maxRows
         self.color = color
         self.unicode = unicode
+        self.expanded = expanded
     }
+}
+
+/// When a table is printed one field per line.
+public enum ExpandedMode: String, Sendable, CaseIterable {
+    case off, on, auto
 }
 
 /// ANSI styling, applied only when the style asks for colour.

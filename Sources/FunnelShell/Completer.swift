@@ -67,6 +67,16 @@ public struct Completer {
         if scope.afterBy {
             candidates += Completer.periods
         }
+        if scope.inCondition {
+            // Inside a condition: the table's columns, rules, values, functions and the words a
+            // condition is made of; statements (load, report, export…) cannot start there.
+            candidates += session.rules.keys.sorted() + session.scalars.keys.sorted() + session.tableOrder
+            candidates += Completer.functions.map { $0 + "(" } + Completer.conditionWords
+            candidates += [Keyword.by, .select, .sort, .top].map(\.rawValue)
+            var seen = Set<String>()
+            let unique = candidates.filter { seen.insert($0).inserted }
+            return Completion(replacing: word.count, candidates: matching(unique, word))
+        }
         candidates += session.rules.keys.sorted() + session.kpis.keys.sorted() + session.scalars.keys.sorted()
         candidates += session.tableOrder + session.funnelOrder
         candidates += Keyword.allCases.map(\.rawValue) + Completer.statementWords + Completer.clauseWords
@@ -146,7 +156,7 @@ public struct Completer {
     /// The table whose columns make sense here: the last table (or funnel's table) named before
     /// a clause keyword, as in `leads where `, `deals by source, ` or `velocity inbound by `; and
     /// whether that clause is `by`.
-    private func tableInScope(_ before: Substring) -> (table: TableValue?, afterBy: Bool) {
+    private func tableInScope(_ before: Substring) -> (table: TableValue?, afterBy: Bool, inCondition: Bool) {
         let tokens = Lexer.tokenize(SourceFile(path: "<completion>", text: String(before)))
         var table: TableValue? = nil
         var clause: Keyword? = nil
@@ -168,8 +178,11 @@ public struct Completer {
             default: break
             }
         }
-        return (table, table != nil && clause == .by)
+        return (table, table != nil && clause == .by, table != nil && clause == .where)
     }
+
+    /// Words that may appear inside a condition (`leads where score > 60 and …`).
+    static let conditionWords: [String] = [Keyword.and, .or, .not, .is, .null, .in, .between, .true, .false, .has].map(\.rawValue)
 
     private func columns(of table: TableValue) -> [String] {
         var names = table.table.columnNames

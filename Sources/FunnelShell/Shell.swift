@@ -21,7 +21,8 @@ public final class Shell {
     /// Modification times of loaded files, to know what `:reload` must re-read.
     var loadedFileTimes: [String: Int] = [:]
 
-    public static let commandNames = [":help", ":tables", ":schema", ":rules", ":kpis", ":funnels", ":save", ":timing", ":format", ":plan", ":sql", ":reload", ":quit"]
+    public static let commandNames = [":help", ":tables", ":schema", ":rules", ":kpis", ":funnels", ":save", ":timing", ":format", ":expanded", ":plan", ":sql",
+                                      ":reload", ":clear", ":quit"]
 
     public init(interpreter: Interpreter, reader: LineReader, printer: OutputPrinter) {
         self.interpreter = interpreter
@@ -45,6 +46,14 @@ public final class Shell {
                 if pending.isEmpty, line.trimmingPrefix(while: { $0 == " " }).hasPrefix(":") {
                     reader.addHistory(line)
                     command(String(line.trimmingPrefix(while: { $0 == " " })))
+                    continue
+                }
+                // `clear`, `exit`, `quit` and `help` typed as in a Unix shell or psql, when the
+                // session has nothing of that name.
+                let bare = String(line.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" || $0 == ";" }).reversed())
+                if pending.isEmpty, let command = Shell.bareCommands[bare], !interpreter.session.defines(bare) {
+                    reader.addHistory(line)
+                    self.command(command)
                     continue
                 }
                 pending += pending.isEmpty ? line : "\n" + line
@@ -118,6 +127,15 @@ public final class Shell {
 
     // MARK: Commands
 
+    /// Words that act as the command of the same name when typed alone.
+    static let bareCommands = ["clear": ":clear", "cls": ":clear", "exit": ":quit", "quit": ":quit", "help": ":help"]
+
+    /// Clears the screen and puts the cursor at the top, as Ctrl-L does.
+    func clearScreen() {
+        guard printer.terminal.isTerminal else { return }
+        StandardStreams.out("\u{1B}[H\u{1B}[2J")
+    }
+
     func command(_ line: String) {
         let parts = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard let name = parts.first else { return }
@@ -157,6 +175,17 @@ public final class Shell {
                 return problem("usage: :format table|csv|json|markdown (now \(printer.format.rawValue))")
             }
             printer.format = format
+        case ":expanded", ":x":
+            // As psql's \x: with no argument, on and off in turn.
+            switch argument {
+            case "": printer.expanded = printer.expanded == .off ? .on : .off
+            default:
+                guard let mode = ExpandedMode(rawValue: argument) else { return problem("usage: :expanded on|off|auto (now \(printer.expanded.rawValue))") }
+                printer.expanded = mode
+            }
+            say("expanded display \(printer.expanded.rawValue)\(printer.expanded == .auto ? " (one field per line when a table is wider than the terminal)" : "")")
+        case ":clear":
+            clearScreen()
         case ":plan":
             // `:plan inbound by source` is `explain plan inbound by source`.
             guard !argument.isEmpty else { return problem("usage: :plan STATEMENT (the plans it runs and the columns they read)") }

@@ -20,9 +20,13 @@ public final class OutputPrinter: @unchecked Sendable {
         self.terminal = terminal
     }
 
+    /// `:expanded on|off|auto`: tables one field per line.
+    public var expanded: ExpandedMode = .off
+
     public var style: TerminalStyle {
         let terminal = terminal.isTerminal ? TerminalInfo.current() : terminal
-        return TerminalStyle(width: terminal.width, maxRows: terminal.isTerminal ? 40 : 1000, color: terminal.color, unicode: terminal.unicode)
+        return TerminalStyle(width: terminal.width, maxRows: terminal.isTerminal ? 40 : 1000, color: terminal.color, unicode: terminal.unicode,
+                             expanded: expanded)
     }
 
     public var text: OutputText { OutputText(format: format, style: style, errorColor: terminal.errorColor) }

@@ -112,6 +112,15 @@ struct CompleterTests {
         #expect(Self.completer().complete("velocity inbound hist").candidates.contains("histogram"))
     }
 
+    @Test func aConditionOffersColumnsFunctionsAndRules() {
+        let c = Self.completer().complete("leads where ").candidates
+        for word in ["source", "lower(", "and", "not"] { #expect(c.contains(word), "\(word) missing after where") }
+        for word in ["load", "report", "export", "funnel", "kpi", "include"] { #expect(!c.contains(word), "\(word) offered after where") }
+        #expect(c.count < 80, "\(c.count) candidates after where")
+        // After the condition, the statement's next clause still completes.
+        #expect(Self.completer().complete("leads where score > 60 so").candidates.contains("sort"))
+    }
+
     @Test func attributionAndFunnelBlockWords() {
         #expect(Self.completer().complete("inbound by source las").candidates.contains("last touch"))
         #expect(Self.completer().complete("inbound by month runn").candidates == ["running"])

@@ -38,6 +38,16 @@ struct ShellTests {
 
     // MARK: statements over several lines
 
+    @Test func helpFitsEightyColumns() {
+        for topic in ["", "functions", "keys", "commands", "keywords"] {
+            for line in ShellHelp.text(topic: topic).split(separator: "\n") {
+                #expect(DisplayWidth.of(String(line)) + 2 <= 80, "\(topic.isEmpty ? ":help" : ":help " + topic): \(line)")
+            }
+        }
+        // Every command is in :help.
+        for command in Shell.commandNames { #expect(ShellHelp.text(topic: "").contains(command), "\(command) missing from :help") }
+    }
+
     @Test func multiLineStatementRunsOnceComplete() {
         let dir = ShellTestSupport.dataDirectory()
         defer { ShellTestSupport.removeTree(dir) }

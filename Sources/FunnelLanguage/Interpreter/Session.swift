@@ -53,6 +53,11 @@ public struct Session: Sendable {
 
     public init() {}
 
+    /// Whether `name` is a table, value, rule, KPI or funnel of this session.
+    public func defines(_ name: String) -> Bool {
+        tables[name] != nil || scalars[name] != nil || rules[name] != nil || kpis[name] != nil || funnels[name] != nil
+    }
+
     public func linksFrom(_ table: String) -> [Link] { links.filter { $0.fromTable == table } }
     public func linksTo(_ table: String) -> [Link] { links.filter { $0.toTable == table } }
 }
