@@ -21,8 +21,8 @@ public final class Shell {
     /// Modification times of loaded files, to know what `:reload` must re-read.
     var loadedFileTimes: [String: Int] = [:]
 
-    public static let commandNames = [":help", ":tables", ":schema", ":rules", ":kpis", ":funnels", ":save", ":timing", ":format", ":expanded", ":plan", ":sql",
-                                      ":reload", ":clear", ":quit"]
+    public static let commandNames = [":help", ":tables", ":schema", ":rules", ":kpis", ":funnels", ":save", ":timing", ":format", ":expanded", ":pager",
+                                      ":plan", ":sql", ":reload", ":clear", ":quit"]
 
     public init(interpreter: Interpreter, reader: LineReader, printer: OutputPrinter) {
         self.interpreter = interpreter
@@ -186,6 +186,14 @@ public final class Shell {
             say("expanded display \(printer.expanded.rawValue)\(printer.expanded == .auto ? " (one field per line when a table is wider than the terminal)" : "")")
         case ":clear":
             clearScreen()
+        case ":pager":
+            switch argument {
+            case "off": printer.pager = nil
+            case "on", "": printer.pager = Pager.command(environment: HistoryFile.environment()) ?? "less -FRX"
+            default: printer.pager = argument.hasPrefix("on ") ? String(argument.dropFirst(3)) : nil
+                if printer.pager == nil { return problem("usage: :pager on|off (or :pager on COMMAND)") }
+            }
+            say("pager \(printer.pager.map { "on: \($0), for results taller than the terminal" } ?? "off")")
         case ":plan":
             // `:plan inbound by source` is `explain plan inbound by source`.
             guard !argument.isEmpty else { return problem("usage: :plan STATEMENT (the plans it runs and the columns they read)") }

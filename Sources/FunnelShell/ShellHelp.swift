@@ -29,6 +29,8 @@ enum ShellHelp {
                   :format F         table, csv, json or markdown
                   :expanded [auto]  one field per line (on, off, or auto: when a
                                     table is wider than the terminal)
+                  :pager on|off     results taller than the terminal through less
+                                    (or $FUNNEL_PAGER, $PAGER)
                   :plan STATEMENT   the plans a statement runs, the columns read
                   :sql STATEMENT    the SQL a statement sends to a database
                   :reload           re-read loaded files that changed on disk

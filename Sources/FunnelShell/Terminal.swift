@@ -1,3 +1,4 @@
+@preconcurrency import CEditLineShim
 import FunnelEngine
 import FunnelLanguage
 import FunnelRender
@@ -22,6 +23,8 @@ public final class OutputPrinter: @unchecked Sendable {
 
     /// `:expanded on|off|auto`: tables one field per line.
     public var expanded: ExpandedMode = .off
+    /// The command that pages a result taller than the terminal (the shell's `:pager`); nil: none.
+    public var pager: String? = nil
 
     public var style: TerminalStyle {
         let terminal = terminal.isTerminal ? TerminalInfo.current() : terminal
@@ -57,6 +60,10 @@ public final class OutputPrinter: @unchecked Sendable {
             // is blank (an empty value is written ""), so a program can split on it.
             if format == .csv && written > 0 { StandardStreams.out("\n") }
             written += 1
+            if let pager, terminal.isTerminal, rendered.utf8.reduce(0, { $0 + ($1 == 10 ? 1 : 0) }) >= TerminalInfo.current().height - 1,
+               Pager.show(rendered, with: pager) {
+                return
+            }
             StandardStreams.out(rendered)
         }
     }
@@ -98,26 +105,63 @@ public final class OutputPrinter: @unchecked Sendable {
 }
 
 /// What we know about the terminal: size, colour, UTF-8.
+/// A result too tall for the terminal, shown through a pager as psql does (`less -FRX`: it
+/// leaves at once when the text fits, keeps colours and leaves the text on the screen).
+public enum Pager {
+    /// The pager to use: `FUNNEL_PAGER`, else `PAGER`, else less when it is installed; nil for
+    /// none (either variable set to an empty value or `off`).
+    public static func command(environment: [String: String]) -> String? {
+        for name in ["FUNNEL_PAGER", "PAGER"] {
+            if let value = environment[name] {
+                let trimmed = value.trimmingPrefix(while: { $0 == " " })
+                return trimmed.isEmpty || trimmed == "off" ? nil : String(trimmed)
+            }
+        }
+        let path = environment["PATH"] ?? "/usr/bin:/bin"
+        for folder in path.split(separator: ":") where access(String(folder) + "/less", X_OK) == 0 { return "less -FRX" }
+        return nil
+    }
+
+    /// Writes `text` to the pager and waits for it; false when it could not be started.
+    static func show(_ text: String, with command: String) -> Bool {
+        guard let pipe = popen(command, "w") else { return false }
+        // A reader who quits before the end closes the pipe: that must not end the shell.
+        let previous = signal(SIGPIPE, SIG_IGN)
+        defer { signal(SIGPIPE, previous) }
+        fputs(text, pipe)
+        // The pager ends when the reader quits it: a closed pipe is not an error here.
+        let status = pclose(pipe)
+        funnel_sigint_clear()
+        return status != -1
+    }
+}
+
 public struct TerminalInfo: Sendable {
     public var isTerminal: Bool
     public var width: Int
+    /// Rows of the terminal (24 when it does not say).
+    public var height: Int = 24
     public var color: Bool
     public var errorColor: Bool
     public var unicode: Bool
 
     public static func current() -> TerminalInfo {
         let tty = isatty(1) == 1
-        var width = 100
+        var width = 100, height = 24
         if tty {
             var size = winsize()
-            if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { width = Int(size.ws_col) }
+            if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 {
+                width = Int(size.ws_col)
+                if size.ws_row > 0 { height = Int(size.ws_row) }
+            }
         } else {
             width = 1 << 20
         }
         let noColor = getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
         let term = getenv("TERM").map { String(cString: $0) } ?? ""
         let colorAllowed = !noColor && term != "dumb"
-        return TerminalInfo(isTerminal: tty, width: width, color: tty && colorAllowed, errorColor: isatty(2) == 1 && colorAllowed, unicode: TerminalLocale.isUTF8 || !tty)
+        return TerminalInfo(isTerminal: tty, width: width, height: height, color: tty && colorAllowed, errorColor: isatty(2) == 1 && colorAllowed,
+                            unicode: TerminalLocale.isUTF8 || !tty)
     }
 }
 

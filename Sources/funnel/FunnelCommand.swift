@@ -170,6 +170,8 @@ struct FunnelCommand: ParsableCommand {
         } else {
             reader = PlainLineReader(descriptor: 0)
         }
+        // A result taller than the terminal goes through a pager, as in psql (`:pager off`).
+        if isatty(0) == 1 && isatty(1) == 1 { printer.pager = Pager.command(environment: HistoryFile.environment()) }
         let shell = Shell(interpreter: interpreter, reader: reader, printer: printer)
         if let editor = reader as? EditLineReader { shell.attachCompletion(to: editor) }
         if runInit, let path = InitFile.path(environment: HistoryFile.environment()), InitFile.exists(path) {
