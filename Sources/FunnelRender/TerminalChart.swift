@@ -60,7 +60,9 @@ public enum TerminalChart {
             }
         }
         let all = ChartMath.finite(columns.flatMap { $0 })
-        guard !periods.isEmpty, let lo = all.min(), let hi = all.max() else { return ["(no data)"] }
+        guard !periods.isEmpty, let smallest = all.min(), let largest = all.max() else { return ["(no data)"] }
+        // From zero, as the report's charts: a 2.7–3.3% range is not drawn as full swings.
+        let lo = min(0, smallest), hi = max(0, largest)
         let rows = max(2, height)
         let highText = ChartText.value(hi, chart.format, unicode: unicode)
         let lowText = ChartText.value(lo, chart.format, unicode: unicode)

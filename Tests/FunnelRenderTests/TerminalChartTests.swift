@@ -21,9 +21,9 @@ import Testing
         #expect(TerminalChart.lines(Self.series, width: 24, height: 4, unicode: true) == """
             Leads
             4 ┤                    ●
-              │     ⢀⠤●
-              │○⠤⢤⡤⠶⠥⠤○⠤⠤⠤⠤⠤○⠤⠤⠤⠤⠤⠤○
-            1 ┤●⠔⠁
+              │   ⢀⡠⠔⠊●
+              │○⠝⠋⠉⠉⠉⠉○⠉⠉⠉⠉⠉○⠉⠉⠉⠉⠉⠉○
+            0 ┤
               └─────────────────────
                Jan               Apr
             ● actual  ○ plan
@@ -35,9 +35,9 @@ import Testing
         #expect(TerminalChart.lines(Self.series, width: 24, height: 4, unicode: false) == """
             Leads
             4 +                    *
-              |      .*
+              |    ...*
               |o......o.....o......o
-            1 +*.
+            0 +
               +---------------------
                Jan               Apr
             * actual  o plan
@@ -49,13 +49,13 @@ import Testing
         let chart = SeriesChart(title: "", periods: ["a", "b"], series: [(name: "x", values: [1, 2])], format: .number, cumulative: true)
         #expect(TerminalChart.lines(chart, width: 12, height: 2, unicode: false) == """
             2 +    ....*
-            1 +*...
+            0 +*...
               +---------
                a       b
             * x
             cumulative pace
             3 +    ....*
-            1 +*...
+            0 +*...
               +---------
                a       b
             * x
@@ -133,8 +133,8 @@ import Testing
     @Test func singlePeriodIsCentred() {
         let chart = SeriesChart(title: "", periods: ["Q3"], series: [(name: "romi", values: [1.5])], format: .percent)
         #expect(TerminalChart.lines(chart, width: 20, height: 2, unicode: false) == """
-                   |
             150.0% +      *
+              0.0% +
                    +------------
                          Q3
             * romi
