@@ -80,7 +80,7 @@ extension ReportRenderer {
     private static func funnelTable(_ chart: FunnelChart, unicode: Bool) -> String {
         guard !chart.stages.isEmpty else { return "_No data._" }
         let counts = chart.stages.map(\.count)
-        let rates = ChartMath.stepRates(counts)
+        let rates = chart.rates
         let first = counts[0]
         let maxCount = counts.filter { $0.isFinite && $0 > 0 }.max() ?? 0
         let rows = chart.stages.enumerated().map { i, stage -> [String] in

@@ -29,10 +29,20 @@ public struct KPITile: Sendable {
 public struct FunnelChart: Sendable {
     public var title: String
     public var stages: [(name: String, count: Double)]
+    /// Each stage's step rate as the funnel's table gives it (after an optional stage, over the
+    /// rows that were in both): the chart never computes its own. Nil: count over count.
+    public var stepRates: [Double?]?
 
-    public init(title: String, stages: [(name: String, count: Double)]) {
+    public init(title: String, stages: [(name: String, count: Double)], stepRates: [Double?]? = nil) {
         self.title = title
         self.stages = stages
+        self.stepRates = stepRates
+    }
+
+    /// The step rate into each stage (nil for the first).
+    public var rates: [Double?] {
+        if let stepRates, stepRates.count == stages.count { return stepRates }
+        return ChartMath.stepRates(stages.map(\.count))
     }
 }
 

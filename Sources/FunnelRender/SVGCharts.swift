@@ -41,7 +41,7 @@ enum SVGCharts {
         let stages = chart.stages
         guard !stages.isEmpty else { return empty("funnel-chart", title: chart.title, what: "Funnel chart") }
         let counts = stages.map(\.count)
-        let rates = ChartMath.stepRates(counts)
+        let rates = chart.rates
         let maxCount = counts.filter { $0.isFinite && $0 > 0 }.max() ?? 0
         let first = counts[0]
 

@@ -206,7 +206,7 @@ public enum TerminalChart {
         guard !stages.isEmpty else { return (lines + ["(no data)"]).joined(separator: "\n") + "\n" }
         let labels = stages.map { ValueFormatter.visible($0.name) }
         let counts = stages.map { ChartText.count($0.count, unicode: unicode) }
-        let rates = ChartMath.stepRates(stages.map(\.count))
+        let rates = chart.rates
         let steps = rates.indices.map { i in i == 0 ? "" : ChartText.rate(rates[i], unicode: unicode) }
         let labelWidth = min(labels.map(DisplayWidth.of).max() ?? 0, max(6, width / 4))
         let countWidth = counts.map(DisplayWidth.of).max() ?? 0

@@ -121,6 +121,17 @@ import FunnelEngine
         #expect(root.first("section", class: "funnel-block")?.first("h3")?.text == "Inbound")
     }
 
+    @Test func funnelStepRatesAreTheTablesNotRecomputed() throws {
+        // After an optional stage the step counts the rows in both stages (340 of 808 mqls went on
+        // to sqls, 96 sqls skipped mqls): the chart shows 42.1% as the table does, not 436/808.
+        let chart = FunnelChart(title: "Inbound", stages: [(name: "mqls", count: 808), (name: "sqls", count: 436)], stepRates: [nil, 340.0 / 808])
+        let root = try #require(render([.funnel(chart)]))
+        let steps = try #require(root.first("svg", class: "funnel-chart")).all("g", class: "funnel-step")
+        #expect(steps.map { $0.first("text", class: "conversion")?.text ?? "" } == ["42.1%"])
+        #expect(TerminalChart.funnel(chart, width: 60, unicode: true).contains("42.1%"))
+        #expect(ReportRenderer.markdown(ReportDocument(title: "t", sections: [.funnel(chart)])).contains("42.1%"))
+    }
+
     @Test func funnelWithZeroNegativeAndNaNCounts() throws {
         let chart = FunnelChart(title: "", stages: [
             (name: "visits", count: 0), (name: "leads", count: 10), (name: "bad", count: .nan),

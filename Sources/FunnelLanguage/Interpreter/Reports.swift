@@ -129,7 +129,10 @@ enum ReportBuilder {
         guard result.chart == .funnel, result.table.columns.count >= 2 else { return nil }
         let names = result.table.columns[0], counts = result.table.columns[1]
         let stages = (0..<result.table.rowCount).map { r in (TextForm.of(names.value(at: r)), counts.value(at: r).number ?? 0) }
-        return FunnelChart(title: result.title ?? "funnel", stages: stages)
+        // The table's own step rates: after an optional stage they count the rows in both stages.
+        let step = result.table.columns.first { $0.name == "step" }
+        return FunnelChart(title: result.title ?? "funnel", stages: stages,
+                           stepRates: step.map { column in (0..<result.table.rowCount).map { column.value(at: $0).number } })
     }
 
     /// Runway: one chart per stage, actual against plan with the cumulative pace. Series: one line
