@@ -80,7 +80,29 @@ extension FunnelTables {
         var footnotes = ["actual total and variance over the \(unitName)s with actuals; plan total over every \(unitName) of the plan; "
             + "pace: actual so far over plan so far"]
         footnotes += long.footnotes
-        return ResultTable(title: "runway: \(name) by \(unitName) vs plan, as a sheet", table: Table(name: "result", columns: columns, rowCount: rows.count),
-                           formats: formats, footnotes: footnotes)
+        var sheet = ResultTable(title: "runway: \(name) by \(unitName) vs plan, as a sheet", table: Table(name: "result", columns: columns, rowCount: rows.count),
+                                formats: formats, footnotes: footnotes)
+        sheet.chart = .sheet
+        return sheet
+    }
+
+    /// A runway's long table (period, stage, actual, plan, …) laid out as its sheet, for a report.
+    public static func runwaySheet(fromLong long: ResultTable) -> ResultTable? {
+        let table = long.table
+        guard long.chart == .runway, table.columns.count >= 4, table.columns[0].name != "stage" else { return nil }
+        var stages: [String] = [], periods: [String] = []
+        var actual: [String: [String: Double]] = [:], plan: [String: [String: Double]] = [:]
+        for r in 0..<table.rowCount {
+            let period = TextForm.of(table.columns[0].value(at: r)), stage = TextForm.of(table.columns[1].value(at: r))
+            if !stages.contains(stage) { stages.append(stage) }
+            if !periods.contains(period) { periods.append(period) }
+            if let a = table.columns[2].value(at: r).number { actual[period, default: [:]][stage] = a }
+            plan[period, default: [:]][stage] = table.columns[3].value(at: r).number ?? 0
+        }
+        var sheet = runwaySheet(name: "", unitName: table.columns[0].name, stages: stages, actual: actual, plan: plan, periods: periods)
+        sheet.title = long.title.map { $0 + ", as a sheet" }
+        // The long table's notes (with the funnel's name), after the sheet's own first line.
+        sheet.footnotes = Array(sheet.footnotes.prefix(1)) + long.footnotes
+        return sheet
     }
 }

@@ -36,7 +36,8 @@ public struct ResultTable: Sendable {
 
 /// How a report draws a result: a funnel (column 0 stages, column 1 counts), a runway (period,
 /// stage, actual, plan), a breakdown (keys then values: bars of the first value column), or a
-/// series (a period key then values: one line per value column).
+/// series (a period key then values: one line per value column), or a runway laid out as its
+/// plan sheet (stage, measure, then one column per period: a report colours the variance row).
 public enum ChartHint: String, Sendable {
-    case funnel, runway, breakdown, series
+    case funnel, runway, breakdown, series, sheet
 }

@@ -58,6 +58,9 @@ public struct SeriesChart: Sendable {
     public var format: DisplayFormat?
     /// Also draw the cumulative pace (running sums) below.
     public var cumulative: Bool
+    /// Where in the palette the first series' colour is: a report's charts of several stages
+    /// each take their own colour.
+    public var colourOffset = 0
 
     public init(title: String, periods: [String], series: [(name: String, values: [Double?])],
                 format: DisplayFormat? = nil, cumulative: Bool = false) {

@@ -174,38 +174,55 @@ public enum ReportRenderer {
         } else {
             let rowCount = result.table.safeRowCount
             let rows = min(rowCount, max(0, maxRows))
-            out += "<div class=\"table-wrap\"><table class=\"result-table\">\n<thead><tr>"
             let numeric = columns.map(\.type.isNumeric)
-            for (i, column) in columns.enumerated() {
-                out += "<th scope=\"col\"" + (numeric[i] ? " class=\"num\"" : "") + ">" + HTMLText.escape(column.name) + "</th>"
-            }
-            out += "</tr></thead>\n<tbody>\n"
+            let headers = columns.indices.map { TableParts.headerText(result, column: $0) }
+            // Each cell once; a part of a wide table takes the columns it shows.
             var cells: [[String]] = []
             for (i, column) in columns.enumerated() {
                 let format = result.format(ofColumn: i)
+                let label = HTMLText.attribute("data-label", headers[i])
                 if format == .bar {
-                    cells.append((0..<rows).map { barCell(column.safeValue(at: $0)) })
+                    cells.append((0..<rows).map { barCell(column.safeValue(at: $0), label: label) })
                     continue
                 }
                 var texts = (0..<rows).map { ValueFormatter.format(column.safeValue(at: $0), as: format) }
                 if column.type == .decimal && format == nil { texts = ValueFormatter.alignDecimals(texts) }
+                let sheetVariance = result.chart == .sheet && i >= 2
                 cells.append((0..<rows).map { row in
-                    let isNull = column.safeValue(at: row).isNull
+                    let value = column.safeValue(at: row)
                     var classes: [String] = []
                     if numeric[i] { classes.append("num") }
-                    if isNull { classes.append("null") }
-                    return "<td" + (classes.isEmpty ? "" : " class=\"" + classes.joined(separator: " ") + "\"") + ">"
+                    if value.isNull { classes.append("null") }
+                    // A plan sheet's variance row: above plan in green, below in red (the sign says it too).
+                    if sheetVariance, TextForm.of(columns[1].safeValue(at: row)) == "variance", let x = value.number, x != 0 {
+                        classes.append(x > 0 ? "above" : "below")
+                    }
+                    return "<td" + (classes.isEmpty ? "" : " class=\"" + classes.joined(separator: " ") + "\"") + label + ">"
                         + HTMLText.escape(texts[row]) + "</td>"
                 })
             }
-            for row in 0..<rows {
-                out += "<tr>"
-                for column in cells { out += column[row] }
-                out += "</tr>\n"
+            let parts = TableParts.parts(result, widths: TableParts.estimatedWidths(result, rows: rows))
+            for (p, part) in parts.enumerated() {
+                if parts.count > 1 {
+                    let shown = part.filter { BoxRenderer.role(of: result, column: $0) == .value || BoxRenderer.role(of: result, column: $0) == .bar }
+                    let first = shown.first.map { headers[$0] } ?? "", last = shown.last.map { headers[$0] } ?? ""
+                    out += "<p class=\"table-part\">" + HTMLText.escape("Part \(p + 1) of \(parts.count)" + (first.isEmpty ? "" : ": " + (first == last ? first : first + " … " + last)))
+                        + "</p>\n"
+                }
+                out += "<div class=\"table-wrap\"><table class=\"result-table" + (result.chart == .sheet ? " sheet" : "") + "\">\n<thead><tr>"
+                for i in part {
+                    out += "<th scope=\"col\"" + (numeric[i] && result.format(ofColumn: i) != .bar ? " class=\"num\"" : "") + ">" + HTMLText.escape(headers[i]) + "</th>"
+                }
+                out += "</tr></thead>\n<tbody>\n"
+                for row in 0..<rows {
+                    out += "<tr>"
+                    for i in part { out += cells[i][row] }
+                    out += "</tr>\n"
+                }
+                out += "</tbody>\n</table></div>\n"
             }
-            out += "</tbody>\n</table></div>"
             if rows < rowCount {
-                out += "\n<p class=\"footnote\">Showing the first " + NumberText.count(rows) + " of " + NumberText.count(rowCount) + " rows.</p>"
+                out += "<p class=\"footnote\">Showing the first " + NumberText.count(rows) + " of " + NumberText.count(rowCount) + " rows.</p>"
             }
         }
         for footnote in result.footnotes {
@@ -215,12 +232,12 @@ public enum ReportRenderer {
     }
 
     /// A ratio cell drawn as a CSS bar with the percent beside it.
-    private static func barCell(_ value: Value) -> String {
+    private static func barCell(_ value: Value, label: String) -> String {
         guard let ratio = value.number, !ratio.isNaN else {
-            return "<td class=\"num bar-cell null\">" + HTMLText.escape(ValueFormatter.format(value, as: .percent)) + "</td>"
+            return "<td class=\"bar-cell null\"" + label + ">" + HTMLText.escape(ValueFormatter.format(value, as: .percent)) + "</td>"
         }
         let clamped = ratio.isFinite ? min(1, max(0, ratio)) : (ratio > 0 ? 1 : 0)
-        return "<td class=\"num bar-cell\"><span class=\"cell-bar\"><span class=\"cell-bar-fill\" style=\"width:"
+        return "<td class=\"bar-cell\"" + label + "><span class=\"cell-bar\"><span class=\"cell-bar-fill\" style=\"width:"
             + NumberText.fixed(DecimalDigits(clamped * 100), decimals: 1, trim: true, group: false) + "%\"></span></span>"
             + "<span class=\"cell-bar-value\">" + HTMLText.escape(ValueFormatter.format(value, as: .percent)) + "</span></td>"
     }

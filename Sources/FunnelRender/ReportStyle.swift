@@ -73,6 +73,7 @@ enum ReportStyle {
     .funnel-chart .stage-label { font-size: 14px; font-weight: 600; }
     .funnel-chart .bar-track { fill: var(--track); }
     .funnel-chart .bar { fill: var(--accent); }
+    .funnel-chart .bar-break { fill: none; stroke: #ffffff; stroke-width: 4; }
     .funnel-chart .count { font-size: 14px; font-weight: 700; }
     .funnel-chart .count.inside { fill: #ffffff; }
     .funnel-chart .share { fill: var(--muted); }
@@ -122,6 +123,33 @@ enum ReportStyle {
     .cell-bar-fill { display: block; height: 100%; background: var(--accent); border-radius: 5px; }
     .cell-bar-value { display: inline-block; min-width: 52px; }
     .report-footer { margin-top: 32px; color: var(--faint); font-size: 12px; text-align: center; }
+    .table-part { margin: 14px 0 6px; color: var(--muted); font-size: 12px; font-weight: 600;
+      text-transform: uppercase; letter-spacing: 0.05em; }
+    .table-part:first-child { margin-top: 0; }
+    .result-table td.above { color: var(--good); font-weight: 600; }
+    .result-table td.below { color: var(--bad); font-weight: 600; }
+    .result-table.sheet td:first-child { font-weight: 600; }
+
+    @media screen and (max-width: 640px) {
+      body { font-size: 14px; }
+      .report { padding: 12px 8px 32px; }
+      .report-header { padding: 18px 16px; }
+      h1 { font-size: 24px; }
+      .block { padding: 14px 12px; }
+      .funnel-block, .series-block, .bars-block { overflow-x: auto; }
+      .funnel-block svg.chart, .series-block svg.chart, .bars-block svg.chart { min-width: 620px; }
+      .result-table thead { display: none; }
+      .result-table, .result-table tbody, .result-table tr, .result-table td { display: block; width: 100%; }
+      .result-table tr { border: 1px solid var(--line); border-radius: 8px; margin: 0 0 10px; padding: 4px 10px; }
+      .result-table tbody tr:nth-child(even) td { background: none; }
+      .result-table td { display: flex; justify-content: space-between; align-items: baseline; gap: 12px;
+        padding: 4px 0; border-bottom: 1px solid var(--track); text-align: right; white-space: normal; }
+      .result-table tbody tr td:last-child { border-bottom: none; }
+      .result-table td::before { content: attr(data-label); color: var(--muted); font-size: 12px; font-weight: 600;
+        text-align: left; text-transform: uppercase; letter-spacing: 0.04em; }
+      .bar-cell { min-width: 0; }
+      .cell-bar { width: 80px; }
+    }
 
     @page { size: A4; margin: 14mm 12mm; }
     @media print {
@@ -134,7 +162,12 @@ enum ReportStyle {
       .block h3 { break-after: avoid; page-break-after: avoid; }
       .result-table thead { display: table-header-group; }
       .result-table tr { break-inside: avoid; page-break-inside: avoid; }
+      .result-table { font-size: 12px; }
+      .result-table th { font-size: 10px; padding: 6px 8px; }
+      .result-table td { padding: 5px 8px; }
       .table-wrap { overflow: visible; }
+      .block.table-block { break-inside: auto; page-break-inside: auto; }
+      .report-footer { display: none; }
     }
 
     """

@@ -42,8 +42,13 @@ enum SVGCharts {
         guard !stages.isEmpty else { return empty("funnel-chart", title: chart.title, what: "Funnel chart") }
         let counts = stages.map(\.count)
         let rates = chart.rates
-        let maxCount = counts.filter { $0.isFinite && $0 > 0 }.max() ?? 0
+        let largest = counts.filter { $0.isFinite && $0 > 0 }.max() ?? 0
         let first = counts[0]
+        // A first stage ten times the next (visits to leads) would leave every later stage a
+        // sliver: the bars are then scaled to the second stage and the first drawn broken.
+        let laterLargest = counts.dropFirst().filter { $0.isFinite && $0 > 0 }.max() ?? 0
+        let broken = counts.count >= 3 && first.isFinite && laterLargest > 0 && first > 10 * laterLargest
+        let maxCount = broken ? laterLargest : largest
 
         let labelWidth = 180.0, shareWidth = 110.0
         let barX = labelWidth, barMax = width - labelWidth - shareWidth - 12
@@ -56,6 +61,7 @@ enum SVGCharts {
             if let rate = rates[i] { description += " (" + ChartText.rate(rate) + " of " + stages[i - 1].name + ")" }
             description += i == stages.count - 1 ? "." : ","
         }
+        if broken { description += " The " + stages[0].name + " bar is not to scale: the others are scaled to " + stages[1].name + "." }
         var svg = open("funnel-chart", height: height, title: chart.title, label: description)
         let firstName = fitted(stages[0].name, shareWidth - 36, size: 11)
         svg += "<g class=\"chart-head\">"
@@ -83,7 +89,8 @@ enum SVGCharts {
                 svg += "</g>"
             }
             let count = stage.count
-            let barWidth = maxCount > 0 && count.isFinite && count > 0 ? max(1, count / maxCount * barMax) : 0
+            let barWidth = maxCount > 0 && count.isFinite && count > 0 ? min(barMax, max(1, count / maxCount * barMax)) : 0
+            let cut = broken && count > maxCount
             let countText = ChartText.count(count)
             let share = ChartMath.ratio(count, first).map { ChartText.rate($0) } ?? ValueFormatter.nullText(unicode: true)
             let midY = y + barHeight / 2
@@ -96,6 +103,12 @@ enum SVGCharts {
                 + HTMLText.escape(fitted(stage.name, labelWidth - 24, size: 14)) + "</text>"
             svg += "<rect class=\"bar-track\" x=\"" + n(barX) + "\" y=\"" + n(y) + "\" width=\"" + n(barMax) + "\" height=\"" + n(barHeight) + "\" rx=\"4\"/>"
             svg += "<rect class=\"bar\" x=\"" + n(barX) + "\" y=\"" + n(y) + "\" width=\"" + n(barWidth) + "\" height=\"" + n(barHeight) + "\" rx=\"4\"/>"
+            if cut {
+                // Two slanted gaps: the bar goes on beyond the scale of the others.
+                let gapX = barX + barMax * 0.62
+                svg += "<path class=\"bar-break\" d=\"M" + n(gapX) + " " + n(y + barHeight + 2) + "L" + n(gapX + 10) + " " + n(y - 2)
+                    + "M" + n(gapX + 9) + " " + n(y + barHeight + 2) + "L" + n(gapX + 19) + " " + n(y - 2) + "\"/>"
+            }
             let countWidth = textWidth(countText, size: 14)
             if barWidth >= countWidth + 24 {
                 svg += "<text class=\"count inside\" x=\"" + n(barX + barWidth - 12) + "\" y=\"" + n(midY) + "\" dy=\"0.35em\" text-anchor=\"end\">"
@@ -157,7 +170,7 @@ enum SVGCharts {
             let itemWidth = 34 + textWidth(shown) + 22
             if lx + itemWidth > width && lx > left { lx = left; ly += 18 }
             let plan = SeriesStyle.isPlan(name)
-            let cls = "c" + String(colours[s] % 6) + (plan ? " plan" : "")
+            let cls = "c" + String((colours[s] + chart.colourOffset) % 6) + (plan ? " plan" : "")
             svg += "<g" + HTMLText.attributes([("class", "legend-item"), ("data-series", name)]) + ">"
                 + "<line class=\"legend-line " + cls + "\" x1=\"" + n(lx) + "\" y1=\"" + n(ly) + "\" x2=\"" + n(lx + 24) + "\" y2=\"" + n(ly) + "\"/>"
                 + "<circle class=\"legend-point " + cls + "\" cx=\"" + n(lx + 12) + "\" cy=\"" + n(ly) + "\" r=\"3.5\"/>"
@@ -189,7 +202,7 @@ enum SVGCharts {
         let radius = periods.count > 60 ? 2.0 : periods.count > 24 ? 2.75 : 3.75
         for (s, name) in names.enumerated() {
             let plan = SeriesStyle.isPlan(name)
-            let cls = "c" + String(colours[s] % 6) + (plan ? " plan" : "")
+            let cls = "c" + String((colours[s] + chart.colourOffset) % 6) + (plan ? " plan" : "")
             svg += "<g" + HTMLText.attributes([("class", "series " + cls), ("data-series", name)]) + ">"
             var run: [String] = []
             func flush() {

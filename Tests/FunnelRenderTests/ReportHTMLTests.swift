@@ -301,16 +301,50 @@ import FunnelEngine
 
     // MARK: Tables
 
+    @Test func everyTableFitsThePrintedPageOrIsSplitIntoPartsThatDo() throws {
+        // A funnel breakdown as wide as the review's: a key, thirteen values, the verdict.
+        let names = ["visits", "leads", "mqls", "sqls", "opportunities", "customers", "leads/visits", "mqls/leads", "sqls/mqls",
+                     "opportunities/sqls", "customers/opportunities", "revenue", "return on marketing investment"]
+        var columns = [Fixtures.text("source", ["organic_search", "paid_search", "referral"])]
+        columns += names.map { name in Fixtures.integer(name, [24_356, 16_505, 5_715]) }
+        columns.append(Fixtures.text("worst step", ["opportunities→customers", "visits→leads", "sqls→opportunities"]))
+        let result = ResultTable(table: Table(name: "b", columns: columns), formats: [nil] + names.map { _ in .number } + [nil])
+        let root = try #require(render([.table(result)]))
+        let tables = root.all("table", class: "result-table")
+        #expect(tables.count > 1)
+        var seen: [String] = []
+        for table in tables {
+            let headers = table.all("th").map(\.text)
+            // Each part starts with the key; the verdict is in the first part, beside it.
+            #expect(headers.first == "source")
+            seen += headers.dropFirst()
+            // The part's text fits A4 at the print font (the estimate the renderer lays out by,
+            // measured here from what was written: the longest text of each column).
+            let cells = table.all("tr").map { $0.all("th") + $0.all("td") }
+            let widths: [Double] = headers.indices.map { c in
+                let longest: Int = cells.map { c < $0.count ? $0[c].text.count : 0 }.max() ?? 0
+                return max(Double(headers[c].count) * 7.7, Double(longest) * 8.0)
+            }
+            let text: Double = widths.reduce(0, +)
+            let printed: Double = text * 12 / 14 + 16 * Double(widths.count)
+            #expect(printed <= 671, "a part is wider than A4: \(headers)")
+        }
+        #expect(tables.first?.all("th").map(\.text).dropFirst().first == "worst step")
+        // Every column is in one part, and only one.
+        #expect(seen.sorted() == (names + ["worst step"]).sorted())
+    }
+
     @Test func resultTable() throws {
         let root = try #require(parse(ReportRenderer.html(ReportFixtures.quarterlyReview)))
         let table = try #require(root.first("table", class: "result-table"))
         #expect(table.all("th").map(\.text) == ["source", "leads", "mqls", "mql rate", "customers", "cost per mql"])
-        #expect(table.all("th").map { $0.hasClass("num") } == [false, true, true, true, true, true])
+        // The bar column (mql rate) is drawn from the left, as a bar: not a right-aligned number.
+        #expect(table.all("th").map { $0.hasClass("num") } == [false, true, true, false, true, true])
         let rows = table.first("tbody")?.all("tr") ?? []
         #expect(rows.count == 5)
         let first = rows[0].all("td")
         #expect(first.map(\.text) == ["paid_search", "1,212", "412", "34.0%", "11", "512.40"])
-        #expect(first.map { $0.hasClass("num") } == [false, true, true, true, true, true])
+        #expect(first.map { $0.hasClass("num") } == [false, true, true, false, true, true])
         // The .bar column is drawn: a fill as wide as the ratio.
         #expect(first[3].first("span", class: "cell-bar-fill")?["style"] == "width:34%")
         let referral = rows[2].all("td")

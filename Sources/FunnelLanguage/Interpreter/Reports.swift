@@ -1,3 +1,4 @@
+import FunnelAnalytics
 import FunnelEngine
 import FunnelRender
 
@@ -101,7 +102,8 @@ enum ReportBuilder {
                 }
                 if charts.isEmpty, let title = result.title { sections.append(.heading(title)) }
                 sections += charts
-                var shown = result
+                // A runway reads as the plan sheet does: stages down, periods across, variance coloured.
+                var shown = FunnelTables.runwaySheet(fromLong: result) ?? result
                 shown.title = nil
                 sections.append(.table(shown))
             case .summary(let table, let rows):
@@ -152,10 +154,12 @@ enum ReportBuilder {
                 actual[stage, default: [:]][period] = table.columns[2].value(at: r).number
                 plan[stage, default: [:]][period] = table.columns[3].value(at: r).number
             }
-            return order.map { stage in
-                SeriesChart(title: "\(stage): actual vs plan", periods: periods,
-                            series: [("\(stage) actual", periods.map { actual[stage]?[$0] ?? nil }), ("\(stage) plan", periods.map { plan[stage]?[$0] ?? nil })],
-                            format: .number, cumulative: true)
+            return order.enumerated().map { k, stage in
+                var chart = SeriesChart(title: "\(stage): actual vs plan", periods: periods,
+                                        series: [("\(stage) actual", periods.map { actual[stage]?[$0] ?? nil }), ("\(stage) plan", periods.map { plan[stage]?[$0] ?? nil })],
+                                        format: .number, cumulative: true)
+                chart.colourOffset = k
+                return chart
             }
         }
         let periods = (0..<table.rowCount).map { TextForm.of(table.columns[0].value(at: $0)) }
@@ -178,6 +182,28 @@ enum ReportBuilder {
 
     static func barChart(_ result: ResultTable) -> BarChart? {
         let table = result.table
+        // A funnel's breakdown: what a reader compares is each group's conversion from the first
+        // stage to the last, not the size of its first stage.
+        let rates = table.columns.indices.filter { $0 < result.formats.count && result.formats[$0] == .percent && table.columns[$0].name.contains("/") }
+        if let firstRate = rates.first {
+            let counts = table.columns.indices.filter { $0 < firstRate && $0 < result.formats.count && result.formats[$0] == .number }
+            // Visits dwarf every later stage (3% become leads): the conversion then starts at leads.
+            func total(_ c: Int) -> Double { (0..<table.rowCount).reduce(0) { $0 + (table.columns[c].value(at: $1).number ?? 0) } }
+            let start = counts.count >= 3 && total(counts[0]) > 10 * total(counts[1]) ? 1 : 0
+            if counts.count > start, let last = counts.last, counts[start] != last {
+                let first = counts[start]
+                let keyCount = counts[0]
+                let labels = (0..<table.rowCount).map { r in
+                    (0..<keyCount).map { TextForm.of(table.columns[$0].value(at: r)).isEmpty ? "—" : TextForm.of(table.columns[$0].value(at: r)) }.joined(separator: " · ")
+                }
+                let values: [Double?] = (0..<table.rowCount).map { r in
+                    guard let a = table.columns[first].value(at: r).number, let b = table.columns[last].value(at: r).number, a > 0 else { return nil }
+                    return b / a
+                }
+                let (from, to) = (table.columns[first].name, table.columns[last].name)
+                return BarChart(title: "\(to) per \(from)" + (result.title.map { ": " + $0 } ?? ""), labels: labels, values: values, format: .percent)
+            }
+        }
         // Durations (velocity) are what a reader wants drawn, not the row counts beside them.
         let durationIndex = table.columns.indices.first { $0 > 0 && $0 < result.formats.count && result.formats[$0] == .days }
         guard let valueIndex = durationIndex ?? table.columns.indices.first(where: { $0 > 0 && table.columns[$0].type.isNumeric }) else { return nil }
