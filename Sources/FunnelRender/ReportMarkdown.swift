@@ -26,13 +26,17 @@ extension ReportRenderer {
             blocks.append(line)
         }
         if document.sections.isEmpty { blocks.append("_This report has no sections._") }
-        for section in document.sections {
-            blocks += markdownBlocks(section, unicode: unicode, maxTableRows: maxTableRows)
+        for (i, section) in document.sections.enumerated() {
+            // A chart is followed by the table it was drawn from: in Markdown, where a chart is a
+            // table too, the table alone says it (a series keeps its sparkline line).
+            // (A chart's own table follows it untitled: its title is the chart's.)
+            let tableFollows: Bool = if i + 1 < document.sections.count, case .table(let next) = document.sections[i + 1], next.title == nil { true } else { false }
+            blocks += markdownBlocks(section, unicode: unicode, maxTableRows: maxTableRows, tableFollows: tableFollows)
         }
         return blocks.joined(separator: "\n\n") + "\n"
     }
 
-    private static func markdownBlocks(_ section: ReportSection, unicode: Bool, maxTableRows: Int) -> [String] {
+    private static func markdownBlocks(_ section: ReportSection, unicode: Bool, maxTableRows: Int, tableFollows: Bool = false) -> [String] {
         func titled(_ title: String, _ body: [String]) -> [String] {
             title.isEmpty ? body : ["### " + MarkdownText.inline(title)] + body
         }
@@ -55,11 +59,12 @@ extension ReportRenderer {
             guard !tiles.isEmpty else { return [] }
             return [tiles.map { kpiLine($0, unicode: unicode) }.joined(separator: "\n")]
         case .funnel(let chart):
-            return titled(chart.title, [funnelTable(chart, unicode: unicode)])
+            return titled(chart.title, tableFollows ? [] : [funnelTable(chart, unicode: unicode)])
         case .series(let chart):
-            return titled(chart.title, seriesBlocks(chart, unicode: unicode))
+            let blocks = seriesBlocks(chart, unicode: unicode)
+            return titled(chart.title, tableFollows ? Array(blocks.dropLast()) : blocks)
         case .bars(let chart):
-            return titled(chart.title, [barTable(chart, unicode: unicode)])
+            return titled(chart.title, tableFollows ? [] : [barTable(chart, unicode: unicode)])
         case .table(let result):
             return titled(result.title ?? "", resultBlocks(result, unicode: unicode, maxRows: maxTableRows))
         }
@@ -92,7 +97,7 @@ extension ReportRenderer {
                     i == 0 ? "" : ChartText.rate(rates[i], unicode: unicode), share, bar]
         }
         let firstName = chart.stages[0].name
-        return MarkdownText.table(headers: ["stage", "count", "step", "% of " + firstName, ""], rows: rows,
+        return MarkdownText.table(headers: ["stage", "count", "step", "% of " + firstName, "chart"], rows: rows,
                                   right: [false, true, true, true, false])
     }
 
@@ -105,7 +110,8 @@ extension ReportRenderer {
         }
         let columns = chart.series.map { s in periods.indices.map { value(s.values, $0) } }
         let all = ChartMath.finite(columns.flatMap { $0 })
-        let low = all.min(), high = all.max()
+        // From zero, as the charts are: 2.7–3.3% is no full swing.
+        let low = all.min().map { min(0, $0) }, high = all.max().map { max(0, $0) }
         let arrow = unicode ? " → " : " -> "
         var sparks: [String] = []
         for (s, series) in chart.series.enumerated() {
@@ -156,7 +162,7 @@ extension ReportRenderer {
             }
             return [i < chart.labels.count ? chart.labels[i] : "", ChartText.value(values[i], chart.format, unicode: unicode), bar]
         }
-        return MarkdownText.table(headers: ["", "value", ""], rows: rows, right: [false, true, false])
+        return MarkdownText.table(headers: ["name", "value", "chart"], rows: rows, right: [false, true, false])
     }
 
     private static func resultBlocks(_ result: ResultTable, unicode: Bool, maxRows: Int) -> [String] {
@@ -173,8 +179,9 @@ extension ReportRenderer {
                     let value = column.safeValue(at: row)
                     let percent = ValueFormatter.format(value, as: .percent, unicode: unicode)
                     guard let ratio = value.number, !ratio.isNaN else { return percent }
+                    // No padding between them: a renderer collapses spaces, so the bar's own length is the chart.
                     let bar = TerminalChart.eighths(ratio, width: ValueFormatter.barWidth / 2, unicode: unicode)
-                    return DisplayWidth.pad(bar, width: DisplayWidth.of(bar), to: ValueFormatter.barWidth / 2, right: false) + " " + percent
+                    return bar.isEmpty ? percent : bar + " " + percent
                 })
                 continue
             }
@@ -182,13 +189,20 @@ extension ReportRenderer {
             if column.type == .decimal && format == nil { texts = ValueFormatter.alignDecimals(texts) }
             cells.append(texts)
         }
-        let table = MarkdownText.table(headers: columns.map(\.name),
-                                       rows: (0..<rows).map { row in cells.map { $0[row] } },
-                                       right: columns.indices.map { columns[$0].type.isNumeric && result.format(ofColumn: $0) != .bar })
-        var blocks = [table]
+        // A table wider than a page of Markdown source (and of most renderers) in parts, each led by the key.
+        let headers = columns.indices.map { TableParts.headerText(result, column: $0) }
+        let widths = columns.indices.map { c in Double(max(DisplayWidth.of(headers[c]), cells[c].map(DisplayWidth.of).max() ?? 0) + 3) }
+        let parts = TableParts.parts(result, widths: widths, fits: { $0.reduce(0, +) + 1 <= 120 })
+        var blocks: [String] = []
+        for (p, part) in parts.enumerated() {
+            if parts.count > 1 { blocks.append("_Part \(p + 1) of \(parts.count)_") }
+            blocks.append(MarkdownText.table(headers: part.map { headers[$0] },
+                                             rows: (0..<rows).map { row in part.map { cells[$0][row] } },
+                                             right: part.map { columns[$0].type.isNumeric && result.format(ofColumn: $0) != .bar }))
+        }
         var notes: [String] = []
         if rows < rowCount { notes.append("Showing the first " + NumberText.count(rows) + " of " + NumberText.count(rowCount) + " rows.") }
-        for footnote in result.footnotes { notes += visibleLines(footnote).map(MarkdownText.inline) }
+        for footnote in result.footnotes { notes += visibleLines(footnote).map { MarkdownText.inline($0) } }
         if !notes.isEmpty { blocks.append(notes.joined(separator: "\\\n")) }
         return blocks
     }
@@ -198,13 +212,18 @@ extension ReportRenderer {
 enum MarkdownText {
     /// Inline text: control characters made visible, and the characters that Markdown or HTML
     /// would read as markup (\ ` * [ ] < > |) backslash-escaped.
-    static func inline(_ text: String) -> String {
+    /// `inTable`: a table cell, where no `>` is markup.
+    static func inline(_ text: String, inTable: Bool = false) -> String {
         let visible = ValueFormatter.visible(text)
         guard visible.utf8.contains(where: { "\\`*[]<>|".utf8.contains($0) }) else { return visible }
         var out = ""
+        var atStart = true
         for scalar in visible.unicodeScalars {
-            if "\\`*[]<>|".unicodeScalars.contains(scalar) { out += "\\" }
+            // `>` is markup only where a line starts (a quote); `>=` inside a sentence or a cell
+            // stays as written.
+            if "\\`*[]<|".unicodeScalars.contains(scalar) || (scalar == ">" && atStart && !inTable) { out += "\\" }
             out.unicodeScalars.append(scalar)
+            if scalar != " " { atStart = false }
         }
         return out
     }
@@ -212,8 +231,8 @@ enum MarkdownText {
     /// A GitHub table with every cell escaped, columns padded to at most 40 columns so the source
     /// reads too, and right-aligned columns marked `---:`.
     static func table(headers: [String], rows: [[String]], right: [Bool]) -> String {
-        let headerCells = headers.map(inline)
-        let bodyCells = rows.map { $0.map(inline) }
+        let headerCells = headers.map { inline($0, inTable: true) }
+        let bodyCells = rows.map { $0.map { inline($0, inTable: true) } }
         var widths = headerCells.map { max(3, DisplayWidth.of($0)) }
         for row in bodyCells {
             for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], DisplayWidth.of(cell)) }

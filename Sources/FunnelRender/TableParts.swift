@@ -37,7 +37,7 @@ enum TableParts {
     }
 
     /// The columns of each part, in table order within a part; one part when the table fits.
-    static func parts(_ result: ResultTable, widths: [Double]) -> [[Int]] {
+    static func parts(_ result: ResultTable, widths: [Double], fits: ([Double]) -> Bool = TableParts.fits) -> [[Int]] {
         let columns = result.table.columns
         guard !fits(widths), columns.count > 1 else { return [Array(columns.indices)] }
         let roles = columns.indices.map { BoxRenderer.role(of: result, column: $0) }

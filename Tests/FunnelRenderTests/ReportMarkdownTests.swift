@@ -22,7 +22,7 @@ import FunnelEngine
 
             ### Inbound
 
-            | stage | count |  step | % of leads |                          |
+            | stage | count |  step | % of leads | chart                    |
             | ----- | ----: | ----: | ---------: | ------------------------ |
             | leads | 1,000 |       |     100.0% | ████████████████████████ |
             | mqls  |   500 | 50.0% |      50.0% | ████████████             |
@@ -30,8 +30,8 @@ import FunnelEngine
 
             ### Leads vs plan
 
-            - **leads actual** `█▁ ` 120 → 80
-            - **leads plan** `▅▅▅` 100 → 100
+            - **leads actual** `█▆ ` 120 → 80
+            - **leads plan** `▇▇▇` 100 → 100
 
             leads actual in 2025-08: 80 against leads plan 100, −20 (−20.0%). Cumulative to 2025-08: 200 against 200, 0 (0.0%).
 
@@ -43,7 +43,7 @@ import FunnelEngine
 
             ### By source
 
-            |         | value |                          |
+            | name    | value | chart                    |
             | ------- | ----: | ------------------------ |
             | paid    |   400 | ████████████████████████ |
             | organic |   100 | ██████                   |
@@ -51,10 +51,10 @@ import FunnelEngine
 
             ### Rates
 
-            | source  | rate               |
-            | ------- | ------------------ |
-            | paid    | ██████       50.0% |
-            | organic | ███          25.0% |
+            | source  | rate         |
+            | ------- | ------------ |
+            | paid    | ██████ 50.0% |
+            | organic | ███ 25.0%    |
 
             note
 
@@ -81,7 +81,7 @@ import FunnelEngine
 
             ### Inbound
 
-            | stage | count |  step | % of leads |                          |
+            | stage | count |  step | % of leads | chart                    |
             | ----- | ----: | ----: | ---------: | ------------------------ |
             | leads | 1,000 |       |     100.0% | ######################## |
             | mqls  |   500 | 50.0% |      50.0% | ############             |
@@ -89,8 +89,8 @@ import FunnelEngine
 
             ### Leads vs plan
 
-            - **leads actual** `#_ ` 120 -> 80
-            - **leads plan** `---` 100 -> 100
+            - **leads actual** `#= ` 120 -> 80
+            - **leads plan** `===` 100 -> 100
 
             leads actual in 2025-08: 80 against leads plan 100, -20 (-20.0%). Cumulative to 2025-08: 200 against 200, 0 (0.0%).
 
@@ -102,7 +102,7 @@ import FunnelEngine
 
             ### By source
 
-            |         | value |                          |
+            | name    | value | chart                    |
             | ------- | ----: | ------------------------ |
             | paid    |   400 | ######################## |
             | organic |   100 | ######                   |
@@ -110,10 +110,10 @@ import FunnelEngine
 
             ### Rates
 
-            | source  | rate               |
-            | ------- | ------------------ |
-            | paid    | ######       50.0% |
-            | organic | ###          25.0% |
+            | source  | rate         |
+            | ------- | ------------ |
+            | paid    | ###### 50.0% |
+            | organic | ### 25.0%    |
 
             note
 
@@ -121,6 +121,18 @@ import FunnelEngine
         let text = ReportRenderer.markdown(ReportFixtures.smallReview, unicode: false)
         #expect(text == expected)
         #expect(text.unicodeScalars.allSatisfy { $0.isASCII })
+    }
+
+    @Test func aChartAndItsOwnTableAreOneTable() {
+        // The report builder puts a chart's table, untitled, right after it: in Markdown the chart
+        // would be a second table of the same numbers.
+        let chart = FunnelChart(title: "inbound", stages: [(name: "leads", count: 10), (name: "mqls", count: 4)])
+        let table = ResultTable(table: Table(name: "t", columns: [Fixtures.text("stage", ["leads", "mqls"]), Fixtures.integer("count", [10, 4])]))
+        let text = ReportRenderer.markdown(ReportDocument(title: "r", sections: [.funnel(chart), .table(table)]))
+        #expect(text.split(separator: "\n").filter { $0.hasPrefix("| stage") }.count == 1)
+        #expect(text.contains("### inbound"))
+        // A quote is markup only at a line's start.
+        #expect(ReportRenderer.markdown(ReportDocument(title: "r", sections: [.text("> x >= 2")])).contains("\\> x >= 2"))
     }
 
     @Test func emptyDocument() {
@@ -143,8 +155,6 @@ import FunnelEngine
 
             ### b
 
-            _No data._
-
             _No columns._
 
             """)
@@ -161,7 +171,8 @@ import FunnelEngine
             .table(ResultTable(title: evil, table: Table(name: "t", columns: [Fixtures.text(evil, [evil])]), footnotes: [evil])),
         ])
         let text = ReportRenderer.markdown(document)
-        let escaped = #"\<script\>x\</script\> \| \*b\* \[l\](u) \`c\` \\ \\x1B\\n"#
+        // `>` is markup only at the start of a line: inside text it stays as written.
+        let escaped = #"\<script>x\</script> \| \*b\* \[l\](u) \`c\` \\ \\x1B\\n"#
         #expect(text.hasPrefix("# " + escaped + "\n"))
         // No markup gets through: every < is escaped.
         var previous: Character = " "
