@@ -116,7 +116,25 @@ extension FunnelTables {
             }
             rows.append(row)
         }
+        // Columns that carry nothing are left out, and a line says what they would have shown.
+        var notes = inputs.notes
+        var dropped = Set<Int>()
+        if hasOrders, let promotersColumn = columnNames.firstIndex(of: "promoters"),
+           rows.allSatisfy({ ($0[promotersColumn].number ?? 0) == 0 }) {
+            dropped.formUnion([promotersColumn, promotersColumn + 1])
+            notes.append("promoters: no customer ordered twice, in any group (the promoter columns are left out)")
+        }
+        if hasOrders, let lifetimeColumn = columnNames.firstIndex(of: "lifetime value"), let dealColumn = columnNames.firstIndex(of: "avg deal"),
+           rows.allSatisfy({ row in
+               guard let a = row[lifetimeColumn].number, let b = row[dealColumn].number else { return row[lifetimeColumn].isNull && row[dealColumn].isNull }
+               return abs(a - b) < 0.005
+           }) {
+            dropped.insert(lifetimeColumn)
+            notes.append("lifetime value: the average deal in every group, as no customer has a repeat order (the column is left out)")
+        }
+        let kept = columnNames.indices.filter { !dropped.contains($0) }
         return ResultTable(title: "demand marketing: \(funnel.name)" + (inputs.keyNames.isEmpty ? "" : " by \(inputs.keyNames.joined(separator: ", "))"),
-                           table: ResultRows.table(rows, names: columnNames), formats: formats, footnotes: inputs.notes)
+                           table: ResultRows.table(rows.map { row in kept.map { row[$0] } }, names: kept.map { columnNames[$0] }),
+                           formats: kept.map { formats[$0] }, footnotes: notes)
     }
 }
