@@ -18,7 +18,8 @@ extension ReportRenderer {
             blocks.append(document.parameters.map { MarkdownText.inline($0.0) + " = " + MarkdownText.inline($0.1) }.joined(separator: dot))
         }
         var dates: [String] = []
-        if let date = document.dataDate, !date.isEmpty { dates.append("Data as of " + MarkdownText.inline(date)) }
+        if let span = document.dataSpan, !span.isEmpty { dates.append("Data from " + MarkdownText.inline(span)) }
+        if let date = document.dataDate, !date.isEmpty { dates.append((dates.isEmpty ? "Data as of " : "as of ") + MarkdownText.inline(date)) }
         if let generated = document.generated, !generated.isEmpty { dates.append("generated " + MarkdownText.inline(generated)) }
         if !dates.isEmpty {
             var line = dates.joined(separator: dot)

@@ -125,6 +125,9 @@ public struct ReportDocument: Sendable {
     public var parameters: [(String, String)]
     /// The date of the data, for example the latest date in the exports.
     public var dataDate: String?
+    /// The span the data covers (the earliest and latest time of the loaded tables), so the
+    /// reader knows the period each section is over: "2025-01-01 to 2025-12-31".
+    public var dataSpan: String? = nil
     /// When the report was written; the renderer reads no clock, so the caller passes it.
     public var generated: String?
     public var sections: [ReportSection]

@@ -46,6 +46,10 @@ public enum ReportRenderer {
         out += "<p class=\"eyebrow\">Funnel report</p>\n"
         out += "<h1>" + HTMLText.escape(title) + "</h1>\n"
         var meta: [String] = []
+        if let span = document.dataSpan, !span.isEmpty {
+            meta.append("<div class=\"meta-item data-span\"><span class=\"meta-name\">Data from</span> <span class=\"meta-value\">"
+                        + HTMLText.escape(span) + "</span></div>")
+        }
         if let date = document.dataDate, !date.isEmpty {
             meta.append("<div class=\"meta-item data-date\"><span class=\"meta-name\">Data as of</span> <span class=\"meta-value\">"
                         + HTMLText.escape(date) + "</span></div>")

@@ -34,12 +34,13 @@ extension Interpreter {
         for statement in body {
             try run(statement, in: &session, baseDirectory: baseDirectory)
         }
-        let document = ReportBuilder.document(
+        var document = ReportBuilder.document(
             title: title ?? FileAccess.displayName(path).split(separator: ".").dropLast().joined(separator: "."),
             parameters: session.parameters.map { ($0.0, ValueFormatter.format($0.1, as: nil)) },
             dataDate: CivilDate.format(days: Int(context.today)),
             generated: ReportBuilder.now(),
             outputs: collector.outputs)
+        document.dataSpan = try dataSpan(of: session, range: range)
         let text = isHTML ? ReportRenderer.html(document) : ReportRenderer.markdown(document)
         let resolved = FileAccess.resolve(path, relativeTo: baseDirectory)
         if session.loadedPaths.contains(fileSystem.canonical(resolved)) {
@@ -65,6 +66,25 @@ extension Interpreter {
 
 /// Maps statement outputs to report sections: funnel tables to funnel charts, runways and period
 /// breakdowns to line charts, other breakdowns to bar charts, KPIs to tiles; every table is kept.
+extension Interpreter {
+    /// The earliest and latest day among the time columns of the session's tables: what period
+    /// the report's sections are over, said in its header.
+    func dataSpan(of session: Session, range: SourceRange) throws(Diagnostic) -> String? {
+        var low: Int? = nil, high: Int? = nil
+        for name in session.tableOrder {
+            guard let view = session.tables[name], let time = view.table.timeColumn, view.table.type(of: time)?.isTemporal == true else { continue }
+            for (function, keep) in [("min", true), ("max", false)] {
+                let expr = Expr(.call(function, [Expr(.member(Expr(.name(name), range), time), range)], distinct: false), range)
+                guard case .scalar(let v, _, _) = try evaluate(expr, session: session, baseDirectory: "."), let seconds = VectorOps.scalarSeconds(v) else { continue }
+                let day = CivilDate.days(fromSeconds: seconds)
+                if keep { low = min(low ?? day, day) } else { high = max(high ?? day, day) }
+            }
+        }
+        guard let low, let high else { return nil }
+        return CivilDate.format(days: low) + " to " + CivilDate.format(days: high)
+    }
+}
+
 enum ReportBuilder {
     /// The local date and time the report is written, for its header.
     static func now() -> String {
