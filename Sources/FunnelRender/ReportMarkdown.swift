@@ -32,12 +32,13 @@ extension ReportRenderer {
             // table too, the table alone says it (a series keeps its sparkline line).
             // (A chart's own table follows it untitled: its title is the chart's.)
             let tableFollows: Bool = if i + 1 < document.sections.count, case .table(let next) = document.sections[i + 1], next.title == nil { true } else { false }
-            blocks += markdownBlocks(section, unicode: unicode, maxTableRows: maxTableRows, tableFollows: tableFollows)
+            blocks += markdownBlocks(section, unicode: unicode, maxTableRows: maxTableRows, tableFollows: tableFollows, currency: document.currency)
         }
         return blocks.joined(separator: "\n\n") + "\n"
     }
 
-    private static func markdownBlocks(_ section: ReportSection, unicode: Bool, maxTableRows: Int, tableFollows: Bool = false) -> [String] {
+    private static func markdownBlocks(_ section: ReportSection, unicode: Bool, maxTableRows: Int, tableFollows: Bool = false,
+                                       currency: String? = nil) -> [String] {
         func titled(_ title: String, _ body: [String]) -> [String] {
             title.isEmpty ? body : ["### " + MarkdownText.inline(title)] + body
         }
@@ -58,7 +59,7 @@ extension ReportRenderer {
             return paragraphs.filter { !$0.isEmpty }.map { $0.joined(separator: "\\\n") }
         case .kpis(let tiles):
             guard !tiles.isEmpty else { return [] }
-            return [tiles.map { kpiLine($0, unicode: unicode) }.joined(separator: "\n")]
+            return [tiles.map { kpiLine($0, unicode: unicode, currency: currency) }.joined(separator: "\n")]
         case .funnel(let chart):
             return titled(chart.title, tableFollows ? [] : [funnelTable(chart, unicode: unicode)])
         case .series(let chart):
@@ -67,12 +68,13 @@ extension ReportRenderer {
         case .bars(let chart):
             return titled(chart.title, tableFollows ? [] : [barTable(chart, unicode: unicode)])
         case .table(let result):
-            return titled(result.title ?? "", resultBlocks(result, unicode: unicode, maxRows: maxTableRows))
+            return titled(result.title ?? "", resultBlocks(result, unicode: unicode, maxRows: maxTableRows, currency: currency))
         }
     }
 
-    private static func kpiLine(_ tile: KPITile, unicode: Bool) -> String {
-        let value = ValueFormatter.format(tile.value, as: tile.format == .bar ? .percent : tile.format, unicode: unicode)
+    private static func kpiLine(_ tile: KPITile, unicode: Bool, currency: String?) -> String {
+        let value = Currency.apply(ValueFormatter.format(tile.value, as: tile.format == .bar ? .percent : tile.format, unicode: unicode),
+                                   format: tile.format, value: tile.value, currency: currency)
         var parts = ["**" + MarkdownText.inline(tile.name) + "**: " + MarkdownText.inline(value)]
         if let target = tile.target, !target.isEmpty {
             parts.append("target " + MarkdownText.inline(HTMLText.prettyTarget(target, unicode: unicode)))
@@ -166,7 +168,7 @@ extension ReportRenderer {
         return MarkdownText.table(headers: ["name", "value", "chart"], rows: rows, right: [false, true, false])
     }
 
-    private static func resultBlocks(_ result: ResultTable, unicode: Bool, maxRows: Int) -> [String] {
+    private static func resultBlocks(_ result: ResultTable, unicode: Bool, maxRows: Int, currency: String?) -> [String] {
         let columns = result.table.columns
         guard !columns.isEmpty else { return ["_No columns._"] }
         let rowCount = result.table.safeRowCount
@@ -186,7 +188,8 @@ extension ReportRenderer {
                 })
                 continue
             }
-            var texts = (0..<rows).map { ValueFormatter.format(column.safeValue(at: $0), as: format, unicode: unicode) }
+            var texts = (0..<rows).map { Currency.apply(ValueFormatter.format(column.safeValue(at: $0), as: format, unicode: unicode), format: format,
+                                                        value: column.safeValue(at: $0), currency: currency) }
             if column.type == .decimal && format == nil { texts = ValueFormatter.alignDecimals(texts) }
             cells.append(texts)
         }

@@ -26,6 +26,21 @@ public struct KPITile: Sendable {
 
 /// A funnel: ordered stages with their counts; drawn as one bar per stage, with the step
 /// conversion (stage / previous stage) between consecutive bars.
+/// Money written with its currency: the symbol before the amount for the currencies that have
+/// one in common use, else the code after it.
+public enum Currency {
+    static let symbols = ["EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "€": "€", "$": "$", "£": "£"]
+
+    public static func apply(_ text: String, format: DisplayFormat?, value: Value, currency: String?) -> String {
+        guard format == .money, let currency, !currency.isEmpty, value.number != nil else { return text }
+        let code = currency.uppercased()
+        if let symbol = symbols[code] ?? symbols[currency] {
+            return text.hasPrefix("-") ? "-" + symbol + text.dropFirst() : symbol + text
+        }
+        return text + " " + code
+    }
+}
+
 public struct FunnelChart: Sendable {
     public var title: String
     public var stages: [(name: String, count: Double)]
@@ -128,6 +143,8 @@ public struct ReportDocument: Sendable {
     /// The span the data covers (the earliest and latest time of the loaded tables), so the
     /// reader knows the period each section is over: "2025-01-01 to 2025-12-31".
     public var dataSpan: String? = nil
+    /// `--set currency=EUR`: money in the report is written with it (€1,234.56, 1,234.56 CHF).
+    public var currency: String? = nil
     /// When the report was written; the renderer reads no clock, so the caller passes it.
     public var generated: String?
     public var sections: [ReportSection]

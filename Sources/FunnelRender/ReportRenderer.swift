@@ -25,7 +25,7 @@ public enum ReportRenderer {
         out += "<style>\n" + ReportStyle.css + "</style>\n</head>\n<body>\n<main class=\"report\">\n"
         out += header(document, title: title)
         for section in document.sections {
-            out += self.section(section, maxTableRows: maxTableRows)
+            out += self.section(section, maxTableRows: maxTableRows, currency: document.currency)
         }
         if document.sections.isEmpty {
             out += "<p class=\"empty-report\">This report has no sections.</p>\n"
@@ -70,14 +70,14 @@ public enum ReportRenderer {
         return out + "</header>\n"
     }
 
-    private static func section(_ section: ReportSection, maxTableRows: Int) -> String {
+    private static func section(_ section: ReportSection, maxTableRows: Int, currency: String?) -> String {
         switch section {
         case .heading(let text):
             return "<h2 class=\"section-heading\">" + HTMLText.escape(text) + "</h2>\n"
         case .text(let text):
             return prose(text)
         case .kpis(let tiles):
-            return kpis(tiles)
+            return kpis(tiles, currency: currency)
         case .funnel(let chart):
             return block("funnel-block", title: chart.title, body: SVGCharts.funnel(chart))
         case .series(let chart):
@@ -111,7 +111,7 @@ public enum ReportRenderer {
         case .bars(let chart):
             return block("bars-block", title: chart.title, body: SVGCharts.bars(chart))
         case .table(let result):
-            return block("table-block", title: result.title ?? "", body: table(result, maxRows: maxTableRows))
+            return block("table-block", title: result.title ?? "", body: table(result, maxRows: maxTableRows, currency: currency))
         }
     }
 
@@ -139,7 +139,7 @@ public enum ReportRenderer {
         return out + "</div>\n"
     }
 
-    private static func kpis(_ tiles: [KPITile]) -> String {
+    private static func kpis(_ tiles: [KPITile], currency: String?) -> String {
         guard !tiles.isEmpty else { return "" }
         var out = "<section class=\"kpis\"><div class=\"kpi-grid\">\n"
         for tile in tiles {
@@ -149,7 +149,8 @@ public enum ReportRenderer {
                 ("data-met", tile.met.map { $0 ? "true" : "false" }),
             ]) + ">"
             out += "<div class=\"kpi-name\">" + HTMLText.escape(tile.name) + "</div>"
-            let value = ValueFormatter.format(tile.value, as: tile.format == .bar ? .percent : tile.format)
+            let value = Currency.apply(ValueFormatter.format(tile.value, as: tile.format == .bar ? .percent : tile.format),
+                                       format: tile.format, value: tile.value, currency: currency)
             let size = value.count > 16 ? " longer" : value.count > 10 ? " long" : ""
             out += "<div class=\"kpi-value" + size + (tile.value.isNull ? " null" : "") + "\">"
                 + HTMLText.escape(value).split(separator: ",", omittingEmptySubsequences: false).joined(separator: ",<wbr/>") + "</div>"
@@ -170,7 +171,7 @@ public enum ReportRenderer {
 
     // MARK: Tables
 
-    static func table(_ result: ResultTable, maxRows: Int) -> String {
+    static func table(_ result: ResultTable, maxRows: Int, currency: String? = nil) -> String {
         let columns = result.table.columns
         var out = ""
         if columns.isEmpty {
@@ -189,7 +190,8 @@ public enum ReportRenderer {
                     cells.append((0..<rows).map { barCell(column.safeValue(at: $0), label: label) })
                     continue
                 }
-                var texts = (0..<rows).map { ValueFormatter.format(column.safeValue(at: $0), as: format) }
+                var texts = (0..<rows).map { Currency.apply(ValueFormatter.format(column.safeValue(at: $0), as: format), format: format,
+                                                            value: column.safeValue(at: $0), currency: currency) }
                 if column.type == .decimal && format == nil { texts = ValueFormatter.alignDecimals(texts) }
                 let sheetVariance = result.chart == .sheet && i >= 2
                 cells.append((0..<rows).map { row in

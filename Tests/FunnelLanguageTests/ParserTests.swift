@@ -294,6 +294,13 @@ struct ParserTests {
         #expect(Self.tree("f by channel at").hasPrefix("error: "))
     }
 
+    @Test func aKPIMayHaveALabel() {
+        let (statements, diagnostics) = Self.parse("kpi romi \"ROMI\" = (r - s) / s as percent target >= 150%")
+        #expect(diagnostics.isEmpty)
+        guard case .kpi(let k)? = statements.first?.kind else { Issue.record("not a kpi"); return }
+        #expect(k.name == "romi" && k.label == "ROMI" && k.displayName == "ROMI" && k.format == .percent)
+    }
+
     @Test func runningAndToDate() {
         #expect(Self.tree("signups by month running") == "(running (by signups month))")
         #expect(Self.tree("count(leads) quarter to date") == "(quarter-to-date count(leads))")

@@ -135,6 +135,20 @@ import FunnelEngine
         #expect(ReportRenderer.markdown(ReportDocument(title: "r", sections: [.text("> x >= 2")])).contains("\\> x >= 2"))
     }
 
+    @Test func moneyIsWrittenWithTheReportsCurrency() {
+        var document = ReportDocument(title: "r", sections: [
+            .kpis([KPITile(name: "cost per MQL", value: .decimal(211.34), format: .money)]),
+            .table(ResultTable(title: "t", table: Table(name: "t", columns: [Fixtures.text("k", ["a"]), Fixtures.decimal("spend", [-1234.5])]),
+                               formats: [nil, .money])),
+        ])
+        document.currency = "EUR"
+        let text = ReportRenderer.markdown(document)
+        #expect(text.contains("€211.34") && text.contains("-€1,234.50"))
+        document.currency = "CHF"
+        #expect(ReportRenderer.markdown(document).contains("211.34 CHF"))
+        #expect(ReportRenderer.html(document).contains("211.34 CHF"))
+    }
+
     @Test func emptyDocument() {
         #expect(ReportRenderer.markdown(ReportDocument(title: "")) == "# Report\n\n_This report has no sections._\n")
     }

@@ -396,7 +396,7 @@ public struct Interpreter: Sendable {
                 targetText = "\(target.comparison.rawValue) \(ValueFormatter.format(t, as: format))"
                 if case .boolean(let b) = (try? VectorOps.compareScalars(target.comparison, v, t)) ?? .null { met = b }
             }
-            let label: String? = kpi?.definition.name ?? Interpreter.shortLabel(expr.range.file.slice(expr.range))
+            let label: String? = kpi?.definition.displayName ?? Interpreter.shortLabel(expr.range.file.slice(expr.range))
             emit(.scalar(label: label, value: v, format: format, target: targetText, met: met))
         }
     }
@@ -508,7 +508,7 @@ public struct Interpreter: Sendable {
             // A formula (usually a KPI) sliced by dimensions.
             let kpi: KPI? = { if case .name(let n) = base.kind { return session.kpis[n] } else { return nil } }()
             let sliced = try aggregation.evaluate([base], by: keys, defaultTable: nil)
-            var names = [kpi?.definition.name ?? base.range.file.slice(base.range)]
+            var names = [kpi?.definition.displayName ?? base.range.file.slice(base.range)]
             var formats: [DisplayFormat?] = [kpi?.definition.format]
             var result = Results.table(sliced, names: names, formats: formats, title: nil)
             if let kpi, let target = kpi.definition.target {
@@ -699,7 +699,7 @@ public struct Interpreter: Sendable {
             return ResultTable(table: try context.rows(of: view, view.selection))
         case .result(let result): return result
         case .scalar(let v, let format, let kpi):
-            let name = kpi?.definition.name ?? expr.range.file.slice(expr.range)
+            let name = kpi?.definition.displayName ?? expr.range.file.slice(expr.range)
             return ResultTable(table: Table(name: name, columns: [ColumnBuilder.column(from: [v], name: name)]), formats: [format])
         }
     }

@@ -41,6 +41,8 @@ extension Interpreter {
             generated: ReportBuilder.now(),
             outputs: collector.outputs)
         document.dataSpan = try dataSpan(of: session, range: range)
+        // `--set currency=EUR` (or `param currency = "EUR"`): money is written with it.
+        if case .text(let code)? = session.parameters.first(where: { $0.0 == "currency" })?.1 ?? session.scalars["currency"] { document.currency = code }
         let text = isHTML ? ReportRenderer.html(document) : ReportRenderer.markdown(document)
         let resolved = FileAccess.resolve(path, relativeTo: baseDirectory)
         if session.loadedPaths.contains(fileSystem.canonical(resolved)) {

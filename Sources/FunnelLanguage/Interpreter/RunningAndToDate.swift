@@ -145,7 +145,7 @@ extension Interpreter {
             values.append(v)
         }
         let kpi: KPI? = { if case .name(let n) = figure.kind { return session.kpis[n] } else { return nil } }()
-        let name = kpi?.definition.name ?? figure.range.file.slice(figure.range)
+        let name = kpi?.definition.displayName ?? figure.range.file.slice(figure.range)
         let format = kpi?.definition.format
         let (before, now) = (values[0], values[1])
         var change: [Value] = [.null, .null]

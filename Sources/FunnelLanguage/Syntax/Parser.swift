@@ -632,6 +632,12 @@ public struct Parser {
     private mutating func parseKPI() throws -> Statement {
         let start = advance().range
         let (name, _) = try expectName("the KPI's name (kpi lead_rate = …)")
+        // `kpi romi "ROMI" = …`: a label for readers.
+        var label: String? = nil
+        if case .string(let text) = current.kind {
+            _ = advance()
+            label = text
+        }
         try expect(.assign, "after the KPI's name")
         let formula = try parseExpression()
         var end = formula.range
@@ -650,7 +656,9 @@ public struct Parser {
             target = Target(comparison: comparison, value: value)
             end = value.range
         }
-        return Statement(kind: .kpi(KPIDefinition(name: name, formula: formula, format: format, target: target)), range: start.to(end))
+        var definition = KPIDefinition(name: name, formula: formula, format: format, target: target)
+        definition.label = label
+        return Statement(kind: .kpi(definition), range: start.to(end))
     }
 
     private static func comparison(_ s: Symbol) -> BinaryOperator? {

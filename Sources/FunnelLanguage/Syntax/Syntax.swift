@@ -166,6 +166,12 @@ public struct KPIDefinition: Sendable {
     public var formula: Expr
     public var format: DisplayFormat?
     public var target: Target?
+    /// `kpi romi "ROMI" = …`: how tables, tiles and reports name it (the name stays what
+    /// formulas write).
+    public var label: String? = nil
+
+    /// What a reader sees: the label when it has one.
+    public var displayName: String { label ?? name }
 }
 
 /// `target >= 2%`: a comparison the KPI's value should satisfy.
