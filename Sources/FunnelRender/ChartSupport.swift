@@ -215,11 +215,12 @@ struct RunwayVariance {
         return out
     }
 
-    /// "+74 (+0.9%)", "−85 (−8.7%)"; for a percent format the difference in points ("−1.0 pts").
+    /// "+74 (+0.9%)", "-85 (-8.7%)"; for a percent format the difference in points ("-1.0 pts").
+    /// The minus is the tables' hyphen: a number reads the same in a note and in a cell.
     static func difference(_ actual: Double, _ planned: Double, _ format: DisplayFormat?, unicode: Bool = true) -> String {
         let diff = actual - planned
         guard diff.isFinite else { return ValueFormatter.nullText(unicode: unicode) }
-        let minus = unicode ? "−" : "-"
+        let minus = "-"
         func signed(_ text: String, negative: Bool, zero: Bool) -> String {
             let bare = text.hasPrefix("-") ? String(text.dropFirst()) : text
             return zero ? bare : (negative ? minus : "+") + bare

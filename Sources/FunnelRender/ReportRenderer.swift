@@ -194,6 +194,7 @@ public enum ReportRenderer {
                                                             value: column.safeValue(at: $0), currency: currency) }
                 if column.type == .decimal && format == nil { texts = ValueFormatter.alignDecimals(texts) }
                 let sheetVariance = result.chart == .sheet && i >= 2
+                let isTarget = !numeric[i] && (column.name == "target" || column.name.hasPrefix("target "))
                 cells.append((0..<rows).map { row in
                     let value = column.safeValue(at: row)
                     var classes: [String] = []
@@ -203,8 +204,14 @@ public enum ReportRenderer {
                     if sheetVariance, TextForm.of(columns[1].safeValue(at: row)) == "variance", let x = value.number, x != 0 {
                         classes.append(x > 0 ? "above" : "below")
                     }
-                    return "<td" + (classes.isEmpty ? "" : " class=\"" + classes.joined(separator: " ") + "\"") + label + ">"
-                        + HTMLText.escape(texts[row]) + "</td>"
+                    var body = HTMLText.escape(texts[row])
+                    // A target's verdict as the KPI tiles show it: a badge that says met or missed.
+                    if isTarget, let verdict = ["met", "missed"].first(where: { texts[row] == $0 || texts[row].hasSuffix(": " + $0) }) {
+                        let rule = String(String(texts[row].dropLast(verdict.count)).reversed().drop(while: { $0 == " " || $0 == ":" }).reversed())
+                        body = (rule.isEmpty ? "" : HTMLText.escape(HTMLText.prettyTarget(String(rule))) + " ")
+                            + "<span class=\"badge " + verdict + "\">" + (verdict == "met" ? "✓ Met" : "✗ Missed") + "</span>"
+                    }
+                    return "<td" + (classes.isEmpty ? "" : " class=\"" + classes.joined(separator: " ") + "\"") + label + ">" + body + "</td>"
                 })
             }
             let parts = TableParts.parts(result, widths: TableParts.estimatedWidths(result, rows: rows))

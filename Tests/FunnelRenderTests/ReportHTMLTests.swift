@@ -246,7 +246,7 @@ import FunnelEngine
         let ticks = root.all("text", class: "y-label").map(\.text)
         #expect(ticks.first == "0%")
         #expect(ticks.allSatisfy { $0.hasSuffix("%") })
-        #expect(root.all("p", class: "variance").map(\.text) == ["mql rate in q2: 34.0% against mql rate target 35.0%, −1.0 pts."])
+        #expect(root.all("p", class: "variance").map(\.text) == ["mql rate in q2: 34.0% against mql rate target 35.0%, -1.0 pts."])
     }
 
     @Test func largeAxesAreCompactThroughout() throws {

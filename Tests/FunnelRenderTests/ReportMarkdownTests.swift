@@ -33,7 +33,7 @@ import FunnelEngine
             - **leads actual** `█▆ ` 120 → 80
             - **leads plan** `▇▇▇` 100 → 100
 
-            leads actual in 2025-08: 80 against leads plan 100, −20 (−20.0%). Cumulative to 2025-08: 200 against 200, 0 (0.0%).
+            leads actual in 2025-08: 80 against leads plan 100, -20 (-20.0%). Cumulative to 2025-08: 200 against 200, 0 (0.0%).
 
             | period  | leads actual | leads plan | leads actual (cumulative) | leads plan (cumulative) |
             | ------- | -----------: | ---------: | ------------------------: | ----------------------: |
