@@ -5,8 +5,8 @@ import FunnelEngine
 /// `mqls quarter to date` (the current period up to the as-of date beside the same days of the
 /// period before).
 extension Interpreter {
-    /// The session with every table that has a time column cut to the rows whose time falls in
-    /// `from..<to` (days; no lower bound when nil). A figure evaluated in it is the figure of
+    /// The session with each of `tables` that has a time column cut to the rows whose time falls
+    /// in `from..<to` (days; no lower bound when nil). A figure evaluated in it is the figure of
     /// that span, rates and averages included (a running rate is not a sum of rates).
     func cutSession(_ session: Session, within from: Int?, _ to: Int, tables: [String], at range: SourceRange) throws(Diagnostic) -> Session {
         var cut = session
