@@ -106,7 +106,7 @@ public struct Completer {
     static var functions: [String] { FunctionNames.all }
     static let periods = DateUnit.allCases.map(\.rawValue)
     /// Words that start statements without being reserved (a column may be called `plan`).
-    static let statementWords = ["funnel", "velocity", "bottleneck", "decay", "stuck", "health", "explain", "what", "plan", "demand", "alias", "report", "chart"]
+    static let statementWords = ["funnel", "velocity", "bottleneck", "decay", "stuck", "health", "explain", "what", "plan", "demand", "alias", "label", "report", "chart"]
     /// Words that follow a breakdown or a statement without being reserved: `vs plan`, `vs previous`,
     /// `confidence`, `velocity F histogram`, an attribution (`first touch`, `last touch`); and the
     /// lines of a funnel's block that say who it counts (`any order`, `exclude`, `constant`).

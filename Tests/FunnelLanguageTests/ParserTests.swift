@@ -39,6 +39,7 @@ struct ParserTests {
         case .velocity(let f, let by): return "(velocity \(f)" + (by.isEmpty ? "" : " by " + by.map { sexp($0) }.joined(separator: " ")) + ")"
         case .bottleneck(let f): return "(bottleneck \(f))"
         case .alias(let t, let c, let n): return "(alias \(t).\(c) \(n))"
+        case .label(let k, let v, let l): return "(label \(k) \"\(v)\" \"\(l)\")"
         case .report(let p, _, let body): return "(report \"\(p)\" [\(body.map { sexp($0) }.joined(separator: " "))])"
         case .chart(let e): return "(chart \(sexp(e)))"
         case .demand(let f, let by): return "(demand \(f)" + (by.isEmpty ? "" : " by " + by.map { sexp($0) }.joined(separator: " ")) + ")"
@@ -247,6 +248,7 @@ struct ParserTests {
         ("assert x", "(assert x)"),
         ("export leads by source to \"out/x.csv\"", "(export (by leads source) \"out/x.csv\")"),
         ("include \"clients/acme.funnel\"", "(include \"clients/acme.funnel\")"),
+        ("label source \"organic_search\" as \"Organic search\"", "(label source \"organic_search\" \"Organic search\")"),
     ])
     func statements(_ source: String, _ expected: String) {
         #expect(Self.tree(source) == expected, "\(source)")

@@ -210,7 +210,7 @@ private struct PathPolicy {
             check(inner)
         case .assign(_, let e), .param(_, let e), .expression(let e), .chart(let e):
             check(e)
-        case .link, .checkLink, .alias, .bottleneck, .explain:
+        case .link, .checkLink, .alias, .label, .bottleneck, .explain:
             break
         case .kpi(let definition):
             check(definition.formula)

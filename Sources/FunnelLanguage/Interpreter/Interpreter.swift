@@ -120,6 +120,19 @@ public struct Interpreter: Sendable {
 
     mutating func run(_ statement: Statement, in session: inout Session, baseDirectory: String) throws(Diagnostic) {
         try context.checkCancelled()
+        // A key's values shown by their labels in everything the statement prints or reports.
+        if !session.valueLabels.isEmpty {
+            let labels = session.valueLabels
+            let printing = emit
+            emit = { printing(ValueLabels.apply(labels, to: $0)) }
+            defer { emit = printing }
+            try runLabelled(statement, in: &session, baseDirectory: baseDirectory)
+            return
+        }
+        try runLabelled(statement, in: &session, baseDirectory: baseDirectory)
+    }
+
+    private mutating func runLabelled(_ statement: Statement, in session: inout Session, baseDirectory: String) throws(Diagnostic) {
         switch statement.kind {
         case .expression, .export, .assert, .checkLink, .velocity, .bottleneck, .decay, .stuck, .health, .explain, .whatIf, .plan, .demand, .explainPlan, .explainSQL, .top, .histogram:
             break
@@ -274,6 +287,9 @@ public struct Interpreter: Sendable {
             try validate(syntax, session: session, range: statement.range)
             session.funnels[name] = FunnelDefinition(syntax: syntax, source: statement)
             if !session.funnelOrder.contains(name) { session.funnelOrder.append(name) }
+            session.definitions.append(statement)
+        case .label(let key, let value, let label):
+            session.valueLabels[key, default: [:]][value] = label
             session.definitions.append(statement)
         case .alias(let table, let column, let name):
             guard let t = session.tables[table] else {

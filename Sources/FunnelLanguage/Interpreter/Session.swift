@@ -39,6 +39,8 @@ public struct Session: Sendable {
     /// `alias spend.channel as source`: per table, names that stand for one of its columns.
     public var aliases: [String: [String: String]] = [:]
     public var funnelOrder: [String] = []
+    /// `label source "organic_search" as "Organic search"`: per key, how its values are shown.
+    public var valueLabels: [String: [String: String]] = [:]
     /// Absolute paths of every file loaded, so that export never overwrites an input.
     public var loadedPaths: Set<String> = []
     /// Where each loaded table came from: path and how (for :reload).

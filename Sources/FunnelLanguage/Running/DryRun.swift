@@ -180,7 +180,7 @@ struct DryRunWalk {
                 + f.exclusions.compactMap(\.condition) + f.countDistinct + f.constant
         case .explainPlan(let inner), .explainSQL(let inner), .top(let inner, _):
             return expressions(of: inner)
-        case .link, .checkLink, .include, .alias, .report, .bottleneck, .explain:
+        case .link, .checkLink, .include, .alias, .label, .report, .bottleneck, .explain:
             return []
         }
     }

@@ -289,6 +289,9 @@ public struct Parser {
         case "alias":
             if isName(next), case .symbol(.dot) = peekToken(2).kind { return true }
             return false
+        case "label":
+            if isName(next), case .string = peekToken(2).kind { return true }
+            return false
         case "report":
             if case .string = next { return true }
             return false
@@ -403,6 +406,14 @@ public struct Parser {
             try expect(.as, "after the column (alias spend.channel as source)")
             let (name, end) = try expectName("the name it stands for")
             return Statement(kind: .alias(table: table, column: column, name: name), range: start.to(end))
+        case "label":
+            let (key, _) = try expectName("the key whose value it names (label source \"organic_search\" as \"Organic search\")")
+            guard case .string(let value) = current.kind else { throw fail("expected the value as written in the data, in quotes") }
+            _ = advance()
+            try expect(.as, "before the label (label source \"organic_search\" as \"Organic search\")")
+            guard case .string(let label) = current.kind else { throw fail("expected the label, in quotes") }
+            let end = advance().range
+            return Statement(kind: .label(key: key, value: value, label: label), range: start.to(end))
         case "decay", "stuck":
             let (funnel, stage, _) = try parseStageReference("\(word) inbound.sqls after 30 days")
             try expectWord("after", "and a duration (after 30 days)")

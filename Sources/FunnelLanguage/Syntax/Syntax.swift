@@ -122,6 +122,8 @@ public struct Statement: Sendable {
         case funnel(FunnelSyntax)
         /// `alias spend.channel as source`: spend answers to `source` (by source, where source == …).
         case alias(table: String, column: String, name: String)
+        /// `label source "organic_search" as "Organic search"`: how a key's value is shown.
+        case label(key: String, value: String, label: String)
         /// `demand F [by key]`: the demand-marketing table (costs per stage, revenue, ROMI, lift).
         case demand(String, by: [Expr])
         /// `report "out/review.html" [title "…"] { statements }`: the statements' results as a document.
