@@ -26,11 +26,9 @@ enum ChartText {
 
     /// A conversion rate: "50.0%"; below 1% two significant digits ("0.26%", "0.026%") so a small
     /// share never reads 0.0%; "—" when it has no denominator.
+    /// A rate as tables write it, so that a chart and its table agree (0.060%, 3.0%).
     static func rate(_ rate: Double?, unicode: Bool = true) -> String {
-        guard let rate, rate.isFinite, rate != 0 else { return self.value(rate, .percent, unicode: unicode) }
-        let percent = DecimalDigits(rate).shifted(by: 2)
-        guard percent.exponent <= 0 else { return self.value(rate, .percent, unicode: unicode) }
-        return NumberText.fixed(percent, decimals: min(4, 2 - percent.exponent), trim: false, group: true) + "%"
+        self.value(rate, .percent, unicode: unicode)
     }
 
     /// Tick labels for one axis: all compact ("5k", "10k") when the largest needs it, so that an

@@ -12,8 +12,11 @@ import FunnelEngine
         #expect(f(.decimal(0.024), .percent) == "2.4%")
         #expect(f(.decimal(1), .percent) == "100.0%")
         #expect(f(.decimal(12.5), .percent) == "1,250.0%")
-        #expect(f(.decimal(0.0005), .percent) == "0.1%")
-        #expect(f(.decimal(-0.0004), .percent) == "0.0%")
+        // A share too small for one decimal keeps two significant digits (0.05%, not 0.1%).
+        #expect(f(.decimal(0.0005), .percent) == "0.050%")
+        #expect(f(.decimal(-0.0004), .percent) == "-0.040%")
+        #expect(f(.decimal(0.000_006_01), .percent) == "0.0006%")
+        #expect(f(.decimal(0.001), .percent) == "0.1%")
         #expect(f(.decimal(-0.25), .percent) == "-25.0%")
         #expect(f(.integer(1), .percent) == "100.0%")
         #expect(f(.integer(0), .percent) == "0.0%")

@@ -178,7 +178,11 @@ public enum ValueFormatter {
         case .number:
             return NumberText.fixed(digits, decimals: 2, trim: true, group: true)
         case .percent:
-            return NumberText.fixed(digits.shifted(by: 2), decimals: 1, trim: false, group: true) + "%"
+            // One decimal, except a share too small for it (0.06% is not "0.1%", nor "0.0%"): two
+            // significant digits. Tables and charts write every rate this way.
+            let percent = digits.shifted(by: 2)
+            let tiny = !digits.isZero && percent.exponent <= -1 && percent.exponent >= -3
+            return NumberText.fixed(percent, decimals: tiny ? min(4, 2 - percent.exponent) : 1, trim: false, group: true) + "%"
         case .money:
             return NumberText.fixed(digits, decimals: 2, trim: false, group: true)
         case .days:
