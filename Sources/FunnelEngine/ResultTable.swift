@@ -24,6 +24,8 @@ public struct ResultTable: Sendable {
     public var footnotes: [String]
     /// What kind of chart draws this result in a report, if any.
     public var chart: ChartHint?
+    /// A KPI's target value, when the result is the KPI by a key: a chart draws it as a line.
+    public var target: Double? = nil
 
     public init(title: String? = nil, table: Table, formats: [DisplayFormat?]? = nil, footnotes: [String] = []) {
         self.title = title

@@ -129,10 +129,11 @@ public enum Pager {
         let previous = signal(SIGPIPE, SIG_IGN)
         defer { signal(SIGPIPE, previous) }
         fputs(text, pipe)
-        // The pager ends when the reader quits it: a closed pipe is not an error here.
+        // The pager ends when the reader quits it: a closed pipe is not an error here. A pager the
+        // shell could not find (exit 127) showed nothing: the caller prints the text itself.
         let status = pclose(pipe)
         funnel_sigint_clear()
-        return status != -1
+        return status != -1 && (status >> 8) & 0xFF != 127
     }
 }
 

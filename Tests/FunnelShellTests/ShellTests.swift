@@ -38,6 +38,12 @@ struct ShellTests {
 
     // MARK: statements over several lines
 
+    @Test func aPagerThatCannotRunLeavesTheTextToBePrinted() {
+        // A $PAGER the shell cannot find shows nothing: the printer must print the result itself.
+        #expect(Pager.show("a result\n", with: "funnel-no-such-pager-anywhere 2>/dev/null") == false)
+        #expect(Pager.show("a result\n", with: "cat > /dev/null"))
+    }
+
     @Test func helpFitsEightyColumns() {
         for topic in ["", "functions", "keys", "commands", "keywords"] {
             for line in ShellHelp.text(topic: topic).split(separator: "\n") {

@@ -8,7 +8,12 @@ extension Interpreter {
     func breakdownConfidence(_ base: Expr, level: Double, session: Session, baseDirectory: String) throws(Diagnostic) -> ResultTable {
         var breakdown = base
         if case .attributed(let inner, _) = base.kind { breakdown = inner }
-        guard case .groupBy(let funnelExpr, let keys) = breakdown.kind, try funnelBase(funnelExpr, session: session, baseDirectory: baseDirectory) != nil else {
+        // A funnel's name, or its name with a filter: looked up, not evaluated (the breakdown below evaluates it).
+        let funnelName: String? = switch breakdown.kind {
+        case .groupBy(let f, _): if case .name(let n) = f.kind { n } else if case .filter(let b?, _) = f.kind, case .name(let n) = b.kind { n } else { nil }
+        default: nil
+        }
+        guard case .groupBy(_, let keys) = breakdown.kind, let funnelName, session.funnels[funnelName] != nil else {
             // An unknown name is said as such, before what confidence follows.
             _ = try evaluate(base, session: session, baseDirectory: baseDirectory)
             throw Diagnostic.error("`confidence` follows a funnel's breakdown: inbound by source confidence", at: base.range)

@@ -96,6 +96,18 @@ extension Interpreter {
         }
     }
 
+    /// `F by keys [attribution]` in memory; a funnel that counts entities says under it whose
+    /// value each key is.
+    func attributedBreakdown(_ definition: FunnelDefinition, view: TableValue?, keys: [Expr], attribution: Attribution,
+                             session: Session) throws(Diagnostic) -> ResultTable {
+        let evaluation = try evaluateFunnel(definition, session: session, view: view, attribution: attribution)
+        var result = try funnelBreakdown(evaluation, keys: keys, session: session)
+        if !definition.syntax.countDistinct.isEmpty {
+            result.footnotes.append(Self.attributionNote(attribution, keys: Aggregation.dimensions(keys).map(\.name), funnel: definition.syntax))
+        }
+        return result
+    }
+
     /// The line under a breakdown of an entity funnel saying whose value each key is.
     static func attributionNote(_ attribution: Attribution, keys: [String], funnel: FunnelSyntax) -> String {
         let label = sourceText(funnel.countDistinct)

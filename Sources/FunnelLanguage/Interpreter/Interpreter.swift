@@ -121,18 +121,13 @@ public struct Interpreter: Sendable {
     mutating func run(_ statement: Statement, in session: inout Session, baseDirectory: String) throws(Diagnostic) {
         try context.checkCancelled()
         // A key's values shown by their labels in everything the statement prints or reports.
+        let printing = emit
+        defer { emit = printing }
         if !session.valueLabels.isEmpty {
             let labels = session.valueLabels
-            let printing = emit
             emit = { printing(ValueLabels.apply(labels, to: $0)) }
-            defer { emit = printing }
-            try runLabelled(statement, in: &session, baseDirectory: baseDirectory)
-            return
         }
-        try runLabelled(statement, in: &session, baseDirectory: baseDirectory)
-    }
 
-    private mutating func runLabelled(_ statement: Statement, in session: inout Session, baseDirectory: String) throws(Diagnostic) {
         switch statement.kind {
         case .expression, .export, .assert, .checkLink, .velocity, .bottleneck, .decay, .stuck, .health, .explain, .whatIf, .plan, .demand, .explainPlan, .explainSQL, .top, .histogram:
             break
@@ -508,12 +503,7 @@ public struct Interpreter: Sendable {
             }
             if let (definition, view) = try funnelBase(base, session: session, baseDirectory: baseDirectory) {
                 if let counted = try countedFunnelBreakdown(definition, keys: keys, session: session, view: view) { return .result(counted) }
-                let evaluation = try evaluateFunnel(definition, session: session, view: view)
-                var result = try funnelBreakdown(evaluation, keys: keys, session: session)
-                if !definition.syntax.countDistinct.isEmpty {
-                    result.footnotes.append(Self.attributionNote(.firstTouch, keys: Aggregation.dimensions(keys).map(\.name), funnel: definition.syntax))
-                }
-                return .result(result)
+                return .result(try attributedBreakdown(definition, view: view, keys: keys, attribution: .firstTouch, session: session))
             }
             if isTable(base, session: session) {
                 guard case .table(let view) = try evaluate(base, session: session, baseDirectory: baseDirectory) else { break }
@@ -529,6 +519,7 @@ public struct Interpreter: Sendable {
             var result = Results.table(sliced, names: names, formats: formats, title: nil)
             if let kpi, let target = kpi.definition.target {
                 let t = try targetValue(target, session: session, baseDirectory: baseDirectory)
+                result.target = t.number
                 let statuses: [Value] = sliced.values.map { row in
                     guard case .boolean(let b) = (try? VectorOps.compareScalars(target.comparison, row[0], t)) ?? .null else { return .null }
                     return .text(b ? "met" : "missed")
@@ -552,10 +543,7 @@ public struct Interpreter: Sendable {
                 throw Diagnostic.error("`\(syntax.words)` follows a funnel's breakdown: signups by source last touch", at: expr.range)
             }
             let attribution = try self.attribution(syntax, of: definition, range: expr.range)
-            let evaluation = try evaluateFunnel(definition, session: session, view: view, attribution: attribution)
-            var result = try funnelBreakdown(evaluation, keys: keys, session: session)
-            result.footnotes.append(Self.attributionNote(attribution, keys: Aggregation.dimensions(keys).map(\.name), funnel: definition.syntax))
-            return .result(result)
+            return .result(try attributedBreakdown(definition, view: view, keys: keys, attribution: attribution, session: session))
         case .running(let base):
             return .result(try running(base, session: session, baseDirectory: baseDirectory, range: expr.range))
         case .toDate(let figure, let unit):
@@ -613,7 +601,6 @@ public struct Interpreter: Sendable {
         return .scalar(sliced.values.first?.first ?? .null, format: nil, kpi: nil)
     }
 
-    /// A funnel name, or a funnel name with a filter on its table's rows (`inbound where country == "DE"`).
     /// Velocity reads the time from one stage to the next: an any-order funnel has no next.
     func requireOrder(_ definition: FunnelDefinition, for statement: String, range: SourceRange) throws(Diagnostic) {
         guard definition.syntax.anyOrder else { return }
@@ -621,6 +608,7 @@ public struct Interpreter: Sendable {
                                at: range, notes: ["define the same stages without `any order` to time them"])
     }
 
+    /// A funnel name, or a funnel name with a filter on its table's rows (`inbound where country == "DE"`).
     func funnelBase(_ expr: Expr, session: Session, baseDirectory: String) throws(Diagnostic) -> (FunnelDefinition, TableValue?)? {
         switch expr.kind {
         case .name(let n):

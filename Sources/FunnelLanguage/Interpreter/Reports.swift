@@ -196,23 +196,14 @@ enum ReportBuilder {
                 groups.append((format, [(column.name, values)]))
             }
         }
-        // A KPI's target (its column "target >= 2.0%") drawn as a dashed line at that value.
-        if groups.count == 1, let name = table.columns.first(where: { $0.name.hasPrefix("target ") && !$0.type.isNumeric })?.name,
-           let threshold = name.split(separator: " ").last.flatMap({ Self.number(String($0)) }) {
-            groups[0].series.append(("target", periods.map { _ in threshold }))
+        // A KPI's target drawn as a dashed line at its value.
+        if groups.count == 1, let target = result.target {
+            groups[0].series.append(("target", periods.map { _ in target }))
         }
         return groups.map { group in
             SeriesChart(title: groups.count == 1 ? (result.title ?? group.series.filter { $0.name != "target" }.map { $0.name }.joined(separator: ", ")) : group.series.map(\.name).joined(separator: ", "),
                         periods: periods, series: group.series, format: group.format, cumulative: false)
         }
-    }
-
-    /// A number as a target's text writes it: "2.0%" is 0.02, "1,500.00" is 1500.
-    static func number(_ text: String) -> Double? {
-        var digits = text.filter { $0 != "," }
-        var scale = 1.0
-        if digits.hasSuffix("%") { digits.removeLast(); scale = 0.01 }
-        return Double(digits).map { $0 * scale }
     }
 
     static func barChart(_ result: ResultTable) -> BarChart? {
