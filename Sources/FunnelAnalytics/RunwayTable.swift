@@ -21,33 +21,41 @@ extension FunnelTables {
     public static func runway(name: String, unitName: String, stages: [String], actual: [String: [String: Double]],
                               plan: [String: [String: Double]], periods: [String]) -> ResultTable {
         var rows: [[Value]] = []
-        var footnotes: [String] = []
         for stage in stages {
-            var cumulativeActual = 0.0, cumulativePlan = 0.0, yearPlan = 0.0
-            var elapsed = 0
-            for label in periods { yearPlan += plan[label]?[stage] ?? 0 }
+            var cumulativeActual = 0.0, cumulativePlan = 0.0
             for label in periods {
                 let p = plan[label]?[stage] ?? 0
                 let a = actual[label]?[stage]
                 cumulativePlan += p
-                if let a { cumulativeActual += a; elapsed += 1 }
+                if let a { cumulativeActual += a }
                 rows.append([.text(label), .text(stage), a.map { .decimal($0) } ?? .null, .decimal(p), a.map { .decimal($0 - p) } ?? .null,
                              a.flatMap { p != 0 ? .decimal($0 / p) : nil } ?? .null, a != nil && cumulativePlan != 0 ? .decimal(cumulativeActual / cumulativePlan) : .null])
             }
-            if elapsed > 0 {
-                let projection = cumulativeActual / Double(elapsed) * Double(periods.count)
-                // The funnel's own count of the stage may differ: it has periods the plan does not.
-                let everywhere = actual.values.reduce(0.0) { $0 + ($1[stage] ?? 0) }
-                let outside = everywhere - cumulativeActual
-                let span = periods.first.map { first in first == periods.last ? " in \(first)" : " in \(first) to \(periods.last ?? first)" } ?? ""
-                footnotes.append("\(stage): \(CountText.of(Int(cumulativeActual))) so far\(outside > 0 ? span : ""); at this pace \(CountText.of(Int(projection.rounded()))) by the end against a plan of \(CountText.of(Int(yearPlan)))"
-                    + (outside > 0 ? " (\(name) counts \(CountText.of(Int(everywhere))) \(stage): \(CountText.of(Int(outside))) in periods the plan does not have)" : ""))
-            }
         }
         var result = ResultTable(title: "runway: \(name) by \(unitName) vs plan", table: ResultRows.table(rows, names: [unitName, "stage", "actual", "plan", "variance", "% of plan", "pace"]),
-                                 formats: [nil, nil, .number, .number, .number, .percent, .percent], footnotes: footnotes)
+                                 formats: [nil, nil, .number, .number, .number, .percent, .percent],
+                                 footnotes: runwayNotes(name: name, stages: stages, actual: actual, plan: plan, periods: periods))
         result.chart = .runway
         return result
+    }
+
+    /// Per stage with actuals: the total so far, the projection at this pace against the plan's
+    /// total, and the stage's count in periods the plan does not have.
+    static func runwayNotes(name: String, stages: [String], actual: [String: [String: Double]], plan: [String: [String: Double]],
+                            periods: [String]) -> [String] {
+        stages.compactMap { stage in
+            let reported = periods.compactMap { actual[$0]?[stage] }
+            guard !reported.isEmpty else { return nil }
+            let soFar = reported.reduce(0, +)
+            let yearPlan = periods.reduce(0.0) { $0 + (plan[$1]?[stage] ?? 0) }
+            let projection = soFar / Double(reported.count) * Double(periods.count)
+            // The funnel's own count of the stage may differ: it has periods the plan does not.
+            let everywhere = actual.values.reduce(0.0) { $0 + ($1[stage] ?? 0) }
+            let outside = everywhere - soFar
+            let span = periods.first.map { first in first == periods.last ? " in \(first)" : " in \(first) to \(periods.last ?? first)" } ?? ""
+            return "\(stage): \(CountText.of(Int(soFar))) so far\(outside > 0 ? span : ""); at this pace \(CountText.of(Int(projection.rounded()))) by the end against a plan of \(CountText.of(Int(yearPlan)))"
+                + (outside > 0 ? " (\(name) counts \(CountText.of(Int(everywhere))) \(stage): \(CountText.of(Int(outside))) in periods the plan does not have)" : "")
+        }
     }
 
     /// The runway as a plan spreadsheet lays it out: per stage three rows (actual, plan,
@@ -55,7 +63,6 @@ extension FunnelTables {
     /// over cumulative plan through the last period with actuals). The same numbers as `runway`.
     public static func runwaySheet(name: String, unitName: String, stages: [String], actual: [String: [String: Double]],
                                    plan: [String: [String: Double]], periods: [String]) -> ResultTable {
-        let long = runway(name: name, unitName: unitName, stages: stages, actual: actual, plan: plan, periods: periods)
         var rows: [[Value]] = []
         for stage in stages {
             let actuals = periods.map { actual[$0]?[stage] }
@@ -79,7 +86,7 @@ extension FunnelTables {
         }
         var footnotes = ["actual total and variance over the \(unitName)s with actuals; plan total over every \(unitName) of the plan; "
             + "pace: actual so far over plan so far"]
-        footnotes += long.footnotes
+        footnotes += runwayNotes(name: name, stages: stages, actual: actual, plan: plan, periods: periods)
         var sheet = ResultTable(title: "runway: \(name) by \(unitName) vs plan, as a sheet", table: Table(name: "result", columns: columns, rowCount: rows.count),
                                 formats: formats, footnotes: footnotes)
         sheet.chart = .sheet
