@@ -45,12 +45,13 @@ enum BoxRenderer {
         let glyphs = style.unicode ? Glyphs.unicode : Glyphs.ascii
         var hidden: [String] = []
 
+        // Laid out once: `auto` decides by the widths the side-by-side table would take.
+        let laid = style.expanded == .on ? [] : table.columns.indices.map { layOut(result, column: $0, rows: shownRows, style: style) }
         if table.columns.isEmpty {
             lines.append("(no columns)")
-        } else if style.expanded == .on || (style.expanded == .auto && !fits(result, rows: shownRows, style: style, ellipsisWidth: glyphs.ellipsis.count)) {
+        } else if style.expanded == .on || (style.expanded == .auto && laid.reduce(1, { $0 + $1.width + 3 }) > style.width) {
             lines += expanded(result, rows: shownRows, style: style, glyphs: glyphs)
         } else {
-            let laid = table.columns.indices.map { layOut(result, column: $0, rows: shownRows, style: style) }
             let roles = table.columns.indices.map { role(of: result, column: $0) }
             let shown = chosenColumns(laid.map(\.width), roles: roles, width: style.width, ellipsisWidth: glyphs.ellipsis.count)
             let shownSet = Set(shown)
@@ -107,12 +108,6 @@ enum BoxRenderer {
         // A bar grows from the left, as a bar chart's do; other numbers line up on the right.
         return LaidColumn(header: Cell(text: name.text, width: name.width), cells: cells,
                           rightAligned: column.type.isNumeric && format != .bar, width: width)
-    }
-
-    /// Whether every column of the shown rows fits the width side by side.
-    private static func fits(_ result: ResultTable, rows: Int, style: TerminalStyle, ellipsisWidth: Int) -> Bool {
-        let widths = result.table.columns.indices.map { layOut(result, column: $0, rows: rows, style: style).width }
-        return widths.reduce(1) { $0 + $1 + 3 } <= style.width
     }
 
     /// Each row as a record, one field per line (`name │ value`) under a `─[ row 1 ]─` rule, as

@@ -83,6 +83,15 @@ import FunnelEngine
         for line in lines { #expect(DisplayWidth.of(line) <= 80) }
     }
 
+    @Test func expandedAutoOnlyWhenTheTableIsTooWide() {
+        let result = ResultTable(table: Table(name: "t", columns: [Fixtures.text("source", ["email"]), Fixtures.integer("leads", [349])]))
+        let wide = TableRenderer.render(result, as: .table, style: TerminalStyle(width: 80, expanded: .auto))
+        #expect(wide.hasPrefix("┌") && !wide.contains("[ row 1 ]"))
+        let narrow = TableRenderer.render(result, as: .table, style: TerminalStyle(width: 12, expanded: .auto))
+        #expect(narrow.contains("─[ row 1 ]") && narrow.contains("source │ email") && narrow.contains("leads  │ 349"))
+        #expect(TableRenderer.render(result, as: .table, style: TerminalStyle(width: 80, expanded: .on)).contains("─[ row 1 ]"))
+    }
+
     @Test func longTableShowsTheFirstRows() {
         let n = 1274
         let table = Table(name: "leads", columns: [
