@@ -20,6 +20,10 @@ int funnel_el_bind(EditLine *el, const char *key, const char *command) {
     return el_set(el, EL_BIND, key, command, (const char *)NULL);
 }
 
+int funnel_el_refresh(EditLine *el) { return el_set(el, EL_REFRESH); }
+
+const char *funnel_history_newest(History *h) { HistEvent ev; return history(h, &ev, H_FIRST) == 0 ? ev.str : NULL; }
+const char *funnel_history_older(History *h) { HistEvent ev; return history(h, &ev, H_NEXT) == 0 ? ev.str : NULL; }
 int funnel_history_set_size(History *h, int size) { HistEvent ev; return history(h, &ev, H_SETSIZE, size); }
 int funnel_history_set_unique(History *h, int unique) { HistEvent ev; return history(h, &ev, H_SETUNIQUE, unique); }
 int funnel_history_enter(History *h, const char *line) { HistEvent ev; return history(h, &ev, H_ENTER, line); }

@@ -7,7 +7,8 @@ import CEditLineShim
 import Darwin
 #endif
 
-/// The terminal line editor on libedit: emacs keys, history (Up/Down, Ctrl-R), Tab completion
+/// The terminal line editor on libedit: emacs keys, history (Up/Down, Ctrl-R's search of our own,
+/// since libedit's prompts it `bck:`), Tab completion
 /// through a callback, a continuation prompt. libedit is not thread-safe: one instance, one thread.
 public final class EditLineReader: LineReader {
     private var editor: OpaquePointer?
@@ -16,6 +17,9 @@ public final class EditLineReader: LineReader {
     private var continuation = false
     private let primaryPrompt: UnsafeMutablePointer<CChar>
     private let continuationPrompt: UnsafeMutablePointer<CChar>
+    /// The prompt while Ctrl-R searches history (`(reverse-i-search)`…': `); nil otherwise.
+    private var searchPrompt: UnsafeMutablePointer<CChar>?
+    private var lastSearchTerm = ""
     /// Text of the statement typed on earlier lines, so completion sees `leads where` across lines.
     public var pendingText = ""
     /// Returns candidates for the text before the cursor.
@@ -42,6 +46,7 @@ public final class EditLineReader: LineReader {
         funnel_el_set_prompt(editor) { el in
             // The client data is set before the prompt is ever asked for.
             let reader = Unmanaged<EditLineReader>.fromOpaque(funnel_el_get_clientdata(el).unsafelyUnwrapped).takeUnretainedValue()
+            if let search = reader.searchPrompt { return UnsafePointer(search) }
             return UnsafePointer(reader.continuation ? reader.continuationPrompt : reader.primaryPrompt)
         }
         if let history { funnel_el_set_history(editor, history) }
@@ -50,7 +55,11 @@ public final class EditLineReader: LineReader {
             return Unmanaged<EditLineReader>.fromOpaque(raw).takeUnretainedValue().completeAtCursor(el)
         }
         funnel_el_bind(editor, "^I", "funnel-complete")
-        funnel_el_bind(editor, "^R", "em-inc-search-prev")
+        funnel_el_add_function(editor, "funnel-history-search", "Search history backwards as you type") { el, _ in
+            guard let raw = funnel_el_get_clientdata(el) else { return UInt8(CC_ERROR) }
+            return Unmanaged<EditLineReader>.fromOpaque(raw).takeUnretainedValue().searchHistory(el)
+        }
+        funnel_el_bind(editor, "^R", "funnel-history-search")
         funnel_sigint_install()
     }
 
@@ -58,6 +67,7 @@ public final class EditLineReader: LineReader {
         close()
         primaryPrompt.deallocate()
         continuationPrompt.deallocate()
+        searchPrompt?.deallocate()
     }
 
     public func readLine(continuation: Bool) -> LineEvent {
@@ -134,6 +144,85 @@ public final class EditLineReader: LineReader {
             fflush(stdout)
             return UInt8(CC_REDISPLAY)
         }
+    }
+
+    /// Ctrl-R: reads keys until the search ends. Typing narrows, Backspace widens, Ctrl-R goes to
+    /// an older match, Enter runs the match, Ctrl-G puts the line back as it was, and any other
+    /// key (arrows, Ctrl-A, Ctrl-E, Esc) keeps the match for editing and then does its own work.
+    private func searchHistory(_ el: OpaquePointer) -> UInt8 {
+        guard let history else { return UInt8(CC_ERROR) }
+        var entries: [String] = []
+        var entry = funnel_history_newest(history)
+        while let text = entry {
+            entries.append(String(cString: text))
+            entry = funnel_history_older(history)
+        }
+        var search = HistorySearch(newestFirst: entries)
+        let original = currentLine(el)
+        func draw() {
+            setSearchPrompt(search.prompt)
+            setLine(el, search.match ?? original)
+            // The line may be shorter than what it replaces: clear it before libedit redraws.
+            fputs("\r\u{1B}[K", stdout)
+            fflush(stdout)
+            funnel_el_refresh(el)
+        }
+        func end(line: String) {
+            setSearchPrompt(nil)
+            setLine(el, line)
+            if !search.term.isEmpty { lastSearchTerm = search.term }
+            fputs("\r\u{1B}[K", stdout)
+            fflush(stdout)
+            funnel_el_refresh(el)
+        }
+        draw()
+        while true {
+            var key: wchar_t = 0
+            guard el_wgetc(el, &key) == 1, let scalar = Unicode.Scalar(UInt32(bitPattern: key)) else {
+                // Ctrl-C (the shell's interrupt flag is set) or the end of input.
+                end(line: original)
+                return UInt8(CC_EOF)
+            }
+            switch scalar.value {
+            case 0x12:
+                search.older(previousTerm: lastSearchTerm)
+            case 0x7F, 0x08:
+                search.deleteBackward()
+            case 0x07:
+                end(line: original)
+                return UInt8(CC_REFRESH)
+            case 0..<0x20:
+                // Enter included: pushed back, libedit's own binding ends the line as it always does.
+                end(line: search.match ?? original)
+                el_push(el, String(Character(scalar)))
+                return UInt8(CC_REFRESH)
+            default:
+                search.type(String(Character(scalar)))
+            }
+            draw()
+        }
+    }
+
+    private func currentLine(_ el: OpaquePointer) -> String {
+        guard let info = el_line(el), let start = info.pointee.buffer, let last = info.pointee.lastchar else { return "" }
+        let length = UnsafeRawPointer(last) - UnsafeRawPointer(start)
+        return String(decoding: UnsafeRawBufferPointer(start: UnsafeRawPointer(start), count: max(0, length)), as: UTF8.self)
+    }
+
+    /// Replaces the whole line (libedit counts its cursor and deletions in characters).
+    private func setLine(_ el: OpaquePointer, _ text: String) {
+        if let info = el_wline(el), let start = info.pointee.buffer, let cursor = info.pointee.cursor, let last = info.pointee.lastchar {
+            let toEnd = last - cursor
+            let length = last - start
+            if toEnd > 0 { el_cursor(el, Int32(toEnd)) }
+            if length > 0 { el_deletestr(el, Int32(length)) }
+        }
+        if !text.isEmpty { el_insertstr(el, text) }
+    }
+
+    private func setSearchPrompt(_ text: String?) {
+        searchPrompt?.deallocate()
+        searchPrompt = text.map(EditLineReader.cString)
     }
 
     private func replace(_ el: OpaquePointer, typed: String, with text: String) {

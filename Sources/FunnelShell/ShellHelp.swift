@@ -53,8 +53,10 @@ enum ShellHelp {
             return """
                 Emacs keys: Ctrl-A/E start/end of line, Ctrl-B/F and arrows move,
                 Ctrl-K kill to the end, Ctrl-W kill a word, Up/Down history,
-                Ctrl-R search the history, Tab complete (the columns of the table
-                in scope, names, files inside load "…"), Ctrl-L clear the screen,
+                Ctrl-R search the history as you type (Ctrl-R again: older; Enter
+                runs the match; Ctrl-G gives the line back), Tab complete (the
+                columns of the table in scope, names, files inside load "…"),
+                Ctrl-L clear the screen,
                 Ctrl-C clear the line or cancel a running statement, Ctrl-D on an
                 empty line quit.
                 """

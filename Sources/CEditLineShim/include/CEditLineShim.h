@@ -16,7 +16,12 @@ int funnel_el_set_clientdata(EditLine *_Nonnull el, void *_Nullable data);
 void *_Nullable funnel_el_get_clientdata(EditLine *_Nonnull el);
 int funnel_el_add_function(EditLine *_Nonnull el, const char *_Nonnull name, const char *_Nonnull help, funnel_command_fn _Nonnull fn);
 int funnel_el_bind(EditLine *_Nonnull el, const char *_Nonnull key, const char *_Nonnull command);
+/// Redraws the prompt and the line (after the prompt's text changed).
+int funnel_el_refresh(EditLine *_Nonnull el);
 
+/// History from the newest entry: `newest` starts, `older` steps on; NULL past the oldest.
+const char *_Nullable funnel_history_newest(History *_Nonnull h);
+const char *_Nullable funnel_history_older(History *_Nonnull h);
 int funnel_history_set_size(History *_Nonnull h, int size);
 int funnel_history_set_unique(History *_Nonnull h, int unique);
 int funnel_history_enter(History *_Nonnull h, const char *_Nonnull line);
