@@ -79,7 +79,7 @@ public enum ReportRenderer {
         case .kpis(let tiles):
             return kpis(tiles, currency: currency)
         case .funnel(let chart):
-            return block("funnel-block", title: chart.title, body: SVGCharts.funnel(chart))
+            return block("funnel-block", title: chart.title, body: drawnTwice { SVGCharts.funnel(chart, width: $0) })
         case .series(let chart):
             var body = ""
             let variances = RunwayVariance.all(chart)
@@ -100,19 +100,25 @@ public enum ReportRenderer {
                 }
                 body += "</div>\n"
             }
-            body += SVGCharts.lines(chart)
+            body += drawnTwice { SVGCharts.lines(chart, width: $0) }
             if chart.cumulative {
                 body += "<h4 class=\"pace-title\">Cumulative pace</h4>"
                 var pace = chart.runningSums
                 pace.title = chart.title.isEmpty ? "Cumulative pace" : chart.title + " — cumulative pace"
-                body += SVGCharts.lines(pace, height: 230, classes: "pace")
+                body += drawnTwice { SVGCharts.lines(pace, width: $0, height: 230, classes: "pace") }
             }
             return block("series-block", title: chart.title, body: body)
         case .bars(let chart):
-            return block("bars-block", title: chart.title, body: SVGCharts.bars(chart))
+            return block("bars-block", title: chart.title, body: drawnTwice { SVGCharts.bars(chart, width: $0) })
         case .table(let result):
             return block("table-block", title: result.title ?? "", body: table(result, maxRows: maxTableRows, currency: currency))
         }
+    }
+
+    /// A chart laid out for the page and again for a phone; the style sheet shows the one that fits
+    /// (a page-wide chart shrunk to a phone's width would have text a few pixels high).
+    private static func drawnTwice(_ draw: (Double) -> String) -> String {
+        draw(SVGCharts.wide) + draw(SVGCharts.narrow)
     }
 
     private static func block(_ kind: String, title: String, body: String) -> String {

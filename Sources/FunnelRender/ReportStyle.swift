@@ -130,14 +130,15 @@ enum ReportStyle {
     .result-table td.below { color: var(--bad); font-weight: 600; }
     .result-table.sheet td:first-child { font-weight: 600; }
 
+    svg.chart.narrow { display: none; }
     @media screen and (max-width: 640px) {
       body { font-size: 14px; }
       .report { padding: 12px 8px 32px; }
       .report-header { padding: 18px 16px; }
       h1 { font-size: 24px; }
       .block { padding: 14px 12px; }
-      .funnel-block, .series-block, .bars-block { overflow-x: auto; }
-      .funnel-block svg.chart, .series-block svg.chart, .bars-block svg.chart { min-width: 620px; }
+      svg.chart.wide { display: none; }
+      svg.chart.narrow { display: block; }
       .result-table thead { display: none; }
       .result-table, .result-table tbody, .result-table tr, .result-table td { display: block; width: 100%; }
       .result-table tr { border: 1px solid var(--line); border-radius: 8px; margin: 0 0 10px; padding: 4px 10px; }

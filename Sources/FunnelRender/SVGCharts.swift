@@ -1,10 +1,14 @@
 import FunnelEngine
-/// The report's charts as inline SVG: drawn in a 960-unit-wide view box that scales to the page,
+/// The report's charts as inline SVG: drawn in a view box that scales to the page (960 units for a
+/// screen or paper, 360 for a phone, each laid out for its width rather than shrunk),
 /// styled by the report's CSS through classes, and marked with data- attributes that say what
 /// each shape stands for (`data-stage`, `data-count`, `data-series`, `data-period`, `data-value`),
 /// so that tests and other tools can read a chart back.
 enum SVGCharts {
-    static let width = 960.0
+    /// The two layouts: the page's, and a phone's (about its width in CSS pixels, so that text
+    /// keeps its size instead of being scaled down to a few pixels).
+    static let wide = 960.0
+    static let narrow = 360.0
     /// Text size in view-box units, and a generous average glyph width for a sans-serif face.
     static let fontSize = 13.0
     static let glyph = 0.6
@@ -23,23 +27,23 @@ enum SVGCharts {
     private static func n(_ value: Double) -> String { ChartText.svg(value) }
 
     /// The opening tag with the accessibility attributes and the `<title>`.
-    private static func open(_ classes: String, height: Double, title: String, label: String) -> String {
-        "<svg class=\"chart " + classes + "\" viewBox=\"0 0 " + n(width) + " " + n(height) + "\""
+    private static func open(_ classes: String, width: Double, height: Double, title: String, label: String) -> String {
+        "<svg class=\"chart " + classes + (width < wide ? " narrow" : " wide") + "\" viewBox=\"0 0 " + n(width) + " " + n(height) + "\""
             + " width=\"100%\" preserveAspectRatio=\"xMidYMin meet\" role=\"img\""
             + HTMLText.attribute("aria-label", label) + ">"
             + "<title>" + HTMLText.escape(title) + "</title>"
     }
 
-    private static func empty(_ classes: String, title: String, what: String) -> String {
-        open(classes + " empty", height: 64, title: title, label: what + ": " + title + ", no data")
+    private static func empty(_ classes: String, width: Double, title: String, what: String) -> String {
+        open(classes + " empty", width: width, height: 64, title: title, label: what + ": " + title + ", no data")
             + "<text class=\"no-data\" x=\"" + n(width / 2) + "\" y=\"36\" text-anchor=\"middle\">No data</text></svg>"
     }
 
     // MARK: Funnel
 
-    static func funnel(_ chart: FunnelChart) -> String {
+    static func funnel(_ chart: FunnelChart, width: Double = wide) -> String {
         let stages = chart.stages
-        guard !stages.isEmpty else { return empty("funnel-chart", title: chart.title, what: "Funnel chart") }
+        guard !stages.isEmpty else { return empty("funnel-chart", width: width, title: chart.title, what: "Funnel chart") }
         let counts = stages.map(\.count)
         let rates = chart.rates
         let largest = counts.filter { $0.isFinite && $0 > 0 }.max() ?? 0
@@ -50,10 +54,13 @@ enum SVGCharts {
         let broken = counts.count >= 3 && first.isFinite && laterLargest > 0 && first > 10 * laterLargest
         let maxCount = broken ? laterLargest : largest
 
-        let labelWidth = 180.0, shareWidth = 110.0
-        let barX = labelWidth, barMax = width - labelWidth - shareWidth - 12
-        let barHeight = 34.0, gap = 32.0, top = 30.0
-        let height = top + Double(stages.count) * barHeight + Double(stages.count - 1) * gap + 6
+        // On a phone the stage's name and share go on a line above its bar, which takes the width.
+        let stacked = width < wide
+        let labelWidth = stacked ? 0 : 180.0, shareWidth = stacked ? 0 : 110.0
+        let barX = stacked ? 2 : labelWidth, barMax = stacked ? width - 4 : width - labelWidth - shareWidth - 12
+        let labelRow = stacked ? 22.0 : 0, barHeight = stacked ? 26.0 : 34.0, gap = 32.0, top = 30.0
+        let stageHeight = labelRow + barHeight
+        let height = top + Double(stages.count) * stageHeight + Double(stages.count - 1) * gap + 6
 
         var description = "Funnel chart: " + chart.title + "."
         for (i, stage) in stages.enumerated() {
@@ -62,17 +69,22 @@ enum SVGCharts {
             description += i == stages.count - 1 ? "." : ","
         }
         if broken { description += " The " + stages[0].name + " bar is not to scale: the others are scaled to " + stages[1].name + "." }
-        var svg = open("funnel-chart", height: height, title: chart.title, label: description)
-        let firstName = fitted(stages[0].name, shareWidth - 36, size: 11)
+        var svg = open("funnel-chart", width: width, height: height, title: chart.title, label: description)
+        let firstName = fitted(stages[0].name, stacked ? width / 2 - 40 : shareWidth - 36, size: 11)
         svg += "<g class=\"chart-head\">"
-            + "<text class=\"head\" x=\"" + n(labelWidth - 16) + "\" y=\"14\" text-anchor=\"end\">Stage</text>"
-            + "<text class=\"head\" x=\"" + n(barX) + "\" y=\"14\">Count · ↓ step conversion</text>"
-            + "<text class=\"head\" x=\"" + n(width - 4) + "\" y=\"14\" text-anchor=\"end\">% of " + HTMLText.escape(firstName) + "</text>"
+        if stacked {
+            svg += "<text class=\"head\" x=\"" + n(barX) + "\" y=\"14\">Stage · ↓ step conversion</text>"
+        } else {
+            svg += "<text class=\"head\" x=\"" + n(labelWidth - 16) + "\" y=\"14\" text-anchor=\"end\">Stage</text>"
+                + "<text class=\"head\" x=\"" + n(barX) + "\" y=\"14\">Count · ↓ step conversion</text>"
+        }
+        svg += "<text class=\"head\" x=\"" + n(width - 4) + "\" y=\"14\" text-anchor=\"end\">% of " + HTMLText.escape(firstName) + "</text>"
             + "</g>"
         for (i, stage) in stages.enumerated() {
-            let y = top + Double(i) * (barHeight + gap)
+            let stageY = top + Double(i) * (stageHeight + gap)
+            let y = stageY + labelRow
             if i > 0 {
-                let gy = y - gap
+                let gy = stageY - gap
                 let arrowX = barX + 14
                 let rate = ChartText.rate(rates[i])
                 svg += "<g" + HTMLText.attributes([
@@ -94,13 +106,19 @@ enum SVGCharts {
             let countText = ChartText.count(count)
             let share = ChartMath.ratio(count, first).map { ChartText.rate($0) } ?? ValueFormatter.nullText(unicode: true)
             let midY = y + barHeight / 2
+            let labelY = stacked ? stageY + labelRow / 2 - 2 : midY
             svg += "<g" + HTMLText.attributes([
                 ("class", "funnel-stage"), ("data-stage", stage.name), ("data-count", ChartText.raw(count)),
                 ("data-index", String(i)),
             ]) + ">"
             svg += "<title>" + HTMLText.escape(stage.name + ": " + countText + (i > 0 ? " (" + share + " of " + stages[0].name + ")" : "")) + "</title>"
-            svg += "<text class=\"stage-label\" x=\"" + n(labelWidth - 16) + "\" y=\"" + n(midY) + "\" dy=\"0.35em\" text-anchor=\"end\">"
-                + HTMLText.escape(fitted(stage.name, labelWidth - 24, size: 14)) + "</text>"
+            if stacked {
+                svg += "<text class=\"stage-label\" x=\"" + n(barX) + "\" y=\"" + n(labelY) + "\" dy=\"0.35em\">"
+                    + HTMLText.escape(fitted(stage.name, width - 90, size: 14)) + "</text>"
+            } else {
+                svg += "<text class=\"stage-label\" x=\"" + n(labelWidth - 16) + "\" y=\"" + n(midY) + "\" dy=\"0.35em\" text-anchor=\"end\">"
+                    + HTMLText.escape(fitted(stage.name, labelWidth - 24, size: 14)) + "</text>"
+            }
             svg += "<rect class=\"bar-track\" x=\"" + n(barX) + "\" y=\"" + n(y) + "\" width=\"" + n(barMax) + "\" height=\"" + n(barHeight) + "\" rx=\"4\"/>"
             svg += "<rect class=\"bar\" x=\"" + n(barX) + "\" y=\"" + n(y) + "\" width=\"" + n(barWidth) + "\" height=\"" + n(barHeight) + "\" rx=\"4\"/>"
             if cut {
@@ -117,7 +135,7 @@ enum SVGCharts {
                 svg += "<text class=\"count\" x=\"" + n(barX + barWidth + 10) + "\" y=\"" + n(midY) + "\" dy=\"0.35em\">"
                     + HTMLText.escape(countText) + "</text>"
             }
-            svg += "<text class=\"share\" x=\"" + n(width - 4) + "\" y=\"" + n(midY) + "\" dy=\"0.35em\" text-anchor=\"end\">"
+            svg += "<text class=\"share\" x=\"" + n(width - 4) + "\" y=\"" + n(labelY) + "\" dy=\"0.35em\" text-anchor=\"end\">"
                 + HTMLText.escape(share) + "</text>"
             svg += "</g>"
         }
@@ -128,7 +146,7 @@ enum SVGCharts {
 
     /// A line chart: one polyline per series (split at gaps), one circle per value, y ticks,
     /// period labels and a legend. `classes` adds to "series-chart" ("pace" for running sums).
-    static func lines(_ chart: SeriesChart, height: Double = 320, classes: String = "") -> String {
+    static func lines(_ chart: SeriesChart, width: Double = wide, height: Double = 320, classes: String = "") -> String {
         let classList = "series-chart" + (classes.isEmpty ? "" : " " + classes)
         let periods = chart.periods
         let columns: [[Double?]] = chart.series.map { series in
@@ -139,13 +157,24 @@ enum SVGCharts {
         }
         let all = ChartMath.finite(columns.flatMap { $0 })
         guard !periods.isEmpty, !chart.series.isEmpty, let minValue = all.min(), let maxValue = all.max() else {
-            return empty(classList, title: chart.title, what: "Line chart")
+            return empty(classList, width: width, title: chart.title, what: "Line chart")
         }
         let ticks = ChartMath.ticks(low: min(0, minValue), high: max(0, maxValue))
         let low = ticks.first ?? 0, high = ticks.last ?? 1
         let tickLabels = ChartText.ticks(ticks, chart.format)
-        let left = min(170, max(48, (tickLabels.map { textWidth($0, size: 12) }.max() ?? 0) + 18))
-        let right = 24.0, top = 44.0, bottom = 34.0
+        let left = min(width < wide ? 90 : 170, max(48, (tickLabels.map { textWidth($0, size: 12) }.max() ?? 0) + 18))
+        // Legend, left to right, on one or more rows above the plot (a phone's width takes more).
+        let names = chart.series.map(\.name)
+        var legend: [(x: Double, y: Double, shown: String)] = []
+        var lx = left, ly = 14.0
+        for name in names {
+            let shown = fitted(name, min(260, width - left - 60))
+            let itemWidth = 34 + textWidth(shown) + 22
+            if lx + itemWidth > width && lx > left { lx = left; ly += 18 }
+            legend.append((lx, ly, shown))
+            lx += itemWidth
+        }
+        let right = 24.0, top = ly + 30, bottom = 34.0
         let plotWidth = width - left - right, plotHeight = max(40, height - top - bottom)
         let inset = min(18, plotWidth / 4)
         func x(_ i: Int) -> Double {
@@ -154,28 +183,22 @@ enum SVGCharts {
         }
         func y(_ v: Double) -> Double { top + (1 - ChartMath.fraction(v, low: low, high: high)) * plotHeight }
 
-        let names = chart.series.map(\.name)
         let colours = SeriesStyle.colourIndices(names)
         var label = "Line chart: " + chart.title + ". " + names.joined(separator: ", ") + " over "
             + String(periods.count) + (periods.count == 1 ? " period" : " periods")
         label += periods.count > 1 ? ", " + periods[0] + " to " + periods[periods.count - 1] + "." : ", " + periods[0] + "."
         // Many periods: small points without the white ring that would cut the line into dashes.
-        var svg = open(classList + (periods.count > 24 ? " dense" : ""), height: height, title: chart.title, label: label)
+        var svg = open(classList + (periods.count > 24 ? " dense" : ""), width: width, height: height, title: chart.title, label: label)
 
-        // Legend, left to right, on one or more rows above the plot.
         svg += "<g class=\"legend\">"
-        var lx = left, ly = 14.0
         for (s, name) in names.enumerated() {
-            let shown = fitted(name, 260)
-            let itemWidth = 34 + textWidth(shown) + 22
-            if lx + itemWidth > width && lx > left { lx = left; ly += 18 }
+            let (lx, ly, shown) = legend[s]
             let plan = SeriesStyle.isPlan(name)
             let cls = "c" + String((colours[s] + chart.colourOffset) % 6) + (plan ? " plan" : "")
             svg += "<g" + HTMLText.attributes([("class", "legend-item"), ("data-series", name)]) + ">"
                 + "<line class=\"legend-line " + cls + "\" x1=\"" + n(lx) + "\" y1=\"" + n(ly) + "\" x2=\"" + n(lx + 24) + "\" y2=\"" + n(ly) + "\"/>"
                 + "<circle class=\"legend-point " + cls + "\" cx=\"" + n(lx + 12) + "\" cy=\"" + n(ly) + "\" r=\"3.5\"/>"
                 + "<text class=\"legend-label\" x=\"" + n(lx + 32) + "\" y=\"" + n(ly) + "\" dy=\"0.35em\">" + HTMLText.escape(shown) + "</text></g>"
-            lx += itemWidth
         }
         svg += "</g>"
 
@@ -231,9 +254,9 @@ enum SVGCharts {
 
     /// Horizontal bars from a zero line (to the left for negative values), labels on the left and
     /// formatted values in a right-aligned column.
-    static func bars(_ chart: BarChart) -> String {
+    static func bars(_ chart: BarChart, width: Double = wide) -> String {
         let rows = max(chart.labels.count, chart.values.count)
-        guard rows > 0 else { return empty("bar-chart", title: chart.title, what: "Bar chart") }
+        guard rows > 0 else { return empty("bar-chart", width: width, title: chart.title, what: "Bar chart") }
         let labels = (0..<rows).map { $0 < chart.labels.count ? chart.labels[$0] : "" }
         let values: [Double?] = (0..<rows).map { i in
             guard i < chart.values.count, let v = chart.values[i], v.isFinite else { return nil }
@@ -244,26 +267,35 @@ enum SVGCharts {
         var low = min(0, finite.min() ?? 0), high = max(0, finite.max() ?? 0)
         if !(high > low) { high = low + 1 }
 
-        let labelWidth = min(300, max(90, (labels.map { textWidth(ValueFormatter.visible($0)) }.max() ?? 0) + 24))
-        let valueWidth = min(220, max(64, (texts.map { textWidth($0) }.max() ?? 0) + 20))
-        let areaX = labelWidth, areaWidth = width - labelWidth - valueWidth
+        // On a phone each label and value go on a line above the bar, which takes the width.
+        let stacked = width < wide
+        let labelWidth = stacked ? 0 : min(300, max(90, (labels.map { textWidth(ValueFormatter.visible($0)) }.max() ?? 0) + 24))
+        let valueWidth = stacked ? 0 : min(220, max(64, (texts.map { textWidth($0) }.max() ?? 0) + 20))
+        let areaX = stacked ? 2 : labelWidth, areaWidth = stacked ? width - 4 : width - labelWidth - valueWidth
         let zeroX = areaX + ChartMath.fraction(0, low: low, high: high) * areaWidth
-        let rowHeight = 28.0, barHeight = 16.0, top = 6.0
+        let labelRow = stacked ? 18.0 : 0, rowHeight = stacked ? 46.0 : 28.0, barHeight = stacked ? 14.0 : 16.0, top = 6.0
         let height = top * 2 + Double(rows) * rowHeight
 
         var description = "Bar chart: " + chart.title + "."
         for (label, text) in zip(labels, texts).prefix(50) { description += " " + label + " " + text + "," }
         if rows > 50 { description += " and " + String(rows - 50) + " more." } else { description.removeLast(); description += "." }
-        var svg = open("bar-chart", height: height, title: chart.title, label: description)
+        var svg = open("bar-chart", width: width, height: height, title: chart.title, label: description)
         for i in 0..<rows {
             let y = top + Double(i) * rowHeight
-            let mid = y + rowHeight / 2
+            let mid = stacked ? y + labelRow + 4 + barHeight / 2 : y + rowHeight / 2
+            let textY = stacked ? y + labelRow / 2 : mid
             svg += "<g" + HTMLText.attributes([
                 ("class", "bar-row"), ("data-label", labels[i]), ("data-value", values[i].map(ChartText.raw)),
             ]) + ">"
             svg += "<title>" + HTMLText.escape(labels[i] + ": " + texts[i]) + "</title>"
-            svg += "<text class=\"bar-label\" x=\"" + n(labelWidth - 12) + "\" y=\"" + n(mid) + "\" dy=\"0.35em\" text-anchor=\"end\">"
-                + HTMLText.escape(fitted(labels[i], labelWidth - 20)) + "</text>"
+            if stacked {
+                let valueSpace = textWidth(texts[i]) + 16
+                svg += "<text class=\"bar-label\" x=\"" + n(areaX) + "\" y=\"" + n(textY) + "\" dy=\"0.35em\">"
+                    + HTMLText.escape(fitted(labels[i], width - valueSpace - 4)) + "</text>"
+            } else {
+                svg += "<text class=\"bar-label\" x=\"" + n(labelWidth - 12) + "\" y=\"" + n(mid) + "\" dy=\"0.35em\" text-anchor=\"end\">"
+                    + HTMLText.escape(fitted(labels[i], labelWidth - 20)) + "</text>"
+            }
             if low == 0 {
                 svg += "<rect class=\"bar-track\" x=\"" + n(areaX) + "\" y=\"" + n(mid - barHeight / 2) + "\" width=\"" + n(areaWidth)
                     + "\" height=\"" + n(barHeight) + "\" rx=\"3\"/>"
@@ -276,7 +308,7 @@ enum SVGCharts {
                 svg += "<rect class=\"bar" + (v < 0 ? " negative" : "") + "\" x=\"" + n(barX) + "\" y=\"" + n(mid - barHeight / 2)
                     + "\" width=\"" + n(barWidth) + "\" height=\"" + n(barHeight) + "\" rx=\"3\"/>"
             }
-            svg += "<text class=\"bar-value" + (values[i] == nil ? " null" : "") + "\" x=\"" + n(width - 4) + "\" y=\"" + n(mid)
+            svg += "<text class=\"bar-value" + (values[i] == nil ? " null" : "") + "\" x=\"" + n(width - 4) + "\" y=\"" + n(textY)
                 + "\" dy=\"0.35em\" text-anchor=\"end\">" + HTMLText.escape(texts[i]) + "</text>"
             svg += "</g>"
         }

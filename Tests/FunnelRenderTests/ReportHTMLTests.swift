@@ -14,8 +14,27 @@ import FunnelEngine
         }
     }
 
-    func render(_ sections: [ReportSection], title: String = "T") -> XMLNode? {
-        parse(ReportRenderer.html(ReportDocument(title: title, sections: sections)))
+    /// The report as the page shows it: each chart is drawn twice (for the page and for a phone),
+    /// and a test of what a chart says reads one layout.
+    func render(_ sections: [ReportSection], title: String = "T", layout: ChartLayout = .wide) -> XMLNode? {
+        parse(Self.only(layout, ReportRenderer.html(ReportDocument(title: title, sections: sections))))
+    }
+
+    enum ChartLayout: String { case wide, narrow }
+
+    /// `html` without the other layout's charts (an SVG holds no SVG, so its end is the next `</svg>`).
+    static func only(_ layout: ChartLayout, _ html: String) -> String {
+        let other = layout == .wide ? "narrow" : "wide"
+        var out = "", rest = Substring(html)
+        while let start = rest.firstRange(of: "<svg class=\"chart ") {
+            let tagEnd = rest[start.upperBound...].firstIndex(of: ">") ?? rest.endIndex
+            let classes = rest[start.upperBound..<tagEnd].prefix { $0 != "\"" }
+            let end = rest[start.lowerBound...].firstRange(of: "</svg>")?.upperBound ?? rest.endIndex
+            out += rest[..<start.lowerBound]
+            if !classes.split(separator: " ").contains(Substring(other)) { out += rest[start.lowerBound..<end] }
+            rest = rest[end...]
+        }
+        return out + rest
     }
 
     /// Every number in the SVG geometry attributes reads as a finite number.
@@ -42,7 +61,7 @@ import FunnelEngine
 
     @Test func sampleIsWellFormedSelfContainedAndAccessible() throws {
         let html = ReportRenderer.html(ReportFixtures.quarterlyReview)
-        let root = try #require(parse(html))
+        let root = try #require(parse(Self.only(.wide, html)))
         #expect(root.name == "html")
         #expect(html.hasPrefix("<!DOCTYPE html>\n"))
         // Self-contained: nothing fetched, nothing run.
@@ -85,6 +104,55 @@ import FunnelEngine
         #expect(root.first("p", class: "empty-report")?.text == "This report has no sections.")
         #expect(root.all("dl").isEmpty)
         #expect(root.all("div", class: "meta").isEmpty)
+    }
+
+    // MARK: A phone's layout
+
+    /// Each chart is drawn a second time for a phone, 360 units wide so that its text keeps its
+    /// size: the same data, and every text inside the chart (estimated as the renderer does, with
+    /// the style sheet's sizes).
+    @Test func everyChartHasAPhoneLayoutWithTheSameDataAndTextThatFits() throws {
+        let html = ReportRenderer.html(ReportFixtures.quarterlyReview)
+        let wide = try #require(parse(Self.only(.wide, html)))
+        let narrow = try #require(parse(Self.only(.narrow, html)))
+        let phoneCharts = narrow.all("svg")
+        #expect(phoneCharts.count == wide.all("svg").count && !phoneCharts.isEmpty)
+        for svg in phoneCharts {
+            #expect(svg["viewBox"]?.hasPrefix("0 0 360 ") == true)
+            #expect(svg.hasClass("narrow"))
+        }
+        for (name, className, attribute) in [("g", "funnel-stage", "data-count"), ("circle", "point", "data-value"), ("g", "bar-row", "data-value")] {
+            #expect(narrow.all(name, class: className).map { $0[attribute] } == wide.all(name, class: className).map { $0[attribute] }, "\(className)")
+        }
+        #expect(!narrow.all("g", class: "funnel-stage").isEmpty && !narrow.all("g", class: "bar-row").isEmpty)
+        for svg in phoneCharts {
+            for text in svg.all("text") {
+                guard let x = text.number("x") else { continue }
+                let size: Double = text.hasClass("head") ? 11 * 1.3 : text.hasClass("stage-label") || text.hasClass("count") ? 14
+                    : text.hasClass("x-label") || text.hasClass("y-label") ? 12 : 13
+                let width = SVGCharts.textWidth(text.text, size: size)
+                let left: Double = switch text["text-anchor"] {
+                case "end": x - width
+                case "middle": x - width / 2
+                default: x
+                }
+                #expect(left >= -1 && left + width <= 361, "\(text.text) at \(x) in \(svg["class"] ?? "")")
+            }
+        }
+        // The phone's funnel puts each stage's name above its bar, at full length.
+        let stageNames = narrow.all("text", class: "stage-label").map(\.text)
+        #expect(stageNames == wide.all("text", class: "stage-label").map(\.text))
+        #expect(stageNames.allSatisfy { !$0.hasSuffix("…") })
+    }
+
+    @Test func theStyleSheetShowsOneLayoutAtATime() throws {
+        let html = ReportRenderer.html(ReportFixtures.quarterlyReview)
+        let root = try #require(parse(html))
+        let style = try #require(root.first("style")).text
+        #expect(style.contains("svg.chart.narrow { display: none; }"))
+        let phone = try #require(style.firstRange(of: "@media screen and (max-width: 640px) {"))
+        let rules = style[phone.upperBound...]
+        #expect(rules.contains("svg.chart.wide { display: none; }") && rules.contains("svg.chart.narrow { display: block; }"))
     }
 
     // MARK: Funnel
@@ -378,7 +446,7 @@ import FunnelEngine
                 .table(ResultTable(title: evil, table: Table(name: evil, columns: [Fixtures.text(evil, [evil])]), footnotes: [evil])),
             ])
         let html = ReportRenderer.html(document)
-        let root = try #require(parse(html))
+        let root = try #require(parse(Self.only(.wide, html)))
         #expect(!html.contains("<script"))
         #expect(!html.contains("\u{1B}"))
         #expect(html.contains("&lt;script&gt;"))
