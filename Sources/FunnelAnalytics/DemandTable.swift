@@ -80,7 +80,8 @@ extension FunnelTables {
             columnNames.append("spend"); formats.append(.money)
             for n in names { columnNames.append("cost/\(n)"); formats.append(.money) }
         }
-        columnNames.append("\(names[last])/\(names[0])"); formats.append(.percent)
+        let conversion = RateColumn(column: "\(names[last])/\(names[0])", numerator: names[last], denominator: names[0])
+        columnNames.append(conversion.column); formats.append(.percent)
         if revenue != nil {
             columnNames += ["revenue", "avg deal"]; formats += [.money, .money]
             if spend != nil { columnNames.append("ROMI"); formats.append(.percent) }
@@ -133,8 +134,10 @@ extension FunnelTables {
             notes.append("lifetime value: the average deal in every group, as no customer has a repeat order (the column is left out)")
         }
         let kept = columnNames.indices.filter { !dropped.contains($0) }
-        return ResultTable(title: "demand marketing: \(funnel.name)" + (inputs.keyNames.isEmpty ? "" : " by \(inputs.keyNames.joined(separator: ", "))"),
-                           table: ResultRows.table(rows.map { row in kept.map { row[$0] } }, names: kept.map { columnNames[$0] }),
-                           formats: kept.map { formats[$0] }, footnotes: notes)
+        var result = ResultTable(title: "demand marketing: \(funnel.name)" + (inputs.keyNames.isEmpty ? "" : " by \(inputs.keyNames.joined(separator: ", "))"),
+                                 table: ResultRows.table(rows.map { row in kept.map { row[$0] } }, names: kept.map { columnNames[$0] }),
+                                 formats: kept.map { formats[$0] }, footnotes: notes)
+        result.rates = [conversion]
+        return result
     }
 }

@@ -99,10 +99,13 @@ public enum FunnelTables {
             row.append(stageCounts.overallRate(names.count - 1).map { .decimal($0) } ?? .null)
             rows.append(row)
         }
-        let columns = [n] + names + ["\(names.last ?? "")/\(names.first ?? "")"]
+        let overall = RateColumn(column: "\(names.last ?? "")/\(names.first ?? "")", numerator: names.last ?? "", denominator: names.first ?? "")
+        let columns = [n] + names + [overall.column]
         let formats: [DisplayFormat?] = [nil] + Array(repeating: .number, count: names.count) + [.percent]
-        return ResultTable(title: "\(funnel.name): cohorts by \(n) of entry", table: ResultRows.table(rows, names: columns), formats: formats,
-                           footnotes: ["young cohorts have had less time to convert"])
+        var result = ResultTable(title: "\(funnel.name): cohorts by \(n) of entry", table: ResultRows.table(rows, names: columns), formats: formats,
+                                 footnotes: ["young cohorts have had less time to convert"])
+        result.rates = [overall]
+        return result
     }
 
     /// `velocity F [by key]`: days per step per group (`groupKeys` labelled, `groupOfRow` per row;

@@ -26,6 +26,9 @@ public struct ResultTable: Sendable {
     public var chart: ChartHint?
     /// A KPI's target value, when the result is the KPI by a key: a chart draws it as a line.
     public var target: Double? = nil
+    /// The columns that are a rate between two count columns of this result (a funnel's step
+    /// rates "sqls/mqls"), said where they are made so that readers need not parse column names.
+    public var rates: [RateColumn] = []
 
     public init(title: String? = nil, table: Table, formats: [DisplayFormat?]? = nil, footnotes: [String] = []) {
         self.title = title
@@ -33,6 +36,32 @@ public struct ResultTable: Sendable {
         self.formats = formats ?? Array(repeating: nil, count: table.columns.count)
         self.footnotes = footnotes
         self.chart = nil
+    }
+}
+
+/// A rate column and the two count columns it divides, by name (names survive a reordering or a
+/// dropped column where indices would not).
+public struct RateColumn: Sendable, Equatable {
+    public var column: String
+    public var numerator: String
+    public var denominator: String
+
+    public init(column: String, numerator: String, denominator: String) {
+        self.column = column
+        self.numerator = numerator
+        self.denominator = denominator
+    }
+}
+
+extension ResultTable {
+    /// The rate columns still in the table, as column indices. A count is looked up from the right,
+    /// past any key of the same name.
+    public var rateColumns: [(rate: Int, numerator: Int, denominator: Int)] {
+        let index = Dictionary(table.columns.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { _, later in later })
+        return rates.compactMap { rate in
+            guard let c = index[rate.column], let n = index[rate.numerator], let d = index[rate.denominator] else { return nil }
+            return (c, n, d)
+        }
     }
 }
 

@@ -31,14 +31,10 @@ extension Interpreter {
     static func withConfidence(_ result: ResultTable, keyCount: Int, level: Double) -> ResultTable {
         let table = result.table
         func format(_ c: Int) -> DisplayFormat? { c < result.formats.count ? result.formats[c] : nil }
-        let counts = Dictionary(((keyCount..<table.columns.count).filter { format($0) == .number }).map { (table.columns[$0].name, $0) },
-                                uniquingKeysWith: { a, _ in a })
         // A step: its rate column, and the column counting the rows that could take it.
-        let steps: [(rate: Int, from: Int)] = (keyCount..<table.columns.count).compactMap { c in
-            guard format(c) == .percent else { return nil }
-            let parts = table.columns[c].name.split(separator: "/", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let from = counts[parts[1]] else { return nil }
-            return (c, from)
+        let steps: [(rate: Int, from: Int)] = result.rateColumns.compactMap { rate in
+            guard rate.rate >= keyCount, format(rate.rate) == .percent, format(rate.denominator) == .number else { return nil }
+            return (rate.rate, rate.denominator)
         }
         let rows = table.rowCount
         // Per step and group: successes and trials (the rate times its denominator is the
@@ -95,6 +91,7 @@ extension Interpreter {
         formats.insert(nil, at: keyCount)
         var out = ResultTable(title: result.title.map { "\($0), \(percent) confidence" }, table: Table(name: table.name, columns: columns, rowCount: rows),
                               formats: formats, footnotes: result.footnotes)
+        out.rates = result.rates
         out.footnotes.append("\(percent) CI: the Wilson interval of each step rate; differs from the rest: a two-proportion z-test of the group "
             + "against all other rows, p below \(ValueFormatter.format(.decimal(alpha), as: .percent)) (\(ValueFormatter.format(.decimal(1 - level), as: .percent)) "
             + "shared by \(CountText.of(tests, "test")), Bonferroni)")

@@ -491,7 +491,10 @@ public struct Interpreter: Sendable {
             case .result(let result):
                 var view = TableValue(table: result.table, selection: nil, sourceName: result.table.name)
                 view.selection = try RowEvaluator(session: session, view: view, context: context).filter(condition, selection: nil)
-                return .result(ResultTable(title: result.title, table: try context.rows(of: view, view.selection ?? []), formats: result.formats, footnotes: []))
+                // The notes were said of all the rows.
+                var filtered = Self.withRows(result, try context.rows(of: view, view.selection ?? []))
+                filtered.footnotes = []
+                return .result(filtered)
             case .scalar:
                 throw Diagnostic.error("'where' filters a table, but this is a single value", at: base.range)
             }
@@ -570,11 +573,11 @@ public struct Interpreter: Sendable {
         case .select(let base, let items):
             return try select(base, items, session: session, baseDirectory: baseDirectory, range: expr.range)
         case .sort(let base, let keys):
-            let (view, formats, title, notes) = try viewForOrdering(base, session: session, baseDirectory: baseDirectory)
+            let (view, result) = try viewForOrdering(base, session: session, baseDirectory: baseDirectory)
             let evaluator = RowEvaluator(session: session, view: view, context: context)
             var sorted = view
             sorted.selection = try evaluator.sorted(view.selection, by: keys)
-            if let formats { return .result(ResultTable(title: title, table: try evaluator.rows(sorted.selection), formats: formats, footnotes: notes)) }
+            if let result { return .result(Self.withRows(result, try evaluator.rows(sorted.selection))) }
             return .table(sorted)
         case .top(let base, let n):
             // `t sort key top N` of a table: sorted and limited in one plan (a database sends N rows).
@@ -584,14 +587,11 @@ public struct Interpreter: Sendable {
                 limited.selection = try RowEvaluator(session: session, view: view, context: context).sorted(view.selection, by: keys, limit: n)
                 return .table(limited)
             }
-            let (view, formats, title, notes) = try viewForOrdering(base, session: session, baseDirectory: baseDirectory)
+            let (view, result) = try viewForOrdering(base, session: session, baseDirectory: baseDirectory)
             var limited = view
             let rows: Selection = view.selection.map { Array($0.prefix(n)) } ?? (0..<Int32(min(n, view.table.rowCount))).map { $0 }
             limited.selection = rows
-            if let formats {
-                return .result(ResultTable(title: title, table: try RowEvaluator(session: session, view: view, context: context).rows(rows), formats: formats,
-                                           footnotes: notes))
-            }
+            if let result { return .result(Self.withRows(result, try RowEvaluator(session: session, view: view, context: context).rows(rows))) }
             return .table(limited)
         default:
             break
@@ -634,13 +634,23 @@ public struct Interpreter: Sendable {
 
     /// A view to sort or cut: a table as is, or a computed result as a table (keeping its formats).
     /// A computed result keeps its notes: they say what its rows count (an entity, an attribution).
-    private func viewForOrdering(_ base: Expr, session: Session, baseDirectory: String) throws(Diagnostic) -> (TableValue, [DisplayFormat?]?, String?, [String]) {
+    /// The rows to order, and the result they come from when they are one (a breakdown).
+    private func viewForOrdering(_ base: Expr, session: Session, baseDirectory: String) throws(Diagnostic) -> (TableValue, ResultTable?) {
         switch try evaluate(base, session: session, baseDirectory: baseDirectory) {
-        case .table(let view): return (view, nil, nil, [])
-        case .result(let result): return (TableValue(table: result.table, selection: nil, sourceName: result.table.name), result.formats, result.title, result.footnotes)
+        case .table(let view): return (view, nil)
+        case .result(let result): return (TableValue(table: result.table, selection: nil, sourceName: result.table.name), result)
         case .scalar:
             throw Diagnostic.error("sort and top order the rows of a table, but this is a single value", at: base.range)
         }
+    }
+
+    /// A result's rows sorted, cut or filtered: its columns, formats, notes and rates stay; its
+    /// chart does not (a series in another order than its periods is no line).
+    private static func withRows(_ result: ResultTable, _ rows: Table) -> ResultTable {
+        var out = result
+        out.table = rows
+        out.chart = nil
+        return out
     }
 
     private func select(_ base: Expr, _ items: [SelectItem], session: Session, baseDirectory: String, range: SourceRange) throws(Diagnostic) -> Evaluated {

@@ -104,13 +104,13 @@ extension Interpreter {
         var names: [String]
         var formats: [DisplayFormat?]
         var rows: [[Value]] = []
-        // A funnel: stage counts, and rates named "stage/earlier stage".
+        // A funnel: stage counts, and the step rate into each stage.
         let counts = values.filter { !(format($0).map(rateFormats.contains) ?? false) }
         let countNames = Set(counts.map { table.columns[$0].name })
         let rates = values.filter { format($0).map(rateFormats.contains) ?? false }
-        let rateInto: [String: Int] = Dictionary(rates.compactMap { c -> (String, Int)? in
-            let parts = table.columns[c].name.split(separator: "/", maxSplits: 1).map(String.init)
-            return parts.count == 2 && countNames.contains(parts[0]) ? (parts[0], c) : nil
+        let rateInto: [String: Int] = Dictionary(result.rateColumns.compactMap { rate -> (String, Int)? in
+            let into = table.columns[rate.numerator].name
+            return rates.contains(rate.rate) && countNames.contains(into) ? (into, rate.rate) : nil
         }, uniquingKeysWith: { a, _ in a })
         if !rates.isEmpty, rateInto.count == rates.count, counts.count > 1 {
             names = keyNames + ["stage", "count", later, "change", "change %", "step rate", "\(later) rate", "rate change"]

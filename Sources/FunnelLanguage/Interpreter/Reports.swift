@@ -210,8 +210,8 @@ enum ReportBuilder {
         let table = result.table
         // A funnel's breakdown: what a reader compares is each group's conversion from the first
         // stage to the last, not the size of its first stage.
-        let rates = table.columns.indices.filter { $0 < result.formats.count && result.formats[$0] == .percent && table.columns[$0].name.contains("/") }
-        if let firstRate = rates.first {
+        let rates = result.rateColumns.map(\.rate).filter { $0 < result.formats.count && result.formats[$0] == .percent }
+        if let firstRate = rates.min() {
             let counts = table.columns.indices.filter { $0 < firstRate && $0 < result.formats.count && result.formats[$0] == .number }
             // Visits dwarf every later stage (3% become leads): the conversion then starts at leads.
             func total(_ c: Int) -> Double { (0..<table.rowCount).reduce(0) { $0 + (table.columns[c].value(at: $1).number ?? 0) } }

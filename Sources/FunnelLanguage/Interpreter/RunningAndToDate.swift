@@ -197,15 +197,18 @@ extension Interpreter {
             let stageCounts = FunnelCounts(stages: names, counts: counts, joint: evaluation.jointCounts(counted, steps: steps))
             rows.append([labels[i]] + counts.map { .decimal($0) } + (1..<max(1, names.count)).map { k in stageCounts.stepRate(k).map { .decimal($0) } ?? .null })
         }
-        let rateNames = (1..<max(1, names.count)).map { "\(names[$0])/\(names[$0 - 1])" }
+        let rates = (1..<max(1, names.count)).map { RateColumn(column: "\(names[$0])/\(names[$0 - 1])", numerator: names[$0], denominator: names[$0 - 1]) }
+        let rateNames = rates.map(\.column)
         var notes = ["each stage counted in the span its own time falls in, as `\(definition.syntax.name) by month` counts a month"]
         notes += evaluation.funnel.countingNotes
         let columnNames = [keyName] + names + rateNames
         let columns = columnNames.enumerated().map { i, name in
             ColumnBuilder.column(from: rows.map { i < $0.count ? $0[i] : .null }, name: name, emptyAs: i == 0 ? .text : .decimal)
         }
-        return ResultTable(title: nil, table: Table(name: "result", columns: columns, rowCount: rows.count),
-                           formats: [nil] + names.map { _ in DisplayFormat.number } + rateNames.map { _ in DisplayFormat.percent }, footnotes: notes)
+        var result = ResultTable(title: nil, table: Table(name: "result", columns: columns, rowCount: rows.count),
+                                 formats: [nil] + names.map { _ in DisplayFormat.number } + rateNames.map { _ in DisplayFormat.percent }, footnotes: notes)
+        result.rates = rates
+        return result
     }
 
     static func periodStart(_ value: Value) -> Int? {
