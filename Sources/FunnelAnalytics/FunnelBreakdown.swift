@@ -122,6 +122,7 @@ extension FunnelTables {
         formats.append(nil)
         var result = ResultTable(title: "\(funnel.name) by \(keyNames.joined(separator: ", "))\(running && period != nil ? ", running" : "")", table: ResultRows.table(rows, names: names), formats: formats, footnotes: notes)
         result.chart = period != nil ? .series : .breakdown
+        result.verdicts = ["worst step"]
         result.rates = (1..<max(1, stageNames.count)).map { k in
             RateColumn(column: "\(stageNames[k])/\(stageNames[k - 1])", numerator: stageNames[k], denominator: stageNames[k - 1])
         }

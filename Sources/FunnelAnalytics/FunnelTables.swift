@@ -63,6 +63,7 @@ public enum FunnelTables {
         if let (kept, all) = funnel.rowsKept { footnotes.append("\(CountText.of(kept)) of \(CountText.of(all)) \(funnel.table) rows") }
         var result = ResultTable(title: title ?? "\(funnel.name) on \(funnel.table)", table: ResultRows.table(rows, names: names), formats: formats, footnotes: footnotes)
         result.chart = .funnel
+        if !targets.isEmpty { result.verdicts = ["target"] }
         return result
     }
 

@@ -29,6 +29,9 @@ public struct ResultTable: Sendable {
     /// The columns that are a rate between two count columns of this result (a funnel's step
     /// rates "sqls/mqls"), said where they are made so that readers need not parse column names.
     public var rates: [RateColumn] = []
+    /// The columns that judge their row (a target met or missed, the worst step, a test's
+    /// finding), by name: a narrow terminal keeps them beside the key; a report badges a target.
+    public var verdicts: Set<String> = []
 
     public init(title: String? = nil, table: Table, formats: [DisplayFormat?]? = nil, footnotes: [String] = []) {
         self.title = title

@@ -149,9 +149,7 @@ enum BoxRenderer {
         if result.format(ofColumn: c) == .bar { return .bar }
         let name = column.name
         if !column.type.isNumeric {
-            if name == "worst step" || name == "target" || name.hasPrefix("target ") || name == "differs from the rest" || name == "status" {
-                return .verdict
-            }
+            if result.verdicts.contains(name) { return .verdict }
             let leading = result.table.columns.prefix(c).allSatisfy { !$0.type.isNumeric }
             if leading && c < 3 { return .key }
         }

@@ -200,7 +200,7 @@ public enum ReportRenderer {
                                                             value: column.safeValue(at: $0), currency: currency) }
                 if column.type == .decimal && format == nil { texts = ValueFormatter.alignDecimals(texts) }
                 let sheetVariance = result.chart == .sheet && i >= 2
-                let isTarget = !numeric[i] && (column.name == "target" || column.name.hasPrefix("target "))
+                let isTarget = !numeric[i] && result.verdicts.contains(column.name)
                 cells.append((0..<rows).map { row in
                     let value = column.safeValue(at: row)
                     var classes: [String] = []

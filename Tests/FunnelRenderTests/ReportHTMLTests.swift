@@ -376,7 +376,8 @@ import FunnelEngine
         var columns = [Fixtures.text("source", ["organic_search", "paid_search", "referral"])]
         columns += names.map { name in Fixtures.integer(name, [24_356, 16_505, 5_715]) }
         columns.append(Fixtures.text("worst step", ["opportunities→customers", "visits→leads", "sqls→opportunities"]))
-        let result = ResultTable(table: Table(name: "b", columns: columns), formats: [nil] + names.map { _ in .number } + [nil])
+        var result = ResultTable(table: Table(name: "b", columns: columns), formats: [nil] + names.map { _ in .number } + [nil])
+        result.verdicts = ["worst step"]
         let root = try #require(render([.table(result)]))
         let tables = root.all("table", class: "result-table")
         #expect(tables.count > 1)

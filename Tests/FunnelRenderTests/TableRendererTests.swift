@@ -74,7 +74,8 @@ import FunnelEngine
         ])
         var named = table
         named.columns[5].name = ""
-        let result = ResultTable(table: named, formats: [nil, .number, .number, .number, .number, .bar, nil, nil])
+        var result = ResultTable(table: named, formats: [nil, .number, .number, .number, .number, .bar, nil, nil])
+        result.verdicts = ["worst step"]
         let text = TableRenderer.render(result, as: .table, style: TerminalStyle(width: 80))
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines[1].hasPrefix("│ source │ visits │"))

@@ -37,9 +37,11 @@ struct ReportTests {
           mqls      at mql_at
           sqls      at sql_at
           customers at customer_at
+          target mqls/leads >= 80%
         }
         report "DIR/review.html" title "Review <test>" {
           mql_rate
+          mql_rate by source
           strict
           strict by month vs plan
           strict by source
@@ -59,6 +61,11 @@ struct ReportTests {
         // The KPI tile: 7 of 10 leads have an MQL time → 70%, target met.
         #expect(html.contains("data-name=\"mql_rate\" data-met=\"true\""))
         #expect(html.contains("70.0%"))
+        // Targets in tables are badges: the funnel's mqls step (7 of 10, 70% against 80%) missed;
+        // each source's MQL rate (75%, 50%, 66.7% and the one lead without a source) met.
+        let missedCells = html.components(separatedBy: "<span class=\"badge missed\">✗ Missed</span></td>").count - 1
+        let metCells = html.components(separatedBy: "<span class=\"badge met\">✓ Met</span></td>").count - 1
+        #expect(missedCells == 1 && metCells == 4, "missed \(missedCells), met \(metCells)")
         // Runway: leads, mqls and customers are planned; four months; actual and plan series.
         let points = html.components(separatedBy: "class=\"point").count - 1
         #expect(points >= 3 * 4 * 2)

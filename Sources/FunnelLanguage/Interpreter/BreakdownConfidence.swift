@@ -92,6 +92,7 @@ extension Interpreter {
         var out = ResultTable(title: result.title.map { "\($0), \(percent) confidence" }, table: Table(name: table.name, columns: columns, rowCount: rows),
                               formats: formats, footnotes: result.footnotes)
         out.rates = result.rates
+        out.verdicts = result.verdicts.union(["differs from the rest"])
         out.footnotes.append("\(percent) CI: the Wilson interval of each step rate; differs from the rest: a two-proportion z-test of the group "
             + "against all other rows, p below \(ValueFormatter.format(.decimal(alpha), as: .percent)) (\(ValueFormatter.format(.decimal(1 - level), as: .percent)) "
             + "shared by \(CountText.of(tests, "test")), Bonferroni)")

@@ -531,6 +531,7 @@ public struct Interpreter: Sendable {
                 formats.append(nil)
                 result.table.columns.append(ColumnBuilder.column(from: statuses, name: names[1]))
                 result.formats.append(nil)
+                result.verdicts = [names[1]]
             }
             return .result(result)
         case .cohort(let base, let keys):
