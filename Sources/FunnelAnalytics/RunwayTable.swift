@@ -79,7 +79,7 @@ extension FunnelTables {
             rows.append([.text(stage), .text("variance")] + variances.map { $0.map { .decimal($0) } ?? .null }
                 + [reported.isEmpty ? .null : .decimal(actualSoFar - plannedSoFar), .null])
         }
-        let names = ["stage", ""] + periods + ["total", "pace"]
+        let names = ["stage", "measure"] + periods + ["total", "pace"]
         let formats: [DisplayFormat?] = [nil, nil] + periods.map { _ in DisplayFormat.number } + [.number, .percent]
         let columns = names.enumerated().map { i, n in
             ColumnBuilder.column(from: rows.map { $0[i] }, name: n, emptyAs: i < 2 ? .text : .decimal)
