@@ -58,6 +58,9 @@ struct ReportTests {
         for (stage, count) in [("leads", 10), ("mqls", 6), ("sqls", 4), ("customers", 3)] {
             #expect(html.contains("data-stage=\"\(stage)\" data-count=\"\(count)\""), "stage \(stage)")
         }
+        // The span of the data: the earliest and latest time of every table with one (leads from
+        // 2025-01-05 to 2025-04-02, the plan's months from 2025-01-01 to 2025-04-01).
+        #expect(html.contains("Data from</span> <span class=\"meta-value\">2025-01-01 to 2025-04-02</span>"))
         // The KPI tile: 7 of 10 leads have an MQL time → 70%, target met.
         #expect(html.contains("data-name=\"mql_rate\" data-met=\"true\""))
         #expect(html.contains("70.0%"))

@@ -75,11 +75,14 @@ extension Interpreter {
         var low: Int? = nil, high: Int? = nil
         for name in session.tableOrder {
             guard let view = session.tables[name], let time = view.table.timeColumn, view.table.type(of: time)?.isTemporal == true else { continue }
-            for (function, keep) in [("min", true), ("max", false)] {
-                let expr = Expr(.call(function, [Expr(.member(Expr(.name(name), range), time), range)], distinct: false), range)
-                guard case .scalar(let v, _, _) = try evaluate(expr, session: session, baseDirectory: "."), let seconds = VectorOps.scalarSeconds(v) else { continue }
-                let day = CivilDate.days(fromSeconds: seconds)
-                if keep { low = min(low ?? day, day) } else { high = max(high ?? day, day) }
+            // Both ends in one aggregation: one query when the table is in a database.
+            let column = Expr(.member(Expr(.name(name), range), time), range)
+            let ends = [Expr(.call("min", [column], distinct: false), range), Expr(.call("max", [column], distinct: false), range)]
+            let row = try Aggregation(session: session, context: context).evaluate(ends, by: [], defaultTable: nil).values.first ?? []
+            let days = row.map { VectorOps.scalarSeconds($0).map(CivilDate.days(fromSeconds:)) }
+            if days.count == 2, let first = days[0], let last = days[1] {
+                low = min(low ?? first, first)
+                high = max(high ?? last, last)
             }
         }
         guard let low, let high else { return nil }
