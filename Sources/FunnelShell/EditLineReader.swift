@@ -35,7 +35,17 @@ public final class EditLineReader: LineReader {
             funnel_history_set_size(history, Int32(HistoryFile.maximumEntries))
             funnel_history_set_unique(history, 1)
             if let historyPath, HistoryFile.prepare(historyPath) {
-                funnel_history_load(history, historyPath)
+                if let bytes = HistoryFileFormat.contents(of: historyPath), let entries = HistoryFileFormat.entries(bytes) {
+                    for entry in entries {
+                        (entry + [0]).withUnsafeBufferPointer { bytes in
+                            bytes.withMemoryRebound(to: CChar.self) { text in
+                                if let start = text.baseAddress { _ = funnel_history_enter(history, start) }
+                            }
+                        }
+                    }
+                } else {
+                    funnel_history_load(history, historyPath)
+                }
             }
         }
         editor = el_init(programName, stdin, stdout, stderr)
