@@ -27,8 +27,9 @@ let package = Package(
                 "FunnelLanguage", "FunnelRender", "FunnelShell", "CMemoryPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            // The static binary carries ~114,000 relative relocations (Foundation, NIO): packed
-            // (DT_RELR: glibc 2.36+, and lld, which the toolchain ships; gold cannot) the loader no longer reads 2.7 MB of them at each start.
+            // The static binary carries ~114,000 relative relocations (Foundation, NIO). Packed
+            // (DT_RELR: glibc 2.36+; lld, which the toolchain ships, since gold cannot pack them),
+            // the loader no longer reads 2.7 MB of them at each start.
             linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])]
         ),
         .testTarget(name: "FunnelEngineTests", dependencies: ["FunnelEngine"]),
