@@ -32,6 +32,10 @@ public struct ResultTable: Sendable {
     /// The columns that judge their row (a target met or missed, the worst step, a test's
     /// finding), by name: a narrow terminal keeps them beside the key; a report badges a target.
     public var verdicts: Set<String> = []
+    /// True once a key's values are shown by their labels (`label source "x" as "Y"`): a statement
+    /// run inside another (`top`, `include`) passes its output through both, and a label must not
+    /// be looked up again (with "x" as "y" and "y" as "Y", x would read Y).
+    public var valuesLabelled = false
 
     public init(title: String? = nil, table: Table, formats: [DisplayFormat?]? = nil, footnotes: [String] = []) {
         self.title = title

@@ -9,16 +9,17 @@ enum ValueLabels {
         case .table(let result): return .table(apply(labels, to: result))
         case .funnelChart(let chart, let result): return .funnelChart(chart, apply(labels, to: result))
         case .seriesChart(let chart, let result): return .seriesChart(chart, apply(labels, to: result))
-        case .barChart(var chart, let result):
-            let all = labels.values.reduce(into: [String: String]()) { $0.merge($1) { a, _ in a } }
-            chart.labels = chart.labels.map { all[$0] ?? $0 }
-            return .barChart(chart, apply(labels, to: result))
+        case .barChart(let chart, let result):
+            // The bars are the result's keys: drawn again from the labelled result.
+            let labelled = apply(labels, to: result)
+            return .barChart(labelled.valuesLabelled == result.valuesLabelled ? chart : ReportBuilder.barChart(labelled) ?? chart, labelled)
         default: return output
         }
     }
 
     /// The text columns named like a labelled key, their values replaced by the labels.
     static func apply(_ labels: [String: [String: String]], to result: ResultTable) -> ResultTable {
+        guard !result.valuesLabelled else { return result }
         var result = result
         var columns = result.table.columns
         var changed = false
@@ -34,6 +35,7 @@ enum ValueLabels {
         }
         guard changed else { return result }
         result.table = Table(name: result.table.name, columns: columns, rowCount: result.table.rowCount)
+        result.valuesLabelled = true
         return result
     }
 }
