@@ -24,9 +24,8 @@ enum ChartText {
         self.value(value, .number, unicode: unicode)
     }
 
-    /// A conversion rate: "50.0%"; below 1% two significant digits ("0.26%", "0.026%") so a small
-    /// share never reads 0.0%; "—" when it has no denominator.
-    /// A rate as tables write it, so that a chart and its table agree (0.060%, 3.0%).
+    /// A rate as tables write it, so that a chart and its table agree: one decimal, two significant
+    /// digits for a share below 0.1% (3.0%, 0.060%); "—" when it has no denominator.
     static func rate(_ rate: Double?, unicode: Bool = true) -> String {
         self.value(rate, .percent, unicode: unicode)
     }
